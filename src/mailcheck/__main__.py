@@ -1,0 +1,5 @@
+import sys
+
+from mailcheck.cli import main
+
+sys.exit(main())

@@ -1,0 +1,63 @@
+"""The result of one DNS question, with the distinctions the rules depend on."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Outcome(enum.StrEnum):
+    ANSWER = "answer"  # records of the asked type
+    NXDOMAIN = "nxdomain"  # the name does not exist
+    NODATA = "nodata"  # the name exists, with no record of this type
+    TIMEOUT = "timeout"  # no answer within the budget
+    SERVFAIL = "servfail"  # the server failed or refused (SERVFAIL, REFUSED, broken reply)
+    OUTSIDE = "outside"  # offline mode: the name is in none of the given zone files
+    INVALID = "invalid"  # not a valid domain name: nothing was asked
+
+    @property
+    def decided(self) -> bool:
+        """True when DNS gave a definite answer a rule may judge on."""
+        return self in (Outcome.ANSWER, Outcome.NXDOMAIN, Outcome.NODATA)
+
+
+_UNDECIDED_TEXT = {
+    Outcome.TIMEOUT: "DNS timed out",
+    Outcome.SERVFAIL: "the DNS server failed to answer (SERVFAIL/REFUSED)",
+    Outcome.OUTSIDE: "the name is outside every given zone file",
+    Outcome.INVALID: "not a valid domain name",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What DNS said about (name, rdtype). `records` are dnspython rdata objects."""
+
+    name: str
+    rdtype: str
+    outcome: Outcome
+    records: tuple[Any, ...] = ()
+    canonical: str | None = None  # the name the answer came from, after CNAMEs
+    detail: str = field(default="", compare=False)
+
+    @property
+    def decided(self) -> bool:
+        return self.outcome.decided
+
+    @property
+    def exists(self) -> bool:
+        return self.outcome is Outcome.ANSWER
+
+    def texts(self) -> list[str]:
+        """TXT records, each record's character strings joined (RFC 7208 §3.3)."""
+        return [b"".join(r.strings).decode("utf-8", "replace") for r in self.records]
+
+    def addresses(self) -> list[str]:
+        return [r.address for r in self.records]
+
+    def why_undecided(self) -> str:
+        """One line for an `error` finding: what went wrong with which question."""
+        base = _UNDECIDED_TEXT.get(self.outcome, self.outcome.value)
+        extra = f" ({self.detail})" if self.detail else ""
+        return f"{self.rdtype} {self.name}: {base}{extra}"

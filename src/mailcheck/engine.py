@@ -1,0 +1,56 @@
+"""Runs the registered rules on sheets: concurrently, each crash contained, exemptions applied."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from mailcheck.context import Context
+from mailcheck.findings import Finding, Status
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import Exemption, LoadedSheet
+
+
+async def check_sheet(
+    sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context
+) -> list[Finding]:
+    """Every rule's findings for one sheet, in registry order, with exemptions applied."""
+    results = await asyncio.gather(*(run_rule(rule, sheet, ctx) for rule in rules))
+    findings = [f.with_sheet(sheet.display) for found in results for f in found]
+    return apply_exemptions(findings, sheet.sheet.exemptions)
+
+
+async def check_sheets(
+    sheets: Sequence[LoadedSheet], rules: Sequence[Rule], ctx: Context
+) -> list[Finding]:
+    results = await asyncio.gather(*(check_sheet(s, rules, ctx) for s in sheets))
+    return [f for found in results for f in found]
+
+
+async def run_rule(rule: Rule, sheet: LoadedSheet, ctx: Context) -> list[Finding]:
+    """A rule that crashes yields one `error` finding naming it; the run goes on."""
+    try:
+        return list(await rule.check(sheet, ctx))
+    except Exception as exc:
+        message = f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}"
+        return [rule.errored(sheet.display, message)]
+
+
+def apply_exemptions(
+    findings: Iterable[Finding], exemptions: Sequence[Exemption]
+) -> list[Finding]:
+    """Turn findings the sheet exempts (same rule and subject) into `skip`, showing the reason."""
+    reasons = {(e.rule, e.subject): e.reason for e in exemptions}
+    return [_exempt(f, reasons.get((f.rule, f.subject))) for f in findings]
+
+
+def _exempt(finding: Finding, reason: str | None) -> Finding:
+    if reason is None or finding.status is Status.SKIP:
+        return finding
+    return replace(
+        finding,
+        status=Status.SKIP,
+        message=f"exempted: {reason} (was {finding.status.value}: {finding.message})",
+        hint=None,
+    )

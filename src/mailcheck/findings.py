@@ -1,0 +1,76 @@
+"""Findings: the typed, immutable result records every rule produces."""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+
+class Status(enum.StrEnum):
+    """The outcome of one check on one subject (SPEC.md, "Statuses")."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    ERROR = "error"
+    SKIP = "skip"
+
+    @property
+    def rank(self) -> int:
+        """Sort key: what needs attention first."""
+        return _RANK[self]
+
+
+_RANK = {Status.FAIL: 0, Status.ERROR: 1, Status.WARN: 2, Status.PASS: 3, Status.SKIP: 4}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One verdict of one rule about one subject."""
+
+    rule: str
+    status: Status
+    subject: str
+    message: str
+    hint: str | None = None
+    sheet: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "rule": self.rule,
+            "status": self.status.value,
+            "subject": self.subject,
+            "message": self.message,
+            "hint": self.hint,
+            "sheet": self.sheet,
+        }
+
+    def with_sheet(self, sheet: str | None) -> Finding:
+        return replace(self, sheet=sheet)
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes (SPEC.md, "Statuses and exit codes")."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    UNDECIDED = 3
+
+
+def summarize(findings: Iterable[Finding]) -> dict[str, int]:
+    """Count findings per status, every status present (zero included)."""
+    counts = Counter(f.status for f in findings)
+    return {status.value: counts.get(status, 0) for status in Status}
+
+
+def exit_code(findings: Iterable[Finding], *, strict: bool = False) -> ExitCode:
+    """1 on any fail (or warn under strict), else 3 on any error, else 0."""
+    statuses = {f.status for f in findings}
+    if Status.FAIL in statuses or (strict and Status.WARN in statuses):
+        return ExitCode.FAILED
+    if Status.ERROR in statuses:
+        return ExitCode.UNDECIDED
+    return ExitCode.OK

@@ -1,0 +1,46 @@
+"""The sender domain has an A record.
+
+Besides its MX record, the domain of every sender address must carry a valid A record (an IPv4
+address). An AAAA record alone does not meet the obligation. A timeout or SERVFAIL is `error`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from mailcheck.addresses import sender_domains
+from mailcheck.context import Context
+from mailcheck.dns import Outcome
+from mailcheck.findings import Finding
+from mailcheck.hints import record
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import LoadedSheet
+
+
+async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    domains = sender_domains(s.address for s in sheet.sheet.senders)
+    return await asyncio.gather(*(_judge(domain, ctx) for domain in domains))
+
+
+async def _judge(domain: str, ctx: Context) -> Finding:
+    answer = await ctx.dns.query(domain, "A")
+    if answer.exists:
+        return RULE.passed(domain, f"A {', '.join(answer.addresses())}")
+    if not answer.decided:
+        return RULE.errored(domain, f"A record could not be checked: {answer.why_undecided()}")
+    why = "does not exist in DNS" if answer.outcome is Outcome.NXDOMAIN else "has no A record"
+    return RULE.failed(
+        domain, f"the sender domain {why}",
+        f"publish an A record for the domain, e.g. {record(domain, 'A', '<IPv4 of your web server>')}",
+    )
+
+
+RULE = Rule(
+    id="sender.a",
+    title="Sender domain has a valid A record",
+    obligation="Die Absenderdomain muss zudem über einen validen DNS-A-Record verfügen.",
+    source="seed 000, Mitwirkungspflichten, Technische Konfiguration",
+    check=check,
+    doc=__doc__ or "",
+)

@@ -1,0 +1,88 @@
+"""The sender domain can receive mail: it has an MX record whose hosts resolve.
+
+Replies and bounces to a sender address must be deliverable, so the domain of every sender needs a
+valid MX record. The check fails when the domain does not exist, has no MX record (the implicit
+A-record fallback of RFC 5321 §5.1 does not satisfy the obligation), publishes a null MX (RFC 7505,
+`MX 0 .`, which declares that the domain accepts no mail), or when an MX host has neither an A nor
+an AAAA record. A timeout or SERVFAIL on any of these questions is `error`, never `fail`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+import dns.name
+
+from mailcheck.addresses import sender_domains
+from mailcheck.context import Context
+from mailcheck.dns import Outcome
+from mailcheck.findings import Finding
+from mailcheck.hints import record
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import LoadedSheet
+
+
+async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    domains = sender_domains(s.address for s in sheet.sheet.senders)
+    return await asyncio.gather(*(_judge(domain, ctx) for domain in domains))
+
+
+async def _judge(domain: str, ctx: Context) -> Finding:
+    answer = await ctx.dns.query(domain, "MX")
+    example_mx = record(domain, "MX", f"10 mx.{domain}.")
+    if not answer.decided:
+        return RULE.errored(domain, f"MX could not be checked: {answer.why_undecided()}")
+    if answer.outcome is Outcome.NXDOMAIN:
+        return RULE.failed(
+            domain, "the domain does not exist in DNS (NXDOMAIN)",
+            f"register the domain and publish an MX record for it, e.g. {example_mx}",
+        )
+    if answer.outcome is Outcome.NODATA:
+        return RULE.failed(
+            domain, "no MX record: mail to the sender address cannot be delivered",
+            f"publish an MX record pointing at a mail server that accepts mail, e.g. {example_mx}",
+        )
+    exchanges = sorted((r.preference, r.exchange) for r in answer.records)
+    if any(host == dns.name.root for _, host in exchanges):
+        return RULE.failed(
+            domain, "null MX (RFC 7505): the domain declares that it accepts no mail",
+            f"replace the null MX ({record(domain, 'MX', '0 .')}) by a real one, e.g. {example_mx}",
+        )
+    return await _judge_hosts(domain, [host.to_text() for _, host in exchanges], ctx)
+
+
+async def _judge_hosts(domain: str, hosts: list[str], ctx: Context) -> Finding:
+    states = await asyncio.gather(*(_host_state(host, ctx) for host in hosts))
+    missing = [h for h, state in zip(hosts, states, strict=True) if state == "missing"]
+    undecided = [state for state in states if state not in ("missing", "ok")]
+    listed = ", ".join(hosts)
+    if missing:
+        return RULE.failed(
+            domain, f"MX host without an address (no A or AAAA): {', '.join(missing)}",
+            f"publish an address for it, e.g. {record(missing[0], 'A', '<mail server IPv4>')}, "
+            "or point the MX record at a host that has one",
+        )
+    if undecided:
+        return RULE.errored(domain, f"MX hosts could not all be resolved: {undecided[0]}")
+    return RULE.passed(domain, f"MX {listed}: every host resolves")
+
+
+async def _host_state(host: str, ctx: Context) -> str:
+    """'ok' when the host has an address, 'missing' when it surely has none, else why not known."""
+    answers = await asyncio.gather(ctx.dns.query(host, "A"), ctx.dns.query(host, "AAAA"))
+    if any(a.exists for a in answers):
+        return "ok"
+    undecided = [a for a in answers if not a.decided]
+    return undecided[0].why_undecided() if undecided else "missing"
+
+
+RULE = Rule(
+    id="sender.mx",
+    title="Sender domain has a valid MX record",
+    obligation="Die Absenderadresse muss in der Lage sein, Emails zu empfangen "
+    "(valider DNS-MX-Record).",
+    source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 5321 §5.1, RFC 7505",
+    check=check,
+    doc=__doc__ or "",
+)

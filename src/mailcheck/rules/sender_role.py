@@ -1,0 +1,59 @@
+"""No role-based sender addresses.
+
+The provider does not accept role accounts as senders. A local part is a role when, compared
+case-insensitively and with any `+tag` removed, it is one of the mailbox names of RFC 2142
+(business, network-operations and service mailboxes: info, marketing, sales, support, abuse,
+noc, security, postmaster, hostmaster, usenet, news, webmaster, www, uucp, ftp) or a system
+account (root, admin, administrator, mailer-daemon, nobody). `Postmaster+x@` is a role.
+
+The list is configurable in the sheet: `roles: {add: [...], allow: [...]}` adds names to it or
+allows names on it (for example `allow: [news]` where the provider accepts news@ for newsletters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mailcheck.addresses import parse_address, role_key
+from mailcheck.context import Context
+from mailcheck.findings import Finding
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import LoadedSheet
+
+RFC2142_MAILBOXES = frozenset(
+    "info marketing sales support abuse noc security postmaster hostmaster usenet news "
+    "webmaster www uucp ftp".split()
+)
+SYSTEM_ACCOUNTS = frozenset("root admin administrator mailer-daemon nobody".split())
+ROLE_ACCOUNTS = RFC2142_MAILBOXES | SYSTEM_ACCOUNTS
+
+
+async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    roles = sheet.sheet.roles
+    role_names = (ROLE_ACCOUNTS | {role_key(r) for r in roles.add}) - {
+        role_key(r) for r in roles.allow
+    }
+    return [_judge(s.address, role_names) for s in sheet.sheet.senders]
+
+
+def _judge(text: str, role_names: frozenset[str]) -> Finding:
+    local = parse_address(text).local
+    key = role_key(local)
+    if key in role_names:
+        return RULE.failed(
+            text,
+            f"'{key}' is a role account; role-based sender addresses are not allowed",
+            f"send from a personal or purpose-named mailbox instead, e.g. "
+            f"newsletter@{parse_address(text).domain}, and register that address",
+        )
+    return RULE.passed(text, f"'{key}' is not a role account")
+
+
+RULE = Rule(
+    id="sender.role",
+    title="No role-based sender addresses",
+    obligation="Rollenbasierende Absenderadressen (z. B. postmaster@) sind nicht erlaubt.",
+    source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 2142",
+    check=check,
+    doc=__doc__ or "",
+)

@@ -1,0 +1,149 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from dnsserver import ZoneServer
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DNSServerFactory:
+    """Starts loopback `ZoneServer`s for one test and stops them all at its teardown."""
+
+    def __init__(self) -> None:
+        self.servers: list[ZoneServer] = []
+
+    def __call__(self, *paths: str | Path) -> ZoneServer:
+        """A running server for these zone files (relative paths: from the repository root)."""
+        return self._start(ZoneServer.from_files(*(REPO_ROOT / path for path in paths)))
+
+    def from_text(self, zones: Mapping[str, str]) -> ZoneServer:
+        """A running server for {origin: zone text}; SOA and NS may be left out."""
+        return self._start(ZoneServer.from_text(zones))
+
+    def _start(self, server: ZoneServer) -> ZoneServer:
+        self.servers.append(server.start())
+        return server
+
+    def stop_all(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def zones_dir() -> Path:
+    """The directory of test zone files, tests/data/zones."""
+    return REPO_ROOT / "tests" / "data" / "zones"
+
+
+@pytest.fixture
+def dns_server() -> Iterator[DNSServerFactory]:
+    """Factory for real DNS servers on 127.0.0.1 (UDP and TCP on one port), stopped at teardown.
+
+        server = dns_server("tests/data/zones/sample.example.zone", zones_dir / "other.zone")
+        server = dns_server.from_text({"acme.example.": "@ 300 IN MX 10 mx.acme.example."})
+        host, port = server.address
+
+    Each call starts one more server serving all the zones given to it. Zone files without
+    `$ORIGIN` take their origin from the file name (`acme.example.zone` -> `acme.example.`).
+    Faults (`server.servfail(name)`, `.drop`, `.refuse`, `.delay`, `.clear_faults()`) and the
+    query log (`server.queries`, `.count(name, rdtype)`, `.reset_log()`) are in tests/dnsserver.py.
+    """
+    factory = DNSServerFactory()
+    try:
+        yield factory
+    finally:
+        factory.stop_all()
+
+
+# --- mailcheck fixtures -------------------------------------------------------------------------
+
+SHARED = REPO_ROOT.parent / "shared"
+
+
+@pytest.fixture(params=["loopback", "zonefile"])
+def make_resolver(request: pytest.FixtureRequest, dns_server: DNSServerFactory):
+    """Build the project's `Resolver` over zone files, both ways the product does it: through a
+    real DNS server on loopback (`--nameserver`) and through the offline zone backend (`--zone`).
+    Returns `(resolver, server_or_None)`."""
+    from mailcheck.context import build_resolver
+
+    def build(*paths: str | Path, timeout: float = 2.0):
+        files = [REPO_ROOT / p for p in paths]
+        if request.param == "zonefile":
+            return build_resolver(zones=files, timeout=timeout), None
+        server = dns_server(*files)
+        host, port = server.address
+        return build_resolver(nameservers=[f"{host}:{port}"], timeout=timeout), server
+
+    return build
+
+
+@pytest.fixture
+def write_sheet(tmp_path: Path):
+    """Write a minimal valid sheet with the given senders (address or (address, mailing)) and
+    extra YAML lines; returns its path."""
+
+    def write(*senders: str | tuple[str, str], extra: str = "", name: str = "sheet.yaml") -> Path:
+        lines = ["version: 1", "customer: Test GmbH", "senders:"]
+        for sender in senders:
+            address, mailing = sender if isinstance(sender, tuple) else (sender, "transactional")
+            lines += [f"  - address: {address!r}", f"    mailing: {mailing}"]
+        if not senders:
+            lines[-1] = "senders: []"
+        path = tmp_path / name
+        path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]):
+    """Call `mailcheck.cli.main` in-process; returns (exit code, stdout, stderr)."""
+    from mailcheck.cli import main
+
+    def run(*args: str | Path) -> tuple[int, str, str]:
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def check_json(run_cli):
+    """Run `mailcheck check ... --format json`; returns (exit code, parsed report)."""
+    import json
+
+    def run(*args: str | Path) -> tuple[int, dict]:
+        code, out, err = run_cli("check", *args, "--format", "json")
+        assert out, f"no JSON on stdout; stderr: {err}"
+        return code, json.loads(out)
+
+    return run
+
+
+def statuses(report: dict, rule: str) -> dict[str, str]:
+    """{subject: status} of one rule's findings in a JSON report."""
+    return {f["subject"]: f["status"] for f in report["findings"] if f["rule"] == rule}
+
+
+@pytest.fixture(params=["loopback", "zonefile"])
+def dns_args(request: pytest.FixtureRequest, dns_server: DNSServerFactory):
+    """CLI arguments answering DNS from zone files, both ways: `--nameserver` pointing at a real
+    DNS server on loopback that serves them, and `--zone` (offline)."""
+
+    def args(*paths: str | Path) -> list[str]:
+        files = [REPO_ROOT / p for p in paths]
+        if request.param == "zonefile":
+            return [arg for f in files for arg in ("--zone", str(f))]
+        server = dns_server(*files)
+        return ["--nameserver", "%s:%d" % server.address, "--timeout", "0.5"]
+
+    return args

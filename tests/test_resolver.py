@@ -1,0 +1,141 @@
+"""The DNS layer: outcomes told apart, one question per (name, type), both backends alike."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from mailcheck.context import build_resolver
+from mailcheck.dns import Outcome
+from mailcheck.dns.network import parse_nameserver
+from mailcheck.errors import InputError
+
+ZONE = "tests/data/zones/sample.example.zone"
+
+
+def ask(resolver, name: str, rdtype: str):
+    return asyncio.run(resolver.query(name, rdtype))
+
+
+@pytest.mark.parametrize(
+    ("name", "rdtype", "outcome"),
+    [
+        ("sample.example", "MX", Outcome.ANSWER),
+        ("nothing.sample.example", "A", Outcome.NXDOMAIN),
+        ("sample.example", "CNAME", Outcome.NODATA),
+        ("_domainkey.sample.example", "TXT", Outcome.NODATA),  # empty non-terminal
+        ("anything.wild.sample.example", "A", Outcome.ANSWER),  # wildcard
+        ("x.blocker.wild.sample.example", "A", Outcome.NXDOMAIN),  # closer encloser blocks it
+    ],
+)
+def test_outcomes(make_resolver, name, rdtype, outcome):
+    resolver, _ = make_resolver(ZONE)
+    assert ask(resolver, name, rdtype).outcome is outcome
+
+
+def test_txt_strings_are_joined(make_resolver):
+    resolver, _ = make_resolver(ZONE)
+    answer = ask(resolver, "sample.example.", "TXT")
+    assert answer.texts() == ["v=spf1 include:_spf.other.example -all"]
+
+
+def test_large_txt_record_arrives_whole(make_resolver):
+    resolver, _ = make_resolver(ZONE)
+    assert len(ask(resolver, "big.sample.example", "TXT").texts()[0]) == 3000
+
+
+def test_cname_chain_is_followed(make_resolver):
+    resolver, _ = make_resolver(ZONE, "tests/data/zones/other.example.zone")
+    answer = ask(resolver, "www.sample.example", "A")
+    assert answer.exists
+    assert answer.canonical == "host.other.example."
+
+
+def test_name_outside_every_zone_is_undecided(make_resolver):
+    resolver, _ = make_resolver(ZONE)
+    answer = ask(resolver, "example.org", "A")
+    assert not answer.decided
+    assert answer.outcome in (Outcome.OUTSIDE, Outcome.SERVFAIL)  # the server says REFUSED
+
+
+def test_idn_names_are_asked_in_ascii(dns_server):
+    server = dns_server.from_text({"xn--bcher-kva.example.": "@ 300 IN A 127.0.0.7"})
+    resolver = build_resolver(nameservers=["%s:%d" % server.address])
+    assert ask(resolver, "Bücher.example", "A").addresses() == ["127.0.0.7"]
+    assert server.count("xn--bcher-kva.example.", "A") == 1
+
+
+def test_each_question_is_sent_once_even_when_concurrent(dns_server):
+    server = dns_server(ZONE)
+    server.delay("sample.example.", 0.2)
+    resolver = build_resolver(nameservers=["%s:%d" % server.address])
+
+    async def many():
+        return await asyncio.gather(*(resolver.query("SAMPLE.example.", "MX") for _ in range(20)))
+
+    answers = asyncio.run(many())
+    assert {a.outcome for a in answers} == {Outcome.ANSWER}
+    assert server.count("sample.example.", "MX") == 1
+    assert resolver.queries_sent == 1
+
+
+def test_timeout_is_an_undecided_outcome(dns_server):
+    server = dns_server(ZONE)
+    server.drop("sample.example.")
+    resolver = build_resolver(nameservers=["%s:%d" % server.address], timeout=0.5)
+    answer = ask(resolver, "sample.example", "A")
+    assert answer.outcome is Outcome.TIMEOUT
+    assert not answer.decided
+
+
+def test_servfail_is_an_undecided_outcome(dns_server):
+    server = dns_server(ZONE)
+    server.servfail("sample.example.", "MX")
+    resolver = build_resolver(nameservers=["%s:%d" % server.address])
+    assert ask(resolver, "sample.example", "MX").outcome is Outcome.SERVFAIL
+    assert ask(resolver, "sample.example", "A").outcome is Outcome.ANSWER
+
+
+def test_a_slow_server_is_cut_off_by_the_budget(dns_server):
+    server = dns_server(ZONE)
+    server.delay("sample.example.", 2.0)
+    resolver = build_resolver(nameservers=["%s:%d" % server.address], timeout=0.3)
+    assert ask(resolver, "sample.example", "A").outcome is Outcome.TIMEOUT
+
+
+def test_invalid_names_are_not_asked(make_resolver):
+    resolver, _ = make_resolver(ZONE)
+    answer = ask(resolver, "a" * 64 + ".example", "A")
+    assert answer.outcome is Outcome.INVALID
+    assert resolver.queries_sent == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("127.0.0.1", ("127.0.0.1", 53)),
+        ("127.0.0.1:5353", ("127.0.0.1", 5353)),
+        ("::1", ("::1", 53)),
+        ("[::1]", ("::1", 53)),
+        ("[2001:db8::1]:5300", ("2001:db8::1", 5300)),
+    ],
+)
+def test_nameserver_forms(text, expected):
+    assert parse_nameserver(text) == expected
+
+
+@pytest.mark.parametrize("text", ["ns.example", "127.0.0.1:x", "[::1", "[::1]x", "1.2.3.4:70000"])
+def test_bad_nameserver_is_an_input_error(text):
+    with pytest.raises(InputError) as caught:
+        parse_nameserver(text)
+    assert caught.value.key == "--nameserver"
+
+
+def test_zone_file_syntax_error_names_file_and_line(tmp_path):
+    bad = tmp_path / "bad.example.zone"
+    bad.write_text("$ORIGIN bad.example.\n@ 300 IN A 127.0.0.1\nwww 300 IN A 999.1.1.1\n")
+    with pytest.raises(InputError) as caught:
+        build_resolver(zones=[bad])
+    assert caught.value.file == str(bad)
+    assert caught.value.line is not None
