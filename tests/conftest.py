@@ -129,6 +129,12 @@ def check_json(run_cli):
     return run
 
 
+def ns(server: ZoneServer) -> str:
+    """The `--nameserver` argument for a loopback test server."""
+    host, port = server.address
+    return f"{host}:{port}"
+
+
 def statuses(report: dict, rule: str) -> dict[str, str]:
     """{subject: status} of one rule's findings in a JSON report."""
     return {f["subject"]: f["status"] for f in report["findings"] if f["rule"] == rule}
@@ -144,6 +150,6 @@ def dns_args(request: pytest.FixtureRequest, dns_server: DNSServerFactory):
         if request.param == "zonefile":
             return [arg for f in files for arg in ("--zone", str(f))]
         server = dns_server(*files)
-        return ["--nameserver", "%s:%d" % server.address, "--timeout", "0.5"]
+        return ["--nameserver", ns(server), "--timeout", "0.5"]
 
     return args

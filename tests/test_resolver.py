@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from conftest import ns
 from mailcheck.context import build_resolver
 from mailcheck.dns import Outcome
 from mailcheck.dns.network import parse_nameserver
@@ -61,7 +62,7 @@ def test_name_outside_every_zone_is_undecided(make_resolver):
 
 def test_idn_names_are_asked_in_ascii(dns_server):
     server = dns_server.from_text({"xn--bcher-kva.example.": "@ 300 IN A 127.0.0.7"})
-    resolver = build_resolver(nameservers=["%s:%d" % server.address])
+    resolver = build_resolver(nameservers=[ns(server)])
     assert ask(resolver, "Bücher.example", "A").addresses() == ["127.0.0.7"]
     assert server.count("xn--bcher-kva.example.", "A") == 1
 
@@ -69,7 +70,7 @@ def test_idn_names_are_asked_in_ascii(dns_server):
 def test_each_question_is_sent_once_even_when_concurrent(dns_server):
     server = dns_server(ZONE)
     server.delay("sample.example.", 0.2)
-    resolver = build_resolver(nameservers=["%s:%d" % server.address])
+    resolver = build_resolver(nameservers=[ns(server)])
 
     async def many():
         return await asyncio.gather(*(resolver.query("SAMPLE.example.", "MX") for _ in range(20)))
@@ -83,7 +84,7 @@ def test_each_question_is_sent_once_even_when_concurrent(dns_server):
 def test_timeout_is_an_undecided_outcome(dns_server):
     server = dns_server(ZONE)
     server.drop("sample.example.")
-    resolver = build_resolver(nameservers=["%s:%d" % server.address], timeout=0.5)
+    resolver = build_resolver(nameservers=[ns(server)], timeout=0.5)
     answer = ask(resolver, "sample.example", "A")
     assert answer.outcome is Outcome.TIMEOUT
     assert not answer.decided
@@ -92,7 +93,7 @@ def test_timeout_is_an_undecided_outcome(dns_server):
 def test_servfail_is_an_undecided_outcome(dns_server):
     server = dns_server(ZONE)
     server.servfail("sample.example.", "MX")
-    resolver = build_resolver(nameservers=["%s:%d" % server.address])
+    resolver = build_resolver(nameservers=[ns(server)])
     assert ask(resolver, "sample.example", "MX").outcome is Outcome.SERVFAIL
     assert ask(resolver, "sample.example", "A").outcome is Outcome.ANSWER
 
@@ -100,7 +101,7 @@ def test_servfail_is_an_undecided_outcome(dns_server):
 def test_a_slow_server_is_cut_off_by_the_budget(dns_server):
     server = dns_server(ZONE)
     server.delay("sample.example.", 2.0)
-    resolver = build_resolver(nameservers=["%s:%d" % server.address], timeout=0.3)
+    resolver = build_resolver(nameservers=[ns(server)], timeout=0.3)
     assert ask(resolver, "sample.example", "A").outcome is Outcome.TIMEOUT
 
 

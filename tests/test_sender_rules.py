@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import REPO_ROOT, statuses
+
+from conftest import REPO_ROOT, ns, statuses
 
 ZONE = "tests/data/zones/senders.example.zone"
 
@@ -33,8 +34,9 @@ def test_role_accounts(write_sheet, check_json, zone_args, address, status):
 
 def test_role_list_is_configurable(write_sheet, check_json, zone_args):
     extra = "roles:\n  add: [Bestellung]\n  allow: [news]\n"
-    sheet = write_sheet("news@good.senders.example", "bestellung+x@good.senders.example",
-                        extra=extra)
+    sheet = write_sheet(
+        "news@good.senders.example", "bestellung+x@good.senders.example", extra=extra
+    )
     _, report = check_json(sheet, *zone_args)
     assert statuses(report, "sender.role") == {
         "news@good.senders.example": "pass",
@@ -101,7 +103,7 @@ def test_dns_faults_are_errors_not_failures(dns_server, write_sheet, check_json,
     server = dns_server(ZONE)
     getattr(server, fault)("good.senders.example.")
     sheet = write_sheet("anna@good.senders.example")
-    code, report = check_json(sheet, "--nameserver", "%s:%d" % server.address, "--timeout", "0.5")
+    code, report = check_json(sheet, "--nameserver", ns(server), "--timeout", "0.5")
     assert statuses(report, "sender.mx") == {"good.senders.example": "error"}
     assert statuses(report, "sender.a") == {"good.senders.example": "error"}
     assert code == 3
@@ -112,15 +114,16 @@ def test_fault_on_an_mx_host_is_an_error(dns_server, write_sheet, check_json):
     server.servfail("mx.good.senders.example.")
     server.servfail("mx6.good.senders.example.")
     sheet = write_sheet("anna@good.senders.example")
-    _, report = check_json(sheet, "--nameserver", "%s:%d" % server.address)
+    _, report = check_json(sheet, "--nameserver", ns(server))
     assert statuses(report, "sender.mx") == {"good.senders.example": "error"}
 
 
 def test_one_finding_per_domain_and_no_question_twice(dns_server, write_sheet, check_json):
     server = dns_server(ZONE)
-    sheet = write_sheet("anna@good.senders.example", "bob@good.senders.example",
-                        "carl@mxnoaddr.senders.example")
-    _, report = check_json(sheet, "--nameserver", "%s:%d" % server.address)
+    sheet = write_sheet(
+        "anna@good.senders.example", "bob@good.senders.example", "carl@mxnoaddr.senders.example"
+    )
+    _, report = check_json(sheet, "--nameserver", ns(server))
     assert len(statuses(report, "sender.mx")) == 2
     asked = [(name, rdtype) for name, rdtype, _ in server.queries]
     assert len(asked) == len(set(asked))  # mx.good is shared by both domains: asked once

@@ -28,12 +28,15 @@ app = typer.Typer(
 
 ZoneOpt = Annotated[
     list[Path] | None,
-    typer.Option("--zone", help="Answer DNS from this RFC 1035 zone file (repeatable); no network."),
+    typer.Option(
+        "--zone", help="Answer DNS from this RFC 1035 zone file (repeatable); no network."
+    ),
 ]
 NameserverOpt = Annotated[
     list[str] | None,
-    typer.Option("--nameserver", help="Ask this resolver: HOST, HOST:PORT or [IPv6]:PORT "
-                 "(repeatable)."),
+    typer.Option(
+        "--nameserver", help="Ask this resolver: HOST, HOST:PORT or [IPv6]:PORT (repeatable)."
+    ),
 ]
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", min=0.1, help="Seconds allowed for each DNS question.")

@@ -12,9 +12,7 @@ from mailcheck.rules.base import Rule
 from mailcheck.sheet import Exemption, LoadedSheet
 
 
-async def check_sheet(
-    sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context
-) -> list[Finding]:
+async def check_sheet(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -> list[Finding]:
     """Every rule's findings for one sheet, in registry order, with exemptions applied."""
     results = await asyncio.gather(*(run_rule(rule, sheet, ctx) for rule in rules))
     findings = [f.with_sheet(sheet.display) for found in results for f in found]
@@ -37,9 +35,7 @@ async def run_rule(rule: Rule, sheet: LoadedSheet, ctx: Context) -> list[Finding
         return [rule.errored(sheet.display, message)]
 
 
-def apply_exemptions(
-    findings: Iterable[Finding], exemptions: Sequence[Exemption]
-) -> list[Finding]:
+def apply_exemptions(findings: Iterable[Finding], exemptions: Sequence[Exemption]) -> list[Finding]:
     """Turn findings the sheet exempts (same rule and subject) into `skip`, showing the reason."""
     reasons = {(e.rule, e.subject): e.reason for e in exemptions}
     return [_exempt(f, reasons.get((f.rule, f.subject))) for f in findings]

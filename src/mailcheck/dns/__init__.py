@@ -1,8 +1,9 @@
 """The DNS layer: one asynchronous resolver per run, in front of a network or zone-file backend.
 
-Every check asks DNS through `Resolver.query`, which caches each (name, type) for the run and joins
-concurrent requests for the same pair, so no query is sent twice. Backends turn every outcome into an
-`Answer` whose `outcome` tells NXDOMAIN, NODATA, timeout, SERVFAIL and "outside every zone" apart.
+Every check asks DNS through `Resolver.query`, which caches each (name, type) for the run and
+joins concurrent requests for the same pair, so no query is sent twice. Backends turn every
+outcome into an `Answer` whose `outcome` tells NXDOMAIN, NODATA, timeout, SERVFAIL and "outside
+every zone" apart.
 """
 
 from mailcheck.dns.answer import Answer, Outcome

@@ -12,11 +12,11 @@ import dns.resolver
 from mailcheck.dns.answer import Answer, Outcome
 from mailcheck.errors import InputError
 
-EDNS_PAYLOAD = 1232  # the DNS flag day 2020 size: large TXT answers fit, fragments do not
+EDNS_PAYLOAD = 1232  # DNS flag day 2020: large TXT answers fit, no IP fragmentation
 
 
 def parse_nameserver(text: str) -> tuple[str, int]:
-    """`HOST`, `HOST:PORT`, `[V6]` or `[V6]:PORT` to (host, port); dnspython takes no `host:port`."""
+    """`HOST`, `HOST:PORT`, `[V6]` or `[V6]:PORT` to (host, port): dnspython takes no port."""
     import ipaddress
 
     host, port = text, "53"

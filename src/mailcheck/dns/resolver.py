@@ -19,7 +19,7 @@ class Backend(Protocol):
 
 
 def to_ascii(domain: str) -> str:
-    """A domain in its ASCII (A-label) form, lower-case, without a trailing dot; IDNA 2008/UTS 46."""
+    """A domain in ASCII (A-label) form, lower-case, no trailing dot (IDNA 2008 with UTS 46)."""
     import idna
 
     domain = domain.strip().rstrip(".")

@@ -31,8 +31,9 @@ def load_zone_file(path: Path) -> dns.zone.Zone:
         except dns.zone.UnknownOrigin:
             return _parse_zone(text, path, origin=_origin_from_filename(path))
     except dns.exception.SyntaxError as exc:
-        raise InputError(f"zone file syntax error: {_strip_location(exc)}", file=str(path),
-                         line=_line_of(exc)) from None
+        raise InputError(
+            f"zone file syntax error: {_strip_location(exc)}", file=str(path), line=_line_of(exc)
+        ) from None
     except dns.exception.DNSException as exc:
         raise InputError(f"bad zone file: {exc}", file=str(path)) from None
 

@@ -23,17 +23,24 @@ MIN_FILE_WIDTH = 120  # hints are DNS records: do not wrap them at 80 columns in
 
 
 def render_table(report: Report, stream: TextIO, color: bool | None = None) -> None:
-    console = Console(file=stream, highlight=False, no_color=color is False,
-                      force_terminal=color or None)
+    console = Console(
+        file=stream, highlight=False, no_color=color is False, force_terminal=color or None
+    )
     if not console.is_terminal:
         console.width = max(console.width, MIN_FILE_WIDTH)
-    if report.findings:
-        console.print(_table(report))
+    groups = _groups(report.findings)
+    if groups:
+        console.print(_table(groups))
+    fixes = [f for group in groups for f in group if f.hint]
+    if fixes:
+        console.print(Text("How to fix", style="bold"))
+        for number, finding in enumerate(fixes, 1):
+            _print_fix(console, number, finding)
     console.print(_summary(report))
 
 
-def _table(report: Report) -> Table:
-    several_sheets = len({f.sheet for f in report.findings}) > 1
+def _table(groups: list[list[Finding]]) -> Table:
+    several_sheets = len({f.sheet for group in groups for f in group}) > 1
     table = Table(show_header=True, header_style="bold", expand=False, show_lines=False)
     table.add_column("Status", no_wrap=True)
     table.add_column("Rule", no_wrap=True)
@@ -41,12 +48,17 @@ def _table(report: Report) -> Table:
         table.add_column("Sheet", overflow="fold")
     table.add_column("Subject", overflow="fold")
     table.add_column("Finding", overflow="fold", ratio=1)
-    for group in _groups(report.findings):
+    fix_number = 0
+    for group in groups:
         for finding in group:
-            cells = [_status(finding.status), finding.rule]
+            cells: list[Text | str] = [_status(finding.status), finding.rule]
             if several_sheets:
                 cells.append(finding.sheet or "")
-            table.add_row(*cells, finding.subject, _message(finding))
+            message = Text(finding.message)
+            if finding.hint:
+                fix_number += 1
+                message.append(f" [fix {fix_number}]", style="bold cyan")
+            table.add_row(*cells, finding.subject, message)
         table.add_section()
     return table
 
@@ -64,19 +76,20 @@ def _status(status: Status) -> Text:
     return Text(status.value.upper(), style=STYLES[status])
 
 
-def _message(finding: Finding) -> Text:
-    text = Text(finding.message)
-    if finding.hint:
-        text.append("\nfix: ", style="bold")
-        text.append(finding.hint, style="cyan")
-    return text
+def _print_fix(console: Console, number: int, finding: Finding) -> None:
+    """Fixes are printed unwrapped, so a DNS record or header can be copied in one piece."""
+    head = Text(f"{number:>3}. ", style="bold cyan")
+    head.append(f"{finding.rule} {finding.subject}", style="bold")
+    console.print(head)
+    console.print(Text(f"     {finding.hint}", style="cyan"), soft_wrap=True)
 
 
 def _summary(report: Report) -> Text:
     line = Text()
-    for status, count in report.summary.items():
-        style = STYLES[Status(status)] if count else "dim"
-        line.append(f"{count} {status}", style=style)
+    summary = report.summary
+    for status in sorted(Status, key=lambda s: s.rank):
+        count = summary[status.value]
+        line.append(f"{count} {status.value}", style=STYLES[status] if count else "dim")
         line.append("  ")
     verdict = {0: "obligations met", 1: "obligations not met", 3: "some checks undecided"}
     line.append(f"→ {verdict.get(int(report.exit_code), '')} (exit {int(report.exit_code)})")

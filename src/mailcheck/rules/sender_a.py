@@ -31,8 +31,10 @@ async def _judge(domain: str, ctx: Context) -> Finding:
         return RULE.errored(domain, f"A record could not be checked: {answer.why_undecided()}")
     why = "does not exist in DNS" if answer.outcome is Outcome.NXDOMAIN else "has no A record"
     return RULE.failed(
-        domain, f"the sender domain {why}",
-        f"publish an A record for the domain, e.g. {record(domain, 'A', '<IPv4 of your web server>')}",
+        domain,
+        f"the sender domain {why}",
+        "publish an A record for the domain, e.g. "
+        + record(domain, "A", "<IPv4 of your web server>"),
     )
 
 

@@ -35,21 +35,25 @@ async def _judge(domain: str, ctx: Context) -> Finding:
         return RULE.errored(domain, f"MX could not be checked: {answer.why_undecided()}")
     if answer.outcome is Outcome.NXDOMAIN:
         return RULE.failed(
-            domain, "the domain does not exist in DNS (NXDOMAIN)",
+            domain,
+            "the domain does not exist in DNS (NXDOMAIN)",
             f"register the domain and publish an MX record for it, e.g. {example_mx}",
         )
     if answer.outcome is Outcome.NODATA:
         return RULE.failed(
-            domain, "no MX record: mail to the sender address cannot be delivered",
+            domain,
+            "no MX record: mail to the sender address cannot be delivered",
             f"publish an MX record pointing at a mail server that accepts mail, e.g. {example_mx}",
         )
     exchanges = sorted((r.preference, r.exchange) for r in answer.records)
     if any(host == dns.name.root for _, host in exchanges):
         return RULE.failed(
-            domain, "null MX (RFC 7505): the domain declares that it accepts no mail",
+            domain,
+            "null MX (RFC 7505): the domain declares that it accepts no mail",
             f"replace the null MX ({record(domain, 'MX', '0 .')}) by a real one, e.g. {example_mx}",
         )
-    return await _judge_hosts(domain, [host.to_text() for _, host in exchanges], ctx)
+    hosts = [host.to_text(omit_final_dot=True) for _, host in exchanges]
+    return await _judge_hosts(domain, hosts, ctx)
 
 
 async def _judge_hosts(domain: str, hosts: list[str], ctx: Context) -> Finding:
@@ -59,7 +63,8 @@ async def _judge_hosts(domain: str, hosts: list[str], ctx: Context) -> Finding:
     listed = ", ".join(hosts)
     if missing:
         return RULE.failed(
-            domain, f"MX host without an address (no A or AAAA): {', '.join(missing)}",
+            domain,
+            f"MX host without an address (no A or AAAA): {', '.join(missing)}",
             f"publish an address for it, e.g. {record(missing[0], 'A', '<mail server IPv4>')}, "
             "or point the MX record at a host that has one",
         )

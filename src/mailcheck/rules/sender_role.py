@@ -21,10 +21,25 @@ from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 
 RFC2142_MAILBOXES = frozenset(
-    "info marketing sales support abuse noc security postmaster hostmaster usenet news "
-    "webmaster www uucp ftp".split()
+    {
+        "info",
+        "marketing",
+        "sales",
+        "support",  # business-related (§3)
+        "abuse",
+        "noc",
+        "security",  # network operations (§4)
+        "postmaster",
+        "hostmaster",
+        "usenet",
+        "news",
+        "webmaster",
+        "www",
+        "uucp",
+        "ftp",  # §5
+    }
 )
-SYSTEM_ACCOUNTS = frozenset("root admin administrator mailer-daemon nobody".split())
+SYSTEM_ACCOUNTS = frozenset({"root", "admin", "administrator", "mailer-daemon", "nobody"})
 ROLE_ACCOUNTS = RFC2142_MAILBOXES | SYSTEM_ACCOUNTS
 
 

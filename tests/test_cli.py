@@ -1,0 +1,235 @@
+"""The command line: exit codes, input errors (exit 2, one line, no traceback), formats."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO_ROOT, statuses
+
+ZONE = str(REPO_ROOT / "tests/data/zones/senders.example.zone")
+EXAMPLE = REPO_ROOT / "examples/acme"
+
+
+def example_zones() -> list[str]:
+    return [arg for z in sorted((EXAMPLE / "zones").glob("*.zone")) for arg in ("--zone", str(z))]
+
+
+def test_json_contract(write_sheet, check_json):
+    sheet = write_sheet("anna@good.senders.example")
+    code, report = check_json(sheet, "--zone", ZONE)
+    assert code == report["exit_code"] == 0
+    assert set(report["summary"]) == {"pass", "fail", "warn", "error", "skip"}
+    assert sum(report["summary"].values()) == len(report["findings"])
+    for finding in report["findings"]:
+        assert set(finding) >= {"rule", "status", "subject", "message", "hint", "sheet"}
+        assert finding["sheet"] == str(sheet)
+
+
+def test_fail_exits_1(write_sheet, check_json):
+    code, report = check_json(write_sheet("postmaster@good.senders.example"), "--zone", ZONE)
+    assert code == report["exit_code"] == 1
+
+
+def test_name_outside_the_zones_is_error_and_exit_3(write_sheet, check_json):
+    code, report = check_json(write_sheet("anna@elsewhere.example"), "--zone", ZONE)
+    assert statuses(report, "sender.mx") == {"elsewhere.example": "error"}
+    assert report["summary"]["fail"] == 0
+    assert code == 3
+
+
+def test_strict_makes_warnings_fail(write_sheet, run_cli, monkeypatch):
+    from mailcheck.rules import REGISTRY
+    from mailcheck.rules.base import Rule
+
+    async def warns(sheet, ctx):
+        return [rule.warned("x", "weak")]
+
+    rule = Rule("test.warn", "warns", "-", "-", warns)
+    monkeypatch.setitem(REGISTRY, rule.id, rule)
+    sheet = write_sheet("anna@good.senders.example")
+    assert run_cli("check", sheet, "--zone", ZONE)[0] == 0
+    assert run_cli("check", sheet, "--zone", ZONE, "--strict")[0] == 1
+
+
+def test_a_crashing_rule_becomes_an_error_finding(write_sheet, check_json, monkeypatch):
+    from mailcheck.rules import REGISTRY
+    from mailcheck.rules.base import Rule
+
+    async def crashes(sheet, ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(REGISTRY, "test.crash", Rule("test.crash", "crashes", "-", "-", crashes))
+    code, report = check_json(write_sheet("anna@good.senders.example"), "--zone", ZONE)
+    assert list(statuses(report, "test.crash").values()) == ["error"]
+    assert statuses(report, "sender.mx") == {"good.senders.example": "pass"}
+    assert code == 3
+
+
+def test_exemption_turns_a_finding_into_skip(write_sheet, check_json):
+    extra = (
+        "exemptions:\n"
+        "  - rule: sender.role\n"
+        "    subject: info@good.senders.example\n"
+        "    reason: registered before the role rule, approved by the provider\n"
+    )
+    sheet = write_sheet("info@good.senders.example", extra=extra)
+    code, report = check_json(sheet, "--zone", ZONE)
+    (finding,) = [f for f in report["findings"] if f["rule"] == "sender.role"]
+    assert finding["status"] == "skip"
+    assert "approved by the provider" in finding["message"]
+    assert code == 0
+
+
+def test_output_file_and_summary_on_stderr(write_sheet, run_cli, tmp_path):
+    target = tmp_path / "report.json"
+    sheet = write_sheet("anna@good.senders.example")
+    code, out, err = run_cli("check", sheet, "--zone", ZONE, "--format", "json", "-o", target)
+    assert code == 0
+    assert out == ""
+    assert json.loads(target.read_text())["exit_code"] == 0
+    assert "exit code 0" in err
+
+
+def test_table_shows_failures_first_with_their_fix(write_sheet, run_cli):
+    sheet = write_sheet("anna@good.senders.example", "anna@nomx.senders.example")
+    code, out, _ = run_cli("check", sheet, "--zone", ZONE)
+    assert code == 1
+    assert "\x1b[" not in out  # no colour when not a terminal
+    assert out.index("FAIL") < out.index("PASS")
+    assert "nomx.senders.example. 3600 IN MX" in out
+
+
+def test_several_sheets_in_one_run(write_sheet, check_json):
+    first = write_sheet("anna@good.senders.example", name="a.yaml")
+    second = write_sheet("bob@nomx.senders.example", name="b.yaml")
+    code, report = check_json(first, second, "--zone", ZONE)
+    assert {f["sheet"] for f in report["findings"]} == {str(first), str(second)}
+    assert code == 1
+
+
+def test_the_bundled_example_teaches_by_failing(run_cli):
+    code, out, _ = run_cli("check", EXAMPLE / "sheet.yaml", *example_zones(), "--format", "json")
+    report = json.loads(out)
+    failing = [f for f in report["findings"] if f["status"] == "fail"]
+    assert failing
+    assert all(f["hint"] for f in failing)
+    assert code == 1
+
+
+# --- input errors: exit 2, one clear line naming file and line, never a traceback ----------------
+
+
+def assert_input_error(result: tuple[int, str, str], *needles: str) -> None:
+    code, out, err = result
+    assert code == 2
+    assert "Traceback" not in out + err
+    for needle in needles:
+        assert needle in err
+
+
+def test_missing_sheet(run_cli, tmp_path):
+    missing = tmp_path / "nope.yaml"
+    assert_input_error(run_cli("check", missing, "--zone", ZONE), str(missing))
+
+
+def test_unknown_key_names_file_and_line(run_cli, write_sheet):
+    sheet = write_sheet("anna@good.senders.example", extra="mail_form: [x.example]\n")
+    assert_input_error(run_cli("check", sheet, "--zone", ZONE), f"{sheet}:6", "mail_form")
+
+
+def test_yaml_syntax_error(run_cli, tmp_path):
+    sheet = tmp_path / "broken.yaml"
+    sheet.write_text("version: 1\nsenders: [\n  - address: x\n")
+    assert_input_error(run_cli("check", sheet, "--zone", ZONE), str(sheet))
+
+
+def test_bad_date(run_cli, write_sheet):
+    sheet = write_sheet("anna@good.senders.example", extra="dates:\n  dns_requested: 2026-02-30\n")
+    assert_input_error(run_cli("check", sheet, "--zone", ZONE), f"{sheet}:7", "dns_requested")
+
+
+def test_missing_zone_file(run_cli, write_sheet, tmp_path):
+    sheet = write_sheet("anna@good.senders.example")
+    assert_input_error(run_cli("check", sheet, "--zone", tmp_path / "no.zone"), "no.zone")
+
+
+def test_broken_zone_file(run_cli, write_sheet, tmp_path):
+    zone = tmp_path / "bad.example.zone"
+    zone.write_text("@ 300 IN SOA a. b. 1 2 3 4 5\n@ 300 IN MX ten mx.bad.example.\n")
+    sheet = write_sheet("anna@good.senders.example")
+    assert_input_error(run_cli("check", sheet, "--zone", zone), f"{zone}:")
+
+
+def test_bad_nameserver(run_cli, write_sheet):
+    sheet = write_sheet("anna@good.senders.example")
+    assert_input_error(run_cli("check", sheet, "--nameserver", "ns.example:53"), "--nameserver")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check"],
+        ["check", "x.yaml", "--format", "xml"],
+        ["check", "x.yaml", "--today", "2026-13-01"],
+        ["check", "x.yaml", "--timeout", "0"],
+        ["frobnicate"],
+    ],
+)
+def test_usage_errors_exit_2(run_cli, args):
+    code, out, err = run_cli(*args)
+    assert code == 2
+    assert "Traceback" not in out + err
+    assert err.strip()
+
+
+def test_unwritable_output(run_cli, write_sheet, tmp_path):
+    sheet = write_sheet("anna@good.senders.example")
+    target = tmp_path / "missing-dir" / "report.json"
+    assert_input_error(run_cli("check", sheet, "--zone", ZONE, "-o", target), str(target))
+
+
+# --- the other commands -------------------------------------------------------------------------
+
+
+def test_rules_lists_every_registered_rule(run_cli):
+    from mailcheck.rules import REGISTRY
+
+    code, out, _ = run_cli("rules")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == list(REGISTRY)
+
+
+def test_every_rule_is_documented():
+    from mailcheck.rules import REGISTRY
+
+    for rule in REGISTRY.values():
+        assert rule.title and rule.obligation and rule.source
+        assert len(rule.doc.split()) > 20, rule.id
+
+
+def test_explain(run_cli):
+    code, out, _ = run_cli("explain", "sender.role")
+    assert code == 0
+    assert "RFC 2142" in out
+    assert_input_error(run_cli("explain", "sender.nope"), "sender.nope")
+
+
+def test_schema_is_json_and_forbids_unknown_keys(run_cli):
+    code, out, _ = run_cli("schema")
+    assert code == 0
+    assert json.loads(out)["additionalProperties"] is False
+
+
+def test_console_script_and_module_entry_points(write_sheet):
+    sheet = write_sheet("anna@good.senders.example")
+    for cmd in (["mailcheck"], [sys.executable, "-m", "mailcheck"]):
+        done = subprocess.run(
+            [*cmd, "check", sheet, "--zone", ZONE], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+    version = subprocess.run(["mailcheck", "--version"], capture_output=True, text=True)
+    assert version.stdout.startswith("mailcheck ")
