@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass
 
 from mailcheck.sheet import Sheet, WorkingWeek
-from mailcheck.workdays import Calendar, calendar_for
+from mailcheck.workdays import Calendar, UnknownRegion, calendar_for
 
 SHEET_DAYS = 5
 DNS_DAYS = 10
@@ -82,6 +82,29 @@ def _deadline(
     if start is None:
         return None
     calendar = calendar or calendar_of(sheet)
+    return Deadline(kind, start, calendar.add(start, days), calendar)
+
+
+def rule_deadline(
+    rule_id: str,
+    region: str,
+    working_week: str,
+    contract_signed: dt.date | None,
+    dns_requested: dt.date | None,
+) -> Deadline | None:
+    """The deadline a rule's obligation is due by, if any: for reports on recorded findings."""
+    if rule_id == "deadline.sheet":
+        kind, start, days = Kind.SHEET, contract_signed, SHEET_DAYS
+    elif rule_id == "deadline.dns" or is_dns_rule(rule_id):
+        kind, start, days = Kind.DNS, dns_requested, DNS_DAYS
+    else:
+        return None
+    if start is None:
+        return None
+    try:
+        calendar = calendar_for(region, saturdays=working_week == WorkingWeek.MON_SAT.value)
+    except UnknownRegion:  # recorded by a run whose calendar knew the region
+        return None
     return Deadline(kind, start, calendar.add(start, days), calendar)
 
 
