@@ -103,7 +103,7 @@ def test_a_fix_of_a_dns_obligation_says_how_late_it_came(run_cli, sheet, tmp_pat
     run_cli("check", sheet, "--zone", AFTER, "--db", db, "--today", "2026-11-20")
     state["status"] = Status.PASS
     # Due 2026-11-23 (10 working days after 2026-11-09); fixed on Wednesday 2026-11-25.
-    code, out, _ = run_cli(
+    _, out, _ = run_cli(
         "recheck", "--zone", AFTER, "--db", db, "--today", "2026-11-25", "--format", "json"
     )
     fixed = by_rule(json.loads(out)["changes"]["fixed"], "spf.all")
