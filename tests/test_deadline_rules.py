@@ -6,9 +6,15 @@ import pytest
 
 from conftest import REPO_ROOT, statuses
 from mailcheck.findings import Status
+from onlyrules import keep_only
 
 ZONE = str(REPO_ROOT / "tests/data/zones/senders.example.zone")
 SENDER = "anna@good.senders.example"
+
+
+@pytest.fixture(autouse=True)
+def _only_sender_and_deadline_rules(monkeypatch):
+    keep_only(monkeypatch)
 
 
 def dates(**given: str) -> str:

@@ -11,11 +11,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import REPO_ROOT
+from onlyrules import keep_only
 
 BEFORE = str(REPO_ROOT / "tests/data/zones/deadline-shop-before.zone")
 AFTER = str(REPO_ROOT / "tests/data/zones/deadline-shop-after.zone")
 DOMAIN = "shop.deadline.example"
 DATES = "region: DE-BY\ndates:\n  contract_signed: 2026-11-02\n  dns_requested: 2026-11-09\n"
+
+
+@pytest.fixture(autouse=True)
+def _only_sender_and_deadline_rules(monkeypatch):
+    keep_only(monkeypatch)
 
 
 @pytest.fixture
