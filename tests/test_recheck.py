@@ -189,7 +189,7 @@ def test_deadlines_lists_the_failing_dns_checks(run_cli, write_sheet, monkeypatc
     code, out, _ = run_cli(
         "deadlines", sheet, "--zone", AFTER, "--today", "2026-11-18", "--format", "json"
     )
-    assert code == 0  # a warning is no failure
+    assert code == 1  # the sheet itself is overdue (due 2026-11-09); DNS only warns
     row = by_rule(json.loads(out)["deadlines"], "deadline.dns")
     assert (row["status"], row["working_days_left"]) == ("warn", 3)
     assert [f["rule"] for f in row["still_failing"]] == ["dkim.key"]
