@@ -106,6 +106,14 @@ def render_table(report: RecheckReport, stream: TextIO, color: bool | None = Non
     for name in order:
         if grouped[name]:
             console.print(_section(name, grouped[name]))
+    failing = [i for i in report.items if i.finding.status is Status.FAIL and i.finding.hint]
+    if failing:
+        console.print(Text("How to fix", style="bold"))
+    for number, item in enumerate(failing, 1):
+        head = Text(f"{number:>3}. ", style="bold cyan")
+        head.append(f"{item.finding.rule} {item.finding.subject}", style="bold")
+        console.print(head)
+        console.print(Text(f"     {item.finding.hint}", style="cyan"), soft_wrap=True)
     console.print(Text(report.summary_line()))
 
 
@@ -113,22 +121,19 @@ def _section(name: str, items: Sequence[Item]) -> Table:
     table = Table(title=f"{TITLES[name]} ({len(items)})", title_justify="left", expand=False)
     table.add_column("Status", no_wrap=True)
     table.add_column("Rule", no_wrap=True)
-    table.add_column("Customer / sheet", overflow="fold")
+    table.add_column("Customer / sheet", overflow="fold", max_width=20)
     table.add_column("Subject", overflow="fold")
     table.add_column("When", no_wrap=True)
     table.add_column("Finding", overflow="fold", ratio=1)
     for item in items:
         finding = item.finding
-        text = Text(finding.message)
-        if finding.hint and finding.status is Status.FAIL:
-            text.append(f"\nfix: {finding.hint}", style="cyan")
         table.add_row(
             Text(finding.status.value.upper(), style=STYLES[finding.status]),
             finding.rule,
             item.customer or finding.sheet,
             finding.subject,
             _when(name, item),
-            text,
+            finding.message,
         )
     return table
 
