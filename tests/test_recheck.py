@@ -291,3 +291,37 @@ def test_notify_needs_an_http_url(run_cli, sheet, tmp_path):
     code, _, err = run_cli("recheck", sheet, "--db", tmp_path / "s.sqlite", "--notify", "ftp://x")
     assert code == 2
     assert "--notify" in err
+
+
+# --- the progress bar ------------------------------------------------------------------------
+
+
+def test_progress_bar_only_on_a_terminal(run_cli, sheet, tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    db = tmp_path / "state.sqlite"
+    code, _, err = run_cli("recheck", sheet, "--zone", AFTER, "--db", db, "--format", "json")
+    assert code == 1  # the sheet is overdue
+    assert "re-checking" not in err  # stderr is not a terminal here
+    leader, follower = pty.openpty()
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT / "src"), COLUMNS="100")
+    command = [sys.executable, "-m", "mailcheck", "recheck", "--zone", AFTER, "--db", str(db)]
+    with subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=follower, env=env, close_fds=True
+    ) as process:
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            shown += chunk
+    os.close(leader)
+    assert process.returncode != 2
+    assert b"re-checking" in shown

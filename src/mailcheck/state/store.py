@@ -310,14 +310,18 @@ class Store:
             row[0] for row in self.db.execute("SELECT DISTINCT sheet FROM run_sheets ORDER BY 1")
         ]
 
-    def runs(self) -> list[Run]:
+    def runs(self, run_id: int | None = None) -> list[Run]:
+        """Every recorded run, oldest first (or only the one with `run_id`)."""
         rows = self.db.execute(
-            "SELECT id, command, started, finished, today, exit_code FROM runs ORDER BY id"
+            "SELECT id, command, started, finished, today, exit_code FROM runs"
+            " WHERE ? IS NULL OR id = ? ORDER BY id",
+            (run_id, run_id),
         )
         return [Run(a, b, c, d, dt.date.fromisoformat(e), f) for a, b, c, d, e, f in rows]
 
     def run(self, run_id: int) -> Run:
-        return next(r for r in self.runs() if r.id == run_id)
+        (run,) = self.runs(run_id)
+        return run
 
     def sheet_info(self, sheet: str, run_id: int | None = None) -> SheetInfo | None:
         """What the given run (default: the latest that checked it) knew of a sheet."""
