@@ -41,6 +41,20 @@ NameserverOpt = Annotated[
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", min=0.1, help="Seconds allowed for each DNS question.")
 ]
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        envvar="MAILCHECK_DB",
+        help="The state store (SQLite file); default for recheck/history: "
+        "~/.local/state/mailcheck/state.sqlite.",
+    ),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")]
 TodayOpt = Annotated[
     dt.datetime | None,
     typer.Option("--today", formats=["%Y-%m-%d"], help="Pin today's date (YYYY-MM-DD)."),
@@ -68,14 +82,16 @@ def check(
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
     timeout: TimeoutOpt = 5.0,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
-    ] = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
     today: TodayOpt = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
+    strict: StrictOpt = False,
+    db: DbOpt = None,
 ) -> None:
-    """Check implementation sheets: every obligation a machine can check, with the fix."""
+    """Check implementation sheets: every obligation a machine can check, with the fix.
+
+    With --db (or MAILCHECK_DB) the run and every finding are recorded in the state store.
+    """
     from mailcheck.runner import RunOptions, run_check
 
     options = RunOptions(
@@ -86,8 +102,84 @@ def check(
         fmt=fmt,
         output=output,
         strict=strict,
+        db=db,
     )
     raise typer.Exit(run_check(sheets, options))
+
+
+@app.command()
+def recheck(
+    sheets: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Sheets to re-check (default: every sheet recorded in the store)."),
+    ] = None,
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+    db: DbOpt = None,
+    notify: Annotated[
+        str | None,
+        typer.Option("--notify", metavar="URL", help="POST a JSON summary of the changes here."),
+    ] = None,
+) -> None:
+    """Re-check recorded sheets, record the run, and report what changed since the last run."""
+    from mailcheck.recheck import run_recheck
+    from mailcheck.runner import RunOptions
+
+    options = RunOptions(
+        zones=zone or (),
+        nameservers=nameserver or (),
+        timeout=timeout,
+        today=today.date() if today else None,
+        fmt=fmt,
+        output=output,
+        strict=strict,
+        db=db,
+        notify=notify,
+    )
+    raise typer.Exit(run_recheck(sheets or [], options))
+
+
+@app.command()
+def history(
+    subject: Annotated[
+        str, typer.Argument(metavar="SUBJECT", help="A domain, an address or a sheet path.")
+    ],
+    db: DbOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+) -> None:
+    """Show the recorded timeline of a domain, address or sheet: changes, clocks, fixes."""
+    from mailcheck.history import run_history
+    from mailcheck.state import default_path
+
+    raise typer.Exit(run_history(subject, db or default_path(), fmt))
+
+
+@app.command()
+def deadlines(
+    sheets: Annotated[list[Path], typer.Argument(help="Implementation sheet(s), YAML.")],
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    fmt: FormatOpt = Format.TABLE,
+    today: TodayOpt = None,
+) -> None:
+    """One table of every customer's deadlines: due date, working days left, what still fails."""
+    from mailcheck.agenda import run_deadlines
+    from mailcheck.runner import RunOptions
+
+    options = RunOptions(
+        zones=zone or (),
+        nameservers=nameserver or (),
+        timeout=timeout,
+        today=today.date() if today else None,
+        fmt=fmt,
+    )
+    raise typer.Exit(run_deadlines(sheets, options))
 
 
 @app.command("rules")

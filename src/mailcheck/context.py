@@ -1,4 +1,8 @@
-"""The one object through which rules reach the outside world: DNS and the clock."""
+"""The one object through which rules reach the outside world: DNS and the clock.
+
+Rules registered with `needs_findings=True` run after all the others of their sheet and find
+those rules' findings (exemptions applied) in `ctx.findings`; for every other rule it is empty.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailcheck.dns import Resolver
+from mailcheck.findings import Finding
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -18,6 +23,8 @@ class Context:
 
     dns: Resolver
     today: dt.date
+    findings: tuple[Finding, ...] = ()
+    """The sheet's findings of the first phase: set only for rules with `needs_findings`."""
 
 
 def build_resolver(

@@ -13,10 +13,29 @@ from mailcheck.sheet import Exemption, LoadedSheet
 
 
 async def check_sheet(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -> list[Finding]:
-    """Every rule's findings for one sheet, in registry order, with exemptions applied."""
+    """Every rule's findings for one sheet, in registry order, with exemptions applied.
+
+    Two phases: first every ordinary rule concurrently; then the rules with `needs_findings`
+    (e.g. `deadline.dns`), which read the first phase's findings from `ctx.findings`.
+    """
+    first = [rule for rule in rules if not rule.needs_findings]
+    later = [rule for rule in rules if rule.needs_findings]
+    found = await _run_phase(sheet, first, ctx)
+    seen = tuple(f for rule in first for f in found[rule.id])
+    found |= await _run_phase(sheet, later, replace(ctx, findings=seen))
+    return [f for rule in rules for f in found[rule.id]]
+
+
+async def _run_phase(
+    sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context
+) -> dict[str, list[Finding]]:
     results = await asyncio.gather(*(run_rule(rule, sheet, ctx) for rule in rules))
-    findings = [f.with_sheet(sheet.display) for found in results for f in found]
-    return apply_exemptions(findings, sheet.sheet.exemptions)
+    return {
+        rule.id: apply_exemptions(
+            [f.with_sheet(sheet.display) for f in found], sheet.sheet.exemptions
+        )
+        for rule, found in zip(rules, results, strict=True)
+    }
 
 
 async def check_sheets(

@@ -1,22 +1,30 @@
-"""`mailcheck check`: load sheets, build the context, run the rules, write the report."""
+"""`mailcheck check`: load sheets, build the context, run the rules, record, write the report.
+
+`check_loaded()` is the one way sheets are checked; `check`, `recheck` and `deadlines` all go
+through it. With a store (`--db`), the whole run holds the store's lock and is recorded in one
+transaction after the last sheet was checked.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from mailcheck.context import Context, build_resolver
-from mailcheck.engine import check_sheets
+from mailcheck.engine import check_sheet
 from mailcheck.errors import InputError
-from mailcheck.findings import Finding
+from mailcheck.findings import Finding, exit_code
 from mailcheck.output import Format, render
 from mailcheck.report import Report
 from mailcheck.rules import REGISTRY
-from mailcheck.sheet import load_sheet
+from mailcheck.sheet import LoadedSheet, load_sheet
+from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store, exclusive
+
+MAX_SHEETS_AT_ONCE = 16  # bounds the DNS questions in flight when cron re-checks many customers
 
 
 @dataclass(frozen=True)
@@ -29,14 +37,88 @@ class RunOptions:
     output: Path | None = None
     strict: bool = False
     color: bool | None = None
+    db: Path | None = None
+    notify: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckedSheet:
+    sheet: LoadedSheet
+    findings: list[Finding]
+    checked_at: dt.datetime
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def today_of(options: RunOptions) -> dt.date:
+    return options.today or dt.date.today()
+
+
+def check_loaded(
+    sheets: Sequence[LoadedSheet],
+    options: RunOptions,
+    on_done: Callable[[CheckedSheet], None] | None = None,
+) -> list[CheckedSheet]:
+    """Check loaded sheets, at most `MAX_SHEETS_AT_ONCE` at a time, in the given order."""
+    resolver = build_resolver(options.zones, options.nameservers, options.timeout)
+    ctx = Context(dns=resolver, today=today_of(options))
+    return asyncio.run(_check_all(sheets, ctx, on_done))
+
+
+async def _check_all(
+    sheets: Sequence[LoadedSheet],
+    ctx: Context,
+    on_done: Callable[[CheckedSheet], None] | None,
+) -> list[CheckedSheet]:
+    rules = list(REGISTRY.values())
+    limit = asyncio.Semaphore(MAX_SHEETS_AT_ONCE)
+
+    async def one(sheet: LoadedSheet) -> CheckedSheet:
+        async with limit:
+            checked = CheckedSheet(sheet, await check_sheet(sheet, rules, ctx), now())
+        if on_done:
+            on_done(checked)
+        return checked
+
+    return list(await asyncio.gather(*(one(sheet) for sheet in sheets)))
+
+
+def all_findings(results: Sequence[CheckedSheet]) -> list[Finding]:
+    return [f for result in results for f in result.findings]
 
 
 def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
     sheets = [load_sheet(p) for p in sheet_paths]  # every input error before any query
-    resolver = build_resolver(options.zones, options.nameservers, options.timeout)
-    ctx = Context(dns=resolver, today=options.today or dt.date.today())
-    findings = asyncio.run(check_sheets(sheets, list(REGISTRY.values()), ctx))
-    return write_report(findings, ctx.today, options)
+    if options.db is None:
+        findings = all_findings(check_loaded(sheets, options))
+        return write_report(findings, today_of(options), options)
+    with exclusive(options.db), Store.open(options.db) as store:
+        started = now()
+        results = check_loaded(sheets, options)
+        record_run(store, "check", started, results, options)
+    return write_report(all_findings(results), today_of(options), options)
+
+
+def record_run(
+    store: Store,
+    command: str,
+    started: dt.datetime,
+    results: Sequence[CheckedSheet],
+    options: RunOptions,
+) -> int:
+    """Record a finished run whole (one transaction); returns its id."""
+    code = exit_code(all_findings(results), strict=options.strict)
+    record = RunRecord(
+        command=command,
+        started=started,
+        finished=now(),
+        today=today_of(options),
+        exit_code=int(code),
+        sheets=[SheetResult(SheetInfo.of(r.sheet), r.findings, r.checked_at) for r in results],
+    )
+    return store.record(record)
 
 
 def write_report(findings: Sequence[Finding], today: dt.date, options: RunOptions) -> int:

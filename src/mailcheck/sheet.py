@@ -275,6 +275,7 @@ def load_sheet(path: str | Path) -> LoadedSheet:
     sheet = _validate(data, lines, display)
     loaded = LoadedSheet(sheet, sheet_path, display, MappingProxyType(lines))
     _check_samples(loaded)
+    _check_region(loaded)
     return loaded
 
 
@@ -650,3 +651,18 @@ def _check_samples(loaded: LoadedSheet) -> None:
                 line=loaded.line_of("samples", index),
                 key=dotted_key(("samples", index)),
             )
+
+
+# --- region ----------------------------------------------------------------------------------
+
+
+def _check_region(loaded: LoadedSheet) -> None:
+    """A region the holiday calendar does not know would silently miscount every deadline."""
+    from mailcheck.workdays import UnknownRegion, parse_region
+
+    try:
+        parse_region(loaded.sheet.region)
+    except UnknownRegion as exc:
+        raise InputError(
+            str(exc), file=loaded.display, line=loaded.line_of("region"), key="region"
+        ) from None

@@ -1,12 +1,20 @@
 """The explicit rule registry: one module per rule, listed here in report order.
 
 To add a rule: write `rules/<area>_<name>.py` with a docstring (its documentation), a `check`
-coroutine and a `RULE = Rule(...)`, then list its module below.
+coroutine and a `RULE = Rule(...)`, then list its module below. A rule that judges other rules'
+findings sets `needs_findings=True`: the engine runs it after them (see `engine.check_sheet`).
 """
 
 from __future__ import annotations
 
-from mailcheck.rules import sender_a, sender_mx, sender_role, sender_syntax
+from mailcheck.rules import (
+    deadline_dns,
+    deadline_sheet,
+    sender_a,
+    sender_mx,
+    sender_role,
+    sender_syntax,
+)
 from mailcheck.rules.base import Rule
 
 _MODULES = (
@@ -14,6 +22,8 @@ _MODULES = (
     sender_role,
     sender_mx,
     sender_a,
+    deadline_sheet,
+    deadline_dns,  # needs_findings: runs after the sheet's other rules
 )
 
 REGISTRY: dict[str, Rule] = {module.RULE.id: module.RULE for module in _MODULES}

@@ -25,6 +25,8 @@ class Rule:
     source: str  # where the obligation comes from: seed file and section, or RFC clause
     check: Check = field(repr=False)
     doc: str = ""  # the rule module's docstring: shown by `mailcheck explain`
+    needs_findings: bool = False
+    """Run after the sheet's other rules, reading their findings from `ctx.findings`."""
 
     def finding(
         self, status: Status, subject: str, message: str, hint: str | None = None

@@ -1,0 +1,147 @@
+"""`mailcheck deadlines SHEET...`: one table of every customer's deadlines.
+
+For each sheet, its two deadlines (the sheet itself; the SPF and DKIM entries): when the clock
+started, the due date, the working days left or overdue, the `deadline.*` rule's status and what
+still fails. The sheets are checked like `check` does (DNS included), since what still fails is
+only known after asking DNS. Rows that need attention come first; the exit code is that of the
+deadline findings (1 when one is overdue, 3 when one could not be decided).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from mailcheck.deadlines import Deadline, dns_deadline, is_dns_rule, sheet_deadline
+from mailcheck.findings import Finding, Status, exit_code
+from mailcheck.output import Format
+from mailcheck.runner import CheckedSheet, RunOptions, check_loaded, today_of
+from mailcheck.sheet import load_sheet
+
+LABELS = {"deadline.sheet": "sheet returned (5 wd)", "deadline.dns": "SPF and DKIM (10 wd)"}
+
+
+@dataclass(frozen=True)
+class Row:
+    customer: str
+    sheet: str
+    rule: str
+    deadline: Deadline | None
+    finding: Finding
+    still_failing: Sequence[Finding]
+    today: dt.date
+
+    @property
+    def met(self) -> bool:
+        return self.finding.status in (Status.PASS, Status.SKIP)
+
+    def standing(self) -> str:
+        if self.deadline is None:
+            return "no start date"
+        if self.met:
+            return "met"
+        if self.deadline.is_overdue(self.today):
+            return f"overdue by {self.deadline.days_late(self.today)} wd"
+        return f"{self.deadline.days_left(self.today)} wd left"
+
+    def as_dict(self) -> dict[str, Any]:
+        d = self.deadline
+        overdue = d is not None and not self.met and d.is_overdue(self.today)
+        return {
+            "customer": self.customer,
+            "sheet": self.sheet,
+            "rule": self.rule,
+            "started": d.start.isoformat() if d else None,
+            "due": d.due.isoformat() if d else None,
+            "status": self.finding.status.value,
+            "met": self.met,
+            "working_days_left": d.days_left(self.today) if d and not self.met else None,
+            "working_days_overdue": d.days_late(self.today) if overdue and d else None,
+            "message": self.finding.message,
+            "still_failing": [
+                {"rule": f.rule, "subject": f.subject, "message": f.message, "hint": f.hint}
+                for f in self.still_failing
+            ],
+        }
+
+
+def run_deadlines(sheet_paths: Sequence[Path], options: RunOptions) -> int:
+    sheets = [load_sheet(p) for p in sheet_paths]
+    today = today_of(options)
+    rows = sorted(
+        (row for result in check_loaded(sheets, options) for row in rows_of(result, today)),
+        key=lambda r: (r.finding.status.rank, r.deadline.due if r.deadline else dt.date.max),
+    )
+    if options.fmt is Format.JSON:
+        _render_json(rows, today, sys.stdout)
+    else:
+        _render_table(rows, today, sys.stdout, options.color)
+    return int(exit_code(row.finding for row in rows))
+
+
+def rows_of(result: CheckedSheet, today: dt.date) -> list[Row]:
+    sheet = result.sheet.sheet
+    customer = sheet.customer or result.sheet.display
+    found = {f.rule: f for f in result.findings if f.rule in LABELS}
+    failing_dns = [f for f in result.findings if is_dns_rule(f.rule) and f.status is Status.FAIL]
+    not_returned = [found["deadline.sheet"]] if sheet.dates.sheet_submitted is None else []
+    rows = []
+    for rule, deadline, failing in (
+        ("deadline.sheet", sheet_deadline(sheet), not_returned),
+        ("deadline.dns", dns_deadline(sheet), failing_dns),
+    ):
+        if rule in found:
+            finding = found[rule]
+            still = failing if finding.status not in (Status.PASS, Status.SKIP) else []
+            rows.append(Row(customer, result.sheet.display, rule, deadline, finding, still, today))
+    return rows
+
+
+def _render_json(rows: Sequence[Row], today: dt.date, stream: TextIO) -> None:
+    import json
+
+    data = {
+        "today": today.isoformat(),
+        "deadlines": [row.as_dict() for row in rows],
+        "exit_code": int(exit_code(row.finding for row in rows)),
+    }
+    json.dump(data, stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
+
+
+def _render_table(rows: Sequence[Row], today: dt.date, stream: TextIO, color: bool | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from mailcheck.output.table import MIN_FILE_WIDTH, STYLES
+
+    console = Console(
+        file=stream, highlight=False, no_color=color is False, force_terminal=color or None
+    )
+    if not console.is_terminal:
+        console.width = max(console.width, MIN_FILE_WIDTH)
+    table = Table(title=f"Deadlines on {today.isoformat()} (wd: working days)", expand=False)
+    for name in ("Customer", "Deadline", "Started", "Due", "Standing", "Status"):
+        table.add_column(name, no_wrap=name != "Customer", overflow="fold")
+    table.add_column("Still failing", overflow="fold", ratio=1)
+    for row in rows:
+        d = row.deadline
+        failing = "\n".join(
+            "sheet not returned" if f.rule == "deadline.sheet" else f"{f.rule} {f.subject}"
+            for f in row.still_failing
+        )
+        table.add_row(
+            row.customer,
+            LABELS[row.rule],
+            d.start.isoformat() if d else "—",
+            d.due.isoformat() if d else "—",
+            row.standing(),
+            Text(row.finding.status.value.upper(), style=STYLES[row.finding.status]),
+            failing,
+        )
+    console.print(table)

@@ -1,0 +1,76 @@
+"""SPF and DKIM entries were published within 10 working days of the provider's request.
+
+The entries are due at the end of the tenth working day after `dates.dns_requested` (the request
+day does not count), in the working days of the sheet's `region` and `working_week`; after that,
+every re-check is billed. This rule runs after all other rules of the sheet and judges their
+findings: every rule whose id starts with `spf.` or `dkim.` (not `message.dkim`, which is about
+sample messages). It passes when none of them fails (skipped and exempted checks count as met,
+and so do warnings). While one fails it warns, up to and including the due date, with the due
+date and the working days left; once the due date has passed it fails: the re-check is billable.
+When none fails but one could not be decided (a DNS timeout), it is an error, never a failure.
+Without a request date, or when no SPF or DKIM check ran at all, it is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from mailcheck.context import Context
+from mailcheck.deadlines import dns_deadline, is_dns_rule, plural
+from mailcheck.findings import Finding, Status
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import LoadedSheet
+
+SUBJECT = "dates.dns_requested"
+MAX_LISTED = 5
+
+
+async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    deadline = dns_deadline(sheet.sheet)
+    if deadline is None:
+        return [RULE.skipped(SUBJECT, "no dates.dns_requested: no DNS deadline to track")]
+    checks = [f for f in ctx.findings if is_dns_rule(f.rule)]
+    if not checks:
+        return [RULE.skipped(SUBJECT, "no SPF or DKIM check ran for this sheet")]
+    failing = [f for f in checks if f.status is Status.FAIL]
+    undecided = [f for f in checks if f.status is Status.ERROR]
+    standing = deadline.standing(ctx.today)
+    if failing:
+        what = f"{plural(len(failing), 'SPF/DKIM check')} still failing: {_names(failing)}"
+        hint = f"publish the entries these checks ask for: {_fixes(failing)}"
+        if deadline.is_overdue(ctx.today):
+            return [RULE.failed(SUBJECT, f"{what}; {standing}: re-checks are billed", hint)]
+        return [RULE.warned(SUBJECT, f"{what}; {standing}", hint)]
+    if undecided:
+        return [
+            RULE.errored(
+                SUBJECT,
+                f"no SPF/DKIM check fails, but {plural(len(undecided), 'check')} could not be "
+                f"decided: {_names(undecided)}; {standing}",
+            )
+        ]
+    return [RULE.passed(SUBJECT, f"SPF and DKIM entries met ({len(checks)} checks); {standing}")]
+
+
+def _names(findings: Sequence[Finding]) -> str:
+    listed = ", ".join(f"{f.rule} {f.subject}" for f in findings[:MAX_LISTED])
+    more = len(findings) - MAX_LISTED
+    return f"{listed} and {more} more" if more > 0 else listed
+
+
+def _fixes(findings: Sequence[Finding]) -> str:
+    return "; ".join(f"{f.rule} {f.subject}: {f.hint}" for f in findings if f.hint) or (
+        "see the failing checks"
+    )
+
+
+RULE = Rule(
+    id="deadline.dns",
+    title="SPF and DKIM entries published within 10 working days",
+    obligation="Sollten die nötigen Einträge kundenseitig nicht innerhalb von zehn (10) "
+    "Werktagen erfolgen, wird die erneute Überprüfung nach Aufwand in Rechnung gestellt.",
+    source="seed 000, Mitwirkungspflichten, Technische Konfiguration (SPF and DKIM)",
+    check=check,
+    doc=__doc__ or "",
+    needs_findings=True,
+)

@@ -1,0 +1,78 @@
+"""The implementation sheet came back within 5 working days of the contract.
+
+The sheet is due at the end of the fifth working day after `dates.contract_signed` (the signing
+day does not count), in the working days of the sheet's `region` and `working_week`. It passes
+when `dates.sheet_submitted` is on or before the due date, and fails when the sheet was returned
+after it or is still missing once it has passed. While the sheet is missing and the due date has
+not passed, it warns with the due date and the working days left. Without a contract date there
+is no deadline to track and the rule is skipped. `--today` pins the date the check is made on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mailcheck.context import Context
+from mailcheck.deadlines import SHEET_DAYS, plural, sheet_deadline
+from mailcheck.findings import Finding
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import LoadedSheet
+
+SUBJECT = "dates.sheet_submitted"
+RECORD_IT = "record the date it was returned as dates.sheet_submitted"
+
+
+async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    deadline = sheet_deadline(sheet.sheet)
+    if deadline is None:
+        return [RULE.skipped(SUBJECT, "no dates.contract_signed: no sheet deadline to track")]
+    submitted = sheet.sheet.dates.sheet_submitted
+    signed = f"contract signed {deadline.start.isoformat()}"
+    if submitted is None:
+        standing = deadline.standing(ctx.today)
+        if deadline.is_overdue(ctx.today):
+            return [
+                RULE.failed(
+                    SUBJECT,
+                    f"the sheet has not been returned; {standing} ({signed})",
+                    f"return the completed implementation sheet now and {RECORD_IT}",
+                )
+            ]
+        return [
+            RULE.warned(
+                SUBJECT,
+                f"the sheet has not been returned yet; {standing} ({signed})",
+                f"return the completed implementation sheet by {deadline.due.isoformat()} "
+                f"and {RECORD_IT}",
+            )
+        ]
+    returned = f"returned {submitted.isoformat()}"
+    if deadline.is_overdue(submitted):
+        late = deadline.days_late(submitted)
+        by = f"{plural(late, 'working day')} late" if late else "after the due date"
+        return [
+            RULE.failed(
+                SUBJECT,
+                f"{returned}, {by}: due {deadline.due.isoformat()} ({signed})",
+                "nothing left to publish: the late return is on record, and costs it caused "
+                "are the customer's (seed 000, Mitwirkungspflichten)",
+            )
+        ]
+    return [
+        RULE.passed(
+            SUBJECT,
+            f"{returned}, within {SHEET_DAYS} working days: due {deadline.due.isoformat()} "
+            f"({signed})",
+        )
+    ]
+
+
+RULE = Rule(
+    id="deadline.sheet",
+    title="Implementation sheet returned within 5 working days",
+    obligation="Der Kunde wird daher das ihm nach Vertragsabschluss zugesandte "
+    "Implementation-Sheet innerhalb von fünf (5) Werktagen ausgefüllt zurücksenden",
+    source="seed 000, Mitwirkungspflichten",
+    check=check,
+    doc=__doc__ or "",
+)

@@ -1,0 +1,50 @@
+"""One recording run at a time per store: an exclusive `flock` on `<store>.lock`.
+
+Cron may start a re-check while the previous one still runs. The second run refuses at once
+(exit 2, naming the store and the process that holds it) instead of queueing behind the first
+and checking every customer twice; nothing is recorded by it. The lock is held for the whole run,
+from before the first DNS question until the run is committed, and the kernel releases it when
+the process ends, however it ends. Readers (`mailcheck history`) take no lock: WAL lets them read
+while a run writes. POSIX only (fcntl).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from mailcheck.errors import InputError
+
+
+def lock_path(db: Path) -> Path:
+    return db.with_name(db.name + ".lock")
+
+
+@contextmanager
+def exclusive(db: Path) -> Iterator[None]:
+    """Hold the store's run lock, or raise `InputError` at once if another process holds it."""
+    import fcntl
+
+    path = lock_path(db)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise InputError(f"cannot create the lock file: {exc.strerror}", file=str(path)) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise InputError(
+                f"another mailcheck run (pid {holder}) holds the store; nothing was checked "
+                "or recorded: try again when it has finished",
+                file=str(db),
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -1,0 +1,84 @@
+"""The store's schema, as numbered migrations (SQLite `PRAGMA user_version` is the number).
+
+Never edit a released migration: append a new one. Each runs in its own transaction together
+with the version bump, so a store is always at exactly one version.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: runs, the sheets each run checked, every finding, and the status clocks.
+    (
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            command TEXT NOT NULL,          -- check | recheck
+            started TEXT NOT NULL,          -- UTC, ISO 8601
+            finished TEXT NOT NULL,
+            today TEXT NOT NULL,            -- the date deadlines and clocks were judged on
+            exit_code INTEGER NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE run_sheets (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            sheet TEXT NOT NULL,            -- absolute path: recheck runs it again from there
+            customer TEXT,
+            region TEXT NOT NULL,
+            working_week TEXT NOT NULL,
+            contract_signed TEXT,
+            sheet_submitted TEXT,
+            dns_requested TEXT,
+            PRIMARY KEY (run_id, sheet)
+        )
+        """,
+        """
+        CREATE TABLE findings (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            sheet TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn', 'error', 'skip')),
+            previous TEXT,                  -- the last decided status before this run, if any
+            message TEXT NOT NULL,
+            hint TEXT,
+            checked_at TEXT NOT NULL        -- UTC, ISO 8601
+        )
+        """,
+        "CREATE INDEX findings_by_key ON findings (sheet, rule, subject, run_id)",
+        "CREATE INDEX findings_by_run ON findings (run_id)",
+        "CREATE INDEX findings_by_subject ON findings (subject)",
+        """
+        CREATE TABLE states (               -- the last decided status; `error` never lands here
+            sheet TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn', 'skip')),
+            since TEXT NOT NULL,            -- first run date with this status in a row
+            since_run INTEGER NOT NULL REFERENCES runs(id),
+            last_run INTEGER NOT NULL REFERENCES runs(id),
+            PRIMARY KEY (sheet, rule, subject)
+        )
+        """,
+        """
+        CREATE TABLE episodes (             -- one stretch of failing: the clock
+            id INTEGER PRIMARY KEY,
+            sheet TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            failed_on TEXT NOT NULL,
+            failed_run INTEGER NOT NULL REFERENCES runs(id),
+            fixed_on TEXT,
+            fixed_run INTEGER REFERENCES runs(id)
+        )
+        """,
+        "CREATE INDEX episodes_by_key ON episodes (sheet, rule, subject)",
+        """
+        CREATE UNIQUE INDEX one_open_episode ON episodes (sheet, rule, subject)
+            WHERE fixed_run IS NULL
+        """,
+    ),
+)
+
+LATEST = len(MIGRATIONS)

@@ -1,0 +1,404 @@
+"""The SQLite store: every recorded run, its findings, and per (sheet, rule, subject) its clock.
+
+One file, WAL mode (readers never block the writer), a busy timeout for writers that meet, and
+`BEGIN IMMEDIATE` so a writer takes the write lock before it reads what it will change. A run is
+written in one transaction: a process killed half-way leaves the store as it was before the run.
+
+Per key the store keeps the last *decided* status (`states`) and the stretches of failing
+(`episodes`: failed on, fixed on). An `error` finding is recorded like any other but never
+changes a state and never starts or stops a clock: an outage must not erase a recorded pass or
+declare a failure fixed. Clocks count in the run's date (`--today` when pinned); each finding also
+keeps the real time it was checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from mailcheck.errors import InputError
+from mailcheck.findings import Finding, Status
+from mailcheck.sheet import LoadedSheet
+from mailcheck.state.schema import LATEST, MIGRATIONS
+
+BUSY_TIMEOUT_MS = 30_000
+Key = tuple[str, str, str]
+"""(sheet path, rule, subject): what a status and a clock belong to."""
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    """What a run knew of a sheet: where it is, and enough to compute its deadlines later."""
+
+    path: str
+    customer: str | None = None
+    region: str = "DE"
+    working_week: str = "mon-fri"
+    contract_signed: dt.date | None = None
+    sheet_submitted: dt.date | None = None
+    dns_requested: dt.date | None = None
+
+    @classmethod
+    def of(cls, loaded: LoadedSheet) -> SheetInfo:
+        sheet = loaded.sheet
+        return cls(
+            path=sheet_key(loaded.path),
+            customer=sheet.customer,
+            region=sheet.region,
+            working_week=sheet.working_week.value,
+            contract_signed=sheet.dates.contract_signed,
+            sheet_submitted=sheet.dates.sheet_submitted,
+            dns_requested=sheet.dates.dns_requested,
+        )
+
+
+@dataclass(frozen=True)
+class SheetResult:
+    info: SheetInfo
+    findings: Iterable[Finding]
+    checked_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    command: str
+    started: dt.datetime
+    finished: dt.datetime
+    today: dt.date
+    exit_code: int
+    sheets: Sequence[SheetResult]
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    command: str
+    started: str
+    finished: str
+    today: dt.date
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A finding as the store holds it, with the run that made it."""
+
+    run_id: int
+    today: dt.date
+    checked_at: str
+    sheet: str
+    rule: str
+    subject: str
+    status: Status
+    previous: Status | None
+    message: str
+    hint: str | None
+
+    @property
+    def key(self) -> Key:
+        return (self.sheet, self.rule, self.subject)
+
+
+@dataclass(frozen=True)
+class State:
+    status: Status
+    since: dt.date
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One stretch of failing: the clock started on `failed_on`, stopped on `fixed_on`."""
+
+    failed_on: dt.date
+    fixed_on: dt.date | None
+
+
+def sheet_key(path: Path) -> str:
+    """Sheets are stored by absolute path, so cron can re-run them from any directory."""
+    return str(path.resolve())
+
+
+def decided(statuses: Iterable[Status]) -> Status | None:
+    """The worst decided status among a key's findings in one run; None if all are `error`."""
+    known = [s for s in statuses if s is not Status.ERROR]
+    return min(known, key=lambda s: s.rank) if known else None
+
+
+class Store:
+    """An open store. Use `Store.open(path)`; close it (or use it as a context manager)."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self.db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = True) -> Store:
+        if not create and not path.exists():
+            raise InputError(
+                "no store here yet: record a run first (mailcheck check --db PATH SHEET)",
+                file=str(path),
+            )
+        try:
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1e3)
+            store = cls(connection, path)
+            store._prepare()
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"cannot use the store: {exc}", file=str(path)) from None
+        except OSError as exc:
+            raise InputError(f"cannot create the store: {exc.strerror}", file=str(path)) from None
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- set-up --------------------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        if self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+            raise sqlite3.DatabaseError("WAL mode unavailable (a network file system?)")
+        self._migrate()
+
+    def _version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        if self._version() > LATEST:
+            raise InputError(
+                f"the store has schema version {self._version()}, newer than this mailcheck "
+                f"reads ({LATEST}): upgrade mailcheck",
+                file=str(self.path),
+            )
+        while self._version() < LATEST:
+            with self.transaction():
+                version = self._version()  # another process may have migrated meanwhile
+                if version >= LATEST:
+                    break
+                for statement in MIGRATIONS[version]:
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {version + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction, all or nothing; the write lock is taken at once."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def record(self, run: RunRecord) -> int:
+        """Record a whole run in one transaction; returns its id."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO runs (command, started, finished, today, exit_code)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    run.command,
+                    _utc(run.started),
+                    _utc(run.finished),
+                    run.today.isoformat(),
+                    run.exit_code,
+                ),
+            )
+            run_id = int(cursor.lastrowid or 0)
+            for result in run.sheets:
+                self._record_sheet(run_id, run.today, result)
+        return run_id
+
+    def _record_sheet(self, run_id: int, today: dt.date, result: SheetResult) -> None:
+        info = result.info
+        self.db.execute(
+            "INSERT INTO run_sheets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                info.path,
+                info.customer,
+                info.region,
+                info.working_week,
+                _date(info.contract_signed),
+                _date(info.sheet_submitted),
+                _date(info.dns_requested),
+            ),
+        )
+        by_key: dict[Key, list[Finding]] = {}
+        for finding in result.findings:
+            by_key.setdefault((info.path, finding.rule, finding.subject), []).append(finding)
+        checked_at = _utc(result.checked_at)
+        for key, findings in by_key.items():
+            state = self._state(key)
+            previous = state.status.value if state else None
+            self.db.executemany(
+                "INSERT INTO findings (run_id, sheet, rule, subject, status, previous, message,"
+                " hint, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (run_id, *key, f.status.value, previous, f.message, f.hint, checked_at)
+                    for f in findings
+                ],
+            )
+            status = decided(f.status for f in findings)
+            if status is not None:  # an `error` changes no state and no clock
+                self._advance(key, state, status, run_id, today)
+
+    def _advance(
+        self, key: Key, state: State | None, status: Status, run_id: int, today: dt.date
+    ) -> None:
+        if state is None or state.status is not status:
+            self.db.execute(
+                "INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*key, status.value, today.isoformat(), run_id, run_id),
+            )
+        else:
+            self.db.execute(
+                "UPDATE states SET last_run = ? WHERE sheet = ? AND rule = ? AND subject = ?",
+                (run_id, *key),
+            )
+        failing = state is not None and state.status is Status.FAIL
+        if status is Status.FAIL and not failing:
+            self.db.execute(
+                "INSERT INTO episodes (sheet, rule, subject, failed_on, failed_run)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (*key, today.isoformat(), run_id),
+            )
+        elif status is not Status.FAIL and failing:
+            self.db.execute(
+                "UPDATE episodes SET fixed_on = ?, fixed_run = ?"
+                " WHERE sheet = ? AND rule = ? AND subject = ? AND fixed_run IS NULL",
+                (today.isoformat(), run_id, *key),
+            )
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def _state(self, key: Key) -> State | None:
+        row = self.db.execute(
+            "SELECT status, since FROM states WHERE sheet = ? AND rule = ? AND subject = ?", key
+        ).fetchone()
+        return State(Status(row[0]), dt.date.fromisoformat(row[1])) if row else None
+
+    def state(self, key: Key) -> State | None:
+        """The last decided status of a key and since when it holds."""
+        return self._state(key)
+
+    def episodes(self, key: Key) -> list[Episode]:
+        rows = self.db.execute(
+            "SELECT failed_on, fixed_on FROM episodes WHERE sheet = ? AND rule = ? AND subject = ?"
+            " ORDER BY failed_run",
+            key,
+        )
+        return [Episode(dt.date.fromisoformat(a), _parse_date(b)) for a, b in rows]
+
+    def sheets(self) -> list[str]:
+        """Every sheet any run has recorded."""
+        return [
+            row[0] for row in self.db.execute("SELECT DISTINCT sheet FROM run_sheets ORDER BY 1")
+        ]
+
+    def runs(self, run_id: int | None = None) -> list[Run]:
+        """Every recorded run, oldest first (or only the one with `run_id`)."""
+        rows = self.db.execute(
+            "SELECT id, command, started, finished, today, exit_code FROM runs"
+            " WHERE ? IS NULL OR id = ? ORDER BY id",
+            (run_id, run_id),
+        )
+        return [Run(a, b, c, d, dt.date.fromisoformat(e), f) for a, b, c, d, e, f in rows]
+
+    def run(self, run_id: int) -> Run:
+        (run,) = self.runs(run_id)
+        return run
+
+    def sheet_info(self, sheet: str, run_id: int | None = None) -> SheetInfo | None:
+        """What the given run (default: the latest that checked it) knew of a sheet."""
+        row = self.db.execute(
+            "SELECT sheet, customer, region, working_week, contract_signed, sheet_submitted,"
+            " dns_requested FROM run_sheets WHERE sheet = ? AND run_id <= ?"
+            " ORDER BY run_id DESC LIMIT 1",
+            (sheet, run_id if run_id is not None else 2**62),
+        ).fetchone()
+        if row is None:
+            return None
+        path, customer, region, week, *dates = row
+        return SheetInfo(path, customer, region, week, *(_parse_date(d) for d in dates))
+
+    def findings(self, run_id: int) -> list[Recorded]:
+        return self._select("WHERE f.run_id = ? ORDER BY f.id", (run_id,))
+
+    def matching(self, subject: str) -> list[Recorded]:
+        """Findings about a domain (and its addresses and subdomains), an address, or a sheet."""
+        sheet = sheet_key(Path(subject))
+        domain = subject.lower().rstrip(".")
+        return self._select(
+            "WHERE f.sheet = ? OR lower(f.subject) = ? OR lower(f.subject) LIKE ? ESCAPE '\\'"
+            " OR lower(f.subject) LIKE ? ESCAPE '\\' ORDER BY f.sheet, f.rule, f.subject, f.id",
+            (sheet, domain, "%@" + _like(domain), "%." + _like(domain)),
+        )
+
+    def _select(self, where: str, args: tuple[object, ...]) -> list[Recorded]:
+        rows = self.db.execute(
+            "SELECT f.run_id, r.today, f.checked_at, f.sheet, f.rule, f.subject, f.status,"
+            " f.previous, f.message, f.hint FROM findings f JOIN runs r ON r.id = f.run_id "
+            + where,
+            args,
+        )
+        return [_recorded(*row) for row in rows]
+
+    def integrity(self) -> str:
+        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _recorded(
+    run_id: int,
+    today: str,
+    checked_at: str,
+    sheet: str,
+    rule: str,
+    subject: str,
+    status: str,
+    previous: str | None,
+    message: str,
+    hint: str | None,
+) -> Recorded:
+    return Recorded(
+        run_id,
+        dt.date.fromisoformat(today),
+        checked_at,
+        sheet,
+        rule,
+        subject,
+        Status(status),
+        Status(previous) if previous else None,
+        message,
+        hint,
+    )
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def _date(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

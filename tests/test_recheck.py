@@ -1,0 +1,327 @@
+"""check --db, recheck, history, deadlines and --notify, end to end through the CLI."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conftest import REPO_ROOT
+from onlyrules import keep_only
+
+BEFORE = str(REPO_ROOT / "tests/data/zones/deadline-shop-before.zone")
+AFTER = str(REPO_ROOT / "tests/data/zones/deadline-shop-after.zone")
+DOMAIN = "shop.deadline.example"
+DATES = "region: DE-BY\ndates:\n  contract_signed: 2026-11-02\n  dns_requested: 2026-11-09\n"
+
+
+@pytest.fixture(autouse=True)
+def _only_sender_and_deadline_rules(monkeypatch):
+    keep_only(monkeypatch)
+
+
+@pytest.fixture
+def sheet(write_sheet):
+    return write_sheet(f"anna@{DOMAIN}", extra=DATES)
+
+
+def by_rule(items: list[dict], rule: str) -> dict:
+    (item,) = [i for i in items if i["rule"] == rule]
+    return item
+
+
+def test_check_twice_then_history_and_recheck_show_the_fix(run_cli, sheet, tmp_path):
+    db = tmp_path / "state.sqlite"
+    assert run_cli("check", sheet, "--zone", BEFORE, "--db", db, "--today", "2026-11-17")[0] == 1
+    assert run_cli("check", sheet, "--zone", AFTER, "--db", db, "--today", "2026-11-19")[0] == 1
+
+    code, out, _ = run_cli("history", DOMAIN, "--db", db, "--format", "json")
+    assert code == 0
+    mx = by_rule(json.loads(out)["keys"], "sender.mx")
+    assert [(t["date"], t["status"]) for t in mx["timeline"]] == [
+        ("2026-11-17", "fail"),
+        ("2026-11-19", "pass"),
+    ]
+    assert (mx["status"], mx["since"]) == ("pass", "2026-11-19")
+    (clock,) = mx["clocks"]
+    assert (clock["failed_on"], clock["fixed_on"], clock["working_days"]) == (
+        "2026-11-17",
+        "2026-11-19",
+        2,
+    )
+    code, out, _ = run_cli("history", DOMAIN, "--db", db)
+    assert "2026-11-17" in out and "2026-11-19" in out and "fixed 2026-11-19" in out
+
+    code, out, _ = run_cli(
+        "recheck", "--zone", AFTER, "--db", db, "--today", "2026-11-20", "--format", "json"
+    )
+    report = json.loads(out)
+    assert code == report["exit_code"] == 1  # the sheet is still overdue (deadline.sheet)
+    mx = by_rule(report["findings"], "sender.mx")
+    assert (mx["status"], mx["change"], mx["since"]) == ("pass", "unchanged", "2026-11-19")
+    overdue = by_rule(report["changes"]["overdue"], "deadline.sheet")
+    assert overdue["change"] == "still_failing"
+    assert overdue["since"] == "2026-11-17"
+    assert report["run"]["today"] == "2026-11-20"
+
+
+def test_recheck_reports_a_fix_with_its_dates(run_cli, sheet, tmp_path):
+    db = tmp_path / "state.sqlite"
+    run_cli("check", sheet, "--zone", BEFORE, "--db", db, "--today", "2026-11-17")
+    code, out, _ = run_cli(
+        "recheck", "--zone", AFTER, "--db", db, "--today", "2026-11-19", "--format", "json"
+    )
+    fixed = by_rule(json.loads(out)["changes"]["fixed"], "sender.mx")
+    assert (fixed["failed_since"], fixed["since"], fixed["previous"]) == (
+        "2026-11-17",
+        "2026-11-19",
+        "fail",
+    )
+    code, out, _ = run_cli("recheck", "--zone", AFTER, "--db", db, "--today", "2026-11-19")
+    assert code == 1
+    assert "Still failing" in out and "sender.mx" not in out
+
+
+def test_recheck_reports_newly_failing(run_cli, sheet, tmp_path):
+    db = tmp_path / "state.sqlite"
+    run_cli("check", sheet, "--zone", AFTER, "--db", db, "--today", "2026-11-05")
+    code, out, _ = run_cli("recheck", "--zone", BEFORE, "--db", db, "--today", "2026-11-06")
+    assert code == 1
+    assert "Newly failing" in out and "sender.mx" in out
+
+
+def test_a_fix_of_a_dns_obligation_says_how_late_it_came(run_cli, sheet, tmp_path, monkeypatch):
+    from mailcheck.findings import Status
+    from mailcheck.rules import REGISTRY
+    from mailcheck.rules.base import Rule
+
+    state = {"status": Status.FAIL}
+
+    async def spf(sheet, ctx):
+        return [REGISTRY["spf.all"].finding(state["status"], DOMAIN, "spf", "publish -all")]
+
+    monkeypatch.setitem(REGISTRY, "spf.all", Rule("spf.all", "-", "-", "-", spf))
+    db = tmp_path / "state.sqlite"
+    run_cli("check", sheet, "--zone", AFTER, "--db", db, "--today", "2026-11-20")
+    state["status"] = Status.PASS
+    # Due 2026-11-23 (10 working days after 2026-11-09); fixed on Wednesday 2026-11-25.
+    _, out, _ = run_cli(
+        "recheck", "--zone", AFTER, "--db", db, "--today", "2026-11-25", "--format", "json"
+    )
+    fixed = by_rule(json.loads(out)["changes"]["fixed"], "spf.all")
+    assert (fixed["due"], fixed["working_days_late"]) == ("2026-11-23", 2)
+    _, out, _ = run_cli("history", DOMAIN, "--db", db)
+    assert "2 working day(s) late" in out
+
+
+def test_recheck_without_a_store_or_sheets_is_an_input_error(run_cli, tmp_path):
+    code, out, err = run_cli("recheck", "--db", tmp_path / "none.sqlite")
+    assert code == 2
+    assert "Traceback" not in out + err
+
+
+def test_recheck_uses_mailcheck_db_and_skips_unreadable_sheets(
+    run_cli, write_sheet, tmp_path, monkeypatch
+):
+    db = tmp_path / "env.sqlite"
+    monkeypatch.setenv("MAILCHECK_DB", str(db))
+    kept = write_sheet(f"anna@{DOMAIN}", name="kept.yaml")
+    gone = write_sheet(f"bob@{DOMAIN}", name="gone.yaml")
+    assert run_cli("check", kept, gone, "--zone", AFTER)[0] == 0
+    gone.unlink()
+    code, out, err = run_cli("recheck", "--zone", AFTER, "--format", "json")
+    assert code == 0
+    assert "gone.yaml" in err and "not re-checked" in err
+    assert json.loads(out)["sheets"] == [str(kept.resolve())]
+
+
+def test_history_of_a_sheet_and_of_an_unknown_subject(run_cli, sheet, tmp_path):
+    db = tmp_path / "state.sqlite"
+    run_cli("check", sheet, "--zone", AFTER, "--db", db, "--today", "2026-11-05")
+    code, out, _ = run_cli("history", sheet, "--db", db, "--format", "json")
+    rules = {k["rule"] for k in json.loads(out)["keys"]}
+    assert {"sender.mx", "deadline.sheet", "deadline.dns"} <= rules
+    code, out, _ = run_cli("history", f"anna@{DOMAIN}", "--db", db, "--format", "json")
+    assert {k["subject"] for k in json.loads(out)["keys"]} == {f"anna@{DOMAIN}"}
+    code, _, err = run_cli("history", "elsewhere.example", "--db", db)
+    assert code == 2
+    assert "nothing recorded" in err
+
+
+# --- deadlines ---------------------------------------------------------------------------------
+
+
+def test_deadlines_table_of_every_customer(run_cli, write_sheet, tmp_path):
+    late = write_sheet(f"anna@{DOMAIN}", extra=DATES, name="late.yaml")
+    ontime = write_sheet(
+        f"bob@{DOMAIN}",
+        extra=DATES.replace("2026-11-02\n", "2026-11-02\n  sheet_submitted: 2026-11-04\n"),
+        name="ontime.yaml",
+    )
+    args = ["--zone", AFTER, "--today", "2026-11-12"]
+    code, out, _ = run_cli("deadlines", late, ontime, *args, "--format", "json")
+    assert code == 1
+    rows = json.loads(out)["deadlines"]
+    overdue = [r for r in rows if r["sheet"] == str(late) and r["rule"] == "deadline.sheet"]
+    assert overdue[0]["due"] == "2026-11-09"
+    assert overdue[0]["working_days_overdue"] == 3
+    assert overdue[0]["still_failing"][0]["rule"] == "deadline.sheet"
+    met = [r for r in rows if r["sheet"] == str(ontime) and r["rule"] == "deadline.sheet"]
+    assert met[0]["met"] and met[0]["still_failing"] == []
+    assert rows[0]["status"] == "fail"  # what needs attention first
+    code, out, _ = run_cli("deadlines", late, ontime, *args)
+    assert "2026-11-09" in out and "overdue by 3 wd" in out and "sheet not returned" in out
+
+
+def test_deadlines_lists_the_failing_dns_checks(run_cli, write_sheet, monkeypatch):
+    from mailcheck.rules import REGISTRY
+    from mailcheck.rules.base import Rule
+
+    async def dkim(sheet, ctx):
+        return [REGISTRY["dkim.key"].failed(f"esp._domainkey.{DOMAIN}", "no key", "publish")]
+
+    monkeypatch.setitem(REGISTRY, "dkim.key", Rule("dkim.key", "-", "-", "-", dkim))
+    sheet = write_sheet(f"anna@{DOMAIN}", extra=DATES)
+    code, out, _ = run_cli(
+        "deadlines", sheet, "--zone", AFTER, "--today", "2026-11-18", "--format", "json"
+    )
+    assert code == 1  # the sheet itself is overdue (due 2026-11-09); DNS only warns
+    row = by_rule(json.loads(out)["deadlines"], "deadline.dns")
+    assert (row["status"], row["working_days_left"]) == ("warn", 3)
+    assert [f["rule"] for f in row["still_failing"]] == ["dkim.key"]
+
+
+# --- --notify ----------------------------------------------------------------------------------
+
+
+class Hook:
+    """A webhook on 127.0.0.1 answering with the given statuses in turn (then 200)."""
+
+    def __init__(self, *answers: int) -> None:
+        self.answers = list(answers)
+        self.bodies: list[dict] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.bodies.append(json.loads(body))
+                self.send_response(hook.answers.pop(0) if hook.answers else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hook() -> Iterator[type[Hook]]:
+    started: list[Hook] = []
+
+    def start(*answers: int) -> Hook:
+        started.append(Hook(*answers))
+        return started[-1]
+
+    yield start  # type: ignore[misc]
+    for one in started:
+        one.close()
+
+
+@pytest.fixture
+def quick_retries(monkeypatch):
+    import mailcheck.notify
+
+    monkeypatch.setattr(mailcheck.notify, "BACKOFF", 0.01)
+
+
+def test_notify_posts_the_changes(run_cli, sheet, tmp_path, hook):
+    server = hook()
+    db = tmp_path / "state.sqlite"
+    run_cli("check", sheet, "--zone", AFTER, "--db", db, "--today", "2026-11-05")
+    code, _, err = run_cli(
+        "recheck", "--zone", BEFORE, "--db", db, "--today", "2026-11-06", "--notify", server.url
+    )
+    assert code == 1
+    (body,) = server.bodies
+    assert by_rule(body["changes"]["newly_failing"], "sender.mx")["since"] == "2026-11-06"
+    assert body["exit_code"] == 1 and "findings" not in body
+    assert "notification" not in err
+
+
+def test_notify_retries_server_errors(hook):
+    from mailcheck.notify import NotifyError, post
+
+    server = hook(503, 502)
+    assert post(server.url, {"x": 1}, backoff=0.01) == 200
+    assert len(server.bodies) == 3
+    refusing = hook(400)
+    with pytest.raises(NotifyError, match="400"):
+        post(refusing.url, {"x": 1}, backoff=0.01)
+    assert len(refusing.bodies) == 1  # a client error is final
+
+
+def test_a_failed_notification_loses_no_result(run_cli, sheet, tmp_path, quick_retries):
+    with socket.socket() as probe:  # a loopback port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/hook"
+    db = tmp_path / "state.sqlite"
+    run_cli("check", sheet, "--zone", AFTER, "--db", db, "--today", "2026-11-05")
+    code, _, err = run_cli(
+        "recheck", "--zone", BEFORE, "--db", db, "--today", "2026-11-06", "--notify", url
+    )
+    assert code == 1  # as without --notify
+    assert "notification" in err and "failed" in err and "#2" in err
+    code, out, _ = run_cli("history", DOMAIN, "--db", db, "--format", "json")
+    assert by_rule(json.loads(out)["keys"], "sender.mx")["status"] == "fail"
+
+
+def test_notify_needs_an_http_url(run_cli, sheet, tmp_path):
+    code, _, err = run_cli("recheck", sheet, "--db", tmp_path / "s.sqlite", "--notify", "ftp://x")
+    assert code == 2
+    assert "--notify" in err
+
+
+# --- the progress bar ------------------------------------------------------------------------
+
+
+def test_progress_bar_only_on_a_terminal(run_cli, sheet, tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    db = tmp_path / "state.sqlite"
+    code, _, err = run_cli("recheck", sheet, "--zone", AFTER, "--db", db, "--format", "json")
+    assert code == 1  # the sheet is overdue
+    assert "re-checking" not in err  # stderr is not a terminal here
+    leader, follower = pty.openpty()
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT / "src"), COLUMNS="100")
+    command = [sys.executable, "-m", "mailcheck", "recheck", "--zone", AFTER, "--db", str(db)]
+    with subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=follower, env=env, close_fds=True
+    ) as process:
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            shown += chunk
+    os.close(leader)
+    assert process.returncode != 2
+    assert b"re-checking" in shown

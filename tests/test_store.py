@@ -1,0 +1,310 @@
+"""The state store on a real SQLite file: clocks, errors, whole runs, overlapping processes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, ns
+from mailcheck.errors import InputError
+from mailcheck.findings import Finding, Status
+from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store, exclusive
+from mailcheck.state.lock import lock_path
+from mailcheck.state.schema import LATEST
+from onlyrules import keep_only
+
+BEFORE = "tests/data/zones/deadline-shop-before.zone"
+AFTER = "tests/data/zones/deadline-shop-after.zone"
+DOMAIN = "shop.deadline.example"
+SHEET_INFO = SheetInfo("/srv/sheets/acme.yaml", "ACME", "DE-BY", "mon-fri")
+KEY = (SHEET_INFO.path, "spf.all", "bounce.acme.example")
+
+
+@pytest.fixture(autouse=True)
+def _only_sender_and_deadline_rules(monkeypatch):
+    keep_only(monkeypatch)
+
+
+def record(store: Store, day: dt.date, *statuses: Status) -> int:
+    findings = [Finding("spf.all", s, "bounce.acme.example", s.value) for s in statuses]
+    moment = dt.datetime.now(dt.UTC)
+    result = SheetResult(SHEET_INFO, findings, moment)
+    return store.record(RunRecord("check", moment, moment, day, 0, [result]))
+
+
+def day(n: int) -> dt.date:
+    return dt.date(2026, 11, n)
+
+
+def count(db: Path, table: str) -> int:
+    with sqlite3.connect(db) as connection:
+        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def integrity(db: Path) -> str:
+    with sqlite3.connect(db) as connection:
+        return str(connection.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def subprocess_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), env.get("PYTHONPATH", "")])
+    return env
+
+
+# --- schema ------------------------------------------------------------------------------------
+
+
+def test_a_new_store_is_migrated_and_in_wal_mode(tmp_path):
+    db = tmp_path / "state" / "store.sqlite"
+    Store.open(db).close()
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == LATEST
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    Store.open(db).close()  # reopening migrates nothing twice
+
+
+def test_a_store_from_a_newer_mailcheck_is_refused(tmp_path):
+    db = tmp_path / "store.sqlite"
+    Store.open(db).close()
+    with sqlite3.connect(db) as connection:
+        connection.execute(f"PRAGMA user_version = {LATEST + 1}")
+    with pytest.raises(InputError, match="newer"):
+        Store.open(db)
+
+
+def test_a_file_that_is_not_a_store_is_an_input_error(run_cli, tmp_path, write_sheet):
+    db = tmp_path / "notes.txt"
+    db.write_text("not a database, just text that is long enough to have a header" * 20)
+    sheet = write_sheet(f"anna@{DOMAIN}")
+    code, out, err = run_cli("check", sheet, "--zone", REPO_ROOT / AFTER, "--db", db)
+    assert code == 2
+    assert str(db) in err
+    assert "Traceback" not in out + err
+
+
+def test_history_without_a_store_is_an_input_error(run_cli, tmp_path):
+    code, _, err = run_cli("history", DOMAIN, "--db", tmp_path / "none.sqlite")
+    assert code == 2
+    assert "no store" in err
+    assert not (tmp_path / "none.sqlite").exists()
+
+
+# --- clocks --------------------------------------------------------------------------------------
+
+
+def test_a_fix_stops_the_clock_and_a_new_failure_starts_another(tmp_path):
+    with Store.open(tmp_path / "s.sqlite") as store:
+        record(store, day(2), Status.FAIL)
+        record(store, day(3), Status.FAIL)
+        assert store.episodes(KEY)[0].failed_on == day(2)
+        assert store.episodes(KEY)[0].fixed_on is None
+        record(store, day(5), Status.PASS)
+        record(store, day(6), Status.PASS)
+        (episode,) = store.episodes(KEY)
+        assert (episode.failed_on, episode.fixed_on) == (day(2), day(5))
+        record(store, day(9), Status.FAIL)
+        assert [(e.failed_on, e.fixed_on) for e in store.episodes(KEY)] == [
+            (day(2), day(5)),
+            (day(9), None),
+        ]
+        assert store.state(KEY).status is Status.FAIL
+        assert store.state(KEY).since == day(9)
+
+
+def test_an_error_neither_stops_nor_starts_a_clock(tmp_path):
+    with Store.open(tmp_path / "s.sqlite") as store:
+        record(store, day(2), Status.FAIL)
+        record(store, day(3), Status.ERROR)  # a timeout is not a fix
+        assert store.episodes(KEY)[0].fixed_on is None
+        assert store.state(KEY).status is Status.FAIL
+        record(store, day(4), Status.PASS)
+        record(store, day(5), Status.ERROR)  # ... and not a new failure
+        (episode,) = store.episodes(KEY)
+        assert (episode.failed_on, episode.fixed_on) == (day(2), day(4))
+        assert store.state(KEY).status is Status.PASS
+        assert store.state(KEY).since == day(4)
+        assert len(store.matching("bounce.acme.example")) == 4  # every finding is kept
+
+
+def test_a_timeout_does_not_erase_a_recorded_pass(dns_server, run_cli, write_sheet, tmp_path):
+    server = dns_server(AFTER)
+    db = tmp_path / "state.sqlite"
+    sheet = write_sheet(f"anna@{DOMAIN}")
+    args = ["--nameserver", ns(server), "--timeout", "0.3", "--db", db]
+    assert run_cli("check", sheet, *args, "--today", "2026-11-17")[0] == 0
+    server.drop(DOMAIN, "MX")
+    assert run_cli("check", sheet, *args, "--today", "2026-11-18")[0] == 3
+    code, out, _ = run_cli("history", DOMAIN, "--db", db, "--format", "json")
+    assert code == 0
+    (mx,) = [k for k in json.loads(out)["keys"] if k["rule"] == "sender.mx"]
+    assert (mx["status"], mx["since"]) == ("pass", "2026-11-17")
+    assert [t["status"] for t in mx["timeline"]] == ["pass", "error"]
+    assert mx["clocks"] == []
+    code, out, _ = run_cli("recheck", *args, "--today", "2026-11-19", "--format", "json")
+    report = json.loads(out)
+    (undecided,) = report["changes"]["undecided"]
+    assert (undecided["rule"], undecided["previous"]) == ("sender.mx", "pass")
+    assert report["changes"]["newly_failing"] == report["changes"]["fixed"] == []
+    assert code == 3
+
+
+# --- whole runs and overlapping processes ------------------------------------------------------
+
+KILLED_WRITER = textwrap.dedent(
+    """
+    import datetime as dt, sys, time
+    from pathlib import Path
+    from mailcheck.findings import Finding, Status
+    from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store
+
+    db, marker = Path(sys.argv[1]), Path(sys.argv[2])
+
+    def findings(block):
+        for i in range(50):
+            if block and i == 25:
+                marker.write_text("half-way")
+                time.sleep(60)
+            yield Finding("sender.mx", Status.FAIL, f"d{i}.example", "no MX", "publish one")
+
+    def run(block):
+        now = dt.datetime.now(dt.UTC)
+        sheets = [
+            SheetResult(SheetInfo(f"/s{j}.yaml"), findings(block and j == 1), now)
+            for j in range(2)
+        ]
+        return RunRecord("recheck", now, now, dt.date(2026, 11, 2), 1, sheets)
+
+    with Store.open(db) as store:
+        store.record(run(False))
+        store.record(run(True))  # killed half-way through its second sheet
+    """
+)
+
+
+def test_a_run_killed_half_way_is_not_recorded_at_all(tmp_path):
+    db, marker, script = tmp_path / "s.sqlite", tmp_path / "marker", tmp_path / "writer.py"
+    script.write_text(KILLED_WRITER)
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(db), str(marker)], env=subprocess_env()
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not marker.exists():
+            assert process.poll() is None, "the writer ended before it was killed"
+            assert time.monotonic() < deadline, "the writer never got half-way"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+    with Store.open(db) as store:  # opening recovers from the write-ahead log
+        assert store.integrity() == "ok"
+        assert [run.id for run in store.runs()] == [1]
+    assert integrity(db) == "ok"
+    assert count(db, "run_sheets") == 2
+    assert count(db, "findings") == 100
+    assert count(db, "episodes") == 100
+
+
+CONCURRENT_WRITER = textwrap.dedent(
+    """
+    import datetime as dt, sys
+    from pathlib import Path
+    from mailcheck.findings import Finding, Status
+    from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store
+
+    with Store.open(Path(sys.argv[1])) as store:
+        for n in range(15):
+            now = dt.datetime.now(dt.UTC)
+            status = Status.FAIL if n % 2 else Status.PASS
+            found = [Finding("spf.all", status, f"d{i}.example", "m") for i in range(20)]
+            sheets = [SheetResult(SheetInfo("/shared.yaml"), found, now)]
+            store.record(RunRecord("check", now, now, dt.date(2026, 11, 2), 0, sheets))
+    """
+)
+
+
+def test_concurrent_writers_wait_for_each_other(tmp_path):
+    db, script = tmp_path / "s.sqlite", tmp_path / "writer.py"
+    script.write_text(CONCURRENT_WRITER)
+    Store.open(db).close()
+    processes = [
+        subprocess.Popen([sys.executable, str(script), str(db)], env=subprocess_env())
+        for _ in range(2)
+    ]
+    assert [p.wait(timeout=60) for p in processes] == [0, 0]
+    assert integrity(db) == "ok"
+    assert count(db, "runs") == 30
+    assert count(db, "findings") == 600
+    with sqlite3.connect(db) as connection:
+        open_clocks = connection.execute(
+            "SELECT count(*) FROM episodes WHERE fixed_run IS NULL GROUP BY subject"
+        ).fetchall()
+    assert all(n == (1,) for n in open_clocks)  # never two open clocks for one key
+
+
+def test_a_second_run_refuses_while_the_store_is_held(run_cli, write_sheet, tmp_path):
+    db = tmp_path / "state.sqlite"
+    sheet = write_sheet(f"anna@{DOMAIN}")
+    with exclusive(db):
+        code, out, err = run_cli("check", sheet, "--zone", REPO_ROOT / AFTER, "--db", db)
+    assert code == 2
+    assert "another mailcheck run" in err
+    assert str(db) in err
+    assert "Traceback" not in out + err
+    with Store.open(db) as store:
+        assert store.runs() == []
+
+
+def _held(path: Path) -> bool:
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def test_concurrent_recheck_processes(dns_server, run_cli, write_sheet, tmp_path):
+    server = dns_server(AFTER)
+    db = tmp_path / "state.sqlite"
+    sheet = write_sheet(f"anna@{DOMAIN}")
+    args = ["--nameserver", ns(server), "--timeout", "5", "--db", str(db)]
+    assert run_cli("check", sheet, *args)[0] == 0
+    server.delay(DOMAIN, 1.5, "MX")  # the first re-check is still running when the second starts
+    command = [sys.executable, "-m", "mailcheck", "recheck", *args, "--format", "json"]
+    run = dict(env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(command, **run)
+    deadline = time.monotonic() + 20
+    while not (lock_path(db).exists() and _held(lock_path(db))):
+        assert first.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    second = subprocess.run(command, timeout=30, check=False, **run)
+    out, err = first.communicate(timeout=30)
+    # Subprocesses run every registered rule: any exit code of a finished check (0, 1, 3) will do.
+    assert first.returncode != 2, err
+    assert json.loads(out)["run"]["id"] == 2
+    assert second.returncode == 2
+    assert "another mailcheck run" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert integrity(db) == "ok"
+    assert count(db, "runs") == 2  # the check and one re-check: nothing double-recorded
+    server.clear_faults()
+    third = subprocess.run(command, timeout=30, check=False, **run)
+    assert third.returncode != 2, third.stderr  # the lock went with the first process
+    assert json.loads(third.stdout)["run"]["id"] == 3
+    assert count(db, "runs") == 3
