@@ -45,6 +45,25 @@ TodayOpt = Annotated[
     dt.datetime | None,
     typer.Option("--today", formats=["%Y-%m-%d"], help="Pin today's date (YYYY-MM-DD)."),
 ]
+FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")]
+ProbeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--probe-unsubscribe",
+        help="POST One-Click to each sample's unsubscribe URI (this unsubscribes somebody).",
+    ),
+]
+AllowPrivateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-private",
+        help="Let the unsubscribe probe connect to loopback and private addresses.",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -68,12 +87,12 @@ def check(
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
     timeout: TimeoutOpt = 5.0,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
-    ] = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
     today: TodayOpt = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
+    strict: StrictOpt = False,
+    probe_unsubscribe: ProbeOpt = False,
+    allow_private: AllowPrivateOpt = False,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix."""
     from mailcheck.runner import RunOptions, run_check
@@ -86,8 +105,53 @@ def check(
         fmt=fmt,
         output=output,
         strict=strict,
+        probe_unsubscribe=probe_unsubscribe,
+        allow_private=allow_private,
     )
     raise typer.Exit(run_check(sheets, options))
+
+
+@app.command()
+def message(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Messages (.eml).")],
+    as_list: Annotated[
+        bool, typer.Option("--list", help="Check as list mail (List-Unsubscribe, One-Click).")
+    ] = False,
+    as_transactional: Annotated[
+        bool, typer.Option("--transactional", help="Check as non-list mail (List-Help).")
+    ] = False,
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+    probe_unsubscribe: ProbeOpt = False,
+    allow_private: AllowPrivateOpt = False,
+) -> None:
+    """Check messages without a sheet: list headers, DKIM coverage, size, imprint.
+
+    Without --list or --transactional, a message with List-Unsubscribe is list mail.
+    """
+    from mailcheck.runner import RunOptions, run_message
+    from mailcheck.sheet import Mailing
+
+    if as_list and as_transactional:
+        raise InputError("--list and --transactional exclude each other", key="--list")
+    mailing = Mailing.LIST if as_list else Mailing.TRANSACTIONAL if as_transactional else None
+    options = RunOptions(
+        zones=zone or (),
+        nameservers=nameserver or (),
+        timeout=timeout,
+        today=today.date() if today else None,
+        fmt=fmt,
+        output=output,
+        strict=strict,
+        probe_unsubscribe=probe_unsubscribe,
+        allow_private=allow_private,
+    )
+    raise typer.Exit(run_message(files, mailing, options))
 
 
 @app.command("rules")

@@ -1,13 +1,15 @@
-"""The one object through which rules reach the outside world: DNS and the clock."""
+"""The one object through which rules reach the outside world: DNS, the clock, HTTP, samples."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mailcheck.dns import Resolver
+from mailcheck.messages.store import SampleStore
+from mailcheck.probe import ProbeSettings
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -18,6 +20,10 @@ class Context:
 
     dns: Resolver
     today: dt.date
+    probe: ProbeSettings = field(default_factory=ProbeSettings)
+    """Whether and how unsubscribe.probe may POST (its trust store, deadline, address policy)."""
+    samples: SampleStore = field(default_factory=SampleStore)
+    """The run's sample messages, each read once for all message rules."""
 
 
 def build_resolver(

@@ -6,7 +6,20 @@ coroutine and a `RULE = Rule(...)`, then list its module below.
 
 from __future__ import annotations
 
-from mailcheck.rules import sender_a, sender_mx, sender_role, sender_syntax
+from mailcheck.rules import (
+    message_dkim,
+    message_impressum,
+    message_list_header,
+    message_list_help,
+    message_list_unsubscribe,
+    message_sender,
+    message_size,
+    sender_a,
+    sender_mx,
+    sender_role,
+    sender_syntax,
+    unsubscribe_probe,
+)
 from mailcheck.rules.base import Rule
 
 _MODULES = (
@@ -14,9 +27,24 @@ _MODULES = (
     sender_role,
     sender_mx,
     sender_a,
+    message_list_header,
+    message_list_unsubscribe,
+    message_list_help,
+    message_dkim,
+    message_sender,
+    message_size,
+    message_impressum,
+    unsubscribe_probe,
 )
 
 REGISTRY: dict[str, Rule] = {module.RULE.id: module.RULE for module in _MODULES}
+
+MESSAGE_AREAS = ("message", "unsubscribe")
+"""Rule areas that judge sample messages: what `mailcheck message` runs."""
+
+
+def message_rules() -> list[Rule]:
+    return [rule for rule in REGISTRY.values() if rule.id.split(".", 1)[0] in MESSAGE_AREAS]
 
 
 def get_rule(rule_id: str) -> Rule | None:
