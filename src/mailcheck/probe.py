@@ -120,7 +120,7 @@ async def _probe(target: _Target, dns: Resolver, settings: ProbeSettings) -> Pro
             f"publish an address for {target.host}, or use an unsubscribe URI on a host with one",
         )
     if not settings.allow_private:
-        refused = [f"{a} ({why})" for a in addresses if (why := why_not_public(a))]
+        refused = refused_addresses(addresses)
         if refused:
             return ProbeResult(
                 Status.ERROR,
@@ -128,6 +128,11 @@ async def _probe(target: _Target, dns: Resolver, settings: ProbeSettings) -> Pro
                 " (--allow-private probes it anyway)",
             )
     return await _post_first_reachable(target, addresses, settings)
+
+
+def refused_addresses(addresses: list[IPAddress]) -> list[str]:
+    """The addresses the probe must not connect to, each with the reason."""
+    return [f"{a} ({why})" for a in addresses if (why := why_not_public(a))]
 
 
 async def _resolve(host: str, dns: Resolver) -> tuple[list[IPAddress], str | None]:

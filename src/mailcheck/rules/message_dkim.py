@@ -111,11 +111,7 @@ def parse_signature(index: int, field: HeaderField) -> Signature:
         for name in re.split(rb"\s*:\s*", tags.get(b"h", b""))
         if name.strip()
     )
-    problem = (
-        f"the tag{'s' if len(missing) > 1 else ''} {', '.join(missing)}= missing"
-        if missing
-        else None
-    )
+    problem = f"no {', '.join(t + '=' for t in missing)} tag" if missing else None
     return Signature(index, domain, selector, signed, problem)
 
 
@@ -149,7 +145,7 @@ def _usable_key(name: str, key: bytes, publish: str) -> bytes | Result:
         return Result(False, f"the key at {name} is revoked (empty p=)", f"publish {publish}")
     try:
         dkim.evaluate_pk(name.encode() + b".", key)
-    except dkim.DKIMException as exc:
+    except (dkim.DKIMException, ValueError) as exc:  # bad base64 is a binascii.Error
         return Result(False, f"the key record at {name} is invalid ({exc})", f"publish {publish}")
     return key
 
@@ -217,7 +213,7 @@ def _verdict(
     sample: Sample, signatures: list[Signature], outcomes: list[Result], required: list[str]
 ) -> Finding:
     judged = [
-        (s, o, [LIST_HEADERS[h] for h in required if h not in s.signed])
+        (s, o, [] if s.problem else [LIST_HEADERS[h] for h in required if h not in s.signed])
         for s, o in zip(signatures, outcomes, strict=True)
     ]
     covered = [(s, o) for s, o, left_out in judged if not left_out]
