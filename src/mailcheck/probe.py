@@ -42,7 +42,7 @@ class ProbeSettings:
     allow_private: bool = False
     """--allow-private: probe loopback and private addresses too (a test server, an intranet)."""
     deadline: float = 5.0
-    """Seconds for the whole exchange: DNS answered, connect, TLS, request and answer."""
+    """Seconds for the whole HTTP exchange: connect, TLS, request and answer."""
     max_body: int = 64 * 1024
     """Bytes of the answer read at most; only the status matters."""
     verify: ssl.SSLContext | None = None
@@ -87,13 +87,7 @@ async def probe_one_click(url: str, dns: Resolver, settings: ProbeSettings) -> P
         target = _target(url)
     except ValueError as exc:
         return ProbeResult(Status.FAIL, f"not a usable HTTPS URI: {exc}", _ACCEPT_POST)
-    try:
-        async with asyncio.timeout(settings.deadline):
-            return await _probe(target, dns, settings)
-    except TimeoutError:
-        return ProbeResult(
-            Status.ERROR, f"no answer from {target.host} within {settings.deadline:g} s"
-        )
+    return await _probe(target, dns, settings)
 
 
 def _target(url: str) -> _Target:
@@ -127,7 +121,13 @@ async def _probe(target: _Target, dns: Resolver, settings: ProbeSettings) -> Pro
                 f"not probed: {target.host} resolves to a non-public address: {', '.join(refused)}"
                 " (--allow-private probes it anyway)",
             )
-    return await _post_first_reachable(target, addresses, settings)
+    try:
+        async with asyncio.timeout(settings.deadline):  # DNS has its own budget in the resolver
+            return await _post_first_reachable(target, addresses, settings)
+    except TimeoutError:
+        return ProbeResult(
+            Status.ERROR, f"no answer from {target.host} within {settings.deadline:g} s"
+        )
 
 
 def refused_addresses(addresses: list[IPAddress]) -> list[str]:

@@ -33,16 +33,16 @@ from mailcheck.sheet import LoadedSheet
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    if not ctx.probe.enabled and sheet.sheet.samples:  # no need to read the samples
+        why = (
+            "not probed: the POST would unsubscribe a recipient (RFC 8058 §3.2); "
+            "run with --probe-unsubscribe to send it"
+        )
+        return [RULE.skipped(str(sample), why) for sample in sheet.sheet.samples]
     return await for_each_sample(RULE, sheet, ctx, _judge)
 
 
 async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
-    if not ctx.probe.enabled:
-        return RULE.skipped(
-            sample.subject,
-            "not probed: the POST would unsubscribe a recipient (RFC 8058 §3.2); "
-            "run with --probe-unsubscribe to send it",
-        )
     field = sample.first("List-Unsubscribe")
     https = parse_uri_list(field).https() if field else []
     if not https or not sample.has("List-Unsubscribe-Post"):
