@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mailcheck import __version__
 from mailcheck.errors import InputError
 from mailcheck.output import Format
+
+if TYPE_CHECKING:
+    from mailcheck.runner import RunOptions
 
 app = typer.Typer(
     name="mailcheck",
@@ -95,18 +98,10 @@ def check(
     allow_private: AllowPrivateOpt = False,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix."""
-    from mailcheck.runner import RunOptions, run_check
+    from mailcheck.runner import run_check
 
-    options = RunOptions(
-        zones=zone or (),
-        nameservers=nameserver or (),
-        timeout=timeout,
-        today=today.date() if today else None,
-        fmt=fmt,
-        output=output,
-        strict=strict,
-        probe_unsubscribe=probe_unsubscribe,
-        allow_private=allow_private,
+    options = _run_options(
+        zone, nameserver, timeout, fmt, output, today, strict, probe_unsubscribe, allow_private
     )
     raise typer.Exit(run_check(sheets, options))
 
@@ -134,13 +129,33 @@ def message(
 
     Without --list or --transactional, a message with List-Unsubscribe is list mail.
     """
-    from mailcheck.runner import RunOptions, run_message
+    from mailcheck.runner import run_message
     from mailcheck.sheet import Mailing
 
     if as_list and as_transactional:
         raise InputError("--list and --transactional exclude each other", key="--list")
     mailing = Mailing.LIST if as_list else Mailing.TRANSACTIONAL if as_transactional else None
-    options = RunOptions(
+    options = _run_options(
+        zone, nameserver, timeout, fmt, output, today, strict, probe_unsubscribe, allow_private
+    )
+    raise typer.Exit(run_message(files, mailing, options))
+
+
+def _run_options(
+    zone: list[Path] | None,
+    nameserver: list[str] | None,
+    timeout: float,
+    fmt: Format,
+    output: Path | None,
+    today: dt.datetime | None,
+    strict: bool,
+    probe_unsubscribe: bool,
+    allow_private: bool,
+) -> RunOptions:
+    """The options `check` and `message` share, as the runner takes them."""
+    from mailcheck.runner import RunOptions
+
+    return RunOptions(
         zones=zone or (),
         nameservers=nameserver or (),
         timeout=timeout,
@@ -151,7 +166,6 @@ def message(
         probe_unsubscribe=probe_unsubscribe,
         allow_private=allow_private,
     )
-    raise typer.Exit(run_message(files, mailing, options))
 
 
 @app.command("rules")

@@ -91,7 +91,8 @@ RULE = Rule(
     obligation="Der „List-Unsubscribe“-Header ist für listenbasierte Mailings erforderlich und "
     "mit „POST HTTPS“-Link inklusive „One-Click-Unsubscribe“-Funktionalität (RFC 8058) "
     "einzufügen.",
-    source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 2369 §2, RFC 8058 §3.1",
+    source="seed 000, Mitwirkungspflichten, Technische Konfiguration; "
+    "RFC 2369 §2, §3.2; RFC 8058 §3.1",
     check=check,
     doc=__doc__ or "",
 )

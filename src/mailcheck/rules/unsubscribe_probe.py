@@ -9,13 +9,14 @@ and at most 64 KiB of the answer read.
 
 Passes on a 2xx answer. Fails on a redirect (RFC 8058 §3.1: receivers do not follow one), on any
 other status, on a certificate that is not valid for the host, on a broken HTTP answer and when
-the host has no address in DNS. `error` when it cannot be pinned on the server: DNS that does not
-answer, a connection that cannot be made, or no answer within the deadline (a connection timeout
-may as well be our network's fault; a wrong answer never is). mailcheck refuses (`error`) to
-connect when any address of the host is not public (loopback, private, link-local, the cloud
-metadata address, and their IPv4-mapped, 6to4 and NAT64 forms), unless `--allow-private` is
-given; it connects only to an address it checked, sending the host's name as Host and SNI.
-Samples without One-Click are skipped (message.list-unsubscribe reports them).
+the host has no address in DNS. `error` when it cannot be pinned on the server: DNS that does
+not answer, a connection that cannot be made, or no answer within the deadline (a connection
+timeout may as well be caused by the network on the checking side; a wrong answer never is).
+mailcheck refuses (`error`) to connect when any address of the host is not public (loopback,
+private, link-local, the cloud metadata address, and their IPv4-mapped, 6to4 and NAT64 forms),
+unless `--allow-private` is given; it connects only to an address it checked, sending the host's
+name as Host and SNI. Samples without One-Click are skipped (message.list-unsubscribe reports
+them).
 """
 
 from __future__ import annotations
