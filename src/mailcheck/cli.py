@@ -42,7 +42,12 @@ NameserverOpt = Annotated[
     ),
 ]
 TimeoutOpt = Annotated[
-    float, typer.Option("--timeout", min=0.1, help="Seconds allowed for each DNS question.")
+    float,
+    typer.Option(
+        "--timeout",
+        min=0.1,
+        help="Seconds allowed for each DNS question and the unsubscribe probe.",
+    ),
 ]
 TodayOpt = Annotated[
     dt.datetime | None,
