@@ -153,3 +153,37 @@ def dns_args(request: pytest.FixtureRequest, dns_server: DNSServerFactory):
         return ["--nameserver", ns(server), "--timeout", "0.5"]
 
     return args
+
+
+# --- sample messages ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dkim_keys():
+    """DKIM keys made for this session, by selector: `sel` (RSA 2048), `ed` (ed25519)."""
+    from mailfactory import ed25519_key, rsa_key
+
+    return {key.selector: key for key in (rsa_key("sel"), ed25519_key("ed"))}
+
+
+@pytest.fixture(scope="session")
+def msg_zone_file(tmp_path_factory: pytest.TempPathFactory, dkim_keys) -> Path:
+    """The zone file of `msg.example.` publishing the session's DKIM keys (see mailfactory)."""
+    from mailfactory import msg_zone
+
+    path = tmp_path_factory.mktemp("zones") / "msg.example.zone"
+    path.write_text(msg_zone(dkim_keys.values()), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def message_json(run_cli):
+    """Run `mailcheck message ... --format json`; returns (exit code, parsed report)."""
+    import json
+
+    def run(*args: str | Path) -> tuple[int, dict]:
+        code, out, err = run_cli("message", *args, "--format", "json")
+        assert out, f"no JSON on stdout; stderr: {err}"
+        return code, json.loads(out)
+
+    return run

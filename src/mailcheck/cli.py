@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mailcheck import __version__
 from mailcheck.errors import InputError
 from mailcheck.output import Format
+
+if TYPE_CHECKING:
+    from mailcheck.runner import RunOptions
 
 app = typer.Typer(
     name="mailcheck",
@@ -39,7 +42,12 @@ NameserverOpt = Annotated[
     ),
 ]
 TimeoutOpt = Annotated[
-    float, typer.Option("--timeout", min=0.1, help="Seconds allowed for each DNS question.")
+    float,
+    typer.Option(
+        "--timeout",
+        min=0.1,
+        help="Seconds allowed for each DNS question and the unsubscribe probe.",
+    ),
 ]
 DbOpt = Annotated[
     Path | None,
@@ -58,6 +66,20 @@ StrictOpt = Annotated[bool, typer.Option("--strict", help="Warnings fail too (ex
 TodayOpt = Annotated[
     dt.datetime | None,
     typer.Option("--today", formats=["%Y-%m-%d"], help="Pin today's date (YYYY-MM-DD)."),
+]
+ProbeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--probe-unsubscribe",
+        help="POST One-Click to each sample's unsubscribe URI (this unsubscribes somebody).",
+    ),
+]
+AllowPrivateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-private",
+        help="Let the unsubscribe probe connect to loopback and private addresses.",
+    ),
 ]
 
 
@@ -87,24 +109,89 @@ def check(
     today: TodayOpt = None,
     strict: StrictOpt = False,
     db: DbOpt = None,
+    probe_unsubscribe: ProbeOpt = False,
+    allow_private: AllowPrivateOpt = False,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
 
     With --db (or MAILCHECK_DB) the run and every finding are recorded in the state store.
     """
-    from mailcheck.runner import RunOptions, run_check
+    from mailcheck.runner import run_check
 
-    options = RunOptions(
-        zones=zone or (),
-        nameservers=nameserver or (),
+    options = _run_options(
+        zone=zone,
+        nameserver=nameserver,
         timeout=timeout,
-        today=today.date() if today else None,
         fmt=fmt,
         output=output,
+        today=today,
         strict=strict,
         db=db,
+        probe_unsubscribe=probe_unsubscribe,
+        allow_private=allow_private,
     )
     raise typer.Exit(run_check(sheets, options))
+
+
+@app.command()
+def message(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Messages (.eml).")],
+    as_list: Annotated[
+        bool, typer.Option("--list", help="Check as list mail (List-Unsubscribe, One-Click).")
+    ] = False,
+    as_transactional: Annotated[
+        bool, typer.Option("--transactional", help="Check as non-list mail (List-Help).")
+    ] = False,
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+    probe_unsubscribe: ProbeOpt = False,
+    allow_private: AllowPrivateOpt = False,
+) -> None:
+    """Check messages without a sheet: list headers, DKIM coverage, size, imprint.
+
+    Without --list or --transactional, a message with List-Unsubscribe is list mail.
+    """
+    from mailcheck.runner import run_message
+    from mailcheck.sheet import Mailing
+
+    if as_list and as_transactional:
+        raise InputError("--list and --transactional exclude each other", key="--list")
+    mailing = Mailing.LIST if as_list else Mailing.TRANSACTIONAL if as_transactional else None
+    options = _run_options(
+        zone=zone,
+        nameserver=nameserver,
+        timeout=timeout,
+        fmt=fmt,
+        output=output,
+        today=today,
+        strict=strict,
+        probe_unsubscribe=probe_unsubscribe,
+        allow_private=allow_private,
+    )
+    raise typer.Exit(run_message(files, mailing, options))
+
+
+def _run_options(
+    *,
+    zone: list[Path] | None = None,
+    nameserver: list[str] | None = None,
+    today: dt.datetime | None = None,
+    **options: Any,
+) -> RunOptions:
+    """The runner's options from the ones the commands share (the rest pass through by name)."""
+    from mailcheck.runner import RunOptions
+
+    return RunOptions(
+        zones=zone or (),
+        nameservers=nameserver or (),
+        today=today.date() if today else None,
+        **options,
+    )
 
 
 @app.command()
@@ -128,15 +215,14 @@ def recheck(
 ) -> None:
     """Re-check recorded sheets, record the run, and report what changed since the last run."""
     from mailcheck.recheck import run_recheck
-    from mailcheck.runner import RunOptions
 
-    options = RunOptions(
-        zones=zone or (),
-        nameservers=nameserver or (),
+    options = _run_options(
+        zone=zone,
+        nameserver=nameserver,
         timeout=timeout,
-        today=today.date() if today else None,
         fmt=fmt,
         output=output,
+        today=today,
         strict=strict,
         db=db,
         notify=notify,
@@ -170,15 +256,8 @@ def deadlines(
 ) -> None:
     """One table of every customer's deadlines: due date, working days left, what still fails."""
     from mailcheck.agenda import run_deadlines
-    from mailcheck.runner import RunOptions
 
-    options = RunOptions(
-        zones=zone or (),
-        nameservers=nameserver or (),
-        timeout=timeout,
-        today=today.date() if today else None,
-        fmt=fmt,
-    )
+    options = _run_options(zone=zone, nameserver=nameserver, timeout=timeout, fmt=fmt, today=today)
     raise typer.Exit(run_deadlines(sheets, options))
 
 

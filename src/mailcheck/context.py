@@ -1,4 +1,4 @@
-"""The one object through which rules reach the outside world: DNS and the clock.
+"""The one object through which rules reach the outside world: DNS, the clock, HTTP, samples.
 
 Rules registered with `needs_findings=True` run after all the others of their sheet and find
 those rules' findings (exemptions applied) in `ctx.findings`; for every other rule it is empty.
@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mailcheck.dns import Resolver
 from mailcheck.findings import Finding
+from mailcheck.messages.store import SampleStore
+from mailcheck.probe import ProbeSettings
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -25,6 +27,10 @@ class Context:
     today: dt.date
     findings: tuple[Finding, ...] = ()
     """The sheet's findings of the first phase: set only for rules with `needs_findings`."""
+    probe: ProbeSettings = field(default_factory=ProbeSettings)
+    """Whether and how unsubscribe.probe may POST (its trust store, deadline, address policy)."""
+    samples: SampleStore = field(default_factory=SampleStore)
+    """The run's sample messages, each read once for all message rules."""
 
 
 def build_resolver(

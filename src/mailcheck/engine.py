@@ -32,7 +32,7 @@ async def _run_phase(
     results = await asyncio.gather(*(run_rule(rule, sheet, ctx) for rule in rules))
     return {
         rule.id: apply_exemptions(
-            [f.with_sheet(sheet.display) for f in found], sheet.sheet.exemptions
+            [f.with_sheet(sheet.report_name) for f in found], sheet.sheet.exemptions
         )
         for rule, found in zip(rules, results, strict=True)
     }

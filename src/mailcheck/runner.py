@@ -1,8 +1,8 @@
-"""`mailcheck check`: load sheets, build the context, run the rules, record, write the report.
+"""`mailcheck check` and `mailcheck message`: run the rules, record, report.
 
-`check_loaded()` is the one way sheets are checked; `check`, `recheck` and `deadlines` all go
-through it. With a store (`--db`), the whole run holds the store's lock and is recorded in one
-transaction after the last sheet was checked.
+`check_loaded()` is the one way sheets are checked; `check`, `message`, `recheck` and `deadlines`
+all go through it. With a store (`--db`), the whole run holds the store's lock and is recorded in
+one transaction after the last sheet was checked.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from mailcheck.engine import check_sheet
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, exit_code
 from mailcheck.output import Format, render
+from mailcheck.probe import ProbeSettings
 from mailcheck.report import Report
-from mailcheck.rules import REGISTRY
-from mailcheck.sheet import LoadedSheet, load_sheet
+from mailcheck.rules import REGISTRY, message_rules
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import LoadedSheet, Mailing, load_sheet
 from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store, exclusive
 
 MAX_SHEETS_AT_ONCE = 16  # bounds the DNS questions in flight when cron re-checks many customers
@@ -39,6 +41,8 @@ class RunOptions:
     color: bool | None = None
     db: Path | None = None
     notify: str | None = None
+    probe_unsubscribe: bool = False
+    allow_private: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,19 +64,30 @@ def check_loaded(
     sheets: Sequence[LoadedSheet],
     options: RunOptions,
     on_done: Callable[[CheckedSheet], None] | None = None,
+    rules: Sequence[Rule] | None = None,
 ) -> list[CheckedSheet]:
     """Check loaded sheets, at most `MAX_SHEETS_AT_ONCE` at a time, in the given order."""
+    ctx = build_context(options)
+    rules = list(REGISTRY.values()) if rules is None else rules
+    return asyncio.run(_check_all(sheets, rules, ctx, on_done))
+
+
+def build_context(options: RunOptions) -> Context:
     resolver = build_resolver(options.zones, options.nameservers, options.timeout)
-    ctx = Context(dns=resolver, today=today_of(options))
-    return asyncio.run(_check_all(sheets, ctx, on_done))
+    probe = ProbeSettings(
+        enabled=options.probe_unsubscribe,
+        allow_private=options.allow_private,
+        deadline=options.timeout,
+    )
+    return Context(dns=resolver, today=today_of(options), probe=probe)
 
 
 async def _check_all(
     sheets: Sequence[LoadedSheet],
+    rules: Sequence[Rule],
     ctx: Context,
     on_done: Callable[[CheckedSheet], None] | None,
 ) -> list[CheckedSheet]:
-    rules = list(REGISTRY.values())
     limit = asyncio.Semaphore(MAX_SHEETS_AT_ONCE)
 
     async def one(sheet: LoadedSheet) -> CheckedSheet:
@@ -99,6 +114,13 @@ def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
         results = check_loaded(sheets, options)
         record_run(store, "check", started, results, options)
     return write_report(all_findings(results), today_of(options), options)
+
+
+def run_message(paths: Sequence[Path], mailing: Mailing | None, options: RunOptions) -> int:
+    """Check messages without a sheet: the message rules on an in-memory sheet of samples."""
+    sheet = LoadedSheet.for_messages(paths, mailing)
+    findings = all_findings(check_loaded([sheet], options, rules=message_rules()))
+    return write_report(findings, today_of(options), options)
 
 
 def record_run(

@@ -13,7 +13,7 @@ import datetime
 import difflib
 import enum
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, UnionType
@@ -256,6 +256,25 @@ class LoadedSheet:
     """The path as the user gave it, for messages."""
     lines: Mapping[Loc, int] = field(default_factory=dict, compare=False, repr=False)
     """1-based line declaring each key or list item."""
+    from_file: bool = True
+    """False for a sheet built in memory (`mailcheck message`): its findings name no sheet."""
+    mailing: Mailing | None = None
+    """What every sample is when its sender does not say (`mailcheck message --list`)."""
+
+    @classmethod
+    def for_messages(cls, paths: Sequence[Path], mailing: Mailing | None = None) -> LoadedSheet:
+        """A sheet without a file whose samples are `paths` (relative to the working folder)."""
+        for path in paths:
+            if not path.is_file():
+                problem = "is a directory, not a message" if path.is_dir() else "file not found"
+                raise InputError(problem, file=str(path))
+        sheet = Sheet(version=1, samples=tuple(paths))
+        return cls(sheet, Path("messages"), "(messages)", from_file=False, mailing=mailing)
+
+    @property
+    def report_name(self) -> str | None:
+        """The sheet named in findings: its path as given, None for a sheet without a file."""
+        return self.display if self.from_file else None
 
     def line_of(self, *loc: str | int) -> int | None:
         """The line declaring `loc`, e.g. `line_of("senders", 0, "address")`, or its parent's."""

@@ -10,10 +10,18 @@ from __future__ import annotations
 from mailcheck.rules import (
     deadline_dns,
     deadline_sheet,
+    message_dkim,
+    message_impressum,
+    message_list_header,
+    message_list_help,
+    message_list_unsubscribe,
+    message_sender,
+    message_size,
     sender_a,
     sender_mx,
     sender_role,
     sender_syntax,
+    unsubscribe_probe,
 )
 from mailcheck.rules.base import Rule
 
@@ -22,11 +30,26 @@ _MODULES = (
     sender_role,
     sender_mx,
     sender_a,
+    message_list_header,
+    message_list_unsubscribe,
+    message_list_help,
+    message_dkim,
+    message_sender,
+    message_size,
+    message_impressum,
+    unsubscribe_probe,
     deadline_sheet,
     deadline_dns,  # needs_findings: runs after the sheet's other rules
 )
 
 REGISTRY: dict[str, Rule] = {module.RULE.id: module.RULE for module in _MODULES}
+
+MESSAGE_AREAS = ("message", "unsubscribe")
+"""Rule areas that judge sample messages: what `mailcheck message` runs."""
+
+
+def message_rules() -> list[Rule]:
+    return [rule for rule in REGISTRY.values() if rule.id.split(".", 1)[0] in MESSAGE_AREAS]
 
 
 def get_rule(rule_id: str) -> Rule | None:

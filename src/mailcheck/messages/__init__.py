@@ -1,0 +1,6 @@
+"""Sample messages: read once per run and shared by every message rule.
+
+`sample` reads a file (size, raw header fields, a bounded parse of the body), `store` keeps the
+run's samples on the Context, `obligations` says which obligations a sample carries,
+`listheaders` judges RFC 2369 fields on their raw value and `text` extracts readable text.
+"""

@@ -1,0 +1,64 @@
+"""Which obligations a sample carries: list mail or not, following its sender.
+
+The sample's From address is looked up in the sheet's senders: `mailing: list` needs
+List-Unsubscribe with One-Click (RFC 8058), `transactional` needs List-Help. A From that is not
+registered (or a run without a sheet) falls back to `mailcheck message --list/--transactional`,
+and without those to the message itself: a message with List-Unsubscribe is list mail.
+"""
+
+from __future__ import annotations
+
+import email.policy
+from dataclasses import dataclass
+
+from mailcheck.addresses import parse_address
+from mailcheck.messages.sample import Sample
+from mailcheck.sheet import LoadedSheet, Mailing, Sender
+
+
+@dataclass(frozen=True)
+class Applicable:
+    mailing: Mailing
+    why: str
+    """Why this kind of mail, for messages: 'newsletter@acme.example is registered as list mail'."""
+
+    @property
+    def is_list(self) -> bool:
+        return self.mailing is Mailing.LIST
+
+
+def from_addresses(sample: Sample) -> list[str]:
+    """The addr-specs in the sample's From field (RFC 2047 decoded); [] when none can be read."""
+    field = sample.first("from")
+    if field is None:
+        return []
+    value = field.unfolded().decode("utf-8", errors="replace")
+    try:
+        header = email.policy.default.header_factory("From", value)
+        addresses = getattr(header, "addresses", ())
+        return [a.addr_spec for a in addresses if a.domain and a.username]
+    except Exception:  # a From the parser cannot read has no address mailcheck can match
+        return []
+
+
+def registered_sender(sheet: LoadedSheet, address: str) -> Sender | None:
+    wanted = _match_key(address)
+    return next((s for s in sheet.sheet.senders if _match_key(s.address) == wanted), None)
+
+
+def _match_key(address: str) -> str:
+    """Addresses compare case-insensitively, IDN domains in their ASCII form."""
+    parsed = parse_address(address)
+    return (parsed.normalized if parsed.valid else address).casefold()
+
+
+def applicable(sheet: LoadedSheet, sample: Sample) -> Applicable:
+    for address in from_addresses(sample):
+        sender = registered_sender(sheet, address)
+        if sender is not None:
+            return Applicable(sender.mailing, f"{address} is registered for {sender.mailing} mail")
+    if sheet.mailing is not None:
+        return Applicable(sheet.mailing, f"checked as {sheet.mailing} mail")
+    if sample.has("list-unsubscribe"):
+        return Applicable(Mailing.LIST, "the message has List-Unsubscribe, so it is list mail")
+    return Applicable(Mailing.TRANSACTIONAL, "no List-Unsubscribe: treated as non-list mail")

@@ -1,0 +1,136 @@
+"""Reading one sample message: its size, its raw header fields and a bounded parse of its body.
+
+The header fields are kept as the bytes in the file (folding and 8-bit bytes included), because
+RFC 2369 syntax is judged on the raw value: the stdlib `email` package would decode RFC 2047
+encoded-words and repair brackets a receiver will not repair. The body is read only up to
+`BODY_LIMIT` for the text checks; the size comes from `os.stat`, so a 30 MB message is neither
+loaded whole nor read twice here (DKIM verification reads it once more, in full, when it must).
+Reading never raises: a sample that cannot be read carries a `problem` and its rules say `error`.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import os
+import re
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+HEAD_LIMIT = 1024 * 1024
+"""A header section longer than this is not a message mailcheck judges."""
+BODY_LIMIT = 4 * 1024 * 1024
+"""Body bytes read for the text checks (the imprint); a longer body is judged on its start."""
+
+_FIELD_NAME = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]*:")
+_FOLD = re.compile(rb"\r?\n(?=[ \t])")
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderField:
+    """One header field as written: its name and its raw value, folding kept."""
+
+    name: str
+    raw: bytes
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+    def unfolded(self) -> bytes:
+        """The value with folding removed (RFC 5322 §2.2.3) and the ends stripped."""
+        return _FOLD.sub(b"", self.raw).strip(b" \t\r\n")
+
+    def text(self) -> str:
+        """The unfolded value, one character per byte: 8-bit bytes stay visible as such."""
+        return self.unfolded().decode("latin-1")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A sample message as the message rules see it."""
+
+    subject: str
+    """The sample path as written in the sheet: the subject of its findings."""
+    path: Path
+    size: int | None = None
+    """Bytes on disk (os.stat); None when the file cannot be read."""
+    fields: tuple[HeaderField, ...] = ()
+    message: EmailMessage | None = field(default=None, repr=False)
+    """Header section and the first BODY_LIMIT body bytes, parsed with email.policy.default."""
+    truncated: bool = False
+    """The body is longer than what was read for the text checks."""
+    problem: str | None = None
+    """Why the sample cannot be judged as a message; None when it can."""
+
+    def all(self, name: str) -> list[HeaderField]:
+        key = name.lower()
+        return [f for f in self.fields if f.key == key]
+
+    def first(self, name: str) -> HeaderField | None:
+        found = self.all(name)
+        return found[0] if found else None
+
+    def has(self, name: str) -> bool:
+        return self.first(name) is not None
+
+
+def read_sample(path: Path, subject: str) -> Sample:
+    """Read a sample once: size, header fields and a bounded parse. Never raises."""
+    try:
+        size = os.stat(path).st_size
+        with path.open("rb") as stream:
+            data = stream.read(HEAD_LIMIT + BODY_LIMIT)
+    except OSError as exc:
+        return Sample(subject, path, problem=f"cannot read the file: {exc.strerror or exc}")
+    head, body = _split(data)
+    if head is None:
+        problem = f"no end of the header section in the first {HEAD_LIMIT // 1024} KiB"
+        return Sample(subject, path, size, problem=f"not an email message: {problem}")
+    fields = _header_fields(head)
+    if not fields:
+        return Sample(subject, path, size, problem="not an email message: no header fields")
+    return Sample(
+        subject,
+        path,
+        size,
+        fields,
+        message=_parse(head + body),
+        truncated=size > len(data),
+    )
+
+
+def _split(data: bytes) -> tuple[bytes | None, bytes]:
+    """(header section with its final line break, body); head None when it does not end."""
+    blank_line = re.search(rb"\r?\n\r?\n", data[:HEAD_LIMIT])
+    if blank_line:
+        return data[: blank_line.end()], data[blank_line.end() :]
+    if len(data) < HEAD_LIMIT:
+        return data, b""  # a message may consist of header fields only
+    return None, b""
+
+
+def _header_fields(head: bytes) -> tuple[HeaderField, ...]:
+    fields: list[tuple[str, list[bytes]]] = []
+    lines = head.split(b"\n")
+    if lines and lines[0].startswith(b"From "):
+        lines = lines[1:]  # an mbox separator line, not a header field
+    for line in lines:
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1][1].append(line)
+            continue
+        match = _FIELD_NAME.match(line)
+        if match:
+            name = match.group(1).decode("ascii")
+            fields.append((name, [line[match.end() :]]))
+        # any other line (garbage, the blank line ending the section) belongs to no field
+    return tuple(HeaderField(name, b"\n".join(parts)) for name, parts in fields)
+
+
+def _parse(data: bytes) -> EmailMessage | None:
+    parser = email.parser.BytesParser(_class=EmailMessage, policy=email.policy.default)
+    try:
+        return parser.parsebytes(data)
+    except Exception:  # the stdlib parser is lenient; a crash still must not end the run
+        return None

@@ -1,0 +1,98 @@
+"""List mail offers One-Click unsubscription: List-Unsubscribe with an HTTPS URI (RFC 8058).
+
+For list mail (the sample's sender is registered with `mailing: list`; see `mailcheck explain
+message.sender`), the sample passes when List-Unsubscribe is a well-formed RFC 2369 list of
+`<URI>`s (comma-separated, folding allowed) with at least one `https:` URI, and
+List-Unsubscribe-Post is exactly `List-Unsubscribe=One-Click` (RFC 8058 §3.1). It fails when the
+header is missing, when a URI lacks an angle bracket, contains white space or is followed by
+text, when the value is an RFC 2047 encoded-word, when only `http:` or `mailto:` URIs are given
+(neither is One-Click), and when List-Unsubscribe-Post is missing, repeated or spelt otherwise
+(`ListUnsubscribe=One-Click`). The fix is the corrected pair of header fields.
+
+Non-list mail need not offer One-Click: without List-Unsubscribe the rule is skipped; with one,
+its syntax must still be right, and so must One-Click when List-Unsubscribe-Post is present.
+A sample that cannot be read is `error`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mailcheck.context import Context
+from mailcheck.findings import Finding
+from mailcheck.messages.listheaders import ONE_CLICK, UriList, one_click_problem, parse_uri_list
+from mailcheck.messages.obligations import applicable
+from mailcheck.messages.sample import HeaderField, Sample
+from mailcheck.messages.store import for_each_sample
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import LoadedSheet
+
+_PLACEHOLDER = "https://YOUR-UNSUBSCRIBE-HOST/unsubscribe?id=RECIPIENT-TOKEN"
+
+
+async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    return await for_each_sample(RULE, sheet, ctx, _judge)
+
+
+async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
+    kind = applicable(sheet, sample)
+    fields = sample.all("List-Unsubscribe")
+    posts = sample.all("List-Unsubscribe-Post")
+    if not fields:
+        if not kind.is_list:
+            return RULE.skipped(sample.subject, f"not required: {kind.why}")
+        return RULE.failed(
+            sample.subject, f"list mail without List-Unsubscribe ({kind.why})", _fix(None)
+        )
+    uris = parse_uri_list(fields[0])
+    problems = list(uris.problems)
+    if len(fields) > 1:
+        problems.append(f"List-Unsubscribe appears {len(fields)} times; receivers read one")
+    if kind.is_list or posts:
+        problems += _one_click_problems(uris, posts)
+    if problems:
+        return RULE.failed(sample.subject, "; ".join(problems), _fix(uris))
+    if kind.is_list:
+        return RULE.passed(sample.subject, f"One-Click to <{uris.https()[0]}>")
+    return RULE.passed(
+        sample.subject, f"well-formed; One-Click is not required of non-list mail ({kind.why})"
+    )
+
+
+def _one_click_problems(uris: UriList, posts: list[HeaderField]) -> list[str]:
+    found = (_missing_https(uris), one_click_problem(posts))
+    return [problem for problem in found if problem]
+
+
+def _missing_https(uris: UriList) -> str | None:
+    if uris.https():
+        return None
+    schemes = sorted({uri.split(":", 1)[0].lower() + ":" for uri in uris.uris})
+    only = f" (only {', '.join(schemes)})" if schemes else ""
+    return f"no https: URI{only}: One-Click needs one (RFC 8058 §3.1)"
+
+
+def _fix(uris: UriList | None) -> str:
+    """The corrected header pair, keeping the customer's own URIs where they can stay."""
+    https = uris.https() if uris else []
+    http = [f"https:{u.split(':', 1)[1]}" for u in uris.with_scheme("http")] if uris else []
+    mailto = uris.with_scheme("mailto") if uris else []
+    items = (https or http or [_PLACEHOLDER])[:1] + mailto
+    listed = ", ".join(f"<{u}>" for u in items)
+    return (
+        f"set List-Unsubscribe: {listed} and List-Unsubscribe-Post: {ONE_CLICK} "
+        "(each URI in angle brackets, comma-separated, no spaces inside a URI)"
+    )
+
+
+RULE = Rule(
+    id="message.list-unsubscribe",
+    title="List mail has List-Unsubscribe with HTTPS and One-Click",
+    obligation="Der „List-Unsubscribe“-Header ist für listenbasierte Mailings erforderlich und "
+    "mit „POST HTTPS“-Link inklusive „One-Click-Unsubscribe“-Funktionalität (RFC 8058) "
+    "einzufügen.",
+    source="seed 000, Mitwirkungspflichten, Technische Konfiguration; "
+    "RFC 2369 §2, §3.2; RFC 8058 §3.1",
+    check=check,
+    doc=__doc__ or "",
+)

@@ -1,0 +1,111 @@
+"""A loopback HTTPS server for the unsubscribe probe: certificates from a throwaway trustme CA.
+
+Paths choose the answer: `/ok` 200, `/accepted` 202, `/redirect` 302, `/error` 500, `/slow`
+waits until the server stops (for deadline tests). Every request and every accepted connection
+is recorded, and so is the SNI name of every TLS handshake.
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import trustme
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Log:
+    requests: list[Request] = field(default_factory=list)
+    connections: int = 0
+    sni: list[str | None] = field(default_factory=list)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.server.log.requests.append(Request("POST", self.path, headers, body))
+        route = self.path.split("?", 1)[0]
+        if route == "/slow":
+            self.server.release.wait(10)
+        status = {"/ok": 200, "/accepted": 202, "/redirect": 302, "/slow": 200}.get(route, 500)
+        self.send_response(status)
+        if status == 302:
+            self.send_header("Location", "https://unsub.msg.example/confirm")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:  # keep test output clean
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.context = context
+        self.log = Log()
+        self.release = threading.Event()
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that gave up (the deadline test) is expected
+
+    def get_request(self):  # type: ignore[no-untyped-def]
+        sock, address = super().get_request()
+        self.log.connections += 1
+        return self.context.wrap_socket(sock, server_side=True), address
+
+
+class HTTPSServer:
+    """`with HTTPSServer("unsub.msg.example") as server:` serves on 127.0.0.1:server.port."""
+
+    def __init__(self, *names: str) -> None:
+        self.ca = trustme.CA()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.ca.issue_cert(*names).configure_cert(context)
+        context.sni_callback = self._remember_sni
+        self._server = _Server(context)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    def _remember_sni(self, sock: ssl.SSLObject, name: str | None, ctx: ssl.SSLContext) -> None:
+        self.log.sni.append(name)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def log(self) -> Log:
+        return self._server.log
+
+    def client_context(self) -> ssl.SSLContext:
+        """A client context that trusts this server's CA (and nothing else)."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies host names by default
+        self.ca.configure_trust(context)
+        return context
+
+    def __enter__(self) -> HTTPSServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.release.set()
+        self._server.shutdown()
+        self._server.server_close()
