@@ -1,13 +1,14 @@
-"""The one object through which rules reach the outside world: DNS and the clock."""
+"""The one object through which rules reach the outside world: DNS, the clock, the run's memo."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mailcheck.dns import Resolver
+from mailcheck.memo import RunMemo
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -18,6 +19,8 @@ class Context:
 
     dns: Resolver
     today: dt.date
+    memo: RunMemo = field(default_factory=RunMemo, compare=False)
+    """Results derived once per run and shared by rules (e.g. the SPF tree of a domain)."""
 
 
 def build_resolver(
