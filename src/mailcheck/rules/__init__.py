@@ -6,7 +6,17 @@ coroutine and a `RULE = Rule(...)`, then list its module below.
 
 from __future__ import annotations
 
-from mailcheck.rules import sender_a, sender_mx, sender_role, sender_syntax
+from mailcheck.rules import (
+    sender_a,
+    sender_mx,
+    sender_role,
+    sender_syntax,
+    spf_all,
+    spf_authorizes,
+    spf_include,
+    spf_lookups,
+    spf_record,
+)
 from mailcheck.rules.base import Rule
 
 _MODULES = (
@@ -14,6 +24,11 @@ _MODULES = (
     sender_role,
     sender_mx,
     sender_a,
+    spf_record,
+    spf_all,
+    spf_lookups,
+    spf_include,
+    spf_authorizes,
 )
 
 REGISTRY: dict[str, Rule] = {module.RULE.id: module.RULE for module in _MODULES}

@@ -93,6 +93,7 @@ class SpfNode:
 
     domain: str
     path: tuple[str, ...]  # domains from the root down to this one
+    via: Term | None = None  # the include or redirect that leads here (None at the root)
     state: State = State.NONE
     answer: Answer | None = None  # the TXT question
     texts: list[str] = field(default_factory=list)  # the v=spf1 records found
@@ -145,6 +146,14 @@ class SpfTree:
 
     def mx_over_limit(self) -> list[Lookup]:
         return [lk for lk in self.counted() if lk.term.name == "mx" and lk.mx_over_limit]
+
+    def first_step(self, node: SpfNode) -> Term | None:
+        """The term of the root record through which `node` is reached."""
+        for lookup in self.root.lookups.values():
+            child = lookup.child
+            if child is not None and lookup.counted and any(n is node for n in child.walk()):
+                return lookup.term
+        return None
 
     def broken(self) -> list[SpfNode]:
         """Records reached through include/redirect that make check_host() a permerror."""
@@ -208,7 +217,7 @@ def _next_level(level: list[SpfNode], budget: int) -> tuple[list[SpfNode], int]:
                 continue
             if lookup.target is None:
                 continue  # depends on the message: counted, not followed
-            child = SpfNode(lookup.target, (*node.path, lookup.target))
+            child = SpfNode(lookup.target, (*node.path, lookup.target), lookup.term)
             lookup.child = child
             if lookup.target in node.path:
                 child.state = State.LOOP
