@@ -7,6 +7,9 @@ coroutine and a `RULE = Rule(...)`, then list its module below.
 from __future__ import annotations
 
 from mailcheck.rules import (
+    dkim_key,
+    dkim_match,
+    dmarc_record,
     sender_a,
     sender_mx,
     sender_role,
@@ -16,6 +19,7 @@ from mailcheck.rules import (
     spf_include,
     spf_lookups,
     spf_record,
+    tracking_dns,
 )
 from mailcheck.rules.base import Rule
 
@@ -29,6 +33,10 @@ _MODULES = (
     spf_lookups,
     spf_include,
     spf_authorizes,
+    dkim_key,
+    dkim_match,
+    dmarc_record,
+    tracking_dns,
 )
 
 REGISTRY: dict[str, Rule] = {module.RULE.id: module.RULE for module in _MODULES}
