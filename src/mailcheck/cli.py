@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mailcheck import __version__
 from mailcheck.errors import InputError
 from mailcheck.output import Format
+
+if TYPE_CHECKING:
+    from mailcheck.runner import RunOptions
 
 app = typer.Typer(
     name="mailcheck",
@@ -62,23 +65,25 @@ def _root(
     """Check a sender of transactional and list email against its provider's obligations."""
 
 
-@app.command()
-def check(
-    sheets: Annotated[list[Path], typer.Argument(help="Implementation sheet(s), YAML.")],
-    zone: ZoneOpt = None,
-    nameserver: NameserverOpt = None,
-    timeout: TimeoutOpt = 5.0,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
-    ] = None,
-    today: TodayOpt = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
-) -> None:
-    """Check implementation sheets: every obligation a machine can check, with the fix."""
-    from mailcheck.runner import RunOptions, run_check
+FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")]
 
-    options = RunOptions(
+
+def _run_options(
+    zone: list[Path] | None,
+    nameserver: list[str] | None,
+    timeout: float,
+    today: dt.datetime | None,
+    fmt: Format,
+    output: Path | None,
+    strict: bool,
+) -> RunOptions:
+    from mailcheck.runner import RunOptions
+
+    return RunOptions(
         zones=zone or (),
         nameservers=nameserver or (),
         timeout=timeout,
@@ -87,7 +92,68 @@ def check(
         output=output,
         strict=strict,
     )
+
+
+@app.command()
+def check(
+    sheets: Annotated[list[Path], typer.Argument(help="Implementation sheet(s), YAML.")],
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    """Check implementation sheets: every obligation a machine can check, with the fix."""
+    from mailcheck.runner import run_check
+
+    options = _run_options(zone, nameserver, timeout, today, fmt, output, strict)
     raise typer.Exit(run_check(sheets, options))
+
+
+@app.command()
+def domain(
+    name: Annotated[str, typer.Argument(metavar="DOMAIN", help="The sender domain to check.")],
+    selector: Annotated[
+        list[str] | None,
+        typer.Option("--selector", help="A DKIM selector of the domain (repeatable)."),
+    ] = None,
+    mail_from: Annotated[
+        str | None,
+        typer.Option("--mail-from", help="The MAIL FROM domain for SPF (default: DOMAIN)."),
+    ] = None,
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes."""
+    from mailcheck.domaincheck import run_domain
+
+    options = _run_options(zone, nameserver, timeout, today, fmt, output, strict)
+    raise typer.Exit(run_domain(name, selector or (), mail_from, options))
+
+
+@app.command("spf")
+def spf_tree(
+    name: Annotated[str, typer.Argument(metavar="DOMAIN", help="The domain whose SPF to show.")],
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    """Show a domain's SPF include/redirect tree with each term's DNS lookups, and check it."""
+    from mailcheck.domaincheck import run_spf
+
+    options = _run_options(zone, nameserver, timeout, today, fmt, output, strict)
+    raise typer.Exit(run_spf(name, options))
 
 
 @app.command("rules")

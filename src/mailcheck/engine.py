@@ -15,7 +15,7 @@ from mailcheck.sheet import Exemption, LoadedSheet
 async def check_sheet(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -> list[Finding]:
     """Every rule's findings for one sheet, in registry order, with exemptions applied."""
     results = await asyncio.gather(*(run_rule(rule, sheet, ctx) for rule in rules))
-    findings = [f.with_sheet(sheet.display) for found in results for f in found]
+    findings = [f.with_sheet(sheet.source) for found in results for f in found]
     return apply_exemptions(findings, sheet.sheet.exemptions)
 
 

@@ -256,6 +256,18 @@ class LoadedSheet:
     """The path as the user gave it, for messages."""
     lines: Mapping[Loc, int] = field(default_factory=dict, compare=False, repr=False)
     """1-based line declaring each key or list item."""
+    from_file: bool = True
+    """False for a sheet built in memory (`mailcheck domain`): its findings name no sheet."""
+
+    @classmethod
+    def in_memory(cls, sheet: Sheet, display: str) -> LoadedSheet:
+        """A sheet with no file behind it, e.g. built from command-line options."""
+        return cls(sheet, Path.cwd(), display, from_file=False)
+
+    @property
+    def source(self) -> str | None:
+        """What findings name as their sheet: the path given, or None without a file."""
+        return self.display if self.from_file else None
 
     def line_of(self, *loc: str | int) -> int | None:
         """The line declaring `loc`, e.g. `line_of("senders", 0, "address")`, or its parent's."""
