@@ -54,14 +54,16 @@ async def _judge(entry: DkimKey, ctx: Context) -> Finding:
     key = await fetch_key(entry.selector, entry.domain, ctx)
     publish = f"publish the key: {record_to_publish(key.name, entry.public_key)}"
     if not key.answer.decided:
-        return RULE.errored(key.name, f"the DKIM key could not be fetched: "
-                            f"{key.answer.why_undecided()}")
+        return RULE.errored(
+            key.name, f"the DKIM key could not be fetched: {key.answer.why_undecided()}"
+        )
     texts = key.texts
     if not texts:
         return RULE.failed(key.name, "no DKIM key published (no TXT record)", publish)
     if len(texts) > 1:
         return RULE.failed(
-            key.name, f"{len(texts)} TXT records: verifiers may pick any of them",
+            key.name,
+            f"{len(texts)} TXT records: verifiers may pick any of them",
             f"keep exactly one: {record_to_publish(key.name, entry.public_key)}",
         )
     verdict = judge_key(key.name, texts[0])
@@ -75,9 +77,8 @@ async def _judge(entry: DkimKey, ctx: Context) -> Finding:
 def _stronger(name: str, verdict: KeyVerdict, entry: DkimKey) -> str:
     """The hint for a weak key: a 2048-bit key when it is shorter, else out of testing mode."""
     if verdict.kind == "rsa" and (verdict.bits or 0) < GOOD_RSA_BITS:
-        return (
-            "generate a 2048-bit RSA key pair and publish its public key: "
-            + record_to_publish(name, entry.public_key)
+        return "generate a 2048-bit RSA key pair and publish its public key: " + record_to_publish(
+            name, entry.public_key
         )
     kept = "; ".join(f"{k}={v}" for k, v in verdict.tags.items() if k != "t")
     return f"leave testing mode (remove t=y): {txt_record(name, kept)}"

@@ -58,8 +58,9 @@ async def _judge(domain: str, ctx: Context) -> Finding:
     found = await discover(domain, ctx)
     start = txt_record(f"_dmarc.{org}", starting_record(org))
     if found.undecided is not None:
-        return RULE.errored(domain, f"DMARC could not be checked: "
-                            f"{found.undecided.why_undecided()}")
+        return RULE.errored(
+            domain, f"DMARC could not be checked: {found.undecided.why_undecided()}"
+        )
     if found.name is None:
         return RULE.warned(domain, f"no DMARC record (_dmarc.{org})", f"publish: {start}")
     if len(found.texts) > 1:
@@ -71,8 +72,9 @@ async def _judge(domain: str, ctx: Context) -> Finding:
     try:
         record = parse_dmarc(found.texts[0])
     except DmarcError as exc:
-        return RULE.failed(domain, f"invalid DMARC record at {found.name}: {exc}",
-                           f"replace it, e.g. by {start}")
+        return RULE.failed(
+            domain, f"invalid DMARC record at {found.name}: {exc}", f"replace it, e.g. by {start}"
+        )
     subdomain = found.name != f"_dmarc.{domain}"
     policy = record.policy_for(subdomain)
     where = f"{found.name}{' (sp= for subdomains)' if subdomain and 'sp' in record.tags else ''}"

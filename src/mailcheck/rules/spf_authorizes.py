@@ -39,8 +39,9 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     if not domains:
         return [no_mail_from(RULE, sheet)]
     if not ips:
-        return [RULE.skipped(d, "the sheet lists no sending IPs (spf.sending_ips)")
-                for d in domains]
+        return [
+            RULE.skipped(d, "the sheet lists no sending IPs (spf.sending_ips)") for d in domains
+        ]
     pairs = [(domain, ip) for domain in domains for ip in ips]
     return await asyncio.gather(*(_judge(domain, ip, sheet.sheet, ctx) for domain, ip in pairs))
 

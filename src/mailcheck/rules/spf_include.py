@@ -31,8 +31,10 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     if not domains:
         return [no_mail_from(RULE, sheet)]
     if not required:
-        return [RULE.skipped(d, "the sheet names no required include (spf.required_include)")
-                for d in domains]
+        return [
+            RULE.skipped(d, "the sheet names no required include (spf.required_include)")
+            for d in domains
+        ]
     trees = await asyncio.gather(*(spf_tree(domain, ctx) for domain in domains))
     return [_judge(tree, to_ascii(required), sheet.sheet) for tree in trees]
 

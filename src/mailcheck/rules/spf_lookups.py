@@ -49,8 +49,7 @@ def judge(tree: SpfTree) -> Finding:
     if undecided:
         return RULE.errored(
             tree.domain,
-            f"{tree.lookup_count} DNS lookups counted so far, but "
-            f"{undecided[0].why_undecided()}",
+            f"{tree.lookup_count} DNS lookups counted so far, but {undecided[0].why_undecided()}",
         )
     note = ""
     if tree.unfollowed():
@@ -150,7 +149,7 @@ RULE = Rule(
     id="spf.lookups",
     title="SPF record within 10 DNS lookups and 2 void lookups",
     obligation="SPF implementations MUST limit the total number of those terms to 10 during "
-    "SPF evaluation ... SPF implementations SHOULD limit \"void lookups\" to two.",
+    'SPF evaluation ... SPF implementations SHOULD limit "void lookups" to two.',
     source="RFC 7208 §4.6.4",
     check=check,
     doc=__doc__ or "",

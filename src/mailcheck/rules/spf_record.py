@@ -53,7 +53,9 @@ def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
     undecided = [n for n in tree.nodes() if n.state is State.UNDECIDED]
     if undecided:
         node = undecided[0]
-        return RULE.errored(tree.domain, f"{node.domain}, reached from the record, {describe(node)}")
+        return RULE.errored(
+            tree.domain, f"{node.domain}, reached from the record, {describe(node)}"
+        )
     return RULE.passed(tree.domain, f"one valid SPF record: {record.text}")
 
 

@@ -1,13 +1,13 @@
 """The tracking (sub)domain points at the provider.
 
 For open and link tracking under the customer's own domain, the tracking domain must point at
-the provider's server (seed 000: an A record on a server address of the provider). When the sheet has `tracking`, the
-rule checks `tracking.domain` against `tracking.target`. For an IP address target it passes
-when the domain's A (or AAAA) records, CNAMEs followed, contain that address. For a host name
-target it passes when the domain is a CNAME of it, or when the domain's addresses are the
-target's. It fails otherwise, with the record to publish (an A record for an address, a CNAME
-for a host name). A timeout, SERVFAIL or a name outside the offline zones is `error`. Without
-`tracking` in the sheet the rule is skipped.
+the provider's server (seed 000: an A record on a server address of the provider). When the
+sheet has `tracking`, the rule checks `tracking.domain` against `tracking.target`. For an IP
+address target it passes when the domain's A (or AAAA) records, CNAMEs followed, contain that
+address. For a host name target it passes when the domain is a CNAME of it, or when the
+domain's addresses are the target's. It fails otherwise, with the record to publish (an A
+record for an address, a CNAME for a host name). A timeout, SERVFAIL or a name outside the
+offline zones is `error`. Without `tracking` in the sheet the rule is skipped.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from mailcheck.findings import Finding
 from mailcheck.hints import record
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -61,18 +63,19 @@ async def _judge_host(domain: str, target: str, ctx: Context) -> Finding:
     undecided = next((a for a in (*ours, *theirs) if isinstance(a, str)), None)
     if undecided is not None:
         return RULE.errored(domain, f"could not be compared with {target}: {undecided}")
-    mine = {a for a in ours if not isinstance(a, str)}
-    wanted = {a for a in theirs if not isinstance(a, str)}
+    mine = {str(a) for a in ours}
+    wanted = {str(a) for a in theirs}
     if mine and mine == wanted:
         return RULE.passed(domain, f"same addresses as {target}")
-    shown = f"CNAME {aliases[0]}" if aliases else f"addresses {sorted(mine) or 'none'}"
+    listed = ", ".join(sorted(mine)) or "none"
+    shown = f"CNAME {aliases[0]}" if aliases else f"addresses {listed}"
     return RULE.failed(domain, f"{shown}: does not point at {target}", fix)
 
 
-async def _addresses(name: str, ctx: Context) -> list[object]:
+async def _addresses(name: str, ctx: Context) -> list[Address | str]:
     """The name's addresses, or the reason (a string) when a question was undecided."""
     answers = await asyncio.gather(ctx.dns.query(name, "A"), ctx.dns.query(name, "AAAA"))
-    found: list[object] = []
+    found: list[Address | str] = []
     for answer in answers:
         if not answer.decided:
             found.append(answer.why_undecided())

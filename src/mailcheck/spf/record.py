@@ -136,8 +136,8 @@ def parse_term(text: str) -> Term:
     mechanism = _MECHANISM.fullmatch(text)
     if not mechanism or mechanism.group(2).lower() not in MECHANISMS:
         raise SpfSyntaxError(text, "unknown mechanism")
-    qualifier, name, rest = mechanism.group(1) or "+", mechanism.group(2).lower(), mechanism.group(3)
-    return _PARSERS[name](text, name, qualifier, rest)
+    name = mechanism.group(2).lower()
+    return _PARSERS[name](text, name, mechanism.group(1) or "+", mechanism.group(3))
 
 
 def _modifier(text: str, name: str, value: str) -> Term:
@@ -264,9 +264,8 @@ def check_domain_spec(term: str, spec: str) -> None:
     if not spec:
         raise SpfSyntaxError(term, "empty domain")
     check_macro_string(term, spec, _DOMAIN_MACROS)
-    last_macro = None
-    for last_macro in _MACRO.finditer(spec):
-        pass
+    macros = list(_MACRO.finditer(spec))
+    last_macro = macros[-1] if macros else None
     if last_macro is not None and last_macro.end() == len(spec):
         return
     tail = spec[last_macro.end() :] if last_macro else spec

@@ -178,8 +178,7 @@ class SpfTree:
         """Whether an include or redirect that check_host() can reach names `domain`."""
         wanted = to_ascii(domain)
         return any(
-            lk.term.name in ("include", "redirect") and lk.target == wanted
-            for lk in self.counted()
+            lk.term.name in ("include", "redirect") and lk.target == wanted for lk in self.counted()
         )
 
     def breakdown(self) -> str:
