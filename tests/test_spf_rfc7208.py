@@ -67,3 +67,35 @@ def test_check_host(case: Case, servers):
     assert verdict.result in case.results, f"{case.spec}: {verdict}"
     if case.explanation is not None and verdict.result == "fail":
         assert verdict.explanation == case.explanation
+
+
+def test_processing_limits_scenario_fails_exactly_the_records_over_the_limits(servers):
+    """spf.lookups on every record of the "Processing limits" scenario: loops (e1, e2/e3), 11
+    MX names (e4), 11 lookups (e7, e8, e9) and 3 void lookups (e11) fail; the rest pass."""
+    from mailcheck.rules.spf_lookups import judge
+    from mailcheck.spf.tree import build_tree
+
+    scenario = next(s for s in SUITE if s.description == "Processing limits")
+    resolver = resolver_for(serve(scenario, servers))
+    domains = [f"e{n}.example.com" for n in range(1, 13)] + ["inc.example.com"]
+
+    async def judge_all():
+        trees = await asyncio.gather(*(build_tree(domain, resolver) for domain in domains))
+        return {tree.domain: judge(tree).status.value for tree in trees}
+
+    verdicts = asyncio.run(judge_all())
+    over = {f"e{n}.example.com" for n in (1, 2, 3, 4, 7, 8, 9, 11)}
+    assert {d for d, status in verdicts.items() if status == "fail"} == over
+    assert {d for d, status in verdicts.items() if status != "fail"} == set(domains) - over
+    assert all(verdicts[d] == "pass" for d in set(domains) - over)
+
+
+def test_the_static_worst_case_is_what_receivers_see(servers):
+    """e8 ("include-at-limit") stays at 10 lookups only for the suite's client, whose address
+    matches before the last `mx`; any other client costs 11 lookups: permerror."""
+    from mailcheck.spf.checkhost import check_host
+
+    scenario = next(s for s in SUITE if s.description == "Processing limits")
+    resolver = resolver_for(serve(scenario, servers))
+    verdict = asyncio.run(check_host(resolver, "192.0.2.99", sender="foo@e8.example.com"))
+    assert verdict.result == "permerror"
