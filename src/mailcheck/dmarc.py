@@ -89,7 +89,12 @@ def parse_dmarc(text: str) -> DmarcRecord:
             raise DmarcError(f"tag {name}= appears twice")
         tags[name] = value
     if next(iter(tags), None) != "v" or tags["v"] != "DMARC1":
-        raise DmarcError("the record must start with v=DMARC1")
+        missing_semicolon = tags.get("v", "").startswith("DMARC1")
+        raise DmarcError(
+            "tags must be separated by ';'"
+            if missing_semicolon
+            else "the record must start with v=DMARC1"
+        )
     if "p" not in tags:
         raise DmarcError("p= (the policy) is missing")
     for name, check in _CHECKS.items():
