@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -39,6 +40,9 @@ DOMAIN_RULES = (
     "dmarc.record",
 )
 SPF_RULES = ("spf.record", "spf.all", "spf.lookups")
+# RFC 6376 §3.1: labels of letters, digits and hyphens (underscores are seen in the wild)
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_SELECTOR = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 
 def domain_name(text: str, key: str) -> str:
@@ -60,7 +64,8 @@ def domain_sheet(
     name = domain_name(domain, "DOMAIN")
     envelope = domain_name(mail_from, "--mail-from") if mail_from else name
     for selector in selectors:
-        domain_name(f"{selector}._domainkey.{name}", "--selector")
+        if not _SELECTOR.fullmatch(selector):
+            raise InputError(f"not a DKIM selector: {selector!r}", key="--selector")
     data = {
         "version": 1,
         "senders": [{"address": f"sender@{name}"}],
