@@ -98,7 +98,7 @@ def test_domain_over_loopback_dns_with_a_servfail(dns_server, run_cli):
     ],
 )
 def test_domain_input_errors(run_cli, args, named):
-    code, out, err = run_cli("domain", *args, "--zone", REPO_ROOT / DKIM)
+    code, _, err = run_cli("domain", *args, "--zone", REPO_ROOT / DKIM)
     assert code == 2
     assert named in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
