@@ -109,7 +109,8 @@ def render_with_tree(
     if fmt is Format.JSON:
         from mailcheck.output.json import as_json
 
-        json.dump({**as_json(report), "spf_tree": tree_dict(tree)}, stream, indent=2)
+        data = {**as_json(report), "spf_tree": tree_dict(tree)}
+        json.dump(data, stream, indent=2, ensure_ascii=False)
         stream.write("\n")
         return
     if fmt is Format.TABLE:

@@ -84,9 +84,10 @@ def _fix(tree: SpfTree, ip: str, sheet: Sheet) -> str:
 RULE = Rule(
     id="spf.authorizes",
     title="The provider's sending IPs pass SPF",
-    obligation="The provider registers the customer's domains and outbound IPs; mail from them "
-    "must pass the receivers' SPF test.",
-    source="seed 002, onboarding of the outbound relay; seed 000, SPF-From Record; RFC 7208 §4",
+    obligation="[Ein] SPF-From Record …, der es SPF-Systemen auf Empfängerseite erlaubt, einen "
+    "SPF-Test durchzuführen.",
+    source="seed 000, Mitwirkungspflichten, Technische Konfiguration; seed 002, "
+    "Implementierungsmethode; RFC 7208 §4",
     check=check,
     doc=__doc__ or "",
 )

@@ -69,9 +69,8 @@ def _judge(tree: SpfTree, required: str, sheet: Sheet) -> Finding:
 RULE = Rule(
     id="spf.include",
     title="SPF record includes the provider's SPF entry",
-    obligation="The customer publishes the relay provider's SPF entry in the SPF record of "
-    "its sender domains.",
-    source="seed 002, onboarding of the outbound relay",
+    obligation="Kunde: SPF-Eintrag von POST in Kundennetzwerk einfügen",
+    source="seed 002, Implementierungsmethode (Ersteinrichtung des Dienstes)",
     check=check,
     doc=__doc__ or "",
 )
