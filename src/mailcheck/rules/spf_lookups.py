@@ -24,7 +24,7 @@ from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 from mailcheck.spf import advice
-from mailcheck.spf.common import describe, mail_from_domains, no_mail_from, publish, root_problem
+from mailcheck.spf.common import mail_from_domains, no_mail_from, publish, root_problem
 from mailcheck.spf.tree import MAX_LOOKUPS, MAX_MX_NAMES, MAX_VOID, SpfTree, spf_tree
 
 
@@ -86,7 +86,8 @@ def _loop(tree: SpfTree) -> Finding | None:
         if step is not None and len(node.path) == 2
         else f"{how}: an include or redirect must not lead back to a record on its own path"
     )
-    return RULE.failed(tree.domain, f"include/redirect loop: {describe(node)}", hint)
+    loop = " → ".join(node.path)
+    return RULE.failed(tree.domain, f"include/redirect loop: {loop}", hint)
 
 
 def _too_many(tree: SpfTree) -> Finding | None:

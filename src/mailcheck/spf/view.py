@@ -26,6 +26,8 @@ def summary(tree: SpfTree) -> Text:
     line.append(f" of {MAX_LOOKUPS} allowed ({tree.breakdown()}); ")
     line.append(_plural(void, "void lookup"), "bold red" if void > MAX_VOID else "")
     line.append(f" of {MAX_VOID} allowed")
+    for node in tree.loops():
+        line.append(f"; loop: {' → '.join(node.path)}", "bold red")
     return line
 
 
