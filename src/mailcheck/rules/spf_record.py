@@ -43,12 +43,16 @@ def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
     broken = tree.broken()
     if broken:
         node, step = broken[0], tree.first_step(broken[0])
-        kept = [t.text for t in record.terms if t is not step]
+        kept = advice.compose([t.text for t in record.terms if t is not step])
+        removed = step.text if step is not None else node.domain
+        how = f"remove {removed}"
+        if len(node.path) > 2:  # the broken record is included by someone else's record
+            how = f"have the owner of {node.path[-2]} repair its record, or {how}"
         return RULE.failed(
             tree.domain,
             f"{node.via.text if node.via else node.domain} leads to {node.domain}, which "
             f"{describe(node)}: every receiver gets permerror",
-            publish(tree.domain, advice.compose(kept), f"remove {step.text if step else ''}"),
+            publish(tree.domain, kept, how),
         )
     undecided = [n for n in tree.nodes() if n.state is State.UNDECIDED]
     if undecided:
