@@ -11,6 +11,13 @@ import pytest
 from conftest import REPO_ROOT, statuses
 
 ZONE = str(REPO_ROOT / "tests/data/zones/senders.example.zone")
+# good.senders.example's DKIM key and DMARC record: with MEETS_DNS it meets every DNS obligation
+GOOD_ZONES = [
+    arg
+    for name in ("senders.example.zone", "dkim-good.zone", "dmarc-good.zone")
+    for arg in ("--zone", str(REPO_ROOT / "tests/data/zones" / name))
+]
+MEETS_DNS = "dkim:\n  - domain: good.senders.example\n    selector: sel\n"
 EXAMPLE = REPO_ROOT / "examples/acme"
 
 
@@ -19,8 +26,8 @@ def example_zones() -> list[str]:
 
 
 def test_json_contract(write_sheet, check_json):
-    sheet = write_sheet("anna@good.senders.example")
-    code, report = check_json(sheet, "--zone", ZONE)
+    sheet = write_sheet("anna@good.senders.example", extra=MEETS_DNS)
+    code, report = check_json(sheet, *GOOD_ZONES)
     assert code == report["exit_code"] == 0
     assert set(report["summary"]) == {"pass", "fail", "warn", "error", "skip"}
     assert sum(report["summary"].values()) == len(report["findings"])
@@ -35,7 +42,8 @@ def test_fail_exits_1(write_sheet, check_json):
 
 
 def test_name_outside_the_zones_is_error_and_exit_3(write_sheet, check_json):
-    code, report = check_json(write_sheet("anna@elsewhere.example"), "--zone", ZONE)
+    extra = "dkim:\n  - domain: elsewhere.example\n    selector: sel\n"
+    code, report = check_json(write_sheet("anna@elsewhere.example", extra=extra), "--zone", ZONE)
     assert statuses(report, "sender.mx") == {"elsewhere.example": "error"}
     assert report["summary"]["fail"] == 0
     assert code == 3
@@ -50,9 +58,9 @@ def test_strict_makes_warnings_fail(write_sheet, run_cli, monkeypatch):
 
     rule = Rule("test.warn", "warns", "-", "-", warns)
     monkeypatch.setitem(REGISTRY, rule.id, rule)
-    sheet = write_sheet("anna@good.senders.example")
-    assert run_cli("check", sheet, "--zone", ZONE)[0] == 0
-    assert run_cli("check", sheet, "--zone", ZONE, "--strict")[0] == 1
+    sheet = write_sheet("anna@good.senders.example", extra=MEETS_DNS)
+    assert run_cli("check", sheet, *GOOD_ZONES)[0] == 0
+    assert run_cli("check", sheet, *GOOD_ZONES, "--strict")[0] == 1
 
 
 def test_a_crashing_rule_becomes_an_error_finding(write_sheet, check_json, monkeypatch):
@@ -63,21 +71,22 @@ def test_a_crashing_rule_becomes_an_error_finding(write_sheet, check_json, monke
         raise RuntimeError("boom")
 
     monkeypatch.setitem(REGISTRY, "test.crash", Rule("test.crash", "crashes", "-", "-", crashes))
-    code, report = check_json(write_sheet("anna@good.senders.example"), "--zone", ZONE)
+    sheet = write_sheet("anna@good.senders.example", extra=MEETS_DNS)
+    code, report = check_json(sheet, *GOOD_ZONES)
     assert list(statuses(report, "test.crash").values()) == ["error"]
     assert statuses(report, "sender.mx") == {"good.senders.example": "pass"}
     assert code == 3
 
 
 def test_exemption_turns_a_finding_into_skip(write_sheet, check_json):
-    extra = (
+    extra = MEETS_DNS + (
         "exemptions:\n"
         "  - rule: sender.role\n"
         "    subject: info@good.senders.example\n"
         "    reason: registered before the role rule, approved by the provider\n"
     )
     sheet = write_sheet("info@good.senders.example", extra=extra)
-    code, report = check_json(sheet, "--zone", ZONE)
+    code, report = check_json(sheet, *GOOD_ZONES)
     (finding,) = [f for f in report["findings"] if f["rule"] == "sender.role"]
     assert finding["status"] == "skip"
     assert "approved by the provider" in finding["message"]
@@ -86,8 +95,8 @@ def test_exemption_turns_a_finding_into_skip(write_sheet, check_json):
 
 def test_output_file_and_summary_on_stderr(write_sheet, run_cli, tmp_path):
     target = tmp_path / "report.json"
-    sheet = write_sheet("anna@good.senders.example")
-    code, out, err = run_cli("check", sheet, "--zone", ZONE, "--format", "json", "-o", target)
+    sheet = write_sheet("anna@good.senders.example", extra=MEETS_DNS)
+    code, out, err = run_cli("check", sheet, *GOOD_ZONES, "--format", "json", "-o", target)
     assert code == 0
     assert out == ""
     assert json.loads(target.read_text())["exit_code"] == 0
@@ -225,10 +234,10 @@ def test_schema_is_json_and_forbids_unknown_keys(run_cli):
 
 
 def test_console_script_and_module_entry_points(write_sheet):
-    sheet = write_sheet("anna@good.senders.example")
+    sheet = write_sheet("anna@good.senders.example", extra=MEETS_DNS)
     for cmd in (["mailcheck"], [sys.executable, "-m", "mailcheck"]):
         done = subprocess.run(
-            [*cmd, "check", sheet, "--zone", ZONE], capture_output=True, text=True, check=False
+            [*cmd, "check", sheet, *GOOD_ZONES], capture_output=True, text=True, check=False
         )
         assert done.returncode == 0, done.stderr
     version = subprocess.run(["mailcheck", "--version"], capture_output=True, text=True)

@@ -100,9 +100,10 @@ def test_failing_dns_rules_carry_the_record_to_publish(write_sheet, check_json, 
 
 @pytest.mark.parametrize("fault", ["servfail", "drop"])
 def test_dns_faults_are_errors_not_failures(dns_server, write_sheet, check_json, fault):
-    server = dns_server(ZONE)
+    server = dns_server(ZONE, "tests/data/zones/dkim-good.zone", "tests/data/zones/dmarc-good.zone")
     getattr(server, fault)("good.senders.example.")
-    sheet = write_sheet("anna@good.senders.example")
+    dkim = "dkim:\n  - domain: good.senders.example\n    selector: sel\n"
+    sheet = write_sheet("anna@good.senders.example", extra=dkim)
     code, report = check_json(sheet, "--nameserver", ns(server), "--timeout", "0.5")
     assert statuses(report, "sender.mx") == {"good.senders.example": "error"}
     assert statuses(report, "sender.a") == {"good.senders.example": "error"}

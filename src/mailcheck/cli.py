@@ -176,6 +176,66 @@ def message(
     raise typer.Exit(run_message(files, mailing, options))
 
 
+@app.command()
+def domain(
+    name: Annotated[str, typer.Argument(metavar="DOMAIN", help="The sender domain to check.")],
+    selector: Annotated[
+        list[str] | None,
+        typer.Option("--selector", help="A DKIM selector of the domain (repeatable)."),
+    ] = None,
+    mail_from: Annotated[
+        str | None,
+        typer.Option("--mail-from", help="The MAIL FROM domain for SPF (default: DOMAIN)."),
+    ] = None,
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes."""
+    from mailcheck.domaincheck import run_domain
+
+    options = _run_options(
+        zone=zone,
+        nameserver=nameserver,
+        timeout=timeout,
+        fmt=fmt,
+        output=output,
+        today=today,
+        strict=strict,
+    )
+    raise typer.Exit(run_domain(name, selector or (), mail_from, options))
+
+
+@app.command("spf")
+def spf_tree(
+    name: Annotated[str, typer.Argument(metavar="DOMAIN", help="The domain whose SPF to show.")],
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    """Show a domain's SPF include/redirect tree with each term's DNS lookups, and check it."""
+    from mailcheck.domaincheck import run_spf
+
+    options = _run_options(
+        zone=zone,
+        nameserver=nameserver,
+        timeout=timeout,
+        fmt=fmt,
+        output=output,
+        today=today,
+        strict=strict,
+    )
+    raise typer.Exit(run_spf(name, options))
+
+
 def _run_options(
     *,
     zone: list[Path] | None = None,

@@ -1,4 +1,5 @@
-"""The one object through which rules reach the outside world: DNS, the clock, HTTP, samples.
+"""The one object through which rules reach the outside world: DNS, the clock, HTTP, samples,
+and the run's memo of derived results.
 
 Rules registered with `needs_findings=True` run after all the others of their sheet and find
 those rules' findings (exemptions applied) in `ctx.findings`; for every other rule it is empty.
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from mailcheck.dns import Resolver
 from mailcheck.findings import Finding
+from mailcheck.memo import RunMemo
 from mailcheck.messages.store import SampleStore
 from mailcheck.probe import ProbeSettings
 
@@ -31,6 +33,8 @@ class Context:
     """Whether and how unsubscribe.probe may POST (its trust store, deadline, address policy)."""
     samples: SampleStore = field(default_factory=SampleStore)
     """The run's sample messages, each read once for all message rules."""
+    memo: RunMemo = field(default_factory=RunMemo, compare=False)
+    """Results derived once per run and shared by rules (e.g. the SPF tree of a domain)."""
 
 
 def build_resolver(

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TextIO
 
 from mailcheck.context import Context, build_resolver
 from mailcheck.engine import check_sheet
@@ -27,6 +28,12 @@ from mailcheck.sheet import LoadedSheet, Mailing, load_sheet
 from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store, exclusive
 
 MAX_SHEETS_AT_ONCE = 16  # bounds the DNS questions in flight when cron re-checks many customers
+
+
+class Renderer(Protocol):
+    def __call__(
+        self, report: Report, fmt: Format, stream: TextIO, *, color: bool | None = None
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -119,8 +126,18 @@ def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
 def run_message(paths: Sequence[Path], mailing: Mailing | None, options: RunOptions) -> int:
     """Check messages without a sheet: the message rules on an in-memory sheet of samples."""
     sheet = LoadedSheet.for_messages(paths, mailing)
-    findings = all_findings(check_loaded([sheet], options, rules=message_rules()))
-    return write_report(findings, today_of(options), options)
+    return run_rules([sheet], message_rules(), options)
+
+
+def run_rules(
+    sheets: Sequence[LoadedSheet],
+    rules: Sequence[Rule],
+    options: RunOptions,
+    renderer: Renderer = render,
+) -> int:
+    """Run `rules` on `sheets` in one run (one resolver, one clock) and write the report."""
+    findings = all_findings(check_loaded(sheets, options, rules=rules))
+    return write_report(findings, today_of(options), options, renderer)
 
 
 def record_run(
@@ -143,21 +160,28 @@ def record_run(
     return store.record(record)
 
 
-def write_report(findings: Sequence[Finding], today: dt.date, options: RunOptions) -> int:
+def write_report(
+    findings: Sequence[Finding],
+    today: dt.date,
+    options: RunOptions,
+    renderer: Renderer = render,
+) -> int:
+    """Render the report (stdout or `--output`) and return the exit code. `renderer` lets a
+    command show more than the findings, e.g. `mailcheck spf` its include tree."""
     report = Report(tuple(findings), today, strict=options.strict)
     if options.output is None:
-        render(report, options.fmt, sys.stdout, color=options.color)
+        renderer(report, options.fmt, sys.stdout, color=options.color)
     else:
-        _render_to_file(report, options)
+        _render_to_file(report, options, renderer)
     if options.output is not None or options.fmt is not Format.TABLE:
         print(f"mailcheck: {report.summary_line()}", file=sys.stderr)
     return int(report.exit_code)
 
 
-def _render_to_file(report: Report, options: RunOptions) -> None:
+def _render_to_file(report: Report, options: RunOptions, renderer: Renderer) -> None:
     assert options.output is not None
     try:
         with options.output.open("w", encoding="utf-8") as stream:
-            render(report, options.fmt, stream, color=False)
+            renderer(report, options.fmt, stream, color=False)
     except OSError as exc:
         raise InputError(f"cannot write report: {exc.strerror}", file=str(options.output)) from None

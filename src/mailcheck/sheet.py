@@ -257,7 +257,8 @@ class LoadedSheet:
     lines: Mapping[Loc, int] = field(default_factory=dict, compare=False, repr=False)
     """1-based line declaring each key or list item."""
     from_file: bool = True
-    """False for a sheet built in memory (`mailcheck message`): its findings name no sheet."""
+    """False for a sheet built in memory (`mailcheck message`, `mailcheck domain`): its findings
+    name no sheet."""
     mailing: Mailing | None = None
     """What every sample is when its sender does not say (`mailcheck message --list`)."""
 
@@ -270,6 +271,11 @@ class LoadedSheet:
                 raise InputError(problem, file=str(path))
         sheet = Sheet(version=1, samples=tuple(paths))
         return cls(sheet, Path("messages"), "(messages)", from_file=False, mailing=mailing)
+
+    @classmethod
+    def in_memory(cls, sheet: Sheet, display: str) -> LoadedSheet:
+        """A sheet with no file behind it, e.g. built from command-line options."""
+        return cls(sheet, Path.cwd(), display, from_file=False)
 
     @property
     def report_name(self) -> str | None:

@@ -1,0 +1,127 @@
+"""`mailcheck domain` and `mailcheck spf`: the DNS rules for one domain, without a sheet.
+
+Customers check themselves before they have a sheet: the options become an in-memory sheet
+(the domain as sender domain, its DKIM selectors, its MAIL FROM domain) and the DNS rules run on
+it exactly as in `mailcheck check`. `mailcheck spf` adds the include/redirect tree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import re
+from collections.abc import Sequence
+from typing import TextIO
+
+import dns.exception
+import dns.name
+from pydantic import ValidationError
+
+from mailcheck.dns.resolver import to_ascii
+from mailcheck.engine import check_sheets
+from mailcheck.errors import InputError
+from mailcheck.findings import Finding
+from mailcheck.output import Format, render
+from mailcheck.report import Report
+from mailcheck.rules import REGISTRY
+from mailcheck.runner import RunOptions, build_context, run_rules, write_report
+from mailcheck.sheet import LoadedSheet, Sheet
+from mailcheck.spf.tree import SpfTree, spf_tree
+
+# the rules that need nothing but DNS and what the command line gives
+DOMAIN_RULES = (
+    "sender.mx",
+    "sender.a",
+    "spf.record",
+    "spf.all",
+    "spf.lookups",
+    "dkim.key",
+    "dmarc.record",
+)
+SPF_RULES = ("spf.record", "spf.all", "spf.lookups")
+# RFC 6376 §3.1: labels of letters, digits and hyphens (underscores are seen in the wild)
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_SELECTOR = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+
+
+def domain_name(text: str, key: str) -> str:
+    """A domain from the command line in ASCII form; an input error when it is not one."""
+    try:
+        name = to_ascii(text)
+        parsed = dns.name.from_text(name)
+    except (UnicodeError, dns.exception.DNSException):
+        raise InputError(f"not a domain name: {text!r}", key=key) from None
+    if len(parsed.labels) < 3 or not name:  # at least two labels and the root
+        raise InputError(f"not a fully qualified domain name: {text!r}", key=key)
+    return name
+
+
+def domain_sheet(
+    domain: str, selectors: Sequence[str] = (), mail_from: str | None = None
+) -> LoadedSheet:
+    """The in-memory sheet for one domain: its sender domain, selectors and MAIL FROM domain."""
+    name = domain_name(domain, "DOMAIN")
+    envelope = domain_name(mail_from, "--mail-from") if mail_from else name
+    for selector in selectors:
+        if not _SELECTOR.fullmatch(selector):
+            raise InputError(f"not a DKIM selector: {selector!r}", key="--selector")
+    data = {
+        "version": 1,
+        "senders": [{"address": f"sender@{name}"}],
+        "mail_from": [envelope],
+        "dkim": [{"domain": name, "selector": selector} for selector in selectors],
+    }
+    try:
+        sheet = Sheet.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"invalid options: {exc.errors()[0]['msg']}") from None
+    return LoadedSheet.in_memory(sheet, name)
+
+
+def run_domain(
+    domain: str, selectors: Sequence[str], mail_from: str | None, options: RunOptions
+) -> int:
+    sheet = domain_sheet(domain, selectors, mail_from)
+    return run_rules([sheet], [REGISTRY[rule] for rule in DOMAIN_RULES], options)
+
+
+def run_spf(domain: str, options: RunOptions) -> int:
+    """The SPF rules for `domain`, with its include/redirect tree in front of the findings."""
+    sheet = domain_sheet(domain)
+    ctx = build_context(options)
+    rules = [REGISTRY[rule] for rule in SPF_RULES]
+
+    async def run() -> tuple[SpfTree, list[Finding]]:
+        tree = await spf_tree(sheet.display, ctx)
+        return tree, await check_sheets([sheet], rules, ctx)
+
+    tree, findings = asyncio.run(run())
+    renderer = functools.partial(render_with_tree, tree)
+    return write_report(findings, ctx.today, options, renderer)
+
+
+def render_with_tree(
+    tree: SpfTree, report: Report, fmt: Format, stream: TextIO, *, color: bool | None = None
+) -> None:
+    from mailcheck.spf.view import summary, tree_dict, tree_view
+
+    if fmt is Format.JSON:
+        from mailcheck.output.json import as_json
+
+        data = {**as_json(report), "spf_tree": tree_dict(tree)}
+        json.dump(data, stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+        return
+    if fmt is Format.TABLE:
+        from rich.console import Console
+
+        console = Console(
+            file=stream, highlight=False, no_color=color is False, force_terminal=color or None
+        )
+        if not console.is_terminal:
+            console.width = max(console.width, 120)
+        console.print(tree_view(tree))
+        console.print(summary(tree))
+        console.print()
+    render(report, fmt, stream, color=color)

@@ -1,0 +1,64 @@
+"""The DKIM key published is the provider's key.
+
+The provider signs the customer's mail with its own key pair and hands the customer the public
+key to publish. When the sheet gives that key (`public_key` of a `dkim:` entry, base64 or PEM),
+the `p=` of the record at `selector._domainkey.domain` must hold the same key (white space,
+line breaks and PEM armour are ignored). It passes when they are equal and fails when the
+record is missing, revoked, unreadable or holds another key, with the exact TXT record to
+publish as the fix. A timeout, SERVFAIL or a name outside the offline zones is `error`.
+Entries without `public_key` are skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from mailcheck.context import Context
+from mailcheck.dkimkey import fetch_key, key_name, parse_tags, record_to_publish, same_key
+from mailcheck.findings import Finding
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import DkimKey, LoadedSheet
+
+
+async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    entries = sheet.sheet.dkim
+    if not entries:
+        return [RULE.skipped(sheet.display, "the sheet lists no DKIM selector (dkim)")]
+    return await asyncio.gather(*(_judge(entry, ctx) for entry in entries))
+
+
+async def _judge(entry: DkimKey, ctx: Context) -> Finding:
+    if not entry.public_key:
+        name = key_name(entry.selector, entry.domain)
+        return RULE.skipped(name, "the sheet gives no public_key to compare with")
+    key = await fetch_key(entry.selector, entry.domain, ctx)
+    publish = f"publish the provider's key: {record_to_publish(key.name, entry.public_key)}"
+    if not key.answer.decided:
+        return RULE.errored(
+            key.name, f"the DKIM key could not be fetched: {key.answer.why_undecided()}"
+        )
+    texts = key.texts
+    if len(texts) != 1:
+        found = "no DKIM key is published" if not texts else f"{len(texts)} TXT records compete"
+        return RULE.failed(key.name, found, publish)
+    try:
+        published = parse_tags(texts[0]).get("p")
+    except ValueError as exc:
+        return RULE.failed(key.name, f"the record cannot be read: {exc}", publish)
+    if published is None or not published.strip():
+        return RULE.failed(key.name, "the record holds no key (missing or revoked p=)", publish)
+    if not same_key(published, entry.public_key):
+        return RULE.failed(key.name, "the published key is not the provider's key", publish)
+    return RULE.passed(key.name, "the published key is the provider's key")
+
+
+RULE = Rule(
+    id="dkim.match",
+    title="The published DKIM key is the provider's key",
+    obligation="für jede … registrierte Absenderdomain hat der Kunde einen entsprechenden "
+    "DKIM-Schlüssel in seinem DNS zu hinterlegen",
+    source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 6376 §3.6.1",
+    check=check,
+    doc=__doc__ or "",
+)

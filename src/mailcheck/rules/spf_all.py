@@ -1,0 +1,99 @@
+"""The SPF record of the MAIL FROM domain ends with `-all` or `~all`.
+
+The final policy of the record decides what happens to mail from servers it does not list.
+It passes when the record's `all` is `-all` (fail) or `~all` (softfail); a record without `all`
+whose `redirect=` leads to a record that ends so passes too, since the target's policy applies.
+It fails on `+all` (every server in the world may send), `?all` (neutral: protects nothing), a
+record without `all` and without redirect (the default is neutral), mechanisms after `all`
+(never evaluated), and a redirect to a domain without a valid record. The hint is the
+customer's record with exactly that changed, e.g. `?all` replaced by `~all`. A timeout,
+SERVFAIL or a name outside the offline zones along the redirect chain is `error`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from mailcheck.context import Context
+from mailcheck.findings import Finding
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import LoadedSheet, Sheet
+from mailcheck.spf import advice
+from mailcheck.spf.common import describe, mail_from_domains, no_mail_from, publish, root_problem
+from mailcheck.spf.record import SpfRecord
+from mailcheck.spf.tree import SpfNode, SpfTree, State, spf_tree
+
+_WEAK = {
+    "+": "+all lets every server in the world send as the domain",
+    "?": "?all is neutral: mail from any server is neither authorised nor refused",
+}
+
+
+async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    domains = mail_from_domains(sheet.sheet)
+    if not domains:
+        return [no_mail_from(RULE, sheet)]
+    trees = await asyncio.gather(*(spf_tree(domain, ctx) for domain in domains))
+    return [_judge(tree, sheet.sheet) for tree in trees]
+
+
+def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
+    problem = root_problem(RULE, tree, sheet)
+    if problem is not None:
+        return problem
+    root = tree.root
+    assert root.record is not None
+    fix = publish(tree.domain, advice.with_policy(root.record), "publish")
+    node: SpfNode = root
+    while True:
+        record = node.record
+        assert record is not None
+        where = "" if node is root else f" (through redirect to {node.domain})"
+        current = record.all_term
+        if current is not None:
+            return _judge_all(tree.domain, record, where, fix)
+        redirect = next((lk for lk in node.lookups.values() if lk.term.name == "redirect"), None)
+        if redirect is None:
+            return RULE.failed(
+                tree.domain, f"the record has no all{where}: the default is neutral (?all)", fix
+            )
+        child = redirect.child
+        if child is None:
+            return RULE.errored(
+                tree.domain, f"{redirect.term.text} depends on the message: policy unknown"
+            )
+        if child.state is State.UNDECIDED:
+            return RULE.errored(tree.domain, f"{redirect.term.text}: {describe(child)}")
+        if child.state is not State.RECORD:
+            kept = [t.text for t in root.record.terms if t.name != "redirect" and not t.is_all]
+            return RULE.failed(
+                tree.domain,
+                f"{redirect.term.text} leads to {child.domain}, which {describe(child)}",
+                publish(tree.domain, advice.compose([*kept, advice.DEFAULT_POLICY]), "publish"),
+            )
+        node = child
+
+
+def _judge_all(domain: str, record: SpfRecord, where: str, fix: str) -> Finding:
+    current = record.all_term
+    assert current is not None
+    after = record.after_all()
+    if after:
+        listed = " ".join(t.text for t in after)
+        return RULE.failed(
+            domain, f"mechanisms after {current.text} are never evaluated: {listed}{where}", fix
+        )
+    if current.qualifier in _WEAK:
+        return RULE.failed(domain, f"{_WEAK[current.qualifier]}{where}", fix)
+    return RULE.passed(domain, f"the record ends with {current.text}{where}")
+
+
+RULE = Rule(
+    id="spf.all",
+    title="SPF record ends with -all or ~all",
+    obligation="Der SPF-Record muss mit „-all“ oder „~all“ enden.",
+    source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 7208 §5.1, §6.1",
+    check=check,
+    doc=__doc__ or "",
+)

@@ -1,0 +1,76 @@
+"""The SPF record includes the provider's SPF entry.
+
+A relay provider authorises its servers through its own SPF record, which the customer
+includes (seed 002: the customer publishes the provider's SPF entry). When the sheet names it
+(`spf.required_include`), the include/redirect tree of every MAIL FROM domain must reach it:
+directly (`include:spf.esp.example`) or through other includes or a redirect, in a position
+check_host() evaluates (not after `all`). It passes when found and fails otherwise, with the
+record to publish: the customer's record with the include added before `all`. When part of
+the tree could not be fetched (timeout, SERVFAIL, outside the offline zones) and the include
+was not found in the rest, the result is `error`. Without `required_include` it is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from mailcheck.context import Context
+from mailcheck.dns.resolver import to_ascii
+from mailcheck.findings import Finding
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import LoadedSheet, Sheet
+from mailcheck.spf import advice
+from mailcheck.spf.common import mail_from_domains, no_mail_from, publish, root_problem
+from mailcheck.spf.tree import SpfTree, spf_tree
+
+
+async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    required = sheet.sheet.spf.required_include
+    domains = mail_from_domains(sheet.sheet)
+    if not domains:
+        return [no_mail_from(RULE, sheet)]
+    if not required:
+        return [
+            RULE.skipped(d, "the sheet names no required include (spf.required_include)")
+            for d in domains
+        ]
+    trees = await asyncio.gather(*(spf_tree(domain, ctx) for domain in domains))
+    return [_judge(tree, to_ascii(required), sheet.sheet) for tree in trees]
+
+
+def _judge(tree: SpfTree, required: str, sheet: Sheet) -> Finding:
+    problem = root_problem(RULE, tree, sheet)
+    if problem is not None:
+        return problem
+    if tree.reaches(required):
+        return RULE.passed(tree.domain, f"the record reaches include:{required}")
+    undecided = tree.undecided()
+    if undecided:
+        return RULE.errored(
+            tree.domain,
+            f"include:{required} not found so far, but {undecided[0].why_undecided()}",
+        )
+    if tree.unfollowed():
+        return RULE.errored(
+            tree.domain,
+            f"include:{required} not found; {tree.unfollowed()[0].term.text} depends on the "
+            "message and cannot be followed",
+        )
+    record = tree.root.record
+    assert record is not None
+    return RULE.failed(
+        tree.domain,
+        f"the record does not include {required}: the provider's servers are not authorised",
+        publish(tree.domain, advice.with_mechanism(record, f"include:{required}"), "publish"),
+    )
+
+
+RULE = Rule(
+    id="spf.include",
+    title="SPF record includes the provider's SPF entry",
+    obligation="Kunde: SPF-Eintrag von POST in Kundennetzwerk einfügen",
+    source="seed 002, Implementierungsmethode (Ersteinrichtung des Dienstes)",
+    check=check,
+    doc=__doc__ or "",
+)

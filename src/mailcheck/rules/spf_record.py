@@ -1,0 +1,75 @@
+"""The MAIL FROM domain publishes exactly one valid SPF record.
+
+Receivers test SPF on the envelope-from (MAIL FROM) domain, so each `mail_from` domain of the
+sheet needs exactly one TXT record starting with `v=spf1` (the character strings of one TXT
+record are joined; other TXT records are ignored). It passes when that record follows the
+syntax of RFC 7208 and every record it reaches through `include:` and `redirect=` does too.
+
+It fails when there is no SPF record, when there are two or more (receivers then give
+`permerror`), when a term is invalid (the offending term is named; the hint is the record
+without it), and when an include or redirect leads to a domain without a valid record (every
+receiver gives `permerror`). A timeout, SERVFAIL or a name outside the offline zones on any of
+these records is `error`. Without `mail_from` in the sheet the rule is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from mailcheck.context import Context
+from mailcheck.findings import Finding
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import LoadedSheet, Sheet
+from mailcheck.spf import advice
+from mailcheck.spf.common import describe, mail_from_domains, no_mail_from, publish, root_problem
+from mailcheck.spf.tree import SpfTree, State, spf_tree
+
+
+async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    domains = mail_from_domains(sheet.sheet)
+    if not domains:
+        return [no_mail_from(RULE, sheet)]
+    trees = await asyncio.gather(*(spf_tree(domain, ctx) for domain in domains))
+    return [_judge(tree, sheet.sheet) for tree in trees]
+
+
+def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
+    problem = root_problem(RULE, tree, sheet)
+    if problem is not None:
+        return problem
+    record = tree.root.record
+    assert record is not None
+    broken = tree.broken()
+    if broken:
+        node, step = broken[0], tree.first_step(broken[0])
+        kept = advice.compose([t.text for t in record.terms if t is not step])
+        removed = step.text if step is not None else node.domain
+        how = f"remove {removed}"
+        if len(node.path) > 2:  # the broken record is included by someone else's record
+            how = f"have the owner of {node.path[-2]} repair its record, or {how}"
+        return RULE.failed(
+            tree.domain,
+            f"{node.via.text if node.via else node.domain} leads to {node.domain}, which "
+            f"{describe(node)}: every receiver gets permerror",
+            publish(tree.domain, kept, how),
+        )
+    undecided = [n for n in tree.nodes() if n.state is State.UNDECIDED]
+    if undecided:
+        node = undecided[0]
+        return RULE.errored(
+            tree.domain, f"{node.domain}, reached from the record, {describe(node)}"
+        )
+    return RULE.passed(tree.domain, f"one valid SPF record: {record.text}")
+
+
+RULE = Rule(
+    id="spf.record",
+    title="MAIL FROM domain has exactly one valid SPF record",
+    obligation="Für die in der SMTP-Kommunikation zwischen Email-Servern angegebene „MAIL FROM“-"
+    "Adresse ist ein SPF-From Record einzutragen, der es SPF-Systemen auf Empfängerseite "
+    "erlaubt, einen SPF-Test durchzuführen.",
+    source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 7208 §3, §4.5, §12",
+    check=check,
+    doc=__doc__ or "",
+)

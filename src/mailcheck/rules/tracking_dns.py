@@ -1,0 +1,94 @@
+"""The tracking (sub)domain points at the provider.
+
+For open and link tracking under the customer's own domain, the tracking domain must point at
+the provider's server (seed 000: an A record on a server address of the provider). When the
+sheet has `tracking`, the rule checks `tracking.domain` against `tracking.target`. For an IP
+address target it passes when the domain's A (or AAAA) records, CNAMEs followed, contain that
+address. For a host name target it passes when the domain is a CNAME of it, or when the
+domain's addresses are the target's. It fails otherwise, with the record to publish (an A
+record for an address, a CNAME for a host name). A timeout, SERVFAIL or a name outside the
+offline zones is `error`. Without `tracking` in the sheet the rule is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Iterable
+
+from mailcheck.context import Context
+from mailcheck.dns.resolver import to_ascii
+from mailcheck.findings import Finding
+from mailcheck.hints import record
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import LoadedSheet
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    tracking = sheet.sheet.tracking
+    if tracking is None:
+        return [RULE.skipped(sheet.display, "the sheet has no tracking domain")]
+    domain, target = to_ascii(tracking.domain), tracking.target.strip()
+    try:
+        address = ipaddress.ip_address(target)
+    except ValueError:
+        return [await _judge_host(domain, to_ascii(target), ctx)]
+    return [await _judge_address(domain, str(address), address.version, ctx)]
+
+
+async def _judge_address(domain: str, target: str, version: int, ctx: Context) -> Finding:
+    rdtype = "A" if version == 4 else "AAAA"
+    answer = await ctx.dns.query(domain, rdtype)
+    fix = f"publish: {record(domain, rdtype, target)} (and remove other {rdtype} records)"
+    if not answer.decided:
+        return RULE.errored(domain, f"could not be checked: {answer.why_undecided()}")
+    found = [ipaddress.ip_address(a).compressed for a in answer.addresses()]
+    if target in found:
+        return RULE.passed(domain, f"{rdtype} {', '.join(found)} includes {target}")
+    shown = ", ".join(found) if found else f"no {rdtype} record"
+    return RULE.failed(domain, f"{shown}: does not point at {target}", fix)
+
+
+async def _judge_host(domain: str, target: str, ctx: Context) -> Finding:
+    cname = await ctx.dns.query(domain, "CNAME")
+    fix = f"publish: {record(domain, 'CNAME', target + '.')}"
+    if not cname.decided:
+        return RULE.errored(domain, f"could not be checked: {cname.why_undecided()}")
+    aliases = [r.target.to_text(omit_final_dot=True).lower() for r in cname.records]
+    if target in aliases:
+        return RULE.passed(domain, f"CNAME {target}")
+    ours, theirs = await asyncio.gather(_addresses(domain, ctx), _addresses(target, ctx))
+    undecided = next((a for a in (*ours, *theirs) if isinstance(a, str)), None)
+    if undecided is not None:
+        return RULE.errored(domain, f"could not be compared with {target}: {undecided}")
+    mine = {str(a) for a in ours}
+    wanted = {str(a) for a in theirs}
+    if mine and mine == wanted:
+        return RULE.passed(domain, f"same addresses as {target}")
+    listed = ", ".join(sorted(mine)) or "none"
+    shown = f"CNAME {aliases[0]}" if aliases else f"addresses {listed}"
+    return RULE.failed(domain, f"{shown}: does not point at {target}", fix)
+
+
+async def _addresses(name: str, ctx: Context) -> list[Address | str]:
+    """The name's addresses, or the reason (a string) when a question was undecided."""
+    answers = await asyncio.gather(ctx.dns.query(name, "A"), ctx.dns.query(name, "AAAA"))
+    found: list[Address | str] = []
+    for answer in answers:
+        if not answer.decided:
+            found.append(answer.why_undecided())
+        found += [ipaddress.ip_address(a) for a in answer.addresses()]
+    return found
+
+
+RULE = Rule(
+    id="tracking.dns",
+    title="Tracking domain points at the provider",
+    obligation="Hierbei setzt der Kunde einen A-Record der entsprechenden (Sub-) Domain auf eine "
+    "Server-Adresse von Retarus.",
+    source="seed 000, Open- und Link-Tracking (optional CNAME)",
+    check=check,
+    doc=__doc__ or "",
+)

@@ -1,0 +1,72 @@
+"""What the `spf.*` rules share: the domains they check and the verdict when a domain has no
+usable record of its own."""
+
+from __future__ import annotations
+
+from mailcheck.dns.resolver import to_ascii
+from mailcheck.findings import Finding
+from mailcheck.hints import txt_record
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import LoadedSheet, Sheet
+from mailcheck.spf import advice
+from mailcheck.spf.record import SpfRecord
+from mailcheck.spf.tree import SpfNode, SpfTree, State
+
+
+def mail_from_domains(sheet: Sheet) -> list[str]:
+    """The MAIL FROM (envelope-from) domains, in ASCII, each once: SPF is checked there."""
+    return list(dict.fromkeys(to_ascii(domain) for domain in sheet.mail_from))
+
+
+def no_mail_from(rule: Rule, sheet: LoadedSheet) -> Finding:
+    return rule.skipped(sheet.display, "the sheet names no MAIL FROM domain (mail_from)")
+
+
+def describe(node: SpfNode) -> str:
+    """What is wrong at a node, in a few words."""
+    if node.state is State.NONE:
+        return "has no SPF record"
+    if node.state is State.MULTIPLE:
+        return f"has {len(node.texts)} SPF records (at most one is allowed)"
+    if node.state is State.SYNTAX and node.error is not None:
+        return f"has an invalid SPF record ({node.error})"
+    if node.state is State.UNDECIDED and node.answer is not None:
+        return f"could not be fetched: {node.answer.why_undecided()}"
+    if node.state is State.LOOP:
+        return "closes a loop: " + " → ".join(node.path)
+    return node.state.value
+
+
+def root_problem(
+    rule: Rule, tree: SpfTree, sheet: Sheet | None = None, *, skip_missing: bool = False
+) -> Finding | None:
+    """The finding when the MAIL FROM domain has no usable record of its own, else None.
+
+    Undecided DNS is `error`. No record, several records or a syntax error fail with the record
+    to publish, or are skipped for rules that only judge a record that exists (`skip_missing`).
+    """
+    root, domain = tree.root, tree.domain
+    if root.state is State.RECORD:
+        return None
+    if root.state is State.UNDECIDED:
+        return rule.errored(domain, f"the SPF record {describe(root)}")
+    if skip_missing:
+        return rule.skipped(domain, f"the domain {describe(root)}; see spf.record")
+    return rule.failed(domain, f"the domain {describe(root)}", fixed_root_hint(root, sheet))
+
+
+def fixed_root_hint(root: SpfNode, sheet: Sheet | None) -> str:
+    """The one record to publish when the domain has none, several, or an invalid one."""
+    if root.state is State.MULTIPLE:
+        fixed, how = advice.merged(root.texts), "replace them by one record"
+    elif root.state is State.SYNTAX and root.texts:
+        fixed, how = advice.without_bad_terms(root.texts[0]), "replace it by the corrected record"
+    else:
+        fixed, how = advice.new_record(sheet), "publish an SPF record"
+    return f"{how}: {txt_record(root.domain, fixed)}"
+
+
+def publish(domain: str, record: SpfRecord | str, how: str) -> str:
+    """A hint that replaces the domain's record by `record`."""
+    text = record if isinstance(record, str) else record.text
+    return f"{how}: {txt_record(domain, text)}"

@@ -1,0 +1,313 @@
+"""The include/redirect tree of a domain's SPF record, with its static worst-case DNS lookups.
+
+check_host() stops at the first matching mechanism, so the lookups it performs depend on the
+client. An onboarding check needs the worst case: every DNS-querying term that evaluation can
+reach (RFC 7208 §4.6.4: include, a, mx, ptr, exists, redirect), in every record reachable through
+include and redirect. The walk fetches the records level by level, all records of a level at
+once, through the run's resolver (which asks each name and type only once). It also resolves
+what `a`, `mx` and `exists` point at, to count void lookups (no answer: NXDOMAIN or NODATA) and
+the MX names of each `mx` (at most 10 may be looked up). Terms whose domain depends on the
+message (macros such as `%{i}`) are counted but not followed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import dns.name
+
+from mailcheck.context import Context
+from mailcheck.dns import Answer, Outcome, Resolver
+from mailcheck.dns.resolver import to_ascii
+from mailcheck.spf.record import (
+    SpfRecord,
+    SpfSyntaxError,
+    Term,
+    expand_domain,
+    parse_record,
+    spf_texts,
+)
+
+MAX_LOOKUPS = 10  # DNS-querying terms per check_host() (RFC 7208 §4.6.4)
+MAX_VOID = 2  # void lookups (RFC 7208 §4.6.4)
+MAX_MX_NAMES = 10  # MX names looked up per mx mechanism (RFC 7208 §4.6.4)
+MAX_RECORDS = 40  # records fetched per tree; past it the count is far over the limit anyway
+_VOID = (Outcome.NXDOMAIN, Outcome.NODATA)
+
+
+class State(enum.StrEnum):
+    """What was found at a node's domain."""
+
+    RECORD = "record"  # exactly one parsable v=spf1 record
+    NONE = "none"  # no v=spf1 record (NXDOMAIN, no TXT, or TXT records without one)
+    MULTIPLE = "multiple"  # more than one v=spf1 record: permerror
+    SYNTAX = "syntax"  # one record with a syntax error: permerror
+    UNDECIDED = "undecided"  # the TXT question got no decided answer (timeout, SERVFAIL...)
+    LOOP = "loop"  # the domain is already on the path from the root: not followed again
+    NOT_FOLLOWED = "not-followed"  # beyond the walk's budget of records
+
+
+@dataclass(eq=False)
+class Lookup:
+    """One DNS-querying term of a record and what its question found."""
+
+    term: Term
+    target: str | None  # the domain asked; None when it depends on the message (macros)
+    counted: bool  # reachable by check_host(): counts against the limit
+    void: bool = False  # a, mx, exists: the question found nothing
+    hosts: list[str] = field(default_factory=list)  # mx: the MX names, by preference
+    addresses: list[str] = field(default_factory=list)  # a, mx: what the term resolves to
+    undecided: Answer | None = None  # a question of this term without a decided answer
+    child: SpfNode | None = None  # include, redirect: the target's record
+
+    @property
+    def is_void(self) -> bool:
+        if self.child is not None:
+            answer = self.child.answer
+            return answer is not None and answer.outcome in _VOID
+        return self.void
+
+    @property
+    def mx_names(self) -> int:
+        return len(self.hosts)
+
+    @property
+    def mx_over_limit(self) -> bool:
+        return self.mx_names > MAX_MX_NAMES
+
+    @property
+    def cost(self) -> int:
+        """Lookups this term costs check_host(): itself plus all of its target's record."""
+        if not self.counted:
+            return 0
+        return 1 + (self.child.cost if self.child is not None else 0)
+
+
+@dataclass(eq=False)
+class SpfNode:
+    """A domain in the tree and its record (the root is the MAIL FROM domain)."""
+
+    domain: str
+    path: tuple[str, ...]  # domains from the root down to this one
+    via: Term | None = None  # the include or redirect that leads here (None at the root)
+    state: State = State.NONE
+    answer: Answer | None = None  # the TXT question
+    texts: list[str] = field(default_factory=list)  # the v=spf1 records found
+    record: SpfRecord | None = None
+    error: SpfSyntaxError | None = None
+    lookups: dict[int, Lookup] = field(default_factory=dict)  # by index in record.terms
+
+    @property
+    def cost(self) -> int:
+        if self.state is not State.RECORD:
+            return 0
+        return sum(lookup.cost for lookup in self.lookups.values())
+
+    def walk(self) -> Iterator[SpfNode]:
+        """This node and every node below it that check_host() can reach."""
+        yield self
+        for lookup in self.lookups.values():
+            if lookup.child is not None and lookup.counted:
+                yield from lookup.child.walk()
+
+
+@dataclass(frozen=True, eq=False)
+class SpfTree:
+    """The whole tree of one domain and what the limits of RFC 7208 §4.6.4 make of it."""
+
+    root: SpfNode
+
+    @property
+    def domain(self) -> str:
+        return self.root.domain
+
+    def nodes(self) -> Iterator[SpfNode]:
+        return self.root.walk()
+
+    def counted(self) -> Iterator[Lookup]:
+        for node in self.nodes():
+            if node.state is State.RECORD:
+                yield from (lookup for lookup in node.lookups.values() if lookup.counted)
+
+    @property
+    def lookup_count(self) -> int:
+        return self.root.cost
+
+    @property
+    def void_count(self) -> int:
+        return sum(lookup.is_void for lookup in self.counted())
+
+    def loops(self) -> list[SpfNode]:
+        return [node for node in self.nodes() if node.state is State.LOOP]
+
+    def mx_over_limit(self) -> list[Lookup]:
+        return [lk for lk in self.counted() if lk.term.name == "mx" and lk.mx_over_limit]
+
+    def first_step(self, node: SpfNode) -> Term | None:
+        """The term of the root record through which `node` is reached."""
+        for lookup in self.root.lookups.values():
+            child = lookup.child
+            if child is not None and lookup.counted and any(n is node for n in child.walk()):
+                return lookup.term
+        return None
+
+    def broken(self) -> list[SpfNode]:
+        """Records reached through include/redirect that make check_host() a permerror."""
+        bad = (State.NONE, State.MULTIPLE, State.SYNTAX)
+        return [n for n in self.nodes() if n is not self.root and n.state in bad]
+
+    def undecided(self) -> list[Answer]:
+        """Questions the verdicts depend on that got no decided answer."""
+        found = [n.answer for n in self.nodes() if n.state is State.UNDECIDED and n.answer]
+        found += [lk.undecided for lk in self.counted() if lk.undecided is not None]
+        return found
+
+    def unfollowed(self) -> list[Lookup]:
+        """include/redirect terms whose target depends on the message (macros)."""
+        follows = ("include", "redirect")
+        return [lk for lk in self.counted() if lk.term.name in follows and lk.target is None]
+
+    def truncated(self) -> bool:
+        return any(node.state is State.NOT_FOLLOWED for node in self.nodes())
+
+    def reaches(self, domain: str) -> bool:
+        """Whether an include or redirect that check_host() can reach names `domain`."""
+        wanted = to_ascii(domain)
+        return any(
+            lk.term.name in ("include", "redirect") and lk.target == wanted for lk in self.counted()
+        )
+
+    def breakdown(self) -> str:
+        """`3 include, 2 a, 1 mx (+4 MX address lookups)`: the counted terms by kind."""
+        counts = Counter(lookup.term.name for lookup in self.counted())
+        order = ("include", "redirect", "a", "mx", "ptr", "exists")
+        parts = [f"{counts[name]} {name}" for name in order if counts[name]]
+        mx_names = sum(min(lk.mx_names, MAX_MX_NAMES) for lk in self.counted())
+        if mx_names:
+            parts.append(f"+{mx_names} MX address lookup{'s' if mx_names != 1 else ''}")
+        return ", ".join(parts) or "no DNS-querying terms"
+
+
+async def spf_tree(domain: str, ctx: Context) -> SpfTree:
+    """The tree of `domain`, built once per run and shared by every rule that asks."""
+    name = to_ascii(domain)
+    return await ctx.memo.once(("spf-tree", name), lambda: build_tree(name, ctx.dns))
+
+
+async def build_tree(domain: str, resolver: Resolver) -> SpfTree:
+    """Walk the tree level by level: every record of a level is fetched concurrently."""
+    root = SpfNode(domain, (domain,))
+    level, budget = [root], MAX_RECORDS
+    while level:
+        await asyncio.gather(*(_fill(node, resolver, domain) for node in level))
+        level, budget = _next_level(level, budget)
+    return SpfTree(root)
+
+
+def _next_level(level: list[SpfNode], budget: int) -> tuple[list[SpfNode], int]:
+    following: list[SpfNode] = []
+    for node in level:
+        for lookup in node.lookups.values():
+            if lookup.term.name not in ("include", "redirect") or not lookup.counted:
+                continue
+            if lookup.target is None:
+                continue  # depends on the message: counted, not followed
+            child = SpfNode(lookup.target, (*node.path, lookup.target), lookup.term)
+            lookup.child = child
+            if lookup.target in node.path:
+                child.state = State.LOOP
+            elif budget <= 0:
+                child.state = State.NOT_FOLLOWED
+            else:
+                budget -= 1
+                following.append(child)
+    return following, budget
+
+
+async def _fill(node: SpfNode, resolver: Resolver, sender_domain: str) -> None:
+    """Fetch and parse the node's record, then resolve its a, mx and exists terms."""
+    answer = node.answer = await resolver.query(node.domain, "TXT")
+    if not answer.decided:
+        node.state = State.UNDECIDED
+        return
+    node.texts = spf_texts(answer.texts())
+    if len(node.texts) != 1:
+        node.state = State.MULTIPLE if node.texts else State.NONE
+        return
+    try:
+        record = parse_record(node.texts[0])
+    except SpfSyntaxError as exc:
+        node.state, node.error = State.SYNTAX, exc
+        return
+    node.state, node.record = State.RECORD, record
+    node.lookups = {
+        index: Lookup(term, _target(term, node.domain, sender_domain), record.reachable(index))
+        for index, term in enumerate(record.terms)
+        if term.queries_dns
+    }
+    await asyncio.gather(
+        *(_resolve(lookup, resolver) for lookup in node.lookups.values() if lookup.counted)
+    )
+
+
+def _target(term: Term, domain: str, sender_domain: str) -> str | None:
+    spec = term.value or (domain if term.name in ("a", "mx", "ptr") else "")
+    if "%" in spec:
+        expanded = expand_domain(spec, domain, sender_domain)
+        return None if expanded is None else _ascii_or_none(expanded)
+    return _ascii_or_none(spec)
+
+
+def _ascii_or_none(name: str) -> str | None:
+    try:
+        return to_ascii(name)
+    except UnicodeError:
+        return None
+
+
+async def _resolve(lookup: Lookup, resolver: Resolver) -> None:
+    if lookup.target is None:
+        return
+    if lookup.term.name == "a":
+        await _addresses(lookup, resolver, lookup.target, ("A", "AAAA"))
+    elif lookup.term.name == "exists":
+        await _addresses(lookup, resolver, lookup.target, ("A",))
+    elif lookup.term.name == "mx":
+        await _mx(lookup, resolver, lookup.target)
+
+
+async def _addresses(lookup: Lookup, resolver: Resolver, name: str, types: tuple[str, ...]) -> None:
+    answers = await asyncio.gather(*(resolver.query(name, rdtype) for rdtype in types))
+    lookup.addresses = [address for answer in answers for address in answer.addresses()]
+    if any(answer.exists for answer in answers):
+        return
+    undecided = [answer for answer in answers if not answer.decided]
+    if undecided:
+        lookup.undecided = undecided[0]
+    else:
+        lookup.void = True
+
+
+async def _mx(lookup: Lookup, resolver: Resolver, name: str) -> None:
+    answer = await resolver.query(name, "MX")
+    if not answer.decided:
+        lookup.undecided = answer
+        return
+    if not answer.exists:
+        lookup.void = True
+        return
+    exchanges = sorted(answer.records, key=lambda r: (r.preference, r.exchange.to_text()))
+    lookup.hosts = [r.exchange.to_text(omit_final_dot=True) for r in exchanges]
+    real_hosts = [r.exchange for r in exchanges if r.exchange != dns.name.root]
+    answers = await asyncio.gather(
+        *(
+            resolver.query(host.to_text(), rdtype)
+            for host in real_hosts[:MAX_MX_NAMES]
+            for rdtype in ("A", "AAAA")
+        )
+    )
+    lookup.addresses = [address for answer in answers for address in answer.addresses()]

@@ -1,0 +1,178 @@
+"""`mailcheck domain` (the DNS rules without a sheet) and `mailcheck spf` (the include tree)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import REPO_ROOT, ns, statuses
+
+ZONES = "tests/data/zones"
+DKIM = f"{ZONES}/dkim-check.example.zone"
+SPF = f"{ZONES}/spf-check.example.zone"
+
+
+def zone_args(*paths: str) -> list[str]:
+    return [arg for path in paths for arg in ("--zone", str(REPO_ROOT / path))]
+
+
+def domain_json(run_cli, *args: str) -> tuple[int, dict]:
+    code, out, err = run_cli("domain", *args, "--format", "json")
+    assert out, err
+    return code, json.loads(out)
+
+
+def test_domain_runs_the_dns_rules_without_a_sheet(run_cli):
+    code, report = domain_json(
+        run_cli,
+        "dkimcheck.example",
+        "--selector",
+        "rsa2048",
+        "--selector",
+        "rsa1024",
+        "--mail-from",
+        "good.spfcheck.example",
+        *zone_args(DKIM, SPF),
+    )
+    rules = {f["rule"] for f in report["findings"]}
+    assert rules == {
+        "sender.mx",
+        "sender.a",
+        "spf.record",
+        "spf.all",
+        "spf.lookups",
+        "dkim.key",
+        "dmarc.record",
+    }
+    assert all(f["sheet"] is None for f in report["findings"])
+    assert statuses(report, "sender.mx") == {"dkimcheck.example": "pass"}
+    assert statuses(report, "spf.all") == {"good.spfcheck.example": "pass"}
+    assert statuses(report, "dkim.key") == {
+        "rsa2048._domainkey.dkimcheck.example": "pass",
+        "rsa1024._domainkey.dkimcheck.example": "warn",
+    }
+    assert statuses(report, "dmarc.record") == {"dkimcheck.example": "warn"}
+    assert code == report["exit_code"] == 0
+
+
+def test_domain_strict_makes_the_warnings_fail(run_cli):
+    args = ["dkimcheck.example", "--selector", "rsa2048", "--mail-from", "good.spfcheck.example"]
+    assert run_cli("domain", *args, *zone_args(DKIM, SPF))[0] == 0
+    assert run_cli("domain", *args, *zone_args(DKIM, SPF), "--strict")[0] == 1
+
+
+def test_domain_without_selector_fails_dkim_with_a_hint(run_cli):
+    code, report = domain_json(run_cli, "dkimcheck.example", *zone_args(DKIM))
+    (finding,) = [f for f in report["findings"] if f["rule"] == "dkim.key"]
+    assert finding["status"] == "fail" and "--selector" in finding["hint"]
+    assert statuses(report, "spf.record") == {"dkimcheck.example": "fail"}  # no SPF record
+    assert code == 1
+
+
+def test_domain_over_loopback_dns_with_a_servfail(dns_server, run_cli):
+    server = dns_server(DKIM, SPF)
+    server.servfail("good.spfcheck.example.")
+    code, report = domain_json(
+        run_cli,
+        "dkimcheck.example",
+        "--selector",
+        "rsa2048",
+        "--mail-from",
+        "good.spfcheck.example",
+        "--nameserver",
+        ns(server),
+    )
+    assert statuses(report, "spf.record") == {"good.spfcheck.example": "error"}
+    assert statuses(report, "dkim.key") == {"rsa2048._domainkey.dkimcheck.example": "pass"}
+    assert code == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["not a domain"], "DOMAIN"),
+        (["localhost"], "DOMAIN"),
+        (["example.com", "--selector", "bad selector"], "--selector"),
+        (["example.com", "--mail-from", "a..b"], "--mail-from"),
+    ],
+)
+def test_domain_input_errors(run_cli, args, named):
+    code, _, err = run_cli("domain", *args, "--zone", REPO_ROOT / DKIM)
+    assert code == 2
+    assert named in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_spf_shows_the_tree_with_each_terms_lookups(run_cli):
+    code, out, _ = run_cli("spf", "deep.spfcheck.example", *zone_args(SPF))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("deep.spfcheck.example  v=spf1 include:mid.spfcheck.example -all")
+    assert any("include:mid.spfcheck.example  2 lookups (1 + 1 in its record)" in x for x in lines)
+    assert any("include:esp.spfcheck.example  1 lookup" in x for x in lines)
+    assert any("ip4:198.51.100.0/26  0" in x for x in lines)
+    assert any("2 DNS lookups of 10 allowed (2 include)" in x for x in lines)
+    assert "spf.lookups" in out
+
+
+def test_spf_over_the_limit(run_cli):
+    code, out, _ = run_cli("spf", "wide.spfcheck.example", *zone_args(SPF))
+    assert "more than 10 DNS lookups" in out
+    assert "include:w12.spfcheck.example  1 lookup" in out
+    assert code == 1
+
+
+def test_spf_shows_mx_names_void_and_unevaluated_terms(run_cli):
+    _, out, _ = run_cli("spf", "void3.spfcheck.example", *zone_args(SPF))
+    assert "a:gone1.spfcheck.example  1 lookup  void (no records)" in out
+    _, out, _ = run_cli("spf", "after.spfcheck.example", *zone_args(SPF))
+    assert "include:esp.spfcheck.example  never evaluated (after all)" in out
+    _, out, _ = run_cli("spf", "mxmany.spfcheck.example", *zone_args(SPF))
+    assert "11 MX names (more than 10)" in out
+
+
+def test_spf_json_has_the_tree_and_the_findings(run_cli, tmp_path):
+    target = tmp_path / "spf.json"
+    code, out, err = run_cli(
+        "spf", "eleven.spfcheck.example", *zone_args(SPF), "--format", "json", "-o", target
+    )
+    assert out == "" and "exit code 1" in err
+    report = json.loads(target.read_text())
+    assert report["spf_tree"]["lookups"] == 11
+    assert report["spf_tree"]["root"]["terms"][0]["record"]["domain"] == "mid.spfcheck.example"
+    assert statuses(report, "spf.lookups") == {"eleven.spfcheck.example": "fail"}
+    assert code == report["exit_code"] == 1
+
+
+def test_spf_with_a_timeout_over_loopback(dns_server, run_cli):
+    server = dns_server(SPF)
+    server.drop("slow.spfcheck.example.")
+    code, out, _ = run_cli(
+        "spf", "slowinc.spfcheck.example", "--nameserver", ns(server), "--timeout", "0.3"
+    )
+    assert "slow.spfcheck.example  could not be fetched" in out
+    assert code == 3
+
+
+def test_the_example_shows_the_dns_obligations(run_cli):
+    example = REPO_ROOT / "examples/acme"
+    zones = [a for z in sorted((example / "zones").glob("*.zone")) for a in ("--zone", str(z))]
+    code, out, _ = run_cli("check", example / "sheet.yaml", *zones, "--format", "json")
+    report = json.loads(out)
+    assert statuses(report, "spf.record") == {"bounce.acme.example": "pass"}
+    assert statuses(report, "spf.include") == {"bounce.acme.example": "pass"}
+    assert set(statuses(report, "spf.authorizes").values()) == {"pass"}
+    (spf_all,) = [f for f in report["findings"] if f["rule"] == "spf.all"]
+    assert spf_all["status"] == "fail"
+    assert spf_all["hint"].endswith(
+        'bounce.acme.example. 3600 IN TXT "v=spf1 include:spf.esp.example ~all"'
+    )
+    assert statuses(report, "dkim.key") == {
+        "esp2026._domainkey.acme.example": "pass",  # 2048 bits
+        "acme-shop.example": "fail",  # no selector
+    }
+    assert statuses(report, "dkim.match") == {"esp2026._domainkey.acme.example": "pass"}
+    assert statuses(report, "dmarc.record")["acme.example"] == "warn"  # p=none
+    assert statuses(report, "tracking.dns") == {"click.acme.example": "pass"}
+    assert code == 1
