@@ -12,7 +12,6 @@ SERVFAIL or a name outside the offline zones along the redirect chain is `error`
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 
 from mailcheck.context import Context
@@ -20,9 +19,9 @@ from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
-from mailcheck.spf.common import describe, mail_from_domains, no_mail_from, publish, root_problem
+from mailcheck.spf.common import describe, judge_each_tree, publish, root_problem
 from mailcheck.spf.record import SpfRecord
-from mailcheck.spf.tree import SpfNode, SpfTree, State, spf_tree
+from mailcheck.spf.tree import SpfNode, SpfTree, State
 
 _WEAK = {
     "+": "+all lets every server in the world send as the domain",
@@ -31,11 +30,7 @@ _WEAK = {
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
-    domains = mail_from_domains(sheet.sheet)
-    if not domains:
-        return [no_mail_from(RULE, sheet)]
-    trees = await asyncio.gather(*(spf_tree(domain, ctx) for domain in domains))
-    return [_judge(tree, sheet.sheet) for tree in trees]
+    return await judge_each_tree(RULE, sheet, ctx, lambda tree: _judge(tree, sheet.sheet))
 
 
 def _judge(tree: SpfTree, sheet: Sheet) -> Finding:

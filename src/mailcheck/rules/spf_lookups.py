@@ -16,7 +16,6 @@ without it. A domain without a valid record is skipped here (spf.record reports 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 
 from mailcheck.context import Context
@@ -24,16 +23,12 @@ from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 from mailcheck.spf import advice
-from mailcheck.spf.common import mail_from_domains, no_mail_from, publish, root_problem
-from mailcheck.spf.tree import MAX_LOOKUPS, MAX_MX_NAMES, MAX_VOID, SpfTree, spf_tree
+from mailcheck.spf.common import judge_each_tree, publish, root_problem
+from mailcheck.spf.tree import MAX_LOOKUPS, MAX_MX_NAMES, MAX_VOID, SpfTree
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
-    domains = mail_from_domains(sheet.sheet)
-    if not domains:
-        return [no_mail_from(RULE, sheet)]
-    trees = await asyncio.gather(*(spf_tree(domain, ctx) for domain in domains))
-    return [judge(tree) for tree in trees]
+    return await judge_each_tree(RULE, sheet, ctx, judge)
 
 
 def judge(tree: SpfTree) -> Finding:

@@ -3,6 +3,10 @@ usable record of its own."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
+from mailcheck.context import Context
 from mailcheck.dns.resolver import to_ascii
 from mailcheck.findings import Finding
 from mailcheck.hints import txt_record
@@ -10,7 +14,7 @@ from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.record import SpfRecord
-from mailcheck.spf.tree import SpfNode, SpfTree, State
+from mailcheck.spf.tree import SpfNode, SpfTree, State, spf_tree
 
 
 def mail_from_domains(sheet: Sheet) -> list[str]:
@@ -20,6 +24,17 @@ def mail_from_domains(sheet: Sheet) -> list[str]:
 
 def no_mail_from(rule: Rule, sheet: LoadedSheet) -> Finding:
     return rule.skipped(sheet.display, "the sheet names no MAIL FROM domain (mail_from)")
+
+
+async def judge_each_tree(
+    rule: Rule, sheet: LoadedSheet, ctx: Context, judge: Callable[[SpfTree], Finding]
+) -> list[Finding]:
+    """One verdict per MAIL FROM domain on its SPF tree (built once per run and domain)."""
+    domains = mail_from_domains(sheet.sheet)
+    if not domains:
+        return [no_mail_from(rule, sheet)]
+    trees = await asyncio.gather(*(spf_tree(domain, ctx) for domain in domains))
+    return [judge(tree) for tree in trees]
 
 
 def describe(node: SpfNode) -> str:
