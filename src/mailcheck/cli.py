@@ -41,6 +41,19 @@ NameserverOpt = Annotated[
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", min=0.1, help="Seconds allowed for each DNS question.")
 ]
+SelectOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--select",
+        help="Run only rules whose id starts with this (repeatable, comma-separated: spf.,dkim.).",
+    ),
+]
+IgnoreOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore", help="Do not run rules whose id starts with this (repeatable, comma-separated)."
+    ),
+]
 TodayOpt = Annotated[
     dt.datetime | None,
     typer.Option("--today", formats=["%Y-%m-%d"], help="Pin today's date (YYYY-MM-DD)."),
@@ -74,6 +87,8 @@ def check(
     ] = None,
     today: TodayOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix."""
     from mailcheck.runner import RunOptions, run_check
@@ -86,6 +101,8 @@ def check(
         fmt=fmt,
         output=output,
         strict=strict,
+        select=select or (),
+        ignore=ignore or (),
     )
     raise typer.Exit(run_check(sheets, options))
 

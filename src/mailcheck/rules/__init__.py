@@ -6,10 +6,11 @@ coroutine and a `RULE = Rule(...)`, then list its module below.
 
 from __future__ import annotations
 
-from mailcheck.rules import sender_a, sender_mx, sender_role, sender_syntax
+from mailcheck.rules import sender_a, sender_mx, sender_role, sender_syntax, sheet_options
 from mailcheck.rules.base import Rule
 
 _MODULES = (
+    sheet_options,
     sender_syntax,
     sender_role,
     sender_mx,
