@@ -107,6 +107,53 @@ def check(
     raise typer.Exit(run_check(sheets, options))
 
 
+FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")]
+
+
+@app.command()
+def hygiene(
+    reports: Annotated[
+        list[Path],
+        typer.Argument(help="Delivery report(s): CSV, .csv.gz or .zip; several are read as one."),
+    ],
+    sheet: Annotated[
+        Path | None,
+        typer.Option("--sheet", help="The sheet: capacity_per_hour, roles and exemptions."),
+    ] = None,
+    capacity: Annotated[
+        int | None,
+        typer.Option("--capacity", min=1, help="Contracted mails per hour (wins over the sheet)."),
+    ] = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """Check list hygiene and sending capacity from delivery reports (CSV)."""
+    from mailcheck.delivery.run import HygieneOptions, run_hygiene
+    from mailcheck.runner import RunOptions
+
+    options = HygieneOptions(
+        sheet=sheet,
+        capacity_per_hour=capacity,
+        run=RunOptions(
+            today=today.date() if today else None,
+            fmt=fmt,
+            output=output,
+            strict=strict,
+            select=select or (),
+            ignore=ignore or (),
+        ),
+    )
+    raise typer.Exit(run_hygiene(reports, options))
+
+
 @app.command("rules")
 def list_rules() -> None:
     """List every rule: id, title and the obligation's source."""

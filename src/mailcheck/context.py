@@ -6,8 +6,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailcheck.dns import Resolver
+
+if TYPE_CHECKING:
+    from mailcheck.delivery.analysis import Delivery
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -18,6 +22,8 @@ class Context:
 
     dns: Resolver
     today: dt.date
+    delivery: Delivery | None = None
+    """Delivery reports of the run (`mailcheck hygiene`), for the hygiene and capacity rules."""
 
 
 def build_resolver(

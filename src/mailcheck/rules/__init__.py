@@ -6,7 +6,17 @@ coroutine and a `RULE = Rule(...)`, then list its module below.
 
 from __future__ import annotations
 
-from mailcheck.rules import sender_a, sender_mx, sender_role, sender_syntax, sheet_options
+from mailcheck.rules import (
+    capacity_interval,
+    hygiene_bounce_rate,
+    hygiene_complaints,
+    hygiene_hard_bounces,
+    sender_a,
+    sender_mx,
+    sender_role,
+    sender_syntax,
+    sheet_options,
+)
 from mailcheck.rules.base import Rule
 
 _MODULES = (
@@ -15,6 +25,10 @@ _MODULES = (
     sender_role,
     sender_mx,
     sender_a,
+    hygiene_hard_bounces,
+    hygiene_bounce_rate,
+    hygiene_complaints,
+    capacity_interval,
 )
 
 REGISTRY: dict[str, Rule] = {module.RULE.id: module.RULE for module in _MODULES}
