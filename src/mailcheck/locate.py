@@ -4,10 +4,11 @@ A finding names its subject (an address, a domain, a selector, a sample file, a 
 sheet's loader recorded the line of every key and list item. The line is found, in this order:
 a sheet key written as the subject (`dates.dns_requested`); a value equal to the subject
 (`senders[0].address`, `mail_from[1]`, `samples[0]`, `options[2]`); a DKIM entry whose
-`selector._domainkey.domain` is the subject; an address whose domain is the subject; a domain
-the subject lies under (`_dmarc.acme.example` -> the first value `acme.example`); the option
-before a `/` (`snds/ipv4` -> `options[..]`); then the sheet key the rule's area is about
-(`spf.*` -> `mail_from`, `deadline.*` -> `dates`, ...); else the sheet's first line.
+`selector._domainkey.domain` is the subject; an address whose domain is the subject; a value the
+subject lies under (`_dmarc.acme.example` -> `acme.example`, or `news@acme.example`); the option
+before a `/` (`snds/ipv4` -> `options[..]`). Each of these looks first among the keys the rule's
+area is about (`sender.*` -> `senders`, `spf.*` -> `mail_from`, …), then anywhere; then the
+area's key itself, else the sheet's first line.
 """
 
 from __future__ import annotations
@@ -137,8 +138,10 @@ def _address_domain(values: Sequence[_Value], wanted: str) -> int | None:
 
 
 def _parent_domain(values: Sequence[_Value], wanted: str) -> int | None:
+    """`_dmarc.acme.example` lies under `acme.example` and under `news@acme.example`'s domain."""
     return _first(
-        values, lambda v: "." in v.text and "@" not in v.text and wanted.endswith("." + v.text)
+        values,
+        lambda v: "." in v.text and wanted.endswith("." + v.text.rpartition("@")[2]),
     )
 
 
