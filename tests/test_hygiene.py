@@ -427,3 +427,17 @@ def test_large_report_in_bounded_memory(tmp_path):
     assert large_path.stat().st_size > 10_000_000
     assert large_peak < small_peak * 1.5 + 256 * 1024
     assert large_peak < 4 * 1024 * 1024
+
+
+def test_the_example_delivery_report_teaches_by_failing(hygiene_json):
+    example = REPO_ROOT / "examples/acme"
+    code, result, _ = hygiene_json(
+        example / "delivery-report.csv", "--sheet", example / "sheet.yaml"
+    )
+    assert statuses(result, "hygiene.complaints") == {
+        "kunde03@t-online.de": "fail",
+        "kunde11@googlemail.com": "fail",
+    }
+    assert statuses(result, "hygiene.hard-bounces")["kunde07@web.de"] == "fail"
+    assert all(f["hint"] for f in result["findings"] if f["status"] == "fail")
+    assert code == 1
