@@ -9,16 +9,16 @@ domain).
 | group | domains |
 |---|---|
 | gmail.com | gmail.com, googlemail.com |
-| outlook.com | outlook.\\*, hotmail.\\*, live.\\*, msn.com, windowslive.com |
-| yahoo.com | yahoo.\\*, ymail.com, rocketmail.com, aol.\\*, aim.com (one platform since 2017) |
+| outlook.com | `outlook.*`, `hotmail.*`, `live.*`, msn.com, windowslive.com |
+| yahoo.com | `yahoo.*`, ymail.com, rocketmail.com, `aol.*`, aim.com (one mail platform) |
 | icloud.com | icloud.com, me.com, mac.com |
-| gmx.net | gmx.\\* |
+| gmx.net | `gmx.*` |
 | web.de | web.de |
 | t-online.de | t-online.de, magenta.de |
 | freenet.de | freenet.de |
 | orange.fr | orange.fr, wanadoo.fr |
 | proton.me | proton.me, protonmail.com, protonmail.ch, pm.me |
-| yandex.ru | yandex.\\*, ya.ru |
+| yandex.ru | `yandex.*`, ya.ru |
 | mail.ru | mail.ru, bk.ru, inbox.ru, list.ru |
 """
 

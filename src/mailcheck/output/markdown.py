@@ -58,7 +58,8 @@ def as_markdown(report: Report) -> str:
         parts.append(_table("Not applicable", by_status[Status.SKIP], several))
     if report.notes:
         notes = "\n".join(
-            f"- {_code(f'{n.file}:{n.line}')}: {_text(n.message)}" for n in report.notes
+            f"- {_code(n.file if n.line is None else f'{n.file}:{n.line}')}: {_text(n.message)}"
+            for n in report.notes
         )
         parts.append(f"## Input problems\n\n{notes}\n")
     return "\n".join(parts)

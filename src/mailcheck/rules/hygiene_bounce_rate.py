@@ -3,8 +3,8 @@
 From a delivery report (`mailcheck hygiene REPORT.csv`): for each receiving ISP the rule divides
 the hard bounces by the sends (delivered, hard- and soft-bounced mails). Recipient domains of one
 large provider count together (gmail.com with googlemail.com; outlook.com with hotmail.*, live.*
-and msn.com; yahoo.* with aol.*; gmx.*; web.de; t-online.de; …: the table is in `mailcheck
-explain hygiene.bounce-rate` and the README); every other domain is its own receiver. Above
+and msn.com; yahoo.* with aol.*; gmx.*; web.de; t-online.de; …: the table below); every other domain
+is its own receiver. Above
 1.0 % fails; above 0.8 % warns (close to the limit); otherwise it passes — one finding per ISP,
 its subject the provider's main domain or the domain. A rate is only meaningful with enough
 mail: receivers with fewer than 100 sends are judged together as `other receivers` (and skipped
