@@ -187,3 +187,15 @@ def message_json(run_cli):
         return code, json.loads(out)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _registry_restored():
+    """Tests add and remove rules; put the registry back whole and in its order afterwards
+    (monkeypatch would re-insert removed rules at the end and change the report order)."""
+    from mailcheck.rules import REGISTRY
+
+    saved = dict(REGISTRY)
+    yield
+    REGISTRY.clear()
+    REGISTRY.update(saved)

@@ -63,6 +63,19 @@ OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")]
+SelectOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--select",
+        help="Run only rules whose id starts with this (repeatable, comma-separated: spf.,dkim.).",
+    ),
+]
+IgnoreOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore", help="Do not run rules whose id starts with this (repeatable, comma-separated)."
+    ),
+]
 TodayOpt = Annotated[
     dt.datetime | None,
     typer.Option("--today", formats=["%Y-%m-%d"], help="Pin today's date (YYYY-MM-DD)."),
@@ -111,6 +124,8 @@ def check(
     db: DbOpt = None,
     probe_unsubscribe: ProbeOpt = False,
     allow_private: AllowPrivateOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
 
@@ -129,6 +144,8 @@ def check(
         db=db,
         probe_unsubscribe=probe_unsubscribe,
         allow_private=allow_private,
+        select=select or (),
+        ignore=ignore or (),
     )
     raise typer.Exit(run_check(sheets, options))
 
@@ -319,6 +336,42 @@ def deadlines(
 
     options = _run_options(zone=zone, nameserver=nameserver, timeout=timeout, fmt=fmt, today=today)
     raise typer.Exit(run_deadlines(sheets, options))
+
+
+@app.command()
+def hygiene(
+    reports: Annotated[
+        list[Path],
+        typer.Argument(help="Delivery report(s): CSV, .csv.gz or .zip; several are read as one."),
+    ],
+    sheet: Annotated[
+        Path | None,
+        typer.Option("--sheet", help="The sheet: capacity_per_hour, roles and exemptions."),
+    ] = None,
+    capacity: Annotated[
+        int | None,
+        typer.Option("--capacity", min=1, help="Contracted mails per hour (wins over the sheet)."),
+    ] = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """Check list hygiene and sending capacity from delivery reports (CSV)."""
+    from mailcheck.delivery.run import HygieneOptions, run_hygiene
+
+    run = _run_options(
+        fmt=fmt,
+        output=output,
+        today=today,
+        strict=strict,
+        select=select or (),
+        ignore=ignore or (),
+    )
+    options = HygieneOptions(sheet=sheet, capacity_per_hour=capacity, run=run)
+    raise typer.Exit(run_hygiene(reports, options))
 
 
 @app.command("rules")

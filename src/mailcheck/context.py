@@ -11,12 +11,16 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailcheck.dns import Resolver
 from mailcheck.findings import Finding
 from mailcheck.memo import RunMemo
 from mailcheck.messages.store import SampleStore
 from mailcheck.probe import ProbeSettings
+
+if TYPE_CHECKING:
+    from mailcheck.delivery.analysis import Delivery
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -35,6 +39,8 @@ class Context:
     """The run's sample messages, each read once for all message rules."""
     memo: RunMemo = field(default_factory=RunMemo, compare=False)
     """Results derived once per run and shared by rules (e.g. the SPF tree of a domain)."""
+    delivery: Delivery | None = None
+    """Delivery reports of the run (`mailcheck hygiene`), for the hygiene and capacity rules."""
 
 
 def build_resolver(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 
 class Status(enum.StrEnum):
@@ -36,8 +36,12 @@ class Finding:
     message: str
     hint: str | None = None
     sheet: str | None = None
+    file: str | None = field(default=None, compare=False)
+    """The file `line` is in when it is not the sheet (e.g. a delivery report)."""
+    line: int | None = field(default=None, compare=False)
+    """1-based line that declares the subject: in `file`, else in the sheet."""
 
-    def as_dict(self) -> dict[str, str | None]:
+    def as_dict(self) -> dict[str, str | int | None]:
         return {
             "rule": self.rule,
             "status": self.status.value,
@@ -45,10 +49,21 @@ class Finding:
             "message": self.message,
             "hint": self.hint,
             "sheet": self.sheet,
+            "file": self.location_file,
+            "line": self.line,
         }
+
+    @property
+    def location_file(self) -> str | None:
+        """The file the finding points at: its own file, else its sheet."""
+        return self.file or self.sheet
 
     def with_sheet(self, sheet: str | None) -> Finding:
         return replace(self, sheet=sheet)
+
+    def at(self, file: str | None, line: int | None) -> Finding:
+        """The same finding, pointing at `line` of `file` (None: the sheet)."""
+        return replace(self, file=file, line=line)
 
 
 class ExitCode(enum.IntEnum):

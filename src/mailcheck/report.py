@@ -8,11 +8,29 @@ from dataclasses import dataclass
 from mailcheck.findings import ExitCode, Finding, exit_code, summarize
 
 
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A problem with the input that did not stop the run, e.g. a malformed report line."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.message}"
+
+
 @dataclass(frozen=True)
 class Report:
     findings: tuple[Finding, ...]
     today: dt.date
     strict: bool = False
+    notes: tuple[Note, ...] = ()
+    """Input problems that did not stop the run (shown by every format)."""
 
     @property
     def summary(self) -> dict[str, int]:

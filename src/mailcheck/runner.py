@@ -19,11 +19,14 @@ from mailcheck.context import Context, build_resolver
 from mailcheck.engine import check_sheet
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, exit_code
+from mailcheck.locate import locate_findings
 from mailcheck.output import Format, render
+from mailcheck.output.github import running_on_github, write_annotations
 from mailcheck.probe import ProbeSettings
-from mailcheck.report import Report
+from mailcheck.report import Note, Report
 from mailcheck.rules import REGISTRY, message_rules
 from mailcheck.rules.base import Rule
+from mailcheck.selection import select_rules
 from mailcheck.sheet import LoadedSheet, Mailing, load_sheet
 from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store, exclusive
 
@@ -50,6 +53,8 @@ class RunOptions:
     notify: str | None = None
     probe_unsubscribe: bool = False
     allow_private: bool = False
+    select: Sequence[str] = ()  # rule-id prefixes to run (all when empty)
+    ignore: Sequence[str] = ()  # rule-id prefixes not to run
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,8 @@ def check_loaded(
 ) -> list[CheckedSheet]:
     """Check loaded sheets, at most `MAX_SHEETS_AT_ONCE` at a time, in the given order."""
     ctx = build_context(options)
-    rules = list(REGISTRY.values()) if rules is None else rules
+    if rules is None:
+        rules = select_rules(REGISTRY, options.select, options.ignore)
     return asyncio.run(_check_all(sheets, rules, ctx, on_done))
 
 
@@ -99,7 +105,8 @@ async def _check_all(
 
     async def one(sheet: LoadedSheet) -> CheckedSheet:
         async with limit:
-            checked = CheckedSheet(sheet, await check_sheet(sheet, rules, ctx), now())
+            found = locate_findings(await check_sheet(sheet, rules, ctx), [sheet])
+            checked = CheckedSheet(sheet, found, now())
         if on_done:
             on_done(checked)
         return checked
@@ -165,10 +172,12 @@ def write_report(
     today: dt.date,
     options: RunOptions,
     renderer: Renderer = render,
+    notes: Sequence[Note] = (),
 ) -> int:
     """Render the report (stdout or `--output`) and return the exit code. `renderer` lets a
     command show more than the findings, e.g. `mailcheck spf` its include tree."""
-    report = Report(tuple(findings), today, strict=options.strict)
+    report = Report(tuple(findings), today, strict=options.strict, notes=tuple(notes))
+    _announce(report)
     if options.output is None:
         renderer(report, options.fmt, sys.stdout, color=options.color)
     else:
@@ -176,6 +185,15 @@ def write_report(
     if options.output is not None or options.fmt is not Format.TABLE:
         print(f"mailcheck: {report.summary_line()}", file=sys.stderr)
     return int(report.exit_code)
+
+
+def _announce(report: Report) -> None:
+    """Input problems on stderr, as GitHub annotations (with the findings) under Actions."""
+    if running_on_github():
+        write_annotations(report, sys.stderr)
+        return
+    for note in report.notes:
+        print(f"mailcheck: warning: {note}", file=sys.stderr)
 
 
 def _render_to_file(report: Report, options: RunOptions, renderer: Renderer) -> None:

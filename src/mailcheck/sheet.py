@@ -120,6 +120,23 @@ class Option(enum.StrEnum):
     CSV_REPORTING = "csv_reporting"
 
 
+class IpVersion(enum.StrEnum):
+    """The IP version mail leaves the provider over (seed 000, Basiskonfiguration)."""
+
+    IPV4 = "ipv4"
+    IPV6 = "ipv6"
+    DUAL = "dual"
+
+
+class DataCentre(enum.StrEnum):
+    """The provider's data centres a customer connects to (seed 000, Anbindung)."""
+
+    MUC = "muc"
+    """Munich (RZ DE 1)."""
+    FRA = "fra"
+    """Frankfurt/Main (RZ DE 2)."""
+
+
 # --- the model -------------------------------------------------------------------------------
 
 
@@ -212,6 +229,10 @@ class Sheet(_Model):
     tracking: Tracking | None = None
     options: tuple[Option, ...] = ()
     dedicated_ips: tuple[IPAddress, ...] = ()
+    ip_version: IpVersion | None = None
+    """ipv4, ipv6 or dual: the IP version mail is sent over (SNDS, feedback loop, CSA need IPv4)."""
+    data_centres: tuple[DataCentre, ...] = ()
+    """The provider's data centres the customer connects to: muc (RZ DE 1), fra (RZ DE 2)."""
     volume_per_month: Annotated[int, Field(ge=0)] | None = None
     capacity_per_hour: Annotated[int, Field(gt=0)] | None = None
     """Contracted mails per hour; checked per 5-minute interval."""

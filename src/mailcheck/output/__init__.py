@@ -12,6 +12,9 @@ from mailcheck.report import Report
 class Format(enum.StrEnum):
     TABLE = "table"
     JSON = "json"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    MARKDOWN = "markdown"
 
 
 def render(report: Report, fmt: Format, stream: TextIO, *, color: bool | None = None) -> None:
@@ -23,6 +26,18 @@ def _renderer(fmt: Format) -> Callable[[Report, TextIO, bool | None], None]:
         from mailcheck.output.json import render_json
 
         return render_json
+    if fmt is Format.SARIF:
+        from mailcheck.output.sarif import render_sarif
+
+        return render_sarif
+    if fmt is Format.JUNIT:
+        from mailcheck.output.junit import render_junit
+
+        return render_junit
+    if fmt is Format.MARKDOWN:
+        from mailcheck.output.markdown import render_markdown
+
+        return render_markdown
     from mailcheck.output.table import render_table
 
     return render_table

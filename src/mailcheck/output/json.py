@@ -16,6 +16,7 @@ def as_json(report: Report) -> dict[str, Any]:
         "findings": [f.as_dict() for f in report.findings],
         "summary": report.summary,
         "exit_code": int(report.exit_code),
+        "notes": [note.as_dict() for note in report.notes],
     }
 
 

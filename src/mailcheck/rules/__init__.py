@@ -8,11 +8,15 @@ findings sets `needs_findings=True`: the engine runs it after them (see `engine.
 from __future__ import annotations
 
 from mailcheck.rules import (
+    capacity_interval,
     deadline_dns,
     deadline_sheet,
     dkim_key,
     dkim_match,
     dmarc_record,
+    hygiene_bounce_rate,
+    hygiene_complaints,
+    hygiene_hard_bounces,
     message_dkim,
     message_impressum,
     message_list_header,
@@ -24,6 +28,7 @@ from mailcheck.rules import (
     sender_mx,
     sender_role,
     sender_syntax,
+    sheet_options,
     spf_all,
     spf_authorizes,
     spf_include,
@@ -35,6 +40,7 @@ from mailcheck.rules import (
 from mailcheck.rules.base import Rule
 
 _MODULES = (
+    sheet_options,
     sender_syntax,
     sender_role,
     sender_mx,
@@ -58,6 +64,10 @@ _MODULES = (
     unsubscribe_probe,
     deadline_sheet,
     deadline_dns,  # needs_findings: runs after the sheet's other rules
+    hygiene_hard_bounces,
+    hygiene_bounce_rate,
+    hygiene_complaints,
+    capacity_interval,
 )
 
 REGISTRY: dict[str, Rule] = {module.RULE.id: module.RULE for module in _MODULES}

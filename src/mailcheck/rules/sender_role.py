@@ -18,7 +18,7 @@ from mailcheck.addresses import parse_address, role_key
 from mailcheck.context import Context
 from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
-from mailcheck.sheet import LoadedSheet
+from mailcheck.sheet import LoadedSheet, RoleSettings
 
 RFC2142_MAILBOXES = frozenset(
     {
@@ -44,11 +44,13 @@ ROLE_ACCOUNTS = RFC2142_MAILBOXES | SYSTEM_ACCOUNTS
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
-    roles = sheet.sheet.roles
-    role_names = (ROLE_ACCOUNTS | {role_key(r) for r in roles.add}) - {
-        role_key(r) for r in roles.allow
-    }
-    return [_judge(s.address, role_names) for s in sheet.sheet.senders]
+    names = role_names(sheet.sheet.roles)
+    return [_judge(s.address, names) for s in sheet.sheet.senders]
+
+
+def role_names(roles: RoleSettings) -> frozenset[str]:
+    """The role list adjusted by the sheet's `roles: {add, allow}` (also used for recipients)."""
+    return (ROLE_ACCOUNTS | {role_key(r) for r in roles.add}) - {role_key(r) for r in roles.allow}
 
 
 def _judge(text: str, role_names: frozenset[str]) -> Finding:

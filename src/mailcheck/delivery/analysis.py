@@ -1,0 +1,324 @@
+"""One streaming pass over delivery reports: everything the hygiene and capacity rules judge.
+
+Several files (or the parts of a split report) are read as one report, in the order given. A
+send is a `delivered`, `hard_bounce` or `soft_bounce` event. The pass counts sends and hard
+bounces per receiving ISP (`providers.py`), sends per 5-minute interval, and sends to role
+recipients, and keeps state only for problem addresses — those with a hard bounce, a complaint
+or an unsubscribe: the time and line of their first three hard bounces and of their first
+opt-out, and the first send after the third hard bounce or after the opt-out.
+
+Memory therefore grows with the problem addresses, the role recipients, the distinct recipient
+domains (at most `MAX_DOMAINS` tracked one by one; further domains count together as
+`OTHER_DOMAINS`) and the 5-minute intervals in the report's time span (51,840 for 180 days) —
+not with the number of lines. Time order is not assumed: when a report is not sorted by time, a
+second pass over the files finds the sends after each address's final third bounce or opt-out.
+Malformed lines are counted and the first `MAX_NOTES` kept as notes with their line numbers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mailcheck.delivery.providers import provider_of
+from mailcheck.delivery.reader import (
+    OPT_OUTS,
+    SENDS,
+    Event,
+    Malformed,
+    Source,
+    open_sources,
+    read_rows,
+)
+from mailcheck.report import Note
+
+INTERVAL_SECONDS = 5 * 60
+MAX_DOMAINS = 10_000
+MAX_NOTES = 20
+BOUNCES_TO_REMOVE = 3
+OTHER_DOMAINS = "(further domains)"
+MAX_EXAMPLES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    file: str
+    line: int
+    time: float
+
+
+@dataclass(frozen=True)
+class MailedAfter:
+    """An address mailed after it should have been removed from the lists."""
+
+    address: str
+    cause: str  # "third hard bounce", "complaint" or "unsubscribe"
+    since: Place  # the third hard bounce or the opt-out
+    first: Place  # the first send after it
+    sends: int  # sends after it
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """Sends and hard bounces of one receiving ISP."""
+
+    key: str  # a provider's main domain, a domain, or OTHER_DOMAINS
+    name: str  # e.g. "Google (gmail.com, googlemail.com)"
+    sends: int
+    hard_bounces: int
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: float  # POSIX seconds
+    sends: int
+    first: Place
+
+
+@dataclass(frozen=True)
+class DeliveryAnalysis:
+    files: tuple[str, ...]
+    rows: int = 0
+    malformed: int = 0
+    events: dict[Event, int] = field(default_factory=dict)
+    mailed_after_bounces: tuple[MailedAfter, ...] = ()
+    mailed_after_opt_out: tuple[MailedAfter, ...] = ()
+    bounced_addresses: int = 0
+    receivers: tuple[Receiver, ...] = ()
+    intervals: tuple[Interval, ...] = ()
+    role_recipients: int = 0
+    role_sends: int = 0
+    role_examples: tuple[str, ...] = ()
+    role_first: Place | None = None
+    time_sorted: bool = True
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def sends(self) -> int:
+        return sum(n for event, n in self.events.items() if event in SENDS)
+
+    @property
+    def subject(self) -> str:
+        """The report as a finding's subject."""
+        return ", ".join(self.files)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Delivery reports given to a run (`mailcheck hygiene`), read into one analysis."""
+
+    analysis: DeliveryAnalysis
+    capacity_per_hour: int | None = None
+    """Contracted capacity from the command line; wins over the sheet's."""
+
+
+def analyse_reports(paths: Sequence[Path], roles: Iterable[str] = ()) -> DeliveryAnalysis:
+    """Read the reports (input errors: exit 2) and analyse them as one."""
+    sources = [source for path in paths for source in open_sources(path)]
+    state = _State(frozenset(roles))
+    for source in sources:
+        state.read(source)
+    if not state.time_sorted and state.addresses:
+        state.recheck(sources)
+    return state.result(tuple(s.display for s in sources))
+
+
+class _Address:
+    """What is known about one problem address."""
+
+    __slots__ = ("after_bounces", "after_opt_out", "bounces", "opt_out", "opt_out_event")
+
+    def __init__(self) -> None:
+        self.bounces: list[Place] = []  # the earliest BOUNCES_TO_REMOVE hard bounces
+        self.opt_out: Place | None = None
+        self.opt_out_event: Event | None = None
+        self.after_bounces: _Late | None = None
+        self.after_opt_out: _Late | None = None
+
+    def add_bounce(self, place: Place) -> None:
+        self.bounces.append(place)
+        self.bounces.sort(key=lambda p: p.time)
+        del self.bounces[BOUNCES_TO_REMOVE:]
+
+    def add_opt_out(self, place: Place, event: Event) -> None:
+        if self.opt_out is None or place.time < self.opt_out.time:
+            self.opt_out, self.opt_out_event = place, event
+
+    def judge_send(self, place: Place) -> None:
+        """Record `place` if it is a send after the third hard bounce or after the opt-out."""
+        if len(self.bounces) >= BOUNCES_TO_REMOVE and place.time > self.bounces[-1].time:
+            self.after_bounces = _Late.add(self.after_bounces, place)
+        if self.opt_out is not None and place.time > self.opt_out.time:
+            self.after_opt_out = _Late.add(self.after_opt_out, place)
+
+
+class _Late:
+    """The first send after an address should have been removed, and how many followed."""
+
+    __slots__ = ("count", "first")
+
+    def __init__(self, first: Place) -> None:
+        self.first, self.count = first, 0
+
+    @staticmethod
+    def add(late: _Late | None, place: Place) -> _Late:
+        if late is None:
+            late = _Late(place)
+        elif place.time < late.first.time:
+            late.first = place
+        late.count += 1
+        return late
+
+
+class _State:
+    def __init__(self, roles: frozenset[str]) -> None:
+        self.roles = roles
+        self.rows = 0
+        self.malformed = 0
+        self.notes: list[Note] = []
+        self.events: Counter[Event] = Counter()
+        self.addresses: dict[str, _Address] = {}
+        self.receivers: dict[str, list[int]] = {}  # key -> [sends, hard bounces]
+        self.receiver_of: dict[str, str] = {}  # domain -> key
+        self.receiver_domains: dict[str, set[str]] = {}  # provider key -> domains seen
+        self.intervals: dict[int, list[int]] = {}  # interval -> [sends]
+        self.interval_first: dict[int, Place] = {}
+        self.role_addresses: dict[str, None] = {}  # ordered set
+        self.role_sends = 0
+        self.role_first: Place | None = None
+        self.last_time = float("-inf")
+        self.time_sorted = True
+
+    def read(self, source: Source) -> None:
+        file = source.display
+        for item in read_rows(source):
+            if isinstance(item, Malformed):
+                self._malformed(file, item)
+                continue
+            line, time, recipient, event = item
+            self.rows += 1
+            self.events[event] += 1
+            if time < self.last_time:
+                self.time_sorted = False
+            self.last_time = time
+            if event in SENDS:
+                self._send(Place(file, line, time), recipient, event)
+            elif event in OPT_OUTS:
+                self._address(recipient).add_opt_out(Place(file, line, time), event)
+
+    def _send(self, place: Place, recipient: str, event: Event) -> None:
+        local, _, domain = recipient.rpartition("@")
+        counts = self._receiver(domain)
+        counts[0] += 1
+        interval = int(place.time // INTERVAL_SECONDS)
+        sends = self.intervals.get(interval)
+        if sends is None:
+            self.intervals[interval] = [1]
+            self.interval_first[interval] = place
+        else:
+            sends[0] += 1
+        if local.partition("+")[0] in self.roles:
+            self.role_sends += 1
+            self.role_addresses[recipient] = None
+            self.role_first = self.role_first or place
+        known = self.addresses.get(recipient)
+        if known is not None:
+            known.judge_send(place)
+        if event is Event.HARD_BOUNCE:
+            counts[1] += 1
+            self._address(recipient).add_bounce(place)
+
+    def _address(self, recipient: str) -> _Address:
+        known = self.addresses.get(recipient)
+        if known is None:
+            known = self.addresses[recipient] = _Address()
+        return known
+
+    def _receiver(self, domain: str) -> list[int]:
+        key = self.receiver_of.get(domain)
+        if key is None:
+            key = self._receiver_key(domain)
+        counts = self.receivers.get(key)
+        if counts is None:
+            counts = self.receivers[key] = [0, 0]
+        return counts
+
+    def _receiver_key(self, domain: str) -> str:
+        provider = provider_of(domain)
+        if provider is not None:
+            key = provider.key
+            self.receiver_domains.setdefault(key, set()).add(domain)
+        elif len(self.receiver_of) < MAX_DOMAINS:
+            key = domain
+        else:
+            return OTHER_DOMAINS  # not remembered: memory stays bounded
+        self.receiver_of[domain] = key
+        return key
+
+    def _malformed(self, file: str, item: Malformed) -> None:
+        self.malformed += 1
+        if len(self.notes) < MAX_NOTES:
+            self.notes.append(Note(file, item.line, f"{item.problem}; line skipped"))
+
+    def recheck(self, sources: Sequence[Source]) -> None:
+        """Second pass for reports not in time order: judge every send of a problem address
+        against its final first three bounces and first opt-out."""
+        for address in self.addresses.values():
+            address.after_bounces = address.after_opt_out = None
+        for source in sources:
+            for item in read_rows(source):
+                if isinstance(item, Malformed) or item.event not in SENDS:
+                    continue
+                known = self.addresses.get(item.recipient)
+                if known is not None:
+                    known.judge_send(Place(source.display, item.line, item.time))
+
+    def result(self, files: tuple[str, ...]) -> DeliveryAnalysis:
+        notes = list(self.notes)
+        if self.malformed > len(notes):
+            more = self.malformed - len(notes)
+            notes.append(Note(files[-1], None, f"and {more:,} more malformed lines skipped"))
+        return DeliveryAnalysis(
+            files=files,
+            rows=self.rows,
+            malformed=self.malformed,
+            events=dict(self.events),
+            mailed_after_bounces=self._mailed_after(bounces=True),
+            mailed_after_opt_out=self._mailed_after(bounces=False),
+            bounced_addresses=sum(1 for a in self.addresses.values() if a.bounces),
+            receivers=self._receivers(),
+            intervals=tuple(
+                Interval(i * INTERVAL_SECONDS, sends[0], self.interval_first[i])
+                for i, sends in sorted(self.intervals.items())
+            ),
+            role_recipients=len(self.role_addresses),
+            role_sends=self.role_sends,
+            role_examples=tuple(list(self.role_addresses)[:MAX_EXAMPLES]),
+            role_first=self.role_first,
+            time_sorted=self.time_sorted,
+            notes=tuple(notes),
+        )
+
+    def _mailed_after(self, *, bounces: bool) -> tuple[MailedAfter, ...]:
+        found = []
+        for address, known in self.addresses.items():
+            late = known.after_bounces if bounces else known.after_opt_out
+            if late is None:
+                continue
+            if bounces:
+                cause, since = "third hard bounce", known.bounces[-1]
+            else:
+                assert known.opt_out is not None and known.opt_out_event is not None
+                cause, since = known.opt_out_event.value, known.opt_out
+            found.append(MailedAfter(address, cause, since, late.first, late.count))
+        return tuple(sorted(found, key=lambda m: (m.first.time, m.address)))
+
+    def _receivers(self) -> tuple[Receiver, ...]:
+        receivers = []
+        for key, (sends, bounces) in self.receivers.items():
+            seen = self.receiver_domains.get(key)
+            name = f"{key} ({', '.join(sorted(seen))})" if seen and seen != {key} else key
+            receivers.append(Receiver(key, name, sends, bounces))
+        return tuple(sorted(receivers, key=lambda r: (-r.sends, r.key)))

@@ -1,0 +1,380 @@
+"""Reading delivery reports (CSV) line by line, whatever their dialect.
+
+A report is a CSV file with a header line. Three columns are needed, found by name
+(case-insensitive; spaces, `_`, `-` and umlauts do not matter):
+
+- time: `time`, `timestamp`, `date`, `datetime`, `event_time`, `sent_at`, `created_at`,
+  `zeit`, `zeitstempel`, `datum`, … — ISO 8601 (`2026-11-16T10:05:00Z`, `2026-11-16 10:05`),
+  Unix seconds or milliseconds, or `16.11.2026 10:05[:00]`. Times without a zone are taken as
+  they are (as UTC); times with an offset are converted to UTC.
+- recipient: `recipient`, `rcpt`, `to`, `email`, `email_address`, `address`, `empfänger`, …
+  (`Name <a@b.example>` is read as `a@b.example`; addresses are compared in lower case).
+- event: `event`, `event_type`, `type`, `status`, `result`, `ereignis`, … with the values
+  `delivered`, `hard_bounce`, `soft_bounce`, `complaint`, `unsubscribe` and common spellings
+  (`Hard Bounce`, `hardbounce`, `bounce`/`bounced` = hard bounce, `spam`, `abuse`, `fbl`,
+  `opt-out`, `unsubscribed`, `zugestellt`, `Beschwerde`, `Abmeldung`, …).
+
+Other columns are ignored. The delimiter is read from the header line (`;`, `,`, tab or `|`;
+an Excel `sep=;` first line is honoured); the encoding is UTF-8 (with or without BOM), UTF-16
+with BOM, or else Windows-1252. `.gz` files and `.zip` archives (every `.csv` member, in name
+order) are read as they stream. A line that cannot be read (too few columns, an unreadable time,
+an unknown event, no address) is `Malformed` with its line number; reading goes on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import enum
+import gzip
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, NamedTuple, cast
+
+from mailcheck.errors import InputError
+
+SNIFF_BYTES = 64 * 1024
+Binary = IO[bytes]
+DELIMITERS = (";", ",", "\t", "|")
+
+
+class Event(enum.StrEnum):
+    DELIVERED = "delivered"
+    HARD_BOUNCE = "hard_bounce"
+    SOFT_BOUNCE = "soft_bounce"
+    COMPLAINT = "complaint"
+    UNSUBSCRIBE = "unsubscribe"
+
+
+SENDS = frozenset({Event.DELIVERED, Event.HARD_BOUNCE, Event.SOFT_BOUNCE})
+"""Events that are a mail sent to the recipient (each counts as one send)."""
+OPT_OUTS = frozenset({Event.COMPLAINT, Event.UNSUBSCRIBE})
+
+
+def _name(text: str) -> str:
+    """Column names and event values compared without case, spacing, punctuation or umlauts."""
+    text = text.strip().lower()
+    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(umlaut, plain)
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    # In order of preference, when a report has several matching columns.
+    "time": (
+        "timestamp", "time", "datetime", "eventtime", "eventtimestamp", "eventdate", "date",
+        "senttime", "sentat", "sendtime", "sendat", "deliverytime", "deliveredat", "createdat",
+        "processedat", "ts", "zeitstempel", "zeit", "datumuhrzeit", "datum",
+    ),
+    "recipient": (
+        "recipient", "recipientaddress", "recipientemail", "rcpt", "rcptto", "to", "toaddress",
+        "email", "emailaddress", "address", "mail", "empfaenger", "empfaengeradresse",
+        "empfaengeremail",
+    ),
+    "event": (
+        "event", "eventtype", "type", "status", "result", "state", "ereignis", "typ",
+    ),
+}  # fmt: skip
+
+EVENTS: dict[str, Event] = {
+    **dict.fromkeys(
+        ("delivered", "delivery", "success", "successful", "zugestellt"), Event.DELIVERED
+    ),
+    **dict.fromkeys(
+        ("hardbounce", "hardbounced", "hard", "bounce", "bounced", "permanentbounce",
+         "permanentfailure", "permfail"),
+        Event.HARD_BOUNCE,
+    ),
+    **dict.fromkeys(
+        ("softbounce", "softbounced", "soft", "transientbounce", "temporaryfailure",
+         "transientfailure", "tempfail"),
+        Event.SOFT_BOUNCE,
+    ),
+    **dict.fromkeys(
+        ("complaint", "complained", "spamcomplaint", "spamreport", "spam", "abuse",
+         "abusereport", "fbl", "beschwerde"),
+        Event.COMPLAINT,
+    ),
+    **dict.fromkeys(
+        ("unsubscribe", "unsubscribed", "unsub", "optout", "optedout", "listunsubscribe",
+         "abmeldung", "abgemeldet", "austragung"),
+        Event.UNSUBSCRIBE,
+    ),
+}  # fmt: skip
+
+
+class Row(NamedTuple):
+    line: int
+    time: float  # POSIX seconds
+    recipient: str  # lower case
+    event: Event
+
+
+class Malformed(NamedTuple):
+    line: int
+    problem: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """One CSV stream: a file, a `.gz` file, or a member of a `.zip` archive."""
+
+    display: str
+    open: Callable[[], AbstractContextManager[Binary]]
+
+
+def open_sources(path: Path) -> list[Source]:
+    """The CSV streams of a report path; unreadable files are input errors (exit 2)."""
+    display = str(path)
+    if not path.is_file():
+        problem = "is a directory, not a report" if path.is_dir() else "file not found"
+        raise InputError(problem, file=display)
+    if path.suffix.lower() == ".zip":
+        return _zip_sources(path, display)
+    if path.suffix.lower() == ".gz":
+        return [Source(display, lambda: _gunzip(path))]
+    return [Source(display, lambda: path.open("rb"))]
+
+
+def _zip_sources(path: Path, display: str) -> list[Source]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(n for n in archive.namelist() if n.lower().endswith(".csv"))
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise InputError(f"cannot read the ZIP archive: {exc}", file=display) from None
+    if not names:
+        raise InputError("the ZIP archive holds no .csv file", file=display)
+
+    def member(name: str) -> Callable[[], AbstractContextManager[Binary]]:
+        @contextmanager
+        def opener() -> Iterator[Binary]:
+            with zipfile.ZipFile(path) as archive, archive.open(name) as stream:
+                yield stream
+
+        return opener
+
+    return [Source(f"{display}:{name}", member(name)) for name in names]
+
+
+@contextmanager
+def _gunzip(path: Path) -> Iterator[Binary]:
+    with gzip.open(path, "rb") as stream:
+        yield cast(Binary, stream)  # a GzipFile reads like any binary file
+
+
+# --- the layout of one stream ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    encoding: str
+    delimiter: str
+    columns: dict[str, int]  # role -> column index
+    width: int  # number of header columns
+    header_line: int
+
+
+def read_rows(source: Source) -> Iterator[Row | Malformed]:
+    """Every data line of the stream, parsed, in file order; blank lines are skipped."""
+    try:
+        with source.open() as binary:
+            encoding = _encoding(binary.read(SNIFF_BYTES))
+        with (
+            source.open() as binary,
+            io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="") as text,
+        ):
+            yield from _rows(text, source.display, encoding)
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputError(f"cannot read the report: {exc}", file=source.display) from None
+
+
+def _encoding(head: bytes) -> str:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "cp1252"  # what spreadsheet programs write on German Windows
+    return "utf-8-sig"
+
+
+def _rows(text: IO[str], display: str, encoding: str) -> Iterator[Row | Malformed]:
+    layout, consumed = _layout(text, display, encoding)
+    reader = csv.reader(text, delimiter=layout.delimiter)
+    time_at, recipient_at, event_at = (layout.columns[c] for c in ("time", "recipient", "event"))
+    needed = max(time_at, recipient_at, event_at) + 1
+    times, events = _TimeParser(), _EventParser()
+    previous = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Malformed(consumed + previous + 1, f"not CSV: {exc}")
+            previous = reader.line_num
+            continue
+        line = consumed + previous + 1
+        previous = reader.line_num
+        if len(fields) < needed:
+            if len(fields) > 1 or (fields and fields[0].strip()):
+                yield Malformed(line, f"{len(fields)} column(s), the header has {layout.width}")
+            continue
+        yield _row(line, fields[time_at], fields[recipient_at], fields[event_at], times, events)
+
+
+def _row(
+    line: int,
+    time_text: str,
+    recipient_text: str,
+    event_text: str,
+    times: _TimeParser,
+    events: _EventParser,
+) -> Row | Malformed:
+    event = events.parse(event_text)
+    if event is None:
+        return Malformed(line, f"unknown event {event_text.strip()[:40]!r}")
+    recipient = parse_recipient(recipient_text)
+    if recipient is None:
+        return Malformed(line, f"not an address: {recipient_text.strip()[:80]!r}")
+    time = times.parse(time_text)
+    if time is None:
+        return Malformed(line, f"unreadable time {time_text.strip()[:40]!r}")
+    return Row(line, time, recipient, event)
+
+
+def _layout(text: IO[str], display: str, encoding: str) -> tuple[Layout, int]:
+    """Read up to the header line; returns the layout and the lines consumed."""
+    consumed = 0
+    delimiter = None
+    for raw in text:
+        consumed += 1
+        line = raw.strip("\r\n")
+        if not line.strip():
+            continue
+        if line.lower().startswith("sep=") and len(line) == 5:
+            delimiter = line[4]
+            continue
+        delimiter = delimiter or _sniff(line)
+        header = next(csv.reader([line], delimiter=delimiter))
+        return Layout(encoding, delimiter, _columns(header, display, consumed), len(header),
+                      consumed), consumed  # fmt: skip
+    raise InputError("the report is empty: expected a header line", file=display, line=1)
+
+
+def _sniff(header: str) -> str:
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _columns(header: list[str], display: str, line: int) -> dict[str, int]:
+    names = [_name(h) for h in header]
+    found: dict[str, int] = {}
+    for role, aliases in COLUMNS.items():
+        for alias in aliases:
+            if alias in names:
+                found[role] = names.index(alias)
+                break
+        else:
+            shown = ", ".join(repr(h.strip()) for h in header[:12]) or "none"
+            raise InputError(
+                f"no {role} column in the header (columns: {shown}); "
+                f"name it one of: {', '.join(aliases[:6])}",
+                file=display,
+                line=line,
+            )
+    return found
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+_SPACE = re.compile(r"\s")
+
+
+def parse_recipient(text: str) -> str | None:
+    """`Name <A@B.example>` -> `a@b.example`; None when it is not an address."""
+    text = text.strip()
+    if "<" in text and text.endswith(">"):
+        text = text[text.rindex("<") + 1 : -1].strip()
+    if _SPACE.search(text):
+        return None
+    address = text.lower()
+    local, at, domain = address.rpartition("@")
+    if not (local and at and "." in domain) or domain[0] == "." or domain[-1] == ".":
+        return None
+    return address
+
+
+class _EventParser:
+    """Event values to `Event`; a report uses few spellings, so each is looked up once."""
+
+    MAX_REMEMBERED = 1000
+
+    def __init__(self) -> None:
+        self.known: dict[str, Event | None] = {}
+
+    def parse(self, text: str) -> Event | None:
+        try:
+            return self.known[text]
+        except KeyError:
+            event = EVENTS.get(_name(text))
+            if len(self.known) < self.MAX_REMEMBERED:
+                self.known[text] = event
+            return event
+
+
+_GERMAN = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
+
+
+class _TimeParser:
+    """Times to POSIX seconds; remembers the last text, as reports repeat the same second."""
+
+    def __init__(self) -> None:
+        self.last_text = ""
+        self.last_value: float | None = None
+
+    def parse(self, text: str) -> float | None:
+        if text != self.last_text:
+            self.last_text, self.last_value = text, parse_time(text)
+        return self.last_value
+
+
+def parse_time(text: str) -> float | None:
+    text = text.strip()
+    if not text:
+        return None
+    if text.replace(".", "", 1).isdigit() and len(text.partition(".")[0]) in (9, 10, 12, 13):
+        return _epoch(text)
+    try:
+        value: dt.datetime | None = dt.datetime.fromisoformat(text)
+    except ValueError:
+        value = _german(text)
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.timestamp()
+
+
+def _epoch(text: str) -> float | None:
+    seconds = float(text)
+    if len(text.partition(".")[0]) >= 12:  # milliseconds
+        seconds /= 1000
+    return seconds if seconds > 0 else None
+
+
+def _german(text: str) -> dt.datetime | None:
+    for pattern in _GERMAN:
+        try:
+            return dt.datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,88 @@
+"""`mailcheck hygiene`: read delivery reports, run the hygiene and capacity rules, report.
+
+The rules are the registered ones whose id starts with `hygiene.` or `capacity.` (narrowed by
+`--select` / `--ignore`). With `--sheet`, the sheet gives the contracted capacity, adjusts the
+role list and exempts findings, and findings name it; without one they name no sheet. The
+reports are read before any rule runs, so an unreadable report or a header without the needed
+columns ends the run with exit 2; malformed lines are skipped and reported as notes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mailcheck.context import Context
+from mailcheck.delivery.analysis import Delivery, DeliveryAnalysis, analyse_reports
+from mailcheck.dns import Resolver
+from mailcheck.engine import check_sheet, run_rule
+from mailcheck.errors import InputError
+from mailcheck.findings import Finding
+from mailcheck.locate import locate_findings
+from mailcheck.rules import REGISTRY
+from mailcheck.rules.base import Rule
+from mailcheck.rules.sender_role import role_names
+from mailcheck.runner import RunOptions, write_report
+from mailcheck.selection import select_rules
+from mailcheck.sheet import LoadedSheet, RoleSettings, Sheet, load_sheet
+
+RULE_AREAS = ("hygiene.", "capacity.")
+
+
+@dataclass(frozen=True)
+class HygieneOptions:
+    sheet: Path | None = None
+    capacity_per_hour: int | None = None
+    run: RunOptions = field(default_factory=RunOptions)
+
+
+def run_hygiene(report_paths: Sequence[Path], options: HygieneOptions) -> int:
+    rules = hygiene_rules(options.run.select, options.run.ignore)
+    sheet = load_sheet(options.sheet) if options.sheet else None
+    roles = role_names(sheet.sheet.roles if sheet else RoleSettings())
+    analysis = analyse_reports(report_paths, roles)
+    _refuse_unreadable(analysis)
+    ctx = Context(
+        dns=_no_dns(),
+        today=options.run.today or dt.date.today(),
+        delivery=Delivery(analysis, options.capacity_per_hour),
+    )
+    findings = asyncio.run(_check(rules, sheet, ctx))
+    located = locate_findings(findings, [sheet] if sheet else [])
+    return write_report(located, ctx.today, options.run, notes=analysis.notes)
+
+
+def hygiene_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
+    rules = [r for r in select_rules(REGISTRY, select, ignore) if r.id.startswith(RULE_AREAS)]
+    if not rules:
+        raise InputError("no hygiene or capacity rule selected", key="--select")
+    return rules
+
+
+def _refuse_unreadable(analysis: DeliveryAnalysis) -> None:
+    """A report of which no line could be read is the wrong file, not a clean one."""
+    if analysis.rows == 0 and analysis.malformed and analysis.notes:
+        first = analysis.notes[0]
+        raise InputError(
+            f"no line of the report could be read; the first: {first.message}",
+            file=first.file,
+            line=first.line,
+        )
+
+
+async def _check(rules: Sequence[Rule], sheet: LoadedSheet | None, ctx: Context) -> list[Finding]:
+    if sheet is not None:
+        return await check_sheet(sheet, rules, ctx)
+    blank = LoadedSheet(Sheet(version=1), Path("."), display="")
+    results = await asyncio.gather(*(run_rule(rule, blank, ctx) for rule in rules))
+    return [finding for found in results for finding in found]
+
+
+def _no_dns() -> Resolver:
+    """The hygiene rules ask no DNS: a resolver without zones answers nothing, offline."""
+    from mailcheck.dns.zones import ZoneBackend
+
+    return Resolver(ZoneBackend([]))

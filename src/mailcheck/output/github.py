@@ -1,0 +1,57 @@
+"""GitHub Actions annotations: under Actions (`GITHUB_ACTIONS=true`), whatever the format.
+
+Each finding that needs attention becomes one workflow command on stderr, which GitHub shows on
+the job and, for a file of the pull request, on the line that declares the subject: `fail` is
+`::error`, `warn` `::warning` and `error` (undecided) `::notice`, like the SARIF levels. Input
+problems (a malformed report line) are warnings. The report itself still goes to stdout or the
+output file, unchanged. Values are escaped as the workflow command syntax requires.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TextIO
+
+from mailcheck.findings import Finding, Status
+from mailcheck.output.locations import relative_path
+from mailcheck.report import Report
+
+COMMANDS = {Status.FAIL: "error", Status.WARN: "warning", Status.ERROR: "notice"}
+
+
+def running_on_github(environ: Mapping[str, str] | None = None) -> bool:
+    return (environ if environ is not None else os.environ).get("GITHUB_ACTIONS") == "true"
+
+
+def write_annotations(report: Report, stream: TextIO) -> None:
+    for finding in report.findings:
+        if finding.status in COMMANDS:
+            stream.write(annotation(finding) + "\n")
+    for note in report.notes:
+        stream.write(_command("warning", note.file, note.line, "mailcheck input", note.message))
+        stream.write("\n")
+
+
+def annotation(finding: Finding) -> str:
+    message = finding.message + (f"\nFix: {finding.hint}" if finding.hint else "")
+    title = f"{finding.rule}: {finding.subject}"
+    return _command(COMMANDS[finding.status], finding.location_file, finding.line, title, message)
+
+
+def _command(kind: str, file: str | None, line: int | None, title: str, message: str) -> str:
+    properties = []
+    if file:
+        properties.append(f"file={_property(relative_path(file))}")
+        if line is not None:
+            properties.append(f"line={line}")
+    properties.append(f"title={_property(title)}")
+    return f"::{kind} {','.join(properties)}::{_data(message)}"
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")

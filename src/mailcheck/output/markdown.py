@@ -1,0 +1,180 @@
+"""`--format markdown`: a report to paste into a ticket or mail to the customer.
+
+It reads top-down in the order a customer acts: the verdict and counts; the deadlines (findings
+of the `deadline.*` rules, when the sheet has dates); every failing obligation with its finding
+and the exact fix — DNS records from the fix also in a code block, ready to copy into a zone
+file or a DNS provider's panel; the checks that could not be decided; the warnings (with their
+fixes); then, compactly, what is met and what does not apply, and any input problems. Text from
+findings is escaped, so a subject or message never turns into Markdown markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+from mailcheck.findings import Finding, Status
+from mailcheck.report import Report
+
+VERDICTS = {0: "obligations met", 1: "obligations not met", 3: "some checks undecided"}
+ICONS = {
+    Status.FAIL: "❌ fail",
+    Status.ERROR: "❓ error",
+    Status.WARN: "⚠️ warn",
+    Status.PASS: "✅ pass",
+    Status.SKIP: "⏭️ skip",
+}
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+# A record value's tokens: quoted strings, <placeholders>, or tokens with a digit or a dot
+# (hosts, addresses, priorities); a plain word ends the record and the prose resumes.
+_VALUE_TOKEN = rf"(?:{_QUOTED}|<[^>\n]*>|[^\s,;()\"<>]*[\d.][^\s,;()\"<>]*)"
+RECORD = re.compile(
+    rf"[^\s(),;:\"'`]+\.\s\d+\sIN\s[A-Z][A-Z0-9]*(?:\s{_VALUE_TOKEN})+",
+)
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def render_markdown(report: Report, stream: TextIO, color: bool | None = None) -> None:
+    stream.write(as_markdown(report))
+
+
+def as_markdown(report: Report) -> str:
+    several = len({f.sheet for f in report.findings}) > 1
+    by_status = {s: [f for f in report.findings if f.status is s] for s in Status}
+    deadlines = [f for f in report.findings if f.rule.startswith("deadline.")]
+    parts = [_header(report)]
+    if deadlines:
+        parts.append(_deadlines(deadlines, several))
+    if by_status[Status.FAIL]:
+        parts.append(_detailed("What fails and how to fix it", by_status[Status.FAIL], several))
+    if by_status[Status.ERROR]:
+        parts.append(_listed("Could not be checked", by_status[Status.ERROR], several))
+    if by_status[Status.WARN]:
+        parts.append(_detailed("Warnings", by_status[Status.WARN], several))
+    if by_status[Status.PASS]:
+        parts.append(_table("Met", by_status[Status.PASS], several))
+    if by_status[Status.SKIP]:
+        parts.append(_table("Not applicable", by_status[Status.SKIP], several))
+    if report.notes:
+        notes = "\n".join(
+            f"- {_code(n.file if n.line is None else f'{n.file}:{n.line}')}: {_text(n.message)}"
+            for n in report.notes
+        )
+        parts.append(f"## Input problems\n\n{notes}\n")
+    return "\n".join(parts)
+
+
+def _header(report: Report) -> str:
+    code = int(report.exit_code)
+    counts = " · ".join(
+        f"{report.summary[s.value]} {s.value}" for s in sorted(Status, key=lambda s: s.rank)
+    )
+    sheets = sorted({f.sheet for f in report.findings if f.sheet})
+    lines = [
+        "# mailcheck report",
+        "",
+        f"**{VERDICTS.get(code, 'done').capitalize()}** (exit code {code}) — {counts}.",
+        "",
+        f"Checked on {report.today.isoformat()}"
+        + (
+            f"; sheet{'s' if len(sheets) > 1 else ''}: " + ", ".join(map(_code, sheets))
+            if sheets
+            else ""
+        )
+        + ".",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _deadlines(findings: Sequence[Finding], several: bool) -> str:
+    rows = [
+        f"| {ICONS[f.status]} | {_cell(_about(f, several))} | {_cell(_text(f.message))} |"
+        for f in findings
+    ]
+    table = "\n".join(["| Status | Deadline | Standing |", "|---|---|---|", *rows])
+    fixes = [f for f in findings if f.hint and f.status in (Status.FAIL, Status.WARN)]
+    text = f"## Deadlines\n\n{table}\n"
+    if fixes:
+        text += "\nTo meet them: see the fixes below.\n"
+    return text
+
+
+def _detailed(title: str, findings: Sequence[Finding], several: bool) -> str:
+    blocks = [f"## {title}\n"]
+    for number, finding in enumerate(findings, 1):
+        blocks.append(f"### {number}. {_rule_title(finding.rule)}: {_about(finding, several)}\n")
+        blocks.append(f"{_text(finding.message)} ({_code(finding.rule)})\n")
+        if finding.hint:
+            blocks.append(_fix(finding.hint))
+    return "\n".join(blocks)
+
+
+def _fix(hint: str) -> str:
+    records = [m.group(0) for m in RECORD.finditer(hint)]
+    prose = _text_around_records(hint)
+    text = f"**Fix:** {prose}\n"
+    if records:
+        text += "\n```\n" + "\n".join(dict.fromkeys(records)) + "\n```\n"
+    return text
+
+
+def _text_around_records(hint: str) -> str:
+    pieces, start = [], 0
+    for match in RECORD.finditer(hint):
+        pieces.append(_text(hint[start : match.start()]))
+        pieces.append(_code(match.group(0)))
+        start = match.end()
+    pieces.append(_text(hint[start:]))
+    return "".join(pieces)
+
+
+def _listed(title: str, findings: Iterable[Finding], several: bool) -> str:
+    items = [
+        f"- {_rule_title(f.rule)} ({_code(f.rule)}), {_about(f, several)}: {_text(f.message)}"
+        for f in findings
+    ]
+    return f"## {title}\n\n" + "\n".join(items) + "\n"
+
+
+def _table(title: str, findings: Iterable[Finding], several: bool) -> str:
+    rows = [
+        f"| {_code(f.rule)} | {_cell(_about(f, several))} | {_cell(_text(f.message))} |"
+        for f in findings
+    ]
+    return (
+        f"## {title}\n\n"
+        + "\n".join(["| Rule | Subject | Finding |", "|---|---|---|", *rows])
+        + "\n"
+    )
+
+
+def _about(finding: Finding, several: bool) -> str:
+    about = _code(finding.subject)
+    if several and finding.sheet:
+        about += f" in {_code(finding.sheet)}"
+    return about
+
+
+def _rule_title(rule_id: str) -> str:
+    from mailcheck.rules import REGISTRY
+
+    rule = REGISTRY.get(rule_id)
+    return _text(rule.title) if rule else _code(rule_id)
+
+
+def _text(text: str) -> str:
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split("\n")))
+
+
+def _cell(markdown: str) -> str:
+    """A Markdown fragment in a table cell: a `|`, even in a code span, must not end the cell."""
+    return re.sub(r"(?<!\\)\|", r"\\|", markdown)
+
+
+def _code(text: str) -> str:
+    text = " ".join(text.split())
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

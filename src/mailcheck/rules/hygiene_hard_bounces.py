@@ -1,0 +1,93 @@
+"""No address is mailed again after its third hard bounce; role recipients are counted.
+
+From a delivery report (`mailcheck hygiene REPORT.csv`): an address must leave the mailing lists
+at the latest after its third hard bounce, so every send to it (delivered, bounced) later than its
+third hard bounce fails, one finding per address: the subject is the address, the finding points
+at the report line of the first such send and names the third bounce. Three hard bounces alone
+are no failure; mailing on after them is. It passes when no address was mailed after its third
+hard bounce. Role recipients (postmaster@, info@, … — the role list of rule sender.role, adjusted
+by the sheet's `roles`) are dropped by the provider: sends to them warn, with their number and
+examples. Without a delivery report (as in `mailcheck check`) the rule is skipped. Reports need
+not be sorted by time. At most 50 addresses are listed one by one; one more finding counts the
+rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mailcheck.context import Context
+from mailcheck.delivery.analysis import DeliveryAnalysis, MailedAfter
+from mailcheck.delivery.reader import Event
+from mailcheck.delivery.verdicts import analysis_or_skip, at, capped, plural, when, where
+from mailcheck.findings import Finding
+from mailcheck.rules.base import Rule
+from mailcheck.sheet import LoadedSheet
+
+ROLE_SUBJECT = "role recipients"
+
+
+async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    analysis = analysis_or_skip(RULE, ctx)
+    if isinstance(analysis, Finding):
+        return [analysis]
+    findings = capped(
+        analysis.mailed_after_bounces,
+        _mailed_after,
+        lambda count, _status: RULE.failed(
+            analysis.subject,
+            f"and {plural(count, 'more address')} mailed after their third hard bounce",
+            "remove every address from your lists at the latest after its third hard bounce",
+        ),
+    )
+    if not findings:
+        findings.append(_passed(analysis))
+    if analysis.role_sends:
+        findings.append(_roles(analysis))
+    return findings
+
+
+def _mailed_after(mailed: MailedAfter) -> Finding:
+    finding = RULE.failed(
+        mailed.address,
+        f"mailed {plural(mailed.sends, 'time')} after its third hard bounce "
+        f"({where(mailed.since)}), first at {when(mailed.first.time)}",
+        f"remove {mailed.address} from every mailing list now, and suppress addresses "
+        "automatically at the latest after their third hard bounce",
+    )
+    return at(finding, mailed.first)
+
+
+def _passed(analysis: DeliveryAnalysis) -> Finding:
+    bounces = analysis.events.get(Event.HARD_BOUNCE, 0)
+    return RULE.passed(
+        analysis.subject,
+        f"no address mailed after its third hard bounce ({plural(bounces, 'hard bounce')} "
+        f"to {plural(analysis.bounced_addresses, 'address')} in {plural(analysis.rows, 'event')})",
+    )
+
+
+def _roles(analysis: DeliveryAnalysis) -> Finding:
+    examples = ", ".join(analysis.role_examples)
+    more = analysis.role_recipients - len(analysis.role_examples)
+    listed = f"{examples} and {more:,} more" if more > 0 else examples
+    finding = RULE.warned(
+        ROLE_SUBJECT,
+        f"{plural(analysis.role_sends, 'send')} to "
+        f"{plural(analysis.role_recipients, 'role recipient')} ({listed}): the provider drops "
+        "mail to role addresses",
+        "remove role addresses (postmaster@, info@, …) from your mailing lists",
+    )
+    return at(finding, analysis.role_first)
+
+
+RULE = Rule(
+    id="hygiene.hard-bounces",
+    title="Addresses removed at the latest after three hard bounces",
+    obligation="Der Kunde muss Email-Adressen unverzüglich von den entsprechenden Mailinglisten "
+    "entfernen, wenn nach dem Beschicken dieser Adressen die Nichtexistenz des Postfachs erkannt "
+    "wird, spätestens jedoch, wenn drei Hard-Bounces erfolgt sind.",
+    source="seed 000, Mitwirkungspflichten, Technische Konfiguration",
+    check=check,
+    doc=__doc__ or "",
+)

@@ -1,0 +1,110 @@
+"""capacity.interval: sends per 5-minute interval against the contracted capacity per hour."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+
+from conftest import statuses
+from delivery_reports import Report
+
+
+def interval_report(*counts: int) -> Report:
+    """`counts[k]` sends in the k-th 5-minute interval from 10:00 (spread over its seconds)."""
+    report = Report()
+    for index, count in enumerate(counts):
+        for n in range(count):
+            report.add(5 * index + (n % 290) / 60, f"u{index}-{n}@example.org")
+    return report
+
+
+@pytest.fixture
+def capacity_json(run_cli):
+    def run(*args) -> tuple[int, dict]:
+        code, out, err = run_cli("hygiene", *args, "--select", "capacity.", "--format", "json")
+        assert out, err
+        return code, json.loads(out)
+
+    return run
+
+
+def test_the_worked_example_of_the_service_description():
+    from mailcheck.rules.capacity_interval import Limits
+
+    limits = Limits(150_000)
+    assert limits.interval == 12_500
+    assert limits.peak == 15_625
+    assert Limits(1_000).interval == Fraction(250, 3)  # not rounded: 83 passes, 84 does not
+
+
+def test_intervals_within_capacity_peak_and_beyond(tmp_path, capacity_json, write_sheet):
+    report = interval_report(12_500, 12_501, 15_625, 15_626, 3)
+    path = report.write(tmp_path / "r.csv")
+    sheet = write_sheet("anna@example.org", extra="capacity_per_hour: 150000\n")
+    code, result = capacity_json(path, "--sheet", sheet)
+    assert statuses(result, "capacity.interval") == {
+        "2026-11-16 10:05": "warn",
+        "2026-11-16 10:10": "warn",
+        "2026-11-16 10:15": "fail",
+    }
+    by_subject = {f["subject"]: f for f in result["findings"]}
+    first_of_fail = 1 + 12_500 + 12_501 + 15_625 + 1  # header, then three intervals
+    assert by_subject["2026-11-16 10:15"]["line"] == first_of_fail
+    assert by_subject["2026-11-16 10:15"]["file"] == str(path)
+    assert code == 1
+
+
+def test_every_interval_within_capacity_passes(tmp_path, capacity_json):
+    path = interval_report(83, 80, 1).write(tmp_path / "r.csv")
+    code, result = capacity_json(path, "--capacity", "1000")
+    assert list(statuses(result, "capacity.interval").values()) == ["pass"]
+    assert code == 0
+    code, result = capacity_json(
+        interval_report(84).write(tmp_path / "r.csv"), "--capacity", "1000"
+    )
+    assert statuses(result, "capacity.interval") == {"2026-11-16 10:00": "warn"}
+
+
+def test_intervals_follow_the_clock(tmp_path, capacity_json):
+    report = Report()
+    for _ in range(10):
+        report.add(4 + 59 / 60, "a@example.org")  # 10:04:59
+        report.add(5, "b@example.org")  # 10:05:00
+    _, result = capacity_json(report.write(tmp_path / "r.csv"), "--capacity", "120")
+    assert list(statuses(result, "capacity.interval").values()) == ["pass"]  # 10 + 10, not 20
+    _, result = capacity_json(report.write(tmp_path / "r.csv"), "--capacity", "119")
+    assert statuses(result, "capacity.interval") == {
+        "2026-11-16 10:00": "warn",
+        "2026-11-16 10:05": "warn",
+    }
+
+
+def test_command_line_capacity_wins_over_the_sheet(tmp_path, capacity_json, write_sheet):
+    path = interval_report(100).write(tmp_path / "r.csv")
+    sheet = write_sheet("anna@example.org", extra="capacity_per_hour: 1200\n")
+    _, result = capacity_json(path, "--sheet", sheet)
+    assert list(statuses(result, "capacity.interval").values()) == ["pass"]
+    _, result = capacity_json(path, "--sheet", sheet, "--capacity", "600")
+    assert statuses(result, "capacity.interval") == {"2026-11-16 10:00": "fail"}
+
+
+def test_without_capacity_or_sends_it_is_skipped(tmp_path, capacity_json, write_sheet):
+    path = interval_report(10).write(tmp_path / "r.csv")
+    _, result = capacity_json(path)
+    assert statuses(result, "capacity.interval") == {"capacity_per_hour": "skip"}
+    report = Report()
+    report.add(1, "a@example.org", "complaint")
+    _, result = capacity_json(report.write(tmp_path / "r.csv"), "--capacity", "100")
+    assert list(statuses(result, "capacity.interval").values()) == ["skip"]
+
+
+def test_many_intervals_over_capacity_are_capped(tmp_path, capacity_json):
+    path = interval_report(*([3] * 60)).write(tmp_path / "r.csv")
+    code, result = capacity_json(path, "--capacity", "12")
+    capacity = [f for f in result["findings"] if f["rule"] == "capacity.interval"]
+    assert len(capacity) == 51
+    assert "and 10 more intervals" in capacity[-1]["message"]
+    assert {f["status"] for f in capacity} == {"fail"}
+    assert code == 1

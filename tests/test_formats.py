@@ -1,0 +1,295 @@
+"""CI output formats from the same findings: SARIF 2.1.0, JUnit, Markdown, GitHub annotations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import xml.etree.ElementTree as ET
+from collections import Counter
+
+import jsonschema
+import pytest
+
+from conftest import REPO_ROOT, SHARED
+
+ZONE = str(REPO_ROOT / "tests/data/zones/senders.example.zone")
+SARIF_SCHEMA = SHARED / "corpora/sarif/sarif-schema-2.1.0.json"
+EXAMPLE = REPO_ROOT / "examples/acme"
+
+# One sheet that yields every status: a role sender (fail), a domain outside the zone (error),
+# a volume that recommends dedicated IPs (warn), hygiene rules without a report (skip), passes.
+MIXED = "volume_per_month: 2000000\n"
+SENDERS = ("postmaster@good.senders.example", "anna@elsewhere.example")
+
+
+def example_zones() -> list[str]:
+    return [arg for z in sorted((EXAMPLE / "zones").glob("*.zone")) for arg in ("--zone", str(z))]
+
+
+def run_format(run_cli, fmt: str, *args) -> tuple[int, str]:
+    code, out, err = run_cli("check", *args, "--format", fmt)
+    assert "Traceback" not in err
+    return code, out
+
+
+def json_report(run_cli, *args) -> dict:
+    return json.loads(run_format(run_cli, "json", *args)[1])
+
+
+def validate_sarif(document: dict) -> None:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft4Validator(
+        schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+
+
+# --- SARIF -------------------------------------------------------------------------------------
+
+
+def test_sarif_validates_against_the_schema(write_sheet, run_cli):
+    sheet = write_sheet(*SENDERS, extra=MIXED)
+    code, out = run_format(run_cli, "sarif", sheet, "--zone", ZONE)
+    document = json.loads(out)
+    validate_sarif(document)
+    assert document["version"] == "2.1.0"
+    assert code == 1
+
+
+def test_sarif_results_levels_and_rule_metadata(write_sheet, run_cli):
+    sheet = write_sheet(*SENDERS, extra=MIXED)
+    report = json_report(run_cli, sheet, "--zone", ZONE)
+    run = json.loads(run_format(run_cli, "sarif", sheet, "--zone", ZONE)[1])["runs"][0]
+    results = run["results"]
+    expected = Counter(
+        {"fail": "error", "warn": "warning", "error": "note"}[f["status"]]
+        for f in report["findings"]
+        if f["status"] in ("fail", "warn", "error")
+    )
+    assert Counter(r["level"] for r in results) == expected
+    assert set(expected) == {"error", "warning", "note"}
+    rules = run["tool"]["driver"]["rules"]
+    for result in results:
+        rule = rules[result["ruleIndex"]]
+        assert rule["id"] == result["ruleId"]
+        assert rule["shortDescription"]["text"] and rule["help"]["text"]
+        assert result["message"]["text"]
+    assert run["tool"]["driver"]["name"] == "mailcheck"
+    assert run["properties"]["summary"] == report["summary"]
+
+
+def test_sarif_points_at_the_line_that_declares_the_subject(write_sheet, run_cli):
+    sheet = write_sheet("anna@good.senders.example", "postmaster@good.senders.example")
+    lines = sheet.read_text().splitlines()
+    run = json.loads(run_format(run_cli, "sarif", sheet, "--zone", ZONE)[1])["runs"][0]
+    (result,) = [r for r in run["results"] if r["ruleId"] == "sender.role"]
+    physical = result["locations"][0]["physicalLocation"]
+    line = physical["region"]["startLine"]
+    assert "postmaster@good.senders.example" in lines[line - 1]
+    assert physical["artifactLocation"]["uri"].endswith("sheet.yaml")
+
+
+def test_sarif_uri_is_relative_to_the_working_directory(run_cli, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    args = ["examples/acme/sheet.yaml", *example_zones()]
+    run = json.loads(run_format(run_cli, "sarif", *args)[1])["runs"][0]
+    validate_sarif({"version": "2.1.0", "runs": [run]})
+    locations = [r["locations"][0]["physicalLocation"] for r in run["results"]]
+    assert {loc["artifactLocation"]["uri"] for loc in locations} == {"examples/acme/sheet.yaml"}
+    assert {loc["artifactLocation"]["uriBaseId"] for loc in locations} == {"%SRCROOT%"}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].startswith("file://")
+    sheet_lines = (EXAMPLE / "sheet.yaml").read_text().splitlines()
+    for result, loc in zip(run["results"], locations, strict=True):
+        subject = result["properties"]["subject"].removeprefix("dates.")
+        declared = sheet_lines[loc["region"]["startLine"] - 1].lower()
+        assert subject.lower() in declared or subject.split("@")[-1].lower() in declared
+
+
+def test_sarif_without_results_still_validates(write_sheet, run_cli):
+    code, out = run_format(
+        run_cli,
+        "sarif",
+        write_sheet("anna@good.senders.example"),
+        "--zone",
+        ZONE,
+        "--select",
+        "sender.",
+    )
+    document = json.loads(out)
+    validate_sarif(document)
+    assert document["runs"][0]["results"] == []
+    assert code == 0
+
+
+# --- JUnit -------------------------------------------------------------------------------------
+
+
+def parse_junit(text: str) -> ET.Element:
+    root = ET.fromstring(text)
+    assert root.tag == "testsuites"
+    return root
+
+
+def test_junit_one_testcase_per_finding(write_sheet, run_cli):
+    sheet = write_sheet(*SENDERS, extra=MIXED)
+    report = json_report(run_cli, sheet, "--zone", ZONE)
+    root = parse_junit(run_format(run_cli, "junit", sheet, "--zone", ZONE)[1])
+    cases = list(root.iter("testcase"))
+    assert len(cases) == len(report["findings"])
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [
+        (f["rule"], f["subject"]) for f in report["findings"]
+    ]
+    summary = report["summary"]
+    assert int(root.get("tests")) == len(cases)
+    assert int(root.get("failures")) == summary["fail"] == len(list(root.iter("failure")))
+    assert int(root.get("errors")) == summary["error"] == len(list(root.iter("error")))
+    assert int(root.get("skipped")) == summary["skip"] == len(list(root.iter("skipped")))
+    for suite in root.iter("testsuite"):
+        assert int(suite.get("tests")) == len(suite.findall("testcase"))
+    (failure,) = [
+        c for c in cases if c.find("failure") is not None and c.get("classname") == "sender.role"
+    ]
+    assert "Fix:" in failure.find("failure").text
+
+
+def test_junit_warn_fails_only_under_strict(write_sheet, run_cli):
+    sheet = write_sheet("anna@good.senders.example", extra=MIXED)
+    only = ("--zone", ZONE, "--select", "sender.,sheet.")
+    plain = parse_junit(run_format(run_cli, "junit", sheet, *only)[1])
+    strict = parse_junit(run_format(run_cli, "junit", sheet, *only, "--strict")[1])
+    assert plain.get("failures") == "0"
+    assert strict.get("failures") == "1"
+    (case,) = [c for c in plain.iter("testcase") if c.find("system-out") is not None]
+    assert case.get("classname") == "sheet.options"
+
+
+def test_junit_names_are_unique_across_sheets(write_sheet, run_cli):
+    first = write_sheet("anna@good.senders.example", name="a.yaml")
+    second = write_sheet("anna@good.senders.example", name="b.yaml")
+    root = parse_junit(run_format(run_cli, "junit", first, second, "--zone", ZONE)[1])
+    pairs = [(c.get("classname"), c.get("name")) for c in root.iter("testcase")]
+    assert len(pairs) == len(set(pairs))
+    assert [s.get("name") for s in root.iter("testsuite")] == [str(first), str(second)]
+
+
+def test_junit_numbers_repeated_pairs_and_cleans_control_characters():
+    from mailcheck.findings import Finding, Status
+    from mailcheck.output.junit import as_junit
+    from mailcheck.report import Report
+
+    findings = (
+        Finding("x.rule", Status.FAIL, "same", "first \x00 broken", "fix it"),
+        Finding("x.rule", Status.PASS, "same", "second"),
+    )
+    root = as_junit(Report(findings, dt.date(2026, 11, 16)))
+    names = [c.get("name") for c in root.iter("testcase")]
+    assert names == ["same", "same #2"]
+    ET.fromstring(ET.tostring(root))  # still well-formed XML
+
+
+# --- Markdown ----------------------------------------------------------------------------------
+
+
+def test_markdown_lists_failures_with_their_fix_and_records_in_code_blocks(write_sheet, run_cli):
+    sheet = write_sheet("anna@nomx.senders.example", "postmaster@good.senders.example")
+    code, out = run_format(run_cli, "markdown", sheet, "--zone", ZONE)
+    assert code == 1
+    assert out.startswith("# mailcheck report")
+    fails = out.split("## What fails and how to fix it", 1)[1].split("\n## ", 1)[0]
+    assert "`postmaster@good.senders.example`" in fails
+    assert "**Fix:**" in fails
+    block = fails.split("```\n", 1)[1].split("```", 1)[0]
+    assert "nomx.senders.example. 3600 IN MX 10 mx.nomx.senders.example." in block
+    assert "## Met" in out
+
+
+def test_markdown_shows_deadlines_first(write_sheet, run_cli, monkeypatch):
+    from mailcheck.rules import REGISTRY
+    from mailcheck.rules.base import Rule
+
+    async def deadline(sheet, ctx):
+        return [rule.warned("dates.dns_requested", "due 2026-11-23, 3 working days left")]
+
+    rule = Rule("deadline.test", "Test deadline", "-", "-", deadline)
+    monkeypatch.setitem(REGISTRY, rule.id, rule)
+    sheet = write_sheet("postmaster@good.senders.example")
+    out = run_format(run_cli, "markdown", sheet, "--zone", ZONE)[1]
+    assert out.index("## Deadlines") < out.index("## What fails")
+    deadlines = out.split("## Deadlines", 1)[1].split("\n## ", 1)[0]
+    assert "due 2026-11-23" in deadlines
+    assert "sender.role" not in deadlines
+
+
+def test_markdown_escapes_finding_text():
+    from mailcheck.findings import Finding, Status
+    from mailcheck.output.markdown import as_markdown
+    from mailcheck.report import Report
+
+    finding = Finding("x.rule", Status.PASS, "a|b", "*not bold* | <b>tag</b>")
+    out = as_markdown(Report((finding,), dt.date(2026, 11, 16)))
+    row = next(line for line in out.splitlines() if line.startswith("| `x.rule`"))
+    assert row.count(" | ") == 2  # the pipes inside cells are escaped
+    assert "\\*not bold\\*" in row and "\\<b\\>" in row
+
+
+# --- GitHub annotations ------------------------------------------------------------------------
+
+
+def test_github_annotations_under_actions(write_sheet, run_cli, monkeypatch):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    sheet = write_sheet(*SENDERS, extra=MIXED)
+    code, out, err = run_cli("check", sheet, "--zone", ZONE, "--format", "json")
+    report = json.loads(out)  # the report itself is unchanged
+    commands = [line for line in err.splitlines() if line.startswith("::")]
+    kinds = Counter(line[2:].split(" ", 1)[0] for line in commands)
+    assert kinds == Counter(
+        {"fail": "error", "warn": "warning", "error": "notice"}[f["status"]]
+        for f in report["findings"]
+        if f["status"] in ("fail", "warn", "error")
+    )
+    (role,) = [c for c in commands if "sender.role" in c]
+    line = sheet.read_text().splitlines().index("  - address: 'postmaster@good.senders.example'")
+    assert role.startswith(f"::error file={sheet},line={line + 1},title=sender.role%3A ")
+    assert code == 1
+
+
+def test_no_annotations_outside_actions(write_sheet, run_cli, monkeypatch):
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    sheet = write_sheet("postmaster@good.senders.example")
+    _, _, err = run_cli("check", sheet, "--zone", ZONE, "--format", "json")
+    assert "::error" not in err
+
+
+def test_annotation_escaping():
+    from mailcheck.findings import Finding, Status
+    from mailcheck.output.github import annotation
+
+    finding = Finding("a.b", Status.FAIL, "x,y:z", "100% broken\nsecond line", "do: this")
+    finding = finding.at("dir/file,1.yaml", 7)
+    text = annotation(finding)
+    assert text == (
+        "::error file=dir/file%2C1.yaml,line=7,title=a.b%3A x%2Cy%3Az::"
+        "100%25 broken%0Asecond line%0AFix: do: this"
+    )
+
+
+def test_every_format_renders_an_empty_report():
+    from mailcheck.output import Format, render
+    from mailcheck.report import Report
+
+    for fmt in Format:
+        stream = io.StringIO()
+        render(Report((), dt.date(2026, 11, 16)), fmt, stream, color=False)
+        assert stream.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "junit", "markdown"])
+def test_formats_write_to_a_file(write_sheet, run_cli, tmp_path, fmt):
+    target = tmp_path / f"report.{fmt}"
+    sheet = write_sheet("postmaster@good.senders.example")
+    code, out, err = run_cli("check", sheet, "--zone", ZONE, "--format", fmt, "-o", target)
+    assert code == 1 and out == ""
+    assert target.read_text(encoding="utf-8").strip()
+    assert "exit code 1" in err
