@@ -27,8 +27,8 @@ def example_zones() -> list[str]:
     return [arg for z in sorted((EXAMPLE / "zones").glob("*.zone")) for arg in ("--zone", str(z))]
 
 
-def run_format(run_cli, fmt: str, *args) -> tuple[int, str]:
-    code, out, err = run_cli("check", *args, "--format", fmt)
+def run_format(run_cli, fmt: str, *args, command: str = "check") -> tuple[int, str]:
+    code, out, err = run_cli(command, *args, "--format", fmt)
     assert "Traceback" not in err
     return code, out
 
@@ -293,3 +293,16 @@ def test_formats_write_to_a_file(write_sheet, run_cli, tmp_path, fmt):
     assert code == 1 and out == ""
     assert target.read_text(encoding="utf-8").strip()
     assert "exit code 1" in err
+
+
+def test_sarif_of_messages_without_a_sheet_points_at_each_message(run_cli):
+    invoice = EXAMPLE / "samples" / "invoice.eml"
+    zone = EXAMPLE / "zones" / "acme.example.zone"
+    code, out = run_format(run_cli, "sarif", invoice, "--zone", zone, command="message")
+    document = json.loads(out)
+    validate_sarif(document)
+    (result,) = document["runs"][0]["results"]
+    assert result["ruleId"] == "message.list-header"
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("invoice.eml")
+    assert code == 1

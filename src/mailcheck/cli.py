@@ -15,7 +15,7 @@ import typer
 
 from mailcheck import __version__
 from mailcheck.errors import InputError
-from mailcheck.output import Format
+from mailcheck.output import Format, ViewFormat
 
 if TYPE_CHECKING:
     from mailcheck.runner import RunOptions
@@ -59,6 +59,7 @@ DbOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+ViewFormatOpt = Annotated[ViewFormat, typer.Option("--format", help="Output format.")]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
 ]
@@ -280,7 +281,7 @@ def recheck(
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
     timeout: TimeoutOpt = 5.0,
-    fmt: FormatOpt = Format.TABLE,
+    fmt: ViewFormatOpt = ViewFormat.TABLE,
     output: OutputOpt = None,
     today: TodayOpt = None,
     strict: StrictOpt = False,
@@ -297,7 +298,7 @@ def recheck(
         zone=zone,
         nameserver=nameserver,
         timeout=timeout,
-        fmt=fmt,
+        fmt=fmt.as_format,
         output=output,
         today=today,
         strict=strict,
@@ -313,13 +314,13 @@ def history(
         str, typer.Argument(metavar="SUBJECT", help="A domain, an address or a sheet path.")
     ],
     db: DbOpt = None,
-    fmt: FormatOpt = Format.TABLE,
+    fmt: ViewFormatOpt = ViewFormat.TABLE,
 ) -> None:
     """Show the recorded timeline of a domain, address or sheet: changes, clocks, fixes."""
     from mailcheck.history import run_history
     from mailcheck.state import default_path
 
-    raise typer.Exit(run_history(subject, db or default_path(), fmt))
+    raise typer.Exit(run_history(subject, db or default_path(), fmt.as_format))
 
 
 @app.command()
@@ -328,13 +329,15 @@ def deadlines(
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
     timeout: TimeoutOpt = 5.0,
-    fmt: FormatOpt = Format.TABLE,
+    fmt: ViewFormatOpt = ViewFormat.TABLE,
     today: TodayOpt = None,
 ) -> None:
     """One table of every customer's deadlines: due date, working days left, what still fails."""
     from mailcheck.agenda import run_deadlines
 
-    options = _run_options(zone=zone, nameserver=nameserver, timeout=timeout, fmt=fmt, today=today)
+    options = _run_options(
+        zone=zone, nameserver=nameserver, timeout=timeout, fmt=fmt.as_format, today=today
+    )
     raise typer.Exit(run_deadlines(sheets, options))
 
 

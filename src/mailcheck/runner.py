@@ -133,7 +133,10 @@ def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
 def run_message(paths: Sequence[Path], mailing: Mailing | None, options: RunOptions) -> int:
     """Check messages without a sheet: the message rules on an in-memory sheet of samples."""
     sheet = LoadedSheet.for_messages(paths, mailing)
-    return run_rules([sheet], message_rules(), options)
+    results = check_loaded([sheet], options, rules=message_rules())
+    # without a sheet, each finding points at the message it is about (SARIF needs a file)
+    findings = [f if f.file else f.at(f.subject, 1) for f in all_findings(results)]
+    return write_report(findings, today_of(options), options)
 
 
 def run_rules(
