@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from mailcheck import sheet as sheet_module
+from mailcheck import yamlsafe
 from mailcheck.errors import InputError
 from mailcheck.sheet import (
     Interface,
@@ -23,10 +24,10 @@ from mailcheck.sheet import (
     Option,
     Sheet,
     WorkingWeek,
-    dotted_key,
     load_sheet,
     sheet_json_schema,
 )
+from mailcheck.yamlsafe import dotted_key
 
 DATA = Path(__file__).parent / "data" / "sheets"
 SPEC_EXAMPLE = DATA / "spec_example.yaml"
@@ -36,7 +37,7 @@ SPEC_EXAMPLE = DATA / "spec_example.yaml"
 def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Run a test with the libyaml parser and with the pure-Python fallback."""
     if request.param == "python":
-        monkeypatch.setattr(sheet_module, "_Loader", sheet_module._PyLoader)
+        monkeypatch.setattr(yamlsafe, "_Loader", yamlsafe._PyLoader)
     elif not yaml.__with_libyaml__:
         pytest.skip("libyaml not available")
     yield request.param
@@ -436,7 +437,7 @@ def test_schema_validates_the_spec_example() -> None:
     validator_class.check_schema(sheet_json_schema())
     validator = validator_class(sheet_json_schema(), format_checker=validator_class.FORMAT_CHECKER)
     # The sheet's own loader: dates stay text, as in a JSON document.
-    example = yaml.load(SPEC_EXAMPLE.read_text(), Loader=sheet_module._PyLoader)
+    example = yaml.load(SPEC_EXAMPLE.read_text(), Loader=yamlsafe._PyLoader)
     assert list(validator.iter_errors(example)) == []
     example["senders"][0]["adress"] = example["senders"][0].pop("address")
     assert list(validator.iter_errors(example))

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailcheck.findings import Finding
-from mailcheck.sheet import LoadedSheet, Loc, dotted_key
+from mailcheck.sheet import LoadedSheet
+from mailcheck.yamlsafe import Loc, dotted_key
 
 # The sheet key each rule area is about, when the subject itself is not on the sheet.
 AREA_KEYS: Mapping[str, tuple[str, ...]] = {

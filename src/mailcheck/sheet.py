@@ -3,8 +3,8 @@
 `load_sheet()` reads a customer's YAML sheet into a frozen pydantic `Sheet` and keeps the line
 that declares every key, so findings and input errors can point at the sheet (SPEC.md, "The
 implementation sheet"). Every problem with the file is an `InputError` naming file, line and
-key. Hostile input (huge files, deep nesting, alias bombs) is refused before any Python object
-is built from it. `sheet_json_schema()` publishes the schema for editors.
+key; `yamlsafe` refuses hostile input before any Python object is built from it.
+`sheet_json_schema()` publishes the schema for editors.
 """
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ from __future__ import annotations
 import datetime
 import difflib
 import enum
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -33,15 +31,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from mailcheck.errors import InputError
-
-MAX_BYTES = 1024 * 1024
-MAX_DEPTH = 32
-MAX_NODES = 10_000
-MAX_EXPANDED_NODES = 100_000
-
-Loc = tuple[str | int, ...]
-"""Where a value sits in the sheet: `("senders", 0, "address")`; `()` is the whole sheet."""
-
+from mailcheck.yamlsafe import Loc, dotted_key, read_mapping
+from mailcheck.yamlsafe import kind as kind_of
 
 # --- field types -----------------------------------------------------------------------------
 
@@ -252,12 +243,6 @@ def sheet_json_schema() -> dict[str, Any]:
 # --- the loaded sheet ------------------------------------------------------------------------
 
 
-def dotted_key(loc: Loc) -> str | None:
-    """`("senders", 0, "mailing")` -> `"senders[0].mailing"`; the whole sheet -> None."""
-    text = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
-    return text.removeprefix(".") or None
-
-
 def _line_at(lines: Mapping[Loc, int], loc: Loc) -> int | None:
     # A value that was never written (a missing key) belongs to its nearest written parent.
     for end in range(len(loc), -1, -1):
@@ -316,266 +301,12 @@ def load_sheet(path: str | Path) -> LoadedSheet:
     """Read, parse and validate a sheet; every problem is an `InputError` (exit 2)."""
     display = str(path)
     sheet_path = Path(path)
-    text = _decode(_read_bounded(sheet_path, display), display)
-    data, lines = _parse(text, display)
+    data, lines = read_mapping(sheet_path, display)
     sheet = _validate(data, lines, display)
     loaded = LoadedSheet(sheet, sheet_path, display, MappingProxyType(lines))
     _check_samples(loaded)
     _check_region(loaded)
     return loaded
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-def _read_bounded(path: Path, display: str) -> bytes:
-    too_big = f"the sheet is larger than {MAX_BYTES // 1024} KiB; is this the right file?"
-    try:
-        if path.is_dir():
-            raise InputError("is a directory, not a sheet file", file=display)
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError(too_big, file=display)
-        with path.open("rb") as stream:
-            # The size can lie (pipes, growing files): never read more than the limit allows.
-            data = stream.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError("file not found", file=display) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", file=display) from None
-    if len(data) > MAX_BYTES:
-        raise InputError(too_big, file=display)
-    return data
-
-
-def _decode(data: bytes, display: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        problem = f"the sheet is not UTF-8 text (byte 0x{data[exc.start]:02x})"
-        raise InputError(problem, file=display, line=line) from None
-
-
-# --- YAML ------------------------------------------------------------------------------------
-
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-_BOOL = "tag:yaml.org,2002:bool"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
-_MERGE = "tag:yaml.org,2002:merge"
-
-# No implicit timestamps (pydantic parses dates and names the key when one is wrong) and
-# YAML 1.2 booleans only, so `region: NO` stays Norway instead of becoming False.
-_RESOLVERS: dict[Any, list[tuple[str, re.Pattern[str]]]] = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_TIMESTAMP, _BOOL)]
-    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
-}
-for _first in "tTfF":
-    _RESOLVERS.setdefault(_first, []).insert(
-        0, (_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"))
-    )
-
-
-class _PyLoader(yaml.SafeLoader):
-    yaml_implicit_resolvers = _RESOLVERS
-
-
-class _CLoader(yaml.CSafeLoader):
-    yaml_implicit_resolvers = _RESOLVERS
-
-
-# libyaml is ~60x faster at scanning a 1 MiB scalar; the pure-Python parser is the fallback.
-_Loader = _CLoader if yaml.__with_libyaml__ else _PyLoader
-
-
-def _parse(text: str, display: str) -> tuple[Any, dict[Loc, int]]:
-    try:
-        _check_events(text, display)
-        loader = _Loader(text)
-        try:
-            root = loader.get_single_node()
-            if root is None:
-                raise InputError("the sheet is empty", file=display, line=1)
-            _check_expansion(root, display)
-            builder = _Builder(loader, display)
-            data = builder.build(root, ())
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, text, display) from None
-    if not isinstance(data, dict):
-        problem = f"the sheet must be a mapping of keys to values, not {_kind(data)}"
-        raise InputError(problem, file=display, line=_line(root))
-    return data, builder.lines
-
-
-def _check_events(text: str, display: str) -> None:
-    """Refuse deep nesting, too many nodes and several documents from the event stream.
-
-    The event stream is produced iteratively with bounded memory; composing first would
-    recurse once per nesting level and build the whole graph.
-    """
-    depth = nodes = documents = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        line = event.start_mark.line + 1 if event.start_mark else None
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                problem = "several YAML documents ('---'): a sheet is one document"
-                raise InputError(problem, file=display, line=line)
-        if isinstance(event, yaml.NodeEvent):
-            nodes += 1
-            if nodes > MAX_NODES:
-                problem = f"more than {MAX_NODES:,} YAML nodes: not a sheet"
-                raise InputError(problem, file=display, line=line)
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                problem = f"nested deeper than {MAX_DEPTH} levels: not a sheet"
-                raise InputError(problem, file=display, line=line)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-
-
-def _children(node: yaml.Node) -> Iterator[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            yield key
-            yield value
-    elif isinstance(node, yaml.SequenceNode):
-        yield from node.value
-
-
-def _check_expansion(root: yaml.Node, display: str) -> None:
-    """Refuse alias bombs, recursive aliases and alias chains that nest too deep.
-
-    Aliases share nodes in the composed graph, so sizes are computed once per node
-    (memoised, iterative) without ever expanding the graph.
-    """
-    size: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, finished = stack.pop()
-        key = id(node)
-        if finished:
-            kids = [id(kid) for kid in _children(node)]
-            size[key] = 1 + sum(size[kid] for kid in kids)
-            depth[key] = 1 + max((depth[kid] for kid in kids), default=0)
-            open_nodes.discard(key)
-            _check_expanded(node, size[key], depth[key], display)
-        elif key in open_nodes:
-            problem = "a recursive alias (a node that contains itself): not a sheet"
-            raise InputError(problem, file=display, line=_line(node))
-        elif key not in size:
-            open_nodes.add(key)
-            stack.append((node, True))
-            stack.extend((kid, False) for kid in _children(node))
-
-
-def _check_expanded(node: yaml.Node, size: int, depth: int, display: str) -> None:
-    if size > MAX_EXPANDED_NODES:
-        problem = f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes: not a sheet"
-        raise InputError(problem, file=display, line=_line(node))
-    if depth > MAX_DEPTH + 1:  # scalars count as a level here, collections only in events
-        problem = f"aliases nest deeper than {MAX_DEPTH} levels: not a sheet"
-        raise InputError(problem, file=display, line=_line(node))
-
-
-class _Builder:
-    """Turns the composed node graph into plain data, recording the line of every key.
-
-    Keys are the raw scalar text (every sheet key is a name), so `1:` or `on:` stay strings.
-    """
-
-    def __init__(self, loader: _PyLoader | _CLoader, display: str) -> None:
-        self.loader = loader
-        self.display = display
-        self.lines: dict[Loc, int] = {}
-
-    def build(self, node: yaml.Node, loc: Loc) -> Any:
-        if not loc:
-            self.lines[()] = _line(node)
-        if isinstance(node, yaml.MappingNode):
-            self._expect_tag(node, _MAP, loc)
-            return self._mapping(node, loc)
-        if isinstance(node, yaml.SequenceNode):
-            self._expect_tag(node, _SEQ, loc)
-            return self._sequence(node, loc)
-        try:
-            return self.loader.construct_object(node, deep=True)
-        except (ValueError, TypeError, OverflowError) as exc:
-            # An explicit tag on a value it cannot hold, e.g. `!!int abc`.
-            raise self._error(
-                f"cannot read {node.value!r} as {node.tag}: {exc}", node, loc
-            ) from None
-
-    def _sequence(self, node: yaml.SequenceNode, loc: Loc) -> list[Any]:
-        items = []
-        for index, item in enumerate(node.value):
-            self.lines[(*loc, index)] = _line(item)
-            items.append(self.build(item, (*loc, index)))
-        return items
-
-    def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
-        # Merged keys (`<<: *base`) first, so explicit keys and their lines win.
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                result.update(self._merged(value_node, loc))
-        explicit: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                continue
-            key = self._key(key_node, loc)
-            if key in explicit:
-                problem = f"duplicate key {key!r} (first at line {explicit[key]})"
-                raise self._error(problem, key_node, (*loc, key))
-            explicit[key] = self.lines[(*loc, key)] = _line(key_node)
-            result[key] = self.build(value_node, (*loc, key))
-        return result
-
-    def _merged(self, node: yaml.Node, loc: Loc) -> dict[str, Any]:
-        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        merged: dict[str, Any] = {}
-        for source in reversed(sources):  # earlier mappings take precedence
-            if not isinstance(source, yaml.MappingNode):
-                raise self._error("'<<' merges only mappings", source, loc)
-            merged.update(self._mapping(source, loc))
-        return merged
-
-    def _key(self, node: yaml.Node, loc: Loc) -> str:
-        if not isinstance(node, yaml.ScalarNode):
-            raise self._error("a key must be a plain name, not a list or mapping", node, loc)
-        return str(node.value)
-
-    def _expect_tag(self, node: yaml.Node, tag: str, loc: Loc) -> None:
-        if node.tag != tag:
-            raise self._error(f"unsupported YAML tag {node.tag!r}", node, loc)
-
-    def _error(self, problem: str, node: yaml.Node, loc: Loc) -> InputError:
-        return InputError(problem, file=self.display, line=_line(node), key=dotted_key(loc))
-
-
-def _line(node: yaml.Node) -> int:
-    return int(node.start_mark.line) + 1
-
-
-def _yaml_error(exc: yaml.YAMLError, text: str, display: str) -> InputError:
-    if isinstance(exc, yaml.reader.ReaderError):
-        # The reader reports a position whose unit depends on the parser: find the character.
-        index = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
-        line = text.count("\n", 0, index) + 1 if index >= 0 else None
-        problem = f"character {exc.character:#06x} is not allowed in YAML"
-        return InputError(problem, file=display, line=line)
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        problem = f"invalid YAML: {exc.problem or exc.context}"
-        if exc.problem and exc.context:
-            problem += f" ({exc.context})"
-        return InputError(problem, file=display, line=mark.line + 1 if mark else None)
-    return InputError(f"invalid YAML: {exc}", file=display)
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -621,9 +352,9 @@ def _problem(error: ErrorDetails) -> str:
     if loc == ("version",):
         return f"unsupported sheet version {_short(value)}: this mailcheck reads version 1"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"expected a mapping of keys to values, got {_kind(value)}"
+        return f"expected a mapping of keys to values, got {kind_of(value)}"
     if kind in ("tuple_type", "list_type"):
-        return f"expected a list, got {_kind(value)} {_short(value)}"
+        return f"expected a list, got {kind_of(value)} {_short(value)}"
     if kind.startswith("date_"):
         reason = error.get("ctx", {}).get("error") or error["msg"]
         return f"invalid date {_short(value)}: {reason}; write YYYY-MM-DD"
@@ -666,18 +397,6 @@ def _unwrap(annotation: Any) -> Any:
             annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
         else:
             return annotation
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "true/false"
-    return "a number" if isinstance(value, int | float) else "text"
 
 
 def _short(value: object, limit: int = 60) -> str:
