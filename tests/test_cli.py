@@ -242,3 +242,57 @@ def test_console_script_and_module_entry_points(write_sheet):
         assert done.returncode == 0, done.stderr
     version = subprocess.run(["mailcheck", "--version"], capture_output=True, text=True)
     assert version.stdout.startswith("mailcheck ")
+
+
+@pytest.mark.parametrize(
+    ("extra", "line", "key"),
+    [
+        ("mail_from: ['bounce acme.example']\n", 6, "mail_from[0]"),
+        ("mail_from: [a@acme.example]\n", 6, "mail_from[0]"),
+        ("dkim:\n  - {domain: acme.example, selector: 's 1'}\n", 7, "dkim[0].selector"),
+        ("tracking: {domain: click.acme.example, target: 'not a host!'}\n", 6, "tracking.target"),
+        ("tracking: {domain: click.acme.example, target: 198.51.100.007}\n", 6, "tracking.target"),
+        ("spf: {required_include: 'http://spf.esp.example/'}\n", 6, "spf.required_include"),
+    ],
+)
+def test_names_that_cannot_be_dns_names_are_input_errors(run_cli, write_sheet, extra, line, key):
+    sheet = write_sheet("anna@good.senders.example", extra=extra)
+    assert_input_error(run_cli("check", sheet, "--zone", ZONE), f"{sheet}:{line}", key)
+
+
+@pytest.mark.parametrize("domain", ["a@ok.example", "http://ok.example/", "198.51.100.7", "ok"])
+def test_domain_command_refuses_what_is_not_a_domain(run_cli, domain):
+    assert_input_error(run_cli("domain", domain, "--zone", ZONE), "DOMAIN")
+
+
+def test_exemption_of_an_unknown_rule_is_an_input_error(run_cli, write_sheet):
+    extra = "exemptions:\n  - rule: sender.rol\n    subject: x\n    reason: typo\n"
+    sheet = write_sheet("anna@good.senders.example", extra=extra)
+    assert_input_error(run_cli("check", sheet, "--zone", ZONE), f"{sheet}:7", "sender.role")
+
+
+def test_exemption_subjects_match_regardless_of_case(write_sheet, check_json):
+    extra = (
+        "exemptions:\n  - rule: sender.role\n    subject: INFO@good.senders.example\n"
+        "    reason: approved\n"
+    )
+    sheet = write_sheet("info@good.senders.example", extra=extra)
+    _, report = check_json(sheet, "--zone", ZONE, "--select", "sender.")
+    assert statuses(report, "sender.role") == {"info@good.senders.example": "skip"}
+
+
+def test_an_exemption_that_matches_nothing_is_reported(write_sheet, run_cli):
+    extra = (
+        "exemptions:\n  - rule: sender.role\n    subject: inf@good.senders.example\n    reason: x\n"
+    )
+    sheet = write_sheet("info@good.senders.example", extra=extra)
+    code, out, err = run_cli("check", sheet, "--zone", ZONE, "--format", "json")
+    assert code == 1
+    assert f"{sheet}:7" in err
+    assert json.loads(out)["notes"][0]["line"] == 7
+
+
+def test_sheet_returned_before_the_contract_is_an_input_error(run_cli, write_sheet):
+    extra = "dates:\n  contract_signed: 2026-11-10\n  sheet_submitted: 2026-11-03\n"
+    sheet = write_sheet("anna@good.senders.example", extra=extra)
+    assert_input_error(run_cli("check", sheet, "--zone", ZONE), f"{sheet}:8", "sheet_submitted")

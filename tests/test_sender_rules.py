@@ -78,6 +78,8 @@ def test_no_sender_fails_syntax(write_sheet, check_json, zone_args):
         ("missing.senders.example", "fail", "fail"),
         ("xn--bcher-kva.senders.example", "pass", "pass"),
         ("mxoutside.senders.example", "error", "pass"),
+        ("mxliteral.senders.example", "fail", "pass"),
+        ("mxalias.senders.example", "warn", "pass"),
         ("other.example", "error", "error"),  # outside every zone
     ],
 )
@@ -128,3 +130,16 @@ def test_one_finding_per_domain_and_no_question_twice(dns_server, write_sheet, c
     assert len(statuses(report, "sender.mx")) == 2
     asked = [(name, rdtype) for name, rdtype, _ in server.queries]
     assert len(asked) == len(set(asked))  # mx.good is shared by both domains: asked once
+
+
+def test_invalid_addresses_are_skipped_by_the_domain_rules(write_sheet, check_json, zone_args):
+    _, report = check_json(write_sheet("not an address"), *zone_args)
+    assert statuses(report, "sender.syntax") == {"not an address": "fail"}
+    for rule in ("sender.role", "sender.mx", "sender.a"):
+        assert statuses(report, rule) == {"not an address": "skip"}
+
+
+def test_quoted_local_part_is_valid(write_sheet, check_json, zone_args):
+    address = '"anna smith"@good.senders.example'
+    _, report = check_json(write_sheet(address), *zone_args)
+    assert statuses(report, "sender.syntax") == {address: "pass"}

@@ -10,18 +10,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import re
 from collections.abc import Sequence
 from typing import TextIO
 
-import dns.exception
-import dns.name
 from pydantic import ValidationError
 
 from mailcheck.dns.resolver import to_ascii
 from mailcheck.engine import check_sheets
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding
+from mailcheck.names import domain_problem, selector_problem
 from mailcheck.output import Format, render
 from mailcheck.report import Report
 from mailcheck.rules import REGISTRY
@@ -40,21 +38,14 @@ DOMAIN_RULES = (
     "dmarc.record",
 )
 SPF_RULES = ("spf.record", "spf.all", "spf.lookups")
-# RFC 6376 §3.1: labels of letters, digits and hyphens (underscores are seen in the wild)
-_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
-_SELECTOR = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 
 def domain_name(text: str, key: str) -> str:
     """A domain from the command line in ASCII form; an input error when it is not one."""
-    try:
-        name = to_ascii(text)
-        parsed = dns.name.from_text(name)
-    except (UnicodeError, dns.exception.DNSException):
-        raise InputError(f"not a domain name: {text!r}", key=key) from None
-    if len(parsed.labels) < 3 or not name:  # at least two labels and the root
-        raise InputError(f"not a fully qualified domain name: {text!r}", key=key)
-    return name
+    problem = domain_problem(text.removesuffix("."))
+    if problem:
+        raise InputError(f"not a domain name: {text!r}: {problem}", key=key)
+    return to_ascii(text)
 
 
 def domain_sheet(
@@ -64,7 +55,7 @@ def domain_sheet(
     name = domain_name(domain, "DOMAIN")
     envelope = domain_name(mail_from, "--mail-from") if mail_from else name
     for selector in selectors:
-        if not _SELECTOR.fullmatch(selector):
+        if selector_problem(selector):
             raise InputError(f"not a DKIM selector: {selector!r}", key="--selector")
     data = {
         "version": 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -56,8 +57,28 @@ async def run_rule(rule: Rule, sheet: LoadedSheet, ctx: Context) -> list[Finding
 
 def apply_exemptions(findings: Iterable[Finding], exemptions: Sequence[Exemption]) -> list[Finding]:
     """Turn findings the sheet exempts (same rule and subject) into `skip`, showing the reason."""
-    reasons = {(e.rule, e.subject): e.reason for e in exemptions}
-    return [_exempt(f, reasons.get((f.rule, f.subject))) for f in findings]
+    reasons = {(e.rule, subject_key(e.subject)): e.reason for e in exemptions}
+    return [_exempt(f, reasons.get((f.rule, subject_key(f.subject)))) for f in findings]
+
+
+def unused_exemptions(
+    exemptions: Sequence[Exemption], findings: Iterable[Finding]
+) -> list[tuple[int, Exemption]]:
+    """The exemptions (with their index) of rules that ran but matched none of their findings:
+    most likely a typo in the subject."""
+    findings = list(findings)
+    ran = {f.rule for f in findings}
+    seen = {(f.rule, subject_key(f.subject)) for f in findings}
+    return [
+        (index, e)
+        for index, e in enumerate(exemptions)
+        if e.rule in ran and (e.rule, subject_key(e.subject)) not in seen
+    ]
+
+
+def subject_key(subject: str) -> str:
+    """Subjects compare case-insensitively, and sample paths as normalised paths."""
+    return os.path.normpath(subject).casefold()
 
 
 def _exempt(finding: Finding, reason: str | None) -> Finding:

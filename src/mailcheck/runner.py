@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol, TextIO
 
 from mailcheck.context import Context, build_resolver
-from mailcheck.engine import check_sheet
+from mailcheck.engine import check_sheet, unused_exemptions
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, exit_code
 from mailcheck.locate import locate_findings
@@ -121,13 +121,27 @@ def all_findings(results: Sequence[CheckedSheet]) -> list[Finding]:
 def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
     sheets = [load_sheet(p) for p in sheet_paths]  # every input error before any query
     if options.db is None:
-        findings = all_findings(check_loaded(sheets, options))
-        return write_report(findings, today_of(options), options)
-    with exclusive(options.db), Store.open(options.db) as store:
-        started = now()
         results = check_loaded(sheets, options)
-        record_run(store, "check", started, results, options)
-    return write_report(all_findings(results), today_of(options), options)
+    else:
+        with exclusive(options.db), Store.open(options.db) as store:
+            started = now()
+            results = check_loaded(sheets, options)
+            record_run(store, "check", started, results, options)
+    notes = exemption_notes(results)
+    return write_report(all_findings(results), today_of(options), options, notes=notes)
+
+
+def exemption_notes(results: Sequence[CheckedSheet]) -> list[Note]:
+    """Exemptions that matched no finding of their rule: most likely a typo in the subject."""
+    return [
+        Note(
+            result.sheet.display,
+            result.sheet.line_of("exemptions", index),
+            f"the exemption of {exemption.rule} for {exemption.subject!r} matched no finding",
+        )
+        for result in results
+        for index, exemption in unused_exemptions(result.sheet.sheet.exemptions, result.findings)
+    ]
 
 
 def run_message(paths: Sequence[Path], mailing: Mailing | None, options: RunOptions) -> int:

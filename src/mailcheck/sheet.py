@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, UnionType
@@ -27,10 +27,13 @@ from pydantic import (
     IPvAnyAddress,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
+    field_validator,
 )
 from pydantic_core import ErrorDetails
 
 from mailcheck.errors import InputError
+from mailcheck.names import domain_problem, host_or_address_problem, selector_problem
 from mailcheck.yamlsafe import Loc, dotted_key, read_mapping
 from mailcheck.yamlsafe import kind as kind_of
 
@@ -45,7 +48,22 @@ def _non_blank(value: str) -> str:
 
 def _normalise_domain(value: str) -> str:
     # A trailing dot (absolute name) and case do not change a domain; nothing else is touched.
-    return _non_blank(value.removesuffix(".").lower())
+    return _valid(domain_problem, _non_blank(value.removesuffix(".").lower()))
+
+
+def _valid(problem_of: Callable[[str], str | None], value: str) -> str:
+    problem = problem_of(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _selector(value: str) -> str:
+    return _valid(selector_problem, value)
+
+
+def _host_or_address(value: str) -> str:
+    return _valid(host_or_address_problem, value.removesuffix("."))
 
 
 def _not_a_number(value: object) -> object:
@@ -64,6 +82,8 @@ def _plain_int(value: object) -> object:
 
 Text = Annotated[str, StringConstraints(min_length=1), AfterValidator(_non_blank)]
 Domain = Annotated[str, StringConstraints(min_length=1), AfterValidator(_normalise_domain)]
+Selector = Annotated[str, StringConstraints(min_length=1), AfterValidator(_selector)]
+HostOrAddress = Annotated[str, StringConstraints(min_length=1), AfterValidator(_host_or_address)]
 SheetDate = Annotated[datetime.date, BeforeValidator(_not_a_number)]
 IPAddress = Annotated[IPvAnyAddress, BeforeValidator(_not_a_number)]
 
@@ -145,6 +165,16 @@ class Dates(_Model):
     dns_requested: SheetDate | None = None
     """SPF and DKIM entries are due 10 working days after this."""
 
+    @field_validator("sheet_submitted")
+    @classmethod
+    def _returned_after_signing(
+        cls, value: datetime.date | None, info: ValidationInfo
+    ) -> datetime.date | None:
+        signed = info.data.get("contract_signed")
+        if value is not None and signed is not None and value < signed:
+            raise ValueError(f"the sheet cannot be returned before the contract ({signed})")
+        return value
+
 
 class Sender(_Model):
     """A registered sender address."""
@@ -168,7 +198,7 @@ class DkimKey(_Model):
     """A DKIM selector the customer publishes."""
 
     domain: Domain
-    selector: Text
+    selector: Selector
     public_key: str | None = None
     """The provider's public key (base64), when the published p= must equal it."""
 
@@ -177,7 +207,7 @@ class Tracking(_Model):
     """The customer's own tracking (sub)domain (option cname_tracking)."""
 
     domain: Domain
-    target: Text
+    target: HostOrAddress
     """The provider's server: an IP address or host name the domain must point at."""
 
 
@@ -306,6 +336,7 @@ def load_sheet(path: str | Path) -> LoadedSheet:
     loaded = LoadedSheet(sheet, sheet_path, display, MappingProxyType(lines))
     _check_samples(loaded)
     _check_region(loaded)
+    _check_exemptions(loaded)
     return loaded
 
 
@@ -415,6 +446,21 @@ def _check_samples(loaded: LoadedSheet) -> None:
                 file=loaded.display,
                 line=loaded.line_of("samples", index),
                 key=dotted_key(("samples", index)),
+            )
+
+
+def _check_exemptions(loaded: LoadedSheet) -> None:
+    """An exemption names a registered rule: a typo must not silently keep a check failing."""
+    from mailcheck.rules import REGISTRY  # the registry imports this module
+
+    for index, exemption in enumerate(loaded.sheet.exemptions):
+        if exemption.rule not in REGISTRY:
+            loc = ("exemptions", index, "rule")
+            problem = f"unknown rule {exemption.rule!r}" + _did_you_mean(
+                exemption.rule, list(REGISTRY)
+            )
+            raise InputError(
+                problem, file=loaded.display, line=loaded.line_of(*loc), key=dotted_key(loc)
             )
 
 

@@ -78,7 +78,3 @@ MESSAGE_AREAS = ("message", "unsubscribe")
 
 def message_rules() -> list[Rule]:
     return [rule for rule in REGISTRY.values() if rule.id.split(".", 1)[0] in MESSAGE_AREAS]
-
-
-def get_rule(rule_id: str) -> Rule | None:
-    return REGISTRY.get(rule_id)

@@ -6,10 +6,9 @@ address). An AAAA record alone does not meet the obligation. A timeout or SERVFA
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 
-from mailcheck.addresses import sender_domains
+from mailcheck.addresses import per_sender_domain
 from mailcheck.context import Context
 from mailcheck.dns import Outcome
 from mailcheck.findings import Finding
@@ -19,8 +18,8 @@ from mailcheck.sheet import LoadedSheet
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
-    domains = sender_domains(s.address for s in sheet.sheet.senders)
-    return await asyncio.gather(*(_judge(domain, ctx) for domain in domains))
+    addresses = (s.address for s in sheet.sheet.senders)
+    return await per_sender_domain(RULE, addresses, lambda domain: _judge(domain, ctx))
 
 
 async def _judge(domain: str, ctx: Context) -> Finding:

@@ -3,18 +3,21 @@
 Replies and bounces to a sender address must be deliverable, so the domain of every sender needs a
 valid MX record. The check fails when the domain does not exist, has no MX record (the implicit
 A-record fallback of RFC 5321 §5.1 does not satisfy the obligation), publishes a null MX (RFC 7505,
-`MX 0 .`, which declares that the domain accepts no mail), or when an MX host has neither an A nor
-an AAAA record. A timeout or SERVFAIL on any of these questions is `error`, never `fail`.
+`MX 0 .`, which declares that the domain accepts no mail), names an IP address instead of a host,
+or when an MX host has neither an A nor an AAAA record. An MX host that is an alias (CNAME) warns:
+RFC 2181 §10.3 forbids it, and some senders do not follow it. A timeout or SERVFAIL on any of
+these questions is `error`, never `fail`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from collections.abc import Iterable
 
 import dns.name
 
-from mailcheck.addresses import sender_domains
+from mailcheck.addresses import per_sender_domain
 from mailcheck.context import Context
 from mailcheck.dns import Outcome
 from mailcheck.findings import Finding
@@ -24,8 +27,8 @@ from mailcheck.sheet import LoadedSheet
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
-    domains = sender_domains(s.address for s in sheet.sheet.senders)
-    return await asyncio.gather(*(_judge(domain, ctx) for domain in domains))
+    addresses = (s.address for s in sheet.sheet.senders)
+    return await per_sender_domain(RULE, addresses, lambda domain: _judge(domain, ctx))
 
 
 async def _judge(domain: str, ctx: Context) -> Finding:
@@ -53,13 +56,30 @@ async def _judge(domain: str, ctx: Context) -> Finding:
             f"replace the null MX ({record(domain, 'MX', '0 .')}) by a real one, e.g. {example_mx}",
         )
     hosts = [host.to_text(omit_final_dot=True) for _, host in exchanges]
+    literals = [host for host in hosts if _is_address(host)]
+    if literals:
+        return RULE.failed(
+            domain,
+            f"MX names an IP address, not a host: {', '.join(literals)} (RFC 5321 §5.1)",
+            f"point the MX record at a host name with that address, e.g. {example_mx} and "
+            + record(f"mx.{domain}", "A", literals[0]),
+        )
     return await _judge_hosts(domain, hosts, ctx)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 async def _judge_hosts(domain: str, hosts: list[str], ctx: Context) -> Finding:
     states = await asyncio.gather(*(_host_state(host, ctx) for host in hosts))
     missing = [h for h, state in zip(hosts, states, strict=True) if state == "missing"]
-    undecided = [state for state in states if state not in ("missing", "ok")]
+    undecided = [state for state in states if state not in ("missing", "ok", "alias")]
+    aliases = [h for h, state in zip(hosts, states, strict=True) if state == "alias"]
     listed = ", ".join(hosts)
     if missing:
         return RULE.failed(
@@ -70,14 +90,24 @@ async def _judge_hosts(domain: str, hosts: list[str], ctx: Context) -> Finding:
         )
     if undecided:
         return RULE.errored(domain, f"MX hosts could not all be resolved: {undecided[0]}")
+    if aliases:
+        return RULE.warned(
+            domain,
+            f"MX host is an alias (CNAME), which RFC 2181 §10.3 forbids: {', '.join(aliases)}; "
+            "most senders follow it, some do not",
+            f"point the MX record at the host the alias leads to instead of {aliases[0]}",
+        )
     return RULE.passed(domain, f"MX {listed}: every host resolves")
 
 
 async def _host_state(host: str, ctx: Context) -> str:
-    """'ok' when the host has an address, 'missing' when it surely has none, else why not known."""
+    """'ok' when the host has an address, 'alias' when it has one through a CNAME, 'missing'
+    when it surely has none, else why that is not known."""
     answers = await asyncio.gather(ctx.dns.query(host, "A"), ctx.dns.query(host, "AAAA"))
-    if any(a.exists for a in answers):
-        return "ok"
+    found = [a for a in answers if a.exists]
+    if found:
+        canonical = (found[0].canonical or host).rstrip(".").lower()
+        return "ok" if canonical == host.rstrip(".").lower() else "alias"
     undecided = [a for a in answers if not a.decided]
     return undecided[0].why_undecided() if undecided else "missing"
 

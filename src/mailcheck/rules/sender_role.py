@@ -54,14 +54,18 @@ def role_names(roles: RoleSettings) -> frozenset[str]:
 
 
 def _judge(text: str, role_names: frozenset[str]) -> Finding:
-    local = parse_address(text).local
-    key = role_key(local)
+    address = parse_address(text)
+    if not address.valid:
+        return RULE.skipped(
+            text, "not a valid address, so no local part to judge: see sender.syntax"
+        )
+    key = role_key(address.local)
     if key in role_names:
         return RULE.failed(
             text,
             f"'{key}' is a role account; role-based sender addresses are not allowed",
             f"send from a personal or purpose-named mailbox instead, e.g. "
-            f"newsletter@{parse_address(text).domain}, and register that address",
+            f"newsletter@{address.domain}, and register that address",
         )
     return RULE.passed(text, f"'{key}' is not a role account")
 
