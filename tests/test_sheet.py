@@ -441,3 +441,12 @@ def test_schema_validates_the_spec_example() -> None:
     assert list(validator.iter_errors(example)) == []
     example["senders"][0]["adress"] = example["senders"][0].pop("address")
     assert list(validator.iter_errors(example))
+
+
+def test_tab_indentation_is_named(tmp_path):
+    path = tmp_path / "tab.yaml"
+    path.write_text("version: 1\nsenders:\n\t- address: a@b.example\n")
+    with pytest.raises(InputError) as caught:
+        load_sheet(path)
+    assert caught.value.line == 3
+    assert "tab" in caught.value.problem

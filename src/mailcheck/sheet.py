@@ -381,6 +381,8 @@ def _problem(error: ErrorDetails) -> str:
             _did_you_mean(str(value), valid)
         )
     if loc == ("version",):
+        if str(value).strip() == "1":
+            return "write the version as the number 1, not as text"
         return f"unsupported sheet version {_short(value)}: this mailcheck reads version 1"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"expected a mapping of keys to values, got {kind_of(value)}"

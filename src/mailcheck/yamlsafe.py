@@ -283,11 +283,22 @@ def _yaml_error(exc: yaml.YAMLError, text: str, display: str) -> InputError:
         return InputError(problem, file=display, line=line)
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
         problem = f"invalid YAML: {exc.problem or exc.context}"
         if exc.problem and exc.context:
             problem += f" ({exc.context})"
-        return InputError(problem, file=display, line=mark.line + 1 if mark else None)
+        if _indented_with_tab(text, line):
+            problem = "invalid YAML: a tab indents this line; YAML indents with spaces only"
+        return InputError(problem, file=display, line=line)
     return InputError(f"invalid YAML: {exc}", file=display)
+
+
+def _indented_with_tab(text: str, line: int | None) -> bool:
+    lines = text.splitlines()
+    if line is None or not 0 < line <= len(lines):
+        return False
+    content = lines[line - 1]
+    return "\t" in content[: len(content) - len(content.lstrip())]
 
 
 def kind(value: object) -> str:
