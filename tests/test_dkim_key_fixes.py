@@ -156,4 +156,3 @@ def test_corrupt_key_message_shows_its_start_and_length_only(write_sheet, check_
     assert "corrupt" in key["message"]
     assert f"{KEY_2048[:20]}…, 300 characters" in key["message"]
     assert KEY_2048[:21] not in key["message"]
-
