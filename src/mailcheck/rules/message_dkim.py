@@ -362,7 +362,8 @@ RULE = Rule(
     title="DKIM signature verifies and covers List-Unsubscribe and List-Unsubscribe-Post",
     obligation="The List-Unsubscribe and List-Unsubscribe-Post headers MUST be covered by the "
     "signature (RFC 8058 §4); DKIM ist seitens des Kunden zwingend einzusetzen.",
-    source="RFC 8058 §4; RFC 6376; seed 000, Mitwirkungspflichten, Technische Konfiguration",
+    source="RFC 8058 §4; RFC 6376; RFC 8301 §3.1; RFC 7489 §3.1.1; seed 000, "
+    "Mitwirkungspflichten, Technische Konfiguration",
     check=check,
     doc=__doc__ or "",
 )
