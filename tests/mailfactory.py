@@ -106,16 +106,21 @@ def sign(
     key: Key,
     include: Iterable[bytes] | None = SIGNED,
     domain: str = DOMAIN,
+    *,
+    algorithm: bytes | None = None,
+    body_length: bool = False,
 ) -> bytes:
-    """The message with a DKIM-Signature prepended; `include=None` uses dkimpy's defaults."""
+    """The message with a DKIM-Signature prepended; `include=None` uses dkimpy's defaults,
+    `algorithm` overrides the key's (b"rsa-sha1"), `body_length` adds an l= tag."""
     signature = dkim.sign(
         message,
         key.selector.encode(),
         domain.encode(),
         key.private,
         include_headers=list(include) if include is not None else None,
-        signature_algorithm=key.algorithm,
+        signature_algorithm=algorithm or key.algorithm,
         canonicalize=(b"relaxed", b"relaxed"),
+        length=body_length,
         linesep=b"\n",
     )
     return signature + message

@@ -1,8 +1,12 @@
 """DKIM key records (RFC 6376 §3.6.1): fetched through the run's resolver and judged.
 
+The one place where mailcheck reads DKIM keys: dkim.key, dkim.match and message.dkim all fetch
+and classify a key here, so they agree on what is published, revoked, corrupt or undecided.
 The record at `selector._domainkey.domain` is fetched with the project's resolver (CNAMEs
 followed, the strings of a TXT record joined), so that NXDOMAIN, a timeout or SERVFAIL are
-told apart. What dkimpy cannot say is checked here first: an empty `p=` (a revoked key), `v=`
+told apart; when a key behind a CNAME cannot be fetched, the message names the CNAME's target.
+Several TXT records at the name fail (verifiers may pick any). What dkimpy cannot say is
+checked here first: an empty `p=` (a revoked key), `v=`
 not first, `t=y` (testing), `s=` not for email, `h=` without sha256 (RFC 8301). The key itself is
 then parsed by dkimpy (`dkim.evaluate_pk`): unknown `k=` or a corrupt `p=` fail; RSA keys under
 1024 bits fail and under 2048 bits warn (RFC 8301); ed25519 (RFC 8463) is accepted.
@@ -12,11 +16,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import re
 from dataclasses import dataclass
 
 from mailcheck.context import Context
-from mailcheck.dns import Answer
+from mailcheck.dns import Answer, Outcome
 from mailcheck.dns.resolver import to_ascii
 from mailcheck.findings import Status
 from mailcheck.hints import txt_record
@@ -24,7 +29,10 @@ from mailcheck.hints import txt_record
 MIN_RSA_BITS = 1024  # RFC 8301 §3.2: verifiers MUST NOT accept smaller keys
 GOOD_RSA_BITS = 2048  # RFC 8301 §3.2: signers SHOULD use at least 2048 bits
 ED25519_KEY_BYTES = 32
+KEY_PREVIEW = 20
+"""Characters of a corrupt p= shown in a message: enough to recognise it, not the whole key."""
 _PEM_ARMOUR = re.compile(r"-----(BEGIN|END)[^-]*-----")
+_QUOTED_BYTES = re.compile(r"\s*\(?b'[^']*'\)?")
 
 
 @dataclass(frozen=True)
@@ -33,19 +41,28 @@ class KeyRecord:
 
     name: str
     answer: Answer
+    target: str | None = None
+    """Where a CNAME at `name` leads, when the key could not be fetched there."""
 
     @property
     def texts(self) -> list[str]:
         return self.answer.texts() if self.answer.exists else []
 
+    def why_undecided(self) -> str:
+        """Which name could not be answered: the CNAME target, when the key is behind one."""
+        if self.target is None:
+            return self.answer.why_undecided()
+        via = f"{self.name} → CNAME {self.target}"
+        return dataclasses.replace(self.answer, name=via).why_undecided()
+
 
 @dataclass(frozen=True)
 class KeyVerdict:
-    """The judgement of one key record: PASS, WARN or FAIL, and why."""
+    """The judgement of a key: PASS, WARN or FAIL (ERROR when DNS did not decide), and why."""
 
     status: Status
     message: str
-    tags: dict[str, str]
+    tags: dict[str, str] = dataclasses.field(default_factory=dict)
     kind: str | None = None  # rsa or ed25519, once the key parsed
     bits: int | None = None
 
@@ -56,7 +73,46 @@ def key_name(selector: str, domain: str) -> str:
 
 async def fetch_key(selector: str, domain: str, ctx: Context) -> KeyRecord:
     name = key_name(selector, domain)
-    return KeyRecord(name, await ctx.dns.query(name, "TXT"))
+    answer = await ctx.dns.query(name, "TXT")
+    return KeyRecord(name, answer, await _cname_target(name, answer, ctx))
+
+
+async def _cname_target(name: str, answer: Answer, ctx: Context) -> str | None:
+    """The CNAME target that could not be answered, for the message; None when not behind one.
+
+    Zone files tell where the chain left them (`canonical`); a resolver that times out or fails
+    on the target says nothing, so the CNAME itself is asked (only then, and only once per run).
+    """
+    if answer.decided:
+        return None
+    canonical = (answer.canonical or "").rstrip(".").lower()
+    if canonical:
+        return canonical if canonical != name.lower() else None
+    if answer.outcome not in (Outcome.TIMEOUT, Outcome.SERVFAIL):
+        return None
+    alias = await ctx.dns.query(name, "CNAME")
+    return str(alias.records[0].target).rstrip(".") if alias.exists else None
+
+
+def judge_published(key: KeyRecord) -> KeyVerdict:
+    """The verdict on what DNS holds: ERROR when undecided, FAIL when there is no record or
+    several compete, else the verdict on the one record (`judge_key`)."""
+    if not key.answer.decided:
+        return KeyVerdict(Status.ERROR, f"the DKIM key could not be fetched: {key.why_undecided()}")
+    texts = key.texts
+    if not texts:
+        nxdomain = key.answer.outcome is Outcome.NXDOMAIN
+        why = "the name does not exist" if nxdomain else "no TXT record"
+        return KeyVerdict(Status.FAIL, f"no DKIM key published ({why})")
+    if len(texts) > 1:
+        return KeyVerdict(Status.FAIL, f"{len(texts)} TXT records: verifiers may pick any of them")
+    return judge_key(key.name, texts[0])
+
+
+def publish_fix(key: KeyRecord, public_key: str | None, key_type: str = "rsa") -> str:
+    """The hint when the published key fails: the one record to keep or to publish."""
+    fix = "keep exactly one" if len(key.texts) > 1 else "publish the key"
+    return f"{fix}: {record_to_publish(key.name, public_key, key_type)}"
 
 
 def parse_tags(text: str) -> dict[str, str]:
@@ -85,8 +141,10 @@ def judge_key(name: str, text: str) -> KeyVerdict:
 
 
 def _tag_problem(tags: dict[str, str]) -> str | None:
-    if "v" in tags and (next(iter(tags)) != "v" or tags["v"] != "DKIM1"):
-        return f"bad version v={tags['v']} (must be v=DKIM1, the first tag)"
+    if "v" in tags and tags["v"] != "DKIM1":
+        return f"bad version v={tags['v']} (must be v=DKIM1)"
+    if "v" in tags and next(iter(tags)) != "v":
+        return "v=DKIM1 must be the first tag"
     if "p" not in tags:
         return "no p= tag: the record holds no public key"
     if not tags["p"].strip():
@@ -109,7 +167,7 @@ def _judge_public_key(name: str, text: str, tags: dict[str, str]) -> KeyVerdict:
     try:
         _key, bits, key_type, _tlsrpt = dkim.evaluate_pk(name.encode("ascii"), text.encode())
     except (dkim.KeyFormatError, ValueError, TypeError) as exc:
-        return KeyVerdict(Status.FAIL, f"corrupt public key in p=: {exc}", tags)
+        return KeyVerdict(Status.FAIL, _corrupt(tags["p"], exc), tags)
     kind = key_type.decode("ascii")
     status, notes = Status.PASS, []
     if kind == "rsa" and bits < MIN_RSA_BITS:
@@ -124,6 +182,27 @@ def _judge_public_key(name: str, text: str, tags: dict[str, str]) -> KeyVerdict:
     described = f"{kind} key of {bits} bits"
     message = "; ".join(notes) if notes else f"valid {described}"
     return KeyVerdict(status, message, tags, kind, bits)
+
+
+def _corrupt(key: str, exc: Exception) -> str:
+    """The message on a p= that does not parse: its start and length, not the whole key."""
+    key = "".join(key.split())
+    shown = key if len(key) <= KEY_PREVIEW else key[:KEY_PREVIEW] + "…"
+    reason = _QUOTED_BYTES.sub("", str(exc)).replace(key, "").strip(" :") or type(exc).__name__
+    return f"corrupt public key in p= ({shown}, {len(key)} characters): {reason}"
+
+
+def testing_flags_removed(tags: dict[str, str]) -> dict[str, str]:
+    """The tags in their order without the `y` flag of `t=`; other flags (`s`) are kept."""
+    flags = ":".join(flag for flag in _list(tags.get("t", "")) if flag != "y")
+    return {k: (flags if k == "t" else v) for k, v in tags.items() if k != "t" or flags}
+
+
+def key_bits(public_key: str) -> int | None:
+    """The size of a base64 public key in bits (RSA or ed25519); None when it does not parse."""
+    key = normalise_key(public_key)
+    verdict = judge_key("key", f"v=DKIM1; k={key_type_of(key)}; p={key}")
+    return verdict.bits
 
 
 def _list(value: str) -> list[str]:
@@ -153,11 +232,11 @@ def key_type_of(public_key: str) -> str:
     return "ed25519" if len(raw) == ED25519_KEY_BYTES else "rsa"
 
 
-def record_to_publish(name: str, public_key: str | None) -> str:
+def record_to_publish(name: str, public_key: str | None, key_type: str = "rsa") -> str:
     """The TXT record of a key: exact when the key is known, else with a placeholder."""
     if public_key:
         key = normalise_key(public_key)
         value = f"v=DKIM1; k={key_type_of(key)}; p={key}"
     else:
-        value = "v=DKIM1; k=rsa; p=<the public key your provider gives you>"
+        value = f"v=DKIM1; k={key_type}; p=<the public key your provider gives you>"
     return txt_record(name, value)

@@ -9,8 +9,10 @@ RFC 6376 §3.6.1. It passes for a valid RSA key of 2048 bits or more, or an ed25
 key is published, when several TXT records compete, when the key is revoked (empty `p=`), for
 RSA keys under 1024 bits (RFC 8301), a bad `v=`, an unknown `k=`, a corrupt `p=`, an `s=` that
 excludes email or an `h=` without sha256. The hint is the TXT record to publish, exact when
-the sheet gives the provider's public key. A timeout, SERVFAIL or a name outside the offline
-zones is `error`.
+the sheet gives the provider's public key; for a weak key, a 2048-bit key (to be issued by the
+provider when the sheet's own key is shorter) or the record without the `y` flag of `t=`. A
+timeout, SERVFAIL or a name outside the offline zones is `error`; behind a CNAME, the message
+names the target that could not be answered.
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ from collections.abc import Iterable
 
 from mailcheck.addresses import sender_domains
 from mailcheck.context import Context
-from mailcheck.dkimkey import GOOD_RSA_BITS, KeyVerdict, fetch_key, judge_key, record_to_publish
+from mailcheck.dkimkey import (
+    GOOD_RSA_BITS,
+    KeyVerdict,
+    fetch_key,
+    judge_published,
+    key_bits,
+    publish_fix,
+    record_to_publish,
+    testing_flags_removed,
+)
 from mailcheck.dns.resolver import to_ascii
 from mailcheck.findings import Finding, Status
 from mailcheck.hints import txt_record
@@ -41,34 +52,24 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
 
 
 def _no_selector(domain: str) -> Finding:
+    # a YAML list item, so that it pastes under an existing `dkim:` without a duplicate key
+    item = f"- {{domain: {domain}, selector: <selector>}}"
     return RULE.failed(
         domain,
         "no DKIM selector for this sender domain: its key cannot be checked",
-        f"add the selector your provider signs with to the sheet (or give --selector): "
-        f"dkim: [{{domain: {domain}, selector: <selector>}}], and publish its key at "
-        f"<selector>._domainkey.{domain}",
+        f"add the selector your provider signs with: under dkim: in the sheet (start the list "
+        f"with dkim: if the sheet has none) add the item  {item}  (or give --selector), and "
+        f"publish its key at <selector>._domainkey.{domain}",
     )
 
 
 async def _judge(entry: DkimKey, ctx: Context) -> Finding:
     key = await fetch_key(entry.selector, entry.domain, ctx)
-    publish = f"publish the key: {record_to_publish(key.name, entry.public_key)}"
-    if not key.answer.decided:
-        return RULE.errored(
-            key.name, f"the DKIM key could not be fetched: {key.answer.why_undecided()}"
-        )
-    texts = key.texts
-    if not texts:
-        return RULE.failed(key.name, "no DKIM key published (no TXT record)", publish)
-    if len(texts) > 1:
-        return RULE.failed(
-            key.name,
-            f"{len(texts)} TXT records: verifiers may pick any of them",
-            f"keep exactly one: {record_to_publish(key.name, entry.public_key)}",
-        )
-    verdict = judge_key(key.name, texts[0])
+    verdict = judge_published(key)
+    if verdict.status is Status.ERROR:
+        return RULE.errored(key.name, verdict.message)
     if verdict.status is Status.FAIL:
-        return RULE.failed(key.name, verdict.message, publish)
+        return RULE.failed(key.name, verdict.message, publish_fix(key, entry.public_key))
     if verdict.status is Status.WARN:
         return RULE.warned(key.name, verdict.message, _stronger(key.name, verdict, entry))
     return RULE.passed(key.name, verdict.message)
@@ -77,11 +78,24 @@ async def _judge(entry: DkimKey, ctx: Context) -> Finding:
 def _stronger(name: str, verdict: KeyVerdict, entry: DkimKey) -> str:
     """The hint for a weak key: a 2048-bit key when it is shorter, else out of testing mode."""
     if verdict.kind == "rsa" and (verdict.bits or 0) < GOOD_RSA_BITS:
+        return _longer_key(name, entry)
+    kept = "; ".join(f"{k}={v}" for k, v in testing_flags_removed(verdict.tags).items())
+    return f"leave testing mode (remove the y flag of t=): {txt_record(name, kept)}"
+
+
+def _longer_key(name: str, entry: DkimKey) -> str:
+    if not entry.public_key:
         return "generate a 2048-bit RSA key pair and publish its public key: " + record_to_publish(
-            name, entry.public_key
+            name, None
         )
-    kept = "; ".join(f"{k}={v}" for k, v in verdict.tags.items() if k != "t")
-    return f"leave testing mode (remove t=y): {txt_record(name, kept)}"
+    bits = key_bits(entry.public_key)
+    if bits is not None and bits < GOOD_RSA_BITS:
+        return (
+            f"the provider's key in the sheet (public_key) is itself {bits} bits: ask the "
+            f"provider to issue a {GOOD_RSA_BITS}-bit key, then publish it at {name} and put it "
+            "in the sheet's public_key"
+        )
+    return "publish the provider's key: " + record_to_publish(name, entry.public_key)
 
 
 RULE = Rule(

@@ -35,9 +35,7 @@ async def _judge(entry: DkimKey, ctx: Context) -> Finding:
     key = await fetch_key(entry.selector, entry.domain, ctx)
     publish = f"publish the provider's key: {record_to_publish(key.name, entry.public_key)}"
     if not key.answer.decided:
-        return RULE.errored(
-            key.name, f"the DKIM key could not be fetched: {key.answer.why_undecided()}"
-        )
+        return RULE.errored(key.name, f"the DKIM key could not be fetched: {key.why_undecided()}")
     texts = key.texts
     if len(texts) != 1:
         found = "no DKIM key is published" if not texts else f"{len(texts)} TXT records compete"

@@ -1,19 +1,31 @@
-"""The sample's DKIM signature verifies and signs List-Unsubscribe and List-Unsubscribe-Post.
+"""The sample's DKIM signature verifies, is aligned with From and signs the list headers.
 
 RFC 8058 §4: receivers honour One-Click only when a valid DKIM signature covers both
 List-Unsubscribe and List-Unsubscribe-Post; an unsigned header could have been added by anyone
-on the way. For every DKIM-Signature of the sample, mailcheck fetches the key
-(`selector._domainkey.domain` TXT) through the run's resolver (so `--zone` works offline),
-verifies the signature with dkimpy against that key and reads its `h=` tag.
+on the way. For every DKIM-Signature of the sample, mailcheck fetches and judges the key
+(`selector._domainkey.domain` TXT) exactly as dkim.key does, through the run's resolver (so
+`--zone` works offline), verifies the signature with dkimpy against that key and reads its
+`h=`, `a=` and `l=` tags.
 
-Passes when one signature verifies and its `h=` names each of the two header fields the message
-carries (mail without them needs only a valid signature). Fails when there is no signature, when
-a signature's `h=` leaves out a list header the message has (the finding names the header and
-why receivers then ignore One-Click), when the key is not published or revoked (empty `p=`),
-when the body hash does not match (the body changed after signing), when the signature does not
-match the signed header fields, or when the signature is malformed or expired. `error` when a
-signature that could pass cannot be decided: its key cannot be fetched (DNS timeout, SERVFAIL,
-a name outside the given zone files) or the file is too large to verify. A signature that leaves
+Passes when one signature verifies, its `h=` names each of the two header fields the message
+carries (mail without them needs only a valid signature), and its signing domain `d=` is
+aligned with the From domain. Alignment is relaxed, as in DMARC (RFC 7489 §3.1.1): `d=` and the
+From domain have the same organisational domain (so `d=acme.example` is aligned with
+`news@mail.acme.example`). The seed wants each sender domain signed with its own key, and DMARC
+passes on DKIM only when the signature is aligned.
+
+Warns when the best signature verifies but is not aligned with From (`d=esp.example` on mail
+from `news@acme.example`), or carries an `l=` body-length tag (content appended after signing
+still verifies, so receivers may ignore such a signature); the hint names the domain to sign
+with, or to drop `l=`. Fails when there is no signature; when a signature's `h=` leaves out a
+list header the message has (the finding names the header and why receivers then ignore
+One-Click); when it is signed with rsa-sha1 (RFC 8301 §3.1: verifiers MUST NOT consider such a
+signature valid); when the key is not published, several TXT records compete, or it is revoked
+(empty `p=`), corrupt or of an unknown `k=`; when the body hash does not match (the body changed
+after signing); when the signature does not match the signed header fields; or when the
+signature is malformed or expired. `error` when a signature that could pass cannot be decided:
+its key cannot be fetched (DNS timeout, SERVFAIL, a name outside the given zone files; behind a
+CNAME the message names the target) or the file is too large to verify. A signature that leaves
 out a list header fails whatever its key, since no key can repair that.
 """
 
@@ -27,9 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailcheck.context import Context
-from mailcheck.dns import Outcome
-from mailcheck.findings import Finding
-from mailcheck.hints import record
+from mailcheck.dkimkey import fetch_key, judge_published, key_name, publish_fix
+from mailcheck.dmarc import organisational_domain
+from mailcheck.dns.resolver import to_ascii
+from mailcheck.findings import Finding, Status
+from mailcheck.messages.obligations import from_addresses
 from mailcheck.messages.sample import HeaderField, Sample
 from mailcheck.messages.store import for_each_sample
 from mailcheck.rules.base import Rule
@@ -52,6 +66,10 @@ class Signature:
     selector: str = ""
     signed: tuple[str, ...] = ()
     """The h= tag: the header fields signed, lower-case."""
+    algorithm: str = ""
+    """The a= tag, lower-case: rsa-sha256, ed25519-sha256 or rsa-sha1."""
+    body_length: str | None = None
+    """The l= tag: how many body bytes are signed, when not all of them."""
     problem: str | None = None
 
     @property
@@ -61,8 +79,8 @@ class Signature:
         )
 
     @property
-    def key_name(self) -> str:
-        return f"{self.selector}._domainkey.{self.domain}"
+    def key_type(self) -> str:
+        return "ed25519" if self.algorithm.startswith("ed25519") else "rsa"
 
 
 @dataclass(frozen=True)
@@ -83,7 +101,7 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
     if not fields:
         return RULE.failed(sample.subject, "no DKIM signature", _sign_hint(sheet))
     signatures = [parse_signature(i, f) for i, f in enumerate(fields)]
-    keys = await asyncio.gather(*(_fetch_key(s, ctx) for s in signatures))
+    keys = await asyncio.gather(*(_key_for(s, sheet, ctx) for s in signatures))
     records = {
         s.index: key for s, key in zip(signatures, keys, strict=True) if isinstance(key, bytes)
     }
@@ -93,7 +111,7 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
         for s, key in zip(signatures, keys, strict=True)
     ]
     required = [name for name in LIST_HEADERS if sample.has(name)]
-    return _verdict(sample, signatures, outcomes, required)
+    return _verdict(sample, sheet, signatures, outcomes, required)
 
 
 def parse_signature(index: int, field: HeaderField) -> Signature:
@@ -104,50 +122,59 @@ def parse_signature(index: int, field: HeaderField) -> Signature:
     except InvalidTagValueList as exc:
         return Signature(index, problem=f"its tag list cannot be read ({exc})")
     missing = [t for t in ("d", "s", "h", "b", "bh") if not tags.get(t.encode())]
-    domain = tags.get(b"d", b"").decode("ascii", "replace").lower()
-    selector = tags.get(b"s", b"").decode("ascii", "replace")
+    text = {name.decode("ascii", "replace"): _ascii(value) for name, value in tags.items()}
     signed = tuple(
-        name.strip().decode("ascii", "replace").lower()
-        for name in re.split(rb"\s*:\s*", tags.get(b"h", b""))
-        if name.strip()
+        name.strip().lower() for name in re.split(r"\s*:\s*", text.get("h", "")) if name.strip()
     )
     problem = f"no {', '.join(t + '=' for t in missing)} tag" if missing else None
-    return Signature(index, domain, selector, signed, problem)
+    if not problem and not (text["d"] + text["s"]).isascii():
+        problem = "d= or s= is not ASCII"
+    return Signature(
+        index,
+        text.get("d", "").lower(),
+        text.get("s", ""),
+        signed,
+        "".join(text.get("a", "").split()).lower(),
+        text.get("l"),
+        problem,
+    )
 
 
-async def _fetch_key(signature: Signature, ctx: Context) -> bytes | Result:
-    """The key record to verify with, or the outcome when there is none to use."""
+def _ascii(value: bytes) -> str:
+    return value.decode("ascii", "replace")
+
+
+async def _key_for(signature: Signature, sheet: LoadedSheet, ctx: Context) -> bytes | Result:
+    """The key record to verify with, or the outcome when there is none to use.
+
+    The key is fetched and judged by `mailcheck.dkimkey`, as for dkim.key; the hint is the
+    record to publish, exact when the sheet gives the provider's key for this selector.
+    """
     if signature.problem:
         return Result(False, f"malformed: {signature.problem}", "re-sign the message")
-    name = signature.key_name
-    answer = await ctx.dns.query(name, "TXT")
-    publish = record(name, "TXT", '"v=DKIM1; k=rsa; p=<the public key of the signing key>"')
-    if not answer.decided:
-        return Result(None, f"the key could not be fetched: {answer.why_undecided()}")
-    if answer.outcome is not Outcome.ANSWER:
-        what = "does not exist" if answer.outcome is Outcome.NXDOMAIN else "has no TXT record"
-        return Result(False, f"no key published: {name} {what}", f"publish the key: {publish}")
-    keys = [b"".join(r.strings) for r in answer.records if b"p=" in b"".join(r.strings)]
-    if not keys:
-        return Result(False, f"the TXT record at {name} is not a DKIM key", f"publish {publish}")
-    return _usable_key(name, keys[0], publish)
+    if signature.algorithm == "rsa-sha1":
+        return Result(
+            False,
+            "signed with rsa-sha1, which verifiers must not consider valid (RFC 8301 §3.1)",
+            "sign with rsa-sha256 (a key of at least 2048 bits) or ed25519-sha256",
+        )
+    key = await fetch_key(signature.selector, signature.domain, ctx)
+    verdict = judge_published(key)
+    if verdict.status is Status.ERROR:
+        return Result(None, verdict.message)
+    if verdict.status is Status.FAIL:
+        fix = publish_fix(key, _sheet_key(sheet, signature), signature.key_type)
+        return Result(False, f"key {key.name}: {verdict.message}", fix)
+    return key.texts[0].encode("ascii")
 
 
-def _usable_key(name: str, key: bytes, publish: str) -> bytes | Result:
-    import dkim
-    from dkim.util import InvalidTagValueList, parse_tag_value
-
-    try:
-        tags = parse_tag_value(key)
-    except InvalidTagValueList as exc:
-        return Result(False, f"the key record at {name} cannot be read ({exc})", publish)
-    if not tags.get(b"p", b"").strip():
-        return Result(False, f"the key at {name} is revoked (empty p=)", f"publish {publish}")
-    try:
-        dkim.evaluate_pk(name.encode() + b".", key)
-    except (dkim.DKIMException, ValueError) as exc:  # bad base64 is a binascii.Error
-        return Result(False, f"the key record at {name} is invalid ({exc})", f"publish {publish}")
-    return key
+def _sheet_key(sheet: LoadedSheet, signature: Signature) -> str | None:
+    """The provider's public key the sheet gives for the signature's selector, if any."""
+    wanted = key_name(signature.selector, signature.domain).lower()
+    entries = sheet.sheet.dkim
+    return next(
+        (e.public_key for e in entries if key_name(e.selector, e.domain).lower() == wanted), None
+    )
 
 
 def _verify(path: Path, records: dict[int, bytes]) -> dict[int, Result]:
@@ -210,17 +237,20 @@ class _Collector(logging.Handler):
 
 
 def _verdict(
-    sample: Sample, signatures: list[Signature], outcomes: list[Result], required: list[str]
+    sample: Sample,
+    sheet: LoadedSheet,
+    signatures: list[Signature],
+    outcomes: list[Result],
+    required: list[str],
 ) -> Finding:
     judged = [
         (s, o, [] if s.problem else [LIST_HEADERS[h] for h in required if h not in s.signed])
         for s, o in zip(signatures, outcomes, strict=True)
     ]
     covered = [(s, o) for s, o, left_out in judged if not left_out]
-    good = next((s for s, o in covered if o.verified), None)
-    if good is not None:
-        covers = f" and its h= covers {' and '.join(LIST_HEADERS[h] for h in required)}"
-        return RULE.passed(sample.subject, f"{good.label} verifies{covers if required else ''}")
+    good = [s for s, o in covered if o.verified]
+    if good:
+        return _judge_good(sample, sheet, good, required)
     undecided = next(((s, o) for s, o in covered if o.verified is None), None)
     if undecided is not None:
         return RULE.errored(sample.subject, f"{undecided[0].label}: {undecided[1].problem}")
@@ -230,6 +260,75 @@ def _verdict(
             sample.subject, _left_out_message(signature, outcome, left_out), _cover_hint(signature)
         )
     return RULE.failed(sample.subject, f"{signature.label}: {outcome.problem}", outcome.hint)
+
+
+def _judge_good(
+    sample: Sample, sheet: LoadedSheet, good: list[Signature], required: list[str]
+) -> Finding:
+    """Pass for a verified signature without weaknesses; else warn about the best one's."""
+    from_domain = _from_domain(sample)
+    weighed = [(s, _weaknesses(s, from_domain, sheet)) for s in good]
+    signature, weak = min(weighed, key=lambda pair: len(pair[1]))
+    covers = f" and its h= covers {' and '.join(LIST_HEADERS[h] for h in required)}"
+    message = f"{signature.label} verifies{covers if required else ''}"
+    if not weak:
+        return RULE.passed(sample.subject, message)
+    problems = "; ".join(problem for problem, _hint in weak)
+    return RULE.warned(
+        sample.subject, f"{message}, but {problems}", "; ".join(hint for _problem, hint in weak)
+    )
+
+
+def _weaknesses(
+    signature: Signature, from_domain: str | None, sheet: LoadedSheet
+) -> list[tuple[str, str]]:
+    """(problem, hint) for what makes a verified signature weak: l= and no alignment."""
+    weak = []
+    if signature.body_length is not None:
+        weak.append(
+            (
+                f"its l={signature.body_length} tag signs only part of the body: content "
+                "appended after signing still verifies, so receivers may ignore the signature",
+                "sign the whole body: drop the body-length tag l= from the signature",
+            )
+        )
+    if from_domain and not _aligned(signature.domain, from_domain):
+        weak.append(
+            (
+                f"its d={signature.domain} is not aligned with the From domain {from_domain}: "
+                "DMARC counts only a signature of the sender's own organisation, and each "
+                "sender domain is to be signed with its own key",
+                _align_hint(from_domain, sheet),
+            )
+        )
+    return weak
+
+
+def _from_domain(sample: Sample) -> str | None:
+    """The ASCII domain of the sample's (first) From address; None when there is none."""
+    for address in from_addresses(sample):
+        try:
+            return to_ascii(address.rpartition("@")[2])
+        except UnicodeError:
+            return None
+    return None
+
+
+def _aligned(signing_domain: str, from_domain: str) -> bool:
+    """Relaxed alignment (RFC 7489 §3.1.1): the same organisational domain."""
+    return organisational_domain(signing_domain) == organisational_domain(from_domain)
+
+
+def _align_hint(from_domain: str, sheet: LoadedSheet) -> str:
+    selectors = [e.selector for e in sheet.sheet.dkim if to_ascii(e.domain) == from_domain]
+    if selectors:
+        key = key_name(selectors[0], from_domain)
+        return f"sign with d={from_domain} s={selectors[0]}, the key published at {key}"
+    return (
+        f"sign with d={from_domain} (or a domain of its organisation, "
+        f"{organisational_domain(from_domain)}) and publish that key at "
+        f"<selector>._domainkey.{from_domain}"
+    )
 
 
 def _left_out_message(signature: Signature, outcome: Result, left_out: list[str]) -> str:
@@ -263,7 +362,8 @@ RULE = Rule(
     title="DKIM signature verifies and covers List-Unsubscribe and List-Unsubscribe-Post",
     obligation="The List-Unsubscribe and List-Unsubscribe-Post headers MUST be covered by the "
     "signature (RFC 8058 §4); DKIM ist seitens des Kunden zwingend einzusetzen.",
-    source="RFC 8058 §4; RFC 6376; seed 000, Mitwirkungspflichten, Technische Konfiguration",
+    source="RFC 8058 §4; RFC 6376; RFC 8301 §3.1; RFC 7489 §3.1.1; seed 000, "
+    "Mitwirkungspflichten, Technische Konfiguration",
     check=check,
     doc=__doc__ or "",
 )

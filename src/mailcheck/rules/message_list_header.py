@@ -3,11 +3,12 @@
 Passes when the sample has a List-Unsubscribe or a List-Help header field, whatever its content
 (rules message.list-unsubscribe and message.list-help judge that). Fails when it has neither; the
 fix names the header its kind of mail needs: List-Unsubscribe with One-Click for list mail (its
-sender is registered with `mailing: list`), List-Help for other mail. The seed allows exceptions
-for automated mail that cannot offer an unsubscription: record them in the sheet's `exemptions`
-(rule `message.list-header`, the sample path as subject, and the reason), and the finding becomes
-`skip` with that reason. A sample that cannot be read is `error`; without samples the rule is
-skipped.
+sender is registered with `mailing: list`), List-Help for other mail, built from the sample's
+sender (its From address as the List-Help mailbox; a One-Click endpoint on its domain). The
+seed allows exceptions for automated mail that cannot offer an unsubscription: record them in
+the sheet's `exemptions` (rule `message.list-header`, the sample path as subject, and the
+reason), and the finding becomes `skip` with that reason. A sample that cannot be read is
+`error`; without samples the rule is skipped.
 """
 
 from __future__ import annotations
@@ -16,21 +17,12 @@ from collections.abc import Iterable
 
 from mailcheck.context import Context
 from mailcheck.findings import Finding
+from mailcheck.messages.headerfix import list_help_fix, list_unsubscribe_fix
 from mailcheck.messages.obligations import applicable
 from mailcheck.messages.sample import Sample
 from mailcheck.messages.store import for_each_sample
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
-
-LIST_FIX = (
-    "add List-Unsubscribe: <https://unsubscribe.example/u?id=RECIPIENT>, "
-    "<mailto:unsubscribe@example.com?subject=unsubscribe> and "
-    "List-Unsubscribe-Post: List-Unsubscribe=One-Click (use your own unsubscribe URI)"
-)
-HELP_FIX = (
-    "add List-Help: <mailto:help@example.com?subject=help> (or an https: page that explains "
-    "why the recipient gets this mail), or record an exemption with its reason in the sheet"
-)
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -42,11 +34,14 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
     if present:
         return RULE.passed(sample.subject, f"has {' and '.join(present)}")
     kind = applicable(sheet, sample)
-    return RULE.failed(
-        sample.subject,
-        f"neither List-Unsubscribe nor List-Help ({kind.why})",
-        LIST_FIX if kind.is_list else HELP_FIX,
-    )
+    if kind.is_list:
+        fix = list_unsubscribe_fix(sample, sheet, one_click=True)
+    else:
+        fix = (
+            f"{list_help_fix(sample, sheet)} (or an https: page that explains why the "
+            "recipient gets this mail), or record an exemption with its reason in the sheet"
+        )
+    return RULE.failed(sample.subject, f"neither List-Unsubscribe nor List-Help ({kind.why})", fix)
 
 
 RULE = Rule(

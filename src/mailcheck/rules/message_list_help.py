@@ -7,7 +7,9 @@ mailto: or https:, on RFC 2369 syntax defects (missing angle brackets, white spa
 RFC 2047 encoded-words), and when non-list mail has List-Unsubscribe but no List-Help (the seed
 wants List-Help as the alternative). Non-list mail with neither header is reported once, by
 message.list-header (where an exemption applies), so this rule skips it; list mail without
-List-Help is skipped too. A List-Help that is present is judged whatever the kind of mail.
+List-Help is skipped too. A List-Help that is present is judged whatever the kind of mail. The
+fix is the List-Help field to set: the sample's own mailto: and https: URIs repaired (brackets
+added, encoded-words decoded, http: raised to https:), else the sender's From address.
 """
 
 from __future__ import annotations
@@ -16,14 +18,13 @@ from collections.abc import Iterable
 
 from mailcheck.context import Context
 from mailcheck.findings import Finding
+from mailcheck.messages.headerfix import list_help_fix
 from mailcheck.messages.listheaders import parse_uri_list
 from mailcheck.messages.obligations import applicable
 from mailcheck.messages.sample import Sample
 from mailcheck.messages.store import for_each_sample
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
-
-_EXAMPLE = "<mailto:help@YOUR-DOMAIN?subject=help>"
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -45,9 +46,7 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
     if not usable and not uris.problems:
         problems.append("no mailto: or https: URI")
     if problems:
-        keep = usable or [f"https:{u.split(':', 1)[1]}" for u in http] or [_EXAMPLE[1:-1]]
-        listed = ", ".join(f"<{u}>" for u in keep)
-        return RULE.failed(sample.subject, "; ".join(problems), f"set List-Help: {listed}")
+        return RULE.failed(sample.subject, "; ".join(problems), list_help_fix(sample, sheet))
     return RULE.passed(sample.subject, f"List-Help {', '.join(f'<{u}>' for u in usable)}")
 
 
@@ -62,7 +61,7 @@ def _absent(sample: Sample, sheet: LoadedSheet) -> Finding:
     return RULE.failed(
         sample.subject,
         f"non-list mail with List-Unsubscribe but no List-Help ({kind.why})",
-        f"add List-Help: {_EXAMPLE} (or an https: page explaining why the mail was sent)",
+        f"{list_help_fix(sample, sheet)} (or an https: page explaining why the mail was sent)",
     )
 
 

@@ -7,7 +7,11 @@ List-Unsubscribe-Post is exactly `List-Unsubscribe=One-Click` (RFC 8058 §3.1). 
 header is missing, when a URI lacks an angle bracket, contains white space or is followed by
 text, when the value is an RFC 2047 encoded-word, when only `http:` or `mailto:` URIs are given
 (neither is One-Click), and when List-Unsubscribe-Post is missing, repeated or spelt otherwise
-(`ListUnsubscribe=One-Click`). The fix is the corrected pair of header fields.
+(`ListUnsubscribe=One-Click`). The fix is the exact header field to set, built from the
+sample's own URIs repaired where possible (angle brackets added, encoded-words decoded, white
+space removed, http: raised to https:), with List-Unsubscribe-Post when that is missing or
+wrong; without any usable https: URI, an endpoint on the sender's domain with the recipient
+part to fill in.
 
 Non-list mail need not offer One-Click: without List-Unsubscribe the rule is skipped; with one,
 its syntax must still be right, and so must One-Click when List-Unsubscribe-Post is present.
@@ -20,14 +24,13 @@ from collections.abc import Iterable
 
 from mailcheck.context import Context
 from mailcheck.findings import Finding
-from mailcheck.messages.listheaders import ONE_CLICK, UriList, one_click_problem, parse_uri_list
+from mailcheck.messages.headerfix import list_unsubscribe_fix
+from mailcheck.messages.listheaders import UriList, one_click_problem, parse_uri_list
 from mailcheck.messages.obligations import applicable
-from mailcheck.messages.sample import HeaderField, Sample
+from mailcheck.messages.sample import Sample
 from mailcheck.messages.store import for_each_sample
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
-
-_PLACEHOLDER = "https://YOUR-UNSUBSCRIBE-HOST/unsubscribe?id=RECIPIENT-TOKEN"
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -42,16 +45,20 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
         if not kind.is_list:
             return RULE.skipped(sample.subject, f"not required: {kind.why}")
         return RULE.failed(
-            sample.subject, f"list mail without List-Unsubscribe ({kind.why})", _fix(None)
+            sample.subject,
+            f"list mail without List-Unsubscribe ({kind.why})",
+            list_unsubscribe_fix(sample, sheet, one_click=True),
         )
     uris = parse_uri_list(fields[0])
     problems = list(uris.problems)
     if len(fields) > 1:
         problems.append(f"List-Unsubscribe appears {len(fields)} times; receivers read one")
+    post_problem = one_click_problem(posts) if kind.is_list or posts else None
     if kind.is_list or posts:
-        problems += _one_click_problems(uris, posts)
+        problems += [p for p in (_missing_https(uris), post_problem) if p]
     if problems:
-        return RULE.failed(sample.subject, "; ".join(problems), _fix(uris))
+        fix = list_unsubscribe_fix(sample, sheet, one_click=post_problem is not None)
+        return RULE.failed(sample.subject, "; ".join(problems), fix)
     if kind.is_list:
         return RULE.passed(sample.subject, f"One-Click to <{uris.https()[0]}>")
     return RULE.passed(
@@ -59,30 +66,15 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
     )
 
 
-def _one_click_problems(uris: UriList, posts: list[HeaderField]) -> list[str]:
-    found = (_missing_https(uris), one_click_problem(posts))
-    return [problem for problem in found if problem]
-
-
 def _missing_https(uris: UriList) -> str | None:
     if uris.https():
         return None
+    hostless = uris.with_scheme("https")
+    if hostless:
+        return f"the https: URI <{hostless[0]}> has no host: One-Click needs one (RFC 8058 §3.1)"
     schemes = sorted({uri.split(":", 1)[0].lower() + ":" for uri in uris.uris})
     only = f" (only {', '.join(schemes)})" if schemes else ""
     return f"no https: URI{only}: One-Click needs one (RFC 8058 §3.1)"
-
-
-def _fix(uris: UriList | None) -> str:
-    """The corrected header pair, keeping the customer's own URIs where they can stay."""
-    https = uris.https() if uris else []
-    http = [f"https:{u.split(':', 1)[1]}" for u in uris.with_scheme("http")] if uris else []
-    mailto = uris.with_scheme("mailto") if uris else []
-    items = (https or http or [_PLACEHOLDER])[:1] + mailto
-    listed = ", ".join(f"<{u}>" for u in items)
-    return (
-        f"set List-Unsubscribe: {listed} and List-Unsubscribe-Post: {ONE_CLICK} "
-        "(each URI in angle brackets, comma-separated, no spaces inside a URI)"
-    )
 
 
 RULE = Rule(

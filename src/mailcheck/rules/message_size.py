@@ -33,7 +33,7 @@ def describe(size: int) -> str:
     units = billing_units(size)
     plural = "s" if units != 1 else ""
     return (
-        f"{math.ceil(size / KB):,} KB ({size:,} bytes): {units} billing unit{plural} "
+        f"{math.ceil(size / KB):,} KB ({_bytes(size)}): {units} billing unit{plural} "
         f"of {BILLING_UNIT_KB} KB"
     )
 
@@ -46,12 +46,17 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
     size = sample.size or 0
     if size <= MAX_BYTES:
         return RULE.passed(sample.subject, f"{describe(size)}; limit 20 MB")
+    excess = size - MAX_BYTES
     return RULE.failed(
         sample.subject,
         f"{describe(size)}: over the 20 MB limit ({MAX_BYTES:,} bytes)",
-        f"shrink the message by at least {size - MAX_BYTES:,} bytes: link large attachments "
+        f"shrink the message by at least {_bytes(excess)}: link large attachments "
         "instead of attaching them, compress images",
     )
+
+
+def _bytes(count: int) -> str:
+    return f"{count:,} byte{'' if count == 1 else 's'}"
 
 
 RULE = Rule(
