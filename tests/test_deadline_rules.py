@@ -164,6 +164,48 @@ def test_deadline_dns_overdue_fails_the_run(write_sheet, check_json, stand_ins):
     assert code == 1
 
 
+@pytest.mark.parametrize(
+    "selection",
+    [["--ignore", "spf."], ["--ignore", "dkim.key"], ["--select", "deadline."]],
+)
+def test_deadline_dns_skips_when_the_run_left_out_an_spf_or_dkim_rule(
+    write_sheet, check_json, stand_ins, selection
+):
+    # spf.all fails; a run without it must not judge the deadline as met (nor as failed).
+    stand_ins(spf_all="fail", dkim_key="pass")
+    sheet = dns_sheet(write_sheet)
+    _, report = check_json(sheet, "--zone", ZONE, "--today", "2026-12-01", *selection)
+    assert statuses(report, "deadline.dns") == {"dates.dns_requested": "skip"}
+    _, report = check_json(sheet, "--zone", ZONE, "--today", "2026-12-01")
+    assert statuses(report, "deadline.dns") == {"dates.dns_requested": "fail"}
+
+
+def test_a_run_without_spf_does_not_stop_the_dns_clock(
+    write_sheet, run_cli, check_json, stand_ins, tmp_path
+):
+    import json
+
+    stand_ins(spf_all="fail", dkim_key="pass")
+    sheet, db = dns_sheet(write_sheet), tmp_path / "state.sqlite"
+    base = ["--zone", ZONE, "--db", db]
+    assert check_json(sheet, *base, "--today", "2026-11-24")[0] == 1  # overdue: fails
+    for day, selection in (("2026-11-25", "--ignore=spf."), ("2026-11-26", "--select=deadline.")):
+        code, report = check_json(sheet, *base, "--today", day, selection)
+        assert statuses(report, "deadline.dns") == {"dates.dns_requested": "skip"}
+    code, out, _ = run_cli("history", sheet, "--db", db, "--format", "json")
+    assert code == 0
+    keys = {(k["rule"], k["subject"]): k for k in json.loads(out)["keys"]}
+    clock = keys[("deadline.dns", "dates.dns_requested")]
+    assert (clock["status"], clock["since"]) == ("fail", "2026-11-24")  # skip decided nothing
+    assert [(c["failed_on"], c["fixed_on"]) for c in clock["clocks"]] == [("2026-11-24", None)]
+    _, out, _ = run_cli(
+        "recheck", "--zone", ZONE, "--db", db, "--today", "2026-11-27", "--format", "json"
+    )
+    changes = json.loads(out)["changes"]
+    assert changes["fixed"] == []
+    assert {i["rule"] for i in changes["still_failing"]} >= {"deadline.dns", "spf.all"}
+
+
 # --- the engine's second phase ---------------------------------------------------------------
 
 
@@ -195,3 +237,33 @@ def test_post_rules_see_the_first_phase_only(tmp_path):
     found = asyncio.run(check_sheet(load_sheet(path), [second, first, other_post], ctx))
     assert [f.rule for f in found] == ["test.post", "test.first", "test.post"]  # registry order
     assert seen == {"plain": [], "post": ["test.first"]}
+
+
+def test_post_rules_know_which_rules_the_run_ran(tmp_path):
+    import asyncio
+    import datetime as dt
+
+    from mailcheck.context import Context, build_resolver
+    from mailcheck.engine import check_sheet
+    from mailcheck.rules.base import Rule
+    from mailcheck.sheet import load_sheet
+
+    seen: dict[str, frozenset[str]] = {}
+
+    async def plain(sheet, ctx):
+        seen["plain"] = ctx.rules_run
+        return []
+
+    async def post(sheet, ctx):
+        seen["post"] = ctx.rules_run
+        return []
+
+    rules = [
+        Rule("test.first", "-", "-", "-", plain),
+        Rule("test.post", "-", "-", "-", post, needs_findings=True),
+    ]
+    path = tmp_path / "s.yaml"
+    path.write_text("version: 1\n")
+    ctx = Context(dns=build_resolver(zones=[ZONE]), today=dt.date(2026, 11, 2))
+    asyncio.run(check_sheet(load_sheet(path), rules, ctx))
+    assert seen == {"plain": frozenset(), "post": frozenset({"test.first", "test.post"})}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -63,9 +64,9 @@ def test_check_twice_then_history_and_recheck_show_the_fix(run_cli, sheet, tmp_p
     assert code == report["exit_code"] == 1  # the sheet is still overdue (deadline.sheet)
     mx = by_rule(report["findings"], "sender.mx")
     assert (mx["status"], mx["change"], mx["since"]) == ("pass", "unchanged", "2026-11-19")
-    overdue = by_rule(report["changes"]["overdue"], "deadline.sheet")
-    assert overdue["change"] == "still_failing"
-    assert overdue["since"] == "2026-11-17"
+    late_sheet = by_rule(report["changes"]["still_failing"], "deadline.sheet")
+    assert late_sheet["since"] == "2026-11-17"
+    assert report["changes"]["overdue"] == []  # a late sheet is not a billed re-check
     assert report["run"]["today"] == "2026-11-20"
 
 
@@ -114,14 +115,106 @@ def test_a_fix_of_a_dns_obligation_says_how_late_it_came(run_cli, sheet, tmp_pat
     )
     fixed = by_rule(json.loads(out)["changes"]["fixed"], "spf.all")
     assert (fixed["due"], fixed["working_days_late"]) == ("2026-11-23", 2)
-    _, out, _ = run_cli("history", DOMAIN, "--db", db)
-    assert "2 working day(s) late" in out
+    _, out, _ = run_cli("history", DOMAIN, "--db", db, "--format", "json")
+    (clock,) = by_rule(json.loads(out)["keys"], "spf.all")["clocks"]
+    assert (clock["fixed_on"], clock["due"], clock["working_days_late"]) == (
+        "2026-11-25",
+        "2026-11-23",
+        2,
+    )
+
+
+def test_only_spf_and_dkim_entries_are_billed_as_overdue(run_cli, sheet, tmp_path, monkeypatch):
+    from mailcheck.rules import REGISTRY
+    from mailcheck.rules.base import Rule
+
+    async def spf(sheet, ctx):
+        return [REGISTRY["spf.all"].failed(DOMAIN, "spf", "publish -all")]
+
+    monkeypatch.setitem(REGISTRY, "spf.all", Rule("spf.all", "-", "-", "-", spf))
+    db = tmp_path / "state.sqlite"
+    run_cli("check", sheet, "--zone", AFTER, "--db", db, "--today", "2026-11-20")
+    code, out, _ = run_cli(
+        "recheck", "--zone", AFTER, "--db", db, "--today", "2026-11-25", "--format", "json"
+    )
+    changes = json.loads(out)["changes"]
+    assert code == 1
+    assert {i["rule"] for i in changes["overdue"]} == {"spf.all", "deadline.dns"}
+    assert "deadline.sheet" in {i["rule"] for i in changes["still_failing"]}  # late, not billed
+
+
+def test_an_exemption_is_not_a_fix(run_cli, write_sheet, tmp_path, monkeypatch):
+    from mailcheck.rules import REGISTRY
+    from mailcheck.rules.base import Rule
+
+    async def spf(sheet, ctx):
+        return [REGISTRY["spf.all"].failed(DOMAIN, "spf", "publish -all")]
+
+    monkeypatch.setitem(REGISTRY, "spf.all", Rule("spf.all", "-", "-", "-", spf))
+    db = tmp_path / "state.sqlite"
+    sheet = write_sheet(f"anna@{DOMAIN}", extra=DATES)
+    run_cli("check", sheet, "--zone", AFTER, "--db", db, "--today", "2026-11-20")
+    exempt = f"exemptions:\n  - rule: spf.all\n    subject: {DOMAIN}\n    reason: rewritten\n"
+    write_sheet(f"anna@{DOMAIN}", extra=DATES + exempt)
+    code, out, _ = run_cli(
+        "recheck", "--zone", AFTER, "--db", db, "--today", "2026-11-25", "--format", "json"
+    )
+    report = json.loads(out)
+    assert code == 1  # the sheet is late
+    spf_all = by_rule(report["findings"], "spf.all")
+    assert (spf_all["status"], spf_all["change"]) == ("skip", "skipped")
+    assert "spf.all" not in {i["rule"] for i in report["changes"]["fixed"]}
+    _, out, _ = run_cli("history", DOMAIN, "--db", db, "--format", "json")
+    (clock,) = by_rule(json.loads(out)["keys"], "spf.all")["clocks"]
+    assert clock["fixed_on"] is None
 
 
 def test_recheck_without_a_store_or_sheets_is_an_input_error(run_cli, tmp_path):
     code, out, err = run_cli("recheck", "--db", tmp_path / "none.sqlite")
     assert code == 2
     assert "Traceback" not in out + err
+
+
+def test_recheck_without_a_store_says_how_to_make_one(run_cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("MAILCHECK_DB", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    default = tmp_path / "state" / "mailcheck" / "state.sqlite"
+    code, _, err = run_cli("recheck")
+    assert code == 2
+    assert f"--db {default}" in err and "MAILCHECK_DB" in err
+    assert not (tmp_path / "state").exists()  # neither the store nor its lock was made
+
+
+def test_recheck_takes_the_lock_before_it_touches_the_store(run_cli, sheet, tmp_path):
+    from mailcheck.state import exclusive
+    from mailcheck.state.lock import EX_TEMPFAIL
+
+    db = tmp_path / "state.sqlite"
+    with exclusive(db):
+        code, _, err = run_cli("recheck", sheet, "--zone", AFTER, "--db", db)
+    assert code == EX_TEMPFAIL, err
+    assert not db.exists()  # not created, not migrated while another run holds it
+
+
+def test_recheck_asks_the_dns_source_of_the_last_run(run_cli, write_sheet, tmp_path):
+    db = tmp_path / "state.sqlite"
+    before = write_sheet(f"anna@{DOMAIN}", name="before.yaml")
+    after = write_sheet(f"bob@{DOMAIN}", name="after.yaml")
+    assert run_cli("check", before, "--zone", BEFORE, "--db", db)[0] == 1  # no MX yet
+    assert run_cli("check", after, "--zone", AFTER, "--db", db)[0] == 0
+    code, out, err = run_cli("recheck", "--db", db, "--format", "json")  # no --zone
+    report = json.loads(out)
+    mx = {f["sheet"]: f for f in report["findings"] if f["rule"] == "sender.mx"}
+    assert mx[str(before.resolve())]["change"] == "still_failing"  # the zone, not live DNS
+    assert mx[str(after.resolve())]["status"] == "pass"
+    assert code == 1
+    assert BEFORE in err and AFTER in err  # says which zone files it used
+    # given DNS options win over the recorded ones
+    code, out, _ = run_cli("recheck", before, "--zone", AFTER, "--db", db, "--format", "json")
+    assert (code, by_rule(json.loads(out)["findings"], "sender.mx")["change"]) == (0, "fixed")
+    # ... and are recorded for the next run
+    code, out, _ = run_cli("recheck", before, "--db", db, "--format", "json")
+    assert by_rule(json.loads(out)["findings"], "sender.mx")["status"] == "pass"
 
 
 def test_recheck_uses_mailcheck_db_and_skips_unreadable_sheets(
@@ -137,6 +230,18 @@ def test_recheck_uses_mailcheck_db_and_skips_unreadable_sheets(
     assert code == 0
     assert "gone.yaml" in err and "not re-checked" in err
     assert json.loads(out)["sheets"] == [str(kept.resolve())]
+
+
+def test_history_of_a_sheet_shows_what_changed_and_counts_the_rest(run_cli, sheet, tmp_path):
+    db = tmp_path / "state.sqlite"
+    run_cli("check", sheet, "--zone", BEFORE, "--db", db, "--today", "2026-11-05")
+    run_cli("check", sheet, "--zone", AFTER, "--db", db, "--today", "2026-11-06")
+    code, out, _ = run_cli("history", sheet, "--db", db)
+    assert code == 0
+    assert out.count(str(sheet)) == 2  # the heading and one table, not one per rule and subject
+    assert "sender.mx" in out  # failed, then fixed
+    assert "deadline.sheet" in out  # still warns
+    assert "sender.a " not in out and "sender.role" not in out  # passed every time: counted
 
 
 def test_history_of_a_sheet_and_of_an_unknown_subject(run_cli, sheet, tmp_path):
@@ -174,7 +279,21 @@ def test_deadlines_table_of_every_customer(run_cli, write_sheet, tmp_path):
     assert met[0]["met"] and met[0]["still_failing"] == []
     assert rows[0]["status"] == "fail"  # what needs attention first
     code, out, _ = run_cli("deadlines", late, ontime, *args)
-    assert "2026-11-09" in out and "overdue by 3 wd" in out and "sheet not returned" in out
+    assert code == 1 and "2026-11-09" in out
+
+
+def test_deadlines_of_a_sheet_returned_late(run_cli, write_sheet):
+    returned = DATES.replace("2026-11-02\n", "2026-11-02\n  sheet_submitted: 2026-11-20\n")
+    sheet = write_sheet(f"anna@{DOMAIN}", extra=returned)
+    code, out, _ = run_cli(
+        "deadlines", sheet, "--zone", AFTER, "--today", "2026-12-15", "--format", "json"
+    )
+    row = by_rule(json.loads(out)["deadlines"], "deadline.sheet")
+    assert (row["status"], row["due"], row["met_on"]) == ("fail", "2026-11-09", "2026-11-20")
+    assert row["working_days_late"] == 9  # returned late: not overdue by 26 working days
+    assert row["working_days_overdue"] is None and row["working_days_left"] is None
+    assert row["still_failing"] == []  # nothing left to do
+    assert code == 1
 
 
 def test_deadlines_lists_the_failing_dns_checks(run_cli, write_sheet, monkeypatch):
@@ -199,17 +318,23 @@ def test_deadlines_lists_the_failing_dns_checks(run_cli, write_sheet, monkeypatc
 
 
 class Hook:
-    """A webhook on 127.0.0.1 answering with the given statuses in turn (then 200)."""
+    """A webhook on 127.0.0.1 answering with the given statuses in turn (then 200), each after
+    the given delay in seconds (then at once)."""
 
-    def __init__(self, *answers: int) -> None:
+    def __init__(self, *answers: int, delays: tuple[float, ...] = ()) -> None:
         self.answers = list(answers)
+        self.delays = list(delays)
         self.bodies: list[dict] = []
+        self.keys: list[str | None] = []
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 hook.bodies.append(json.loads(body))
+                hook.keys.append(self.headers.get("Idempotency-Key"))
+                if hook.delays:
+                    time.sleep(hook.delays.pop(0))
                 self.send_response(hook.answers.pop(0) if hook.answers else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -230,8 +355,8 @@ class Hook:
 def hook() -> Iterator[type[Hook]]:
     started: list[Hook] = []
 
-    def start(*answers: int) -> Hook:
-        started.append(Hook(*answers))
+    def start(*answers: int, delays: tuple[float, ...] = ()) -> Hook:
+        started.append(Hook(*answers, delays=delays))
         return started[-1]
 
     yield start  # type: ignore[misc]
@@ -264,12 +389,50 @@ def test_notify_retries_server_errors(hook):
     from mailcheck.notify import NotifyError, post
 
     server = hook(503, 502)
-    assert post(server.url, {"x": 1}, backoff=0.01) == 200
+    assert post(server.url, {"x": 1}, "k", backoff=0.01) == 200
     assert len(server.bodies) == 3
     refusing = hook(400)
     with pytest.raises(NotifyError, match="400"):
-        post(refusing.url, {"x": 1}, backoff=0.01)
+        post(refusing.url, {"x": 1}, "k", backoff=0.01)
     assert len(refusing.bodies) == 1  # a client error is final
+
+
+def test_notify_retries_only_what_surely_did_not_arrive(hook):
+    from mailcheck.notify import NotifyError, post
+
+    for status in (500, 400, 422):
+        server = hook(status)
+        with pytest.raises(NotifyError, match=str(status)):
+            post(server.url, {"x": 1}, "k", backoff=0.01)
+        assert len(server.bodies) == 1  # the webhook may have acted: never twice
+    busy = hook(429, 504)
+    assert post(busy.url, {"x": 1}, "run-7", backoff=0.01) == 200
+    assert busy.keys == ["run-7", "run-7", "run-7"]  # one key: the webhook can drop repeats
+
+
+def test_a_read_timeout_is_not_retried(hook):
+    from mailcheck.notify import NotifyError, post
+
+    slow = hook(delays=(1.0,))
+    with pytest.raises(NotifyError, match=r"(?i)timeout"):
+        post(slow.url, {"x": 1}, "k", 0.2, backoff=0.01)
+    assert len(slow.bodies) == 1  # it arrived: a second POST would be a duplicate
+
+
+def test_notify_uses_the_timeout_option_and_an_idempotency_key(run_cli, sheet, tmp_path, hook):
+    slow = hook(delays=(1.0,))
+    db = tmp_path / "state.sqlite"
+    run_cli("check", sheet, "--zone", AFTER, "--db", db, "--today", "2026-11-05")
+    args = ["recheck", "--zone", BEFORE, "--db", db, "--today", "2026-11-06"]
+    code, _, err = run_cli(*args, "--notify", slow.url, "--timeout", "0.2")
+    assert code == 1
+    assert "notification" in err and "failed" in err  # waited 0.2 s, not 10
+    assert len(slow.bodies) == 1
+    quick = hook()
+    run_cli(*args, "--notify", quick.url)
+    run_cli(*args, "--notify", quick.url)
+    assert len(quick.keys) == 2 and None not in quick.keys
+    assert quick.keys[0] != quick.keys[1]  # one key per run
 
 
 def test_a_failed_notification_loses_no_result(run_cli, sheet, tmp_path, quick_retries):

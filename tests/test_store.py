@@ -20,8 +20,9 @@ from conftest import REPO_ROOT, ns
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, Status
 from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store, exclusive
-from mailcheck.state.lock import lock_path
+from mailcheck.state.lock import EX_TEMPFAIL, lock_path
 from mailcheck.state.schema import LATEST
+from mailcheck.state.store import State
 from onlyrules import keep_only
 
 BEFORE = "tests/data/zones/deadline-shop-before.zone"
@@ -97,7 +98,7 @@ def test_a_file_that_is_not_a_store_is_an_input_error(run_cli, tmp_path, write_s
 def test_history_without_a_store_is_an_input_error(run_cli, tmp_path):
     code, _, err = run_cli("history", DOMAIN, "--db", tmp_path / "none.sqlite")
     assert code == 2
-    assert "no store" in err
+    assert f"--db {tmp_path / 'none.sqlite'}" in err  # how to create it
     assert not (tmp_path / "none.sqlite").exists()
 
 
@@ -136,6 +137,103 @@ def test_an_error_neither_stops_nor_starts_a_clock(tmp_path):
         assert store.state(KEY).status is Status.PASS
         assert store.state(KEY).since == day(4)
         assert len(store.matching("bounce.acme.example")) == 4  # every finding is kept
+
+
+def test_a_skip_neither_stops_nor_starts_a_clock_nor_replaces_the_status(tmp_path):
+    with Store.open(tmp_path / "s.sqlite") as store:
+        record(store, day(2), Status.SKIP)  # did not apply: nothing decided yet
+        assert store.state(KEY) is None
+        assert store.episodes(KEY) == []
+        record(store, day(3), Status.FAIL)
+        record(store, day(4), Status.SKIP)  # left out, or exempted: not a fix
+        assert store.state(KEY) == State(Status.FAIL, day(3))
+        assert [(e.failed_on, e.fixed_on) for e in store.episodes(KEY)] == [(day(3), None)]
+        record(store, day(5), Status.PASS)
+        record(store, day(6), Status.SKIP)
+        record(store, day(9), Status.PASS)
+        assert store.state(KEY) == State(Status.PASS, day(5))
+        assert [(e.failed_on, e.fixed_on) for e in store.episodes(KEY)] == [(day(3), day(5))]
+        assert [r.previous for r in store.matching("bounce.acme.example")] == [
+            None,
+            None,
+            Status.FAIL,
+            Status.FAIL,
+            Status.PASS,
+            Status.PASS,
+        ]
+
+
+def test_history_finds_subjects_naming_the_domain_after_for(tmp_path):
+    subjects = [
+        "198.51.100.10 for bounce.acme.example",  # spf.authorizes
+        "192.0.2.7 for news@acme.example",
+        "192.0.2.8 for mail.bounce.acme.example",
+        "198.51.100.10 for notacme.example",
+        "198.51.100.10 for acme.example.org",
+    ]
+    findings = [Finding("spf.authorizes", Status.FAIL, s, "m", "h") for s in subjects]
+    moment = dt.datetime.now(dt.UTC)
+    run = RunRecord("check", moment, moment, day(2), 1, [SheetResult(SHEET_INFO, findings, moment)])
+    with Store.open(tmp_path / "s.sqlite") as store:
+        store.record(run)
+        assert {r.subject for r in store.matching("acme.example")} == set(subjects[:3])
+        assert {r.subject for r in store.matching("bounce.acme.example")} == {
+            subjects[0],
+            subjects[2],
+        }
+        assert {r.subject for r in store.matching("news@acme.example")} == {subjects[1]}
+
+
+def test_a_store_error_is_an_input_error_and_records_nothing(tmp_path):
+    db = tmp_path / "s.sqlite"
+    moment = dt.datetime.now(dt.UTC)
+    result = SheetResult(SHEET_INFO, [], moment)
+    twice = RunRecord("check", moment, moment, day(2), 0, [result, result])
+    with Store.open(db) as store:
+        with pytest.raises(InputError) as caught:
+            store.record(twice)  # the same sheet twice in one run breaks a key
+        assert caught.value.file == str(db)
+        assert store.runs() == []
+
+
+def test_the_same_sheet_given_twice_is_checked_and_recorded_once(
+    run_cli, write_sheet, tmp_path, monkeypatch
+):
+    db = tmp_path / "state.sqlite"
+    sheet = write_sheet(f"anna@{DOMAIN}")
+    monkeypatch.chdir(sheet.parent)
+    zone = ["--zone", REPO_ROOT / AFTER, "--db", db]
+    code, out, err = run_cli(
+        "check", sheet.name, f"./{sheet.name}", sheet, *zone, "--format", "json"
+    )
+    assert code == 0, err
+    assert "Traceback" not in out + err
+    mx = [f for f in json.loads(out)["findings"] if f["rule"] == "sender.mx"]
+    assert len(mx) == 1
+    code, out, err = run_cli("recheck", sheet.name, f"./{sheet.name}", *zone, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["sheets"] == [sheet.name]
+    assert count(db, "run_sheets") == 2
+
+
+def test_a_version_1_store_is_migrated_and_its_dns_source_is_unknown(tmp_path):
+    from mailcheck.state.schema import MIGRATIONS
+
+    db = tmp_path / "old.sqlite"
+    with sqlite3.connect(db) as connection:
+        for statement in MIGRATIONS[0]:
+            connection.execute(statement)
+        connection.execute("PRAGMA user_version = 1")
+        connection.execute("INSERT INTO runs VALUES (1, 'check', 's', 'f', '2026-11-02', 0)")
+        connection.execute(
+            "INSERT INTO run_sheets VALUES"
+            " (1, '/old.yaml', NULL, 'DE', 'mon-fri', NULL, NULL, NULL)"
+        )
+    with Store.open(db) as store:
+        assert store.dns_source("/old.yaml") is None
+        assert store.sheet_info("/old.yaml") == SheetInfo("/old.yaml")
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == LATEST >= 2
 
 
 def test_a_timeout_does_not_erase_a_recorded_pass(dns_server, run_cli, write_sheet, tmp_path):
@@ -260,7 +358,8 @@ def test_a_second_run_refuses_while_the_store_is_held(run_cli, write_sheet, tmp_
     sheet = write_sheet(f"anna@{DOMAIN}")
     with exclusive(db):
         code, out, err = run_cli("check", sheet, "--zone", REPO_ROOT / AFTER, "--db", db)
-    assert code == 2
+    assert code == EX_TEMPFAIL  # busy, not invalid input (2): cron may simply try again
+    assert err.startswith("mailcheck: busy:")
     assert "another mailcheck run" in err
     assert str(db) in err
     assert "Traceback" not in out + err
@@ -296,15 +395,17 @@ def test_concurrent_recheck_processes(dns_server, run_cli, write_sheet, tmp_path
     second = subprocess.run(command, timeout=30, check=False, **run)
     out, err = first.communicate(timeout=30)
     # Subprocesses run every registered rule: any exit code of a finished check (0, 1, 3) will do.
-    assert first.returncode != 2, err
+    assert first.returncode not in (2, EX_TEMPFAIL), err
     assert json.loads(out)["run"]["id"] == 2
-    assert second.returncode == 2
+    assert second.returncode == EX_TEMPFAIL
     assert "another mailcheck run" in second.stderr
     assert "Traceback" not in second.stderr
     assert integrity(db) == "ok"
     assert count(db, "runs") == 2  # the check and one re-check: nothing double-recorded
     server.clear_faults()
     third = subprocess.run(command, timeout=30, check=False, **run)
-    assert third.returncode != 2, third.stderr  # the lock went with the first process
+    assert third.returncode not in (2, EX_TEMPFAIL), (
+        third.stderr
+    )  # the lock went with the first process
     assert json.loads(third.stdout)["run"]["id"] == 3
     assert count(db, "runs") == 3

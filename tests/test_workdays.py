@@ -105,3 +105,56 @@ def test_unknown_region_in_a_sheet_is_an_input_error(run_cli, write_sheet):
     assert "Traceback" not in out + err
     assert f"{sheet}:6: region:" in err
     assert "DE-BY" in err
+
+
+def test_a_met_deadline_stands_by_its_met_date_not_by_today():
+    # Returned on 2026-11-20, due 2026-11-09: 9 working days late, however late today is.
+    calendar = calendar_for("DE-BY")
+    deadline = Deadline(Kind.SHEET, D(2026, 11, 2), D(2026, 11, 9), calendar, D(2026, 11, 20))
+    assert deadline.days_late(deadline.met_on) == 9
+    assert deadline.standing(D(2026, 12, 15)) == deadline.standing(D(2026, 11, 21))
+    on_time = Deadline(Kind.SHEET, D(2026, 11, 2), D(2026, 11, 9), calendar, D(2026, 11, 9))
+    assert on_time.days_late(on_time.met_on) == 0
+    assert on_time.standing(D(2026, 12, 15)) != deadline.standing(D(2026, 12, 15))
+
+
+def test_deadlines_from_a_sheet_and_from_the_store_agree():
+    from mailcheck.deadlines import rule_deadline, sheet_deadline
+    from mailcheck.sheet import Sheet
+    from mailcheck.state import SheetInfo
+
+    sheet = Sheet.model_validate(
+        {
+            "version": 1,
+            "region": "DE-BY",
+            "working_week": "mon-sat",
+            "dates": {"contract_signed": D(2026, 11, 2), "sheet_submitted": D(2026, 11, 20)},
+        }
+    )
+    info = SheetInfo("/s.yaml", None, "DE-BY", "mon-sat", D(2026, 11, 2), D(2026, 11, 20))
+    assert sheet_deadline(sheet) == rule_deadline("deadline.sheet", info)
+    assert rule_deadline("deadline.sheet", info).due == D(2026, 11, 7)  # Saturdays count
+
+
+def test_one_calendar_per_region_and_week():
+    assert calendar_for("DE-BY") is calendar_for("DE-BY")
+    assert calendar_for("DE-BY", saturdays=True) is not calendar_for("DE-BY")
+
+
+@pytest.mark.parametrize(
+    ("count", "word", "irregular", "expected"),
+    [
+        (1, "working day", None, "1 working day"),
+        (2, "working day", None, "2 working days"),
+        (0, "check", None, "0 checks"),
+        (2, "address", None, "2 addresses"),
+        (3, "box", None, "3 boxes"),
+        (1, "address", None, "1 address"),
+        (2, "child", "children", "2 children"),
+        (1200, "send", None, "1,200 sends"),
+    ],
+)
+def test_plural(count, word, irregular, expected):
+    from mailcheck.text import plural
+
+    assert plural(count, word, irregular) == expected

@@ -1,8 +1,9 @@
 """`mailcheck deadlines SHEET...`: one table of every customer's deadlines.
 
 For each sheet, its two deadlines (the sheet itself; the SPF and DKIM entries): when the clock
-started, the due date, the working days left or overdue, the `deadline.*` rule's status and what
-still fails. The sheets are checked like `check` does (DNS included), since what still fails is
+started, the due date, where it stands (working days left, overdue by, or — for a sheet that was
+returned — returned in time or how many working days late), the `deadline.*` rule's status and
+what still fails. The sheets are checked like `check` does (DNS included), since what still fails is
 only known after asking DNS. Rows that need attention come first; the exit code is that of the
 deadline findings (1 when one is overdue, 3 when one could not be decided).
 """
@@ -19,8 +20,8 @@ from typing import Any, TextIO
 from mailcheck.deadlines import Deadline, dns_deadline, is_dns_rule, sheet_deadline
 from mailcheck.findings import Finding, Status, exit_code
 from mailcheck.output import Format
-from mailcheck.runner import CheckedSheet, RunOptions, check_loaded, today_of
-from mailcheck.sheet import load_sheet
+from mailcheck.runner import CheckedSheet, RunOptions, check_loaded, load_sheets, today_of
+from mailcheck.text import iso
 
 LABELS = {"deadline.sheet": "sheet returned (5 wd)", "deadline.dns": "SPF and DKIM (10 wd)"}
 
@@ -39,18 +40,22 @@ class Row:
     def met(self) -> bool:
         return self.finding.status in (Status.PASS, Status.SKIP)
 
+    @property
+    def open(self) -> bool:
+        """Not met, and not met late on a known date either: the clock still runs."""
+        return self.deadline is not None and self.deadline.met_on is None and not self.met
+
     def standing(self) -> str:
         if self.deadline is None:
             return "no start date"
-        if self.met:
+        if self.met and self.deadline.met_on is None:
             return "met"
-        if self.deadline.is_overdue(self.today):
-            return f"overdue by {self.deadline.days_late(self.today)} wd"
-        return f"{self.deadline.days_left(self.today)} wd left"
+        return self.deadline.standing(self.today)
 
     def as_dict(self) -> dict[str, Any]:
         d = self.deadline
-        overdue = d is not None and not self.met and d.is_overdue(self.today)
+        overdue = d is not None and self.open and d.is_overdue(self.today)
+        met_on = d.met_on if d else None
         return {
             "customer": self.customer,
             "sheet": self.sheet,
@@ -59,8 +64,11 @@ class Row:
             "due": d.due.isoformat() if d else None,
             "status": self.finding.status.value,
             "met": self.met,
-            "working_days_left": d.days_left(self.today) if d and not self.met else None,
-            "working_days_overdue": d.days_late(self.today) if overdue and d else None,
+            "standing": self.standing(),
+            "working_days_left": d.days_left(self.today) if d and self.open else None,
+            "working_days_overdue": d.days_late(self.today) if d and overdue else None,
+            "met_on": iso(met_on),
+            "working_days_late": d.days_late(met_on) if d and met_on else None,
             "message": self.finding.message,
             "still_failing": [
                 {"rule": f.rule, "subject": f.subject, "message": f.message, "hint": f.hint}
@@ -70,7 +78,7 @@ class Row:
 
 
 def run_deadlines(sheet_paths: Sequence[Path], options: RunOptions) -> int:
-    sheets = [load_sheet(p) for p in sheet_paths]
+    sheets = load_sheets(sheet_paths)
     today = today_of(options)
     rows = sorted(
         (row for result in check_loaded(sheets, options) for row in rows_of(result, today)),
@@ -88,7 +96,8 @@ def rows_of(result: CheckedSheet, today: dt.date) -> list[Row]:
     customer = sheet.customer or result.sheet.display
     found = {f.rule: f for f in result.findings if f.rule in LABELS}
     failing_dns = [f for f in result.findings if is_dns_rule(f.rule) and f.status is Status.FAIL]
-    not_returned = [found["deadline.sheet"]] if sheet.dates.sheet_submitted is None else []
+    returned = sheet.dates.sheet_submitted is not None
+    not_returned = [found["deadline.sheet"]] if "deadline.sheet" in found and not returned else []
     rows = []
     for rule, deadline, failing in (
         ("deadline.sheet", sheet_deadline(sheet), not_returned),
@@ -114,17 +123,13 @@ def _render_json(rows: Sequence[Row], today: dt.date, stream: TextIO) -> None:
 
 
 def _render_table(rows: Sequence[Row], today: dt.date, stream: TextIO, color: bool | None) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    from mailcheck.output.table import MIN_FILE_WIDTH, STYLES
+    from mailcheck.output.console import make_console
+    from mailcheck.output.table import STYLES
 
-    console = Console(
-        file=stream, highlight=False, no_color=color is False, force_terminal=color or None
-    )
-    if not console.is_terminal:
-        console.width = max(console.width, MIN_FILE_WIDTH)
+    console = make_console(stream, color)
     table = Table(title=f"Deadlines on {today.isoformat()} (wd: working days)", expand=False)
     for name in ("Customer", "Deadline", "Started", "Due", "Standing", "Status"):
         table.add_column(name, no_wrap=name != "Customer", overflow="fold")

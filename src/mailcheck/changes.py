@@ -3,7 +3,10 @@
 Computed from the store after a run was recorded: each finding row keeps the last decided status
 before its run (`previous`), and the clocks (`episodes`) say since when a key fails and when it
 was fixed. A key whose findings are all `error` is *undecided*: its last decided status stands.
-Fixes of obligations with a deadline (SPF and DKIM, the sheet) say whether they came in time.
+A key that was only skipped (did not apply, left out, exempted) is neither fixed nor failing:
+its last decided status and its clock stand too. Fixes of obligations with a deadline (SPF and
+DKIM, the sheet) say whether they came in time. *Overdue* are the SPF and DKIM entries failing
+past their deadline: the re-checks the contract bills (a late sheet is not billed).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mailcheck.deadlines import Deadline, rule_deadline
+from mailcheck.deadlines import Deadline, is_billed, rule_deadline
 from mailcheck.findings import Status
 from mailcheck.state.store import Key, Recorded, SheetInfo, Store, decided
+from mailcheck.text import iso
 
 
 class Change(enum.StrEnum):
@@ -24,6 +28,7 @@ class Change(enum.StrEnum):
     FIXED = "fixed"
     STILL_FAILING = "still_failing"
     UNDECIDED = "undecided"
+    SKIPPED = "skipped"  # only skipped this run: nothing decided, the last status stands
     UNCHANGED = "unchanged"
 
 
@@ -45,10 +50,11 @@ class Item:
 
     @property
     def overdue(self) -> bool:
-        """Failing past its deadline: re-checks are billed."""
-        if self.finding.status is not Status.FAIL:
+        """An SPF/DKIM entry failing past its deadline: re-checks are billed."""
+        rule = self.finding.rule
+        if self.finding.status is not Status.FAIL or not is_billed(rule):
             return False
-        if self.finding.rule.startswith("deadline."):
+        if rule == "deadline.dns":  # it fails only once overdue
             return True
         return bool(self.deadline and self.today and self.deadline.is_overdue(self.today))
 
@@ -57,7 +63,14 @@ class Item:
         """For a fix of an obligation with a deadline: working days after it (0: in time)."""
         if self.change is not Change.FIXED or self.deadline is None or self.since is None:
             return None
-        return self.deadline.days_late(self.since) if self.since > self.deadline.due else 0
+        return self.deadline.days_late(self.since)
+
+    def timing(self) -> str | None:
+        """For a fix of an obligation with a deadline: `fixed in time`, `fixed 2 working days
+        late`; None otherwise."""
+        if self.change is not Change.FIXED or self.deadline is None or self.since is None:
+            return None
+        return self.deadline.timing(self.since, "fixed")
 
     def as_dict(self) -> dict[str, Any]:
         f = self.finding
@@ -71,9 +84,9 @@ class Item:
             "customer": self.customer,
             "change": self.change.value,
             "previous": self.previous.value if self.previous else None,
-            "since": _iso(self.since),
-            "failed_since": _iso(self.failed_since),
-            "due": _iso(self.deadline.due) if self.deadline else None,
+            "since": iso(self.since),
+            "failed_since": iso(self.failed_since),
+            "due": iso(self.deadline.due) if self.deadline else None,
             "overdue": self.overdue,
             "working_days_late": self.late_by,
             "checked_at": f.checked_at,
@@ -106,11 +119,12 @@ def _item(
     def item(change: Change, since: dt.date | None, failed_since: dt.date | None = None) -> Item:
         telling = min(rows, key=lambda r: r.status.rank)
         customer = info.customer if info else None
-        deadline = _deadline(key[1], info)
+        deadline = rule_deadline(key[1], info) if info else None
         return Item(change, telling, customer, previous, since, failed_since, deadline, today)
 
     if status is None:
-        return item(Change.UNDECIDED, None)
+        undecided = any(r.status is Status.ERROR for r in rows)
+        return item(Change.UNDECIDED if undecided else Change.SKIPPED, None)
     if status is Status.FAIL:
         change = Change.STILL_FAILING if previous is Status.FAIL else Change.NEWLY_FAILING
         return item(change, last.failed_on if last else today)
@@ -118,14 +132,6 @@ def _item(
         return item(Change.FIXED, last.fixed_on, last.failed_on)
     state = store.state(key)
     return item(Change.UNCHANGED, state.since if state else today)
-
-
-def _deadline(rule: str, info: SheetInfo | None) -> Deadline | None:
-    if info is None:
-        return None
-    return rule_deadline(
-        rule, info.region, info.working_week, info.contract_signed, info.dns_requested
-    )
 
 
 def sections(items: Sequence[Item]) -> dict[str, list[Item]]:
@@ -136,7 +142,3 @@ def sections(items: Sequence[Item]) -> dict[str, list[Item]]:
             grouped[item.change.value].append(item)
     grouped["overdue"] = [item for item in items if item.overdue]
     return grouped
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None

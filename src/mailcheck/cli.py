@@ -418,8 +418,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return _exit_status(exc.code)
     except InputError as exc:
-        print(f"mailcheck: error: {exc}", file=sys.stderr)
-        return 2
+        print(f"mailcheck: {exc.label}: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("mailcheck: interrupted", file=sys.stderr)
         return 130

@@ -2,7 +2,8 @@
 and the run's memo of derived results.
 
 Rules registered with `needs_findings=True` run after all the others of their sheet and find
-those rules' findings (exemptions applied) in `ctx.findings`; for every other rule it is empty.
+those rules' findings (exemptions applied) in `ctx.findings` and the ids of the run's rules in
+`ctx.rules_run`; for every other rule both are empty.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ class Context:
     today: dt.date
     findings: tuple[Finding, ...] = ()
     """The sheet's findings of the first phase: set only for rules with `needs_findings`."""
+    rules_run: frozenset[str] = frozenset()
+    """The ids of every rule this run runs on the sheet (after --select/--ignore): set only for
+    rules with `needs_findings`, which must tell a rule that met its obligation from one that
+    did not run."""
     probe: ProbeSettings = field(default_factory=ProbeSettings)
     """Whether and how unsubscribe.probe may POST (its trust store, deadline, address policy)."""
     samples: SampleStore = field(default_factory=SampleStore)

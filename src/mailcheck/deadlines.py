@@ -3,7 +3,11 @@
 "innerhalb von fünf (5) Werktagen": the sheet is due 5 working days after the contract was
 signed. "innerhalb von zehn (10) Werktagen": SPF and DKIM entries are due 10 working days after
 the provider asked for them; after that, re-checks are billed. `Deadline` answers what every
-report says about one: the due date, working days left, or working days overdue.
+report says about one: the due date, working days left or overdue, or — once the obligation was
+met on a known date — whether that was in time or how many working days late.
+
+Every deadline is built by `deadline_of()`, whether from a loaded sheet or from what the state
+store recorded of one, so a check, `deadlines`, `recheck` and `history` always agree.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
+from typing import Protocol
 
 from mailcheck.sheet import Sheet, WorkingWeek
+from mailcheck.text import plural
 from mailcheck.workdays import Calendar, UnknownRegion, calendar_for
 
 SHEET_DAYS = 5
@@ -24,6 +30,15 @@ class Kind(enum.StrEnum):
     SHEET = "sheet"
     DNS = "dns"
 
+    @property
+    def days(self) -> int:
+        return SHEET_DAYS if self is Kind.SHEET else DNS_DAYS
+
+    @property
+    def done(self) -> str:
+        """What meeting this obligation is called: `returned 2 working days late`."""
+        return "returned" if self is Kind.SHEET else "published"
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -31,6 +46,7 @@ class Deadline:
     start: dt.date  # the triggering event; it does not count
     due: dt.date  # the end of this day is the deadline
     calendar: Calendar
+    met_on: dt.date | None = None  # when the obligation was met, if known (the sheet's return)
 
     def is_overdue(self, on: dt.date) -> bool:
         return on > self.due
@@ -40,74 +56,111 @@ class Deadline:
         return self.calendar.between(on, self.due)
 
     def days_late(self, on: dt.date) -> int:
-        """Working days after the due date up to `on`."""
+        """Working days after the due date up to `on`; 0 on or before the due date.
+
+        The one measure of lateness: of a missing obligation today, of a fix, of a return."""
         return self.calendar.between(self.due, on)
 
     def standing(self, on: dt.date) -> str:
-        """`due 2026-11-06, 3 working days left` / `due today` / `overdue by 2 working days`."""
-        due = f"due {self.due.isoformat()}"
+        """Where the obligation stands on `on`, without the due date: `3 working days left`,
+        `due today`, `overdue by 2 working days`, `returned 2 working days late`."""
+        if self.met_on is not None:
+            return self.timing(self.met_on, self.kind.done)
         if on > self.due:
             late = self.days_late(on)
-            if late == 0:
-                return f"{due}, overdue (no working day since)"
-            return f"{due}, overdue by {plural(late, 'working day')}"
+            return f"overdue by {plural(late, 'working day')}" if late else "overdue"
         if on == self.due:
-            return f"{due} (today)"
-        return f"{due}, {plural(self.days_left(on), 'working day')} left"
+            return "due today"
+        return f"{plural(self.days_left(on), 'working day')} left"
+
+    def summary(self, on: dt.date) -> str:
+        """The due date and the standing: `due 2026-11-06, 3 working days left`."""
+        standing = self.standing(on)
+        if standing == "due today":
+            return f"due {self.due.isoformat()} (today)"
+        return f"due {self.due.isoformat()}, {standing}"
+
+    def timing(self, done: dt.date, verb: str) -> str:
+        """`fixed in time`, `fixed 2 working days late`, `fixed after the due date` (on a day
+        off after it: no working day late, but not in time either)."""
+        if not self.is_overdue(done):
+            return f"{verb} in time"
+        late = self.days_late(done)
+        return (
+            f"{verb} {plural(late, 'working day')} late" if late else f"{verb} after the due date"
+        )
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+class Schedule(Protocol):
+    """What a deadline needs to know of a sheet; the store's `SheetInfo` is one."""
+
+    @property
+    def region(self) -> str: ...
+    @property
+    def working_week(self) -> str: ...
+    @property
+    def contract_signed(self) -> dt.date | None: ...
+    @property
+    def sheet_submitted(self) -> dt.date | None: ...
+    @property
+    def dns_requested(self) -> dt.date | None: ...
 
 
-def calendar_of(sheet: Sheet) -> Calendar:
-    return calendar_for(sheet.region, saturdays=sheet.working_week is WorkingWeek.MON_SAT)
+def working_calendar(region: str, working_week: str) -> Calendar:
+    """The (cached) calendar of a region and a working week (`mon-fri`, `mon-sat`)."""
+    return calendar_for(region, saturdays=working_week == WorkingWeek.MON_SAT)
 
 
-def sheet_deadline(sheet: Sheet, calendar: Calendar | None = None) -> Deadline | None:
-    """The sheet is due 5 working days after the contract was signed; None without that date."""
-    start = sheet.dates.contract_signed
-    return _deadline(Kind.SHEET, start, SHEET_DAYS, sheet, calendar)
-
-
-def dns_deadline(sheet: Sheet, calendar: Calendar | None = None) -> Deadline | None:
-    """SPF and DKIM are due 10 working days after the request; None without that date."""
-    start = sheet.dates.dns_requested
-    return _deadline(Kind.DNS, start, DNS_DAYS, sheet, calendar)
-
-
-def _deadline(
-    kind: Kind, start: dt.date | None, days: int, sheet: Sheet, calendar: Calendar | None
+def deadline_of(
+    kind: Kind, start: dt.date | None, region: str, working_week: str, met_on: dt.date | None
 ) -> Deadline | None:
-    if start is None:
-        return None
-    calendar = calendar or calendar_of(sheet)
-    return Deadline(kind, start, calendar.add(start, days), calendar)
-
-
-def rule_deadline(
-    rule_id: str,
-    region: str,
-    working_week: str,
-    contract_signed: dt.date | None,
-    dns_requested: dt.date | None,
-) -> Deadline | None:
-    """The deadline a rule's obligation is due by, if any: for reports on recorded findings."""
-    if rule_id == "deadline.sheet":
-        kind, start, days = Kind.SHEET, contract_signed, SHEET_DAYS
-    elif rule_id == "deadline.dns" or is_dns_rule(rule_id):
-        kind, start, days = Kind.DNS, dns_requested, DNS_DAYS
-    else:
-        return None
+    """The deadline `kind.days` working days after `start`; None without a start date, or for
+    a region this calendar does not know (a store recorded by an older holiday calendar)."""
     if start is None:
         return None
     try:
-        calendar = calendar_for(region, saturdays=working_week == WorkingWeek.MON_SAT.value)
-    except UnknownRegion:  # recorded by a run whose calendar knew the region
+        calendar = working_calendar(region, working_week)
+    except UnknownRegion:
         return None
-    return Deadline(kind, start, calendar.add(start, days), calendar)
+    return Deadline(kind, start, calendar.add(start, kind.days), calendar, met_on)
+
+
+def sheet_deadline(sheet: Sheet) -> Deadline | None:
+    """The sheet is due 5 working days after the contract was signed; None without that date."""
+    dates = sheet.dates
+    return deadline_of(
+        Kind.SHEET, dates.contract_signed, sheet.region, sheet.working_week, dates.sheet_submitted
+    )
+
+
+def dns_deadline(sheet: Sheet) -> Deadline | None:
+    """SPF and DKIM are due 10 working days after the request; None without that date."""
+    return deadline_of(Kind.DNS, sheet.dates.dns_requested, sheet.region, sheet.working_week, None)
+
+
+def rule_deadline(rule_id: str, schedule: Schedule) -> Deadline | None:
+    """The deadline a rule's obligation is due by, if any: for reports on recorded findings."""
+    if rule_id == "deadline.sheet":
+        return deadline_of(
+            Kind.SHEET,
+            schedule.contract_signed,
+            schedule.region,
+            schedule.working_week,
+            schedule.sheet_submitted,
+        )
+    if rule_id == "deadline.dns" or is_dns_rule(rule_id):
+        return deadline_of(
+            Kind.DNS, schedule.dns_requested, schedule.region, schedule.working_week, None
+        )
+    return None
 
 
 def is_dns_rule(rule_id: str) -> bool:
     """Rules checking the SPF and DKIM entries the DNS deadline covers (not message.dkim)."""
     return rule_id.startswith(DNS_RULE_PREFIXES)
+
+
+def is_billed(rule_id: str) -> bool:
+    """Failing past its deadline, this obligation makes re-checks billable: the SPF and DKIM
+    entries (seed 000), not the sheet's return."""
+    return rule_id == "deadline.dns" or is_dns_rule(rule_id)

@@ -6,6 +6,9 @@ from __future__ import annotations
 class InputError(Exception):
     """Invalid input (sheet, zone file, option): reported as `file:line: key: problem`, exit 2."""
 
+    exit_code = 2
+    label = "error"  # the word after `mailcheck:` on stderr
+
     def __init__(
         self,
         problem: str,

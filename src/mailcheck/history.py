@@ -1,28 +1,42 @@
 """`mailcheck history SUBJECT`: the recorded timeline of a domain, an address or a sheet.
 
 A domain matches its own findings, those of its addresses (`news@acme.example`) and of its
-subdomains (`bounce.acme.example`, `esp2026._domainkey.acme.example`); an address matches itself;
-a sheet path matches every finding of that sheet. For each (sheet, rule, subject) it shows the
-status changes with their date and time, the last decided status, and its clocks: failing since,
-fixed on, after how many working days, and — for the SPF/DKIM and sheet obligations — whether
-the fix came within the deadline or how many working days late.
+subdomains (`bounce.acme.example`, `esp2026._domainkey.acme.example`), and findings whose subject
+names it after ` for ` (`198.51.100.10 for bounce.acme.example`); an address matches itself; a
+sheet path matches every finding of that sheet. For each (sheet, rule, subject) it knows the
+status changes with their run date (JSON: and the time checked), the last decided status, and its
+clocks: failing since, fixed on, after how many working days, and — for the SPF/DKIM and sheet
+obligations — whether the fix came within the deadline or how many working days late.
+
+The table shows one table per sheet, one row per rule and subject that ever changed, failed,
+warned or could not be decided; checks that passed (or did not apply) every time are only
+counted. The JSON lists every key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from mailcheck.deadlines import rule_deadline
+from rich.table import Table
+from rich.text import Text
+
+from mailcheck.deadlines import Deadline, rule_deadline, working_calendar
 from mailcheck.errors import InputError
 from mailcheck.findings import Status
 from mailcheck.output import Format
+from mailcheck.output.console import make_console
+from mailcheck.output.table import STYLES
 from mailcheck.state.store import Key, Recorded, SheetInfo, State, Store
-from mailcheck.workdays import UnknownRegion, calendar_for
+from mailcheck.text import iso, plural
+from mailcheck.workdays import UnknownRegion
+
+QUIET = (Status.PASS, Status.SKIP)  # a key that only ever had one of these has no story
 
 
 @dataclass(frozen=True)
@@ -30,27 +44,33 @@ class Clock:
     failed_on: dt.date
     fixed_on: dt.date | None
     working_days: int | None  # failing from failed_on to fixed_on (or to the last run)
-    due: dt.date | None
-    late_by: int | None  # working days after the due date when fixed (0: in time)
+    deadline: Deadline | None  # of the obligation, if it has one
+
+    @property
+    def late_by(self) -> int | None:
+        """Working days the fix came after the due date (0: in time); None if not fixed."""
+        if self.deadline is None or self.fixed_on is None:
+            return None
+        return self.deadline.days_late(self.fixed_on)
 
     def describe(self) -> str:
         fixed = f"fixed {self.fixed_on.isoformat()}" if self.fixed_on else "not fixed yet"
         text = f"failing since {self.failed_on.isoformat()}, {fixed}"
         if self.working_days is not None:
-            text += f" ({self.working_days} working day(s))"
-        if self.due and self.fixed_on:
-            timing = "in time" if not self.late_by else f"{self.late_by} working day(s) late"
-            text += f"; due {self.due.isoformat()}: {timing}"
-        elif self.due:
-            text += f"; due {self.due.isoformat()}"
+            text += f" ({plural(self.working_days, 'working day')})"
+        if self.deadline and self.fixed_on:
+            timing = self.deadline.timing(self.fixed_on, "fixed")
+            text += f"; due {self.deadline.due.isoformat()}: {timing}"
+        elif self.deadline:
+            text += f"; due {self.deadline.due.isoformat()}"
         return text
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "failed_on": self.failed_on.isoformat(),
-            "fixed_on": self.fixed_on.isoformat() if self.fixed_on else None,
+            "fixed_on": iso(self.fixed_on),
             "working_days": self.working_days,
-            "due": self.due.isoformat() if self.due else None,
+            "due": iso(self.deadline.due) if self.deadline else None,
             "working_days_late": self.late_by,
         }
 
@@ -64,6 +84,11 @@ class Timeline:
     last: Recorded
     clocks: Sequence[Clock]
 
+    @property
+    def quiet(self) -> bool:
+        """Passed (or did not apply) every time, never failed: nothing to tell but a count."""
+        return len(self.changes) == 1 and self.changes[0].status in QUIET and not self.clocks
+
     def as_dict(self) -> dict[str, Any]:
         sheet, rule, subject = self.key
         return {
@@ -72,7 +97,7 @@ class Timeline:
             "rule": rule,
             "subject": subject,
             "status": self.state.status.value if self.state else None,
-            "since": self.state.since.isoformat() if self.state else None,
+            "since": iso(self.state.since) if self.state else None,
             "last_checked": self.last.checked_at,
             "timeline": [
                 {
@@ -106,11 +131,11 @@ def timelines_of(store: Store, rows: Sequence[Recorded]) -> list[Timeline]:
     by_key: dict[Key, list[Recorded]] = {}
     for row in rows:
         by_key.setdefault(row.key, []).append(row)
-    return [_timeline(store, key, found) for key, found in by_key.items()]
+    infos = {sheet: store.sheet_info(sheet) for sheet, _, _ in by_key}
+    return [_timeline(store, key, found, infos[key[0]]) for key, found in by_key.items()]
 
 
-def _timeline(store: Store, key: Key, rows: list[Recorded]) -> Timeline:
-    info = store.sheet_info(key[0])
+def _timeline(store: Store, key: Key, rows: list[Recorded], info: SheetInfo | None) -> Timeline:
     last_day = rows[-1].today
     changes = [r for i, r in enumerate(rows) if i == 0 or r.status is not rows[i - 1].status]
     clocks = [_clock(key[1], info, e.failed_on, e.fixed_on, last_day) for e in store.episodes(key)]
@@ -122,19 +147,12 @@ def _clock(
     rule: str, info: SheetInfo | None, failed: dt.date, fixed: dt.date | None, last: dt.date
 ) -> Clock:
     if info is None:
-        return Clock(failed, fixed, None, None, None)
-    deadline = rule_deadline(
-        rule, info.region, info.working_week, info.contract_signed, info.dns_requested
-    )
+        return Clock(failed, fixed, None, None)
     try:
-        calendar = calendar_for(info.region, saturdays=info.working_week == "mon-sat")
-    except UnknownRegion:
-        return Clock(failed, fixed, None, None, None)
-    days = calendar.between(failed, fixed or last)
-    late = None
-    if deadline and fixed:
-        late = deadline.days_late(fixed) if fixed > deadline.due else 0
-    return Clock(failed, fixed, days, deadline.due if deadline else None, late)
+        days = working_calendar(info.region, info.working_week).between(failed, fixed or last)
+    except UnknownRegion:  # recorded by a run whose calendar knew the region
+        days = None
+    return Clock(failed, fixed, days, rule_deadline(rule, info))
 
 
 def _render_json(subject: str, timelines: Sequence[Timeline], stream: TextIO) -> None:
@@ -148,35 +166,58 @@ def _render_json(subject: str, timelines: Sequence[Timeline], stream: TextIO) ->
 def _render_table(
     subject: str, timelines: Sequence[Timeline], stream: TextIO, color: bool | None
 ) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from mailcheck.output.table import MIN_FILE_WIDTH, STYLES
-
-    console = Console(
-        file=stream, highlight=False, no_color=color is False, force_terminal=color or None
-    )
-    if not console.is_terminal:
-        console.width = max(console.width, MIN_FILE_WIDTH)
+    console = make_console(stream, color)
     console.print(Text(f"History of {subject}", style="bold"))
+    by_sheet: dict[str, list[Timeline]] = {}
     for timeline in timelines:
-        sheet, rule, about = timeline.key
-        title = f"{rule} {about} — {timeline.customer or ''} {sheet}".strip()
-        table = Table(title=title, title_justify="left", show_header=True, expand=False)
-        table.add_column("Date", no_wrap=True)
-        table.add_column("Checked at (UTC)", no_wrap=True)
-        table.add_column("Status", no_wrap=True)
-        table.add_column("Finding", overflow="fold", ratio=1)
-        for row in timeline.changes:
-            status = Text(row.status.value.upper(), style=STYLES[row.status])
-            table.add_row(row.today.isoformat(), row.checked_at, status, row.message)
-        console.print(table)
-        state = timeline.state
-        if state is not None:
-            now = Text(f"  now {state.status.value} since {state.since.isoformat()}")
-            if timeline.last.status is Status.ERROR:
-                now.append(" (the last check could not decide)", style="magenta")
-            console.print(now)
-        for clock in timeline.clocks:
-            console.print(f"  clock: {clock.describe()}")
+        by_sheet.setdefault(timeline.key[0], []).append(timeline)
+    for sheet, found in by_sheet.items():
+        telling = [t for t in found if not t.quiet]
+        customer = next((t.customer for t in found if t.customer), None)
+        title = f"{customer} — {sheet}" if customer else sheet
+        if telling:
+            console.print(_sheet_table(title, telling))
+        else:
+            console.print(Text(title, style="bold"))
+        quiet = Counter(t.changes[0].status.value for t in found if t.quiet)
+        if quiet:
+            counts = ", ".join(f"{n} {status}" for status, n in sorted(quiet.items()))
+            console.print(f"  {plural(quiet.total(), 'check')} never changed ({counts})")
+
+
+def _sheet_table(title: str, timelines: Sequence[Timeline]) -> Table:
+    table = Table(title=title, title_justify="left", show_header=True, expand=False)
+    table.add_column("Rule", no_wrap=True)
+    table.add_column("Subject", overflow="fold")
+    table.add_column("Changes (run date, status, finding)", overflow="fold", ratio=1)
+    table.add_column("Now", no_wrap=True)
+    table.add_column("Clocks", overflow="fold")
+    for timeline in timelines:
+        _, rule, subject = timeline.key
+        changes = Text()
+        for n, row in enumerate(timeline.changes):
+            changes.append("\n" if n else "")
+            changes.append(f"{row.today.isoformat()} ")
+            changes.append(row.status.value.upper(), style=STYLES[row.status])
+            changes.append(f" {row.message}")
+        table.add_row(
+            rule,
+            subject,
+            changes,
+            _now(timeline),
+            "\n".join(clock.describe() for clock in timeline.clocks),
+        )
+    return table
+
+
+def _now(timeline: Timeline) -> Text:
+    state = timeline.state
+    if state is None:
+        return Text("nothing decided", style="magenta")
+    now = Text(state.status.value.upper(), style=STYLES[state.status])
+    now.append(f" since {state.since.isoformat()}")
+    if timeline.last.status is Status.ERROR:
+        now.append("\n(last check undecided)", style="magenta")
+    elif timeline.last.status is Status.SKIP:
+        now.append("\n(last check skipped)", style="dim")
+    return now

@@ -11,9 +11,9 @@ import asyncio
 import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import Protocol, TextIO, TypeVar
 
 from mailcheck.context import Context, build_resolver
 from mailcheck.engine import check_sheet, unused_exemptions
@@ -28,7 +28,7 @@ from mailcheck.rules import REGISTRY, message_rules
 from mailcheck.rules.base import Rule
 from mailcheck.selection import select_rules
 from mailcheck.sheet import LoadedSheet, Mailing, load_sheet
-from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store, exclusive
+from mailcheck.state import DnsSource, RunRecord, SheetInfo, SheetResult, Store, exclusive
 
 MAX_SHEETS_AT_ONCE = 16  # bounds the DNS questions in flight when cron re-checks many customers
 
@@ -37,6 +37,15 @@ class Renderer(Protocol):
     def __call__(
         self, report: Report, fmt: Format, stream: TextIO, *, color: bool | None = None
     ) -> None: ...
+
+
+class Summarized(Protocol):
+    """A report of any command: what `write_output` needs besides a way to render it."""
+
+    def summary_line(self) -> str: ...
+
+
+View = TypeVar("View", bound=Summarized)
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ class CheckedSheet:
     sheet: LoadedSheet
     findings: list[Finding]
     checked_at: dt.datetime
+    dns: DnsSource = field(default_factory=DnsSource)  # where the answers came from, for recheck
 
 
 def now() -> dt.datetime:
@@ -70,6 +80,18 @@ def now() -> dt.datetime:
 
 def today_of(options: RunOptions) -> dt.date:
     return options.today or dt.date.today()
+
+
+def load_sheets(paths: Sequence[Path]) -> list[LoadedSheet]:
+    """Load every sheet (every input error before any query), each file once: `a.yaml` and
+    `./a.yaml` are one sheet, checked and recorded once."""
+    seen: set[Path] = set()
+    unique = []
+    for path in paths:
+        if path.resolve() not in seen:  # the first spelling given wins
+            seen.add(path.resolve())
+            unique.append(path)
+    return [load_sheet(p) for p in unique]
 
 
 def check_loaded(
@@ -82,7 +104,8 @@ def check_loaded(
     ctx = build_context(options)
     if rules is None:
         rules = select_rules(REGISTRY, options.select, options.ignore)
-    return asyncio.run(_check_all(sheets, rules, ctx, on_done))
+    dns = DnsSource.of(options.zones, options.nameservers)
+    return asyncio.run(_check_all(sheets, rules, ctx, dns, on_done))
 
 
 def build_context(options: RunOptions) -> Context:
@@ -99,6 +122,7 @@ async def _check_all(
     sheets: Sequence[LoadedSheet],
     rules: Sequence[Rule],
     ctx: Context,
+    dns: DnsSource,
     on_done: Callable[[CheckedSheet], None] | None,
 ) -> list[CheckedSheet]:
     limit = asyncio.Semaphore(MAX_SHEETS_AT_ONCE)
@@ -106,7 +130,7 @@ async def _check_all(
     async def one(sheet: LoadedSheet) -> CheckedSheet:
         async with limit:
             found = locate_findings(await check_sheet(sheet, rules, ctx), [sheet])
-            checked = CheckedSheet(sheet, found, now())
+            checked = CheckedSheet(sheet, found, now(), dns)
         if on_done:
             on_done(checked)
         return checked
@@ -119,7 +143,7 @@ def all_findings(results: Sequence[CheckedSheet]) -> list[Finding]:
 
 
 def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
-    sheets = [load_sheet(p) for p in sheet_paths]  # every input error before any query
+    sheets = load_sheets(sheet_paths)
     if options.db is None:
         results = check_loaded(sheets, options)
     else:
@@ -179,7 +203,9 @@ def record_run(
         finished=now(),
         today=today_of(options),
         exit_code=int(code),
-        sheets=[SheetResult(SheetInfo.of(r.sheet), r.findings, r.checked_at) for r in results],
+        sheets=[
+            SheetResult(SheetInfo.of(r.sheet), r.findings, r.checked_at, r.dns) for r in results
+        ],
     )
     return store.record(record)
 
@@ -195,13 +221,28 @@ def write_report(
     command show more than the findings, e.g. `mailcheck spf` its include tree."""
     report = Report(tuple(findings), today, strict=options.strict, notes=tuple(notes))
     _announce(report)
-    if options.output is None:
-        renderer(report, options.fmt, sys.stdout, color=options.color)
-    else:
-        _render_to_file(report, options, renderer)
-    if options.output is not None or options.fmt is not Format.TABLE:
-        print(f"mailcheck: {report.summary_line()}", file=sys.stderr)
+    write_output(
+        report, options, lambda r, stream, color: renderer(r, options.fmt, stream, color=color)
+    )
     return int(report.exit_code)
+
+
+def write_output(
+    view: View, options: RunOptions, render_view: Callable[[View, TextIO, bool | None], None]
+) -> None:
+    """Render a report to stdout or `--output` (no colour in a file); its summary line goes to
+    stderr when stdout is not the table a person reads."""
+    if options.output is None:
+        render_view(view, sys.stdout, options.color)
+    else:
+        try:
+            with options.output.open("w", encoding="utf-8") as stream:
+                render_view(view, stream, False)
+        except OSError as exc:
+            problem = f"cannot write report: {exc.strerror}"
+            raise InputError(problem, file=str(options.output)) from None
+    if options.output is not None or options.fmt is not Format.TABLE:
+        print(f"mailcheck: {view.summary_line()}", file=sys.stderr)
 
 
 def _announce(report: Report) -> None:
@@ -211,12 +252,3 @@ def _announce(report: Report) -> None:
         return
     for note in report.notes:
         print(f"mailcheck: warning: {note}", file=sys.stderr)
-
-
-def _render_to_file(report: Report, options: RunOptions, renderer: Renderer) -> None:
-    assert options.output is not None
-    try:
-        with options.output.open("w", encoding="utf-8") as stream:
-            renderer(report, options.fmt, stream, color=False)
-    except OSError as exc:
-        raise InputError(f"cannot write report: {exc.strerror}", file=str(options.output)) from None

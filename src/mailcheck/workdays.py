@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -113,6 +113,10 @@ class Calendar:
         return count
 
 
+@lru_cache(maxsize=64)
 def calendar_for(region: str, saturdays: bool = False) -> Calendar:
-    """The calendar of a sheet's `region`; `saturdays` for `working_week: mon-sat`."""
+    """The calendar of a sheet's `region`; `saturdays` for `working_week: mon-sat`.
+
+    One calendar per (region, week) and process: reports on many recorded findings ask for the
+    same few calendars over and over, and building one loads the holiday tables."""
     return Calendar(parse_region(region), MON_SAT if saturdays else MON_FRI)

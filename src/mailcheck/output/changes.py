@@ -12,21 +12,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from mailcheck import __version__
 from mailcheck.changes import Change, Item, sections
-from mailcheck.findings import ExitCode, Status, exit_code, summarize
-from mailcheck.output.table import MIN_FILE_WIDTH, STYLES
+from mailcheck.findings import ExitCode, Finding, Status, exit_code, summarize
+from mailcheck.output.console import make_console
+from mailcheck.output.table import STYLES
 from mailcheck.state.store import Run
 
 TITLES = {
     Change.NEWLY_FAILING.value: "Newly failing",
     Change.FIXED.value: "Fixed",
     Change.STILL_FAILING.value: "Still failing",
-    "overdue": "Overdue: re-checks are billed",
+    "overdue": "Overdue SPF/DKIM entries: re-checks are billed",
     Change.UNDECIDED.value: "Undecided (the last decided status stands)",
 }
 
@@ -40,13 +40,14 @@ class RecheckReport:
 
     @property
     def exit_code(self) -> ExitCode:
-        return exit_code(self.items_as_findings(), strict=self.strict)
+        return exit_code(self.findings(), strict=self.strict)
 
-    def items_as_findings(self) -> list[Any]:
-        return [item.finding for item in self.items]
+    def findings(self) -> list[Finding]:
+        """The run's findings, as `check` would have reported them."""
+        return [item.finding.as_finding() for item in self.items]
 
     def summary(self) -> dict[str, int]:
-        return summarize(self.items_as_findings())
+        return summarize(self.findings())
 
     def summary_line(self) -> str:
         counts = ", ".join(f"{n} {status}" for status, n in self.summary().items())
@@ -87,11 +88,7 @@ def render_json(report: RecheckReport, stream: TextIO) -> None:
 
 
 def render_table(report: RecheckReport, stream: TextIO, color: bool | None = None) -> None:
-    console = Console(
-        file=stream, highlight=False, no_color=color is False, force_terminal=color or None
-    )
-    if not console.is_terminal:
-        console.width = max(console.width, MIN_FILE_WIDTH)
+    console = make_console(stream, color)
     run = report.run
     console.print(
         Text(
@@ -141,18 +138,13 @@ def _section(name: str, items: Sequence[Item]) -> Table:
 def _when(section: str, item: Item) -> str:
     since = item.since.isoformat() if item.since else ""
     if section == "fixed":
-        text = f"failing {_iso(item.failed_since)}\nfixed {since}"
-        late = item.late_by
-        if late is not None:
-            text += "\nin time" if late == 0 else f"\n{late} working day(s) late"
-        return text
+        failed = item.failed_since.isoformat() if item.failed_since else ""
+        text = f"failing {failed}\nfixed {since}"
+        timing = item.timing()
+        return f"{text}\n{timing}" if timing else text
     if section == "overdue" and item.deadline:
         return f"due {item.deadline.due.isoformat()}\nfailing since {since}"
     if section == "undecided":
         last = item.previous.value if item.previous else "none"
         return f"last decided: {last}"
     return f"since {since}"
-
-
-def _iso(day: object) -> str:
-    return day.isoformat() if hasattr(day, "isoformat") else ""

@@ -8,7 +8,10 @@ sample messages). It passes when none of them fails (skipped and exempted checks
 and so do warnings). While one fails it warns, up to and including the due date, with the due
 date and the working days left; once the due date has passed it fails: the re-check is billable.
 When none fails but one could not be decided (a DNS timeout), it is an error, never a failure.
-Without a request date, or when no SPF or DKIM check ran at all, it is skipped.
+Without a request date, or when no SPF or DKIM check ran at all, it is skipped. It is skipped as
+well when the run left out one of the SPF or DKIM rules (`--select`, `--ignore`): a rule that
+did not run has not shown its obligation met, so the run cannot judge the deadline — and a
+skip never starts or stops a clock in the state store.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from mailcheck.context import Context
-from mailcheck.deadlines import dns_deadline, is_dns_rule, plural
+from mailcheck.deadlines import dns_deadline, is_dns_rule
 from mailcheck.findings import Finding, Status
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
+from mailcheck.text import plural
 
 SUBJECT = "dates.dns_requested"
 MAX_LISTED = 5
@@ -29,12 +33,21 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     deadline = dns_deadline(sheet.sheet)
     if deadline is None:
         return [RULE.skipped(SUBJECT, "no dates.dns_requested: no DNS deadline to track")]
+    left_out = _not_run(ctx)
+    if left_out:
+        return [
+            RULE.skipped(
+                SUBJECT,
+                f"SPF/DKIM rules not run in this run ({_listed(left_out)}): "
+                f"the deadline is not judged; {deadline.summary(ctx.today)}",
+            )
+        ]
     checks = [f for f in ctx.findings if is_dns_rule(f.rule)]
     if not checks:
         return [RULE.skipped(SUBJECT, "no SPF or DKIM check ran for this sheet")]
     failing = [f for f in checks if f.status is Status.FAIL]
     undecided = [f for f in checks if f.status is Status.ERROR]
-    standing = deadline.standing(ctx.today)
+    standing = deadline.summary(ctx.today)
     if failing:
         what = f"{plural(len(failing), 'SPF/DKIM check')} still failing: {_names(failing)}"
         hint = f"publish the entries these checks ask for: {_fixes(failing)}"
@@ -52,9 +65,22 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     return [RULE.passed(SUBJECT, f"SPF and DKIM entries met ({len(checks)} checks); {standing}")]
 
 
+def _not_run(ctx: Context) -> list[str]:
+    """The registered SPF and DKIM rules this run left out (`--select`, `--ignore`)."""
+    from mailcheck.rules import REGISTRY  # the registry imports this module
+
+    return [
+        rule_id for rule_id in REGISTRY if is_dns_rule(rule_id) and rule_id not in ctx.rules_run
+    ]
+
+
 def _names(findings: Sequence[Finding]) -> str:
-    listed = ", ".join(f"{f.rule} {f.subject}" for f in findings[:MAX_LISTED])
-    more = len(findings) - MAX_LISTED
+    return _listed([f"{f.rule} {f.subject}" for f in findings])
+
+
+def _listed(names: Sequence[str]) -> str:
+    listed = ", ".join(names[:MAX_LISTED])
+    more = len(names) - MAX_LISTED
     return f"{listed} and {more} more" if more > 0 else listed
 
 

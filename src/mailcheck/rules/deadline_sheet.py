@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.context import Context
-from mailcheck.deadlines import SHEET_DAYS, plural, sheet_deadline
+from mailcheck.deadlines import SHEET_DAYS, sheet_deadline
 from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
@@ -26,45 +26,37 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     deadline = sheet_deadline(sheet.sheet)
     if deadline is None:
         return [RULE.skipped(SUBJECT, "no dates.contract_signed: no sheet deadline to track")]
-    submitted = sheet.sheet.dates.sheet_submitted
     signed = f"contract signed {deadline.start.isoformat()}"
+    summary = deadline.summary(ctx.today)
+    submitted = deadline.met_on
     if submitted is None:
-        standing = deadline.standing(ctx.today)
         if deadline.is_overdue(ctx.today):
             return [
                 RULE.failed(
                     SUBJECT,
-                    f"the sheet has not been returned; {standing} ({signed})",
+                    f"the sheet has not been returned; {summary} ({signed})",
                     f"return the completed implementation sheet now and {RECORD_IT}",
                 )
             ]
         return [
             RULE.warned(
                 SUBJECT,
-                f"the sheet has not been returned yet; {standing} ({signed})",
+                f"the sheet has not been returned yet; {summary} ({signed})",
                 f"return the completed implementation sheet by {deadline.due.isoformat()} "
                 f"and {RECORD_IT}",
             )
         ]
-    returned = f"returned {submitted.isoformat()}"
+    returned = f"returned {submitted.isoformat()}, {signed}"
     if deadline.is_overdue(submitted):
-        late = deadline.days_late(submitted)
-        by = f"{plural(late, 'working day')} late" if late else "after the due date"
         return [
             RULE.failed(
                 SUBJECT,
-                f"{returned}, {by}: due {deadline.due.isoformat()} ({signed})",
+                f"{summary} ({returned})",
                 "nothing left to publish: the late return is on record, and costs it caused "
                 "are the customer's (seed 000, Mitwirkungspflichten)",
             )
         ]
-    return [
-        RULE.passed(
-            SUBJECT,
-            f"{returned}, within {SHEET_DAYS} working days: due {deadline.due.isoformat()} "
-            f"({signed})",
-        )
-    ]
+    return [RULE.passed(SUBJECT, f"{summary}, within {SHEET_DAYS} working days ({returned})")]
 
 
 RULE = Rule(

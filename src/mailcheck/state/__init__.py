@@ -9,12 +9,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mailcheck.state.lock import exclusive
-from mailcheck.state.store import RunRecord, SheetInfo, SheetResult, Store
+from mailcheck.state.lock import StoreBusy, exclusive
+from mailcheck.state.store import DnsSource, RunRecord, SheetInfo, SheetResult, Store
 
 ENV = "MAILCHECK_DB"
 
-__all__ = ["ENV", "RunRecord", "SheetInfo", "SheetResult", "Store", "default_path", "exclusive"]
+__all__ = [
+    "ENV",
+    "DnsSource",
+    "RunRecord",
+    "SheetInfo",
+    "SheetResult",
+    "Store",
+    "StoreBusy",
+    "default_path",
+    "exclusive",
+]
 
 
 def default_path() -> Path:

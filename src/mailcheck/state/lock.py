@@ -1,8 +1,10 @@
 """One recording run at a time per store: an exclusive `flock` on `<store>.lock`.
 
 Cron may start a re-check while the previous one still runs. The second run refuses at once
-(exit 2, naming the store and the process that holds it) instead of queueing behind the first
-and checking every customer twice; nothing is recorded by it. The lock is held for the whole run,
+(`mailcheck: busy: ...`, exit 75 = EX_TEMPFAIL of sysexits.h: try again later; naming the store
+and the process that holds it) instead of queueing behind the first and checking every customer
+twice; nothing is recorded by it. Its own exit code lets cron and CI tell "busy" from invalid
+input (exit 2). The lock is held for the whole run,
 from before the first DNS question until the run is committed, and the kernel releases it when
 the process ends, however it ends. Readers (`mailcheck history`) take no lock: WAL lets them read
 while a run writes. POSIX only (fcntl).
@@ -17,6 +19,15 @@ from pathlib import Path
 
 from mailcheck.errors import InputError
 
+EX_TEMPFAIL = 75  # sysexits.h: a temporary failure; the same command will work later
+
+
+class StoreBusy(InputError):
+    """Another run holds the store: nothing was checked; exit 75, not 2 (nothing is invalid)."""
+
+    exit_code = EX_TEMPFAIL
+    label = "busy"
+
 
 def lock_path(db: Path) -> Path:
     return db.with_name(db.name + ".lock")
@@ -24,7 +35,7 @@ def lock_path(db: Path) -> Path:
 
 @contextmanager
 def exclusive(db: Path) -> Iterator[None]:
-    """Hold the store's run lock, or raise `InputError` at once if another process holds it."""
+    """Hold the store's run lock, or raise `StoreBusy` at once if another process holds it."""
     import fcntl
 
     path = lock_path(db)
@@ -38,7 +49,7 @@ def exclusive(db: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            raise InputError(
+            raise StoreBusy(
                 f"another mailcheck run (pid {holder}) holds the store; nothing was checked "
                 "or recorded: try again when it has finished",
                 file=str(db),

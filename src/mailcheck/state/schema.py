@@ -79,6 +79,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             WHERE fixed_run IS NULL
         """,
     ),
+    # 2: where each sheet's DNS answers came from, so recheck asks the same source again.
+    (
+        "ALTER TABLE run_sheets ADD COLUMN zones TEXT",  # JSON list of absolute paths
+        "ALTER TABLE run_sheets ADD COLUMN nameservers TEXT",  # JSON list; both NULL: unknown
+    ),
 )
 
 LATEST = len(MIGRATIONS)

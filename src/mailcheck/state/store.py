@@ -5,20 +5,28 @@ One file, WAL mode (readers never block the writer), a busy timeout for writers 
 written in one transaction: a process killed half-way leaves the store as it was before the run.
 
 Per key the store keeps the last *decided* status (`states`) and the stretches of failing
-(`episodes`: failed on, fixed on). An `error` finding is recorded like any other but never
-changes a state and never starts or stops a clock: an outage must not erase a recorded pass or
-declare a failure fixed. Clocks count in the run's date (`--today` when pinned); each finding also
-keeps the real time it was checked.
+(`episodes`: failed on, fixed on). Only `pass`, `warn` and `fail` decide. An `error` or a `skip`
+finding is recorded like any other but never changes a state and never starts or stops a clock:
+an outage must not erase a recorded pass or declare a failure fixed, and neither must a rule that
+did not apply or was left out this time, nor an exemption (which turns a `fail` into `skip`).
+Clocks count in the run's date (`--today` when pinned); each finding also keeps the real time it
+was checked. Each sheet of a run also keeps where its DNS answers came from (zone files, name
+servers), so `recheck` can ask the same source again.
+
+No `sqlite3` exception leaves this module: each becomes an `InputError` naming the store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, Status
@@ -28,6 +36,10 @@ from mailcheck.state.schema import LATEST, MIGRATIONS
 BUSY_TIMEOUT_MS = 30_000
 Key = tuple[str, str, str]
 """(sheet path, rule, subject): what a status and a clock belong to."""
+DECIDING = frozenset({Status.PASS, Status.WARN, Status.FAIL})
+"""The statuses that change a key's state and its clock; `error` and `skip` never do."""
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -57,10 +69,35 @@ class SheetInfo:
 
 
 @dataclass(frozen=True)
+class DnsSource:
+    """Where a run's DNS answers came from: zone files (absolute paths) or name servers; both
+    empty means the system's resolver."""
+
+    zones: tuple[str, ...] = ()
+    nameservers: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, zones: Iterable[Path], nameservers: Iterable[str]) -> DnsSource:
+        return cls(tuple(str(Path(z).resolve()) for z in zones), tuple(nameservers))
+
+    @property
+    def is_system(self) -> bool:
+        return not self.zones and not self.nameservers
+
+    def __str__(self) -> str:
+        if self.zones:
+            return "zone files " + ", ".join(self.zones)
+        if self.nameservers:
+            return "name servers " + ", ".join(self.nameservers)
+        return "the system's resolver"
+
+
+@dataclass(frozen=True)
 class SheetResult:
     info: SheetInfo
     findings: Iterable[Finding]
     checked_at: dt.datetime
+    dns: DnsSource | None = None  # None: not known
 
 
 @dataclass(frozen=True)
@@ -102,6 +139,9 @@ class Recorded:
     def key(self) -> Key:
         return (self.sheet, self.rule, self.subject)
 
+    def as_finding(self) -> Finding:
+        return Finding(self.rule, self.status, self.subject, self.message, self.hint, self.sheet)
+
 
 @dataclass(frozen=True)
 class State:
@@ -123,9 +163,28 @@ def sheet_key(path: Path) -> str:
 
 
 def decided(statuses: Iterable[Status]) -> Status | None:
-    """The worst decided status among a key's findings in one run; None if all are `error`."""
-    known = [s for s in statuses if s is not Status.ERROR]
+    """The worst deciding status (pass, warn, fail) among a key's findings in one run; None if
+    all are `error` or `skip`: then the last decided status stands."""
+    known = [s for s in statuses if s in DECIDING]
     return min(known, key=lambda s: s.rank) if known else None
+
+
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """A `sqlite3` error in a store method becomes an `InputError` naming the store (exit 2)."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as exc:
+            store = args[0]
+            path = store.path if isinstance(store, Store) else None
+            raise InputError(
+                f"the state store failed: {type(exc).__name__}: {exc}; nothing was recorded",
+                file=str(path) if path else None,
+            ) from None
+
+    return guarded
 
 
 class Store:
@@ -139,7 +198,9 @@ class Store:
     def open(cls, path: Path, *, create: bool = True) -> Store:
         if not create and not path.exists():
             raise InputError(
-                "no store here yet: record a run first (mailcheck check --db PATH SHEET)",
+                "no state store here yet: `mailcheck check` records only with --db or "
+                f"MAILCHECK_DB; record a first run with `mailcheck check SHEET --db {path}` "
+                "(or set MAILCHECK_DB to the store to use)",
                 file=str(path),
             )
         try:
@@ -204,6 +265,7 @@ class Store:
 
     # --- writing -------------------------------------------------------------------------------
 
+    @_guarded
     def record(self, run: RunRecord) -> int:
         """Record a whole run in one transaction; returns its id."""
         with self.transaction():
@@ -225,8 +287,11 @@ class Store:
 
     def _record_sheet(self, run_id: int, today: dt.date, result: SheetResult) -> None:
         info = result.info
+        dns = result.dns
         self.db.execute(
-            "INSERT INTO run_sheets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO run_sheets (run_id, sheet, customer, region, working_week,"
+            " contract_signed, sheet_submitted, dns_requested, zones, nameservers)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 info.path,
@@ -236,6 +301,8 @@ class Store:
                 _date(info.contract_signed),
                 _date(info.sheet_submitted),
                 _date(info.dns_requested),
+                json.dumps(dns.zones) if dns else None,
+                json.dumps(dns.nameservers) if dns else None,
             ),
         )
         by_key: dict[Key, list[Finding]] = {}
@@ -243,7 +310,7 @@ class Store:
             by_key.setdefault((info.path, finding.rule, finding.subject), []).append(finding)
         checked_at = _utc(result.checked_at)
         for key, findings in by_key.items():
-            state = self._state(key)
+            state = self.state(key)
             previous = state.status.value if state else None
             self.db.executemany(
                 "INSERT INTO findings (run_id, sheet, rule, subject, status, previous, message,"
@@ -254,7 +321,7 @@ class Store:
                 ],
             )
             status = decided(f.status for f in findings)
-            if status is not None:  # an `error` changes no state and no clock
+            if status is not None:  # an `error` or a `skip` changes no state and no clock
                 self._advance(key, state, status, run_id, today)
 
     def _advance(
@@ -286,16 +353,15 @@ class Store:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def _state(self, key: Key) -> State | None:
+    @_guarded
+    def state(self, key: Key) -> State | None:
+        """The last decided status of a key and since when it holds."""
         row = self.db.execute(
             "SELECT status, since FROM states WHERE sheet = ? AND rule = ? AND subject = ?", key
         ).fetchone()
         return State(Status(row[0]), dt.date.fromisoformat(row[1])) if row else None
 
-    def state(self, key: Key) -> State | None:
-        """The last decided status of a key and since when it holds."""
-        return self._state(key)
-
+    @_guarded
     def episodes(self, key: Key) -> list[Episode]:
         rows = self.db.execute(
             "SELECT failed_on, fixed_on FROM episodes WHERE sheet = ? AND rule = ? AND subject = ?"
@@ -304,12 +370,14 @@ class Store:
         )
         return [Episode(dt.date.fromisoformat(a), _parse_date(b)) for a, b in rows]
 
+    @_guarded
     def sheets(self) -> list[str]:
         """Every sheet any run has recorded."""
         return [
             row[0] for row in self.db.execute("SELECT DISTINCT sheet FROM run_sheets ORDER BY 1")
         ]
 
+    @_guarded
     def runs(self, run_id: int | None = None) -> list[Run]:
         """Every recorded run, oldest first (or only the one with `run_id`)."""
         rows = self.db.execute(
@@ -323,6 +391,7 @@ class Store:
         (run,) = self.runs(run_id)
         return run
 
+    @_guarded
     def sheet_info(self, sheet: str, run_id: int | None = None) -> SheetInfo | None:
         """What the given run (default: the latest that checked it) knew of a sheet."""
         row = self.db.execute(
@@ -336,19 +405,39 @@ class Store:
         path, customer, region, week, *dates = row
         return SheetInfo(path, customer, region, week, *(_parse_date(d) for d in dates))
 
+    @_guarded
+    def dns_source(self, sheet: str) -> DnsSource | None:
+        """Where the latest run that checked `sheet` got its DNS answers; None if not known."""
+        row = self.db.execute(
+            "SELECT zones, nameservers FROM run_sheets WHERE sheet = ?"
+            " ORDER BY run_id DESC LIMIT 1",
+            (sheet,),
+        ).fetchone()
+        if row is None or row[0] is None or row[1] is None:
+            return None
+        return DnsSource(tuple(json.loads(row[0])), tuple(json.loads(row[1])))
+
     def findings(self, run_id: int) -> list[Recorded]:
         return self._select("WHERE f.run_id = ? ORDER BY f.id", (run_id,))
 
     def matching(self, subject: str) -> list[Recorded]:
-        """Findings about a domain (and its addresses and subdomains), an address, or a sheet."""
+        """Findings about a domain (and its addresses and subdomains), an address, or a sheet.
+
+        Subjects may name the domain at their end after ` for ` (`spf.authorizes`:
+        `198.51.100.10 for bounce.acme.example`, or an address there): those match as well."""
         sheet = sheet_key(Path(subject))
-        domain = subject.lower().rstrip(".")
+        name = _like(subject.lower().rstrip("."))
+        patterns = [
+            form.format(name) for form in ("%@{}", "%.{}", "% for {}", "% for %@{}", "% for %.{}")
+        ]
+        likes = " OR ".join("lower(f.subject) LIKE ? ESCAPE '\\'" for _ in patterns)
         return self._select(
-            "WHERE f.sheet = ? OR lower(f.subject) = ? OR lower(f.subject) LIKE ? ESCAPE '\\'"
-            " OR lower(f.subject) LIKE ? ESCAPE '\\' ORDER BY f.sheet, f.rule, f.subject, f.id",
-            (sheet, domain, "%@" + _like(domain), "%." + _like(domain)),
+            f"WHERE f.sheet = ? OR lower(f.subject) = ? OR {likes}"
+            " ORDER BY f.sheet, f.rule, f.subject, f.id",
+            (sheet, subject.lower().rstrip("."), *patterns),
         )
 
+    @_guarded
     def _select(self, where: str, args: tuple[object, ...]) -> list[Recorded]:
         rows = self.db.execute(
             "SELECT f.run_id, r.today, f.checked_at, f.sheet, f.rule, f.subject, f.status,"
@@ -358,6 +447,7 @@ class Store:
         )
         return [_recorded(*row) for row in rows]
 
+    @_guarded
     def integrity(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
 
