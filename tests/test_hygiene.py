@@ -441,3 +441,20 @@ def test_the_example_delivery_report_teaches_by_failing(hygiene_json):
     assert statuses(result, "hygiene.hard-bounces")["kunde07@web.de"] == "fail"
     assert all(f["hint"] for f in result["findings"] if f["status"] == "fail")
     assert code == 1
+
+
+@pytest.mark.parametrize(
+    ("count", "word", "expected"),
+    [
+        (1, "address", "1 address"),
+        (14_933, "more address", "14,933 more addresses"),
+        (2, "send", "2 sends"),
+        (0, "hard bounce", "0 hard bounces"),
+        (3, "more receiving ISP", "3 more receiving ISPs"),
+        (2, "box", "2 boxes"),
+    ],
+)
+def test_counts_in_findings_use_english_plurals(count, word, expected):
+    from mailcheck.delivery.verdicts import plural
+
+    assert plural(count, word) == expected

@@ -57,7 +57,11 @@ def capped(
 
 
 def plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
+    """`1 send`, `2 sends`, `14,933 addresses`: the count with the word in its English plural."""
+    if count == 1:
+        return f"{count:,} {word}"
+    ending = "es" if word.endswith(("s", "x", "z", "ch", "sh")) else "s"
+    return f"{count:,} {word}{ending}"
 
 
 def in_report(finding: Finding, analysis: DeliveryAnalysis) -> Finding:
