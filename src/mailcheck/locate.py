@@ -164,9 +164,7 @@ def _parent_domain(values: Sequence[_Value], wanted: str) -> int | None:
 
 def _sending_ip(values: Sequence[_Value], wanted: str) -> int | None:
     address = _ip(wanted)
-    return _first(
-        values, lambda v: v.loc[:2] == ("spf", "sending_ips") and _ip(v.text) == address
-    )
+    return _first(values, lambda v: v.loc[:2] == ("spf", "sending_ips") and _ip(v.text) == address)
 
 
 def _option(values: Sequence[_Value], wanted: str) -> int | None:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from mailcheck.context import Context
 from mailcheck.delivery.analysis import DeliveryAnalysis, MailedAfter
 from mailcheck.delivery.reader import Event
-from mailcheck.delivery.verdicts import analysis_or_skip, at, capped, plural, when, where
+from mailcheck.delivery.verdicts import analysis_or_skip, at, at_moment, capped, plural, where
 from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
@@ -43,7 +43,7 @@ def _mailed_after(mailed: MailedAfter) -> Finding:
     finding = RULE.failed(
         mailed.address,
         f"mailed {plural(mailed.sends, 'time')} after its {mailed.cause} "
-        f"({where(mailed.since)}), first at {when(mailed.first.time)}",
+        f"({where(mailed.since)}), first {at_moment(mailed.first)}",
         f"remove {mailed.address} from every mailing list now and keep it on your suppression "
         "list; process complaints and unsubscribes automatically",
     )
