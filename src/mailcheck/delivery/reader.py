@@ -178,7 +178,19 @@ def _zip_sources(path: Path, display: str) -> list[Source]:
 
         return opener
 
-    return [Source(f"{display}:{name}", member(name)) for name in names]
+    return [Source(f"{display}{MEMBER_SEPARATOR}{name}", member(name)) for name in names]
+
+
+MEMBER_SEPARATOR = ":"
+_MEMBER = re.compile(r"(.+?\.zip):(.+)", re.IGNORECASE)
+
+
+def split_member(display: str) -> tuple[str, str | None]:
+    """`report.zip:part1.csv` -> (`report.zip`, `part1.csv`); any other file -> (file, None)."""
+    match = _MEMBER.fullmatch(display)
+    if match is None or not match.group(2).lower().endswith(".csv"):
+        return display, None
+    return match.group(1), match.group(2)
 
 
 @contextmanager
