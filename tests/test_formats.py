@@ -433,3 +433,13 @@ def test_sarif_fingerprints_do_not_depend_on_how_the_path_was_typed(
         run = json.loads(run_format(run_cli, "sarif", typed, "--zone", ZONE)[1])["runs"][0]
         prints.append({r["partialFingerprints"]["mailcheckFinding/v1"] for r in run["results"]})
     assert prints[0] and all(p == prints[0] for p in prints)
+
+
+def test_markdown_names_deadlines_for_the_customer(run_cli, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    args = ["examples/acme/sheet.yaml", *example_zones(), "--today", "2026-11-20"]
+    out = run_format(run_cli, "markdown", *args)[1]
+    deadlines = out.split("## Deadlines", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ") for line in deadlines.splitlines() if line.startswith("| ")][2:]
+    assert sorted(row[1] for row in rows) == ["SPF/DKIM entries", "Sheet returned"]
+    assert "`dates." not in out  # nor in the sections below
