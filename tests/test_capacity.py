@@ -108,3 +108,59 @@ def test_many_intervals_over_capacity_are_capped(tmp_path, capacity_json):
     assert "and 10 more intervals" in capacity[-1]["message"]
     assert {f["status"] for f in capacity} == {"fail"}
     assert code == 1
+
+
+# --- times from a split date and time of day, and dates alone ------------------------------------
+
+
+def german_report(path, header: str, rows: list[tuple[str, str]]) -> None:
+    """`rows`: (date, time of day) per send, to distinct recipients; `;`-separated, cp1252."""
+    lines = [header]
+    for n, (date, of_day) in enumerate(rows):
+        lines.append(";".join(filter(None, (date, of_day, f"kunde{n}@example.org", "zugestellt"))))
+    path.write_text("\n".join(lines) + "\n", encoding="cp1252")
+
+
+def spread_over_two_hours() -> list[tuple[str, str]]:
+    """1,200 sends from 09:00 to 10:59, 10 a minute: 50 per 5-minute interval."""
+    return [("23.11.2026", f"{9 + m // 60:02d}:{m % 60:02d}:{s:02d}") for m in range(120)
+            for s in range(0, 60, 6)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Datum;Uhrzeit;Empfänger;Status", "date;time;recipient;event", "Tag;Zeit;Empfänger;Ereignis"],
+)
+def test_split_date_and_time_columns_are_read_as_one_time(tmp_path, capacity_json, header):
+    path = tmp_path / "versand.csv"
+    german_report(path, header, spread_over_two_hours())
+    code, result = capacity_json(path, "--capacity", "1000")  # 83.3 per interval
+    (finding,) = [f for f in result["findings"] if f["rule"] == "capacity.interval"]
+    assert finding["status"] == "pass", finding["message"]
+    assert "09:00" in finding["message"] or "10:" in finding["message"]
+    assert code == 0
+    code, result = capacity_json(path, "--capacity", "500")  # 41.7 per interval, peak 52
+    assert set(statuses(result, "capacity.interval")) == {
+        f"2026-11-23 {h:02d}:{m:02d}" for h in (9, 10) for m in range(0, 60, 5)
+    }
+    assert set(statuses(result, "capacity.interval").values()) == {"warn"}
+
+
+def test_dates_without_a_time_of_day_do_not_count_for_capacity(tmp_path, capacity_json):
+    path = tmp_path / "versand.csv"
+    german_report(path, "Datum;Empfänger;Status", [("23.11.2026", "")] * 20_000)
+    code, result = capacity_json(path, "--capacity", "150000")
+    (finding,) = [f for f in result["findings"] if f["rule"] == "capacity.interval"]
+    assert finding["status"] == "skip"
+    assert "time" in finding["message"]
+    assert code == 0
+
+
+def test_sends_with_only_a_date_are_left_out_of_the_intervals(tmp_path, capacity_json):
+    path = tmp_path / "versand.csv"
+    rows = [("2026-11-23 09:00:00", "")] * 10 + [("2026-11-23", "")] * 5_000
+    german_report(path, "Datum;Empfänger;Status", rows)
+    _, result = capacity_json(path, "--capacity", "1200")
+    (finding,) = [f for f in result["findings"] if f["rule"] == "capacity.interval"]
+    assert finding["status"] == "pass"
+    assert "5,000 sends" in finding["message"]

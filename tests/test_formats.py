@@ -306,3 +306,140 @@ def test_sarif_of_messages_without_a_sheet_points_at_each_message(run_cli):
     location = result["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"].endswith("invoice.eml")
     assert code == 1
+
+
+# --- SARIF: every result placed as code scanning requires --------------------------------------
+
+
+def placed(result: dict) -> tuple[str, int]:
+    """The (uri, startLine) of a result; fails when code scanning could not place it."""
+    (location,) = result["locations"]
+    physical = location["physicalLocation"]
+    assert physical["artifactLocation"]["uri"]
+    assert physical["region"]["startLine"] >= 1
+    return physical["artifactLocation"]["uri"], physical["region"]["startLine"]
+
+
+def many_late_addresses(path, count: int = 55) -> None:
+    """`count` addresses mailed after a complaint (more than are listed one by one) and a
+    receiver whose hard-bounce rate fails."""
+    from delivery_reports import Report
+
+    report = Report()
+    for n in range(count):
+        report.add(1, f"angry{n}@example.org", "complaint")
+        report.add(2, f"angry{n}@example.org")
+    for n in range(200):
+        report.add(3, f"gone{n}@bouncy.example", "hard_bounce" if n < 10 else "delivered")
+    report.write(path)
+
+
+def test_sarif_of_a_report_without_a_sheet_places_every_result(tmp_path, run_cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    many_late_addresses(tmp_path / "report.csv")
+    code, out = run_format(run_cli, "sarif", "report.csv", command="hygiene")
+    document = json.loads(out)
+    validate_sarif(document)
+    results = document["runs"][0]["results"]
+    rules = Counter(r["ruleId"] for r in results)
+    assert rules["hygiene.complaints"] == 51  # 50 listed, one for the rest
+    assert rules["hygiene.bounce-rate"] >= 1
+    for result in results:
+        assert placed(result)[0] == "report.csv"
+    (rest,) = [r for r in results if r["properties"]["subject"] == "report.csv"
+               and r["ruleId"] == "hygiene.complaints"]  # fmt: skip
+    assert placed(rest) == ("report.csv", 1)
+    assert code == 1
+
+
+def test_sarif_of_a_domain_check_keeps_findings_without_a_file_out_of_results(run_cli):
+    """Code scanning rejects a whole upload when one result has no location: findings about no
+    file at all are notifications of the invocation, with their rule and level."""
+    code, out = run_format(run_cli, "sarif", "acme.example", *example_zones(), command="domain")
+    document = json.loads(out)
+    validate_sarif(document)
+    run = document["runs"][0]
+    _, report_out = run_format(run_cli, "json", "acme.example", *example_zones(), command="domain")
+    expected = [f for f in json.loads(report_out)["findings"] if f["status"] in ("fail", "warn")]
+    assert expected  # the example fails DNS obligations
+    assert run["results"] == []
+    (invocation,) = run["invocations"]
+    notifications = invocation["toolExecutionNotifications"]
+    assert sorted(n["associatedRule"]["id"] for n in notifications) == sorted(
+        f["rule"] for f in expected
+    )
+    rules = run["tool"]["driver"]["rules"]
+    for notification in notifications:
+        rule = notification["associatedRule"]
+        assert rules[rule["index"]]["id"] == rule["id"]
+        assert notification["level"] in ("error", "warning", "note")
+    assert code == 1
+
+
+def test_sarif_points_at_a_zip_archive_and_names_the_member(tmp_path, run_cli, monkeypatch):
+    import zipfile
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    many_late_addresses(tmp_path / "part-1.csv", count=1)
+    with zipfile.ZipFile(tmp_path / "report.zip", "w") as archive:
+        archive.write(tmp_path / "part-1.csv", "part-1.csv")
+    _code, out, err = run_cli("hygiene", "report.zip", "--format", "sarif")
+    document = json.loads(out)
+    validate_sarif(document)
+    (late,) = [r for r in document["runs"][0]["results"] if r["ruleId"] == "hygiene.complaints"]
+    assert placed(late) == ("report.zip", 1)
+    assert "member part-1.csv, line 3" in late["message"]["text"]
+    (annotation,) = [c for c in err.splitlines() if "hygiene.complaints" in c]
+    assert annotation.startswith("::error file=report.zip,title=")
+    assert "member part-1.csv, line 3" in annotation
+    _, junit = run_format(run_cli, "junit", "report.zip", command="hygiene")
+    files = {case.get("file") for case in parse_junit(junit).iter("testcase")}
+    assert files == {"report.zip", None}  # None: the capacity skip is about no file
+
+
+def test_sarif_uri_of_a_sheet_outside_the_working_directory(tmp_path, run_cli, monkeypatch):
+    """Within the Git work tree: relative to its root. Elsewhere: an absolute file URI."""
+    repository = tmp_path / "repo"
+    (repository / ".git").mkdir(parents=True)
+    (repository / "ci").mkdir()
+    sheet = repository / "onboarding" / "acme.yaml"
+    sheet.parent.mkdir()
+    sheet.write_text("version: 1\nsenders:\n  - address: postmaster@good.senders.example\n")
+    monkeypatch.chdir(repository / "ci")
+    run = json.loads(run_format(run_cli, "sarif", "../onboarding/acme.yaml", "--zone", ZONE)[1])
+    run = run["runs"][0]
+    (role,) = [r for r in run["results"] if r["ruleId"] == "sender.role"]
+    assert role["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "onboarding/acme.yaml",
+        "uriBaseId": "%SRCROOT%",
+    }
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repository.as_uri() + "/"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    run = json.loads(run_format(run_cli, "sarif", sheet, "--zone", ZONE)[1])["runs"][0]
+    (role,) = [r for r in run["results"] if r["ruleId"] == "sender.role"]
+    assert role["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": sheet.as_uri()}
+
+
+def test_sarif_fingerprints_do_not_depend_on_how_the_path_was_typed(
+    write_sheet, run_cli, monkeypatch
+):
+    sheet = write_sheet("postmaster@good.senders.example")
+    monkeypatch.chdir(sheet.parent)
+    prints = []
+    for typed in ("sheet.yaml", "./sheet.yaml", str(sheet), f"../{sheet.parent.name}/sheet.yaml"):
+        run = json.loads(run_format(run_cli, "sarif", typed, "--zone", ZONE)[1])["runs"][0]
+        prints.append({r["partialFingerprints"]["mailcheckFinding/v1"] for r in run["results"]})
+    assert prints[0] and all(p == prints[0] for p in prints)
+
+
+def test_markdown_names_deadlines_for_the_customer(run_cli, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    args = ["examples/acme/sheet.yaml", *example_zones(), "--today", "2026-11-20"]
+    out = run_format(run_cli, "markdown", *args)[1]
+    deadlines = out.split("## Deadlines", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ") for line in deadlines.splitlines() if line.startswith("| ")][1:]
+    assert sorted(row[1] for row in rows) == ["SPF/DKIM entries", "Sheet returned"]
+    assert "`dates." not in out  # nor in the sections below

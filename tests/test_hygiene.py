@@ -441,3 +441,102 @@ def test_the_example_delivery_report_teaches_by_failing(hygiene_json):
     assert statuses(result, "hygiene.hard-bounces")["kunde07@web.de"] == "fail"
     assert all(f["hint"] for f in result["findings"] if f["status"] == "fail")
     assert code == 1
+
+
+@pytest.mark.parametrize(
+    ("count", "word", "expected"),
+    [
+        (1, "address", "1 address"),
+        (14_933, "more address", "14,933 more addresses"),
+        (2, "send", "2 sends"),
+        (0, "hard bounce", "0 hard bounces"),
+        (3, "more receiving ISP", "3 more receiving ISPs"),
+        (2, "box", "2 boxes"),
+    ],
+)
+def test_counts_in_findings_use_english_plurals(count, word, expected):
+    from mailcheck.delivery.verdicts import plural
+
+    assert plural(count, word) == expected
+
+
+# --- time columns: instants, split date and time, dates alone ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("Timestamp (UTC),Recipient,Event", "2026-11-16 10:{minute:02d}:00"),
+        ("Zeitstempel,Empfänger,Ereignis", "16.11.2026 10:{minute:02d}"),
+        ("Sendezeit,Empfänger,Ereignis", "2026-11-16T10:{minute:02d}:00Z"),
+        ("Zeitpunkt,E-Mail,Typ", "16.11.2026 10:{minute:02d}:00"),
+    ],
+)
+def test_time_column_aliases(tmp_path, hygiene_json, header, value):
+    rows = [(1, "hard_bounce"), (2, "hard_bounce"), (3, "hard_bounce"), (4, "delivered")]
+    lines = [header] + [f"{value.format(minute=m)},dead@example.org,{e}" for m, e in rows]
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, result, _ = hygiene_json(path)
+    assert statuses(result, "hygiene.hard-bounces") == {"dead@example.org": "fail"}
+    assert findings(result, "hygiene.hard-bounces")[0]["line"] == 5
+
+
+def test_split_date_and_time_order_the_events(tmp_path, hygiene_json):
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "Datum;Uhrzeit;Empfänger;Status\n"
+        "16.11.2026;10:04;dead@example.org;zugestellt\n"  # after the third bounce (by time)
+        "16.11.2026;10:01;dead@example.org;hard bounce\n"
+        "16.11.2026;10:02;dead@example.org;hard bounce\n"
+        "16.11.2026;10:03;dead@example.org;hard bounce\n",
+        encoding="utf-8",
+    )
+    _, result, _ = hygiene_json(path)
+    (finding,) = findings(result, "hygiene.hard-bounces")
+    assert finding["status"] == "fail" and finding["line"] == 2
+    assert "10:04" in finding["message"]
+
+
+def test_dates_alone_order_events_only_by_day(tmp_path, hygiene_json):
+    """The same day says nothing about which came first: no invented order."""
+    text = (
+        "Datum;Empfänger;Status\n"
+        "16.11.2026;dead@example.org;hard bounce\n"
+        "16.11.2026;dead@example.org;hard bounce\n"
+        "16.11.2026;dead@example.org;hard bounce\n"
+        "16.11.2026;dead@example.org;zugestellt\n"  # the same day: maybe before the bounces
+        "16.11.2026;angry@example.org;complaint\n"
+        "16.11.2026;angry@example.org;zugestellt\n"
+    )
+    path = tmp_path / "r.csv"
+    path.write_text(text, encoding="utf-8")
+    code, result, _ = hygiene_json(path)
+    assert list(statuses(result, "hygiene.hard-bounces").values()) == ["pass"]
+    assert list(statuses(result, "hygiene.complaints").values()) == ["pass"]
+    assert code == 0
+    path.write_text(text + "17.11.2026;dead@example.org;zugestellt\n", encoding="utf-8")
+    code, result, _ = hygiene_json(path)
+    (finding,) = findings(result, "hygiene.hard-bounces")
+    assert finding["status"] == "fail" and finding["line"] == 8
+    assert "on 2026-11-17" in finding["message"] and "00:00" not in finding["message"]
+
+
+def test_a_whole_timestamp_next_to_a_date_column_still_reads(tmp_path, hygiene_json):
+    path = tmp_path / "r.csv"
+    lines = ["date,time,recipient,event"] + [
+        f"2026-11-16,2026-11-16T10:0{m}:00Z,dead@example.org,{e}"
+        for m, e in ((1, "hard_bounce"), (2, "hard_bounce"), (3, "hard_bounce"), (4, "delivered"))
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, result, _ = hygiene_json(path)
+    assert result["notes"] == []
+    assert statuses(result, "hygiene.hard-bounces") == {"dead@example.org": "fail"}
+
+
+def test_a_time_of_day_without_a_date_is_an_input_error(tmp_path, run_cli):
+    path = tmp_path / "r.csv"
+    path.write_text("Uhrzeit;Empfänger;Status\n10:01;a@example.org;zugestellt\n", encoding="utf-8")
+    code, out, err = run_cli("hygiene", path)
+    assert code == 2
+    assert "Uhrzeit" in err and "date" in err and "Traceback" not in out + err

@@ -13,6 +13,9 @@ senders:
   - address: news@acme.example
   - address: Info@shop.example
 mail_from: [bounce.acme.example]
+spf:
+  required_include: spf.esp.example
+  sending_ips: [198.51.100.10, "2001:DB8::1"]
 dkim:
   - domain: shop.example
     selector: s1
@@ -53,6 +56,15 @@ def line_of(text: str) -> int:
         ("dmarc.record", "_dmarc.acme.example", "news@acme.example"),
         ("tracking.dns", "click.acme.example", "domain: click.acme.example"),
         ("message.size", "mail.eml", "samples"),
+        # an IP is the sending_ips item, never a sender whose domain ends like the MAIL FROM
+        ("spf.authorizes", "198.51.100.10 for bounce.acme.example", "sending_ips"),
+        ("spf.authorizes", "2001:db8::1 for bounce.acme.example", "sending_ips"),
+        ("spf.authorizes", "203.0.113.5 for bounce.acme.example", "mail_from"),  # not listed
+        ("spf.authorizes", "198.51.100.10", "sending_ips"),
+        # only a domain lies under a domain: on label boundaries, and not an IP or a file
+        ("spf.record", "notacme.example", "mail_from"),
+        ("sender.mx", "10.0.0.1", "senders:"),
+        ("dmarc.record", "_dmarc.shop.example", "Info@shop.example"),
         ("deadline.dns", "dates.dns_requested", "dns_requested"),
         ("sheet.options", "trace_and_recover/smtp", "options"),
         ("deadline.sheet", "dates.contract_signed", "dates:"),  # not written: its area
@@ -78,3 +90,26 @@ def test_findings_about_other_files_keep_their_place(index):
         (None, None),
     ]
     assert located[0] == on_sheet  # location is not part of a finding's identity
+
+
+def test_example_sending_ip_finding_points_at_sending_ips(tmp_path, check_json):
+    """The example with a sending IP its SPF record does not authorise: the failure is on the
+    `sending_ips` line, not on a sender whose domain ends like the MAIL FROM domain."""
+    import shutil
+
+    from conftest import REPO_ROOT
+
+    example = tmp_path / "acme"
+    shutil.copytree(REPO_ROOT / "examples/acme", example)
+    sheet = example / "sheet.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    sheet.write_text(
+        text.replace("sending_ips: [198.51.100.10, 198.51.100.11]", "sending_ips: [203.0.113.5]"),
+        encoding="utf-8",
+    )
+    zones = [arg for z in sorted((example / "zones").glob("*.zone")) for arg in ("--zone", z)]
+    _code, report = check_json(sheet, *zones)
+    (finding,) = [f for f in report["findings"] if f["rule"] == "spf.authorizes"]
+    assert finding["status"] == "fail"
+    declared = sheet.read_text(encoding="utf-8").splitlines()[finding["line"] - 1]
+    assert "sending_ips: [203.0.113.5]" in declared

@@ -169,3 +169,25 @@ def test_findings_point_at_the_option_line(write_sheet, run_cli):
         f for f in json.loads(out)["findings"] if f["subject"] == "trace_and_recover/smtp"
     ]
     assert lines[finding["line"] - 1] == "  - trace_and_recover"
+
+
+def test_every_quoted_reason_is_the_seeds_text():
+    """Each dependency quotes seed 000 word for word (`…` marks a cut), and names a section the
+    seed has; the interface rows quote the "Schnittstellen" table."""
+    import re
+
+    from conftest import SHARED
+    from mailcheck.rules.sheet_options import DEPENDENCIES
+
+    seed = (SHARED / "seeds/000_f1dfd2ccc29f3335.txt").read_text(encoding="utf-8")
+    flat = " ".join(seed.split())
+    table_row = re.compile(r"(.+): REST \(V2\) ✓, SMTP -")
+    for dep in DEPENDENCIES:
+        row = table_row.fullmatch(dep.quote)
+        if row:
+            assert f"\n{row.group(1)}\t✓\t-\n" in seed, dep.subject
+            continue
+        for fragment in dep.quote.split("…"):
+            assert " ".join(fragment.split()) in flat, (dep.subject, fragment)
+        heading = dep.section.split(",")[0].split(";")[0].strip()
+        assert heading in seed, (dep.subject, heading)

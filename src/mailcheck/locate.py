@@ -4,16 +4,22 @@ A finding names its subject (an address, a domain, a selector, a sample file, a 
 sheet's loader recorded the line of every key and list item. The line is found, in this order:
 a sheet key written as the subject (`dates.dns_requested`); a value equal to the subject
 (`senders[0].address`, `mail_from[1]`, `samples[0]`, `options[2]`); a DKIM entry whose
-`selector._domainkey.domain` is the subject; an address whose domain is the subject; a value the
-subject lies under (`_dmarc.acme.example` -> `acme.example`, or `news@acme.example`); the option
-before a `/` (`snds/ipv4` -> `options[..]`). Each of these looks first among the keys the rule's
-area is about (`sender.*` -> `senders`, `spf.*` -> `mail_from`, …), then anywhere; then the
-area's key itself, else the sheet's first line.
+`selector._domainkey.domain` is the subject; an address whose domain is the subject; a domain or
+an address's domain the subject is a subdomain of (`_dmarc.acme.example` -> `acme.example`, or
+`news@acme.example`); the option before a `/` (`snds/ipv4` -> `options[..]`). Each of these looks
+first among the keys the rule's area is about (`sender.*` -> `senders`, `spf.*` -> `mail_from`,
+…), then anywhere; then the area's key itself, else the sheet's first line.
+
+Subjects are matched by what they are: only a domain name is compared with domains (an IP
+address or a file name never lies "under" a sender's domain), and an IP address — alone or as
+`IP for DOMAIN` (`spf.authorizes`) — is the `spf.sending_ips` item that lists it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,12 +84,20 @@ class SheetIndex:
         line = self._key(wanted)
         if line is not None:
             return line
+        ip, _, domain = wanted.partition(" for ")
+        if _ip(ip) is not None:
+            # `203.0.113.5 for bounce.acme.example`: the sending IP, else the MAIL FROM domain
+            line = _sending_ip(self.values, ip)
+            if line is not None:
+                return line
+            wanted = domain or wanted
         area = AREA_KEYS.get(rule.partition(".")[0], ())
+        finders = _DOMAIN_FINDERS if _is_domain(wanted) else _OTHER_FINDERS
         # Values under the keys the rule is about first: `sender.mx acme.example` points at the
         # sender address, not at a DKIM entry of the same domain.
         for scope in (area, None):
             values = [v for v in self.values if scope is None or v.loc[0] in scope]
-            for finder in (_equal, _dkim_selector, _address_domain, _parent_domain, _option):
+            for finder in finders:
                 line = finder(values, wanted)
                 if line is not None:
                     return line
@@ -140,15 +154,39 @@ def _address_domain(values: Sequence[_Value], wanted: str) -> int | None:
 
 def _parent_domain(values: Sequence[_Value], wanted: str) -> int | None:
     """`_dmarc.acme.example` lies under `acme.example` and under `news@acme.example`'s domain."""
-    return _first(
-        values,
-        lambda v: "." in v.text and wanted.endswith("." + v.text.rpartition("@")[2]),
-    )
+
+    def is_parent(value: _Value) -> bool:
+        domain = value.text.rpartition("@")[2]
+        return _is_domain(domain) and any(wanted.endswith("." + d) for d in _domain_forms(domain))
+
+    return _first(values, is_parent)
+
+
+def _sending_ip(values: Sequence[_Value], wanted: str) -> int | None:
+    address = _ip(wanted)
+    return _first(values, lambda v: v.loc[:2] == ("spf", "sending_ips") and _ip(v.text) == address)
 
 
 def _option(values: Sequence[_Value], wanted: str) -> int | None:
     head = wanted.partition("/")[0]
     return _first(values, lambda v: v.loc[0] == "options" and v.text == head)
+
+
+_DOMAIN_FINDERS = (_equal, _dkim_selector, _address_domain, _parent_domain)
+_OTHER_FINDERS = (_equal, _option)
+# RFC 1035 labels (underscores allowed, as in `_dmarc`), at least two, the last not all digits
+_DOMAIN = re.compile(r"(?:[\w-]{1,63}\.)+[\w-]*[^\W\d_][\w-]*\.?")
+
+
+def _is_domain(text: str) -> bool:
+    return _DOMAIN.fullmatch(text) is not None and _ip(text) is None
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
 
 
 def _leaves(data: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:

@@ -13,6 +13,10 @@ domains (at most `MAX_DOMAINS` tracked one by one; further domains count togethe
 not with the number of lines. Time order is not assumed: when a report is not sorted by time, a
 second pass over the files finds the sends after each address's final third bounce or opt-out.
 Malformed lines are counted and the first `MAX_NOTES` kept as notes with their line numbers.
+
+A report that gives only dates (no time of day) orders events by day alone: a send on the day of
+the third bounce or of the opt-out is not counted as later, since the report does not say which
+came first; such sends are counted (`untimed_sends`) but fall in no 5-minute interval.
 """
 
 from __future__ import annotations
@@ -42,11 +46,22 @@ OTHER_DOMAINS = "(further domains)"
 MAX_EXAMPLES = 5
 
 
+DAY_SECONDS = 24 * 60 * 60
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
     file: str
     line: int
     time: float
+    timed: bool = True
+    """False when the report gives only the date: `time` is then the day's midnight (UTC)."""
+
+    def after(self, other: Place) -> bool:
+        """Surely later than `other`: by the clock, or by the day when one has only a date."""
+        if self.timed and other.timed:
+            return self.time > other.time
+        return self.time // DAY_SECONDS > other.time // DAY_SECONDS
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,8 @@ class DeliveryAnalysis:
     bounced_addresses: int = 0
     receivers: tuple[Receiver, ...] = ()
     intervals: tuple[Interval, ...] = ()
+    untimed_sends: int = 0
+    """Sends with a date but no time of day: in no interval."""
     role_recipients: int = 0
     role_sends: int = 0
     role_examples: tuple[str, ...] = ()
@@ -148,9 +165,9 @@ class _Address:
 
     def judge_send(self, place: Place) -> None:
         """Record `place` if it is a send after the third hard bounce or after the opt-out."""
-        if len(self.bounces) >= BOUNCES_TO_REMOVE and place.time > self.bounces[-1].time:
+        if len(self.bounces) >= BOUNCES_TO_REMOVE and place.after(self.bounces[-1]):
             self.after_bounces = _Late.add(self.after_bounces, place)
-        if self.opt_out is not None and place.time > self.opt_out.time:
+        if self.opt_out is not None and place.after(self.opt_out):
             self.after_opt_out = _Late.add(self.after_opt_out, place)
 
 
@@ -185,6 +202,7 @@ class _State:
         self.receiver_domains: dict[str, set[str]] = {}  # provider key -> domains seen
         self.intervals: dict[int, list[int]] = {}  # interval -> [sends]
         self.interval_first: dict[int, Place] = {}
+        self.untimed_sends = 0
         self.role_addresses: dict[str, None] = {}  # ordered set
         self.role_sends = 0
         self.role_first: Place | None = None
@@ -197,28 +215,22 @@ class _State:
             if isinstance(item, Malformed):
                 self._malformed(file, item)
                 continue
-            line, time, recipient, event = item
+            line, time, recipient, event, timed = item
             self.rows += 1
             self.events[event] += 1
             if time < self.last_time:
                 self.time_sorted = False
             self.last_time = time
             if event in SENDS:
-                self._send(Place(file, line, time), recipient, event)
+                self._send(Place(file, line, time, timed), recipient, event)
             elif event in OPT_OUTS:
-                self._address(recipient).add_opt_out(Place(file, line, time), event)
+                self._address(recipient).add_opt_out(Place(file, line, time, timed), event)
 
     def _send(self, place: Place, recipient: str, event: Event) -> None:
         local, _, domain = recipient.rpartition("@")
         counts = self._receiver(domain)
         counts[0] += 1
-        interval = int(place.time // INTERVAL_SECONDS)
-        sends = self.intervals.get(interval)
-        if sends is None:
-            self.intervals[interval] = [1]
-            self.interval_first[interval] = place
-        else:
-            sends[0] += 1
+        self._count_interval(place)
         if local.partition("+")[0] in self.roles:
             self.role_sends += 1
             self.role_addresses[recipient] = None
@@ -229,6 +241,18 @@ class _State:
         if event is Event.HARD_BOUNCE:
             counts[1] += 1
             self._address(recipient).add_bounce(place)
+
+    def _count_interval(self, place: Place) -> None:
+        if not place.timed:
+            self.untimed_sends += 1
+            return
+        interval = int(place.time // INTERVAL_SECONDS)
+        sends = self.intervals.get(interval)
+        if sends is None:
+            self.intervals[interval] = [1]
+            self.interval_first[interval] = place
+        else:
+            sends[0] += 1
 
     def _address(self, recipient: str) -> _Address:
         known = self.addresses.get(recipient)
@@ -273,7 +297,7 @@ class _State:
                     continue
                 known = self.addresses.get(item.recipient)
                 if known is not None:
-                    known.judge_send(Place(source.display, item.line, item.time))
+                    known.judge_send(Place(source.display, item.line, item.time, item.timed))
 
     def result(self, files: tuple[str, ...]) -> DeliveryAnalysis:
         notes = list(self.notes)
@@ -293,6 +317,7 @@ class _State:
                 Interval(i * INTERVAL_SECONDS, sends[0], self.interval_first[i])
                 for i, sends in sorted(self.intervals.items())
             ),
+            untimed_sends=self.untimed_sends,
             role_recipients=len(self.role_addresses),
             role_sends=self.role_sends,
             role_examples=tuple(list(self.role_addresses)[:MAX_EXAMPLES]),

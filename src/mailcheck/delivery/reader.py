@@ -3,10 +3,15 @@
 A report is a CSV file with a header line. Three columns are needed, found by name
 (case-insensitive; spaces, `_`, `-` and umlauts do not matter):
 
-- time: `time`, `timestamp`, `date`, `datetime`, `event_time`, `sent_at`, `created_at`,
-  `zeit`, `zeitstempel`, `datum`, … — ISO 8601 (`2026-11-16T10:05:00Z`, `2026-11-16 10:05`),
-  Unix seconds or milliseconds, or `16.11.2026 10:05[:00]`. Times without a zone are taken as
-  they are (as UTC); times with an offset are converted to UTC.
+- time: a column that names an instant (`timestamp`, `Timestamp (UTC)`, `datetime`, `sent_at`,
+  `created_at`, `zeitstempel`, `zeitpunkt`, …); else a date column (`date`, `datum`, `day`,
+  `tag`, …) together with a time-of-day column (`time`, `uhrzeit`, `zeit`, `sendezeit`, …),
+  read as one time; else one of them alone. Values: ISO 8601 (`2026-11-16T10:05:00Z`,
+  `2026-11-16 10:05`), Unix seconds or milliseconds, or `16.11.2026 10:05[:00]`; a split pair
+  as `2026-11-16` + `10:05[:00]` or `16.11.2026` + `10:05`. Times without a zone are taken as
+  they are (as UTC); times with an offset are converted to UTC. A date without a time of day
+  (`2026-11-16`, `16.11.2026`) is kept as a date: it orders events only by day and does not
+  count for the 5-minute capacity intervals.
 - recipient: `recipient`, `rcpt`, `to`, `email`, `email_address`, `address`, `empfänger`, …
   (`Name <a@b.example>` is read as `a@b.example`; addresses are compared in lower case).
 - event: `event`, `event_type`, `type`, `status`, `result`, `ereignis`, … with the values
@@ -65,13 +70,26 @@ def _name(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text)
 
 
+# Time columns, each in order of preference. A column that names an instant wins; else a date
+# column with a time-of-day column; else either alone (its values say whether they hold a time).
+INSTANTS = (
+    "timestamp", "timestamputc", "timestampgmt", "datetime", "datetimeutc", "eventtimestamp",
+    "sentat", "sendat", "deliveredat", "createdat", "processedat", "ts", "zeitstempel",
+    "zeitstempelutc", "datumuhrzeit", "zeitpunkt", "sendezeitpunkt", "versandzeitpunkt",
+)  # fmt: skip
+DATES = (
+    "date", "dateutc", "eventdate", "sentdate", "senddate", "deliverydate", "day", "datum",
+    "tag", "sendedatum", "versanddatum",
+)  # fmt: skip
+TIMES = (  # a time of day next to a date column, else often a whole timestamp
+    "time", "timeutc", "eventtime", "senttime", "sendtime", "deliverytime", "zeit",
+    "sendezeit", "versandzeit", "zustellzeit",
+)  # fmt: skip
+TIMES_OF_DAY = ("uhrzeit", "timeofday", "tageszeit")  # never a whole timestamp
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     # In order of preference, when a report has several matching columns.
-    "time": (
-        "timestamp", "time", "datetime", "eventtime", "eventtimestamp", "eventdate", "date",
-        "senttime", "sentat", "sendtime", "sendat", "deliverytime", "deliveredat", "createdat",
-        "processedat", "ts", "zeitstempel", "zeit", "datumuhrzeit", "datum",
-    ),
+    "time": (*INSTANTS, *TIMES, *DATES),
     "recipient": (
         "recipient", "recipientaddress", "recipientemail", "rcpt", "rcptto", "to", "toaddress",
         "email", "emailaddress", "address", "mail", "empfaenger", "empfaengeradresse",
@@ -111,9 +129,10 @@ EVENTS: dict[str, Event] = {
 
 class Row(NamedTuple):
     line: int
-    time: float  # POSIX seconds
+    time: float  # POSIX seconds (a date alone: its midnight, UTC)
     recipient: str  # lower case
     event: Event
+    timed: bool = True  # False: the report gives only the date
 
 
 class Malformed(NamedTuple):
@@ -159,7 +178,19 @@ def _zip_sources(path: Path, display: str) -> list[Source]:
 
         return opener
 
-    return [Source(f"{display}:{name}", member(name)) for name in names]
+    return [Source(f"{display}{MEMBER_SEPARATOR}{name}", member(name)) for name in names]
+
+
+MEMBER_SEPARATOR = ":"
+_MEMBER = re.compile(r"(.+?\.zip):(.+)", re.IGNORECASE)
+
+
+def split_member(display: str) -> tuple[str, str | None]:
+    """`report.zip:part1.csv` -> (`report.zip`, `part1.csv`); any other file -> (file, None)."""
+    match = _MEMBER.fullmatch(display)
+    if match is None or not match.group(2).lower().endswith(".csv"):
+        return display, None
+    return match.group(1), match.group(2)
 
 
 @contextmanager
@@ -175,7 +206,7 @@ def _gunzip(path: Path) -> Iterator[Binary]:
 class Layout:
     encoding: str
     delimiter: str
-    columns: dict[str, int]  # role -> column index
+    columns: dict[str, int]  # role -> column index; "time_of_day" when split from the date
     width: int  # number of header columns
     header_line: int
 
@@ -208,7 +239,8 @@ def _rows(text: IO[str], display: str, encoding: str) -> Iterator[Row | Malforme
     layout, consumed = _layout(text, display, encoding)
     reader = csv.reader(text, delimiter=layout.delimiter)
     time_at, recipient_at, event_at = (layout.columns[c] for c in ("time", "recipient", "event"))
-    needed = max(time_at, recipient_at, event_at) + 1
+    of_day_at = layout.columns.get("time_of_day")
+    needed = max(layout.columns.values()) + 1
     times, events = _TimeParser(), _EventParser()
     previous = 0
     while True:
@@ -226,12 +258,17 @@ def _rows(text: IO[str], display: str, encoding: str) -> Iterator[Row | Malforme
             if len(fields) > 1 or (fields and fields[0].strip()):
                 yield Malformed(line, f"{len(fields)} column(s), the header has {layout.width}")
             continue
-        yield _row(line, fields[time_at], fields[recipient_at], fields[event_at], times, events)
+        time_texts: tuple[str, ...] = (fields[time_at],)
+        if of_day_at is not None:
+            # `2026-11-16` + `10:05`; a column that holds whole timestamps still reads alone
+            date, of_day = fields[time_at].strip(), fields[of_day_at].strip()
+            time_texts = (f"{date} {of_day}", of_day, date)
+        yield _row(line, time_texts, fields[recipient_at], fields[event_at], times, events)
 
 
 def _row(
     line: int,
-    time_text: str,
+    time_texts: tuple[str, ...],
     recipient_text: str,
     event_text: str,
     times: _TimeParser,
@@ -243,10 +280,13 @@ def _row(
     recipient = parse_recipient(recipient_text)
     if recipient is None:
         return Malformed(line, f"not an address: {recipient_text.strip()[:80]!r}")
-    time = times.parse(time_text)
+    time = times.parse(time_texts[0])
     if time is None:
-        return Malformed(line, f"unreadable time {time_text.strip()[:40]!r}")
-    return Row(line, time, recipient, event)
+        # the alternatives of a split date and time count only when they are whole timestamps
+        time = next((t for t in map(parse_time, time_texts[1:]) if t and t.timed), None)
+    if time is None:
+        return Malformed(line, f"unreadable time {time_texts[0].strip()[:40]!r}")
+    return Row(line, time.seconds, recipient, event, time.timed)
 
 
 def _layout(text: IO[str], display: str, encoding: str) -> tuple[Layout, int]:
@@ -276,21 +316,51 @@ def _sniff(header: str) -> str:
 
 def _columns(header: list[str], display: str, line: int) -> dict[str, int]:
     names = [_name(h) for h in header]
-    found: dict[str, int] = {}
-    for role, aliases in COLUMNS.items():
-        for alias in aliases:
-            if alias in names:
-                found[role] = names.index(alias)
-                break
-        else:
-            shown = ", ".join(repr(h.strip()) for h in header[:12]) or "none"
-            raise InputError(
-                f"no {role} column in the header (columns: {shown}); "
-                f"name it one of: {', '.join(aliases[:6])}",
-                file=display,
-                line=line,
-            )
+    found = _time_columns(names, header, display, line)
+    for role in ("recipient", "event"):
+        at = _first_of(names, COLUMNS[role])
+        if at is None:
+            raise _missing(role, COLUMNS[role], header, display, line)
+        found[role] = at
     return found
+
+
+def _time_columns(names: list[str], header: list[str], display: str, line: int) -> dict[str, int]:
+    """`{"time": i}`, or `{"time": date column, "time_of_day": j}` for a split date and time."""
+    instant = _first_of(names, INSTANTS)
+    if instant is not None:
+        return {"time": instant}
+    date, of_day = _first_of(names, DATES), _first_of(names, (*TIMES_OF_DAY, *TIMES))
+    if date is not None and of_day is not None:
+        return {"time": date, "time_of_day": of_day}
+    alone = _first_of(names, TIMES) if date is None else date
+    if alone is not None:
+        return {"time": alone}
+    if of_day is not None:
+        raise InputError(
+            f"column {header[of_day].strip()!r} gives the time of day, but no column gives the "
+            f"date; name it one of: {', '.join(DATES[:6])}",
+            file=display,
+            line=line,
+        )
+    raise _missing("time", ("timestamp", "date + time", "datum + uhrzeit", *INSTANTS[3:6]),
+                   header, display, line)  # fmt: skip
+
+
+def _first_of(names: list[str], aliases: tuple[str, ...]) -> int | None:
+    return next((names.index(alias) for alias in aliases if alias in names), None)
+
+
+def _missing(
+    role: str, aliases: tuple[str, ...], header: list[str], display: str, line: int
+) -> InputError:
+    shown = ", ".join(repr(h.strip()) for h in header[:12]) or "none"
+    return InputError(
+        f"no {role} column in the header (columns: {shown}); "
+        f"name it one of: {', '.join(aliases[:6])}",
+        file=display,
+        line=line,
+    )
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -331,7 +401,13 @@ class _EventParser:
             return event
 
 
-_GERMAN = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
+_GERMAN = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S.%f")
+_GERMAN_DATES = ("%d.%m.%Y", "%d.%m.%y")
+
+
+class Time(NamedTuple):
+    seconds: float  # POSIX seconds; a date alone: its midnight, UTC
+    timed: bool  # False when the value is a date without a time of day
 
 
 class _TimeParser:
@@ -339,20 +415,25 @@ class _TimeParser:
 
     def __init__(self) -> None:
         self.last_text = ""
-        self.last_value: float | None = None
+        self.last_value: Time | None = None
 
-    def parse(self, text: str) -> float | None:
+    def parse(self, text: str) -> Time | None:
         if text != self.last_text:
             self.last_text, self.last_value = text, parse_time(text)
         return self.last_value
 
 
-def parse_time(text: str) -> float | None:
+def parse_time(text: str) -> Time | None:
+    """A report's time value; None when it is not one."""
     text = text.strip()
     if not text:
         return None
     if text.replace(".", "", 1).isdigit() and len(text.partition(".")[0]) in (9, 10, 12, 13):
-        return _epoch(text)
+        seconds = _epoch(text)
+        return Time(seconds, True) if seconds is not None else None
+    date = _date_only(text)
+    if date is not None:
+        return Time(dt.datetime.combine(date, dt.time(), dt.UTC).timestamp(), False)
     try:
         value: dt.datetime | None = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -361,7 +442,22 @@ def parse_time(text: str) -> float | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.timestamp()
+    return Time(value.timestamp(), True)
+
+
+def _date_only(text: str) -> dt.date | None:
+    """`2026-11-16` or `16.11.2026`: a date with no time of day."""
+    if len(text) == 10 and text[4] == "-":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return None
+    for pattern in _GERMAN_DATES:
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _epoch(text: str) -> float | None:

@@ -39,8 +39,15 @@ def when(seconds: float) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S").removesuffix(":00")
 
 
+def at_moment(place: Place) -> str:
+    """`at 2026-11-16 10:05`, or `on 2026-11-16` when the report gives no time of day."""
+    if not place.timed:
+        return f"on {dt.datetime.fromtimestamp(place.time, dt.UTC):%Y-%m-%d}"
+    return f"at {when(place.time)}"
+
+
 def where(place: Place) -> str:
-    return f"{place.file}:{place.line} at {when(place.time)}"
+    return f"{place.file}:{place.line} {at_moment(place)}"
 
 
 def capped(
@@ -57,7 +64,11 @@ def capped(
 
 
 def plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
+    """`1 send`, `2 sends`, `14,933 addresses`: the count with the word in its English plural."""
+    if count == 1:
+        return f"{count:,} {word}"
+    ending = "es" if word.endswith(("s", "x", "z", "ch", "sh")) else "s"
+    return f"{count:,} {word}{ending}"
 
 
 def in_report(finding: Finding, analysis: DeliveryAnalysis) -> Finding:

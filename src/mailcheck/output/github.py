@@ -4,7 +4,9 @@ Each finding that needs attention becomes one workflow command on stderr, which 
 the job and, for a file of the pull request, on the line that declares the subject: `fail` is
 `::error`, `warn` `::warning` and `error` (undecided) `::notice`, like the SARIF levels. Input
 problems (a malformed report line) are warnings. The report itself still goes to stdout or the
-output file, unchanged. Values are escaped as the workflow command syntax requires.
+output file, unchanged. Paths are relative to the source root (`locations.py`); a finding in a
+member of a `.zip` report points at the archive and names the member and line in its message.
+Values are escaped as the workflow command syntax requires.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from mailcheck.findings import Finding, Status
-from mailcheck.output.locations import relative_path
+from mailcheck.output.locations import file_place
 from mailcheck.report import Report
 
 COMMANDS = {Status.FAIL: "error", Status.WARN: "warning", Status.ERROR: "notice"}
@@ -42,9 +44,12 @@ def annotation(finding: Finding) -> str:
 def _command(kind: str, file: str | None, line: int | None, title: str, message: str) -> str:
     properties = []
     if file:
-        properties.append(f"file={_property(relative_path(file))}")
-        if line is not None:
-            properties.append(f"line={line}")
+        place = file_place(file, line)
+        properties.append(f"file={_property(place.path)}")
+        if place.line is not None:
+            properties.append(f"line={place.line}")
+        if place.member is not None:  # a line of a `.zip` member is no line of the archive
+            message += f"\nIn {place.describe_member()}."
     properties.append(f"title={_property(title)}")
     return f"::{kind} {','.join(properties)}::{_data(message)}"
 

@@ -19,7 +19,7 @@ from collections import Counter
 from typing import TextIO
 
 from mailcheck.findings import Finding, Status
-from mailcheck.output.locations import relative_path
+from mailcheck.output.locations import file_place
 from mailcheck.report import Report
 
 NO_SHEET = "mailcheck"
@@ -63,7 +63,8 @@ def _testcase(suite: ET.Element, finding: Finding, name: str, *, strict: bool) -
         suite, "testcase", classname=_clean(finding.rule), name=_clean(name), time="0"
     )
     if finding.location_file:
-        case.set("file", _clean(relative_path(finding.location_file)))
+        # a member of a `.zip` report: the archive (the member is named in the message)
+        case.set("file", _clean(file_place(finding.location_file, finding.line).path))
     text = _clean(f"{finding.message}\nFix: {finding.hint}" if finding.hint else finding.message)
     status = finding.status
     if status is Status.FAIL or (status is Status.WARN and strict):

@@ -5,7 +5,9 @@ of the `deadline.*` rules, when the sheet has dates); every failing obligation w
 and the exact fix — DNS records from the fix also in a code block, ready to copy into a zone
 file or a DNS provider's panel; the checks that could not be decided; the warnings (with their
 fixes); then, compactly, what is met and what does not apply, and any input problems. Text from
-findings is escaped, so a subject or message never turns into Markdown markup.
+findings is escaped, so a subject or message never turns into Markdown markup. Deadlines are
+named for people ("Sheet returned", "SPF/DKIM entries"), not by the sheet key they are counted
+from (`dates.sheet_submitted`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ RECORD = re.compile(
     rf"[^\s(),;:\"'`]+\.\s\d+\sIN\s[A-Z][A-Z0-9]*(?:\s{_VALUE_TOKEN})+",
 )
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+DEADLINE_LABELS = {"deadline.sheet": "Sheet returned", "deadline.dns": "SPF/DKIM entries"}
 
 
 def render_markdown(report: Report, stream: TextIO, color: bool | None = None) -> None:
@@ -151,10 +154,18 @@ def _table(title: str, findings: Iterable[Finding], several: bool) -> str:
 
 
 def _about(finding: Finding, several: bool) -> str:
-    about = _code(finding.subject)
+    about = _deadline_label(finding) or _code(finding.subject)
     if several and finding.sheet:
         about += f" in {_code(finding.sheet)}"
     return about
+
+
+def _deadline_label(finding: Finding) -> str | None:
+    """A deadline as the customer knows it; its subject is the sheet key it is counted from."""
+    if not finding.rule.startswith("deadline.") or not finding.subject.startswith("dates."):
+        return None
+    label = DEADLINE_LABELS.get(finding.rule)
+    return _text(label) if label else _rule_title(finding.rule)
 
 
 def _rule_title(rule_id: str) -> str:

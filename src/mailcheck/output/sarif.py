@@ -7,10 +7,18 @@ level `error`, `warn` level `warning`, and `error` (a check that could not be de
 `note` — a note, not an error, because nothing was found wrong. `pass` and `skip` findings are
 not results: code scanning shows every result as an alert and closes alerts that a later run no
 longer reports, so a fixed obligation closes its alert. They are counted in the run's
-`properties.summary`. A result's message is the subject, the finding and the fix; its location is
-the line of the sheet that declares the subject (or the line of the delivery report), relative to
-the working directory under `%SRCROOT%`. Input problems that did not stop the run (a malformed
-report line) are tool execution notifications of the invocation.
+`properties.summary`. A result's message is the subject, the finding and the fix.
+
+Every result has a location, as code scanning requires (it rejects a whole upload when one result
+has none): the line of the sheet that declares the subject, the line of a sample message or of
+a delivery report, else line 1 of that file. A member of a `.zip` report is placed on the
+archive, line 1, and the message names the member and its line. Paths are relative to the
+source root (`%SRCROOT%`: the Git work tree, else the working directory — `locations.py`), else
+absolute `file:` URIs. A finding about no file at all (`mailcheck domain` and `mailcheck spf`
+check DNS without a sheet) cannot be placed: it is not a result but a tool execution notification
+of the invocation, with the same level and message and its rule as `associatedRule`, so the
+upload stays valid; code scanning shows no alert for it. Input problems that did not stop the run
+(a malformed report line) are notifications too.
 """
 
 from __future__ import annotations
@@ -23,7 +31,13 @@ from urllib.parse import quote
 
 from mailcheck import __version__
 from mailcheck.findings import Finding, Status
-from mailcheck.output.locations import ordered_rule_ids, relative_path
+from mailcheck.output.locations import (
+    FilePlace,
+    file_place,
+    ordered_rule_ids,
+    relative_path,
+    source_root,
+)
 from mailcheck.report import Note, Report
 from mailcheck.rules.base import Rule
 
@@ -42,11 +56,13 @@ def render_sarif(report: Report, stream: TextIO, color: bool | None = None) -> N
 def as_sarif(report: Report) -> dict[str, Any]:
     rule_ids = ordered_rule_ids([f.rule for f in report.findings])
     index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
-    results = [_result(f, index[f.rule]) for f in report.findings if f.status in LEVELS]
+    attention = [f for f in report.findings if f.status in LEVELS]
+    results = [_result(f, index[f.rule]) for f in attention if f.location_file]
+    unplaced = [_unplaced(f, index[f.rule]) for f in attention if not f.location_file]
     run = {
         "tool": {"driver": _driver(rule_ids)},
-        "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri() + "/"}},
-        "invocations": [_invocation(report)],
+        "originalUriBaseIds": {SRCROOT: {"uri": source_root().as_uri() + "/"}},
+        "invocations": [_invocation(report, unplaced)],
         "results": results,
         "columnKind": "unicodeCodePoints",
         "properties": {"today": report.today.isoformat(), "summary": report.summary},
@@ -94,63 +110,82 @@ def _camel(rule_id: str) -> str:
 
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
-    text = f"{finding.subject}: {finding.message}"
-    if finding.hint:
-        text += f"\nFix: {finding.hint}"
-    result: dict[str, Any] = {
+    assert finding.location_file is not None
+    place = file_place(finding.location_file, finding.line)
+    text = _text(finding)
+    if place.member is not None:
+        text += f"\nIn {place.describe_member()}."
+    return {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
         "level": LEVELS[finding.status],
         "message": {"text": text},
+        "locations": [_location(place)],
         "partialFingerprints": {"mailcheckFinding/v1": _fingerprint(finding)},
-        "properties": {
-            "status": finding.status.value,
-            "subject": finding.subject,
-            "sheet": finding.sheet,
-            "hint": finding.hint,
-        },
+        "properties": _properties(finding),
     }
-    location = _location(finding.location_file, finding.line)
-    if location:
-        result["locations"] = [location]
-    return result
+
+
+def _unplaced(finding: Finding, rule_index: int) -> dict[str, Any]:
+    """A finding about no file, as a notification: code scanning accepts no result without one."""
+    return {
+        "level": LEVELS[finding.status],
+        "message": {"text": f"{finding.rule}: {_text(finding)}"},
+        "associatedRule": {"id": finding.rule, "index": rule_index},
+        "properties": _properties(finding),
+    }
+
+
+def _text(finding: Finding) -> str:
+    text = f"{finding.subject}: {finding.message}"
+    if finding.hint:
+        text += f"\nFix: {finding.hint}"
+    return text
+
+
+def _properties(finding: Finding) -> dict[str, Any]:
+    return {
+        "status": finding.status.value,
+        "subject": finding.subject,
+        "sheet": finding.sheet,
+        "hint": finding.hint,
+    }
 
 
 def _fingerprint(finding: Finding) -> str:
-    """Stable across runs and line moves: the same rule, sheet and subject is the same alert."""
-    key = "\x1f".join([finding.rule, finding.sheet or "", finding.subject])
+    """Stable across runs and line moves: the same rule, sheet and subject is the same alert,
+    however the sheet's path was typed (`./a.yaml`, `a.yaml`, an absolute path)."""
+    sheet = relative_path(finding.sheet) if finding.sheet else ""
+    key = "\x1f".join([finding.rule, sheet, finding.subject])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def _location(file: str | None, line: int | None) -> dict[str, Any] | None:
-    if not file:
-        return None
-    physical: dict[str, Any] = {"artifactLocation": _artifact(file)}
-    if line is not None and line >= 1:
-        physical["region"] = {"startLine": line}
-    return {"physicalLocation": physical}
+def _location(place: FilePlace) -> dict[str, Any]:
+    """A physical location with a line (1 when the finding is about the whole file)."""
+    line = place.line if place.line is not None and place.line >= 1 else 1
+    return {
+        "physicalLocation": {"artifactLocation": _artifact(place), "region": {"startLine": line}}
+    }
 
 
-def _artifact(file: str) -> dict[str, str]:
-    path = relative_path(file)
-    if Path(path).is_absolute():
-        return {"uri": Path(path).as_uri()}
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+def _artifact(place: FilePlace) -> dict[str, str]:
+    if not place.is_relative:
+        return {"uri": Path(place.path).as_uri()}
+    return {"uri": quote(place.path, safe="/"), "uriBaseId": SRCROOT}
 
 
-def _invocation(report: Report) -> dict[str, Any]:
+def _invocation(report: Report, unplaced: list[dict[str, Any]]) -> dict[str, Any]:
     invocation: dict[str, Any] = {
         "executionSuccessful": True,
         "exitCode": int(report.exit_code),
     }
-    if report.notes:
-        invocation["toolExecutionNotifications"] = [_notification(n) for n in report.notes]
+    notifications = [*unplaced, *(_notification(n) for n in report.notes)]
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     return invocation
 
 
 def _notification(note: Note) -> dict[str, Any]:
-    notification: dict[str, Any] = {"level": "warning", "message": {"text": note.message}}
-    location = _location(note.file, note.line)
-    if location:
-        notification["locations"] = [location]
-    return notification
+    place = file_place(note.file, note.line)
+    text = note.message + (f" ({place.describe_member()})" if place.member else "")
+    return {"level": "warning", "message": {"text": text}, "locations": [_location(place)]}

@@ -10,7 +10,10 @@ warns (a peak), one finding per interval, its subject the interval's start, poin
 interval's first send in the report. It passes when every interval is within capacity / 12,
 naming the busiest. The capacity is `capacity_per_hour` of the sheet (`--sheet`) or
 `--capacity N`, which wins; without either, or without a delivery report (as in `mailcheck
-check`), the rule is skipped. At most 50 intervals are listed one by one.
+check`), the rule is skipped; so it is when the report gives dates without a time of day
+(a `Datum` column with no `Uhrzeit`): mailcheck does not invent times, and sends known only by
+their day are counted in no interval (the pass message says how many). At most 50 intervals are
+listed one by one.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from mailcheck.context import Context
-from mailcheck.delivery.analysis import Interval
+from mailcheck.delivery.analysis import DeliveryAnalysis, Interval
 from mailcheck.delivery.verdicts import analysis_or_skip, at, capped, in_report, plural, when
 from mailcheck.findings import Finding, Status
 from mailcheck.rules.base import Rule
@@ -44,7 +47,10 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
             )
         ]
     if not analysis.intervals:
-        return [in_report(RULE.skipped(analysis.subject, "the report has no sends"), analysis)]
+        why = "the report has no sends"
+        if analysis.untimed_sends:
+            why = "the report has no times of day, only dates"
+        return [in_report(RULE.skipped(analysis.subject, why), analysis)]
     limits = Limits(capacity)
     over = [i for i in analysis.intervals if i.sends > limits.interval]
     if not over:
@@ -52,7 +58,7 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
         passed = RULE.passed(
             analysis.subject,
             f"every 5-minute interval within {limits}; the busiest: "
-            f"{plural(busiest.sends, 'send')} from {when(busiest.start)}",
+            f"{plural(busiest.sends, 'send')} from {when(busiest.start)}{_untimed(analysis)}",
         )
         return [in_report(passed, analysis)]
     return capped(
@@ -69,6 +75,12 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
             analysis,
         ),
     )
+
+
+def _untimed(analysis: DeliveryAnalysis) -> str:
+    if not analysis.untimed_sends:
+        return ""
+    return f" ({plural(analysis.untimed_sends, 'send')} with a date but no time not counted)"
 
 
 class Limits:

@@ -17,7 +17,15 @@ from collections.abc import Iterable
 from mailcheck.context import Context
 from mailcheck.delivery.analysis import DeliveryAnalysis, MailedAfter
 from mailcheck.delivery.reader import Event
-from mailcheck.delivery.verdicts import analysis_or_skip, at, capped, plural, when, where
+from mailcheck.delivery.verdicts import (
+    analysis_or_skip,
+    at,
+    at_moment,
+    capped,
+    in_report,
+    plural,
+    where,
+)
 from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
@@ -30,10 +38,13 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     findings = capped(
         analysis.mailed_after_opt_out,
         _mailed_after,
-        lambda count, _status: RULE.failed(
-            analysis.subject,
-            f"and {plural(count, 'more address')} mailed after a complaint or unsubscribe",
-            "remove every address from your lists as soon as it complains or unsubscribes",
+        lambda count, _status: in_report(
+            RULE.failed(
+                analysis.subject,
+                f"and {plural(count, 'more address')} mailed after a complaint or unsubscribe",
+                "remove every address from your lists as soon as it complains or unsubscribes",
+            ),
+            analysis,
         ),
     )
     return findings or [_passed(analysis)]
@@ -43,7 +54,7 @@ def _mailed_after(mailed: MailedAfter) -> Finding:
     finding = RULE.failed(
         mailed.address,
         f"mailed {plural(mailed.sends, 'time')} after its {mailed.cause} "
-        f"({where(mailed.since)}), first at {when(mailed.first.time)}",
+        f"({where(mailed.since)}), first {at_moment(mailed.first)}",
         f"remove {mailed.address} from every mailing list now and keep it on your suppression "
         "list; process complaints and unsubscribes automatically",
     )
@@ -53,11 +64,12 @@ def _mailed_after(mailed: MailedAfter) -> Finding:
 def _passed(analysis: DeliveryAnalysis) -> Finding:
     complaints = analysis.events.get(Event.COMPLAINT, 0)
     unsubscribes = analysis.events.get(Event.UNSUBSCRIBE, 0)
-    return RULE.passed(
+    passed = RULE.passed(
         analysis.subject,
         f"no address mailed after a complaint or unsubscribe ({plural(complaints, 'complaint')}, "
         f"{plural(unsubscribes, 'unsubscribe')})",
     )
+    return in_report(passed, analysis)
 
 
 RULE = Rule(

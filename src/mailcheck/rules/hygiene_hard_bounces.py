@@ -19,7 +19,15 @@ from collections.abc import Iterable
 from mailcheck.context import Context
 from mailcheck.delivery.analysis import DeliveryAnalysis, MailedAfter
 from mailcheck.delivery.reader import Event
-from mailcheck.delivery.verdicts import analysis_or_skip, at, capped, plural, when, where
+from mailcheck.delivery.verdicts import (
+    analysis_or_skip,
+    at,
+    at_moment,
+    capped,
+    in_report,
+    plural,
+    where,
+)
 from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
@@ -34,10 +42,13 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     findings = capped(
         analysis.mailed_after_bounces,
         _mailed_after,
-        lambda count, _status: RULE.failed(
-            analysis.subject,
-            f"and {plural(count, 'more address')} mailed after their third hard bounce",
-            "remove every address from your lists at the latest after its third hard bounce",
+        lambda count, _status: in_report(
+            RULE.failed(
+                analysis.subject,
+                f"and {plural(count, 'more address')} mailed after their third hard bounce",
+                "remove every address from your lists at the latest after its third hard bounce",
+            ),
+            analysis,
         ),
     )
     if not findings:
@@ -51,7 +62,7 @@ def _mailed_after(mailed: MailedAfter) -> Finding:
     finding = RULE.failed(
         mailed.address,
         f"mailed {plural(mailed.sends, 'time')} after its third hard bounce "
-        f"({where(mailed.since)}), first at {when(mailed.first.time)}",
+        f"({where(mailed.since)}), first {at_moment(mailed.first)}",
         f"remove {mailed.address} from every mailing list now, and suppress addresses "
         "automatically at the latest after their third hard bounce",
     )
@@ -60,11 +71,12 @@ def _mailed_after(mailed: MailedAfter) -> Finding:
 
 def _passed(analysis: DeliveryAnalysis) -> Finding:
     bounces = analysis.events.get(Event.HARD_BOUNCE, 0)
-    return RULE.passed(
+    passed = RULE.passed(
         analysis.subject,
         f"no address mailed after its third hard bounce ({plural(bounces, 'hard bounce')} "
         f"to {plural(analysis.bounced_addresses, 'address')} in {plural(analysis.rows, 'event')})",
     )
+    return in_report(passed, analysis)
 
 
 def _roles(analysis: DeliveryAnalysis) -> Finding:

@@ -189,7 +189,7 @@ DEPENDENCIES: tuple[Dependency, ...] = (
         requirement="snds needs dedicated IPs",
         quote="Dieser Service kann nur in Kombination mit einer dedizierten IP-Adresse genutzt "
         "werden.",
-        section="Smart Network Data Service - Report (SNDS)",
+        section="Smart Network Data Service \u2013 Report (SNDS)",  # the seed's en dash
         fix="add dedicated_ip to `options` and list the (at least two) IPs in `dedicated_ips`, "
         "or remove snds",
     ),
