@@ -105,13 +105,9 @@ def render_with_tree(
         stream.write("\n")
         return
     if fmt is Format.TABLE:
-        from rich.console import Console
+        from mailcheck.output.console import make_console
 
-        console = Console(
-            file=stream, highlight=False, no_color=color is False, force_terminal=color or None
-        )
-        if not console.is_terminal:
-            console.width = max(console.width, 120)
+        console = make_console(stream, color)
         console.print(tree_view(tree))
         console.print(summary(tree))
         console.print()

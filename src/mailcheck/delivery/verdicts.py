@@ -63,14 +63,6 @@ def capped(
     return listed
 
 
-def plural(count: int, word: str) -> str:
-    """`1 send`, `2 sends`, `14,933 addresses`: the count with the word in its English plural."""
-    if count == 1:
-        return f"{count:,} {word}"
-    ending = "es" if word.endswith(("s", "x", "z", "ch", "sh")) else "s"
-    return f"{count:,} {word}{ending}"
-
-
 def in_report(finding: Finding, analysis: DeliveryAnalysis) -> Finding:
     """The finding pointing at the (first) delivery report as a whole."""
     return finding.at(analysis.files[0], None) if analysis.files else finding

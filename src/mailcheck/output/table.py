@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mailcheck.findings import Finding, Status
+from mailcheck.output.console import make_console
 from mailcheck.report import Report
 
 STYLES = {
@@ -19,15 +20,10 @@ STYLES = {
     Status.PASS: "green",
     Status.SKIP: "dim",
 }
-MIN_FILE_WIDTH = 120  # hints are DNS records: do not wrap them at 80 columns in logs
 
 
 def render_table(report: Report, stream: TextIO, color: bool | None = None) -> None:
-    console = Console(
-        file=stream, highlight=False, no_color=color is False, force_terminal=color or None
-    )
-    if not console.is_terminal:
-        console.width = max(console.width, MIN_FILE_WIDTH)
+    console = make_console(stream, color)
     groups = _groups(report.findings)
     if groups:
         console.print(_table(groups))

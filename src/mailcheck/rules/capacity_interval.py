@@ -23,10 +23,11 @@ from fractions import Fraction
 
 from mailcheck.context import Context
 from mailcheck.delivery.analysis import DeliveryAnalysis, Interval
-from mailcheck.delivery.verdicts import analysis_or_skip, at, capped, in_report, plural, when
+from mailcheck.delivery.verdicts import analysis_or_skip, at, capped, in_report, when
 from mailcheck.findings import Finding, Status
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
+from mailcheck.text import plural
 
 INTERVALS_PER_HOUR = 12
 PEAK_FACTOR = Fraction(5, 4)

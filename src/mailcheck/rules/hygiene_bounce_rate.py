@@ -19,10 +19,11 @@ from collections.abc import Iterable
 from mailcheck.context import Context
 from mailcheck.delivery.analysis import OTHER_DOMAINS, DeliveryAnalysis, Receiver
 from mailcheck.delivery.providers import __doc__ as PROVIDERS_TABLE
-from mailcheck.delivery.verdicts import analysis_or_skip, capped, in_report, plural
+from mailcheck.delivery.verdicts import analysis_or_skip, capped, in_report
 from mailcheck.findings import Finding, Status
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
+from mailcheck.text import plural
 
 LIMIT_PER_MILLE = 10  # 1.0 %
 WARN_ABOVE_PER_MILLE = 8  # 0.8 %

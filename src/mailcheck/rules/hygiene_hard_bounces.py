@@ -19,18 +19,11 @@ from collections.abc import Iterable
 from mailcheck.context import Context
 from mailcheck.delivery.analysis import DeliveryAnalysis, MailedAfter
 from mailcheck.delivery.reader import Event
-from mailcheck.delivery.verdicts import (
-    analysis_or_skip,
-    at,
-    at_moment,
-    capped,
-    in_report,
-    plural,
-    where,
-)
+from mailcheck.delivery.verdicts import analysis_or_skip, at, at_moment, capped, in_report, where
 from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
+from mailcheck.text import plural
 
 ROLE_SUBJECT = "role recipients"
 
