@@ -83,7 +83,7 @@ async def _mechanism(tree: SpfTree, ip: str, sheet: Sheet, ctx: Context) -> tupl
         return own, ""
     if await _covers(required, ip, ctx):
         return (own if tree.reaches(required) else f"include:{required}"), ""
-    return own, f"; include:{required} does not cover {ip} either"
+    return own, f"; the provider's include:{required} does not cover {ip}"
 
 
 async def _covers(include: str, ip: str, ctx: Context) -> bool:

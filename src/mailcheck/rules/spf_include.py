@@ -7,7 +7,9 @@ directly (`include:spf.esp.example`) or through other includes or a redirect, in
 check_host() evaluates (not after `all`). It passes when found and fails otherwise, with the
 record to publish: the customer's record with the include added before `all`. When part of
 the tree could not be fetched (timeout, SERVFAIL, outside the offline zones) and the include
-was not found in the rest, the result is `error`. Without `required_include` it is skipped.
+was not found in the rest, the result is `error`. Without a usable record of its own (none,
+several, a syntax error) it fails pointing at spf.record, with the one record to publish, which
+names the include. Without `required_include` it is skipped.
 """
 
 from __future__ import annotations

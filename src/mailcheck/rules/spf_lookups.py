@@ -2,16 +2,22 @@
 
 Receivers stop evaluating SPF with `permerror` after 10 DNS-querying terms (include, a, mx,
 ptr, exists and redirect, counted over every record reached through include and redirect),
-after more than 2 void lookups (a term whose name has no records: NXDOMAIN or no data), and when
-an `mx` has more than 10 MX names. Which terms a receiver evaluates depends on the sending
-server, so this rule counts the static worst case: every term evaluation can reach.
+after more than 2 void lookups (a term whose question finds nothing: NXDOMAIN or no data), and
+when an `mx` has more than 10 MX names. Which terms a receiver evaluates depends on the sending
+server, so this rule counts the static worst case: every term evaluation can reach. Void
+lookups depend on the client's IP version too: `a` asks for A records for an IPv4 client and
+AAAA for an IPv6 client (`mx` likewise for its hosts), so a host with only AAAA records is void
+for every IPv4 client. They are counted per version and the worse one decides.
 
 It passes at 10 lookups or fewer, 2 void lookups or fewer, no include loop. It fails with "more
 than 10" and the breakdown by kind of term, with the void names, with the loop's path, or with
-the oversized `mx`; the hint names what to cut. Terms whose domain depends on the message
-(macros such as `%{i}`) count one lookup and are not followed. A record that cannot be fetched
-(timeout, SERVFAIL, outside the offline zones) is `error` unless the limit is already exceeded
-without it. A domain without a valid record is skipped here (spf.record reports it).
+the oversized `mx`. The hint names what to cut: the costliest terms when their costs differ,
+else flattening and removing includes; for void lookups, the record with each void `a`/`mx`
+replaced by the addresses it stands for; for a loop, the record without the looping term.
+Terms whose domain depends on the message (macros such as `%{i}`) count one lookup and are not
+followed. A record that cannot be fetched (timeout, SERVFAIL, outside the offline zones) is
+`error` unless the limit is already exceeded without it. A domain without a valid record is
+skipped here (spf.record reports it).
 """
 
 from __future__ import annotations
