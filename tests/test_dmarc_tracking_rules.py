@@ -9,6 +9,7 @@ from conftest import ns, statuses
 
 DMARC = "tests/data/zones/dmarc-check.example.zone"
 DMARC_ORG = "tests/data/zones/dmarc-org.example.zone"
+DMARC_FIX = "tests/data/zones/dmarc-fix.example.zone"
 TRACKING = "tests/data/zones/tracking-check.example.zone"
 
 
@@ -19,10 +20,10 @@ TRACKING = "tests/data/zones/tracking-check.example.zone"
         ("quarantine.dmarccheck.example", "pass"),
         ("none.dmarccheck.example", "warn"),
         ("missing.dmarccheck.example", "warn"),
-        ("notfirst.dmarccheck.example", "warn"),  # not a DMARC record: ignored
+        ("notfirst.dmarccheck.example", "fail"),  # meant as DMARC, discarded by receivers
         ("other.dmarccheck.example", "warn"),
         ("badpolicy.dmarccheck.example", "fail"),
-        ("nopolicy.dmarccheck.example", "fail"),
+        ("nopolicy.dmarccheck.example", "warn"),  # no p=, valid rua=: as p=none
         ("badrua.dmarccheck.example", "fail"),
         ("badpct.dmarccheck.example", "fail"),
         ("twice.dmarccheck.example", "fail"),
@@ -55,6 +56,120 @@ def test_policy_none_hint_enforces_and_keeps_the_other_tags(write_sheet, check_j
     _, report = check_json(write_sheet("anna@none.dmarccheck.example"), "--zone", DMARC)
     hint = next(f["hint"] for f in report["findings"] if f["rule"] == "dmarc.record")
     assert '"v=DMARC1; p=quarantine; rua=mailto:dmarc@dmarccheck.example"' in hint
+
+
+def dmarc_finding(check_json, write_sheet, domain: str, *zones: str) -> dict:
+    _, report = check_json(
+        write_sheet(f"anna@{domain}"), *(a for z in zones for a in ("--zone", z))
+    )
+    (found,) = [f for f in report["findings"] if f["rule"] == "dmarc.record"]
+    return found
+
+
+def hinted_dmarc(hint: str) -> tuple[str, str]:
+    """(name, record) of a hint that publishes a DMARC TXT record."""
+    name, _, quoted = hint.rpartition(" 3600 IN TXT ")
+    return name.rpartition(" ")[2].rstrip("."), quoted.strip('"')
+
+
+@pytest.mark.parametrize(
+    ("domain", "status", "name", "expected"),
+    [
+        # broken, duplicate, no p=, discarded: fixed at the subdomain's own name, never by
+        # p=none at the organisational domain, and never weaker than what was meant
+        (
+            "broken.dmarcfix.example",
+            "fail",
+            "_dmarc.broken.dmarcfix.example",
+            "v=DMARC1; p=reject; rua=mailto:dmarc@dmarcfix.example",
+        ),
+        (
+            "dup.dmarcfix.example",
+            "fail",
+            "_dmarc.dup.dmarcfix.example",
+            "v=DMARC1; p=reject; rua=mailto:dmarc@dmarcfix.example",
+        ),
+        (
+            "nop.dmarcfix.example",
+            "fail",
+            "_dmarc.nop.dmarcfix.example",
+            "v=DMARC1; p=none; adkim=s",
+        ),
+        ("nosemi.dmarcfix.example", "fail", "_dmarc.nosemi.dmarcfix.example", "v=DMARC1; p=reject"),
+        (
+            "lower.dmarcfix.example",
+            "fail",
+            "_dmarc.lower.dmarcfix.example",
+            "v=DMARC1; p=quarantine",
+        ),
+        # no valid p= but a valid rua=: receivers act as if p=none (RFC 7489 §6.6.3 step 6)
+        (
+            "badp.dmarcfix.example",
+            "warn",
+            "_dmarc.badp.dmarcfix.example",
+            "v=DMARC1; p=quarantine; rua=mailto:dmarc@dmarcfix.example",
+        ),
+        # the organisational domain's sp=none rules the subdomain: p=reject stays, sp is raised
+        (
+            "sub.dmarcfix.example",
+            "warn",
+            "_dmarc.dmarcfix.example",
+            "v=DMARC1; p=reject; sp=quarantine; rua=mailto:dmarc@dmarcfix.example",
+        ),
+    ],
+)
+def test_dmarc_hints_fix_the_record_where_it_was_found(
+    write_sheet, check_json, domain, status, name, expected
+):
+    from mailcheck.dmarc import parse_dmarc
+
+    found = dmarc_finding(check_json, write_sheet, domain, DMARC_FIX)
+    assert found["status"] == status
+    assert hinted_dmarc(found["hint"]) == (name, expected)
+    parse_dmarc(expected)
+
+
+def test_an_ignored_subdomain_record_is_reported_not_replaced_by_the_org_record(
+    write_sheet, check_json
+):
+    found = dmarc_finding(check_json, write_sheet, "nosemi.dmarcfix.example", DMARC_FIX)
+    assert found["status"] == "fail"
+    assert "_dmarc.nosemi.dmarcfix.example" in found["message"]
+    assert "separated by ';'" in found["message"]
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "none.dmarccheck.example",
+        "nopolicy.dmarccheck.example",
+        "sub.dmarcorg.example",
+        "sub.dmarcfix.example",
+        "badp.dmarcfix.example",
+    ],
+)
+def test_the_enforcing_hint_never_weakens_and_enforces_where_it_applies(
+    write_sheet, check_json, domain
+):
+    from mailcheck.dmarc import POLICIES, parse_dmarc
+
+    found = dmarc_finding(check_json, write_sheet, domain, DMARC, DMARC_ORG, DMARC_FIX)
+    assert found["status"] == "warn"
+    name, text = hinted_dmarc(found["hint"])
+    record = parse_dmarc(text)
+    subdomain = name != f"_dmarc.{domain}"
+    assert record.policy_for(subdomain) in ("quarantine", "reject")
+    published = {"sub.dmarcorg.example": "reject", "sub.dmarcfix.example": "reject"}
+    assert POLICIES.index(record.policy) >= POLICIES.index(published.get(domain, "none"))
+
+
+def test_a_record_without_p_but_with_rua_counts_as_p_none():
+    from mailcheck.dmarc import DmarcError, parse_dmarc
+
+    assert parse_dmarc("v=DMARC1; rua=mailto:d@example.com").policy == "none"
+    assert parse_dmarc("v=DMARC1; p=reject; sp=never; rua=mailto:d@example.com").policy == "none"
+    with pytest.raises(DmarcError, match="p="):
+        parse_dmarc("v=DMARC1; adkim=s")
 
 
 @pytest.mark.parametrize("fault", ["servfail", "drop"])
@@ -91,6 +206,8 @@ def test_organisational_domain_from_the_public_suffix_list(domain, org):
         ("v=DMARC1; p=reject; fo=2", "fo="),
         ("v=DMARC1; p=reject; ruf=mailto:", "ruf="),
         ("v=DMARC1 p=reject", "separated by ';'"),
+        ("p=reject; v=DMARC1", "start with v=DMARC1"),
+        ("v=DMARC1; p=maybe", "p="),
     ],
 )
 def test_dmarc_parse_errors(text, problem):

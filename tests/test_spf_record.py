@@ -113,12 +113,14 @@ def test_with_mechanism_goes_before_all_or_before_modifiers():
     assert advice.with_mechanism(parse_record("v=spf1 a -all"), "include:e.example") == (
         "v=spf1 a include:e.example -all"
     )
+    # without all, the redirect becomes an include so that the record sets its own policy
     assert advice.with_mechanism(parse_record("v=spf1 a redirect=r.example"), "ip4:1.2.3.4") == (
-        "v=spf1 a ip4:1.2.3.4 redirect=r.example"
+        "v=spf1 a ip4:1.2.3.4 include:r.example ~all"
     )
 
 
 def test_without_bad_terms_and_merged():
     assert advice.without_bad_terms("v=spf1 ip4:1.2.3.400 moo a -all") == "v=spf1 a -all"
     assert advice.merged(["v=spf1 a -all", "v=spf1 mx a -all"]) == "v=spf1 a mx -all"
-    assert advice.merged(["v=spf1 a -all", "v=spf1 mx ?all"]) == "v=spf1 a mx ~all"
+    assert advice.merged(["v=spf1 a -all", "v=spf1 mx ?all"]) == "v=spf1 a mx -all"
+    assert advice.merged(["v=spf1 a ~all", "v=spf1 mx ?all"]) == "v=spf1 a mx ~all"

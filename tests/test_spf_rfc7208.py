@@ -71,7 +71,9 @@ def test_check_host(case: Case, servers):
 
 def test_processing_limits_scenario_fails_exactly_the_records_over_the_limits(servers):
     """spf.lookups on every record of the "Processing limits" scenario: loops (e1, e2/e3), 11
-    MX names (e4), 11 lookups (e7, e8, e9) and 3 void lookups (e11) fail; the rest pass."""
+    MX names (e4), 11 lookups (e7, e8, e9) and 3 void lookups (e11) fail. e6 and inc pass for
+    IPv4 clients, but their hosts have no AAAA records: for an IPv6 client every `a` and `mx`
+    is a void lookup, over the limit (see the next test). The rest pass."""
     from mailcheck.rules.spf_lookups import judge
     from mailcheck.spf.tree import build_tree
 
@@ -81,13 +83,33 @@ def test_processing_limits_scenario_fails_exactly_the_records_over_the_limits(se
 
     async def judge_all():
         trees = await asyncio.gather(*(build_tree(domain, resolver) for domain in domains))
-        return {tree.domain: judge(tree).status.value for tree in trees}
+        return {tree.domain: (judge(tree).status.value, tree) for tree in trees}
 
     verdicts = asyncio.run(judge_all())
-    over = {f"e{n}.example.com" for n in (1, 2, 3, 4, 7, 8, 9, 11)}
-    assert {d for d, status in verdicts.items() if status == "fail"} == over
-    assert {d for d, status in verdicts.items() if status != "fail"} == set(domains) - over
-    assert all(verdicts[d] == "pass" for d in set(domains) - over)
+    over = {f"e{n}.example.com" for n in (1, 2, 3, 4, 6, 7, 8, 9, 11)} | {"inc.example.com"}
+    assert {d for d, (status, _) in verdicts.items() if status == "fail"} == over
+    assert all(verdicts[d][0] == "pass" for d in set(domains) - over)
+    for domain in ("e6.example.com", "inc.example.com"):
+        tree = verdicts[domain][1]
+        assert tree.lookup_count <= 10 and not tree.void_lookups(4)
+        assert tree.void_family == 6 and len(tree.void_lookups(6)) > 2
+
+
+@pytest.mark.parametrize(
+    ("domain", "ip", "result"),
+    [
+        ("e6.example.com", "2001:db8::99", "permerror"),  # 9 a/mx without AAAA: void limit
+        ("inc.example.com", "2001:db8::99", "permerror"),
+        ("e12.example.com", "2001:db8::99", "neutral"),  # 2 void lookups: at the limit
+    ],
+)
+def test_void_lookups_per_client_family_are_what_receivers_see(servers, domain, ip, result):
+    from mailcheck.spf.checkhost import check_host
+
+    scenario = next(s for s in SUITE if s.description == "Processing limits")
+    resolver = resolver_for(serve(scenario, servers))
+    verdict = asyncio.run(check_host(resolver, ip, sender=f"foo@{domain}"))
+    assert verdict.result == result, verdict
 
 
 def test_the_static_worst_case_is_what_receivers_see(servers):

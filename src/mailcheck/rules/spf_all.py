@@ -6,7 +6,9 @@ whose `redirect=` leads to a record that ends so passes too, since the target's 
 It fails on `+all` (every server in the world may send), `?all` (neutral: protects nothing), a
 record without `all` and without redirect (the default is neutral), mechanisms after `all`
 (never evaluated), and a redirect to a domain without a valid record. The hint is the
-customer's record with exactly that changed, e.g. `?all` replaced by `~all`. A timeout,
+customer's record with exactly that changed, e.g. `?all` replaced by `~all`. Without a usable
+record of its own (none, several, a syntax error) the policy is not in force either: the rule
+fails, points at spf.record and gives the same whole record to publish. A timeout,
 SERVFAIL or a name outside the offline zones along the redirect chain is `error`.
 """
 
@@ -19,7 +21,13 @@ from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
-from mailcheck.spf.common import describe, judge_each_tree, publish, root_problem
+from mailcheck.spf.common import (
+    describe,
+    judge_each_tree,
+    publish,
+    root_problem,
+    sound_record,
+)
 from mailcheck.spf.record import SpfRecord
 from mailcheck.spf.tree import SpfNode, SpfTree, State
 
@@ -34,12 +42,14 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
 
 
 def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
-    problem = root_problem(RULE, tree, sheet)
+    problem = root_problem(RULE, tree, sheet, see_record=True)
     if problem is not None:
         return problem
     root = tree.root
     assert root.record is not None
-    fix = publish(tree.domain, advice.with_policy(root.record), "publish")
+    fix = publish(
+        tree.domain, advice.complete([t.text for t in sound_record(tree).terms], sheet), "publish"
+    )
     node: SpfNode = root
     while True:
         record = node.record
@@ -61,11 +71,12 @@ def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
         if child.state is State.UNDECIDED:
             return RULE.errored(tree.domain, f"{redirect.term.text}: {describe(child)}")
         if child.state is not State.RECORD:
-            kept = [t.text for t in root.record.terms if t.name != "redirect" and not t.is_all]
+            first = root.record.redirect
+            removed = [first.text] if first is not None else []
             return RULE.failed(
                 tree.domain,
                 f"{redirect.term.text} leads to {child.domain}, which {describe(child)}",
-                publish(tree.domain, advice.compose([*kept, advice.DEFAULT_POLICY]), "publish"),
+                publish(tree.domain, advice.without(sound_record(tree), removed, sheet), "publish"),
             )
         node = child
 

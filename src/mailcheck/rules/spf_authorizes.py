@@ -5,7 +5,10 @@ RFC 7208 check_host() (pyspf, asking DNS through the run's resolver) as a receiv
 mail from that address with envelope sender `postmaster@<domain>`. It passes on `pass`. It
 fails on `fail`, `softfail`, `neutral`, `none` (no record) and `permerror` (a broken record),
 with the fix: the provider's include added to the record when the sheet names one that is
-missing, otherwise the address itself as an `ip4:`/`ip6:` mechanism before `all`. A
+missing and it covers the address, otherwise the address itself as an `ip4:`/`ip6:`
+mechanism before `all` (the message then says when the provider's include does not cover it).
+When the record is over the limits of RFC 7208 §4.6.4, or adding the include would take it
+there, the hint says to repair it first. A
 `temperror` (timeout, SERVFAIL, a name outside the offline zones) is `error`. Without
 `sending_ips` in the sheet the rule is skipped.
 """
@@ -22,8 +25,15 @@ from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.checkhost import SpfVerdict, check_host
-from mailcheck.spf.common import fixed_root_hint, mail_from_domains, no_mail_from, publish
-from mailcheck.spf.tree import SpfTree, State, spf_tree
+from mailcheck.spf.common import (
+    fixed_root_record,
+    mail_from_domains,
+    no_mail_from,
+    publish,
+    sound_record,
+)
+from mailcheck.spf.record import parse_record
+from mailcheck.spf.tree import MAX_LOOKUPS, MAX_VOID, SpfTree, State, spf_tree
 
 _MEANING = {
     "fail": "the record refuses it (fail)",
@@ -54,7 +64,8 @@ async def _judge(domain: str, ip: str, sheet: Sheet, ctx: Context) -> Finding:
     if verdict.result == "temperror":
         return RULE.errored(subject, f"SPF could not be evaluated: {verdict.explanation}")
     tree = await spf_tree(domain, ctx)
-    return RULE.failed(subject, _why(verdict), _fix(tree, ip, sheet))
+    mechanism, note = await _mechanism(tree, ip, sheet, ctx)
+    return RULE.failed(subject, _why(verdict) + note, await _fix(tree, ip, mechanism, sheet, ctx))
 
 
 def _why(verdict: SpfVerdict) -> str:
@@ -63,21 +74,49 @@ def _why(verdict: SpfVerdict) -> str:
     return f"SPF {verdict.result}: {_MEANING.get(verdict.result, verdict.explanation)}"
 
 
-def _fix(tree: SpfTree, ip: str, sheet: Sheet) -> str:
+async def _mechanism(tree: SpfTree, ip: str, sheet: Sheet, ctx: Context) -> tuple[str, str]:
+    """What authorises `ip`: the provider's include when the record lacks it and it covers
+    the address, else the address itself; and a note when the include does not cover it."""
+    own = f"ip{ipaddress.ip_address(ip).version}:{ip}"
+    required = sheet.spf.required_include
+    if not required:
+        return own, ""
+    if await _covers(required, ip, ctx):
+        return (own if tree.reaches(required) else f"include:{required}"), ""
+    return own, f"; the provider's include:{required} does not cover {ip}"
+
+
+async def _covers(include: str, ip: str, ctx: Context) -> bool:
+    """Whether `include:<include>` matches `ip`: check_host() on its record passes."""
+    verdict = await check_host(ctx.dns, ip, sender=f"postmaster@{include}", helo=include)
+    return verdict.result == "pass"
+
+
+async def _fix(tree: SpfTree, ip: str, mechanism: str, sheet: Sheet, ctx: Context) -> str:
     root = tree.root
     if root.state is not State.RECORD or root.record is None:
-        return fixed_root_hint(root, sheet)
-    required = sheet.spf.required_include
-    if required and not tree.reaches(required):
-        mechanism = f"include:{required}"
-    else:
-        mechanism = f"ip{ipaddress.ip_address(ip).version}:{ip}"
-    record = advice.with_mechanism(root.record, mechanism)
-    if tree.broken() or tree.loops() or tree.lookup_count > 10:
+        fixed, how = fixed_root_record(root, sheet)
+        if mechanism not in fixed.split():
+            fixed = advice.with_mechanism(parse_record(fixed), mechanism, sheet)
+        return publish(tree.domain, fixed, how)
+    base = sound_record(tree)
+    record = advice.with_mechanism(base, mechanism, sheet)
+    if tree.broken() or tree.over_limits():
         return (
-            f"repair the record first as spf.record and spf.lookups say, then make sure it "
-            f"authorises {ip}: {record}"
+            f"repair the record first as spf.record and spf.lookups say (at most {MAX_LOOKUPS} "
+            f"DNS lookups, {MAX_VOID} void lookups, no loop), then make sure it authorises {ip}: "
+            f"{record}"
         )
+    if mechanism.startswith("include:"):
+        added = 1 + (await spf_tree(mechanism.removeprefix("include:"), ctx)).lookup_count
+        if tree.lookup_count + added > MAX_LOOKUPS:  # the include would break the record
+            own = f"ip{ipaddress.ip_address(ip).version}:{ip}"
+            return publish(
+                tree.domain,
+                advice.with_mechanism(base, own, sheet),
+                f"{mechanism} would take the record to {tree.lookup_count + added} DNS lookups "
+                f"(at most {MAX_LOOKUPS}): authorise {ip} itself",
+            )
     return publish(tree.domain, record, f"authorise {ip}")
 
 

@@ -7,7 +7,9 @@ directly (`include:spf.esp.example`) or through other includes or a redirect, in
 check_host() evaluates (not after `all`). It passes when found and fails otherwise, with the
 record to publish: the customer's record with the include added before `all`. When part of
 the tree could not be fetched (timeout, SERVFAIL, outside the offline zones) and the include
-was not found in the rest, the result is `error`. Without `required_include` it is skipped.
+was not found in the rest, the result is `error`. Without a usable record of its own (none,
+several, a syntax error) it fails pointing at spf.record, with the one record to publish, which
+names the include. Without `required_include` it is skipped.
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
-from mailcheck.spf.common import mail_from_domains, no_mail_from, publish, root_problem
+from mailcheck.spf.common import (
+    mail_from_domains,
+    no_mail_from,
+    publish,
+    root_problem,
+    sound_record,
+)
 from mailcheck.spf.tree import SpfTree, spf_tree
 
 
@@ -40,7 +48,7 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
 
 
 def _judge(tree: SpfTree, required: str, sheet: Sheet) -> Finding:
-    problem = root_problem(RULE, tree, sheet)
+    problem = root_problem(RULE, tree, sheet, see_record=True)
     if problem is not None:
         return problem
     if tree.reaches(required):
@@ -57,12 +65,13 @@ def _judge(tree: SpfTree, required: str, sheet: Sheet) -> Finding:
             f"include:{required} not found; {tree.unfollowed()[0].term.text} depends on the "
             "message and cannot be followed",
         )
-    record = tree.root.record
-    assert record is not None
+    record = sound_record(tree)
     return RULE.failed(
         tree.domain,
         f"the record does not include {required}: the provider's servers are not authorised",
-        publish(tree.domain, advice.with_mechanism(record, f"include:{required}"), "publish"),
+        publish(
+            tree.domain, advice.with_mechanism(record, f"include:{required}", sheet), "publish"
+        ),
     )
 
 

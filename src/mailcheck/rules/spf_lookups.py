@@ -2,20 +2,27 @@
 
 Receivers stop evaluating SPF with `permerror` after 10 DNS-querying terms (include, a, mx,
 ptr, exists and redirect, counted over every record reached through include and redirect),
-after more than 2 void lookups (a term whose name has no records: NXDOMAIN or no data), and when
-an `mx` has more than 10 MX names. Which terms a receiver evaluates depends on the sending
-server, so this rule counts the static worst case: every term evaluation can reach.
+after more than 2 void lookups (a term whose question finds nothing: NXDOMAIN or no data), and
+when an `mx` has more than 10 MX names. Which terms a receiver evaluates depends on the sending
+server, so this rule counts the static worst case: every term evaluation can reach. Void
+lookups depend on the client's IP version too: `a` asks for A records for an IPv4 client and
+AAAA for an IPv6 client (`mx` likewise for its hosts), so a host with only AAAA records is void
+for every IPv4 client. They are counted per version and the worse one decides.
 
 It passes at 10 lookups or fewer, 2 void lookups or fewer, no include loop. It fails with "more
 than 10" and the breakdown by kind of term, with the void names, with the loop's path, or with
-the oversized `mx`; the hint names what to cut. Terms whose domain depends on the message
-(macros such as `%{i}`) count one lookup and are not followed. A record that cannot be fetched
-(timeout, SERVFAIL, outside the offline zones) is `error` unless the limit is already exceeded
-without it. A domain without a valid record is skipped here (spf.record reports it).
+the oversized `mx`. The hint names what to cut: the costliest terms when their costs differ,
+else flattening and removing includes; for void lookups, the record with each void `a`/`mx`
+replaced by the addresses it stands for; for a loop, the record without the looping term.
+Terms whose domain depends on the message (macros such as `%{i}`) count one lookup and are not
+followed. A record that cannot be fetched (timeout, SERVFAIL, outside the offline zones) is
+`error` unless the limit is already exceeded without it. A domain without a valid record is
+skipped here (spf.record reports it).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.context import Context
@@ -23,8 +30,15 @@ from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 from mailcheck.spf import advice
-from mailcheck.spf.common import judge_each_tree, publish, root_problem
-from mailcheck.spf.tree import MAX_LOOKUPS, MAX_MX_NAMES, MAX_VOID, SpfTree
+from mailcheck.spf.common import judge_each_tree, publish, root_problem, sound_record
+from mailcheck.spf.tree import (
+    ADDRESS_TYPES,
+    MAX_LOOKUPS,
+    MAX_MX_NAMES,
+    MAX_VOID,
+    Lookup,
+    SpfTree,
+)
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -44,7 +58,8 @@ def judge(tree: SpfTree) -> Finding:
     if undecided:
         return RULE.errored(
             tree.domain,
-            f"{tree.lookup_count} DNS lookups counted so far, but {undecided[0].why_undecided()}",
+            f"{_count(tree.lookup_count, 'DNS lookup')} counted so far, but "
+            f"{undecided[0].why_undecided()}",
         )
     note = ""
     if tree.unfollowed():
@@ -52,20 +67,18 @@ def judge(tree: SpfTree) -> Finding:
         note = f"; {terms} depend{'s' if len(tree.unfollowed()) == 1 else ''} on the message"
     return RULE.passed(
         tree.domain,
-        f"{_lookups(tree.lookup_count)} of {MAX_LOOKUPS} ({tree.breakdown()}), "
-        f"{tree.void_count} void of {MAX_VOID}{note}",
+        f"{_count(tree.lookup_count, 'DNS lookup')} of {MAX_LOOKUPS} ({tree.breakdown()}), "
+        f"{_count(tree.void_count, 'void lookup')}{_clients(tree)} of {MAX_VOID}{note}",
     )
 
 
-def _lookups(count: int) -> str:
-    return f"{count} DNS lookup{'' if count == 1 else 's'}"
+def _count(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _record_without(tree: SpfTree, texts: set[str], how: str) -> str:
-    record = tree.root.record
-    assert record is not None
-    kept = [t.text for t in record.terms if t.text not in texts]
-    return publish(tree.domain, advice.compose(kept), how)
+def _clients(tree: SpfTree) -> str:
+    """Which clients the void count is about, when IPv4 and IPv6 clients differ."""
+    return f" for IPv{tree.void_family} clients" if tree.void_differs else ""
 
 
 def _loop(tree: SpfTree) -> Finding | None:
@@ -76,8 +89,9 @@ def _loop(tree: SpfTree) -> Finding | None:
     step = tree.first_step(node)
     closing = node.via.text if node.via else node.domain
     how = f"remove {closing} from the record of {node.path[-2]}"
+    record = sound_record(tree)
     hint = (
-        _record_without(tree, {step.text}, how)
+        publish(tree.domain, advice.without(record, [step.text]), how)
         if step is not None and len(node.path) == 2
         else f"{how}: an include or redirect must not lead back to a record on its own path"
     )
@@ -90,19 +104,27 @@ def _too_many(tree: SpfTree) -> Finding | None:
     if count <= MAX_LOOKUPS and not tree.truncated():
         return None
     shown = f"{count}" if not tree.truncated() else f"over {count}"
-    record = tree.root.record
-    assert record is not None
     costs = sorted(
         ((lk.cost, lk.term.text) for lk in tree.root.lookups.values() if lk.counted), reverse=True
     )
-    costly = ", ".join(f"{text} ({cost})" for cost, text in costs[:3])
+    cut = f"cut at least {_count(count - MAX_LOOKUPS, 'lookup')} from the record of {tree.domain}"
+    if costs and costs[0][0] != costs[-1][0]:
+        costly = ", ".join(f"{text} ({cost})" for cost, text in costs[:3])
+        advice_text = (
+            f"{cut}: the costliest terms are {costly}; replace a, mx or includes you control by "
+            "the ip4:/ip6: ranges they stand for (no lookup) and remove includes no longer used"
+        )
+    else:  # every term costs the same: naming some of them would not help
+        advice_text = (
+            f"{cut}: each of its terms costs {_count(costs[0][0] if costs else 0, 'lookup')}, "
+            "so remove includes no longer used and flatten the rest: replace a, mx and includes "
+            "you control by the ip4:/ip6: ranges they stand for (no lookup)"
+        )
     return RULE.failed(
         tree.domain,
-        f"more than {MAX_LOOKUPS} DNS lookups: {shown} ({tree.breakdown()}); receivers "
-        "give permerror",
-        f"cut at least {count - MAX_LOOKUPS} lookups from the record of {tree.domain}: the "
-        f"costliest terms are {costly}; replace a, mx or includes you control by the ip4:/ip6: "
-        "ranges they stand for (no lookup) and remove includes no longer used",
+        f"more than {MAX_LOOKUPS} DNS lookups (at most {MAX_LOOKUPS} allowed): {shown} "
+        f"({tree.breakdown()}); receivers give permerror",
+        advice_text,
     )
 
 
@@ -124,21 +146,42 @@ def _mx_names(tree: SpfTree) -> Finding | None:
 def _void(tree: SpfTree) -> Finding | None:
     if tree.void_count <= MAX_VOID:
         return None
-    void = [lk for lk in tree.counted() if lk.is_void]
+    family = tree.void_family
+    void = tree.void_lookups(family)
     names = ", ".join(lk.term.text for lk in void)
-    own = {lk.term.text for lk in tree.root.lookups.values() if lk.is_void}
-    how = "remove the terms whose names do not exist"
+    own = [lk for lk in tree.root.lookups.values() if family in lk.void_families]
+    how = "replace the void terms by the addresses they stand for, or remove them"
+    record = sound_record(tree)
     hint = (
-        _record_without(tree, own, how)
+        publish(
+            tree.domain, advice.replaced(record, {lk.term.text: _ranges(lk) for lk in own}), how
+        )
         if len(void) - len(own) <= MAX_VOID and own
         else f"{how}: {names}"
     )
     return RULE.failed(
         tree.domain,
-        f"{len(void)} void lookups (names without records: {names}); more than {MAX_VOID} "
-        "give permerror",
+        f"{_count(len(void), 'void lookup')}{_clients(tree)} (names without "
+        f"{_void_records(tree)}: {names}); more than {MAX_VOID} give permerror",
         hint,
     )
+
+
+def _void_records(tree: SpfTree) -> str:
+    return f"{ADDRESS_TYPES[tree.void_family]} records" if tree.void_differs else "records"
+
+
+def _ranges(lookup: Lookup) -> list[str]:
+    """The ip4:/ip6: terms that stand for what an a or mx term found (none when it found
+    nothing), with the term's qualifier and CIDR lengths."""
+    term = lookup.term
+    qualifier = "" if term.qualifier == "+" else term.qualifier
+    ranges = []
+    for address in dict.fromkeys(lookup.addresses):
+        version = ipaddress.ip_address(address).version
+        cidr = term.cidr4 if version == 4 else term.cidr6
+        ranges.append(f"{qualifier}ip{version}:{address}{'' if cidr is None else f'/{cidr}'}")
+    return ranges
 
 
 RULE = Rule(

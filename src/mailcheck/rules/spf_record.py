@@ -8,8 +8,11 @@ syntax of RFC 7208 and every record it reaches through `include:` and `redirect=
 It fails when there is no SPF record, when there are two or more (receivers then give
 `permerror`), when a term is invalid (the offending term is named; the hint is the record
 without it), and when an include or redirect leads to a domain without a valid record (every
-receiver gives `permerror`). A timeout, SERVFAIL or a name outside the offline zones on any of
-these records is `error`. Without `mail_from` in the sheet the rule is skipped.
+receiver gives `permerror`); the hint is then the record without that include, still ending
+in its `-all`/`~all`. It warns when a record check_host() reaches uses `ptr`, which RFC 7208
+§5.5 says SHOULD NOT be used (hint: the ip4:/ip6: ranges or a:/mx: names it stands for). A
+timeout, SERVFAIL or a name outside the offline zones on any of these records is `error`.
+Without `mail_from` in the sheet the rule is skipped.
 """
 
 from __future__ import annotations
@@ -21,7 +24,13 @@ from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
-from mailcheck.spf.common import describe, judge_each_tree, publish, root_problem
+from mailcheck.spf.common import (
+    describe,
+    judge_each_tree,
+    publish,
+    root_problem,
+    sound_record,
+)
 from mailcheck.spf.tree import SpfTree, State
 
 
@@ -38,7 +47,6 @@ def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
     broken = tree.broken()
     if broken:
         node, step = broken[0], tree.first_step(broken[0])
-        kept = advice.compose([t.text for t in record.terms if t is not step])
         removed = step.text if step is not None else node.domain
         how = f"remove {removed}"
         if len(node.path) > 2:  # the broken record is included by someone else's record
@@ -47,7 +55,7 @@ def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
             tree.domain,
             f"{node.via.text if node.via else node.domain} leads to {node.domain}, which "
             f"{describe(node)}: every receiver gets permerror",
-            publish(tree.domain, kept, how),
+            publish(tree.domain, advice.without(sound_record(tree), [removed], sheet), how),
         )
     undecided = [n for n in tree.nodes() if n.state is State.UNDECIDED]
     if undecided:
@@ -55,7 +63,24 @@ def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
         return RULE.errored(
             tree.domain, f"{node.domain}, reached from the record, {describe(node)}"
         )
-    return RULE.passed(tree.domain, f"one valid SPF record: {record.text}")
+    return _ptr(tree) or RULE.passed(tree.domain, f"one valid SPF record: {record.text}")
+
+
+def _ptr(tree: SpfTree) -> Finding | None:
+    """RFC 7208 §5.5: ptr is slow and unreliable and SHOULD NOT be used."""
+    for node in tree.nodes():
+        for lookup in node.lookups.values():
+            if lookup.counted and lookup.term.name == "ptr":
+                where = "" if node is tree.root else f" (in the record of {node.domain})"
+                who = "" if node is tree.root else f"ask the owner of {node.domain} to "
+                return RULE.warned(
+                    tree.domain,
+                    f"the record uses {lookup.term.text}{where}, which RFC 7208 §5.5 says "
+                    "SHOULD NOT be used: it is slow, unreliable, and some receivers ignore it",
+                    f"{who}replace {lookup.term.text} by the ip4:/ip6: ranges of the servers it "
+                    "stands for, or by a:/mx: with their names",
+                )
+    return None
 
 
 RULE = Rule(

@@ -13,7 +13,7 @@ from mailcheck.hints import txt_record
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
-from mailcheck.spf.record import SpfRecord
+from mailcheck.spf.record import SpfRecord, parse_record
 from mailcheck.spf.tree import SpfNode, SpfTree, State, spf_tree
 
 
@@ -53,12 +53,19 @@ def describe(node: SpfNode) -> str:
 
 
 def root_problem(
-    rule: Rule, tree: SpfTree, sheet: Sheet | None = None, *, skip_missing: bool = False
+    rule: Rule,
+    tree: SpfTree,
+    sheet: Sheet | None = None,
+    *,
+    skip_missing: bool = False,
+    see_record: bool = False,
 ) -> Finding | None:
     """The finding when the MAIL FROM domain has no usable record of its own, else None.
 
     Undecided DNS is `error`. No record, several records or a syntax error fail with the record
     to publish, or are skipped for rules that only judge a record that exists (`skip_missing`).
+    Rules other than spf.record fail with a short message that points there (`see_record`);
+    their hint stays the whole record to publish, since a fail always says how to fix it.
     """
     root, domain = tree.root, tree.domain
     if root.state is State.RECORD:
@@ -67,18 +74,51 @@ def root_problem(
         return rule.errored(domain, f"the SPF record {describe(root)}")
     if skip_missing:
         return rule.skipped(domain, f"the domain {describe(root)}; see spf.record")
-    return rule.failed(domain, f"the domain {describe(root)}", fixed_root_hint(root, sheet))
+    message = "no usable SPF record (see spf.record)" if see_record else None
+    return rule.failed(
+        domain, message or f"the domain {describe(root)}", fixed_root_hint(root, sheet)
+    )
 
 
 def fixed_root_hint(root: SpfNode, sheet: Sheet | None) -> str:
     """The one record to publish when the domain has none, several, or an invalid one."""
+    fixed, how = fixed_root_record(root, sheet)
+    return publish(root.domain, fixed, how)
+
+
+def fixed_root_record(root: SpfNode, sheet: Sheet | None) -> tuple[str, str]:
+    """The record of `fixed_root_hint` and what to do with it. It names the provider's include
+    when the sheet requires one, so that it fixes spf.include as well."""
     if root.state is State.MULTIPLE:
-        fixed, how = advice.merged(root.texts), "replace them by one record"
+        fixed, how = advice.merged(root.texts, sheet), "replace them by one record"
     elif root.state is State.SYNTAX and root.texts:
-        fixed, how = advice.without_bad_terms(root.texts[0]), "replace it by the corrected record"
+        fixed = advice.without_bad_terms(root.texts[0], sheet)
+        how = "replace it by the corrected record"
     else:
-        fixed, how = advice.new_record(sheet), "publish an SPF record"
-    return f"{how}: {txt_record(root.domain, fixed)}"
+        return advice.new_record(sheet), "publish an SPF record"
+    required = sheet.spf.required_include if sheet is not None else None
+    if required and f"include:{required}" not in fixed.split():
+        fixed = advice.with_mechanism(parse_record(fixed), f"include:{required}", sheet)
+    return fixed, how
+
+
+def sound_record(tree: SpfTree) -> SpfRecord:
+    """The root record without its includes and redirects that lead straight to a missing,
+    broken or looping record (each makes every check_host() a permerror): the base of every
+    hint that changes the record, so that no hint carries such a term along."""
+    root = tree.root
+    assert root.record is not None
+    fatal = (State.NONE, State.MULTIPLE, State.SYNTAX, State.LOOP)
+    dropped = {
+        lookup.term.text
+        for lookup in root.lookups.values()
+        if lookup.counted and lookup.child is not None and lookup.child.state in fatal
+    }
+    if not dropped:
+        return root.record
+    return parse_record(
+        advice.compose([t.text for t in root.record.terms if t.text not in dropped])
+    )
 
 
 def publish(domain: str, record: SpfRecord | str, how: str) -> str:

@@ -273,10 +273,6 @@ def check_domain_spec(term: str, spec: str) -> None:
         raise SpfSyntaxError(term, "not a fully qualified domain name")
 
 
-def has_macros(spec: str) -> bool:
-    return "%" in spec
-
-
 def expand_domain(spec: str, domain: str, sender_domain: str) -> str | None:
     """Expand a domain-spec whose macros depend only on the current domain (`%{d}`) or the
     sender's domain (`%{o}`); None when it needs the message (IP, local part, HELO...)."""

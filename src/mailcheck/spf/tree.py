@@ -8,6 +8,11 @@ once, through the run's resolver (which asks each name and type only once). It a
 what `a`, `mx` and `exists` point at, to count void lookups (no answer: NXDOMAIN or NODATA) and
 the MX names of each `mx` (at most 10 may be looked up). Terms whose domain depends on the
 message (macros such as `%{i}`) are counted but not followed.
+
+Void lookups depend on the client's address family: for an IPv4 client check_host() asks `a`
+(and each MX host of `mx`) for A records, for an IPv6 client for AAAA records. A host with only
+AAAA records is a void lookup for every IPv4 client. So each term is void per family (`exists`,
+`include`, `redirect` and an empty `mx` for both) and the worse family decides.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ MAX_LOOKUPS = 10  # DNS-querying terms per check_host() (RFC 7208 §4.6.4)
 MAX_VOID = 2  # void lookups (RFC 7208 §4.6.4)
 MAX_MX_NAMES = 10  # MX names looked up per mx mechanism (RFC 7208 §4.6.4)
 MAX_RECORDS = 40  # records fetched per tree; past it the count is far over the limit anyway
+FAMILIES = (4, 6)  # the client's IP version: which address records a and mx ask for
+ADDRESS_TYPES = {4: "A", 6: "AAAA"}
+_BOTH = frozenset(FAMILIES)
 _VOID = (Outcome.NXDOMAIN, Outcome.NODATA)
 
 
@@ -58,18 +66,24 @@ class Lookup:
     term: Term
     target: str | None  # the domain asked; None when it depends on the message (macros)
     counted: bool  # reachable by check_host(): counts against the limit
-    void: bool = False  # a, mx, exists: the question found nothing
+    void_for: frozenset[int] = frozenset()  # a, mx, exists: client families it finds nothing for
     hosts: list[str] = field(default_factory=list)  # mx: the MX names, by preference
     addresses: list[str] = field(default_factory=list)  # a, mx: what the term resolves to
     undecided: Answer | None = None  # a question of this term without a decided answer
     child: SpfNode | None = None  # include, redirect: the target's record
 
     @property
-    def is_void(self) -> bool:
+    def void_families(self) -> frozenset[int]:
+        """The client families (4, 6) for which this term is a void lookup."""
         if self.child is not None:
             answer = self.child.answer
-            return answer is not None and answer.outcome in _VOID
-        return self.void
+            return _BOTH if answer is not None and answer.outcome in _VOID else frozenset()
+        return self.void_for
+
+    @property
+    def is_void(self) -> bool:
+        """Void for some client."""
+        return bool(self.void_families)
 
     @property
     def mx_names(self) -> int:
@@ -137,9 +151,34 @@ class SpfTree:
     def lookup_count(self) -> int:
         return self.root.cost
 
+    def void_lookups(self, family: int) -> list[Lookup]:
+        """The counted terms that are void lookups for a client of this IP version."""
+        return [lookup for lookup in self.counted() if family in lookup.void_families]
+
+    @property
+    def void_family(self) -> int:
+        """The IP version whose clients meet the most void lookups (4 on a tie)."""
+        return max(FAMILIES, key=lambda family: len(self.void_lookups(family)))
+
     @property
     def void_count(self) -> int:
-        return sum(lookup.is_void for lookup in self.counted())
+        """Void lookups of the worst case: the worse of the two client families."""
+        return len(self.void_lookups(self.void_family))
+
+    @property
+    def void_differs(self) -> bool:
+        """Whether IPv4 and IPv6 clients meet different void lookups."""
+        return any(lookup.void_families not in (frozenset(), _BOTH) for lookup in self.counted())
+
+    def over_limits(self) -> bool:
+        """Whether a limit of RFC 7208 §4.6.4 makes check_host() a permerror for some client."""
+        return (
+            self.lookup_count > MAX_LOOKUPS
+            or self.truncated()
+            or self.void_count > MAX_VOID
+            or bool(self.mx_over_limit())
+            or bool(self.loops())
+        )
 
     def loops(self) -> list[SpfNode]:
         return [node for node in self.nodes() if node.state is State.LOOP]
@@ -273,23 +312,41 @@ async def _resolve(lookup: Lookup, resolver: Resolver) -> None:
     if lookup.target is None:
         return
     if lookup.term.name == "a":
-        await _addresses(lookup, resolver, lookup.target, ("A", "AAAA"))
-    elif lookup.term.name == "exists":
-        await _addresses(lookup, resolver, lookup.target, ("A",))
+        await _addresses(lookup, resolver, [lookup.target])
+    elif lookup.term.name == "exists":  # asks for A records whatever the client's family
+        answer = await resolver.query(lookup.target, "A")
+        lookup.addresses = answer.addresses()
+        _judge_void(lookup, {family: [answer] for family in FAMILIES})
     elif lookup.term.name == "mx":
         await _mx(lookup, resolver, lookup.target)
 
 
-async def _addresses(lookup: Lookup, resolver: Resolver, name: str, types: tuple[str, ...]) -> None:
-    answers = await asyncio.gather(*(resolver.query(name, rdtype) for rdtype in types))
+async def _addresses(lookup: Lookup, resolver: Resolver, names: list[str]) -> None:
+    """Ask each name for A and AAAA; a family whose answers are all empty is void."""
+    questions = [(family, name) for family in FAMILIES for name in names]
+    answers = await asyncio.gather(
+        *(resolver.query(name, ADDRESS_TYPES[family]) for family, name in questions)
+    )
     lookup.addresses = [address for answer in answers for address in answer.addresses()]
-    if any(answer.exists for answer in answers):
-        return
-    undecided = [answer for answer in answers if not answer.decided]
-    if undecided:
-        lookup.undecided = undecided[0]
-    else:
-        lookup.void = True
+    by_family: dict[int, list[Answer]] = {family: [] for family in FAMILIES}
+    for (family, _name), answer in zip(questions, answers, strict=True):
+        by_family[family].append(answer)
+    _judge_void(lookup, by_family)
+
+
+def _judge_void(lookup: Lookup, by_family: dict[int, list[Answer]]) -> None:
+    """Void for a family when every answer for it is decided and empty; else, when one is
+    undecided and none found anything, the term is undecided."""
+    void: set[int] = set()
+    for family, answers in by_family.items():
+        if not answers or any(answer.exists for answer in answers):
+            continue
+        undecided = next((answer for answer in answers if not answer.decided), None)
+        if undecided is None:
+            void.add(family)
+        elif lookup.undecided is None:
+            lookup.undecided = undecided
+    lookup.void_for = frozenset(void)
 
 
 async def _mx(lookup: Lookup, resolver: Resolver, name: str) -> None:
@@ -298,16 +355,9 @@ async def _mx(lookup: Lookup, resolver: Resolver, name: str) -> None:
         lookup.undecided = answer
         return
     if not answer.exists:
-        lookup.void = True
+        lookup.void_for = _BOTH
         return
     exchanges = sorted(answer.records, key=lambda r: (r.preference, r.exchange.to_text()))
     lookup.hosts = [r.exchange.to_text(omit_final_dot=True) for r in exchanges]
-    real_hosts = [r.exchange for r in exchanges if r.exchange != dns.name.root]
-    answers = await asyncio.gather(
-        *(
-            resolver.query(host.to_text(), rdtype)
-            for host in real_hosts[:MAX_MX_NAMES]
-            for rdtype in ("A", "AAAA")
-        )
-    )
-    lookup.addresses = [address for answer in answers for address in answer.addresses()]
+    real_hosts = [r.exchange.to_text() for r in exchanges if r.exchange != dns.name.root]
+    await _addresses(lookup, resolver, real_hosts[:MAX_MX_NAMES])

@@ -8,7 +8,16 @@ from rich.text import Text
 from rich.tree import Tree
 
 from mailcheck.spf.common import describe
-from mailcheck.spf.tree import MAX_LOOKUPS, MAX_VOID, Lookup, SpfNode, SpfTree, State
+from mailcheck.spf.tree import (
+    ADDRESS_TYPES,
+    FAMILIES,
+    MAX_LOOKUPS,
+    MAX_VOID,
+    Lookup,
+    SpfNode,
+    SpfTree,
+    State,
+)
 
 MAX_SHOWN_ADDRESSES = 4
 
@@ -21,14 +30,28 @@ def summary(tree: SpfTree) -> Text:
     count, void = tree.lookup_count, tree.void_count
     over = count > MAX_LOOKUPS or tree.truncated()
     line = Text()
-    shown = f"more than {MAX_LOOKUPS}" if over else str(count)
-    line.append(f"{shown} DNS lookup{'' if count == 1 else 's'}", "bold red" if over else "bold")
-    line.append(f" of {MAX_LOOKUPS} allowed ({tree.breakdown()}); ")
+    if over:
+        line.append(f"more than {MAX_LOOKUPS} DNS lookups", "bold red")
+        line.append(f" (at most {MAX_LOOKUPS} allowed; {tree.breakdown()}); ")
+    else:
+        line.append(_plural(count, "DNS lookup"), "bold")
+        line.append(f" of {MAX_LOOKUPS} allowed ({tree.breakdown()}); ")
     line.append(_plural(void, "void lookup"), "bold red" if void > MAX_VOID else "")
+    if tree.void_differs:
+        line.append(f" for IPv{tree.void_family} clients")
     line.append(f" of {MAX_VOID} allowed")
     for node in tree.loops():
         line.append(f"; loop: {' → '.join(node.path)}", "bold red")
     return line
+
+
+def void_label(lookup: Lookup) -> str:
+    """`void (no records)`, or for one family only: `void for IPv4 clients (no A records)`."""
+    families = lookup.void_families
+    if len(families) == len(FAMILIES):
+        return "void (no records)"
+    (family,) = families
+    return f"void for IPv{family} clients (no {ADDRESS_TYPES[family]} records)"
 
 
 def tree_view(tree: SpfTree) -> Tree:
@@ -83,7 +106,7 @@ def _describe_lookup(label: Text, lookup: Lookup) -> None:
         more = len(lookup.addresses) - len(shown)
         label.append("  → " + ", ".join(shown) + (f" +{more}" if more > 0 else ""), style="dim")
     if lookup.is_void:
-        label.append("  void (no records)", style="yellow")
+        label.append(f"  {void_label(lookup)}", style="yellow")
     if lookup.undecided is not None:
         label.append(f"  {lookup.undecided.why_undecided()}", style="magenta")
 
@@ -95,6 +118,7 @@ def tree_dict(tree: SpfTree) -> dict[str, Any]:
         "lookups": tree.lookup_count,
         "lookup_limit": MAX_LOOKUPS,
         "void_lookups": tree.void_count,
+        "void_lookups_by_family": {f"ipv{f}": len(tree.void_lookups(f)) for f in FAMILIES},
         "void_limit": MAX_VOID,
         "breakdown": tree.breakdown(),
         "root": _node_dict(tree.root),
@@ -116,6 +140,7 @@ def _node_dict(node: SpfNode) -> dict[str, Any]:
                 entry |= {
                     "target": lookup.target,
                     "void": lookup.is_void,
+                    "void_for": [f"ipv{f}" for f in sorted(lookup.void_families)],
                     "mx_names": lookup.hosts,
                     "addresses": lookup.addresses,
                     "undecided": lookup.undecided.why_undecided() if lookup.undecided else None,
