@@ -18,12 +18,9 @@ from mailcheck.spf.tree import (
     SpfTree,
     State,
 )
+from mailcheck.text import plural
 
 MAX_SHOWN_ADDRESSES = 4
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def summary(tree: SpfTree) -> Text:
@@ -34,9 +31,9 @@ def summary(tree: SpfTree) -> Text:
         line.append(f"more than {MAX_LOOKUPS} DNS lookups", "bold red")
         line.append(f" (at most {MAX_LOOKUPS} allowed; {tree.breakdown()}); ")
     else:
-        line.append(_plural(count, "DNS lookup"), "bold")
+        line.append(plural(count, "DNS lookup"), "bold")
         line.append(f" of {MAX_LOOKUPS} allowed ({tree.breakdown()}); ")
-    line.append(_plural(void, "void lookup"), "bold red" if void > MAX_VOID else "")
+    line.append(plural(void, "void lookup"), "bold red" if void > MAX_VOID else "")
     if tree.void_differs:
         line.append(f" for IPv{tree.void_family} clients")
     line.append(f" of {MAX_VOID} allowed")
@@ -92,13 +89,13 @@ def _add_terms(branch: Tree, node: SpfNode) -> None:
 
 def _describe_lookup(label: Text, lookup: Lookup) -> None:
     cost = lookup.cost
-    label.append(f"  {_plural(cost, 'lookup')}", style="cyan")
+    label.append(f"  {plural(cost, 'lookup')}", style="cyan")
     if lookup.child is not None and cost > 1:
         label.append(f" (1 + {cost - 1} in its record)", style="cyan")
     if lookup.target is None:
         label.append("  depends on the message: not followed", style="yellow")
     if lookup.hosts:
-        label.append(f"  {_plural(lookup.mx_names, 'MX name')}")
+        label.append(f"  {plural(lookup.mx_names, 'MX name')}")
         if lookup.mx_over_limit:
             label.append(" (more than 10)", style="bold red")
     if lookup.addresses:
