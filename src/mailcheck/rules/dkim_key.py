@@ -43,7 +43,9 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     entries = list({(to_ascii(e.domain), e.selector): e for e in sheet.sheet.dkim}.values())
     configured = {to_ascii(e.domain) for e in entries}
     senders = sender_domains(s.address for s in sheet.sheet.senders)
-    missing = [_no_selector(domain) for domain in senders if domain not in configured]
+    missing = [
+        _no_selector(domain, sheet.from_file) for domain in senders if domain not in configured
+    ]
     judged = await asyncio.gather(*(_judge(entry, ctx) for entry in entries))
     findings = [*missing, *judged]
     if not findings:
@@ -51,15 +53,20 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     return findings
 
 
-def _no_selector(domain: str) -> Finding:
+def _no_selector(domain: str, in_sheet: bool) -> Finding:
+    publish = f"and publish its key at <selector>._domainkey.{domain}"
     # a YAML list item, so that it pastes under an existing `dkim:` without a duplicate key
     item = f"- {{domain: {domain}, selector: <selector>}}"
+    where = (
+        f"under dkim: in the sheet (start the list with dkim: if the sheet has none) add the "
+        f"item  {item}"
+        if in_sheet
+        else "give it with --selector"
+    )
     return RULE.failed(
         domain,
         "no DKIM selector for this sender domain: its key cannot be checked",
-        f"add the selector your provider signs with: under dkim: in the sheet (start the list "
-        f"with dkim: if the sheet has none) add the item  {item}  (or give --selector), and "
-        f"publish its key at <selector>._domainkey.{domain}",
+        f"add the selector your provider signs with: {where}, {publish}",
     )
 
 
