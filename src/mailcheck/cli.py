@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mailcheck import __version__
+from mailcheck.defaults import DEFAULT_CONCURRENCY
 from mailcheck.errors import InputError
 from mailcheck.output import Format
 
@@ -58,7 +59,24 @@ DbOpt = Annotated[
         "~/.local/state/mailcheck/state.sqlite.",
     ),
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+FormatOpt = Annotated[
+    Format,
+    typer.Option("--format", help="Output format (jsonl: one finding per line, streamed)."),
+]
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option(
+        "--concurrency", min=1, help="DNS questions in flight at once, over all workers."
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Processes for a batch (default: one per core, at most 2, from 200 items).",
+    ),
+]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
 ]
@@ -111,6 +129,8 @@ def check(
     db: DbOpt = None,
     probe_unsubscribe: ProbeOpt = False,
     allow_private: AllowPrivateOpt = False,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    workers: WorkersOpt = None,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
 
@@ -129,6 +149,8 @@ def check(
         db=db,
         probe_unsubscribe=probe_unsubscribe,
         allow_private=allow_private,
+        concurrency=concurrency,
+        workers=workers,
     )
     raise typer.Exit(run_check(sheets, options))
 
@@ -178,10 +200,25 @@ def message(
 
 @app.command()
 def domain(
-    name: Annotated[str, typer.Argument(metavar="DOMAIN", help="The sender domain to check.")],
+    name: Annotated[
+        str | None, typer.Argument(metavar="[DOMAIN]", help="The sender domain to check.")
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-file",
+            metavar="FILE",
+            help="Check every domain of FILE (one a line: DOMAIN [SELECTORS] [MAIL-FROM]; "
+            "- reads stdin).",
+        ),
+    ] = None,
     selector: Annotated[
         list[str] | None,
-        typer.Option("--selector", help="A DKIM selector of the domain (repeatable)."),
+        typer.Option(
+            "--selector",
+            help="A DKIM selector of the domain (repeatable); with --from-file, of every "
+            "domain whose line gives none.",
+        ),
     ] = None,
     mail_from: Annotated[
         str | None,
@@ -194,10 +231,14 @@ def domain(
     output: OutputOpt = None,
     today: TodayOpt = None,
     strict: StrictOpt = False,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    workers: WorkersOpt = None,
 ) -> None:
     """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes."""
-    from mailcheck.domaincheck import run_domain
+    from mailcheck.domaincheck import run_domain, run_domain_file
 
+    if (name is None) == (from_file is None):
+        raise InputError("give either DOMAIN or --from-file FILE", key="DOMAIN")
     options = _run_options(
         zone=zone,
         nameserver=nameserver,
@@ -206,7 +247,12 @@ def domain(
         output=output,
         today=today,
         strict=strict,
+        concurrency=concurrency,
+        workers=workers,
     )
+    if from_file is not None:
+        raise typer.Exit(run_domain_file(from_file, selector or (), mail_from, options))
+    assert name is not None
     raise typer.Exit(run_domain(name, selector or (), mail_from, options))
 
 

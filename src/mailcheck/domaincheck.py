@@ -12,6 +12,7 @@ import functools
 import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 import dns.exception
@@ -57,6 +58,11 @@ def domain_name(text: str, key: str) -> str:
     return name
 
 
+def check_selector(selector: str, key: str) -> None:
+    if not _SELECTOR.fullmatch(selector):
+        raise InputError(f"not a DKIM selector: {selector!r}", key=key)
+
+
 def domain_sheet(
     domain: str, selectors: Sequence[str] = (), mail_from: str | None = None
 ) -> LoadedSheet:
@@ -64,8 +70,7 @@ def domain_sheet(
     name = domain_name(domain, "DOMAIN")
     envelope = domain_name(mail_from, "--mail-from") if mail_from else name
     for selector in selectors:
-        if not _SELECTOR.fullmatch(selector):
-            raise InputError(f"not a DKIM selector: {selector!r}", key="--selector")
+        check_selector(selector, "--selector")
     data = {
         "version": 1,
         "senders": [{"address": f"sender@{name}"}],
@@ -125,3 +130,13 @@ def render_with_tree(
         console.print(summary(tree))
         console.print()
     render(report, fmt, stream, color=color)
+
+
+def run_domain_file(
+    path: Path, selectors: Sequence[str], mail_from: str | None, options: RunOptions
+) -> int:
+    """Every domain of a list (see `mailcheck.domainfile`), as one batch."""
+    from mailcheck.batch import run_domains
+    from mailcheck.domainfile import read_domain_file
+
+    return run_domains(read_domain_file(path, selectors, mail_from), DOMAIN_RULES, options)

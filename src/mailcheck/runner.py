@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol, TextIO
 
 from mailcheck.context import Context, build_resolver
+from mailcheck.defaults import DEFAULT_CONCURRENCY
 from mailcheck.engine import check_sheet
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, exit_code
@@ -50,6 +51,10 @@ class RunOptions:
     notify: str | None = None
     probe_unsubscribe: bool = False
     allow_private: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
+    """DNS questions in flight at once, over all worker processes."""
+    workers: int | None = None
+    """Worker processes for a batch (see `mailcheck.batch`); None: as many as pay off."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,9 @@ def check_loaded(
 
 
 def build_context(options: RunOptions) -> Context:
-    resolver = build_resolver(options.zones, options.nameservers, options.timeout)
+    resolver = build_resolver(
+        options.zones, options.nameservers, options.timeout, options.concurrency
+    )
     probe = ProbeSettings(
         enabled=options.probe_unsubscribe,
         allow_private=options.allow_private,
@@ -113,6 +120,10 @@ def all_findings(results: Sequence[CheckedSheet]) -> list[Finding]:
 
 def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
     sheets = [load_sheet(p) for p in sheet_paths]  # every input error before any query
+    from mailcheck import batch
+
+    if batch.wanted(options, len(sheets)):  # streamed (jsonl) or across worker processes
+        return batch.run_sheets(sheets, options)
     if options.db is None:
         findings = all_findings(check_loaded(sheets, options))
         return write_report(findings, today_of(options), options)

@@ -1,4 +1,5 @@
-"""The run's resolver: a per-run cache with in-flight joining, a hard time budget per question."""
+"""The run's resolver: a per-run cache with in-flight joining, a bound on the questions in flight
+(`--concurrency`) and a hard time budget per question."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import dns.exception
 import dns.name
 import dns.rdatatype
 
+from mailcheck.defaults import DEFAULT_CONCURRENCY
 from mailcheck.dns.answer import Answer, Outcome
 
 
@@ -31,10 +33,14 @@ def to_ascii(domain: str) -> str:
 class Resolver:
     """Answers (name, type) questions, each asked of the backend at most once per run."""
 
-    def __init__(self, backend: Backend, *, timeout: float = 5.0) -> None:
+    def __init__(
+        self, backend: Backend, *, timeout: float = 5.0, concurrency: int = DEFAULT_CONCURRENCY
+    ) -> None:
         self.backend = backend
         self.timeout = timeout
+        self.concurrency = concurrency
         self._answers: dict[tuple[dns.name.Name, int], asyncio.Future[Answer]] = {}
+        self._in_flight = asyncio.Semaphore(concurrency)
 
     @property
     def queries_sent(self) -> int:
@@ -60,8 +66,10 @@ class Resolver:
         return await asyncio.shield(pending)
 
     async def _ask(self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType) -> Answer:
-        try:
-            async with asyncio.timeout(self.timeout):
-                return await self.backend.lookup(qname, qtype)
-        except TimeoutError:
-            return Answer(qname.to_text(), dns.rdatatype.to_text(qtype), Outcome.TIMEOUT)
+        # the budget starts when the question is sent, not while it waits for a free slot
+        async with self._in_flight:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    return await self.backend.lookup(qname, qtype)
+            except TimeoutError:
+                return Answer(qname.to_text(), dns.rdatatype.to_text(qtype), Outcome.TIMEOUT)

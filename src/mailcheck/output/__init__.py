@@ -12,6 +12,7 @@ from mailcheck.report import Report
 class Format(enum.StrEnum):
     TABLE = "table"
     JSON = "json"
+    JSONL = "jsonl"
 
 
 def render(report: Report, fmt: Format, stream: TextIO, *, color: bool | None = None) -> None:
@@ -23,6 +24,10 @@ def _renderer(fmt: Format) -> Callable[[Report, TextIO, bool | None], None]:
         from mailcheck.output.json import render_json
 
         return render_json
+    if fmt is Format.JSONL:
+        from mailcheck.output.jsonl import render_jsonl
+
+        return render_jsonl
     from mailcheck.output.table import render_table
 
     return render_table
