@@ -20,16 +20,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import queue
 import sys
-import traceback
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from mailcheck.defaults import MAX_AUTO_WORKERS, WORKER_THRESHOLD
 from mailcheck.domainfile import DomainLine
 from mailcheck.engine import check_sheet
 from mailcheck.errors import InputError
@@ -49,8 +47,6 @@ from mailcheck.runner import (
 )
 from mailcheck.sheet import LoadedSheet, load_sheet
 
-WORKER_THRESHOLD = 200  # items from which a second process pays for its start (~0.5 s)
-MAX_AUTO_WORKERS = 2
 
 Source = Path | DomainLine
 """What a worker process rebuilds an item from: a sheet's path or a line of a domain list."""
@@ -159,6 +155,8 @@ class _Batch:
     def _check(self, on_done: OnDone) -> None:
         workers = worker_count(self.options, len(self.sources))
         if workers > 1:
+            from mailcheck.workers import check_in_workers
+
             check_in_workers(self.sources, self.rule_ids, self.options, workers, on_done)
         elif self.sheets is not None:
             check_in_process(enumerate(self.sheets), self.rule_ids, self.options, on_done)
@@ -220,104 +218,3 @@ async def _stream(
             on_done(Done(index, await check_sheet(sheet, rules, ctx), now()))
 
     await asyncio.gather(*(lane() for _ in range(at_once)))
-
-
-# --- in worker processes -----------------------------------------------------------------------
-
-
-def shards(sources: Sequence[Source], count: int) -> list[list[tuple[int, Source]]]:
-    """Items grouped by organisational domain, groups dealt to the least loaded shard (largest
-    first), each shard in the order of the input."""
-    groups: dict[str, list[tuple[int, Source]]] = {}
-    for index, source in enumerate(sources):
-        groups.setdefault(_shard_key(source), []).append((index, source))
-    dealt: list[list[tuple[int, Source]]] = [[] for _ in range(count)]
-    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), zlib.crc32(kv[0].encode())))
-    for _key, group in ordered:
-        min(dealt, key=len).extend(group)
-    return [sorted(shard, key=lambda item: item[0]) for shard in dealt if shard]
-
-
-def _shard_key(source: Source) -> str:
-    from mailcheck.dmarc import organisational_domain
-
-    if isinstance(source, DomainLine):
-        return organisational_domain(source.domain)
-    return str(source)
-
-
-def check_in_workers(
-    sources: Sequence[Source],
-    rule_ids: Sequence[str],
-    options: RunOptions,
-    workers: int,
-    on_done: OnDone,
-) -> None:
-    """Check the sources in `workers` spawned processes; `on_done` runs here, in the parent."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")  # no inherited threads or event loop
-    results = context.Queue()
-    share = replace(options, concurrency=max(1, options.concurrency // workers), workers=1)
-    parts = shards(sources, workers)
-    processes = [
-        context.Process(target=_worker, args=(part, tuple(rule_ids), share, results), daemon=True)
-        for part in parts
-    ]
-    for process in processes:
-        process.start()
-    missing = {index for part in parts for index, _ in part}
-    try:
-        _collect(results, processes, missing, on_done)
-    finally:
-        for process in processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.terminate()
-    if missing:  # a worker died: its unfinished items are checked here
-        print(f"mailcheck: a worker process failed; checking {len(missing)} item(s) again", file=sys.stderr)
-        leftover = _built((index, sources[index]) for index in sorted(missing))
-        check_in_process(leftover, rule_ids, replace(share, concurrency=options.concurrency), on_done)
-
-
-def _collect(
-    results: object, processes: list[object], missing: set[int], on_done: OnDone
-) -> None:
-    import multiprocessing.process
-
-    running = len(processes)
-    while running:
-        try:
-            message = results.get(timeout=0.5)  # type: ignore[attr-defined]
-        except queue.Empty:
-            alive = [p for p in processes if p.is_alive()]  # type: ignore[attr-defined]
-            if len(alive) < running and results.empty():  # type: ignore[attr-defined]
-                running = len(alive)
-            continue
-        kind = message[0]
-        if kind == "done":
-            _, index, findings, checked_at = message
-            missing.discard(index)
-            on_done(Done(index, findings, checked_at))
-        elif kind == "failed":
-            print(f"mailcheck: worker process failed:\n{message[1]}", file=sys.stderr)
-            running -= 1
-        else:  # "end"
-            running -= 1
-    del multiprocessing.process
-
-
-def _worker(
-    part: list[tuple[int, Source]], rule_ids: tuple[str, ...], options: RunOptions, results: object
-) -> None:
-    """A worker process: check its shard, sending each item's findings as soon as it is done."""
-
-    def send(done: Done) -> None:
-        results.put(("done", done.index, done.findings, done.checked_at))  # type: ignore[attr-defined]
-
-    try:
-        check_in_process(_built(part), rule_ids, options, send)
-    except BaseException:
-        results.put(("failed", traceback.format_exc()))  # type: ignore[attr-defined]
-        raise
-    results.put(("end",))  # type: ignore[attr-defined]

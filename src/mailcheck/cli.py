@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mailcheck import __version__
-from mailcheck.defaults import DEFAULT_CONCURRENCY
+from mailcheck.defaults import DEFAULT_CONCURRENCY, WORKER_THRESHOLD
 from mailcheck.errors import InputError
 from mailcheck.output import Format
 
@@ -136,6 +136,8 @@ def check(
 
     With --db (or MAILCHECK_DB) the run and every finding are recorded in the state store.
     """
+    if workers != 1 and len(sheets) >= min(workers or WORKER_THRESHOLD, WORKER_THRESHOLD):
+        _prestart_workers()
     from mailcheck.runner import run_check
 
     options = _run_options(
@@ -234,11 +236,17 @@ def domain(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
 ) -> None:
-    """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes."""
-    from mailcheck.domaincheck import run_domain, run_domain_file
+    """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes.
 
+    With --from-file, every domain of the list is checked in one run: shared names are asked
+    once, and --format jsonl streams each domain's findings as soon as they are known.
+    """
     if (name is None) == (from_file is None):
         raise InputError("give either DOMAIN or --from-file FILE", key="DOMAIN")
+    if from_file is not None and workers != 1:
+        _prestart_workers()
+    from mailcheck.domaincheck import run_domain, run_domain_file
+
     options = _run_options(
         zone=zone,
         nameserver=nameserver,
@@ -280,6 +288,14 @@ def spf_tree(
         strict=strict,
     )
     raise typer.Exit(run_spf(name, options))
+
+
+def _prestart_workers() -> None:
+    """A batch may use worker processes: start their fork server before the heavy imports, so
+    both run at once on two cores."""
+    from mailcheck.workers import prestart
+
+    prestart()
 
 
 def _run_options(

@@ -54,6 +54,8 @@ class Resolver:
             return Answer(name, rdtype, Outcome.INVALID, detail=str(exc))
         key = (qname, qtype)
         pending = self._answers.get(key)
+        if pending is not None and pending.done() and not pending.cancelled():
+            return pending.result()  # asked before: the usual case in a batch
         if pending is None:
             pending = asyncio.get_running_loop().create_future()
             self._answers[key] = pending
