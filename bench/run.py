@@ -16,8 +16,8 @@ NSD serves the zones on 127.0.0.1:53 inside a network namespace that has only `l
 measured command runs in that namespace (`ip netns exec`), so no query can leave the machine.
 Each tool runs `--runs` times per size; the report gives medians: domains/s, queries per domain
 (from NSD's own counters, `nsd-control stats_noreset`, against the distinct (name, type) pairs
-the rules need), peak memory (the largest process, ru_maxrss, and the whole process tree,
-sampled), and mailcheck's speed relative to checkdmarc. dnsperf, asking exactly those pairs,
+the rules need), peak memory (the largest process's peak RSS, and the peak proportional set
+size of the whole process tree, sampled every 20 ms), and mailcheck's speed relative to checkdmarc. dnsperf, asking exactly those pairs,
 shows the server's ceiling. Results are also written to bench/work/results.json.
 """
 
@@ -227,17 +227,19 @@ class Sample:
     seconds: float
     queries: int
     max_rss_mb: float  # the largest single process (ru_maxrss)
-    tree_rss_mb: float  # the whole process tree at its peak (sampled every 20 ms)
+    tree_pss_mb: float  # the whole process tree at its peak (PSS, sampled every 20 ms)
     exit_code: int
 
 
-def _tree_rss_kb(root: int) -> int:
+def _tree_pss_kb(root: int) -> int:
+    """The proportional set size (shared pages split among their users) of a process tree:
+    forked workers share the pages of their parent, which a sum of RSS would count twice."""
     total, pending = 0, [root]
     while pending:
         pid = pending.pop()
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
-            total += next(int(l.split()[1]) for l in status.splitlines() if l.startswith("VmRSS"))
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            total += next(int(l.split()[1]) for l in rollup.splitlines() if l.startswith("Pss:"))
             for task in Path(f"/proc/{pid}/task").iterdir():
                 pending += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, StopIteration, ValueError):
@@ -256,7 +258,7 @@ def measure(command: list[str], nsd: Nsd, env: dict[str, str] | None = None) -> 
 
     def sample() -> None:
         while not stop.wait(0.02):
-            peak[0] = max(peak[0], _tree_rss_kb(process.pid))
+            peak[0] = max(peak[0], _tree_pss_kb(process.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -272,7 +274,7 @@ def measure(command: list[str], nsd: Nsd, env: dict[str, str] | None = None) -> 
         seconds,
         nsd.queries() - before,
         usage.ru_maxrss / 1024,
-        max(peak[0], usage.ru_maxrss) / 1024,
+        peak[0] / 1024,
         process.returncode,
     )
 
@@ -342,7 +344,7 @@ def _print(name: str, count: int, sample: dict[str, float]) -> None:
     print(
         f"{name:<20} {count / sample['seconds']:>8.0f} domains/s  "
         f"{sample['queries'] / count:>5.2f} queries/domain  "
-        f"peak RSS {sample['max_rss_mb']:.0f} MB (process tree {sample['tree_rss_mb']:.0f} MB)",
+        f"peak RSS {sample['max_rss_mb']:.0f} MB, process tree PSS {sample['tree_pss_mb']:.0f} MB",
         flush=True,
     )
 

@@ -32,6 +32,7 @@ from mailcheck.domainfile import DomainLine
 from mailcheck.engine import check_sheet
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, Tally
+from mailcheck.memo import RunMemo
 from mailcheck.output import Format
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
@@ -215,6 +216,9 @@ async def _stream(
 
     async def lane() -> None:
         for index, sheet in items:  # one shared iterator: every item is taken once
-            on_done(Done(index, await check_sheet(sheet, rules, ctx), now()))
+            # a memo of its own per item, dropped with it: derived results (SPF trees) are
+            # cheap to derive again from the resolver's cache, and would grow with the batch
+            own = replace(ctx, memo=RunMemo())
+            on_done(Done(index, await check_sheet(sheet, rules, own), now()))
 
     await asyncio.gather(*(lane() for _ in range(at_once)))

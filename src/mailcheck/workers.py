@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from mailcheck.batch import OnDone, Source
     from mailcheck.runner import RunOptions
 
-PRELOAD = ["mailcheck.batch", "mailcheck.domaincheck"]
+PRELOAD = ["mailcheck.warmup"]
 POLL = 0.5  # seconds between checks that the workers still live
 
 

@@ -131,7 +131,11 @@ class Client:
             if data is None:
                 continue  # no answer in time: again, to the next server
             if int.from_bytes(data[2:4], "big") & _TC:
-                response = await self._tcp(bytes(wire), server, deadline)
+                try:
+                    response = await self._tcp(bytes(wire), server, deadline)
+                except (OSError, EOFError, dns.exception.DNSException) as exc:
+                    failures[server] = f"TCP: {exc or type(exc).__name__}"
+                    continue
             else:
                 response = read_answer(data)
             if response.rcode() in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
