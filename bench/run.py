@@ -17,8 +17,9 @@ measured command runs in that namespace (`ip netns exec`), so no query can leave
 Each tool runs `--runs` times per size; the report gives medians: domains/s, queries per domain
 (from NSD's own counters, `nsd-control stats_noreset`, against the distinct (name, type) pairs
 the rules need), peak memory (the largest process's peak RSS, and the peak proportional set
-size of the whole process tree, sampled every 20 ms), and mailcheck's speed relative to checkdmarc. dnsperf, asking exactly those pairs,
-shows the server's ceiling. Results are also written to bench/work/results.json.
+size of the whole process tree, sampled every 20 ms), and mailcheck's speed relative to
+checkdmarc. dnsperf, asking exactly those pairs, shows the server's ceiling. Results are also
+written to bench/work/results.json.
 """
 
 from __future__ import annotations
@@ -239,7 +240,7 @@ def _tree_pss_kb(root: int) -> int:
         pid = pending.pop()
         try:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-            total += next(int(l.split()[1]) for l in rollup.splitlines() if l.startswith("Pss:"))
+            total += next(int(x.split()[1]) for x in rollup.splitlines() if x.startswith("Pss:"))
             for task in Path(f"/proc/{pid}/task").iterdir():
                 pending += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, StopIteration, ValueError):
@@ -299,7 +300,7 @@ def dnsperf_qps(folder: Path) -> float:
         text=True,
         check=True,
     )
-    line = next(l for l in done.stdout.splitlines() if "Queries per second" in l)
+    line = next(x for x in done.stdout.splitlines() if "Queries per second" in x)
     return float(line.split(":")[1])
 
 

@@ -250,7 +250,7 @@ def test_jsonl_for_a_single_domain(run_cli, batch_server):
 def test_names_shared_by_many_domains_are_asked_once(run_cli, batch_server, domain_list):
     names = brands(12)
     path = domain_list("".join(f"{name} s1\n" for name in names))
-    code, out, _ = run_cli(
+    code, _, _ = run_cli(
         "domain", "--from-file", path, "--nameserver", ns(batch_server), "--format", "jsonl",
         "--workers", "1",
     )  # fmt: skip
@@ -302,7 +302,7 @@ def test_concurrency_bounds_the_questions_in_flight(
 ):
     server = slow_server(dns_server, dkim_keys, 6)
     path = domain_list("".join(f"{name} s1\n" for name in brands(6)))
-    code, out, _ = run_cli(
+    _, out, _ = run_cli(
         "domain", "--from-file", path, "--nameserver", ns(server), "--format", "jsonl",
         "--workers", "1", "--concurrency", str(limit),
     )  # fmt: skip

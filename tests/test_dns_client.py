@@ -106,7 +106,11 @@ def test_only_header_question_and_answer_are_read(dns_server):
 
     query = dns.message.make_query("sample.example.", "MX")
     response = dns.message.make_response(query)
-    response.answer.append(dns.rrset.from_text("sample.example.", 300, "IN", "MX", "10 mx.sample.example."))
-    response.authority.append(dns.rrset.from_text("sample.example.", 300, "IN", "NS", "ns.sample.example."))
+    response.answer.append(
+        dns.rrset.from_text("sample.example.", 300, "IN", "MX", "10 mx.sample.example.")
+    )
+    response.authority.append(
+        dns.rrset.from_text("sample.example.", 300, "IN", "NS", "ns.sample.example.")
+    )
     read = read_answer(response.to_wire())
     assert read.answer == response.answer and not read.authority and not read.additional

@@ -48,7 +48,6 @@ from mailcheck.runner import (
 )
 from mailcheck.sheet import LoadedSheet, load_sheet
 
-
 Source = Path | DomainLine
 """What a worker process rebuilds an item from: a sheet's path or a line of a domain list."""
 

@@ -65,9 +65,7 @@ FormatOpt = Annotated[
 ]
 ConcurrencyOpt = Annotated[
     int,
-    typer.Option(
-        "--concurrency", min=1, help="DNS questions in flight at once, over all workers."
-    ),
+    typer.Option("--concurrency", min=1, help="DNS questions in flight at once, over all workers."),
 ]
 WorkersOpt = Annotated[
     int | None,

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mailcheck.dns import Resolver
 from mailcheck.defaults import DEFAULT_CONCURRENCY
+from mailcheck.dns import Resolver
 from mailcheck.findings import Finding
 from mailcheck.memo import RunMemo
 from mailcheck.messages.store import SampleStore

@@ -43,10 +43,7 @@ def read_domain_file(
     """Every domain of the file; `selectors` and `mail_from` apply where a line gives none."""
     display = str(path)
     try:
-        if display == "-":
-            text = sys.stdin.read()
-        else:
-            text = path.read_text(encoding="utf-8")
+        text = sys.stdin.read() if display == "-" else path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", file=display) from None
     except OSError as exc:

@@ -21,6 +21,6 @@ from mailcheck.dmarc import organisational_domain
 
 organisational_domain("example.com")  # parses the bundled Public Suffix List
 for _rdtype in ("A", "AAAA", "MX", "TXT", "CNAME", "NS", "SOA", "PTR", "OPT"):
-    dns.rdata.get_rdata_class(dns.rdataclass.IN, dns.rdatatype.from_text(_rdtype))
+    dns.rdata.get_rdata_class(dns.rdataclass.IN, dns.rdatatype.from_text(_rdtype))  # type: ignore[no-untyped-call]
 
 __all__ = ["dkim", "email_validator", "idna", "mailcheck"]

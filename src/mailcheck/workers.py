@@ -84,7 +84,9 @@ def check_in_workers(
     share = replace(options, concurrency=max(1, options.concurrency // workers), workers=1)
     parts = shards(sources, workers)
     processes = [
-        context.Process(target=_worker, args=(n, part, tuple(rule_ids), share, results), daemon=True)
+        context.Process(
+            target=_worker, args=(n, part, tuple(rule_ids), share, results), daemon=True
+        )
         for n, part in enumerate(parts)
     ]
     for process in processes:
@@ -98,14 +100,16 @@ def check_in_workers(
             if process.is_alive():
                 process.terminate()
     if missing:
-        print(f"mailcheck: checking {len(missing)} item(s) of a failed worker here", file=sys.stderr)
+        print(
+            f"mailcheck: checking {len(missing)} item(s) of a failed worker here", file=sys.stderr
+        )
         leftover = _built((index, sources[index]) for index in sorted(missing))
         check_in_process(leftover, rule_ids, options, on_done)
 
 
 def _collect(
     results: Queue[tuple[Any, ...]],
-    processes: list[BaseProcess],
+    processes: Sequence[BaseProcess],
     missing: set[int],
     on_done: OnDone,
 ) -> None:

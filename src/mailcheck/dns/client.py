@@ -15,6 +15,7 @@ of the cost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import socket
 import struct
@@ -81,9 +82,7 @@ class _Socket:
         if echoed.lower() == question.lower() and not future.done():
             future.set_result(data)
 
-    def ask(
-        self, wire: bytearray, question: bytes
-    ) -> tuple[int, asyncio.Future[bytes | None]]:
+    def ask(self, wire: bytearray, question: bytes) -> tuple[int, asyncio.Future[bytes | None]]:
         """Send `wire` with a fresh id; returns the id and the future of the answer."""
         qid = random.randrange(65536)
         while qid in self.waiting:
@@ -91,10 +90,9 @@ class _Socket:
         wire[0:2] = qid.to_bytes(2, "big")
         future = self.loop.create_future()
         self.waiting[qid] = (question, future)
-        try:
+        # a full send buffer is as if the datagram was lost: it is sent again
+        with contextlib.suppress(BlockingIOError):
             self.sock.send(wire)
-        except BlockingIOError:
-            pass  # the send buffer is full: as if the datagram was lost, it is sent again
         return qid, future
 
     def close(self) -> None:
@@ -114,10 +112,14 @@ class Client:
         # closed when the client goes, even when no one calls close()
         weakref.finalize(self, _close_all, self._sockets)
 
-    async def ask(self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> dns.message.Message:
+    async def ask(
+        self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType
+    ) -> dns.message.Message:
         """The answer to (qname, rdtype). Raises `dns.exception.Timeout` when no server answers
         within the timeout, `ServerFailure` when every server answered with an error."""
-        question = qname.to_wire() + struct.pack("!HH", rdtype, dns.rdataclass.IN)
+        name = qname.to_wire()
+        assert name is not None  # an absolute name always has a wire form
+        question = name + struct.pack("!HH", rdtype, dns.rdataclass.IN)
         wire = bytearray(_QUERY_HEADER + question + _OPT)
         deadline = time.monotonic() + self.timeout
         failures: dict[Server, str] = {}
@@ -144,7 +146,7 @@ class Client:
         if failures:
             (host, _port), rcode = next(iter(failures.items()))
             raise ServerFailure(f"{host} answered {rcode}")
-        raise dns.exception.Timeout(timeout=self.timeout)
+        raise dns.exception.Timeout(timeout=self.timeout)  # type: ignore[no-untyped-call]
 
     async def _send(
         self, server: Server, wire: bytearray, question: bytes, deadline: float

@@ -62,6 +62,8 @@ class NetworkBackend:
 
 def classify(text: str, type_text: str, response: dns.message.Message) -> Answer:
     """NXDOMAIN, NODATA or the records, after the CNAME chain inside the answer section."""
+    if not isinstance(response, dns.message.QueryMessage):  # not the answer to a query
+        return Answer(text, type_text, Outcome.SERVFAIL, detail="not a query response")
     try:
         chain = response.resolve_chaining()
     except dns.exception.DNSException as exc:  # a broken chain in the answer
