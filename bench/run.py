@@ -17,7 +17,7 @@ measured command runs in that namespace (`ip netns exec`), so no query can leave
 Each tool runs `--runs` times per size; the report gives medians: domains/s, queries per domain
 (from NSD's own counters, `nsd-control stats_noreset`, against the distinct (name, type) pairs
 the rules need), peak memory (the largest process's peak RSS, and the peak proportional set
-size of the whole process tree, sampled every 20 ms), and mailcheck's speed relative to
+size of the whole process tree, sampled every 0.2 s), and mailcheck's speed relative to
 checkdmarc. dnsperf, asking exactly those pairs, shows the server's ceiling. Results are also
 written to bench/work/results.json.
 """
@@ -48,6 +48,7 @@ SELECTOR = "bench"
 ESP = "esp.example"
 PER_DOMAIN_PAIRS = ("MX", "A", "TXT", "TXT dkim", "TXT dmarc", "A mx", "AAAA mx")
 SHARED_PAIRS = 3  # TXT of spf.esp.example and of the two records it includes
+SAMPLE_EVERY = 0.2  # seconds between memory samples
 
 
 # --- tools -------------------------------------------------------------------------------------
@@ -227,25 +228,41 @@ class Nsd:
 class Sample:
     seconds: float
     queries: int
-    max_rss_mb: float  # the largest single process (ru_maxrss)
-    tree_pss_mb: float  # the whole process tree at its peak (PSS, sampled every 20 ms)
+    max_rss_mb: float  # the largest peak RSS of one process (VmHWM, ru_maxrss)
+    tree_pss_mb: float  # the whole process tree at its peak (PSS, sampled)
     exit_code: int
 
 
-def _tree_pss_kb(root: int) -> int:
-    """The proportional set size (shared pages split among their users) of a process tree:
-    forked workers share the pages of their parent, which a sum of RSS would count twice."""
-    total, pending = 0, [root]
+def _tree(root: int) -> list[int]:
+    pids, pending = [], [root]
     while pending:
         pid = pending.pop()
+        pids.append(pid)
         try:
-            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-            total += next(int(x.split()[1]) for x in rollup.splitlines() if x.startswith("Pss:"))
             for task in Path(f"/proc/{pid}/task").iterdir():
                 pending += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, StopIteration, ValueError):
+        except (OSError, ValueError):
             continue
-    return total
+    return pids
+
+
+def _field_kb(path: str, name: str) -> int:
+    try:
+        text = Path(path).read_text()
+    except OSError:
+        return 0
+    return next((int(x.split()[1]) for x in text.splitlines() if x.startswith(name)), 0)
+
+
+def _memory_kb(root: int) -> tuple[int, int]:
+    """(the largest peak RSS of a process in the tree, the tree's proportional set size).
+
+    PSS splits shared pages among their users: forked workers share the pages of the process
+    they were forked from, which a sum of RSS would count several times."""
+    pids = _tree(root)
+    hwm = max((_field_kb(f"/proc/{pid}/status", "VmHWM:") for pid in pids), default=0)
+    pss = sum(_field_kb(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in pids)
+    return hwm, pss
 
 
 def measure(command: list[str], nsd: Nsd, env: dict[str, str] | None = None) -> Sample:
@@ -254,12 +271,13 @@ def measure(command: list[str], nsd: Nsd, env: dict[str, str] | None = None) -> 
     process = subprocess.Popen(
         netns(*command), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    peak = [0]
+    peaks = [0, 0]
     stop = threading.Event()
 
-    def sample() -> None:
-        while not stop.wait(0.02):
-            peak[0] = max(peak[0], _tree_pss_kb(process.pid))
+    def sample() -> None:  # sparingly: reading smaps costs the measured processes too
+        while not stop.wait(SAMPLE_EVERY):
+            hwm, pss = _memory_kb(process.pid)
+            peaks[:] = [max(peaks[0], hwm), max(peaks[1], pss)]
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -274,8 +292,8 @@ def measure(command: list[str], nsd: Nsd, env: dict[str, str] | None = None) -> 
     return Sample(
         seconds,
         nsd.queries() - before,
-        usage.ru_maxrss / 1024,
-        peak[0] / 1024,
+        max(peaks[0], usage.ru_maxrss) / 1024,
+        peaks[1] / 1024,
         process.returncode,
     )
 
