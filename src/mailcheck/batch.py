@@ -59,6 +59,10 @@ class Done:
     index: int
     findings: list[Finding]
     checked_at: dt.datetime
+    rendered: str | None = None
+    """The findings already written as JSON Lines by a worker process (`findings` is then
+    empty and `statuses` counts them), so the parent only copies text."""
+    statuses: tuple[str, ...] = ()
 
 
 OnDone = Callable[[Done], None]
@@ -138,12 +142,17 @@ class _Batch:
             def write(done: Done) -> None:
                 from mailcheck.output.jsonl import write_findings
 
-                write_findings(done.findings, stream)
-                tally.add(done.findings)
+                if done.rendered is not None:
+                    stream.write(done.rendered)
+                    stream.flush()
+                    tally.add_statuses(done.statuses)
+                else:
+                    write_findings(done.findings, stream)
+                    tally.add(done.findings)
                 if keep:
                     self.kept.append(done)
 
-            self._check(write)
+            self._check(write, render=not keep)
             from mailcheck.output.jsonl import summary_line
 
             code = int(tally.exit_code(strict=options.strict))
@@ -152,12 +161,15 @@ class _Batch:
         print(f"mailcheck: {counts}; exit code {code}", file=sys.stderr)
         return code
 
-    def _check(self, on_done: OnDone) -> None:
+    def _check(self, on_done: OnDone, *, render: bool = False) -> None:
+        """Check every item; with `render`, workers send JSON Lines instead of findings."""
         workers = worker_count(self.options, len(self.sources))
         if workers > 1:
             from mailcheck.workers import check_in_workers
 
-            check_in_workers(self.sources, self.rule_ids, self.options, workers, on_done)
+            check_in_workers(
+                self.sources, self.rule_ids, self.options, workers, on_done, render=render
+            )
         elif self.sheets is not None:
             check_in_process(enumerate(self.sheets), self.rule_ids, self.options, on_done)
         else:

@@ -81,6 +81,9 @@ class Tally:
     def add(self, findings: Iterable[Finding]) -> None:
         self.counts.update(f.status for f in findings)
 
+    def add_statuses(self, statuses: Iterable[str]) -> None:
+        self.counts.update(Status(status) for status in statuses)
+
     @property
     def summary(self) -> dict[str, int]:
         return {status.value: self.counts.get(status, 0) for status in Status}

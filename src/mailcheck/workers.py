@@ -75,8 +75,12 @@ def check_in_workers(
     options: RunOptions,
     workers: int,
     on_done: OnDone,
+    *,
+    render: bool = False,
 ) -> None:
-    """Check `sources` in `workers` processes; `on_done` runs here, in the parent."""
+    """Check `sources` in `workers` processes; `on_done` runs here, in the parent. With
+    `render` the workers send each item's findings as JSON Lines, written in the parent as
+    they are: the parent's share of the work is then copying text."""
     from mailcheck.batch import _built, check_in_process
 
     context = _context()
@@ -85,7 +89,7 @@ def check_in_workers(
     parts = shards(sources, workers)
     processes = [
         context.Process(
-            target=_worker, args=(n, part, tuple(rule_ids), share, results), daemon=True
+            target=_worker, args=(n, part, tuple(rule_ids), share, render, results), daemon=True
         )
         for n, part in enumerate(parts)
     ]
@@ -128,6 +132,10 @@ def _collect(
             index, findings, checked_at = rest
             missing.discard(index)
             on_done(Done(index, findings, checked_at))
+        elif kind == "text":
+            index, lines, statuses, checked_at = rest
+            missing.discard(index)
+            on_done(Done(index, [], checked_at, rendered=lines, statuses=statuses))
         else:  # "end" or "failed"
             if kind == "failed":
                 print(f"mailcheck: a worker process failed:\n{rest[0]}", file=sys.stderr)
@@ -139,13 +147,20 @@ def _worker(
     part: list[tuple[int, Source]],
     rule_ids: tuple[str, ...],
     options: RunOptions,
+    render: bool,
     results: Queue[tuple[Any, ...]],
 ) -> None:
     """A worker: check the shard, sending each item's findings as soon as it is done."""
     from mailcheck.batch import Done, _built, check_in_process
+    from mailcheck.output.jsonl import finding_line
 
     def send(done: Done) -> None:
-        results.put(("done", number, done.index, done.findings, done.checked_at))
+        if render:
+            lines = "".join(finding_line(f) for f in done.findings)
+            statuses = tuple(f.status.value for f in done.findings)
+            results.put(("text", number, done.index, lines, statuses, done.checked_at))
+        else:
+            results.put(("done", number, done.index, done.findings, done.checked_at))
 
     try:
         check_in_process(_built(part), rule_ids, options, send)

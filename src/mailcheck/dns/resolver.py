@@ -22,11 +22,11 @@ class Backend(Protocol):
 
 def to_ascii(domain: str) -> str:
     """A domain in ASCII (A-label) form, lower-case, no trailing dot (IDNA 2008 with UTS 46)."""
-    import idna
-
     domain = domain.strip().rstrip(".")
     if domain.isascii():
         return domain.lower()
+    import idna
+
     return idna.encode(domain, uts46=True).decode("ascii")
 
 
