@@ -373,3 +373,9 @@ def test_shards_keep_an_organisation_together_and_balance_the_rest():
     assert "www.shop.co.uk" in shop
     assert abs(len(parts[0]) - len(parts[1])) <= 1
     assert all([i for i, _ in part] == sorted(i for i, _ in part) for part in parts)
+
+
+@pytest.mark.parametrize("command", [["recheck"], ["history", "acme.example"], ["deadlines", "x"]])
+def test_jsonl_is_refused_where_it_does_not_apply(run_cli, command):
+    code, _, err = run_cli(*command, "--format", "jsonl")
+    assert code == 2 and "--format: jsonl is not available" in err

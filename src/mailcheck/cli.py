@@ -288,6 +288,12 @@ def spf_tree(
     raise typer.Exit(run_spf(name, options))
 
 
+def _no_streaming(fmt: Format, command: str) -> None:
+    """JSON Lines streams the findings of batches; these commands report something else."""
+    if fmt is Format.JSONL:
+        raise InputError(f"jsonl is not available for {command}; use json", key="--format")
+
+
 def _prestart_workers() -> None:
     """A batch may use worker processes: start their fork server before the heavy imports, so
     both run at once on two cores."""
@@ -334,6 +340,7 @@ def recheck(
     ] = None,
 ) -> None:
     """Re-check recorded sheets, record the run, and report what changed since the last run."""
+    _no_streaming(fmt, "recheck")
     from mailcheck.recheck import run_recheck
 
     options = _run_options(
@@ -359,6 +366,7 @@ def history(
     fmt: FormatOpt = Format.TABLE,
 ) -> None:
     """Show the recorded timeline of a domain, address or sheet: changes, clocks, fixes."""
+    _no_streaming(fmt, "history")
     from mailcheck.history import run_history
     from mailcheck.state import default_path
 
@@ -375,6 +383,7 @@ def deadlines(
     today: TodayOpt = None,
 ) -> None:
     """One table of every customer's deadlines: due date, working days left, what still fails."""
+    _no_streaming(fmt, "deadlines")
     from mailcheck.agenda import run_deadlines
 
     options = _run_options(zone=zone, nameserver=nameserver, timeout=timeout, fmt=fmt, today=today)

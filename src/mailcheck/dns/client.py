@@ -7,9 +7,9 @@ out on one of them at random with a random id, and a datagram is taken as its an
 it comes from that server (the socket is connected) with that id and the same question. A
 question left without answer is sent again after `RETRY_AFTER` seconds, to the next server;
 SERVFAIL or REFUSED moves on to the next server too. A truncated answer is asked again over TCP
-(dnspython). The messages themselves are made and read by dnspython; of an answer only the
-header, question and answer sections are read, since nothing else is used and reading is most
-of the cost.
+(dnspython). Answers are read by dnspython, only their header, question and answer sections:
+nothing else is used, and reading is most of the cost. A query is a fixed header, the question
+and an EDNS record (payload 1232 bytes), put together from bytes.
 """
 
 from __future__ import annotations
@@ -66,10 +66,10 @@ class _Socket:
         while True:
             try:
                 data = self.sock.recv(65535)
-            except (BlockingIOError, InterruptedError):
+            except ConnectionRefusedError:
+                continue  # ICMP port unreachable: the question waits, as on a timeout
+            except OSError:  # nothing more to read now (EAGAIN), or the socket is gone
                 return
-            except OSError:
-                continue  # an ICMP error (port unreachable): the question waits, as on a timeout
             self._received(data)
 
     def _received(self, data: bytes) -> None:
