@@ -165,6 +165,9 @@ class ZoneServer:
         self._faults: dict[tuple[dns.name.Name, int | None], tuple[str, float]] = {}
         self._log: list[tuple[str, str, str]] = []
         self._servers: list[socketserver.BaseServer] = []
+        self._in_flight = 0
+        self.peak_in_flight = 0
+        """The most queries this server was answering at one time (delayed ones included)."""
 
     @classmethod
     def from_files(cls, *paths: str | Path) -> ZoneServer:
@@ -265,7 +268,14 @@ class ZoneServer:
         kind, seconds = self._fault(question.name, question.rdtype)
         if kind == "drop":
             return None
-        time.sleep(seconds)
+        with self._lock:
+            self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+        try:
+            time.sleep(seconds)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
         response = dns.message.make_response(query)
         if kind in FAULT_RCODES:
             response.set_rcode(FAULT_RCODES[kind])

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mailcheck import __version__
+from mailcheck.defaults import DEFAULT_CONCURRENCY, WORKER_THRESHOLD
 from mailcheck.errors import InputError
 from mailcheck.output import Format, ViewFormat
 
@@ -58,7 +59,22 @@ DbOpt = Annotated[
         "~/.local/state/mailcheck/state.sqlite.",
     ),
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+FormatOpt = Annotated[
+    Format,
+    typer.Option("--format", help="Output format (jsonl: one finding per line, streamed)."),
+]
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option("--concurrency", min=1, help="DNS questions in flight at once, over all workers."),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Processes for a batch (default: one per core, at most 2, from 200 items).",
+    ),
+]
 ViewFormatOpt = Annotated[ViewFormat, typer.Option("--format", help="Output format.")]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
@@ -127,11 +143,15 @@ def check(
     allow_private: AllowPrivateOpt = False,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    workers: WorkersOpt = None,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
 
     With --db (or MAILCHECK_DB) the run and every finding are recorded in the state store.
     """
+    if workers != 1 and len(sheets) >= min(workers or WORKER_THRESHOLD, WORKER_THRESHOLD):
+        _prestart_workers()
     from mailcheck.runner import run_check
 
     options = _run_options(
@@ -147,6 +167,8 @@ def check(
         allow_private=allow_private,
         select=select or (),
         ignore=ignore or (),
+        concurrency=concurrency,
+        workers=workers,
     )
     raise typer.Exit(run_check(sheets, options))
 
@@ -196,10 +218,25 @@ def message(
 
 @app.command()
 def domain(
-    name: Annotated[str, typer.Argument(metavar="DOMAIN", help="The sender domain to check.")],
+    name: Annotated[
+        str | None, typer.Argument(metavar="[DOMAIN]", help="The sender domain to check.")
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-file",
+            metavar="FILE",
+            help="Check every domain of FILE (one a line: DOMAIN [SELECTORS] [MAIL-FROM]; "
+            "- reads stdin).",
+        ),
+    ] = None,
     selector: Annotated[
         list[str] | None,
-        typer.Option("--selector", help="A DKIM selector of the domain (repeatable)."),
+        typer.Option(
+            "--selector",
+            help="A DKIM selector of the domain (repeatable); with --from-file, of every "
+            "domain whose line gives none.",
+        ),
     ] = None,
     mail_from: Annotated[
         str | None,
@@ -212,9 +249,19 @@ def domain(
     output: OutputOpt = None,
     today: TodayOpt = None,
     strict: StrictOpt = False,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    workers: WorkersOpt = None,
 ) -> None:
-    """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes."""
-    from mailcheck.domaincheck import run_domain
+    """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes.
+
+    With --from-file, every domain of the list is checked in one run: shared names are asked
+    once, and --format jsonl streams each domain's findings as soon as they are known.
+    """
+    if (name is None) == (from_file is None):
+        raise InputError("give either DOMAIN or --from-file FILE", key="DOMAIN")
+    if from_file is not None and workers != 1:
+        _prestart_workers()
+    from mailcheck.domaincheck import run_domain, run_domain_file
 
     options = _run_options(
         zone=zone,
@@ -224,7 +271,12 @@ def domain(
         output=output,
         today=today,
         strict=strict,
+        concurrency=concurrency,
+        workers=workers,
     )
+    if from_file is not None:
+        raise typer.Exit(run_domain_file(from_file, selector or (), mail_from, options))
+    assert name is not None
     raise typer.Exit(run_domain(name, selector or (), mail_from, options))
 
 
@@ -252,6 +304,14 @@ def spf_tree(
         strict=strict,
     )
     raise typer.Exit(run_spf(name, options))
+
+
+def _prestart_workers() -> None:
+    """A batch may use worker processes: start their fork server before the heavy imports, so
+    both run at once on two cores."""
+    from mailcheck.workers import prestart
+
+    prestart()
 
 
 def _run_options(

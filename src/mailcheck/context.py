@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mailcheck.defaults import DEFAULT_CONCURRENCY
 from mailcheck.dns import Resolver
 from mailcheck.findings import Finding
 from mailcheck.memo import RunMemo
@@ -52,13 +53,15 @@ def build_resolver(
     zones: Sequence[Path] = (),
     nameservers: Sequence[str] = (),
     timeout: float = DEFAULT_TIMEOUT,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> Resolver:
     """Zone files when given (no network at all), else the given or the system name servers."""
     if zones:
         from mailcheck.dns.zones import ZoneBackend
 
-        return Resolver(ZoneBackend.from_files(zones), timeout=timeout)
+        return Resolver(ZoneBackend.from_files(zones), timeout=timeout, concurrency=concurrency)
     from mailcheck.dns.network import NetworkBackend, parse_nameserver
 
     servers = [parse_nameserver(s) for s in nameservers] or None
-    return Resolver(NetworkBackend(servers, timeout), timeout=timeout)
+    backend = NetworkBackend(servers, timeout)
+    return Resolver(backend, timeout=timeout, concurrency=concurrency)

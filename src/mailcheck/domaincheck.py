@@ -11,6 +11,7 @@ import asyncio
 import functools
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from pydantic import ValidationError
@@ -48,6 +49,12 @@ def domain_name(text: str, key: str) -> str:
     return to_ascii(text)
 
 
+def check_selector(selector: str, key: str) -> None:
+    problem = selector_problem(selector)
+    if problem:
+        raise InputError(f"not a DKIM selector: {selector!r}: {problem}", key=key)
+
+
 def domain_sheet(
     domain: str, selectors: Sequence[str] = (), mail_from: str | None = None
 ) -> LoadedSheet:
@@ -55,8 +62,7 @@ def domain_sheet(
     name = domain_name(domain, "DOMAIN")
     envelope = domain_name(mail_from, "--mail-from") if mail_from else name
     for selector in selectors:
-        if selector_problem(selector):
-            raise InputError(f"not a DKIM selector: {selector!r}", key="--selector")
+        check_selector(selector, "--selector")
     data = {
         "version": 1,
         "senders": [{"address": f"sender@{name}"}],
@@ -112,3 +118,13 @@ def render_with_tree(
         console.print(summary(tree))
         console.print()
     render(report, fmt, stream, color=color)
+
+
+def run_domain_file(
+    path: Path, selectors: Sequence[str], mail_from: str | None, options: RunOptions
+) -> int:
+    """Every domain of a list (see `mailcheck.domainfile`), as one batch."""
+    from mailcheck.batch import run_domains
+    from mailcheck.domainfile import read_domain_file
+
+    return run_domains(read_domain_file(path, selectors, mail_from), DOMAIN_RULES, options)

@@ -83,7 +83,31 @@ def summarize(findings: Iterable[Finding]) -> dict[str, int]:
 
 def exit_code(findings: Iterable[Finding], *, strict: bool = False) -> ExitCode:
     """1 on any fail (or warn under strict), else 3 on any error, else 0."""
-    statuses = {f.status for f in findings}
+    return exit_code_of({f.status for f in findings}, strict=strict)
+
+
+class Tally:
+    """Counts per status of the findings seen so far: a streamed run's summary and exit code,
+    without keeping its findings."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[Status] = Counter()
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        self.counts.update(f.status for f in findings)
+
+    def add_statuses(self, statuses: Iterable[str]) -> None:
+        self.counts.update(Status(status) for status in statuses)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {status.value: self.counts.get(status, 0) for status in Status}
+
+    def exit_code(self, *, strict: bool = False) -> ExitCode:
+        return exit_code_of({s for s, n in self.counts.items() if n}, strict=strict)
+
+
+def exit_code_of(statuses: set[Status], *, strict: bool = False) -> ExitCode:
     if Status.FAIL in statuses or (strict and Status.WARN in statuses):
         return ExitCode.FAILED
     if Status.ERROR in statuses:

@@ -22,6 +22,8 @@ class RunMemo:
 
     async def once(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
         task = self._results.get(key)
+        if task is not None and task.done() and not task.cancelled():
+            return cast(T, task.result())  # computed before: no need to wait
         if task is None:
             task = asyncio.ensure_future(compute())
             self._results[key] = task

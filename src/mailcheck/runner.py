@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol, TextIO, TypeVar
 
 from mailcheck.context import Context, build_resolver
+from mailcheck.defaults import DEFAULT_CONCURRENCY
 from mailcheck.engine import check_sheet, unused_exemptions
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, exit_code
@@ -64,6 +65,10 @@ class RunOptions:
     allow_private: bool = False
     select: Sequence[str] = ()  # rule-id prefixes to run (all when empty)
     ignore: Sequence[str] = ()  # rule-id prefixes not to run
+    concurrency: int = DEFAULT_CONCURRENCY
+    """DNS questions in flight at once, over all worker processes."""
+    workers: int | None = None
+    """Worker processes for a batch (see `mailcheck.batch`); None: as many as pay off."""
 
 
 @dataclass(frozen=True)
@@ -109,13 +114,20 @@ def check_loaded(
 
 
 def build_context(options: RunOptions) -> Context:
-    resolver = build_resolver(options.zones, options.nameservers, options.timeout)
+    resolver = build_resolver(
+        options.zones, options.nameservers, options.timeout, options.concurrency
+    )
     probe = ProbeSettings(
         enabled=options.probe_unsubscribe,
         allow_private=options.allow_private,
         deadline=options.timeout,
     )
     return Context(dns=resolver, today=today_of(options), probe=probe)
+
+
+async def check_located(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -> list[Finding]:
+    """One sheet's findings, each pointing at the sheet line that declares its subject."""
+    return locate_findings(await check_sheet(sheet, rules, ctx), [sheet])
 
 
 async def _check_all(
@@ -144,6 +156,10 @@ def all_findings(results: Sequence[CheckedSheet]) -> list[Finding]:
 
 def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
     sheets = load_sheets(sheet_paths)
+    from mailcheck import batch
+
+    if batch.wanted(options, len(sheets)):  # streamed (jsonl) or across worker processes
+        return batch.run_sheets(sheets, options)
     if options.db is None:
         results = check_loaded(sheets, options)
     else:

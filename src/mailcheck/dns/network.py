@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import dns.asyncresolver
 import dns.exception
+import dns.message
 import dns.name
-import dns.nameserver
+import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
 from mailcheck.dns.answer import Answer, Outcome
+from mailcheck.dns.client import Client, ServerFailure
 from mailcheck.errors import InputError
-
-EDNS_PAYLOAD = 1232  # DNS flag day 2020: large TXT answers fit, no IP fragmentation
 
 
 def parse_nameserver(text: str) -> tuple[str, int]:
@@ -41,53 +40,62 @@ def parse_nameserver(text: str) -> tuple[str, int]:
 
 
 class NetworkBackend:
-    """Asks the given name servers, or the system's, with EDNS and a per-query lifetime."""
+    """Asks the given name servers, or the system's, through the run's `Client`."""
 
     def __init__(self, nameservers: list[tuple[str, int]] | None, timeout: float) -> None:
-        if nameservers:
-            self._resolver = dns.asyncresolver.Resolver(configure=False)
-            self._resolver.nameservers = [
-                dns.nameserver.Do53Nameserver(host, port) for host, port in nameservers
-            ]
-        else:
-            try:
-                self._resolver = dns.asyncresolver.Resolver()
-            except dns.resolver.NoResolverConfiguration:
-                raise InputError(
-                    "no system resolver configured: give --nameserver HOST or --zone FILE"
-                ) from None
-        self._resolver.use_edns(0, 0, EDNS_PAYLOAD)
-        self._resolver.lifetime = timeout
-        self._resolver.timeout = timeout
+        self.client = Client(nameservers or _system_nameservers(), timeout)
         self.sent = 0
 
     async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
         text, type_text = name.to_text(), dns.rdatatype.to_text(rdtype)
         self.sent += 1
         try:
-            result = await self._resolver.resolve(name, rdtype, search=False)
-        except dns.resolver.NXDOMAIN:
-            return Answer(text, type_text, Outcome.NXDOMAIN)
-        except dns.resolver.NoAnswer:
-            return Answer(text, type_text, Outcome.NODATA)
+            response = await self.client.ask(name, rdtype)
         except dns.exception.Timeout:
             return Answer(text, type_text, Outcome.TIMEOUT)
-        except dns.resolver.NoNameservers as exc:
-            return Answer(text, type_text, Outcome.SERVFAIL, detail=_first_error(exc))
-        except dns.exception.DNSException as exc:
+        except ServerFailure as exc:
             return Answer(text, type_text, Outcome.SERVFAIL, detail=str(exc))
-        return Answer(
-            text,
-            type_text,
-            Outcome.ANSWER,
-            records=tuple(result.rrset or ()),
-            canonical=result.canonical_name.to_text(),
-        )
+        except (OSError, dns.exception.DNSException) as exc:
+            return Answer(text, type_text, Outcome.SERVFAIL, detail=str(exc))
+        return classify(text, type_text, response)
 
 
-def _first_error(exc: dns.resolver.NoNameservers) -> str:
-    errors = exc.kwargs.get("errors") or []
-    if not errors:
-        return ""
-    server, _tcp, _port, error = errors[0][:4]
-    return f"{server}: {error}"
+def classify(text: str, type_text: str, response: dns.message.Message) -> Answer:
+    """NXDOMAIN, NODATA or the records, after the CNAME chain inside the answer section."""
+    if not isinstance(response, dns.message.QueryMessage):  # not the answer to a query
+        return Answer(text, type_text, Outcome.SERVFAIL, detail="not a query response")
+    try:
+        chain = response.resolve_chaining()
+    except dns.exception.DNSException as exc:  # a broken chain in the answer
+        return Answer(text, type_text, Outcome.SERVFAIL, detail=str(exc))
+    if response.rcode() == dns.rcode.NXDOMAIN:
+        return Answer(text, type_text, Outcome.NXDOMAIN)
+    if chain.answer is None:
+        return Answer(text, type_text, Outcome.NODATA)
+    return Answer(
+        text,
+        type_text,
+        Outcome.ANSWER,
+        records=tuple(chain.answer),
+        canonical=chain.canonical_name.to_text(),
+    )
+
+
+def _system_nameservers() -> list[tuple[str, int]]:
+    """The system resolver's servers (resolv.conf), as (address, port)."""
+    import ipaddress
+
+    try:
+        system = dns.resolver.Resolver()
+    except dns.resolver.NoResolverConfiguration:
+        system = None
+    servers = []
+    for server in system.nameservers if system else []:
+        try:
+            ipaddress.ip_address(str(server))
+        except ValueError:
+            continue  # DNS over HTTPS or TLS from a configuration: not asked here
+        servers.append((str(server), system.port if system else 53))
+    if not servers:
+        raise InputError("no system resolver configured: give --nameserver HOST or --zone FILE")
+    return servers

@@ -15,6 +15,7 @@ class Format(enum.StrEnum):
     SARIF = "sarif"
     JUNIT = "junit"
     MARKDOWN = "markdown"
+    JSONL = "jsonl"
 
 
 class ViewFormat(enum.StrEnum):
@@ -49,6 +50,10 @@ def _renderer(fmt: Format) -> Callable[[Report, TextIO, bool | None], None]:
         from mailcheck.output.markdown import render_markdown
 
         return render_markdown
+    if fmt is Format.JSONL:
+        from mailcheck.output.jsonl import render_jsonl
+
+        return render_jsonl
     from mailcheck.output.table import render_table
 
     return render_table

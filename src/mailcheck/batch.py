@@ -1,0 +1,235 @@
+"""Batches: many sheets or domains in one run, streamed as they finish, on every core that pays.
+
+A batch is `mailcheck check` with many sheets or `mailcheck domain --from-file`. Its items are
+checked a bounded number at a time through one resolver, so every (name, type) shared by
+several items (an ESP's SPF include tree, a shared MX host, a DKIM CNAME target) is asked
+once. With `--format jsonl` each item's findings are written and flushed as soon as it is
+done and then dropped: only the counts per status stay, for the summary and the exit code.
+
+Parsing DNS responses costs CPU (dnspython takes a good part of a millisecond per answer), so a
+large batch (`WORKER_THRESHOLD` items or more) is split across worker processes, one per core
+up to `MAX_AUTO_WORKERS` (`--workers N` chooses). Items are sharded by organisational domain,
+so the names a customer's domains share stay in one worker; each worker has its own resolver,
+and a name shared across shards (the provider's include tree) is asked at most once per
+worker. `--concurrency` is divided among the workers. Workers send each item's findings to
+the parent as soon as it is done; the parent writes them, so an item's lines stay together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TextIO
+
+from mailcheck.defaults import MAX_AUTO_WORKERS, WORKER_THRESHOLD
+from mailcheck.domainfile import DomainLine
+from mailcheck.errors import InputError
+from mailcheck.findings import Finding, Tally
+from mailcheck.memo import RunMemo
+from mailcheck.output import Format
+from mailcheck.rules import REGISTRY
+from mailcheck.rules.base import Rule
+from mailcheck.runner import (
+    MAX_SHEETS_AT_ONCE,
+    CheckedSheet,
+    RunOptions,
+    build_context,
+    check_located,
+    now,
+    record_run,
+    today_of,
+    write_report,
+)
+from mailcheck.sheet import LoadedSheet, load_sheet
+
+Source = Path | DomainLine
+"""What a worker process rebuilds an item from: a sheet's path or a line of a domain list."""
+
+
+@dataclass(frozen=True)
+class Done:
+    """One item checked: its place in the batch and its findings."""
+
+    index: int
+    findings: list[Finding]
+    checked_at: dt.datetime
+    rendered: str | None = None
+    """The findings already written as JSON Lines by a worker process (`findings` is then
+    empty and `statuses` counts them), so the parent only copies text."""
+    statuses: tuple[str, ...] = ()
+
+
+OnDone = Callable[[Done], None]
+
+
+def worker_count(options: RunOptions, items: int) -> int:
+    if options.workers is not None:
+        return max(1, min(options.workers, items))
+    if items < WORKER_THRESHOLD:
+        return 1
+    return max(1, min(MAX_AUTO_WORKERS, os.cpu_count() or 1))
+
+
+def wanted(options: RunOptions, items: int) -> bool:
+    """Whether a run of `items` sheets goes through the batch path: streamed or in workers."""
+    return options.fmt is Format.JSONL or worker_count(options, items) > 1
+
+
+def items_at_once(concurrency: int) -> int:
+    """Items checked at once: enough to keep `concurrency` questions in flight (an item asks a
+    handful at a time), never fewer than the runner's own bound."""
+    return max(MAX_SHEETS_AT_ONCE, concurrency // 2)
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+
+def run_sheets(sheets: Sequence[LoadedSheet], options: RunOptions) -> int:
+    """`mailcheck check` on a batch of loaded sheets; with a store, the run is recorded."""
+    sources: list[Source] = [sheet.path for sheet in sheets]
+    batch = _Batch(sources, tuple(REGISTRY), options, sheets=sheets)
+    if options.db is None:
+        return batch.run()
+    from mailcheck.state import Store, exclusive
+
+    with exclusive(options.db), Store.open(options.db) as store:
+        started = now()
+        code = batch.run(keep=True)
+        results = [CheckedSheet(sheets[d.index], d.findings, d.checked_at) for d in batch.kept]
+        record_run(store, "check", started, results, options)
+    return code
+
+
+def run_domains(lines: Sequence[DomainLine], rule_ids: Sequence[str], options: RunOptions) -> int:
+    """`mailcheck domain --from-file`: the DNS rules for every domain of the list."""
+    return _Batch(list(lines), tuple(rule_ids), options).run()
+
+
+# --- one batch ---------------------------------------------------------------------------------
+
+
+class _Batch:
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        rule_ids: tuple[str, ...],
+        options: RunOptions,
+        sheets: Sequence[LoadedSheet] | None = None,
+    ) -> None:
+        # every worker and every finding agree on one date, even across midnight
+        self.options = replace(options, today=today_of(options))
+        self.sources = sources
+        self.rule_ids = rule_ids
+        self.sheets = sheets
+        self.kept: list[Done] = []
+
+    def run(self, *, keep: bool = False) -> int:
+        options = self.options
+        if options.fmt is not Format.JSONL:
+            self._check(self.kept.append)
+            self.kept.sort(key=lambda done: done.index)  # the order of the input, as without
+            findings = [f for done in self.kept for f in done.findings]
+            return write_report(findings, today_of(options), options)
+        tally = Tally()
+        with _open_output(options.output) as stream:
+
+            def write(done: Done) -> None:
+                from mailcheck.output.jsonl import write_findings
+
+                if done.rendered is not None:
+                    stream.write(done.rendered)
+                    stream.flush()
+                    tally.add_statuses(done.statuses)
+                else:
+                    write_findings(done.findings, stream)
+                    tally.add(done.findings)
+                if keep:
+                    self.kept.append(done)
+
+            self._check(write, render=not keep)
+            from mailcheck.output.jsonl import summary_line
+
+            code = int(tally.exit_code(strict=options.strict))
+            stream.write(summary_line(today_of(options).isoformat(), tally.summary, code))
+        counts = ", ".join(f"{n} {status}" for status, n in tally.summary.items())
+        print(f"mailcheck: {counts}; exit code {code}", file=sys.stderr)
+        return code
+
+    def _check(self, on_done: OnDone, *, render: bool = False) -> None:
+        """Check every item; with `render`, workers send JSON Lines instead of findings."""
+        workers = worker_count(self.options, len(self.sources))
+        if workers > 1:
+            from mailcheck.workers import check_in_workers
+
+            check_in_workers(
+                self.sources, self.rule_ids, self.options, workers, on_done, render=render
+            )
+        elif self.sheets is not None:
+            check_in_process(enumerate(self.sheets), self.rule_ids, self.options, on_done)
+        else:
+            check_in_process(_built(enumerate(self.sources)), self.rule_ids, self.options, on_done)
+
+
+def _open_output(path: Path | None) -> AbstractContextManager[TextIO]:
+    if path is None:
+        return nullcontext(sys.stdout)
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write report: {exc.strerror}", file=str(path)) from None
+
+
+def build_sheet(source: Source) -> LoadedSheet:
+    if isinstance(source, Path):
+        return load_sheet(source)
+    from mailcheck.domaincheck import domain_sheet
+
+    return domain_sheet(source.domain, source.selectors, source.mail_from)
+
+
+def _built(sources: Iterable[tuple[int, Source]]) -> Iterator[tuple[int, LoadedSheet]]:
+    """Sheets built as they are needed, so a long list never exists as sheets all at once."""
+    return ((index, build_sheet(source)) for index, source in sources)
+
+
+# --- in this process ---------------------------------------------------------------------------
+
+
+def check_in_process(
+    items: Iterable[tuple[int, LoadedSheet]],
+    rule_ids: Sequence[str],
+    options: RunOptions,
+    on_done: OnDone,
+) -> None:
+    ctx = build_context(options)
+    rules = [REGISTRY[rule_id] for rule_id in rule_ids]
+    asyncio.run(_stream(iter(items), rules, ctx, on_done, items_at_once(options.concurrency)))
+
+
+async def _stream(
+    items: Iterator[tuple[int, LoadedSheet]],
+    rules: Sequence[Rule],
+    ctx: object,
+    on_done: OnDone,
+    at_once: int,
+) -> None:
+    """A fixed number of lanes, each taking the next item when its last one is done: no task
+    per item waits in memory, and finished items are handed on at once."""
+    from mailcheck.context import Context
+
+    assert isinstance(ctx, Context)
+
+    async def lane() -> None:
+        for index, sheet in items:  # one shared iterator: every item is taken once
+            # a memo of its own per item, dropped with it: derived results (SPF trees) are
+            # cheap to derive again from the resolver's cache, and would grow with the batch
+            own = replace(ctx, memo=RunMemo())
+            on_done(Done(index, await check_located(sheet, rules, own), now()))
+
+    await asyncio.gather(*(lane() for _ in range(at_once)))

@@ -1,0 +1,43 @@
+"""`--format jsonl`: JSON Lines, one finding per line, then one summary line.
+
+Every line but the last is one finding (`rule`, `status`, `subject`, `message`, `hint`, `sheet`,
+as in `--format json`). The last line has no `rule`: it is `{"mailcheck", "today", "summary",
+"exit_code"}`. In a batch (`mailcheck check` with many sheets, `mailcheck domain --from-file`)
+the findings of each sheet or domain are written together, flushed, as soon as it is checked,
+so a consumer can read them while the run goes on; sheets and domains come in the order they
+finish, each finding naming its sheet (`sheet`) and what it is about (`subject`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from mailcheck import __version__
+from mailcheck.findings import Finding
+from mailcheck.report import Report
+
+
+def finding_line(finding: Finding) -> str:
+    return json.dumps(finding.as_dict(), ensure_ascii=False) + "\n"
+
+
+def write_findings(findings: Iterable[Finding], stream: TextIO) -> None:
+    stream.write("".join(finding_line(f) for f in findings))
+    stream.flush()
+
+
+def summary_line(today: str, summary: dict[str, int], exit_code: int) -> str:
+    data: dict[str, Any] = {
+        "mailcheck": __version__,
+        "today": today,
+        "summary": summary,
+        "exit_code": exit_code,
+    }
+    return json.dumps(data, ensure_ascii=False) + "\n"
+
+
+def render_jsonl(report: Report, stream: TextIO, color: bool | None = None) -> None:
+    write_findings(report.findings, stream)
+    stream.write(summary_line(report.today.isoformat(), report.summary, int(report.exit_code)))

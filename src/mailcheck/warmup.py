@@ -1,0 +1,26 @@
+"""Imported by the workers' fork server (see `mailcheck.workers`): everything a worker needs,
+loaded once before it forks, so no worker spends its first domains importing.
+
+Besides the modules that import each other at start, this loads what the rules load on first
+use: dkimpy, email-validator, IDNA, the Public Suffix List (parsed once here) and dnspython's
+record types.
+"""
+
+from __future__ import annotations
+
+import dkim
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import email_validator
+import idna
+
+import mailcheck.batch
+import mailcheck.domaincheck
+from mailcheck.dmarc import organisational_domain
+
+organisational_domain("example.com")  # parses the bundled Public Suffix List
+for _rdtype in ("A", "AAAA", "MX", "TXT", "CNAME", "NS", "SOA", "PTR", "OPT"):
+    dns.rdata.get_rdata_class(dns.rdataclass.IN, dns.rdatatype.from_text(_rdtype))  # type: ignore[no-untyped-call]
+
+__all__ = ["dkim", "email_validator", "idna", "mailcheck"]

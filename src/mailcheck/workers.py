@@ -1,0 +1,170 @@
+"""Worker processes for a large batch (see `mailcheck.batch`).
+
+Workers come from a fork server (multiprocessing's `forkserver`): a clean process that imports
+mailcheck once and forks a worker for each shard, so no worker inherits the parent's threads or
+event loop, and none pays for its own imports. `prestart()` starts that server as soon as a
+command knows it may need workers, so it imports while the parent reads its input. Each worker
+sends the findings of every item as soon as it is done; the parent hands them on in the order
+they arrive. A worker that dies leaves its unfinished items to the parent, which checks them
+itself.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import sys
+import traceback
+import zlib
+from collections.abc import Sequence
+from dataclasses import replace
+from multiprocessing.context import ForkServerContext
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailcheck.batch import OnDone, Source
+    from mailcheck.runner import RunOptions
+
+PRELOAD = ["mailcheck.warmup"]
+POLL = 0.5  # seconds between checks that the workers still live
+
+
+def _context() -> ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    assert isinstance(context, ForkServerContext)
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def prestart() -> None:
+    """Start the fork server now: it imports mailcheck while this process does the same."""
+    _context()
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
+def shards(sources: Sequence[Source], count: int) -> list[list[tuple[int, Source]]]:
+    """Items grouped by organisational domain, so that the names a customer's domains share
+    stay in one worker; the groups dealt to the least loaded shard, largest first; each shard
+    in the order of the input."""
+    groups: dict[str, list[tuple[int, Source]]] = {}
+    for index, source in enumerate(sources):
+        groups.setdefault(_shard_key(source), []).append((index, source))
+    dealt: list[list[tuple[int, Source]]] = [[] for _ in range(count)]
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), zlib.crc32(kv[0].encode())))
+    for _key, group in ordered:
+        min(dealt, key=len).extend(group)
+    return [sorted(shard, key=lambda item: item[0]) for shard in dealt if shard]
+
+
+def _shard_key(source: Source) -> str:
+    from mailcheck.dmarc import organisational_domain
+    from mailcheck.domainfile import DomainLine
+
+    if isinstance(source, DomainLine):
+        return organisational_domain(source.domain)
+    return str(source)  # a sheet: its path
+
+
+def check_in_workers(
+    sources: Sequence[Source],
+    rule_ids: Sequence[str],
+    options: RunOptions,
+    workers: int,
+    on_done: OnDone,
+    *,
+    render: bool = False,
+) -> None:
+    """Check `sources` in `workers` processes; `on_done` runs here, in the parent. With
+    `render` the workers send each item's findings as JSON Lines, written in the parent as
+    they are: the parent's share of the work is then copying text."""
+    from mailcheck.batch import _built, check_in_process
+
+    context = _context()
+    results: Queue[tuple[Any, ...]] = context.Queue()
+    share = replace(options, concurrency=max(1, options.concurrency // workers), workers=1)
+    parts = shards(sources, workers)
+    processes = [
+        context.Process(
+            target=_worker, args=(n, part, tuple(rule_ids), share, render, results), daemon=True
+        )
+        for n, part in enumerate(parts)
+    ]
+    for process in processes:
+        process.start()
+    missing = {index for part in parts for index, _ in part}
+    try:
+        _collect(results, processes, missing, on_done)
+    finally:
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+    if missing:
+        print(
+            f"mailcheck: checking {len(missing)} item(s) of a failed worker here", file=sys.stderr
+        )
+        leftover = _built((index, sources[index]) for index in sorted(missing))
+        check_in_process(leftover, rule_ids, options, on_done)
+
+
+def _collect(
+    results: Queue[tuple[Any, ...]],
+    processes: Sequence[BaseProcess],
+    missing: set[int],
+    on_done: OnDone,
+) -> None:
+    """Hand on each item's findings as they arrive, until every worker ended or died."""
+    from mailcheck.batch import Done
+
+    running = set(range(len(processes)))
+    while running:
+        try:
+            message = results.get(timeout=POLL)
+        except queue.Empty:
+            running = {number for number in running if processes[number].is_alive()}
+            continue
+        kind, number, *rest = message
+        if kind == "done":
+            index, findings, checked_at = rest
+            missing.discard(index)
+            on_done(Done(index, findings, checked_at))
+        elif kind == "text":
+            index, lines, statuses, checked_at = rest
+            missing.discard(index)
+            on_done(Done(index, [], checked_at, rendered=lines, statuses=statuses))
+        else:  # "end" or "failed"
+            if kind == "failed":
+                print(f"mailcheck: a worker process failed:\n{rest[0]}", file=sys.stderr)
+            running.discard(number)
+
+
+def _worker(
+    number: int,
+    part: list[tuple[int, Source]],
+    rule_ids: tuple[str, ...],
+    options: RunOptions,
+    render: bool,
+    results: Queue[tuple[Any, ...]],
+) -> None:
+    """A worker: check the shard, sending each item's findings as soon as it is done."""
+    from mailcheck.batch import Done, _built, check_in_process
+    from mailcheck.output.jsonl import finding_line
+
+    def send(done: Done) -> None:
+        if render:
+            lines = "".join(finding_line(f) for f in done.findings)
+            statuses = tuple(f.status.value for f in done.findings)
+            results.put(("text", number, done.index, lines, statuses, done.checked_at))
+        else:
+            results.put(("done", number, done.index, done.findings, done.checked_at))
+
+    try:
+        check_in_process(_built(part), rule_ids, options, send)
+    except BaseException:
+        results.put(("failed", number, traceback.format_exc()))
+        raise
+    results.put(("end", number))

@@ -1,0 +1,382 @@
+"""Batches: `mailcheck domain --from-file`, `--format jsonl` streaming, one question per
+(name, type) across domains, the `--concurrency` bound and worker processes."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import ns
+from mailcheck.domainfile import DomainLine, parse_domain_lines
+from mailcheck.errors import InputError
+from mailcheck.workers import shards
+
+ESP = "esp.example"
+
+
+def esp_zone(dkim_record: str) -> str:
+    """The provider: a two-level SPF include tree, a shared MX host, the DKIM key that the
+    customers' selectors point at with a CNAME."""
+    return f"""
+@ 300 IN NS ns.{ESP}.
+ns 300 IN A 127.0.0.53
+spf 300 IN TXT "v=spf1 include:a.spf.{ESP} include:b.spf.{ESP} -all"
+a.spf 300 IN TXT "v=spf1 ip4:127.10.0.0/16 -all"
+b.spf 300 IN TXT "v=spf1 ip4:127.11.0.0/16 -all"
+mx 300 IN A 127.0.0.25
+s1._domainkey 300 IN TXT "{dkim_record}"
+"""
+
+
+def brand_zone(number: int) -> str:
+    """A customer domain using the provider's include, MX host and DKIM key; every third one
+    ends its SPF record with ?all and has no DMARC record, so findings differ between them."""
+    weak = number % 3 == 0
+    lines = [
+        f"@ 300 IN A 127.0.1.{number + 1}",
+        f"@ 300 IN MX 10 mx.{ESP}.",
+        f'@ 300 IN TXT "v=spf1 include:spf.{ESP} {"?all" if weak else "-all"}"',
+        f"s1._domainkey 300 IN CNAME s1._domainkey.{ESP}.",
+    ]
+    if not weak:
+        lines.append('_dmarc 300 IN TXT "v=DMARC1; p=reject"')
+    return "\n".join(lines) + "\n"
+
+
+def brands(count: int) -> list[str]:
+    return [f"brand{number:02d}.example" for number in range(count)]
+
+
+@pytest.fixture
+def batch_server(dns_server, dkim_keys):
+    """A loopback server with the provider's zone and 12 customer domains."""
+    zones = {f"{ESP}.": esp_zone(dkim_keys["ed"].record)}
+    zones |= {f"{name}.": brand_zone(n) for n, name in enumerate(brands(12))}
+    return dns_server.from_text(zones)
+
+
+@pytest.fixture
+def domain_list(tmp_path: Path):
+    def write(text: str, name: str = "domains.txt") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def jsonl(out: str) -> tuple[list[dict], dict]:
+    """(finding lines, the final summary line) of a JSON Lines report."""
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines, "no output"
+    *findings, summary = lines
+    return findings, summary
+
+
+def finding_keys(findings: list[dict]) -> list[tuple]:
+    return sorted((f["rule"], f["subject"], f["status"], f["sheet"]) for f in findings)
+
+
+# --- the domain list -------------------------------------------------------------------------
+
+
+def test_domain_list_columns_comments_and_defaults():
+    text = """\
+# the brands we send for
+domain, selector, mail-from
+acme.example   esp2026        bounce.acme.example   # full line
+shop.example                                        # defaults apply
+brand.example  -              bounce.brand.example
+other.example,,bounce.other.example
+multi.example  s1:s2
+
+IDN-Bücher.example
+"""
+    lines = parse_domain_lines(text.splitlines(), "list", ["dflt"], "bounce.esp.example")
+    assert lines == [
+        DomainLine("acme.example", ("esp2026",), "bounce.acme.example", 3),
+        DomainLine("shop.example", ("dflt",), "bounce.esp.example", 4),
+        DomainLine("brand.example", ("dflt",), "bounce.brand.example", 5),
+        DomainLine("other.example", ("dflt",), "bounce.other.example", 6),
+        DomainLine("multi.example", ("s1", "s2"), "bounce.esp.example", 7),
+        DomainLine("xn--idn-bcher-u9a.example", ("dflt",), "bounce.esp.example", 9),
+    ]
+
+
+def test_domain_list_without_defaults_leaves_selectors_and_mail_from_empty():
+    (line,) = parse_domain_lines(["acme.example"], "list")
+    assert line == DomainLine("acme.example", (), None, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key"),
+    [
+        ("acme.example\nnot a domain!\n", 2, "domain"),
+        ("acme.example\n\nshop.example bad/selector\n", 3, "selector"),
+        ("acme.example s1 not_a..domain\n", 1, "mail-from"),
+        ("a.example s1 b.example c.example\n", 1, None),
+        ("acme.example\nshop.example\nACME.example.\n", 3, "domain"),
+        ("# nothing\n,s1\n", 2, "domain"),
+        ("acme.example s1::s2\n", 1, "selector"),
+    ],
+)
+def test_domain_list_errors_name_the_line(text, line, key):
+    with pytest.raises(InputError) as caught:
+        parse_domain_lines(text.splitlines(), "list.txt")
+    assert caught.value.file == "list.txt"
+    assert caught.value.line == line
+    assert caught.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "expected"),
+    [
+        ("acme.example\nbad..name\n", [], "domains.txt:2: domain:"),
+        ("# only comments\n\n", [], "domains.txt: no domain in the file"),
+        ("acme.example\n", ["--selector", "bad/sel"], "--selector: not a DKIM selector"),
+        ("acme.example\n", ["--mail-from", "x"], "--mail-from: not a domain name"),
+        ("acme.example\nacme.example\n", [], "domains.txt:2: domain: acme.example is listed"),
+    ],
+)
+def test_from_file_input_errors_exit_2_with_file_and_line(
+    run_cli, domain_list, content, args, expected
+):
+    path = domain_list(content)
+    code, out, err = run_cli("domain", "--from-file", path, *args, "--zone", "/dev/null")
+    assert code == 2
+    assert expected in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_from_file_that_cannot_be_read_exits_2(run_cli, tmp_path):
+    code, _, err = run_cli("domain", "--from-file", tmp_path / "missing.txt")
+    assert code == 2 and "missing.txt: cannot read the domain list: file not found" in err
+    code, _, err = run_cli("domain", "--from-file", tmp_path)
+    assert code == 2 and "cannot read the domain list" in err
+
+
+@pytest.mark.parametrize("args", [[], ["acme.example", "--from-file", "list.txt"]])
+def test_domain_needs_exactly_one_of_domain_and_from_file(run_cli, args):
+    code, _, err = run_cli("domain", *args)
+    assert code == 2 and "give either DOMAIN or --from-file FILE" in err
+
+
+def test_from_file_reads_standard_input(run_cli, batch_server, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("brand01.example s1\n"))
+    code, out, _ = run_cli(
+        "domain", "--from-file", "-", "--nameserver", ns(batch_server), "--format", "jsonl"
+    )
+    findings, summary = jsonl(out)
+    assert {f["subject"] for f in findings if f["rule"] == "sender.a"} == {"brand01.example"}
+    assert code == summary["exit_code"] == 0
+
+
+# --- streaming output ------------------------------------------------------------------------
+
+
+def test_jsonl_streams_one_finding_a_line_then_the_summary(run_cli, batch_server, domain_list):
+    path = domain_list("".join(f"{name}\n" for name in brands(6)))
+    code, out, err = run_cli(
+        "domain", "--from-file", path, "--selector", "s1", "--nameserver", ns(batch_server),
+        "--format", "jsonl", "--workers", "1",
+    )  # fmt: skip
+    findings, summary = jsonl(out)
+    assert all(
+        set(f) == {"rule", "status", "subject", "message", "hint", "sheet", "file", "line"}
+        for f in findings
+    )
+    assert len(findings) == 6 * 7  # seven DNS rules, one subject each
+    # a domain's findings are written together: the sender.mx finding opens each group of 7
+    groups = [findings[i : i + 7] for i in range(0, len(findings), 7)]
+    assert all(len({g["rule"] for g in group}) == 7 for group in groups)
+    assert {f["subject"] for f in findings if f["rule"] == "spf.all"} == set(brands(6))
+    weak = {f["subject"] for f in findings if f["rule"] == "spf.all" and f["status"] == "fail"}
+    assert weak == {"brand00.example", "brand03.example"}
+    counts = Counter(f["status"] for f in findings)
+    assert summary["summary"] == {s: counts.get(s, 0) for s in summary["summary"]}
+    assert set(summary) == {"mailcheck", "today", "summary", "exit_code"}
+    assert code == summary["exit_code"] == 1
+    assert "exit code 1" in err
+
+
+def test_jsonl_of_many_sheets_names_each_sheet(check_json, run_cli, batch_server, write_sheet):
+    sheets = [
+        write_sheet(f"news@{name}", name=f"{name}.yaml", extra=f"mail_from: [{name}]\n")
+        for name in brands(3)
+    ]
+    args = [*sheets, "--nameserver", ns(batch_server), "--today", "2026-11-20"]
+    code, out, _ = run_cli("check", *args, "--format", "jsonl")
+    findings, summary = jsonl(out)
+    assert {f["sheet"] for f in findings} == {str(path) for path in sheets}
+    json_code, report = check_json(*args)
+    assert finding_keys(findings) == finding_keys(report["findings"])
+    assert summary["summary"] == report["summary"]
+    assert code == json_code == summary["exit_code"]
+
+
+def test_jsonl_with_a_store_records_every_sheet(run_cli, batch_server, write_sheet, tmp_path):
+    from mailcheck.state import Store
+
+    sheets = [write_sheet(f"news@{name}", name=f"{name}.yaml") for name in brands(2)]
+    db = tmp_path / "state.sqlite"
+    code, out, _ = run_cli(
+        "check", *sheets, "--nameserver", ns(batch_server), "--db", db, "--format", "jsonl"
+    )
+    findings, summary = jsonl(out)
+    assert code == summary["exit_code"]
+    with Store.open(db) as store:
+        (run,) = store.runs()
+        recorded = store.findings(run.id)
+        assert len(store.sheets()) == 2
+    assert len(recorded) == len(findings)
+
+
+def test_jsonl_for_a_single_domain(run_cli, batch_server):
+    code, out, _ = run_cli(
+        "domain", "brand01.example", "--selector", "s1", "--nameserver", ns(batch_server),
+        "--format", "jsonl",
+    )  # fmt: skip
+    findings, summary = jsonl(out)
+    assert len(findings) == 7 and summary["exit_code"] == code == 0
+
+
+# --- one question per (name, type) -----------------------------------------------------------
+
+
+def test_names_shared_by_many_domains_are_asked_once(run_cli, batch_server, domain_list):
+    names = brands(12)
+    path = domain_list("".join(f"{name} s1\n" for name in names))
+    code, _, _ = run_cli(
+        "domain", "--from-file", path, "--nameserver", ns(batch_server), "--format", "jsonl",
+        "--workers", "1",
+    )  # fmt: skip
+    assert code == 1  # the weak ones fail spf.all
+    asked = Counter((name, rdtype) for name, rdtype, _ in batch_server.queries)
+    assert [pair for pair, n in asked.items() if n > 1] == []
+    # the shared names were needed by every domain, and asked once for all of them
+    for shared in (f"spf.{ESP}.", f"a.spf.{ESP}.", f"b.spf.{ESP}."):
+        assert asked[(shared, "TXT")] == 1
+    assert asked[(f"mx.{ESP}.", "A")] == asked[(f"mx.{ESP}.", "AAAA")] == 1
+    # each domain: MX, A, TXT, its DKIM selector (the server follows the CNAME), DMARC
+    per_domain = {"MX", "A", "TXT"}
+    for name in names:
+        assert {t for (n, t) in asked if n == f"{name}."} == per_domain
+        assert asked[(f"s1._domainkey.{name}.", "TXT")] == 1
+    assert len(asked) == 12 * 5 + 3 + 2
+
+
+def test_sheets_sharing_names_ask_them_once(run_cli, batch_server, write_sheet):
+    extra = f"mail_from: [{{name}}]\nspf:\n  required_include: spf.{ESP}\n"
+    sheets = [
+        write_sheet(
+            f"news@{name}", f"billing@{name}", name=f"{name}.yaml", extra=extra.format(name=name)
+        )
+        for name in brands(8)
+    ]
+    code, _, _ = run_cli("check", *sheets, "--nameserver", ns(batch_server), "--format", "json")
+    assert code == 1
+    asked = Counter((name, rdtype) for name, rdtype, _ in batch_server.queries)
+    assert [pair for pair, n in asked.items() if n > 1] == []
+    assert asked[(f"spf.{ESP}.", "TXT")] == 1
+
+
+# --- the concurrency bound -------------------------------------------------------------------
+
+
+def slow_server(dns_server, dkim_keys, count: int):
+    zones = {f"{ESP}.": esp_zone(dkim_keys["ed"].record)}
+    zones |= {f"{name}.": brand_zone(n) for n, name in enumerate(brands(count))}
+    server = dns_server.from_text(zones)
+    for name in brands(count):
+        server.delay(name, 0.05)  # every question about the domain itself takes a while
+    return server
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_concurrency_bounds_the_questions_in_flight(
+    run_cli, dns_server, dkim_keys, domain_list, limit
+):
+    server = slow_server(dns_server, dkim_keys, 6)
+    path = domain_list("".join(f"{name} s1\n" for name in brands(6)))
+    _, out, _ = run_cli(
+        "domain", "--from-file", path, "--nameserver", ns(server), "--format", "jsonl",
+        "--workers", "1", "--concurrency", str(limit),
+    )  # fmt: skip
+    findings, _ = jsonl(out)
+    assert not [f for f in findings if f["status"] == "error"]
+    assert 1 <= server.peak_in_flight <= limit
+
+
+def test_without_a_tight_bound_questions_overlap(run_cli, dns_server, dkim_keys, domain_list):
+    """The check above can fail: with room, the same batch has many questions in flight."""
+    server = slow_server(dns_server, dkim_keys, 6)
+    path = domain_list("".join(f"{name} s1\n" for name in brands(6)))
+    run_cli("domain", "--from-file", path, "--nameserver", ns(server), "--workers", "1")
+    assert server.peak_in_flight > 3
+
+
+def test_concurrency_must_be_positive(run_cli):
+    code, _, err = run_cli("domain", "acme.example", "--concurrency", "0")
+    assert code == 2 and "--concurrency" in err
+
+
+# --- worker processes ------------------------------------------------------------------------
+
+
+def test_workers_give_the_findings_of_one_process(run_cli, batch_server, domain_list):
+    path = domain_list("".join(f"{name} s1\n" for name in brands(12)))
+    args = ["domain", "--from-file", path, "--nameserver", ns(batch_server), "--format"]
+    one_code, one_out, _ = run_cli(*args, "jsonl", "--workers", "1")
+    two_code, two_out, err = run_cli(*args, "jsonl", "--workers", "2")
+    assert "worker" not in err  # the workers did the work: none failed over to the parent
+    one, one_summary = jsonl(one_out)
+    two, two_summary = jsonl(two_out)
+    assert finding_keys(two) == finding_keys(one)
+    assert two_summary == one_summary and two_code == one_code == 1
+    # JSON collects them in the order of the list, with or without workers
+    json_one = json.loads(run_cli(*args, "json", "--workers", "1")[1])
+    _, out, err = run_cli(*args, "json", "--workers", "2")
+    assert json.loads(out)["findings"] == json_one["findings"] and "worker" not in err
+
+
+def test_workers_check_sheets_too(run_cli, batch_server, write_sheet):
+    sheets = [
+        write_sheet(f"news@{name}", name=f"{name}.yaml", extra=f"mail_from: [{name}]\n")
+        for name in brands(4)
+    ]
+    args = ["check", *sheets, "--nameserver", ns(batch_server), "--today", "2026-11-20"]
+    one = json.loads(run_cli(*args, "--format", "json", "--workers", "1")[1])
+    _, out, err = run_cli(*args, "--format", "json", "--workers", "2")
+    two = json.loads(out)
+    assert two["findings"] == one["findings"] and two["exit_code"] == one["exit_code"]
+    assert "worker" not in err
+
+
+def test_shards_keep_an_organisation_together_and_balance_the_rest():
+    sources = [
+        DomainLine(domain, (), None, n)
+        for n, domain in enumerate(
+            ["a.acme.example", "b.acme.example", "acme.example", "x.example", "y.example",
+             "z.example", "shop.co.uk", "www.shop.co.uk"]
+        )
+    ]  # fmt: skip
+    parts = shards(sources, 2)
+    assert sorted(index for part in parts for index, _ in part) == list(range(8))
+    domains = [{source.domain for _, source in part} for part in parts]
+    acme = next(part for part in domains if "acme.example" in part)
+    assert {"a.acme.example", "b.acme.example"} <= acme
+    shop = next(part for part in domains if "shop.co.uk" in part)
+    assert "www.shop.co.uk" in shop
+    assert abs(len(parts[0]) - len(parts[1])) <= 1
+    assert all([i for i, _ in part] == sorted(i for i, _ in part) for part in parts)
+
+
+@pytest.mark.parametrize("command", [["recheck"], ["history", "acme.example"], ["deadlines", "x"]])
+def test_jsonl_is_refused_where_it_does_not_apply(run_cli, command):
+    code, _, err = run_cli(*command, "--format", "jsonl")
+    assert code == 2 and "jsonl" in err
