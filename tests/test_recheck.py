@@ -366,9 +366,9 @@ def hook() -> Iterator[type[Hook]]:
 
 @pytest.fixture
 def quick_retries(monkeypatch):
-    import mailcheck.notify
+    import mailcheck.http.notify
 
-    monkeypatch.setattr(mailcheck.notify, "BACKOFF", 0.01)
+    monkeypatch.setattr(mailcheck.http.notify, "BACKOFF", 0.01)
 
 
 def test_notify_posts_the_changes(run_cli, sheet, tmp_path, hook):
@@ -386,7 +386,7 @@ def test_notify_posts_the_changes(run_cli, sheet, tmp_path, hook):
 
 
 def test_notify_retries_server_errors(hook):
-    from mailcheck.notify import NotifyError, post
+    from mailcheck.http.notify import NotifyError, post
 
     server = hook(503, 502)
     assert post(server.url, {"x": 1}, "k", backoff=0.01) == 200
@@ -398,7 +398,7 @@ def test_notify_retries_server_errors(hook):
 
 
 def test_notify_retries_only_what_surely_did_not_arrive(hook):
-    from mailcheck.notify import NotifyError, post
+    from mailcheck.http.notify import NotifyError, post
 
     for status in (500, 400, 422):
         server = hook(status)
@@ -411,7 +411,7 @@ def test_notify_retries_only_what_surely_did_not_arrive(hook):
 
 
 def test_a_read_timeout_is_not_retried(hook):
-    from mailcheck.notify import NotifyError, post
+    from mailcheck.http.notify import NotifyError, post
 
     slow = hook(delays=(1.0,))
     with pytest.raises(NotifyError, match=r"(?i)timeout"):

@@ -33,7 +33,7 @@ def probe(tmp_path, write_sheet, msg_zone_file, https_server):
     """Run unsubscribe.probe on one sample whose One-Click URI is `uri`; returns the finding."""
     from mailcheck.context import Context, build_resolver
     from mailcheck.engine import check_sheet
-    from mailcheck.probe import ProbeSettings
+    from mailcheck.http.probe import ProbeSettings
     from mailcheck.rules import unsubscribe_probe
     from mailcheck.sheet import load_sheet
 
@@ -170,7 +170,7 @@ def test_cli_refuses_loopback_without_allow_private(
     ],
 )  # fmt: skip
 def test_non_public_addresses_are_refused(address):
-    from mailcheck.netpolicy import why_not_public
+    from mailcheck.http.netpolicy import why_not_public
 
     assert why_not_public(address)
 
@@ -179,7 +179,7 @@ def test_non_public_addresses_are_refused(address):
     "address", ["8.8.8.8", "2606:4700::1", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::"]
 )
 def test_public_addresses_are_allowed(address):
-    from mailcheck.netpolicy import why_not_public
+    from mailcheck.http.netpolicy import why_not_public
 
     assert why_not_public(address) is None
 
@@ -187,7 +187,7 @@ def test_public_addresses_are_allowed(address):
 def test_one_non_public_address_refuses_the_host():
     from ipaddress import ip_address
 
-    from mailcheck.probe import refused_addresses
+    from mailcheck.http.probe import refused_addresses
 
     mixed = [ip_address("8.8.8.8"), ip_address("::1")]
     assert refused_addresses(mixed) == ["::1 (loopback)"]

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from mailcheck.defaults import DEFAULT_CONCURRENCY
 from mailcheck.dns import Resolver
 from mailcheck.findings import Finding
+from mailcheck.http.probe import ProbeSettings
 from mailcheck.memo import RunMemo
 from mailcheck.messages.store import SampleStore
-from mailcheck.probe import ProbeSettings
 
 if TYPE_CHECKING:
     from mailcheck.delivery.analysis import Delivery

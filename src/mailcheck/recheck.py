@@ -40,7 +40,7 @@ OnDone = Callable[[CheckedSheet], None]
 
 def run_recheck(sheet_paths: Sequence[Path], options: RunOptions) -> int:
     if options.notify:
-        from mailcheck.notify import check_url
+        from mailcheck.http.notify import check_url
 
         check_url(options.notify)
     db = options.db or default_path()
@@ -142,7 +142,7 @@ def _renderer(fmt: Format) -> Callable[[RecheckReport, TextIO, bool | None], Non
 
 
 def _notify(url: str, report: RecheckReport, timeout: float) -> None:
-    from mailcheck.notify import NotifyError, idempotency_key, post
+    from mailcheck.http.notify import NotifyError, idempotency_key, post
 
     try:
         post(url, as_json(report, with_findings=False), idempotency_key(report.run), timeout)

@@ -20,10 +20,10 @@ from mailcheck.defaults import DEFAULT_CONCURRENCY
 from mailcheck.engine import check_sheet, unused_exemptions
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, exit_code
+from mailcheck.http.probe import ProbeSettings
 from mailcheck.locate import locate_findings
 from mailcheck.output import Format, render
 from mailcheck.output.github import running_on_github, write_annotations
-from mailcheck.probe import ProbeSettings
 from mailcheck.report import Note, Report
 from mailcheck.rules import REGISTRY, message_rules
 from mailcheck.rules.base import Rule

@@ -25,10 +25,10 @@ from collections.abc import Iterable
 
 from mailcheck.context import Context
 from mailcheck.findings import Finding, Status
+from mailcheck.http.probe import probe_one_click
 from mailcheck.messages.listheaders import parse_uri_list
 from mailcheck.messages.sample import Sample
 from mailcheck.messages.store import for_each_sample
-from mailcheck.probe import probe_one_click
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 

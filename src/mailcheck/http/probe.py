@@ -23,7 +23,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from mailcheck import __version__
 from mailcheck.findings import Status
-from mailcheck.netpolicy import IPAddress, why_not_public
+from mailcheck.http.netpolicy import IPAddress, why_not_public
 
 if TYPE_CHECKING:
     import httpx
