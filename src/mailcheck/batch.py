@@ -188,7 +188,7 @@ def _open_output(path: Path | None) -> AbstractContextManager[TextIO]:
 def build_sheet(source: Source) -> LoadedSheet:
     if isinstance(source, Path):
         return load_sheet(source)
-    from mailcheck.domaincheck import domain_sheet
+    from mailcheck.commands.domain import domain_sheet
 
     return domain_sheet(source.domain, source.selectors, source.mail_from)
 

@@ -261,7 +261,7 @@ def domain(
         raise InputError("give either DOMAIN or --from-file FILE", key="DOMAIN")
     if from_file is not None and workers != 1:
         _prestart_workers()
-    from mailcheck.domaincheck import run_domain, run_domain_file
+    from mailcheck.commands.domain import run_domain, run_domain_file
 
     options = _run_options(
         zone=zone,
@@ -292,7 +292,7 @@ def spf_tree(
     strict: StrictOpt = False,
 ) -> None:
     """Show a domain's SPF include/redirect tree with each term's DNS lookups, and check it."""
-    from mailcheck.domaincheck import run_spf
+    from mailcheck.commands.domain import run_spf
 
     options = _run_options(
         zone=zone,
@@ -352,7 +352,7 @@ def recheck(
     ] = None,
 ) -> None:
     """Re-check recorded sheets, record the run, and report what changed since the last run."""
-    from mailcheck.recheck import run_recheck
+    from mailcheck.commands.recheck import run_recheck
 
     options = _run_options(
         zone=zone,
@@ -377,7 +377,7 @@ def history(
     fmt: ViewFormatOpt = ViewFormat.TABLE,
 ) -> None:
     """Show the recorded timeline of a domain, address or sheet: changes, clocks, fixes."""
-    from mailcheck.history import run_history
+    from mailcheck.commands.history import run_history
     from mailcheck.state import default_path
 
     raise typer.Exit(run_history(subject, db or default_path(), fmt.as_format))
@@ -393,7 +393,7 @@ def deadlines(
     today: TodayOpt = None,
 ) -> None:
     """One table of every customer's deadlines: due date, working days left, what still fails."""
-    from mailcheck.agenda import run_deadlines
+    from mailcheck.commands.deadlines import run_deadlines
 
     options = _run_options(
         zone=zone, nameserver=nameserver, timeout=timeout, fmt=fmt.as_format, today=today

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailcheck.domaincheck import check_selector, domain_name
+from mailcheck.commands.domain import check_selector, domain_name
 from mailcheck.errors import InputError
 
 COLUMNS = ("domain", "selector", "mail-from")

@@ -16,7 +16,7 @@ import email_validator
 import idna
 
 import mailcheck.batch
-import mailcheck.domaincheck
+import mailcheck.commands.domain
 from mailcheck.dmarc import organisational_domain
 
 organisational_domain("example.com")  # parses the bundled Public Suffix List
