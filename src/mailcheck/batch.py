@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
@@ -66,6 +67,7 @@ class Done:
 
 
 OnDone = Callable[[Done], None]
+BATCH_GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def worker_count(options: RunOptions, items: int) -> int:
@@ -209,7 +211,28 @@ def check_in_process(
 ) -> None:
     ctx = build_context(options)
     rules = [REGISTRY[rule_id] for rule_id in rule_ids]
-    asyncio.run(_stream(iter(items), rules, ctx, on_done, items_at_once(options.concurrency)))
+    with fewer_collections():
+        asyncio.run(_stream(iter(items), rules, ctx, on_done, items_at_once(options.concurrency)))
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect cyclic garbage less often while a batch runs.
+
+    A batch makes many short-lived objects and keeps a growing cache of DNS answers; with the
+    default thresholds the collector scans that cache again and again, a quarter of the time of
+    10,000 domains. Objects that exist before the batch (the imported modules) are frozen out of
+    its sight and young collections wait for 50,000 new objects instead of 700: the garbage
+    still goes, a little later, and memory stays the same.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*BATCH_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 async def _stream(
