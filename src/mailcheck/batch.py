@@ -169,8 +169,15 @@ class _Batch:
         if workers > 1:
             from mailcheck.workers import check_in_workers
 
+            sheets = self.sheets
             check_in_workers(
-                self.sources, self.rule_ids, self.options, workers, on_done, render=render
+                self.sources,
+                self.rule_ids,
+                self.options,
+                workers,
+                on_done,
+                render=render,
+                local=None if sheets is None else sheets.__getitem__,
             )
         elif self.sheets is not None:
             check_in_process(enumerate(self.sheets), self.rule_ids, self.options, on_done)

@@ -12,12 +12,13 @@ itself.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import sys
 import traceback
 import zlib
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mailcheck.batch import OnDone, Source
     from mailcheck.runner import RunOptions
+    from mailcheck.sheet import LoadedSheet
 
 PRELOAD = ["mailcheck.warmup"]
 POLL = 0.5  # seconds between checks that the workers still live
@@ -69,6 +71,18 @@ def _shard_key(source: Source) -> str:
     return str(source)  # a sheet: its path
 
 
+@dataclass(frozen=True)
+class _Shard:
+    """What a worker gets: its number, its items, and how to check them."""
+
+    number: int
+    items: list[tuple[int, Source]]
+    rule_ids: tuple[str, ...]
+    options: RunOptions
+    render: bool
+    cwd: str  # the parent's: sheets, samples and zone files may be given relative to it
+
+
 def check_in_workers(
     sources: Sequence[Source],
     rule_ids: Sequence[str],
@@ -77,19 +91,25 @@ def check_in_workers(
     on_done: OnDone,
     *,
     render: bool = False,
+    local: Callable[[int], LoadedSheet] | None = None,
 ) -> None:
     """Check `sources` in `workers` processes; `on_done` runs here, in the parent. With
     `render` the workers send each item's findings as JSON Lines, written in the parent as
-    they are: the parent's share of the work is then copying text."""
-    from mailcheck.batch import _built, check_in_process
+    they are: the parent's share of the work is then copying text. The items of a worker that
+    fails are checked here, each built by `local` (default: from its source)."""
+    from mailcheck.batch import build_sheet, check_in_process
+    from mailcheck.runner import build_context
 
+    build_context(options)  # a bad zone file or name server is an input error, here and now
     context = _context()
     results: Queue[tuple[Any, ...]] = context.Queue()
     share = replace(options, concurrency=max(1, options.concurrency // workers), workers=1)
     parts = shards(sources, workers)
     processes = [
         context.Process(
-            target=_worker, args=(n, part, tuple(rule_ids), share, render, results), daemon=True
+            target=_worker,
+            args=(_Shard(n, part, tuple(rule_ids), share, render, os.getcwd()), results),
+            daemon=True,
         )
         for n, part in enumerate(parts)
     ]
@@ -107,7 +127,8 @@ def check_in_workers(
         print(
             f"mailcheck: checking {len(missing)} item(s) of a failed worker here", file=sys.stderr
         )
-        leftover = _built((index, sources[index]) for index in sorted(missing))
+        build = local or (lambda index: build_sheet(sources[index]))
+        leftover = ((index, build(index)) for index in sorted(missing))
         check_in_process(leftover, rule_ids, options, on_done)
 
 
@@ -142,20 +163,15 @@ def _collect(
             running.discard(number)
 
 
-def _worker(
-    number: int,
-    part: list[tuple[int, Source]],
-    rule_ids: tuple[str, ...],
-    options: RunOptions,
-    render: bool,
-    results: Queue[tuple[Any, ...]],
-) -> None:
+def _worker(shard: _Shard, results: Queue[tuple[Any, ...]]) -> None:
     """A worker: check the shard, sending each item's findings as soon as it is done."""
     from mailcheck.batch import Done, _built, check_in_process
     from mailcheck.output.jsonl import finding_line
 
+    number = shard.number
+
     def send(done: Done) -> None:
-        if render:
+        if shard.render:
             lines = "".join(finding_line(f) for f in done.findings)
             statuses = tuple(f.status.value for f in done.findings)
             results.put(("text", number, done.index, lines, statuses, done.checked_at))
@@ -163,7 +179,8 @@ def _worker(
             results.put(("done", number, done.index, done.findings, done.checked_at))
 
     try:
-        check_in_process(_built(part), rule_ids, options, send)
+        os.chdir(shard.cwd)
+        check_in_process(_built(shard.items), shard.rule_ids, shard.options, send)
     except BaseException:
         results.put(("failed", number, traceback.format_exc()))
         raise
