@@ -13,7 +13,7 @@ import pytest
 from conftest import ns
 from mailcheck.domainfile import DomainLine, parse_domain_lines
 from mailcheck.errors import InputError
-from mailcheck.workers import shards
+from mailcheck.workers import groups
 
 ESP = "esp.example"
 
@@ -357,23 +357,16 @@ def test_workers_check_sheets_too(run_cli, batch_server, write_sheet):
     assert "worker" not in err
 
 
-def test_shards_keep_an_organisation_together_and_balance_the_rest():
-    sources = [
-        DomainLine(domain, (), None, n)
-        for n, domain in enumerate(
-            ["a.acme.example", "b.acme.example", "acme.example", "x.example", "y.example",
-             "z.example", "shop.co.uk", "www.shop.co.uk"]
-        )
-    ]  # fmt: skip
-    parts = shards(sources, 2)
-    assert sorted(index for part in parts for index, _ in part) == list(range(8))
-    domains = [{source.domain for _, source in part} for part in parts]
-    acme = next(part for part in domains if "acme.example" in part)
-    assert {"a.acme.example", "b.acme.example"} <= acme
-    shop = next(part for part in domains if "shop.co.uk" in part)
-    assert "www.shop.co.uk" in shop
-    assert abs(len(parts[0]) - len(parts[1])) <= 1
-    assert all([i for i, _ in part] == sorted(i for i, _ in part) for part in parts)
+def test_items_are_grouped_by_organisation_largest_group_first():
+    names = ["x.example", "a.acme.example", "shop.co.uk", "b.acme.example", "acme.example"]
+    names += ["www.shop.co.uk"]
+    sources = [DomainLine(domain, (), None, n) for n, domain in enumerate(names)]
+    found = [[source.domain for _, source in group] for group in groups(sources)]
+    assert found == [
+        ["a.acme.example", "b.acme.example", "acme.example"],
+        ["shop.co.uk", "www.shop.co.uk"],
+        ["x.example"],
+    ]
 
 
 @pytest.mark.parametrize("command", [["recheck"], ["history", "acme.example"], ["deadlines", "x"]])
