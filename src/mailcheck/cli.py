@@ -201,7 +201,7 @@ def message(
 @app.command()
 def domain(
     name: Annotated[
-        str | None, typer.Argument(metavar="[DOMAIN]", help="The sender domain to check.")
+        str | None, typer.Argument(metavar="DOMAIN", help="The sender domain to check.")
     ] = None,
     from_file: Annotated[
         Path | None,
@@ -222,7 +222,11 @@ def domain(
     ] = None,
     mail_from: Annotated[
         str | None,
-        typer.Option("--mail-from", help="The MAIL FROM domain for SPF (default: DOMAIN)."),
+        typer.Option(
+            "--mail-from",
+            help="The MAIL FROM domain for SPF (default: DOMAIN); with --from-file, of every "
+            "domain whose line gives none.",
+        ),
     ] = None,
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
