@@ -333,8 +333,12 @@ def help_seconds(env: dict[str, str]) -> float:
     return statistics.median(times)
 
 
-def median_sample(samples: list[Sample]) -> dict[str, float]:
-    return {key: statistics.median(getattr(s, key) for s in samples) for key in asdict(samples[0])}
+def median_sample(samples: list[Sample]) -> dict[str, object]:
+    medians: dict[str, object] = {
+        key: statistics.median(getattr(s, key) for s in samples) for key in asdict(samples[0])
+    }
+    medians["runs"] = [asdict(sample) for sample in samples]
+    return medians
 
 
 def bench_size(count: int, runs: int, env: dict[str, str], with_checkdmarc: bool) -> dict:
@@ -359,9 +363,10 @@ def bench_size(count: int, runs: int, env: dict[str, str], with_checkdmarc: bool
     return result
 
 
-def _print(name: str, count: int, sample: dict[str, float]) -> None:
+def _print(name: str, count: int, sample: dict) -> None:
+    each = ", ".join(f"{count / run['seconds']:.0f}" for run in sample["runs"])
     print(
-        f"{name:<20} {count / sample['seconds']:>8.0f} domains/s  "
+        f"{name:<20} {count / sample['seconds']:>8.0f} domains/s ({each})  "
         f"{sample['queries'] / count:>5.2f} queries/domain  "
         f"peak RSS {sample['max_rss_mb']:.0f} MB, process tree PSS {sample['tree_pss_mb']:.0f} MB",
         flush=True,
@@ -380,6 +385,8 @@ def main() -> int:
         print("bench/run.py needs root for its network namespace", file=sys.stderr)
         return 2
     ensure_tools()
+    # as `pip install` does: compiled once, not at every start (PYTHONDONTWRITEBYTECODE may be set)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src")], check=True)
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     results = {"help_seconds": help_seconds(env), "cpus": os.cpu_count(), "sizes": []}
     print(f"mailcheck --help: {results['help_seconds']:.3f} s", flush=True)

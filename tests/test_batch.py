@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from conftest import ns
 from mailcheck.domainfile import DomainLine, parse_domain_lines
 from mailcheck.errors import InputError
-from mailcheck.workers import shards
+from mailcheck.workers import groups
 
 ESP = "esp.example"
 
@@ -357,26 +358,80 @@ def test_workers_check_sheets_too(run_cli, batch_server, write_sheet):
     assert "worker" not in err
 
 
-def test_shards_keep_an_organisation_together_and_balance_the_rest():
-    sources = [
-        DomainLine(domain, (), None, n)
-        for n, domain in enumerate(
-            ["a.acme.example", "b.acme.example", "acme.example", "x.example", "y.example",
-             "z.example", "shop.co.uk", "www.shop.co.uk"]
-        )
-    ]  # fmt: skip
-    parts = shards(sources, 2)
-    assert sorted(index for part in parts for index, _ in part) == list(range(8))
-    domains = [{source.domain for _, source in part} for part in parts]
-    acme = next(part for part in domains if "acme.example" in part)
-    assert {"a.acme.example", "b.acme.example"} <= acme
-    shop = next(part for part in domains if "shop.co.uk" in part)
-    assert "www.shop.co.uk" in shop
-    assert abs(len(parts[0]) - len(parts[1])) <= 1
-    assert all([i for i, _ in part] == sorted(i for i, _ in part) for part in parts)
+def test_items_are_grouped_by_organisation_largest_group_first():
+    names = ["x.example", "a.acme.example", "shop.co.uk", "b.acme.example", "acme.example"]
+    names += ["www.shop.co.uk"]
+    sources = [DomainLine(domain, (), None, n) for n, domain in enumerate(names)]
+    found = [[source.domain for _, source in group] for group in groups(sources)]
+    assert found == [
+        ["a.acme.example", "b.acme.example", "acme.example"],
+        ["shop.co.uk", "www.shop.co.uk"],
+        ["x.example"],
+    ]
 
 
 @pytest.mark.parametrize("command", [["recheck"], ["history", "acme.example"], ["deadlines", "x"]])
 def test_jsonl_is_refused_where_it_does_not_apply(run_cli, command):
     code, _, err = run_cli(*command, "--format", "jsonl")
     assert code == 2 and "jsonl" in err
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_each_item_is_flushed_as_soon_as_it_is_done(
+    batch_server, domain_list, monkeypatch, workers
+):
+    import io
+
+    from mailcheck.cli import main
+
+    class Recorder(io.StringIO):
+        """stdout that notes how many lines it held at each flush."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.flushed: list[int] = []
+
+        def flush(self) -> None:
+            self.flushed.append(self.getvalue().count("\n"))
+
+    stdout = Recorder()
+    monkeypatch.setattr("sys.stdout", stdout)
+    path = domain_list("".join(f"{name} s1\n" for name in brands(5)))
+    args = ["domain", "--from-file", str(path), "--nameserver", ns(batch_server)]
+    main([*args, "--format", "jsonl", "--workers", workers])
+    # one domain's seven findings at a time (starting processes flushes stdout too: 0 lines)
+    assert sorted(set(stdout.flushed) - {0})[:5] == [7, 14, 21, 28, 35]
+
+
+def test_items_of_a_failed_worker_are_checked_by_the_parent(batch_server, write_sheet, capsys):
+    """A worker that cannot read its sheets (gone since the parent read them) fails; the
+    parent checks its items itself and the report is whole."""
+    from mailcheck.batch import run_sheets
+    from mailcheck.output import Format
+    from mailcheck.runner import RunOptions
+    from mailcheck.sheet import load_sheet
+
+    paths = [write_sheet(f"news@{name}", name=f"{name}.yaml") for name in brands(4)]
+    sheets = [load_sheet(path) for path in paths]
+    base = RunOptions(nameservers=[ns(batch_server)], fmt=Format.JSONL)
+    assert run_sheets(sheets, replace(base, workers=1)) == 1
+    expected, _ = jsonl(capsys.readouterr().out)
+    for path in paths:
+        path.unlink()
+    assert run_sheets(sheets, replace(base, workers=2)) == 1
+    captured = capsys.readouterr()
+    findings, summary = jsonl(captured.out)
+    assert "failed worker" in captured.err
+    assert finding_keys(findings) == finding_keys(expected)
+    assert summary["exit_code"] == 1
+
+
+def test_a_bad_zone_file_is_an_input_error_before_workers_start(run_cli, domain_list, tmp_path):
+    zone = tmp_path / "broken.example.zone"
+    zone.write_text("@ 300 IN MX not-a-number\n", encoding="utf-8")
+    path = domain_list("a.example\nb.example\n")
+    code, out, err = run_cli(
+        "domain", "--from-file", path, "--zone", zone, "--workers", "2", "--format", "jsonl"
+    )
+    assert code == 2 and "broken.example.zone" in err
+    assert "Traceback" not in err and out == ""

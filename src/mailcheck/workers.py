@@ -1,23 +1,25 @@
 """Worker processes for a large batch (see `mailcheck.batch`).
 
 Workers come from a fork server (multiprocessing's `forkserver`): a clean process that imports
-mailcheck once and forks a worker for each shard, so no worker inherits the parent's threads or
-event loop, and none pays for its own imports. `prestart()` starts that server as soon as a
-command knows it may need workers, so it imports while the parent reads its input. Each worker
-sends the findings of every item as soon as it is done; the parent hands them on in the order
-they arrive. A worker that dies leaves its unfinished items to the parent, which checks them
-itself.
+mailcheck once and forks the workers, so no worker inherits the parent's threads or event loop,
+and none pays for its own imports. `prestart()` starts that server as soon as a command knows
+it may need workers, so it imports while the parent reads its input. The parent puts the
+items, grouped by organisational domain, on a queue; each worker takes group after group until
+none is left, so the workers finish together even when one of them gets less of the CPU. Each
+worker sends the findings of every item as soon as it is done; the parent hands them on in the
+order they arrive. A worker that dies leaves its unfinished items to the parent, which checks
+them itself.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import sys
 import traceback
-import zlib
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
@@ -26,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mailcheck.batch import OnDone, Source
     from mailcheck.runner import RunOptions
+    from mailcheck.sheet import LoadedSheet
 
 PRELOAD = ["mailcheck.warmup"]
 POLL = 0.5  # seconds between checks that the workers still live
+TAKE_WAIT = 5.0  # seconds a worker waits to take more work before it stops
 
 
 def _context() -> ForkServerContext:
@@ -46,27 +50,34 @@ def prestart() -> None:
     forkserver.ensure_running()
 
 
-def shards(sources: Sequence[Source], count: int) -> list[list[tuple[int, Source]]]:
+def groups(sources: Sequence[Source]) -> list[list[tuple[int, Source]]]:
     """Items grouped by organisational domain, so that the names a customer's domains share
-    stay in one worker; the groups dealt to the least loaded shard, largest first; each shard
-    in the order of the input."""
-    groups: dict[str, list[tuple[int, Source]]] = {}
+    are asked by one worker; the largest groups first (they are dealt out first, so the last
+    ones to be taken are small and the workers finish together); each group in input order."""
+    grouped: dict[str, list[tuple[int, Source]]] = {}
     for index, source in enumerate(sources):
-        groups.setdefault(_shard_key(source), []).append((index, source))
-    dealt: list[list[tuple[int, Source]]] = [[] for _ in range(count)]
-    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), zlib.crc32(kv[0].encode())))
-    for _key, group in ordered:
-        min(dealt, key=len).extend(group)
-    return [sorted(shard, key=lambda item: item[0]) for shard in dealt if shard]
+        grouped.setdefault(_group_key(source), []).append((index, source))
+    return sorted(grouped.values(), key=lambda group: -len(group))
 
 
-def _shard_key(source: Source) -> str:
+def _group_key(source: Source) -> str:
     from mailcheck.dmarc import organisational_domain
     from mailcheck.domainfile import DomainLine
 
     if isinstance(source, DomainLine):
         return organisational_domain(source.domain)
     return str(source)  # a sheet: its path
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What a worker gets: its number and how to check the items it takes."""
+
+    number: int
+    rule_ids: tuple[str, ...]
+    options: RunOptions
+    render: bool
+    cwd: str  # the parent's: sheets, samples and zone files may be given relative to it
 
 
 def check_in_workers(
@@ -77,25 +88,35 @@ def check_in_workers(
     on_done: OnDone,
     *,
     render: bool = False,
+    local: Callable[[int], LoadedSheet] | None = None,
 ) -> None:
     """Check `sources` in `workers` processes; `on_done` runs here, in the parent. With
     `render` the workers send each item's findings as JSON Lines, written in the parent as
-    they are: the parent's share of the work is then copying text."""
-    from mailcheck.batch import _built, check_in_process
+    they are: the parent's share of the work is then copying text. The items of a worker that
+    fails are checked here, each built by `local` (default: from its source)."""
+    from mailcheck.batch import build_sheet, check_in_process
+    from mailcheck.runner import build_context
 
+    build_context(options)  # a bad zone file or name server is an input error, here and now
     context = _context()
     results: Queue[tuple[Any, ...]] = context.Queue()
+    tasks: Queue[list[tuple[int, Source]] | None] = context.Queue()
+    for group in groups(sources):
+        tasks.put(group)
+    for _ in range(workers):
+        tasks.put(None)  # no more work
     share = replace(options, concurrency=max(1, options.concurrency // workers), workers=1)
-    parts = shards(sources, workers)
     processes = [
         context.Process(
-            target=_worker, args=(n, part, tuple(rule_ids), share, render, results), daemon=True
+            target=_worker,
+            args=(_Job(n, tuple(rule_ids), share, render, os.getcwd()), tasks, results),
+            daemon=True,
         )
-        for n, part in enumerate(parts)
+        for n in range(workers)
     ]
     for process in processes:
         process.start()
-    missing = {index for part in parts for index, _ in part}
+    missing = set(range(len(sources)))
     try:
         _collect(results, processes, missing, on_done)
     finally:
@@ -107,7 +128,8 @@ def check_in_workers(
         print(
             f"mailcheck: checking {len(missing)} item(s) of a failed worker here", file=sys.stderr
         )
-        leftover = _built((index, sources[index]) for index in sorted(missing))
+        build = local or (lambda index: build_sheet(sources[index]))
+        leftover = ((index, build(index)) for index in sorted(missing))
         check_in_process(leftover, rule_ids, options, on_done)
 
 
@@ -143,19 +165,19 @@ def _collect(
 
 
 def _worker(
-    number: int,
-    part: list[tuple[int, Source]],
-    rule_ids: tuple[str, ...],
-    options: RunOptions,
-    render: bool,
+    job: _Job,
+    tasks: Queue[list[tuple[int, Source]] | None],
     results: Queue[tuple[Any, ...]],
 ) -> None:
-    """A worker: check the shard, sending each item's findings as soon as it is done."""
+    """A worker: take groups of items until there are none, sending each item's findings as
+    soon as it is done. Taking work as it goes keeps both workers busy to the end."""
     from mailcheck.batch import Done, _built, check_in_process
     from mailcheck.output.jsonl import finding_line
 
+    number = job.number
+
     def send(done: Done) -> None:
-        if render:
+        if job.render:
             lines = "".join(finding_line(f) for f in done.findings)
             statuses = tuple(f.status.value for f in done.findings)
             results.put(("text", number, done.index, lines, statuses, done.checked_at))
@@ -163,8 +185,23 @@ def _worker(
             results.put(("done", number, done.index, done.findings, done.checked_at))
 
     try:
-        check_in_process(_built(part), rule_ids, options, send)
+        os.chdir(job.cwd)
+        check_in_process(_built(_taken(tasks)), job.rule_ids, job.options, send)
     except BaseException:
         results.put(("failed", number, traceback.format_exc()))
         raise
     results.put(("end", number))
+
+
+def _taken(tasks: Queue[list[tuple[int, Source]] | None]) -> Iterator[tuple[int, Source]]:
+    """The items of the groups this worker takes. The queue was filled before the workers
+    started, so taking never waits long; a worker that cannot take one in `TAKE_WAIT` seconds
+    (another died holding the queue's lock) stops, and the parent checks what is left."""
+    while True:
+        try:
+            group = tasks.get(timeout=TAKE_WAIT)
+        except queue.Empty:
+            return
+        if group is None:
+            return
+        yield from group

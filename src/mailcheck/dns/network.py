@@ -72,13 +72,9 @@ def classify(text: str, type_text: str, response: dns.message.Message) -> Answer
         return Answer(text, type_text, Outcome.NXDOMAIN)
     if chain.answer is None:
         return Answer(text, type_text, Outcome.NODATA)
-    return Answer(
-        text,
-        type_text,
-        Outcome.ANSWER,
-        records=tuple(chain.answer),
-        canonical=chain.canonical_name.to_text(),
-    )
+    asked = response.question[0].name
+    canonical = text if chain.canonical_name is asked else chain.canonical_name.to_text()
+    return Answer(text, type_text, Outcome.ANSWER, records=tuple(chain.answer), canonical=canonical)
 
 
 def _system_nameservers() -> list[tuple[str, int]]:
