@@ -370,12 +370,6 @@ def test_items_are_grouped_by_organisation_largest_group_first():
     ]
 
 
-@pytest.mark.parametrize("command", [["recheck"], ["history", "acme.example"], ["deadlines", "x"]])
-def test_jsonl_is_refused_where_it_does_not_apply(run_cli, command):
-    code, _, err = run_cli(*command, "--format", "jsonl")
-    assert code == 2 and "jsonl" in err
-
-
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_each_item_is_flushed_as_soon_as_it_is_done(
     batch_server, domain_list, monkeypatch, workers
@@ -435,3 +429,9 @@ def test_a_bad_zone_file_is_an_input_error_before_workers_start(run_cli, domain_
     )
     assert code == 2 and "broken.example.zone" in err
     assert "Traceback" not in err and out == ""
+
+
+@pytest.mark.parametrize("command", [["recheck"], ["history", "acme.example"], ["deadlines", "x"]])
+def test_jsonl_is_refused_where_it_does_not_apply(run_cli, command):
+    code, _, err = run_cli(*command, "--format", "jsonl")
+    assert code == 2 and "jsonl" in err
