@@ -208,7 +208,6 @@ class Layout:
     delimiter: str
     columns: dict[str, int]  # role -> column index; "time_of_day" when split from the date
     width: int  # number of header columns
-    header_line: int
 
 
 def read_rows(source: Source) -> Iterator[Row | Malformed]:
@@ -303,8 +302,8 @@ def _layout(text: IO[str], display: str, encoding: str) -> tuple[Layout, int]:
             continue
         delimiter = delimiter or _sniff(line)
         header = next(csv.reader([line], delimiter=delimiter))
-        return Layout(encoding, delimiter, _columns(header, display, consumed), len(header),
-                      consumed), consumed  # fmt: skip
+        columns = _columns(header, display, consumed)
+        return Layout(encoding, delimiter, columns, len(header)), consumed
     raise InputError("the report is empty: expected a header line", file=display, line=1)
 
 

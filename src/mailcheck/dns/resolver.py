@@ -51,11 +51,6 @@ class Resolver:
     def queries_sent(self) -> int:
         return self.backend.sent
 
-    @property
-    def cached(self) -> int:
-        """Distinct questions asked (or being asked) in this run."""
-        return len(self._answers)
-
     async def query(self, name: str, rdtype: str) -> Answer:
         try:
             key = (to_ascii(name), rdtype.upper())

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 VERSION = "v=spf1"
 MECHANISMS = frozenset({"all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"})
 DNS_TERMS = frozenset({"include", "a", "mx", "ptr", "exists", "redirect"})
-QUALIFIERS = {"+": "pass", "-": "fail", "~": "softfail", "?": "neutral"}
 
 _MECHANISM = re.compile(r"([+\-~?]?)([A-Za-z][A-Za-z0-9]*)(.*)", re.DOTALL)
 _MODIFIER = re.compile(r"([A-Za-z][A-Za-z0-9_.\-]*)=(.*)", re.DOTALL)
