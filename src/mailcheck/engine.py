@@ -41,13 +41,6 @@ async def _run_phase(
     }
 
 
-async def check_sheets(
-    sheets: Sequence[LoadedSheet], rules: Sequence[Rule], ctx: Context
-) -> list[Finding]:
-    results = await asyncio.gather(*(check_sheet(s, rules, ctx) for s in sheets))
-    return [f for found in results for f in found]
-
-
 async def run_rule(rule: Rule, sheet: LoadedSheet, ctx: Context) -> list[Finding]:
     """A rule that crashes yields one `error` finding naming it; the run goes on."""
     try:

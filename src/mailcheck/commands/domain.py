@@ -17,7 +17,7 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from mailcheck.dns.resolver import to_ascii
-from mailcheck.engine import check_sheets
+from mailcheck.engine import check_sheet
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding
 from mailcheck.names import domain_problem, selector_problem
@@ -91,7 +91,7 @@ def run_spf(domain: str, options: RunOptions) -> int:
 
     async def run() -> tuple[SpfTree, list[Finding]]:
         tree = await spf_tree(sheet.display, ctx)
-        return tree, await check_sheets([sheet], rules, ctx)
+        return tree, await check_sheet(sheet, rules, ctx)
 
     tree, findings = asyncio.run(run())
     renderer = functools.partial(render_with_tree, tree)
