@@ -3,7 +3,8 @@
 A batch is `mailcheck check` with many sheets or `mailcheck domain --from-file`. Its items are
 checked a bounded number at a time through one resolver, so every (name, type) shared by
 several items (an ESP's SPF include tree, a shared MX host, a DKIM CNAME target) is asked
-once. With `--format jsonl` each item's findings are written and flushed as soon as it is
+once; each item is checked in a scope of the resolver's cache, so the answers only it needed
+are let go when it is done (`mailcheck.dns.cache`). With `--format jsonl` each item's findings are written and flushed as soon as it is
 done and then dropped: only the counts per status stay, for the summary and the exit code.
 
 Parsing DNS responses costs CPU (dnspython takes a good part of a millisecond per answer), so a
@@ -28,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from mailcheck.context import Context
 from mailcheck.defaults import MAX_AUTO_WORKERS, WORKER_THRESHOLD
 from mailcheck.domainfile import DomainLine
 from mailcheck.errors import InputError
@@ -47,7 +49,7 @@ from mailcheck.runner import (
     today_of,
     write_report,
 )
-from mailcheck.sheet import LoadedSheet, load_sheet
+from mailcheck.sheet import LoadedSheet, Sheet, load_sheet
 
 Source = Path | DomainLine
 """What a worker process rebuilds an item from: a sheet's path or a line of a domain list."""
@@ -215,8 +217,10 @@ def check_in_process(
     rule_ids: Sequence[str],
     options: RunOptions,
     on_done: OnDone,
+    ctx: Context | None = None,
 ) -> None:
-    ctx = build_context(options)
+    """Check `items` in this process, through one resolver (`ctx`'s, else a new one)."""
+    ctx = ctx or build_context(options)
     rules = [REGISTRY[rule_id] for rule_id in rule_ids]
     with fewer_collections():
         asyncio.run(_stream(iter(items), rules, ctx, on_done, items_at_once(options.concurrency)))
@@ -226,7 +230,7 @@ def check_in_process(
 def fewer_collections() -> Iterator[None]:
     """Collect cyclic garbage less often while a batch runs.
 
-    A batch makes many short-lived objects and keeps a growing cache of DNS answers; with the
+    A batch makes many short-lived objects and keeps thousands of DNS answers; with the
     default thresholds the collector scans that cache again and again, a quarter of the time of
     10,000 domains. Objects that exist before the batch (the imported modules) are frozen out of
     its sight and young collections wait for 50,000 new objects instead of 700: the garbage
@@ -242,24 +246,43 @@ def fewer_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
+def own_domains(sheet: Sheet) -> set[str]:
+    """The organisational domains of the names a sheet declares (its senders, MAIL FROM and
+    DKIM domains, its tracking domain): the names within them are the item's own, and the
+    resolver lets their answers go when the item is done (see `mailcheck.dns.cache`)."""
+    from mailcheck.dmarc import organisational_domain
+    from mailcheck.dns.resolver import to_ascii
+
+    names = [sender.address.rpartition("@")[2] for sender in sheet.senders]
+    names += [*sheet.mail_from, *(key.domain for key in sheet.dkim)]
+    if sheet.tracking is not None:
+        names.append(sheet.tracking.domain)
+    domains = set()
+    for name in names:
+        try:
+            domains.add(organisational_domain(to_ascii(name)))
+        except UnicodeError:
+            continue  # not a domain: its rule says so, and nothing is asked about it
+    return domains
+
+
 async def _stream(
     items: Iterator[tuple[int, LoadedSheet]],
     rules: Sequence[Rule],
-    ctx: object,
+    ctx: Context,
     on_done: OnDone,
     at_once: int,
 ) -> None:
     """A fixed number of lanes, each taking the next item when its last one is done: no task
     per item waits in memory, and finished items are handed on at once."""
-    from mailcheck.context import Context
-
-    assert isinstance(ctx, Context)
 
     async def lane() -> None:
         for index, sheet in items:  # one shared iterator: every item is taken once
             # a memo of its own per item, dropped with it: derived results (SPF trees) are
             # cheap to derive again from the resolver's cache, and would grow with the batch
             own = replace(ctx, memo=RunMemo())
-            on_done(Done(index, await check_located(sheet, rules, own), now()))
+            with ctx.dns.cache.scope(own_domains(sheet.sheet)):
+                findings = await check_located(sheet, rules, own)
+            on_done(Done(index, findings, now()))
 
     await asyncio.gather(*(lane() for _ in range(at_once)))

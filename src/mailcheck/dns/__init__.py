@@ -1,7 +1,8 @@
 """The DNS layer: one asynchronous resolver per run, in front of a network or zone-file backend.
 
-Every check asks DNS through `Resolver.query`, which caches each (name, type) for the run and
-joins concurrent requests for the same pair, so no query is sent twice. Backends turn every
+Every check asks DNS through `Resolver.query`, which caches each (name, type) and joins
+concurrent requests for the same pair, so no query is sent twice; in a batch the cache lets go
+of what no other item needs (`mailcheck.dns.cache`), so its size does not grow with the batch. Backends turn every
 outcome into an `Answer` whose `outcome` tells NXDOMAIN, NODATA, timeout, SERVFAIL and "outside
 every zone" apart.
 """

@@ -1,5 +1,6 @@
-"""The run's resolver: a per-run cache with in-flight joining, a bound on the questions in flight
-(`--concurrency`) and a hard time budget per question."""
+"""The run's resolver: a cache with in-flight joining (see `mailcheck.dns.cache` for how long
+answers are kept), a bound on the questions in flight (`--concurrency`) and a hard time budget
+per question."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import dns.rdatatype
 
 from mailcheck.defaults import DEFAULT_CONCURRENCY
 from mailcheck.dns.answer import Answer, Outcome
+from mailcheck.dns.cache import AnswerCache
 
 
 class Backend(Protocol):
@@ -31,10 +33,10 @@ def to_ascii(domain: str) -> str:
 
 
 class Resolver:
-    """Answers (name, type) questions, each asked of the backend at most once per run.
+    """Answers (name, type) questions, each asked of the backend once while its answer is kept.
 
-    The cache keeps each answer under its name in ASCII, lower case, and its type: a few hundred
-    bytes a question, so a batch of 10,000 domains (about 7 questions each) keeps some 50 MB.
+    The cache keeps each answer under its name in ASCII, lower case, and its type. A batch
+    checks each item within `cache.scope(...)`, so the answers no other item needs are let go.
     """
 
     def __init__(
@@ -43,8 +45,7 @@ class Resolver:
         self.backend = backend
         self.timeout = timeout
         self.concurrency = concurrency
-        # an answer once known; until then the future that joined questions wait for
-        self._answers: dict[tuple[str, str], Answer | asyncio.Future[Answer]] = {}
+        self.cache = AnswerCache()
         self._in_flight = asyncio.Semaphore(concurrency)
 
     @property
@@ -56,7 +57,7 @@ class Resolver:
             key = (to_ascii(name), rdtype.upper())
         except UnicodeError as exc:
             return Answer(name, rdtype, Outcome.INVALID, detail=str(exc))
-        known = self._answers.get(key)
+        known = self.cache.get(key)
         if isinstance(known, Answer):
             return known  # asked before: the usual case in a batch
         if known is not None:
@@ -67,14 +68,14 @@ class Resolver:
         except (ValueError, dns.exception.DNSException) as exc:
             return Answer(name, rdtype, Outcome.INVALID, detail=str(exc))
         pending: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        self._answers[key] = pending
+        self.cache.start(key, pending)
         try:
             answer = await self._ask(qname, qtype)
         except BaseException as exc:  # never leave joined waiters hanging
-            del self._answers[key]
+            self.cache.forget(key)
             pending.set_exception(exc) if isinstance(exc, Exception) else pending.cancel()
             raise
-        self._answers[key] = answer
+        self.cache.settle(key, answer)
         pending.set_result(answer)
         return answer
 
