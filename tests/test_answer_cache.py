@@ -97,9 +97,9 @@ def test_a_domain_listed_twice_is_not_kept_for_the_run(resolver):
     assert resolver.queries_sent == len(OWN) + 1
 
 
-def test_own_domains_are_the_organisational_domains_a_sheet_declares():
-    sheet = domain_sheet("mail.shop.example.co.uk", ["s1"], "bounce.Example.ORG").sheet
-    assert own_domains(sheet) == {"example.co.uk", "example.org"}
+def test_own_domains_are_the_organisational_domains_of_the_senders():
+    sheet = domain_sheet("mail.shop.example.co.uk", ["s1"], "bounce.esp.example").sheet
+    assert own_domains(sheet) == {"example.co.uk"}  # not the provider's MAIL FROM domain
 
 
 # --- a whole batch -----------------------------------------------------------------------------

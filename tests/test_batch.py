@@ -370,6 +370,20 @@ def test_items_are_grouped_by_organisation_largest_group_first():
     ]
 
 
+def test_sheets_are_grouped_by_the_organisation_of_their_senders(write_sheet):
+    from mailcheck.sheet import load_sheet
+
+    paths = [
+        write_sheet("news@acme.example", name="a.yaml"),
+        write_sheet("info@other.example", name="b.yaml"),
+        write_sheet("billing@shop.acme.example", name="c.yaml"),
+        write_sheet(name="d.yaml", extra="mail_from: [bounce.acme.example]\n"),
+    ]
+    sheets = [load_sheet(path) for path in paths]
+    found = [[index for index, _ in group] for group in groups(paths, sheets.__getitem__)]
+    assert found == [[0, 2, 3], [1]]
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_each_item_is_flushed_as_soon_as_it_is_done(
     batch_server, domain_list, monkeypatch, workers

@@ -4,8 +4,9 @@ A batch is `mailcheck check` with many sheets or `mailcheck domain --from-file`.
 checked a bounded number at a time through one resolver, so every (name, type) shared by
 several items (an ESP's SPF include tree, a shared MX host, a DKIM CNAME target) is asked
 once; each item is checked in a scope of the resolver's cache, so the answers only it needed
-are let go when it is done (`mailcheck.dns.cache`). With `--format jsonl` each item's findings are written and flushed as soon as it is
-done and then dropped: only the counts per status stay, for the summary and the exit code.
+are let go when it is done (`mailcheck.dns.cache`). With `--format jsonl` each item's findings
+are written and flushed as soon as it is done and then dropped: only the counts per status
+stay, for the summary and the exit code.
 
 Parsing DNS responses costs CPU (dnspython takes a good part of a millisecond per answer), so a
 large batch (`WORKER_THRESHOLD` items or more) is split across worker processes, one per core
@@ -247,16 +248,15 @@ def fewer_collections() -> Iterator[None]:
 
 
 def own_domains(sheet: Sheet) -> set[str]:
-    """The organisational domains of the names a sheet declares (its senders, MAIL FROM and
-    DKIM domains, its tracking domain): the names within them are the item's own, and the
-    resolver lets their answers go when the item is done (see `mailcheck.dns.cache`)."""
+    """The organisational domains of a sheet's senders (of its MAIL FROM domains, if it has no
+    sender): the customer's own. Names within them are the item's own: the resolver lets their
+    answers go when the item is done (`mailcheck.dns.cache`), and worker processes ask them
+    without consulting each other (`mailcheck.dns.exchange`). A MAIL FROM or tracking domain
+    elsewhere — often the provider's, shared by many customers — is not."""
     from mailcheck.dmarc import organisational_domain
     from mailcheck.dns.resolver import to_ascii
 
-    names = [sender.address.rpartition("@")[2] for sender in sheet.senders]
-    names += [*sheet.mail_from, *(key.domain for key in sheet.dkim)]
-    if sheet.tracking is not None:
-        names.append(sheet.tracking.domain)
+    names = [sender.address.rpartition("@")[2] for sender in sheet.senders] or sheet.mail_from
     domains = set()
     for name in names:
         try:

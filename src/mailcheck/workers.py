@@ -7,8 +7,9 @@ it may need workers, so it imports while the parent reads its input. The parent 
 items, grouped by organisational domain, on a queue; each worker takes group after group until
 none is left, so the workers finish together even when one of them gets less of the CPU. Each
 worker sends the findings of every item as soon as it is done; the parent hands them on in the
-order they arrive. A worker that dies leaves its unfinished items to the parent, which checks
-them itself.
+order they arrive. Names outside the items' own domains are claimed from the parent before a
+worker asks them (`mailcheck.dns.exchange`), so no two workers ask the same one. A worker that
+dies leaves its unfinished items to the parent, which checks them itself.
 """
 
 from __future__ import annotations
@@ -50,23 +51,29 @@ def prestart() -> None:
     forkserver.ensure_running()
 
 
-def groups(sources: Sequence[Source]) -> list[list[tuple[int, Source]]]:
-    """Items grouped by organisational domain, so that the names a customer's domains share
-    are asked by one worker; the largest groups first (they are dealt out first, so the last
-    ones to be taken are small and the workers finish together); each group in input order."""
+def groups(
+    sources: Sequence[Source], sheet_of: Callable[[int], LoadedSheet] | None = None
+) -> list[list[tuple[int, Source]]]:
+    """Items grouped by the organisational domain of their senders (`batch.own_domains`), so
+    that the names within a customer's domains are asked by one worker; the largest groups
+    first (they are dealt out first, so the last ones to be taken are small and the workers
+    finish together); each group in input order. `sheet_of` gives a sheet's loaded form."""
     grouped: dict[str, list[tuple[int, Source]]] = {}
     for index, source in enumerate(sources):
-        grouped.setdefault(_group_key(source), []).append((index, source))
+        sheet = sheet_of(index) if sheet_of is not None else None
+        grouped.setdefault(_group_key(source, sheet), []).append((index, source))
     return sorted(grouped.values(), key=lambda group: -len(group))
 
 
-def _group_key(source: Source) -> str:
+def _group_key(source: Source, sheet: LoadedSheet | None) -> str:
+    from mailcheck.batch import own_domains
     from mailcheck.dmarc import organisational_domain
     from mailcheck.domainfile import DomainLine
 
     if isinstance(source, DomainLine):
         return organisational_domain(source.domain)
-    return str(source)  # a sheet: its path
+    domains = own_domains(sheet.sheet) if sheet is not None else set()
+    return min(domains, default=str(source))  # a sheet without senders: its path
 
 
 @dataclass(frozen=True)
@@ -100,8 +107,9 @@ def check_in_workers(
     build_context(options)  # a bad zone file or name server is an input error, here and now
     context = _context()
     results: Queue[tuple[Any, ...]] = context.Queue()
+    replies: list[Queue[tuple[Any, ...]]] = [context.Queue() for _ in range(workers)]
     tasks: Queue[list[tuple[int, Source]] | None] = context.Queue()
-    for group in groups(sources):
+    for group in groups(sources, local):
         tasks.put(group)
     for _ in range(workers):
         tasks.put(None)  # no more work
@@ -109,7 +117,7 @@ def check_in_workers(
     processes = [
         context.Process(
             target=_worker,
-            args=(_Job(n, tuple(rule_ids), share, render, os.getcwd()), tasks, results),
+            args=(_Job(n, tuple(rule_ids), share, render, os.getcwd()), tasks, results, replies[n]),
             daemon=True,
         )
         for n in range(workers)
@@ -118,7 +126,7 @@ def check_in_workers(
         process.start()
     missing = set(range(len(sources)))
     try:
-        _collect(results, processes, missing, on_done)
+        _collect(results, replies, processes, missing, on_done)
     finally:
         for process in processes:
             process.join(timeout=5)
@@ -135,22 +143,38 @@ def check_in_workers(
 
 def _collect(
     results: Queue[tuple[Any, ...]],
+    replies: Sequence[Queue[tuple[Any, ...]]],
     processes: Sequence[BaseProcess],
     missing: set[int],
     on_done: OnDone,
 ) -> None:
-    """Hand on each item's findings as they arrive, until every worker ended or died."""
+    """Hand on each item's findings as they arrive and settle the workers' claims on shared
+    names, until every worker ended or died."""
     from mailcheck.batch import Done
+    from mailcheck.dns.exchange import AnswerExchange, Reply
+
+    exchange = AnswerExchange()
+
+    def reply(answers: list[Reply]) -> None:
+        for worker, key, answer in answers:
+            replies[worker].put((key, answer))
 
     running = set(range(len(processes)))
     while running:
         try:
             message = results.get(timeout=POLL)
         except queue.Empty:
-            running = {number for number in running if processes[number].is_alive()}
+            alive = {number for number in running if processes[number].is_alive()}
+            for number in running - alive:
+                reply(exchange.gone(number))
+            running = alive
             continue
         kind, number, *rest = message
-        if kind == "done":
+        if kind == "claim":
+            reply(exchange.claim(number, rest[0]))
+        elif kind == "tell":
+            reply(exchange.tell(number, rest[0], rest[1]))
+        elif kind == "done":
             index, findings, checked_at = rest
             missing.discard(index)
             on_done(Done(index, findings, checked_at))
@@ -162,17 +186,21 @@ def _collect(
             if kind == "failed":
                 print(f"mailcheck: a worker process failed:\n{rest[0]}", file=sys.stderr)
             running.discard(number)
+            reply(exchange.gone(number))
 
 
 def _worker(
     job: _Job,
     tasks: Queue[list[tuple[int, Source]] | None],
     results: Queue[tuple[Any, ...]],
+    replies: Queue[tuple[Any, ...]],
 ) -> None:
     """A worker: take groups of items until there are none, sending each item's findings as
     soon as it is done. Taking work as it goes keeps both workers busy to the end."""
     from mailcheck.batch import Done, _built, check_in_process
+    from mailcheck.dns.exchange import ExchangeClient
     from mailcheck.output.jsonl import finding_line
+    from mailcheck.runner import build_context
 
     number = job.number
 
@@ -186,7 +214,10 @@ def _worker(
 
     try:
         os.chdir(job.cwd)
-        check_in_process(_built(_taken(tasks)), job.rule_ids, job.options, send)
+        ctx = build_context(job.options)
+        wait = 2 * job.options.timeout + 1  # the claimant's question, retries and all
+        ctx.dns.peers = ExchangeClient(number, results.put, replies, wait)
+        check_in_process(_built(_taken(tasks)), job.rule_ids, job.options, send, ctx=ctx)
     except BaseException:
         results.put(("failed", number, traceback.format_exc()))
         raise

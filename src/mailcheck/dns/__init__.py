@@ -2,9 +2,9 @@
 
 Every check asks DNS through `Resolver.query`, which caches each (name, type) and joins
 concurrent requests for the same pair, so no query is sent twice; in a batch the cache lets go
-of what no other item needs (`mailcheck.dns.cache`), so its size does not grow with the batch. Backends turn every
-outcome into an `Answer` whose `outcome` tells NXDOMAIN, NODATA, timeout, SERVFAIL and "outside
-every zone" apart.
+of what no other item needs (`mailcheck.dns.cache`), so its size does not grow with the batch.
+Backends turn every outcome into an `Answer` whose `outcome` tells NXDOMAIN, NODATA, timeout,
+SERVFAIL and "outside every zone" apart.
 """
 
 from mailcheck.dns.answer import Answer, Outcome

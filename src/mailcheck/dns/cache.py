@@ -88,6 +88,12 @@ class AnswerCache:
             if entry.scoped and entry.holders == 0:
                 self._release(key, entry)  # its items are done: it was asked for no one
 
+    def is_own(self, name: str) -> bool:
+        """Whether `name` is within the own domains of the item being checked (any name is,
+        outside a batch)."""
+        item = _current.get()
+        return item is None or item.owns(name)
+
     def forget(self, key: Key) -> None:
         self._entries.pop(key, None)
         self._idle.pop(key, None)

@@ -13,7 +13,8 @@ import dns.rdatatype
 
 from mailcheck.defaults import DEFAULT_CONCURRENCY
 from mailcheck.dns.answer import Answer, Outcome
-from mailcheck.dns.cache import AnswerCache
+from mailcheck.dns.cache import AnswerCache, Key
+from mailcheck.dns.exchange import Peers
 
 
 class Backend(Protocol):
@@ -46,6 +47,7 @@ class Resolver:
         self.timeout = timeout
         self.concurrency = concurrency
         self.cache = AnswerCache()
+        self.peers: Peers | None = None  # the other worker processes of a batch
         self._in_flight = asyncio.Semaphore(concurrency)
 
     @property
@@ -70,13 +72,31 @@ class Resolver:
         pending: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self.cache.start(key, pending)
         try:
-            answer = await self._ask(qname, qtype)
+            answer = await self._fetch(key, qname, qtype)
         except BaseException as exc:  # never leave joined waiters hanging
             self.cache.forget(key)
             pending.set_exception(exc) if isinstance(exc, Exception) else pending.cancel()
             raise
         self.cache.settle(key, answer)
         pending.set_result(answer)
+        return answer
+
+    async def _fetch(
+        self, key: Key, qname: dns.name.Name, qtype: dns.rdatatype.RdataType
+    ) -> Answer:
+        """Ask the backend; in a worker process, a name outside the item's own domains is first
+        claimed from the other workers, one of which may have it or be asking it."""
+        if self.peers is None or self.cache.is_own(key[0]):
+            return await self._ask(qname, qtype)
+        told = await self.peers.claim(key)
+        if told is not None:
+            return told
+        try:
+            answer = await self._ask(qname, qtype)
+        except BaseException:
+            self.peers.tell(key, None)
+            raise
+        self.peers.tell(key, answer)
         return answer
 
     async def _ask(self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType) -> Answer:
