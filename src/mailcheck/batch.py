@@ -1,12 +1,13 @@
 """Batches: many sheets or domains in one run, streamed as they finish, on every core that pays.
 
-A batch is `mailcheck check` with many sheets or `mailcheck domain --from-file`. Its items are
-checked a bounded number at a time through one resolver, so every (name, type) shared by
-several items (an ESP's SPF include tree, a shared MX host, a DKIM CNAME target) is asked
-once; each item is checked in a scope of the resolver's cache, so the answers only it needed
-are let go when it is done (`mailcheck.dns.cache`). With `--format jsonl` each item's findings
-are written and flushed as soon as it is done and then dropped: only the counts per status
-stay, for the summary and the exit code.
+A batch is `mailcheck check` with many sheets, `mailcheck domain --from-file`, or the sheets
+`mailcheck recheck` checks against one DNS source (`check_sheets`). Its items are checked a
+bounded number at a time through one resolver, so every (name, type) shared by several items
+(an ESP's SPF include tree, a shared MX host, a DKIM CNAME target) is asked once; each item is
+checked in a scope of the resolver's cache, so the answers only it needed are let go when it
+is done (`mailcheck.dns.cache`). With `--format jsonl` each item's findings are written and
+flushed as soon as it is done and then dropped: only the counts per status stay, for the
+summary and the exit code.
 
 Parsing DNS responses costs CPU (dnspython takes a good part of a millisecond per answer), so a
 large batch (`WORKER_THRESHOLD` items or more) is split across worker processes, one per core
@@ -50,7 +51,9 @@ from mailcheck.runner import (
     today_of,
     write_report,
 )
+from mailcheck.selection import select_rules
 from mailcheck.sheet import LoadedSheet, Sheet, load_sheet
+from mailcheck.state import DnsSource
 
 Source = Path | DomainLine
 """What a worker process rebuilds an item from: a sheet's path or a line of a domain list."""
@@ -97,8 +100,7 @@ def items_at_once(concurrency: int) -> int:
 
 def run_sheets(sheets: Sequence[LoadedSheet], options: RunOptions) -> int:
     """`mailcheck check` on a batch of loaded sheets; with a store, the run is recorded."""
-    sources: list[Source] = [sheet.path for sheet in sheets]
-    batch = _Batch(sources, tuple(REGISTRY), options, sheets=sheets)
+    batch = _sheet_batch(sheets, options)
     if options.db is None:
         return batch.run()
     from mailcheck.state import Store, exclusive
@@ -106,9 +108,33 @@ def run_sheets(sheets: Sequence[LoadedSheet], options: RunOptions) -> int:
     with exclusive(options.db), Store.open(options.db) as store:
         started = now()
         code = batch.run(keep=True)
-        results = [CheckedSheet(sheets[d.index], d.findings, d.checked_at) for d in batch.kept]
-        record_run(store, "check", started, results, options)
+        record_run(store, "check", started, batch.checked_sheets(), batch.options)
     return code
+
+
+def check_sheets(
+    sheets: Sequence[LoadedSheet],
+    options: RunOptions,
+    on_done: Callable[[CheckedSheet], None] | None = None,
+) -> list[CheckedSheet]:
+    """Check loaded sheets as a batch — in worker processes when there are many (see
+    `worker_count`), else in this process — and return them in the order given. `on_done`
+    runs here for each sheet as soon as it is done, wherever it was checked."""
+    batch = _sheet_batch(sheets, options)
+
+    def keep(done: Done) -> None:
+        batch.kept.append(done)
+        if on_done is not None:
+            on_done(batch.checked(done))
+
+    batch.check(keep)
+    return batch.checked_sheets()
+
+
+def _sheet_batch(sheets: Sequence[LoadedSheet], options: RunOptions) -> _Batch:
+    rules = select_rules(REGISTRY, options.select, options.ignore)
+    sources: list[Source] = [sheet.path for sheet in sheets]
+    return _Batch(sources, tuple(rule.id for rule in rules), options, sheets=sheets)
 
 
 def run_domains(lines: Sequence[DomainLine], rule_ids: Sequence[str], options: RunOptions) -> int:
@@ -133,11 +159,12 @@ class _Batch:
         self.rule_ids = rule_ids
         self.sheets = sheets
         self.kept: list[Done] = []
+        self.dns = DnsSource.of(options.zones, options.nameservers)
 
     def run(self, *, keep: bool = False) -> int:
         options = self.options
         if options.fmt is not Format.JSONL:
-            self._check(self.kept.append)
+            self.check(self.kept.append)
             self.kept.sort(key=lambda done: done.index)  # the order of the input, as without
             findings = [f for done in self.kept for f in done.findings]
             return write_report(findings, today_of(options), options)
@@ -157,7 +184,7 @@ class _Batch:
                 if keep:
                     self.kept.append(done)
 
-            self._check(write, render=not keep)
+            self.check(write, render=not keep)
             from mailcheck.output.jsonl import summary_line
 
             code = int(tally.exit_code(strict=options.strict))
@@ -166,7 +193,16 @@ class _Batch:
         print(f"mailcheck: {counts}; exit code {code}", file=sys.stderr)
         return code
 
-    def _check(self, on_done: OnDone, *, render: bool = False) -> None:
+    def checked(self, done: Done) -> CheckedSheet:
+        """A checked item of a batch of sheets, as the store records it."""
+        assert self.sheets is not None
+        return CheckedSheet(self.sheets[done.index], done.findings, done.checked_at, self.dns)
+
+    def checked_sheets(self) -> list[CheckedSheet]:
+        """The kept items of a batch of sheets, in the order of the input."""
+        return [self.checked(done) for done in sorted(self.kept, key=lambda done: done.index)]
+
+    def check(self, on_done: OnDone, *, render: bool = False) -> None:
         """Check every item; with `render`, workers send JSON Lines instead of findings."""
         workers = worker_count(self.options, len(self.sources))
         if workers > 1:

@@ -150,7 +150,7 @@ def check(
 
     With --db (or MAILCHECK_DB) the run and every finding are recorded in the state store.
     """
-    if workers != 1 and len(sheets) >= min(workers or WORKER_THRESHOLD, WORKER_THRESHOLD):
+    if _may_use_workers(len(sheets), workers):
         _prestart_workers()
     from mailcheck.runner import run_check
 
@@ -310,6 +310,14 @@ def spf_tree(
     raise typer.Exit(run_spf(name, options))
 
 
+def _may_use_workers(items: int | None, workers: int | None) -> bool:
+    """Whether a batch of `items` (None: not known yet, e.g. read from the store) may be
+    checked in worker processes (the rule of `mailcheck.batch.worker_count`)."""
+    if workers == 1:
+        return False
+    return items is None or items >= min(workers or WORKER_THRESHOLD, WORKER_THRESHOLD)
+
+
 def _prestart_workers() -> None:
     """A batch may use worker processes: start their fork server before the heavy imports, so
     both run at once on two cores."""
@@ -354,8 +362,12 @@ def recheck(
         str | None,
         typer.Option("--notify", metavar="URL", help="POST a JSON summary of the changes here."),
     ] = None,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    workers: WorkersOpt = None,
 ) -> None:
     """Re-check recorded sheets, record the run, and report what changed since the last run."""
+    if _may_use_workers(len(sheets) if sheets else None, workers):
+        _prestart_workers()
     from mailcheck.commands.recheck import run_recheck
 
     options = _run_options(
@@ -368,6 +380,8 @@ def recheck(
         strict=strict,
         db=db,
         notify=notify,
+        concurrency=concurrency,
+        workers=workers,
     )
     raise typer.Exit(run_recheck(sheets or [], options))
 

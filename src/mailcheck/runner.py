@@ -1,8 +1,10 @@
 """`mailcheck check` and `mailcheck message`: run the rules, record, report.
 
-`check_loaded()` is the one way sheets are checked; `check`, `message`, `recheck` and `deadlines`
-all go through it. With a store (`--db`), the whole run holds the store's lock and is recorded in
-one transaction after the last sheet was checked.
+`check_loaded()` checks sheets in this process; `check`, `message` and `deadlines` go through it.
+Batches (`check` with many sheets or `--format jsonl`, and `recheck`) go through
+`mailcheck.batch`, which checks them in worker processes when there are many. With a store
+(`--db`), the whole run holds the store's lock and is recorded in one transaction after the
+last sheet was checked.
 """
 
 from __future__ import annotations

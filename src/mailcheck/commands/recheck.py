@@ -6,8 +6,9 @@ store that can no longer be read (moved, broken) are named on stderr and left ou
 on the command line must be readable (exit 2 otherwise), as for `check`. Without `--zone` or
 `--nameserver`, each sheet is re-checked against the DNS source its last recorded run used
 (its zone files, its name servers), so a customer checked against an unpublished zone is not
-suddenly judged on live DNS. The notification, if asked for, is sent after the run was
-committed: a webhook that is down loses no result.
+suddenly judged on live DNS. The sheets of each DNS source are checked as one batch (see
+`mailcheck.batch`): in worker processes when there are many. The notification, if asked for,
+is sent after the run was committed: a webhook that is down loses no result.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from mailcheck.batch import check_sheets
 from mailcheck.changes import run_changes
 from mailcheck.errors import InputError
 from mailcheck.output import Format
@@ -25,10 +27,10 @@ from mailcheck.output.changes import RecheckReport, as_json, render_json, render
 from mailcheck.runner import (
     CheckedSheet,
     RunOptions,
-    check_loaded,
     load_sheets,
     now,
     record_run,
+    today_of,
     write_output,
 )
 from mailcheck.sheet import LoadedSheet, load_sheet
@@ -44,6 +46,7 @@ def run_recheck(sheet_paths: Sequence[Path], options: RunOptions) -> int:
 
         check_url(options.notify)
     db = options.db or default_path()
+    options = replace(options, today=today_of(options))  # one date for all groups
     if not sheet_paths and not db.exists():
         raise _no_store(db)
     with exclusive(db), Store.open(db, create=bool(sheet_paths)) as store:
@@ -116,7 +119,7 @@ def _check(
     results = [
         checked
         for group_options, group in _by_dns_source(store, sheets, options)
-        for checked in check_loaded(group, group_options, on_done=on_done)
+        for checked in check_sheets(group, group_options, on_done)
     ]
     order = {id(sheet): n for n, sheet in enumerate(sheets)}
     return sorted(results, key=lambda checked: order[id(checked.sheet)])
