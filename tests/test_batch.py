@@ -200,7 +200,7 @@ def test_jsonl_streams_one_finding_a_line_then_the_summary(run_cli, batch_server
     assert weak == {"brand00.example", "brand03.example"}
     counts = Counter(f["status"] for f in findings)
     assert summary["summary"] == {s: counts.get(s, 0) for s in summary["summary"]}
-    assert set(summary) == {"mailcheck", "today", "summary", "exit_code"}
+    assert set(summary) == {"mailcheck", "today", "summary", "exit_code", "notes"}
     assert code == summary["exit_code"] == 1
     assert "exit code 1" in err
 

@@ -292,6 +292,27 @@ def test_an_exemption_that_matches_nothing_is_reported(write_sheet, run_cli):
     assert json.loads(out)["notes"][0]["line"] == 7
 
 
+@pytest.mark.parametrize(
+    ("fmt", "workers"),
+    [("json", "2"), ("jsonl", "1"), ("jsonl", "2")],
+    ids=["json", "jsonl", "both"],
+)
+def test_a_batch_reports_exemptions_that_match_nothing(write_sheet, run_cli, fmt, workers):
+    extra = (
+        "exemptions:\n  - rule: sender.role\n    subject: inf@good.senders.example\n    reason: x\n"
+    )
+    sheets = [
+        write_sheet("info@good.senders.example", extra=extra, name=f"s{n}.yaml") for n in (1, 2)
+    ]
+    args = ["--zone", ZONE, "--format", fmt, "--workers", workers]
+    code, out, err = run_cli("check", *sheets, *args)
+    assert code == 1
+    for sheet in sheets:
+        assert f"{sheet.name}:7" in err
+    report = json.loads(out.splitlines()[-1] if fmt == "jsonl" else out)  # jsonl: its summary
+    assert [note["line"] for note in report["notes"]] == [7, 7]
+
+
 def test_sheet_returned_before_the_contract_is_an_input_error(run_cli, write_sheet):
     extra = "dates:\n  contract_signed: 2026-11-10\n  sheet_submitted: 2026-11-03\n"
     sheet = write_sheet("anna@good.senders.example", extra=extra)

@@ -38,6 +38,7 @@ from mailcheck.errors import InputError
 from mailcheck.findings import Finding, Tally
 from mailcheck.memo import RunMemo
 from mailcheck.output import Format
+from mailcheck.report import Note
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
 from mailcheck.runner import (
@@ -48,6 +49,7 @@ from mailcheck.runner import (
     check_located,
     now,
     record_run,
+    sheet_notes,
     today_of,
     write_report,
 )
@@ -70,6 +72,8 @@ class Done:
     """The findings already written as JSON Lines by a worker process (`findings` is then
     empty and `statuses` counts them), so the parent only copies text."""
     statuses: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+    """Exemptions of the item's sheet that matched no finding."""
 
 
 OnDone = Callable[[Done], None]
@@ -167,8 +171,10 @@ class _Batch:
             self.check(self.kept.append)
             self.kept.sort(key=lambda done: done.index)  # the order of the input, as without
             findings = [f for done in self.kept for f in done.findings]
-            return write_report(findings, today_of(options), options)
+            notes = [note for done in self.kept for note in done.notes]
+            return write_report(findings, today_of(options), options, notes=notes)
         tally = Tally()
+        notes = []
         with _open_output(options.output) as stream:
 
             def write(done: Done) -> None:
@@ -183,12 +189,16 @@ class _Batch:
                     tally.add(done.findings)
                 if keep:
                     self.kept.append(done)
+                for note in done.notes:
+                    print(f"mailcheck: warning: {note}", file=sys.stderr)
+                notes.extend(done.notes)
 
             self.check(write, render=not keep)
             from mailcheck.output.jsonl import summary_line
 
             code = int(tally.exit_code(strict=options.strict))
-            stream.write(summary_line(today_of(options).isoformat(), tally.summary, code))
+            today = today_of(options).isoformat()
+            stream.write(summary_line(today, tally.summary, code, notes))
         counts = ", ".join(f"{n} {status}" for status, n in tally.summary.items())
         print(f"mailcheck: {counts}; exit code {code}", file=sys.stderr)
         return code
@@ -319,6 +329,6 @@ async def _stream(
             own = replace(ctx, memo=RunMemo())
             with ctx.dns.cache.scope(own_domains(sheet.sheet)):
                 findings = await check_located(sheet, rules, own)
-            on_done(Done(index, findings, now()))
+            on_done(Done(index, findings, now(), notes=tuple(sheet_notes(sheet, findings))))
 
     await asyncio.gather(*(lane() for _ in range(at_once)))

@@ -175,14 +175,18 @@ def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
 
 def exemption_notes(results: Sequence[CheckedSheet]) -> list[Note]:
     """Exemptions that matched no finding of their rule: most likely a typo in the subject."""
+    return [note for result in results for note in sheet_notes(result.sheet, result.findings)]
+
+
+def sheet_notes(sheet: LoadedSheet, findings: Sequence[Finding]) -> list[Note]:
+    """The exemptions of one checked sheet that matched no finding."""
     return [
         Note(
-            result.sheet.display,
-            result.sheet.line_of("exemptions", index),
+            sheet.display,
+            sheet.line_of("exemptions", index),
             f"the exemption of {exemption.rule} for {exemption.subject!r} matched no finding",
         )
-        for result in results
-        for index, exemption in unused_exemptions(result.sheet.sheet.exemptions, result.findings)
+        for index, exemption in unused_exemptions(sheet.sheet.exemptions, findings)
     ]
 
 

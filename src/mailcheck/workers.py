@@ -175,13 +175,13 @@ def _collect(
         elif kind == "tell":
             reply(exchange.tell(number, rest[0], rest[1]))
         elif kind == "done":
-            index, findings, checked_at = rest
+            index, findings, checked_at, notes = rest
             missing.discard(index)
-            on_done(Done(index, findings, checked_at))
+            on_done(Done(index, findings, checked_at, notes=notes))
         elif kind == "text":
-            index, lines, statuses, checked_at = rest
+            index, lines, statuses, checked_at, notes = rest
             missing.discard(index)
-            on_done(Done(index, [], checked_at, rendered=lines, statuses=statuses))
+            on_done(Done(index, [], checked_at, rendered=lines, statuses=statuses, notes=notes))
         else:  # "end" or "failed"
             if kind == "failed":
                 print(f"mailcheck: a worker process failed:\n{rest[0]}", file=sys.stderr)
@@ -208,9 +208,9 @@ def _worker(
         if job.render:
             lines = "".join(finding_line(f) for f in done.findings)
             statuses = tuple(f.status.value for f in done.findings)
-            results.put(("text", number, done.index, lines, statuses, done.checked_at))
+            results.put(("text", number, done.index, lines, statuses, done.checked_at, done.notes))
         else:
-            results.put(("done", number, done.index, done.findings, done.checked_at))
+            results.put(("done", number, done.index, done.findings, done.checked_at, done.notes))
 
     try:
         os.chdir(job.cwd)

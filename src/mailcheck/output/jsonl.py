@@ -2,7 +2,8 @@
 
 Every line but the last is one finding (`rule`, `status`, `subject`, `message`, `hint`, `sheet`,
 as in `--format json`). The last line has no `rule`: it is `{"mailcheck", "today", "summary",
-"exit_code"}`. In a batch (`mailcheck check` with many sheets, `mailcheck domain --from-file`)
+"exit_code", "notes"}`, the notes being input problems that did not stop the run (as in
+`--format json`). In a batch (`mailcheck check` with many sheets, `mailcheck domain --from-file`)
 the findings of each sheet or domain are written together, flushed, as soon as it is checked,
 so a consumer can read them while the run goes on; sheets and domains come in the order they
 finish, each finding naming its sheet (`sheet`) and what it is about (`subject`).
@@ -16,7 +17,7 @@ from typing import Any, TextIO
 
 from mailcheck import __version__
 from mailcheck.findings import Finding
-from mailcheck.report import Report
+from mailcheck.report import Note, Report
 
 
 def finding_line(finding: Finding) -> str:
@@ -28,16 +29,20 @@ def write_findings(findings: Iterable[Finding], stream: TextIO) -> None:
     stream.flush()
 
 
-def summary_line(today: str, summary: dict[str, int], exit_code: int) -> str:
+def summary_line(
+    today: str, summary: dict[str, int], exit_code: int, notes: Iterable[Note] = ()
+) -> str:
     data: dict[str, Any] = {
         "mailcheck": __version__,
         "today": today,
         "summary": summary,
         "exit_code": exit_code,
+        "notes": [note.as_dict() for note in notes],
     }
     return json.dumps(data, ensure_ascii=False) + "\n"
 
 
 def render_jsonl(report: Report, stream: TextIO, color: bool | None = None) -> None:
     write_findings(report.findings, stream)
-    stream.write(summary_line(report.today.isoformat(), report.summary, int(report.exit_code)))
+    today = report.today.isoformat()
+    stream.write(summary_line(today, report.summary, int(report.exit_code), report.notes))
