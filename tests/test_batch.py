@@ -411,10 +411,15 @@ def test_each_item_is_flushed_as_soon_as_it_is_done(
     assert sorted(set(stdout.flushed) - {0})[:5] == [7, 14, 21, 28, 35]
 
 
-def test_items_of_a_failed_worker_are_checked_by_the_parent(batch_server, write_sheet, capsys):
+def test_items_of_a_failed_worker_are_checked_by_the_parent(
+    batch_server, write_sheet, capsys, monkeypatch
+):
     """A worker that cannot read its sheets (gone since the parent read them) fails; the
     parent checks its items itself and the report is whole."""
+    from mailcheck import workers
     from mailcheck.batch import run_sheets
+
+    monkeypatch.setattr(workers._Pool, "starting", lambda _pool: False)  # all to the workers
     from mailcheck.output import Format
     from mailcheck.runner import RunOptions
     from mailcheck.sheet import load_sheet
@@ -432,6 +437,38 @@ def test_items_of_a_failed_worker_are_checked_by_the_parent(batch_server, write_
     assert "failed worker" in captured.err
     assert finding_keys(findings) == finding_keys(expected)
     assert summary["exit_code"] == 1
+
+
+def test_the_parent_checks_items_while_the_workers_start(
+    run_cli, batch_server, domain_list, monkeypatch
+):
+    """The parent checks a part of the batch while the workers start (here: three domains,
+    whenever they start); the report is whole, and what the parent asked no worker asks."""
+    from mailcheck import workers
+
+    built_here = workers._built_here
+    taken_here: list[int] = []
+
+    def counted(*args):
+        for index, sheet in built_here(*args):
+            taken_here.append(index)
+            yield index, sheet
+
+    monkeypatch.setattr(workers, "_built_here", counted)
+    monkeypatch.setattr(workers._Pool, "starting", lambda _pool: len(taken_here) < 3)
+    path = domain_list("".join(f"{name} s1\n" for name in brands(12)))
+    args = ["domain", "--from-file", path, "--nameserver", ns(batch_server), "--format", "jsonl"]
+    code, out, _ = run_cli(*args, "--workers", "1")
+    expected, _ = jsonl(out)
+    batch_server.reset_log()
+    code, out, err = run_cli(*args, "--workers", "2")
+    findings, summary = jsonl(out)
+    assert "worker" not in err  # none failed
+    assert len(taken_here) == 3
+    assert finding_keys(findings) == finding_keys(expected)
+    assert summary["exit_code"] == code == 1
+    asked = Counter((name, rdtype) for name, rdtype, _ in batch_server.queries)
+    assert [pair for pair, n in asked.items() if n > 1] == []
 
 
 def test_a_bad_zone_file_is_an_input_error_before_workers_start(run_cli, domain_list, tmp_path):

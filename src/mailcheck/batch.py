@@ -11,11 +11,12 @@ summary and the exit code.
 
 Parsing DNS responses costs CPU (dnspython takes a good part of a millisecond per answer), so a
 large batch (`WORKER_THRESHOLD` items or more) is split across worker processes, one per core
-up to `MAX_AUTO_WORKERS` (`--workers N` chooses). Items are grouped by organisational domain,
-so the names a customer's domains share are asked by one worker; each worker has its own
-resolver, and a name every group needs (the provider's include tree) is asked at most once per
-worker. `--concurrency` is divided among the workers. Workers send each item's findings to
-the parent as soon as it is done; the parent writes them, so an item's lines stay together.
+up to `MAX_AUTO_WORKERS` (`--workers N` chooses; see `mailcheck.workers`). Items are grouped
+by organisational domain, so the names a customer's domains share are asked by one worker;
+each worker has its own resolver, and claims a name outside the item's own domains (the
+provider's include tree) from the parent before asking it, so that no two ask the same.
+`--concurrency` is divided among the processes. Workers send each item's findings to the
+parent as soon as it is done; the parent writes them, so an item's lines stay together.
 """
 
 from __future__ import annotations

@@ -5,11 +5,13 @@ mailcheck once and forks the workers, so no worker inherits the parent's threads
 and none pays for its own imports. `prestart()` starts that server as soon as a command knows
 it may need workers, so it imports while the parent reads its input. The parent puts the
 items, grouped by organisational domain, on a queue; each worker takes group after group until
-none is left, so the workers finish together even when one of them gets less of the CPU. Each
-worker sends the findings of every item as soon as it is done; the parent hands them on in the
-order they arrive. Names outside the items' own domains are claimed from the parent before a
-worker asks them (`mailcheck.dns.exchange`), so no two workers ask the same one. A worker that
-dies leaves its unfinished items to the parent, which checks them itself.
+none is left, so the workers finish together even when one of them gets less of the CPU. Until
+the fork server has imported mailcheck and forked them, the parent takes groups from the same
+queue and checks them itself, so no core waits for the start. Each worker sends the findings
+of every item as soon as it is done; the parent hands them on in the order they arrive. Names
+outside the items' own domains are claimed from the parent before a worker asks them
+(`mailcheck.dns.exchange`), so no two workers ask the same one. A worker that dies leaves its
+unfinished items to the parent, which checks them itself.
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ import multiprocessing
 import os
 import queue
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from multiprocessing.context import ForkServerContext
-from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mailcheck.batch import OnDone, Source
+    from mailcheck.batch import Done, OnDone, Source
+    from mailcheck.dns.exchange import Reply
     from mailcheck.runner import RunOptions
     from mailcheck.sheet import LoadedSheet
 
@@ -97,96 +100,137 @@ def check_in_workers(
     render: bool = False,
     local: Callable[[int], LoadedSheet] | None = None,
 ) -> None:
-    """Check `sources` in `workers` processes; `on_done` runs here, in the parent. With
-    `render` the workers send each item's findings as JSON Lines, written in the parent as
-    they are: the parent's share of the work is then copying text. The items of a worker that
-    fails are checked here, each built by `local` (default: from its source)."""
+    """Check `sources` in `workers` processes; `on_done` runs here, in the parent. While the
+    workers start, the parent checks groups itself. With `render` the workers send each item's
+    findings as JSON Lines, written in the parent as they are: the parent's share of the work
+    is then copying text. The items of a worker that fails are checked here. `local` gives an
+    item's sheet as the parent has it (default: built from its source)."""
     from mailcheck.batch import build_sheet, check_in_process
+    from mailcheck.dns.exchange import LocalPeers
     from mailcheck.runner import build_context
 
-    build_context(options)  # a bad zone file or name server is an input error, here and now
-    context = _context()
-    results: Queue[tuple[Any, ...]] = context.Queue()
-    replies: list[Queue[tuple[Any, ...]]] = [context.Queue() for _ in range(workers)]
-    tasks: Queue[list[tuple[int, Source]] | None] = context.Queue()
-    for group in groups(sources, local):
-        tasks.put(group)
-    for _ in range(workers):
-        tasks.put(None)  # no more work
-    share = replace(options, concurrency=max(1, options.concurrency // workers), workers=1)
-    processes = [
-        context.Process(
-            target=_worker,
-            args=(_Job(n, tuple(rule_ids), share, render, os.getcwd()), tasks, results, replies[n]),
-            daemon=True,
-        )
-        for n in range(workers)
-    ]
-    for process in processes:
-        process.start()
+    here = _share(options, workers)
+    ctx = build_context(here)  # a bad zone file or name server: an input error, here and now
+    build = local or (lambda index: build_sheet(sources[index]))
     missing = set(range(len(sources)))
-    try:
-        _collect(results, replies, processes, missing, on_done)
-    finally:
-        for process in processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.terminate()
+
+    def done_here(done: Done) -> None:
+        missing.discard(done.index)
+        on_done(done)
+
+    job = _Job(0, tuple(rule_ids), here, render, os.getcwd())
+    pool = _Pool(groups(sources, local), workers, job)
+    ctx.dns.peers = LocalPeers(pool.exchange, workers, pool.reply)
+    with pool:
+        share_here = _built_here(_taken(pool.tasks, while_=pool.starting), build)
+        check_in_process(share_here, rule_ids, here, done_here, ctx=ctx)
+        pool.collect(done_here)
     if missing:
         print(
             f"mailcheck: checking {len(missing)} item(s) of a failed worker here", file=sys.stderr
         )
-        build = local or (lambda index: build_sheet(sources[index]))
         leftover = ((index, build(index)) for index in sorted(missing))
-        check_in_process(leftover, rule_ids, options, on_done)
+        check_in_process(leftover, rule_ids, here, on_done, ctx=ctx)
 
 
-def _collect(
-    results: Queue[tuple[Any, ...]],
-    replies: Sequence[Queue[tuple[Any, ...]]],
-    processes: Sequence[BaseProcess],
-    missing: set[int],
-    on_done: OnDone,
-) -> None:
-    """Hand on each item's findings as they arrive and settle the workers' claims on shared
-    names, until every worker ended or died."""
+def _share(options: RunOptions, workers: int) -> RunOptions:
+    """The options of each process (the workers and the parent, which checks while they start
+    and when one fails): its part of `--concurrency`, no workers of its own."""
+    return replace(options, concurrency=max(1, options.concurrency // (workers + 1)), workers=1)
+
+
+def _built_here(
+    items: Iterator[tuple[int, Source]], build: Callable[[int], LoadedSheet]
+) -> Iterator[tuple[int, LoadedSheet]]:
+    return ((index, build(index)) for index, _source in items)
+
+
+class _Pool:
+    """The worker processes of one batch, the queues between them and the parent, and the
+    parent's side of their exchange of shared answers."""
+
+    def __init__(self, work: list[list[tuple[int, Source]]], workers: int, job: _Job) -> None:
+        from mailcheck.dns.exchange import AnswerExchange
+
+        context = _context()
+        self.results: Queue[tuple[Any, ...]] = context.Queue()
+        self.replies: list[Queue[tuple[Any, ...]]] = [context.Queue() for _ in range(workers)]
+        self.tasks: Queue[list[tuple[int, Source]] | None] = context.Queue()
+        for group in work:
+            self.tasks.put(group)
+        for _ in range(workers):
+            self.tasks.put(None)  # no more work
+        self.exchange = AnswerExchange()
+        self.processes = [
+            context.Process(
+                target=_worker,
+                args=(replace(job, number=n), self.tasks, self.results, self.replies[n]),
+                daemon=True,
+            )
+            for n in range(workers)
+        ]
+        # starting waits for the fork server to have imported mailcheck: not in the main thread
+        self._starter = threading.Thread(target=self._start, daemon=True)
+
+    def __enter__(self) -> _Pool:
+        self._starter.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._starter.join()
+        for process in self.processes:
+            if process.pid is not None:  # started
+                process.join(timeout=5)
+                if process.is_alive():
+                    process.terminate()
+
+    def _start(self) -> None:
+        for process in self.processes:
+            process.start()
+
+    def starting(self) -> bool:
+        return self._starter.is_alive()
+
+    def reply(self, replies: list[Reply]) -> None:
+        for worker, key, answer in replies:
+            self.replies[worker].put((key, answer))
+
+    def collect(self, on_done: OnDone) -> None:
+        """Hand on each item's findings as they arrive and settle the workers' claims on shared
+        names, until every worker ended or died."""
+        self._starter.join()
+        running = set(range(len(self.processes)))
+        while running:
+            try:
+                message = self.results.get(timeout=POLL)
+            except queue.Empty:
+                alive = {n for n in running if self.processes[n].is_alive()}
+                for number in running - alive:
+                    self.reply(self.exchange.gone(number))
+                running = alive
+                continue
+            kind, number, *rest = message
+            if kind == "claim":
+                self.reply(self.exchange.claim(number, rest[0]))
+            elif kind == "tell":
+                self.reply(self.exchange.tell(number, rest[0], rest[1]))
+            elif kind in ("done", "text"):
+                on_done(_done(kind, rest))
+            else:  # "end" or "failed"
+                if kind == "failed":
+                    print(f"mailcheck: a worker process failed:\n{rest[0]}", file=sys.stderr)
+                running.discard(number)
+                self.reply(self.exchange.gone(number))
+
+
+def _done(kind: str, rest: list[Any]) -> Done:
     from mailcheck.batch import Done
-    from mailcheck.dns.exchange import AnswerExchange, Reply
 
-    exchange = AnswerExchange()
-
-    def reply(answers: list[Reply]) -> None:
-        for worker, key, answer in answers:
-            replies[worker].put((key, answer))
-
-    running = set(range(len(processes)))
-    while running:
-        try:
-            message = results.get(timeout=POLL)
-        except queue.Empty:
-            alive = {number for number in running if processes[number].is_alive()}
-            for number in running - alive:
-                reply(exchange.gone(number))
-            running = alive
-            continue
-        kind, number, *rest = message
-        if kind == "claim":
-            reply(exchange.claim(number, rest[0]))
-        elif kind == "tell":
-            reply(exchange.tell(number, rest[0], rest[1]))
-        elif kind == "done":
-            index, findings, checked_at, notes = rest
-            missing.discard(index)
-            on_done(Done(index, findings, checked_at, notes=notes))
-        elif kind == "text":
-            index, lines, statuses, checked_at, notes = rest
-            missing.discard(index)
-            on_done(Done(index, [], checked_at, rendered=lines, statuses=statuses, notes=notes))
-        else:  # "end" or "failed"
-            if kind == "failed":
-                print(f"mailcheck: a worker process failed:\n{rest[0]}", file=sys.stderr)
-            running.discard(number)
-            reply(exchange.gone(number))
+    if kind == "done":
+        index, findings, checked_at, notes = rest
+        return Done(index, findings, checked_at, notes=notes)
+    index, lines, statuses, checked_at, notes = rest
+    return Done(index, [], checked_at, rendered=lines, statuses=statuses, notes=notes)
 
 
 def _worker(
@@ -197,7 +241,7 @@ def _worker(
 ) -> None:
     """A worker: take groups of items until there are none, sending each item's findings as
     soon as it is done. Taking work as it goes keeps both workers busy to the end."""
-    from mailcheck.batch import Done, _built, check_in_process
+    from mailcheck.batch import _built, check_in_process
     from mailcheck.dns.exchange import ExchangeClient
     from mailcheck.output.jsonl import finding_line
     from mailcheck.runner import build_context
@@ -224,15 +268,19 @@ def _worker(
     results.put(("end", number))
 
 
-def _taken(tasks: Queue[list[tuple[int, Source]] | None]) -> Iterator[tuple[int, Source]]:
-    """The items of the groups this worker takes. The queue was filled before the workers
-    started, so taking never waits long; a worker that cannot take one in `TAKE_WAIT` seconds
-    (another died holding the queue's lock) stops, and the parent checks what is left."""
-    while True:
+def _taken(
+    tasks: Queue[list[tuple[int, Source]] | None], while_: Callable[[], bool] = lambda: True
+) -> Iterator[tuple[int, Source]]:
+    """The items of the groups taken from the queue, whole groups, while `while_()` holds. The
+    queue was filled before the workers started, so taking never waits long; who cannot take
+    a group in `TAKE_WAIT` seconds (a worker died holding the queue's lock) stops, and the
+    parent checks what is left."""
+    while while_():
         try:
             group = tasks.get(timeout=TAKE_WAIT)
         except queue.Empty:
             return
         if group is None:
+            tasks.put(None)  # the end of the work: left there for the others to see
             return
         yield from group

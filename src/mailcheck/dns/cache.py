@@ -7,7 +7,8 @@ rest of the run if at least `SHARED_BY` items asked it about a name outside thei
 a provider's include tree, a shared MX host, the few names many customers point at. Every other
 answer joins the `IDLE_ANSWERS` most recently released ones, and the oldest of those is
 forgotten. The cache so stays the same size however many domains a batch has; a name is asked
-twice only when it comes back after thousands of others (a domain listed twice, far apart).
+twice only when it comes back after thousands of others (two sheets of one customer, far
+apart in a long list).
 """
 
 from __future__ import annotations
