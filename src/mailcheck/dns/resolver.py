@@ -84,8 +84,8 @@ class Resolver:
     async def _fetch(
         self, key: Key, qname: dns.name.Name, qtype: dns.rdatatype.RdataType
     ) -> Answer:
-        """Ask the backend; in a worker process, a name outside the item's own domains is first
-        claimed from the other workers, one of which may have it or be asking it."""
+        """Ask the backend; in a batch split across processes, a name outside the item's own
+        domains is first claimed from the others, one of which may have it or be asking it."""
         if self.peers is None or self.cache.is_own(key[0]):
             return await self._ask(qname, qtype)
         told = await self.peers.claim(key)
