@@ -255,6 +255,27 @@ def test_github_annotations_under_actions(write_sheet, run_cli, monkeypatch):
     assert code == 1
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_github_annotations_of_a_streamed_batch(write_sheet, run_cli, monkeypatch, workers):
+    """JSON Lines are written as each sheet is done; its annotations come with them."""
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    sheets = [write_sheet(*SENDERS, extra=MIXED, name=f"s{n}.yaml") for n in range(3)]
+    args = ["--zone", ZONE, "--format", "jsonl", "--workers", workers]
+    code, out, err = run_cli("check", *sheets, *args)
+    findings = [json.loads(line) for line in out.splitlines()[:-1]]
+    commands = [line for line in err.splitlines() if line.startswith("::")]
+    kinds = Counter(line[2:].split(" ", 1)[0] for line in commands)
+    assert kinds == Counter(
+        {"fail": "error", "warn": "warning", "error": "notice"}[f["status"]]
+        for f in findings
+        if f["status"] in ("fail", "warn", "error")
+    )
+    assert {c.split("file=")[1].split(",")[0] for c in commands if "file=" in c} >= {
+        str(sheet) for sheet in sheets
+    }
+    assert code == 1
+
+
 def test_no_annotations_outside_actions(write_sheet, run_cli, monkeypatch):
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     sheet = write_sheet("postmaster@good.senders.example")

@@ -39,13 +39,14 @@ from mailcheck.errors import InputError
 from mailcheck.findings import Finding, Tally
 from mailcheck.memo import RunMemo
 from mailcheck.output import Format
-from mailcheck.report import Note
+from mailcheck.report import Note, Report
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
 from mailcheck.runner import (
     MAX_SHEETS_AT_ONCE,
     CheckedSheet,
     RunOptions,
+    announce,
     build_context,
     check_located,
     now,
@@ -167,20 +168,27 @@ class _Batch:
         self.dns = DnsSource.of(options.zones, options.nameservers)
 
     def run(self, *, keep: bool = False) -> int:
-        options = self.options
-        if options.fmt is not Format.JSONL:
-            self.check(self.kept.append)
-            self.kept.sort(key=lambda done: done.index)  # the order of the input, as without
-            findings = [f for done in self.kept for f in done.findings]
-            notes = [note for done in self.kept for note in done.notes]
-            return write_report(findings, today_of(options), options, notes=notes)
-        tally = Tally()
-        notes = []
+        """Check, write the report, return the exit code; with `keep`, `kept` holds every
+        item's findings afterwards (the store records them)."""
+        if self.options.fmt is Format.JSONL:
+            return self._run_streamed(keep)
+        self.check(self.kept.append)
+        self.kept.sort(key=lambda done: done.index)  # the order of the input, as without
+        findings = [f for done in self.kept for f in done.findings]
+        notes = [note for done in self.kept for note in done.notes]
+        return write_report(findings, today_of(self.options), self.options, notes=notes)
+
+    def _run_streamed(self, keep: bool) -> int:
+        """`--format jsonl`: each item's lines are written as soon as it is done, and what
+        needs attention is announced on stderr then (GitHub annotations under Actions)."""
+        from mailcheck.output.github import running_on_github
+        from mailcheck.output.jsonl import summary_line, write_findings
+
+        options, today = self.options, today_of(self.options)
+        tally, notes = Tally(), list[Note]()
         with _open_output(options.output) as stream:
 
             def write(done: Done) -> None:
-                from mailcheck.output.jsonl import write_findings
-
                 if done.rendered is not None:
                     stream.write(done.rendered)
                     stream.flush()
@@ -190,16 +198,13 @@ class _Batch:
                     tally.add(done.findings)
                 if keep:
                     self.kept.append(done)
-                for note in done.notes:
-                    print(f"mailcheck: warning: {note}", file=sys.stderr)
+                announce(Report(tuple(done.findings), today, notes=done.notes))
                 notes.extend(done.notes)
 
-            self.check(write, render=not keep)
-            from mailcheck.output.jsonl import summary_line
-
+            # annotating needs the findings themselves, not the workers' text
+            self.check(write, render=not keep and not running_on_github())
             code = int(tally.exit_code(strict=options.strict))
-            today = today_of(options).isoformat()
-            stream.write(summary_line(today, tally.summary, code, notes))
+            stream.write(summary_line(today.isoformat(), tally.summary, code, notes))
         counts = ", ".join(f"{n} {status}" for status, n in tally.summary.items())
         print(f"mailcheck: {counts}; exit code {code}", file=sys.stderr)
         return code

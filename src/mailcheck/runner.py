@@ -242,7 +242,7 @@ def write_report(
     """Render the report (stdout or `--output`) and return the exit code. `renderer` lets a
     command show more than the findings, e.g. `mailcheck spf` its include tree."""
     report = Report(tuple(findings), today, strict=options.strict, notes=tuple(notes))
-    _announce(report)
+    announce(report)
     write_output(
         report, options, lambda r, stream, color: renderer(r, options.fmt, stream, color=color)
     )
@@ -267,7 +267,7 @@ def write_output(
         print(f"mailcheck: {view.summary_line()}", file=sys.stderr)
 
 
-def _announce(report: Report) -> None:
+def announce(report: Report) -> None:
     """Input problems on stderr, as GitHub annotations (with the findings) under Actions."""
     if running_on_github():
         write_annotations(report, sys.stderr)

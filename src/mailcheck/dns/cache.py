@@ -58,6 +58,8 @@ class _Entry:
 
 
 class AnswerCache:
+    """The answers of a run under their keys, with the questions still in flight."""
+
     def __init__(self, idle_limit: int | None = None) -> None:
         self.idle_limit = IDLE_ANSWERS if idle_limit is None else idle_limit
         self._entries: dict[Key, _Entry] = {}
