@@ -17,8 +17,10 @@ unfinished items to the parent, which checks them itself.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
+import signal
 import sys
 import threading
 import traceback
@@ -133,6 +135,10 @@ def check_in_workers(
         check_in_process(leftover, rule_ids, here, on_done, ctx=ctx)
 
 
+def _stop(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _share(options: RunOptions, workers: int) -> RunOptions:
     """The options of each process (the workers and the parent, which checks while they start
     and when one fails): its part of `--concurrency`, no workers of its own."""
@@ -171,18 +177,31 @@ class _Pool:
         ]
         # starting waits for the fork server to have imported mailcheck: not in the main thread
         self._starter = threading.Thread(target=self._start, daemon=True)
+        self._on_term: signal.Handlers | Callable[[int, Any], Any] | int | None = None
 
     def __enter__(self) -> _Pool:
+        # a run told to stop (cron's timeout, a cancelled CI job) stops its workers first
+        if threading.current_thread() is threading.main_thread():
+            self._on_term = signal.signal(signal.SIGTERM, _stop)
         self._starter.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, failed: type[BaseException] | None, *exc: object) -> None:
+        """Wait for the workers, or stop them at once if the run failed (the output closed,
+        Ctrl-C); what the parent queued for them is dropped, never waited for at exit."""
+        if self._on_term is not None:
+            signal.signal(signal.SIGTERM, self._on_term)
         self._starter.join()
+        self.tasks.cancel_join_thread()
+        for replies in self.replies:
+            replies.cancel_join_thread()
         for process in self.processes:
-            if process.pid is not None:  # started
+            if process.pid is None:  # never started
+                continue
+            if failed is None:
                 process.join(timeout=5)
-                if process.is_alive():
-                    process.terminate()
+            if process.is_alive():
+                process.terminate()
 
     def _start(self) -> None:
         for process in self.processes:
@@ -256,16 +275,33 @@ def _worker(
         else:
             results.put(("done", number, done.index, done.findings, done.checked_at, done.notes))
 
+    _exit_with_parent()
     try:
         os.chdir(job.cwd)
         ctx = build_context(job.options)
         wait = 2 * job.options.timeout + 1  # the claimant's question, retries and all
         ctx.dns.peers = ExchangeClient(number, results.put, replies, wait)
         check_in_process(_built(_taken(tasks)), job.rule_ids, job.options, send, ctx=ctx)
+    except KeyboardInterrupt:  # Ctrl-C reached the whole process group: the parent reports
+        os._exit(130)
     except BaseException:
         results.put(("failed", number, traceback.format_exc()))
         raise
     results.put(("end", number))
+
+
+def _exit_with_parent() -> None:
+    """A worker stops at once when its parent is gone (killed): nobody would read its findings,
+    and its questions would go on."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch(sentinel: int) -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, args=(parent.sentinel,), daemon=True).start()
 
 
 def _taken(
