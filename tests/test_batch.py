@@ -313,6 +313,23 @@ def test_concurrency_bounds_the_questions_in_flight(
     assert 1 <= server.peak_in_flight <= limit
 
 
+@pytest.mark.parametrize(
+    ("concurrency", "asked", "expected"), [(1, 2, 1), (2, 2, 1), (3, 2, 2), (3, 4, 2), (128, 4, 4)]
+)
+def test_concurrency_caps_the_worker_processes(concurrency, asked, expected):
+    """Each process, the parent included, has a question in flight of its own, and together
+    they keep within `--concurrency`."""
+    from mailcheck.batch import worker_count
+    from mailcheck.runner import RunOptions
+    from mailcheck.workers import _share
+
+    options = RunOptions(concurrency=concurrency, workers=asked)
+    workers = worker_count(options, 1000)
+    assert workers == expected
+    if workers > 1:
+        assert (workers + 1) * _share(options, workers).concurrency <= concurrency
+
+
 def test_without_a_tight_bound_questions_overlap(run_cli, dns_server, dkim_keys, domain_list):
     """The check above can fail: with room, the same batch has many questions in flight."""
     server = slow_server(dns_server, dkim_keys, 6)
