@@ -401,6 +401,51 @@ def test_sheets_are_grouped_by_the_organisation_of_their_senders(write_sheet):
     assert found == [[0, 2, 3], [1]]
 
 
+def test_groups_join_the_items_of_one_customer(write_sheet):
+    from mailcheck.sheet import load_sheet
+
+    paths = [
+        write_sheet("news@b0.example", "info@b1.example", name="a.yaml"),  # two brands
+        write_sheet("news@b1.example", name="b.yaml"),
+        write_sheet("news@b2.example", name="c.yaml"),
+        write_sheet("news@b3.example", name="d.yaml", extra="mail_from: [bounce.b0.example]\n"),
+        write_sheet("news@b4.example", name="e.yaml", extra="mail_from: [bounce.esp.example]\n"),
+        write_sheet("news@b5.example", name="f.yaml", extra="mail_from: [bounce.esp.example]\n"),
+    ]
+    sheets = [load_sheet(path) for path in paths]
+    found = sorted(sorted(i for i, _ in group) for group in groups(paths, sheets.__getitem__))
+    # d names a domain of the b0/b1 customer; a provider's bounce domain joins nobody
+    assert found == [[0, 1, 3], [2], [4], [5]]
+
+
+def test_domain_lines_join_the_domain_their_mail_from_is_in():
+    lines = parse_domain_lines(
+        ["a.example - bounce.b.example", "b.example", "c.example - bounce.esp.example"], "list"
+    )
+    found = sorted(sorted(i for i, _ in group) for group in groups(lines))
+    assert found == [[0, 1], [2]]
+
+
+def test_workers_ask_no_name_twice_when_customers_share_a_domain(
+    run_cli, batch_server, write_sheet, monkeypatch
+):
+    from mailcheck import workers
+
+    monkeypatch.setattr(workers._Pool, "starting", lambda _pool: False)  # all to the workers
+    names = brands(12)
+    sheets = []
+    for pair in range(6):  # one sheet sends from two brands, another from the second of them
+        one, two = names[2 * pair], names[2 * pair + 1]
+        sheets.append(write_sheet(f"news@{one}", f"info@{two}", name=f"a{pair}.yaml"))
+        sheets.append(write_sheet(f"billing@{two}", name=f"b{pair}.yaml"))
+    code, _, err = run_cli(
+        "check", *sheets, "--nameserver", ns(batch_server), "--format", "jsonl", "--workers", "2"
+    )
+    assert code == 1, err
+    asked = Counter((name, rdtype) for name, rdtype, _ in batch_server.queries)
+    assert [pair for pair, n in asked.items() if n > 1] == []
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_each_item_is_flushed_as_soon_as_it_is_done(
     batch_server, domain_list, monkeypatch, workers

@@ -311,10 +311,21 @@ def own_domains(sheet: Sheet) -> set[str]:
     answers go when the item is done (`mailcheck.dns.cache`), and worker processes ask them
     without consulting each other (`mailcheck.dns.exchange`). A MAIL FROM or tracking domain
     elsewhere — often the provider's, shared by many customers — is not."""
+    senders = [sender.address.rpartition("@")[2] for sender in sheet.senders]
+    return organisational_domains(senders or sheet.mail_from)
+
+
+def named_domains(sheet: Sheet) -> set[str]:
+    """The organisational domains of the other domains a sheet names: MAIL FROM, DKIM, tracking."""
+    names = [*sheet.mail_from, *(key.domain for key in sheet.dkim)]
+    return organisational_domains(names + ([sheet.tracking.domain] if sheet.tracking else []))
+
+
+def organisational_domains(names: Iterable[str]) -> set[str]:
+    """The organisational domains (ASCII, as the resolver keys them) of the valid names."""
     from mailcheck.dmarc import organisational_domain
     from mailcheck.dns.resolver import to_ascii
 
-    names = [sender.address.rpartition("@")[2] for sender in sheet.senders] or sheet.mail_from
     domains = set()
     for name in names:
         try:
