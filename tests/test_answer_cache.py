@@ -10,10 +10,11 @@ import pytest
 
 from conftest import ns
 from mailcheck import batch
-from mailcheck.batch import check_in_process, own_domains
+from mailcheck.batch import check_in_process
 from mailcheck.commands.domain import DOMAIN_RULES, domain_sheet
 from mailcheck.context import build_resolver
 from mailcheck.dns import cache as answer_cache
+from mailcheck.grouping import own_domains
 from mailcheck.runner import RunOptions, build_context
 from test_batch import ESP, batch_server, brands
 
@@ -121,3 +122,18 @@ def test_a_batch_keeps_a_bounded_cache_and_asks_no_name_twice(batch_server, monk
     shared = {(f"{name}.{ESP}", "TXT") for name in ("spf", "a.spf", "b.spf")}
     assert shared <= ctx.dns.cache.keys()
     assert len(ctx.dns.cache) <= 5 + len(shared) + 2  # + the shared MX host's A and AAAA
+
+
+def test_a_customers_domains_are_checked_one_after_the_other(
+    run_cli, batch_server, monkeypatch, tmp_path
+):
+    """In one process too: the subdomain listed last follows its parent domain, whose answers
+    (here: the organisation's DMARC record it falls back to) are still kept."""
+    monkeypatch.setattr(answer_cache, "IDLE_ANSWERS", 20)
+    monkeypatch.setattr(batch, "MAX_SHEETS_AT_ONCE", 1)
+    names = brands(12)
+    path = tmp_path / "domains.txt"
+    path.write_text("".join(f"{name} s1\n" for name in [*names, f"shop.{names[0]}"]))
+    args = ["--nameserver", ns(batch_server), "--format", "jsonl", "--concurrency", "2"]
+    run_cli("domain", "--from-file", path, *args, "--workers", "1")
+    assert batch_server.count(f"_dmarc.{names[0]}", "TXT") == 1

@@ -13,7 +13,7 @@ import pytest
 from conftest import ns
 from mailcheck.domainfile import DomainLine, parse_domain_lines
 from mailcheck.errors import InputError
-from mailcheck.workers import groups
+from mailcheck.grouping import groups
 
 ESP = "esp.example"
 

@@ -37,6 +37,7 @@ from mailcheck.defaults import MAX_AUTO_WORKERS, WORKER_THRESHOLD
 from mailcheck.domainfile import DomainLine
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, Tally
+from mailcheck.grouping import own_domains
 from mailcheck.memo import RunMemo
 from mailcheck.output import Format
 from mailcheck.report import Note, Report
@@ -56,7 +57,7 @@ from mailcheck.runner import (
     write_report,
 )
 from mailcheck.selection import select_rules
-from mailcheck.sheet import LoadedSheet, Sheet, load_sheet
+from mailcheck.sheet import LoadedSheet, load_sheet
 from mailcheck.state import DnsSource
 
 Source = Path | DomainLine
@@ -240,10 +241,20 @@ class _Batch:
                 render=render,
                 local=None if sheets is None else sheets.__getitem__,
             )
-        elif self.sheets is not None:
-            check_in_process(enumerate(self.sheets), self.rule_ids, self.options, on_done)
         else:
-            check_in_process(_built(enumerate(self.sources)), self.rule_ids, self.options, on_done)
+            check_in_process(self._by_customer(), self.rule_ids, self.options, on_done)
+
+    def _by_customer(self) -> Iterator[tuple[int, LoadedSheet]]:
+        """The items, a customer's one after the other (`mailcheck.grouping`), else in input
+        order: the names within the customer's domains are asked once, then let go."""
+        from mailcheck.grouping import groups
+
+        sheets = self.sheets
+        order = groups(self.sources, sheets.__getitem__ if sheets else None, largest_first=False)
+        items = ((index, source) for group in order for index, source in group)
+        if sheets is None:
+            return _built(items)
+        return ((index, sheets[index]) for index, _source in items)
 
 
 def _open_output(path: Path | None) -> AbstractContextManager[TextIO]:
@@ -303,36 +314,6 @@ def fewer_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
-
-
-def own_domains(sheet: Sheet) -> set[str]:
-    """The organisational domains of a sheet's senders (of its MAIL FROM domains, if it has no
-    sender): the customer's own. Names within them are the item's own: the resolver lets their
-    answers go when the item is done (`mailcheck.dns.cache`), and worker processes ask them
-    without consulting each other (`mailcheck.dns.exchange`). A MAIL FROM or tracking domain
-    elsewhere — often the provider's, shared by many customers — is not."""
-    senders = [sender.address.rpartition("@")[2] for sender in sheet.senders]
-    return organisational_domains(senders or sheet.mail_from)
-
-
-def named_domains(sheet: Sheet) -> set[str]:
-    """The organisational domains of the other domains a sheet names: MAIL FROM, DKIM, tracking."""
-    names = [*sheet.mail_from, *(key.domain for key in sheet.dkim)]
-    return organisational_domains(names + ([sheet.tracking.domain] if sheet.tracking else []))
-
-
-def organisational_domains(names: Iterable[str]) -> set[str]:
-    """The organisational domains (ASCII, as the resolver keys them) of the valid names."""
-    from mailcheck.dmarc import organisational_domain
-    from mailcheck.dns.resolver import to_ascii
-
-    domains = set()
-    for name in names:
-        try:
-            domains.add(organisational_domain(to_ascii(name)))
-        except UnicodeError:
-            continue  # not a domain: its rule says so, and nothing is asked about it
-    return domains
 
 
 async def _stream(

@@ -56,64 +56,6 @@ def prestart() -> None:
     forkserver.ensure_running()
 
 
-def groups(
-    sources: Sequence[Source], sheet_of: Callable[[int], LoadedSheet] | None = None
-) -> list[list[tuple[int, Source]]]:
-    """Items grouped by customer, so that the names within a customer's domains are asked by
-    one worker: items whose senders share an organisational domain (`batch.own_domains`) are
-    one group, joined by items that name a domain of the group (a MAIL FROM, DKIM or tracking
-    domain: `batch.named_domains`). The largest groups come first (they are dealt out first,
-    so the last ones to be taken are small and the workers finish together); each group in
-    input order. `sheet_of` gives a sheet's loaded form."""
-    domains = [_domains_of(source, sheet_of, index) for index, source in enumerate(sources)]
-    customers = set().union(*(own for own, _named in domains))
-    joined = _Joined()
-    keys = []
-    for index, (own, named) in enumerate(domains):
-        linked = sorted(own | (named & customers))
-        for domain in linked[1:]:
-            joined.join(linked[0], domain)
-        keys.append(linked[0] if linked else f"#{index}")  # a sheet without senders: alone
-    grouped: dict[str, list[tuple[int, Source]]] = {}
-    for index, source in enumerate(sources):
-        grouped.setdefault(joined.root(keys[index]), []).append((index, source))
-    return sorted(grouped.values(), key=lambda group: -len(group))
-
-
-def _domains_of(
-    source: Source, sheet_of: Callable[[int], LoadedSheet] | None, index: int
-) -> tuple[set[str], set[str]]:
-    """(the organisational domains of an item's senders, those of the other domains it names)"""
-    from mailcheck.batch import named_domains, organisational_domains, own_domains
-    from mailcheck.domainfile import DomainLine
-
-    if isinstance(source, DomainLine):
-        named = [source.mail_from] if source.mail_from else []
-        return organisational_domains([source.domain]), organisational_domains(named)
-    if sheet_of is None:
-        return set(), set()
-    sheet = sheet_of(index).sheet
-    return own_domains(sheet), named_domains(sheet)
-
-
-class _Joined:
-    """Which domains belong to one group (a union-find over domain names)."""
-
-    def __init__(self) -> None:
-        self._parent: dict[str, str] = {}
-
-    def root(self, domain: str) -> str:
-        while (parent := self._parent.get(domain, domain)) != domain:
-            self._parent[domain] = self._parent.get(parent, parent)  # halve the path
-            domain = parent
-        return domain
-
-    def join(self, one: str, other: str) -> None:
-        first, second = self.root(one), self.root(other)
-        if first != second:
-            self._parent[max(first, second)] = min(first, second)
-
-
 @dataclass(frozen=True)
 class _Job:
     """What a worker gets: its number and how to check the items it takes."""
@@ -142,6 +84,7 @@ def check_in_workers(
     item's sheet as the parent has it (default: built from its source)."""
     from mailcheck.batch import build_sheet, check_in_process
     from mailcheck.dns.exchange import LocalPeers
+    from mailcheck.grouping import groups
     from mailcheck.runner import build_context
 
     here = _share(options, workers)
