@@ -132,6 +132,142 @@ def test_domain_list_errors_name_the_line(text, line, key):
     assert caught.value.key == key
 
 
+def test_domain_list_tab_separated_keeps_empty_columns():
+    """A spreadsheet's tab-separated export: each tab ends one column, so two tabs in a row
+    leave the selectors empty instead of taking the mail-from as the selector."""
+    lines = [
+        "domain\tselector\tmail-from",
+        "acme.example\t\tbounce.acme.example",
+        "shop.example\ts1:s2\t",
+        "brand.example\t-\tbounce.brand.example\t# a comment",
+        "solo.example\t\t",
+        "\t\t",
+        "spaced.example\t esp2026 \t bounce.spaced.example ",
+    ]
+    assert parse_domain_lines(lines, "list.tsv", ["dflt"], "bounce.esp.example") == [
+        DomainLine("acme.example", ("dflt",), "bounce.acme.example", 2),
+        DomainLine("shop.example", ("s1", "s2"), "bounce.esp.example", 3),
+        DomainLine("brand.example", ("dflt",), "bounce.brand.example", 4),
+        DomainLine("solo.example", ("dflt",), "bounce.esp.example", 5),
+        DomainLine("spaced.example", ("esp2026",), "bounce.spaced.example", 7),
+    ]
+
+
+def test_domain_list_quoted_csv_fields():
+    lines = [
+        '"domain","selector","mail-from"',
+        '"acme.example","esp2026",""',
+        '"shop.example","","bounce.shop.example"',
+        '"multi.example", "s1:s2", "-"',
+        'plain.example,"esp2026",bounce.plain.example',
+        '"semi.example";"";"bounce.semi.example"',
+    ]
+    assert parse_domain_lines(lines, "list.csv") == [
+        DomainLine("acme.example", ("esp2026",), None, 2),
+        DomainLine("shop.example", (), "bounce.shop.example", 3),
+        DomainLine("multi.example", ("s1", "s2"), None, 4),
+        DomainLine("plain.example", ("esp2026",), "bounce.plain.example", 5),
+        DomainLine("semi.example", (), "bounce.semi.example", 6),
+    ]
+
+
+def test_domain_list_semicolon_separated():
+    """Excel's CSV in locales whose decimal mark is a comma separates with semicolons."""
+    lines = [
+        "Domain;Selector;Mail-From",
+        "acme.example;esp2026;bounce.acme.example",
+        "shop.example;;bounce.shop.example",
+        "brand.example; s1:s2 ;",
+        "solo.example",
+    ]
+    assert parse_domain_lines(lines, "list.csv", ["dflt"]) == [
+        DomainLine("acme.example", ("esp2026",), "bounce.acme.example", 2),
+        DomainLine("shop.example", ("dflt",), "bounce.shop.example", 3),
+        DomainLine("brand.example", ("s1", "s2"), None, 4),
+        DomainLine("solo.example", ("dflt",), None, 5),
+    ]
+
+
+@pytest.mark.parametrize("from_stdin", [False, True])
+def test_domain_list_with_a_byte_order_mark_and_a_header(tmp_path, monkeypatch, from_stdin):
+    """Excel's "CSV UTF-8": a byte order mark, a header line, CRLF line ends."""
+    import io
+
+    from mailcheck.domainfile import read_domain_file
+
+    text = "domain,selector,mail-from\r\nacme.example,esp2026,bounce.acme.example\r\n"
+    path = tmp_path / "list.csv"
+    path.write_text(text, encoding="utf-8-sig", newline="")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfdomain,")
+    if from_stdin:
+        monkeypatch.setattr("sys.stdin", io.StringIO(path.read_bytes().decode("utf-8")))
+        path = Path("-")
+    assert read_domain_file(path) == [
+        DomainLine("acme.example", ("esp2026",), "bounce.acme.example", 2)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key"),
+    [
+        ('acme.example\n"shop.example,s1\n', 2, None),  # a quote not closed
+        ('"acme.example"x,s1\n', 1, None),  # text after the closing quote
+        ('acme.example;"s1\n', 1, None),
+        ("a.example\ts1\tb.example\tc.example\n", 1, None),  # a fourth column
+        ("a.example;s1;b.example;c.example\n", 1, None),
+        ("a.example,s1,b.example,\n", 1, None),  # a fourth column, if empty
+        ("acme.example\n\ts1\tbounce.acme.example\n", 2, "domain"),  # a leading tab
+        ("acme.example\t\tnot_a..domain\n", 1, "mail-from"),
+        ("acme.example;bad/selector;\n", 1, "selector"),
+        ('"acme.example","s1","bounce.acme.example"\nACME.example\t\t\n', 2, "domain"),
+    ],
+)
+def test_domain_list_separator_errors_name_the_line(text, line, key):
+    with pytest.raises(InputError) as caught:
+        parse_domain_lines(text.splitlines(), "list.csv")
+    assert (caught.value.file, caught.value.line, caught.value.key) == ("list.csv", line, key)
+
+
+def test_from_file_tab_separated_uses_the_third_column_as_mail_from(
+    run_cli, batch_server, domain_list
+):
+    """brand00 ends its SPF record with ?all, brand01 with -all: SPF is checked at the
+    mail-from brand01 (pass), not at brand00 with brand01 taken as a DKIM selector."""
+    path = domain_list("domain\tselector\tmail-from\nbrand00.example\t\tbrand01.example\n")
+    code, out, _ = run_cli(
+        "domain", "--from-file", path, "--nameserver", ns(batch_server), "--format", "jsonl"
+    )
+    findings, summary = jsonl(out)
+    spf = {(f["rule"], f["subject"], f["status"]) for f in findings if f["rule"].startswith("spf.")}
+    assert spf == {
+        ("spf.record", "brand01.example", "pass"),
+        ("spf.all", "brand01.example", "pass"),
+        ("spf.lookups", "brand01.example", "pass"),
+    }
+    # no selector given: the key cannot be checked (brand01.example was not taken as one)
+    assert statuses_of(findings, "dkim.key") == [("brand00.example", "fail")]
+    assert code == summary["exit_code"] == 1
+
+
+def test_from_file_excel_csv_on_standard_input(run_cli, batch_server, monkeypatch):
+    """A byte order mark, a quoted header and semicolons, read from standard input."""
+    import io
+
+    text = '\ufeff"Domain";"Selector";"Mail-From"\r\n"brand01.example";"s1";""\r\n'
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    code, out, _ = run_cli(
+        "domain", "--from-file", "-", "--nameserver", ns(batch_server), "--format", "jsonl"
+    )
+    findings, summary = jsonl(out)
+    assert statuses_of(findings, "dkim.key") == [("s1._domainkey.brand01.example", "pass")]
+    assert statuses_of(findings, "spf.all") == [("brand01.example", "pass")]
+    assert code == summary["exit_code"] == 0
+
+
+def statuses_of(findings: list[dict], rule: str) -> list[tuple[str, str]]:
+    return [(f["subject"], f["status"]) for f in findings if f["rule"] == rule]
+
+
 @pytest.mark.parametrize(
     ("content", "args", "expected"),
     [
@@ -140,6 +276,10 @@ def test_domain_list_errors_name_the_line(text, line, key):
         ("acme.example\n", ["--selector", "bad/sel"], "--selector: not a DKIM selector"),
         ("acme.example\n", ["--mail-from", "x"], "--mail-from: not a domain name"),
         ("acme.example\nacme.example\n", [], "domains.txt:2: domain: acme.example is listed"),
+        ('acme.example\n"shop.example,s1\n', [], "domains.txt:2: a quote is not closed"),
+        ('"acme.example"x;s1\n', [], "domains.txt:1: bad quoting"),
+        ("acme.example\ts1\tb.example\tc.example\n", [], "domains.txt:1: 4 columns"),
+        ("\ufeffdomain;selector\nacme.example;;;\n", [], "domains.txt:2: 4 columns"),
     ],
 )
 def test_from_file_input_errors_exit_2_with_file_and_line(

@@ -6,16 +6,27 @@
     brand.example     -             bounce.brand.example
     other.example,,bounce.other.example
 
-Columns are separated by white space, or by commas when the line has one (a CSV export). The
-first column is the domain; the second its DKIM selectors (several joined by `:`, which no
+The first column is the domain; the second its DKIM selectors (several joined by `:`, which no
 selector contains); the third its MAIL FROM domain. An empty column or `-` gives none, and then
-`--selector` and `--mail-from` apply. `#` starts a comment; blank lines are skipped, and so is
-a header line whose first column is `domain`. `-` as FILE reads standard input. Every problem is
-an input error naming the file and line, found before any DNS question is asked.
+`--selector` and `--mail-from` apply.
+
+Each line picks its separator, so the exports of spreadsheets read as they are: a comma when
+the line has one (CSV), else a semicolon (the CSV of locales whose decimal mark is a comma),
+else a tab (tab-separated values), else spaces. A comma, semicolon or tab ends exactly one
+column, so an empty column keeps its place (`a.example<TAB><TAB>bounce.a.example` gives no
+selectors), and fields may be quoted as in CSV (`"acme.example","esp2026",""`); a run of
+spaces is one separator. A UTF-8 byte order mark at the start (Excel's "CSV UTF-8") is ignored.
+
+`#` starts a comment (no domain or selector contains one, so it ends the line even inside
+quotes); blank lines are skipped, and so is a header line whose first column is `domain`. `-`
+as FILE reads standard input. Every problem (bad quoting, a fourth column, a bad name, a domain
+listed twice) is an input error naming the file and line, found before any DNS question is
+asked.
 """
 
 from __future__ import annotations
 
+import csv
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +36,8 @@ from mailcheck.commands.domain import check_selector, domain_name
 from mailcheck.errors import InputError
 
 COLUMNS = ("domain", "selector", "mail-from")
+SEPARATORS = (",", ";", "\t")  # in this order of precedence; otherwise white space
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +62,7 @@ def read_domain_file(
     except OSError as exc:
         problem = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
         raise InputError(f"cannot read the domain list: {problem}", file=display) from None
+    text = text.removeprefix(BOM)
     domains = parse_domain_lines(text.splitlines(), display, selectors, mail_from)
     if not domains:
         raise InputError("no domain in the file", file=display)
@@ -67,7 +81,10 @@ def parse_domain_lines(
     seen: dict[str, int] = {}
     domains: list[DomainLine] = []
     for number, raw in enumerate(lines, 1):
-        columns = _columns(raw)
+        try:
+            columns = _columns(raw)
+        except InputError as exc:
+            raise InputError(exc.problem, file=display, line=number) from None
         if not columns or (not domains and not seen and columns[0].lower() == "domain"):
             continue
         try:
@@ -83,12 +100,20 @@ def parse_domain_lines(
 
 
 def _columns(raw: str) -> list[str]:
-    text = raw.split("#", 1)[0].strip()
-    if not text:
+    """The columns of a line (none for a blank or comment line), by the line's separator."""
+    text = raw.split("#", 1)[0].rstrip()  # trailing white space ends the line, tabs too
+    if not text.strip():
         return []
-    if "," in text:
-        return [column.strip() for column in text.split(",")]
-    return text.split()
+    separator = next((sep for sep in SEPARATORS if sep in text), None)
+    if separator is None:
+        return text.split()
+    reader = csv.reader([text], delimiter=separator, skipinitialspace=True, strict=True)
+    try:
+        row = next(reader)
+    except csv.Error as exc:
+        unclosed = text.count('"') % 2 == 1
+        raise InputError("a quote is not closed" if unclosed else f"bad quoting: {exc}") from None
+    return [column.strip() for column in row]
 
 
 def _entry(
