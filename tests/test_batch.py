@@ -688,3 +688,18 @@ def test_a_bad_zone_file_is_an_input_error_before_workers_start(run_cli, domain_
 def test_jsonl_is_refused_where_it_does_not_apply(run_cli, command):
     code, _, err = run_cli(*command, "--format", "jsonl")
     assert code == 2 and "jsonl" in err
+
+
+def test_a_short_domain_list_starts_no_worker_processes(tmp_path):
+    """The fork server is started before the list is read, only when it may hold enough
+    domains for workers (by the file's size)."""
+    from mailcheck.cli import _lines_at_most, _may_use_workers
+
+    short = tmp_path / "short.txt"
+    short.write_text("a.example\nb.example\n")
+    long = tmp_path / "long.txt"
+    long.write_text("".join(f"d{n:04d}.example\n" for n in range(300)))
+    assert not _may_use_workers(_lines_at_most(short), None)
+    assert _may_use_workers(_lines_at_most(long), None)
+    assert _may_use_workers(_lines_at_most(Path("-")), None)  # standard input: not known
+    assert not _may_use_workers(_lines_at_most(long), 1)

@@ -180,3 +180,12 @@ def test_check_in_a_batch_runs_only_the_selected_rules(run_cli, write_sheet, fmt
     assert "sender.mx" in rules and "sender.role" not in rules
     assert all(rule.startswith("sender.") for rule in rules)
     assert code == 0  # without the role account's and the late sheets' findings
+
+
+def test_the_dns_source_line_names_a_few_sheets_and_counts_the_rest():
+    from mailcheck.commands.recheck import _some
+
+    assert _some(["a.yaml", "b.yaml"]) == "a.yaml, b.yaml"
+    assert (
+        _some([f"s{n}.yaml" for n in range(250)]) == "s0.yaml, s1.yaml, s2.yaml and 247 more sheets"
+    )

@@ -263,7 +263,7 @@ def domain(
     """
     if (name is None) == (from_file is None):
         raise InputError("give either DOMAIN or --from-file FILE", key="DOMAIN")
-    if from_file is not None and workers != 1:
+    if from_file is not None and _may_use_workers(_lines_at_most(from_file), workers):
         _prestart_workers()
     from mailcheck.commands.domain import run_domain, run_domain_file
 
@@ -316,6 +316,15 @@ def _may_use_workers(items: int | None, workers: int | None) -> bool:
     if workers == 1:
         return False
     return items is None or items >= min(workers or WORKER_THRESHOLD, WORKER_THRESHOLD)
+
+
+def _lines_at_most(path: Path) -> int | None:
+    """An upper bound of the domains in a list, known without reading it: a domain and its line
+    end take 4 bytes at least. None: not known (standard input, a file that cannot be read)."""
+    try:
+        return Path(path).stat().st_size // 4 if str(path) != "-" else None
+    except OSError:
+        return None
 
 
 def _prestart_workers() -> None:

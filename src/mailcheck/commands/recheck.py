@@ -36,6 +36,7 @@ from mailcheck.runner import (
 from mailcheck.sheet import LoadedSheet, load_sheet
 from mailcheck.state import ENV, DnsSource, Store, default_path, exclusive
 from mailcheck.state.store import sheet_key
+from mailcheck.text import plural
 
 OnDone = Callable[[CheckedSheet], None]
 
@@ -105,12 +106,18 @@ def _by_dns_source(
         groups.setdefault(source, []).append(sheet)
     for source, group in groups.items():
         if not source.is_system:
-            names = ", ".join(s.display for s in group)
+            names = _some([s.display for s in group])
             print(f"mailcheck: re-checking {names} against {source}, as last run", file=sys.stderr)
     return [
         (replace(options, zones=[Path(z) for z in source.zones], nameservers=source.nameservers), g)
         for source, g in groups.items()
     ]
+
+
+def _some(names: Sequence[str], shown: int = 3) -> str:
+    """A few names and how many more: one line, however many sheets a group has."""
+    more = f" and {plural(len(names) - shown, 'more sheet')}" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _check(
