@@ -29,15 +29,17 @@ def groups(
     domain: `named_domains`). With `largest_first` (for workers: the groups dealt out last are
     small, so the workers finish together), else in the order of their first items; each group
     in input order. `sheet_of` gives a sheet's loaded form."""
-    domains = [_domains_of(source, sheet_of, index) for index, source in enumerate(sources)]
-    customers = set().union(*(own for own, _named in domains))
-    joined = _Joined()
-    keys = []
-    for index, (own, named) in enumerate(domains):
-        linked = sorted(own | (named & customers))
-        for domain in linked[1:]:
-            joined.join(linked[0], domain)
-        keys.append(linked[0] if linked else f"#{index}")  # a sheet without senders: alone
+    # two passes, keeping one key an item: the named domains join only customers' domains
+    joined, customers, keys = _Joined(), set[str](), list[str]()
+    for index, source in enumerate(sources):
+        own = sorted(_domains_of(source, sheet_of, index, named=False))
+        for domain in own[1:]:
+            joined.join(own[0], domain)
+        customers.update(own)
+        keys.append(own[0] if own else f"#{index}")  # a sheet without senders: alone
+    for index, source in enumerate(sources):
+        for domain in _domains_of(source, sheet_of, index, named=True) & customers:
+            joined.join(keys[index], domain)
     grouped: dict[str, list[tuple[int, Source]]] = {}
     for index, source in enumerate(sources):
         grouped.setdefault(joined.root(keys[index]), []).append((index, source))
@@ -47,18 +49,20 @@ def groups(
 
 
 def _domains_of(
-    source: Source, sheet_of: Callable[[int], LoadedSheet] | None, index: int
-) -> tuple[set[str], set[str]]:
-    """(the organisational domains of an item's senders, those of the other domains it names)"""
+    source: Source, sheet_of: Callable[[int], LoadedSheet] | None, index: int, *, named: bool
+) -> set[str]:
+    """The organisational domains of an item's senders, or (`named`) of the other domains it
+    names."""
     from mailcheck.domainfile import DomainLine
 
     if isinstance(source, DomainLine):
-        named = [source.mail_from] if source.mail_from else []
-        return organisational_domains([source.domain]), organisational_domains(named)
+        if named:
+            return organisational_domains([source.mail_from] if source.mail_from else [])
+        return organisational_domains([source.domain])
     if sheet_of is None:
-        return set(), set()
+        return set()
     sheet = sheet_of(index).sheet
-    return own_domains(sheet), named_domains(sheet)
+    return named_domains(sheet) if named else own_domains(sheet)
 
 
 class _Joined:
