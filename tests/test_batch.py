@@ -637,15 +637,15 @@ def test_the_parent_checks_items_while_the_workers_start(
     whenever they start); the report is whole, and what the parent asked no worker asks."""
     from mailcheck import workers
 
-    built_here = workers._built_here
+    taken = workers._taken
     taken_here: list[int] = []
 
-    def counted(*args):
-        for index, sheet in built_here(*args):
+    def counted(*args, **kwargs):  # the parent's share: what it takes from the queue
+        for index, source in taken(*args, **kwargs):
             taken_here.append(index)
-            yield index, sheet
+            yield index, source
 
-    monkeypatch.setattr(workers, "_built_here", counted)
+    monkeypatch.setattr(workers, "_taken", counted)
     monkeypatch.setattr(workers._Pool, "starting", lambda _pool: len(taken_here) < 3)
     path = domain_list("".join(f"{name} s1\n" for name in brands(12)))
     args = ["domain", "--from-file", path, "--nameserver", ns(batch_server), "--format", "jsonl"]

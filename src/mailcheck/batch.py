@@ -254,9 +254,7 @@ class _Batch:
         sheets = self.sheets
         order = groups(self.sources, sheets.__getitem__ if sheets else None, largest_first=False)
         items = ((index, source) for group in order for index, source in group)
-        if sheets is None:
-            return _built(items)
-        return ((index, sheets[index]) for index, _source in items)
+        return _built(items, sheets.__getitem__ if sheets else None)
 
 
 def _open_output(path: Path | None) -> AbstractContextManager[TextIO]:
@@ -276,8 +274,13 @@ def build_sheet(source: Source) -> LoadedSheet:
     return domain_sheet(source.domain, source.selectors, source.mail_from)
 
 
-def _built(sources: Iterable[tuple[int, Source]]) -> Iterator[tuple[int, LoadedSheet]]:
-    """Sheets built as they are needed, so a long list never exists as sheets all at once."""
+def _built(
+    sources: Iterable[tuple[int, Source]], loaded: Callable[[int], LoadedSheet] | None = None
+) -> Iterator[tuple[int, LoadedSheet]]:
+    """Each item's sheet: the one `loaded` already (by the item's index), else built from its
+    source as it is needed, so a long list never exists as sheets all at once."""
+    if loaded is not None:
+        return ((index, loaded(index)) for index, _source in sources)
     return ((index, build_sheet(source)) for index, source in sources)
 
 

@@ -82,14 +82,13 @@ def check_in_workers(
     findings as JSON Lines, written in the parent as they are: the parent's share of the work
     is then copying text. The items of a worker that fails are checked here. `local` gives an
     item's sheet as the parent has it (default: built from its source)."""
-    from mailcheck.batch import build_sheet, check_in_process
+    from mailcheck.batch import _built, check_in_process
     from mailcheck.dns.exchange import LocalPeers
     from mailcheck.grouping import groups
     from mailcheck.runner import build_context
 
     here = _share(options, workers)
     ctx = build_context(here)  # a bad zone file or name server: an input error, here and now
-    build = local or (lambda index: build_sheet(sources[index]))
     missing = set(range(len(sources)))
 
     def done_here(done: Done) -> None:
@@ -100,14 +99,14 @@ def check_in_workers(
     pool = _Pool(groups(sources, local), workers, job)
     ctx.dns.peers = LocalPeers(pool.exchange, workers, pool.reply)
     with pool:
-        share_here = _built_here(_taken(pool.tasks, while_=pool.starting), build)
+        share_here = _built(_taken(pool.tasks, while_=pool.starting), local)
         check_in_process(share_here, rule_ids, here, done_here, ctx=ctx)
         pool.collect(done_here)
     if missing:
         print(
             f"mailcheck: checking {len(missing)} item(s) of a failed worker here", file=sys.stderr
         )
-        leftover = ((index, build(index)) for index in sorted(missing))
+        leftover = _built(((index, sources[index]) for index in sorted(missing)), local)
         check_in_process(leftover, rule_ids, here, on_done, ctx=ctx)
 
 
@@ -119,12 +118,6 @@ def _share(options: RunOptions, workers: int) -> RunOptions:
     """The options of each process (the workers and the parent, which checks while they start
     and when one fails): its part of `--concurrency`, no workers of its own."""
     return replace(options, concurrency=max(1, options.concurrency // (workers + 1)), workers=1)
-
-
-def _built_here(
-    items: Iterator[tuple[int, Source]], build: Callable[[int], LoadedSheet]
-) -> Iterator[tuple[int, LoadedSheet]]:
-    return ((index, build(index)) for index, _source in items)
 
 
 class _Pool:
