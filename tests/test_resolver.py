@@ -140,3 +140,18 @@ def test_zone_file_syntax_error_names_file_and_line(tmp_path):
         build_resolver(zones=[bad])
     assert caught.value.file == str(bad)
     assert caught.value.line is not None
+
+
+def test_the_bound_on_questions_holds_in_one_event_loop_after_another(dns_server):
+    """A batch's parent checks its share in one event loop and a failed worker's items in the
+    next, with the same resolver: questions that wait for a free slot work in both."""
+    server = dns_server(ZONE)
+    resolver = build_resolver(nameservers=[ns(server)], concurrency=1)
+
+    async def several(rdtype: str) -> list:
+        names = ["sample.example", "mx1.sample.example", "mx2.sample.example"]
+        return await asyncio.gather(*(resolver.query(name, rdtype) for name in names))
+
+    for rdtype in ("A", "AAAA"):
+        outcomes = {answer.outcome for answer in asyncio.run(several(rdtype))}
+        assert outcomes <= {Outcome.ANSWER, Outcome.NODATA}

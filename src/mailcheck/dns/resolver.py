@@ -49,6 +49,7 @@ class Resolver:
         self.cache = AnswerCache()
         self.peers: Peers | None = None  # the other worker processes of a batch
         self._in_flight = asyncio.Semaphore(concurrency)
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def queries_sent(self) -> int:
@@ -101,9 +102,19 @@ class Resolver:
 
     async def _ask(self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType) -> Answer:
         # the budget starts when the question is sent, not while it waits for a free slot
-        async with self._in_flight:
+        async with self._slots():
             try:
                 async with asyncio.timeout(self.timeout):
                     return await self.backend.lookup(qname, qtype)
             except TimeoutError:
                 return Answer(qname.to_text(), dns.rdatatype.to_text(qtype), Outcome.TIMEOUT)
+
+    def _slots(self) -> asyncio.Semaphore:
+        """The bound on questions in flight, of the running event loop: a semaphore that once
+        made a question wait belongs to its loop, and a batch may run one loop after another
+        (the parent's share, then the items of a failed worker)."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._in_flight = asyncio.Semaphore(self.concurrency)
+            self._loop = loop
+        return self._in_flight
