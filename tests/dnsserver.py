@@ -221,6 +221,10 @@ class ZoneServer:
         """Never answer: the client sees a timeout."""
         self._set_fault(name, rdtype, "drop")
 
+    def garble(self, name: str, rdtype: str | int | None = None) -> None:
+        """Answer with a response that says it has one more answer record than it has."""
+        self._set_fault(name, rdtype, "garble")
+
     def delay(self, name: str, seconds: float, rdtype: str | int | None = None) -> None:
         """Answer correctly, but only after `seconds` (other queries are not held up)."""
         self._set_fault(name, rdtype, "delay", seconds)
@@ -291,7 +295,11 @@ class ZoneServer:
             )
             response.set_rcode(rcode)
             response.flags |= dns.flags.AA
-        return _to_wire(query, response, transport)
+        wire = _to_wire(query, response, transport)
+        if kind == "garble":
+            answers = int.from_bytes(wire[6:8], "big") + 1
+            wire = wire[:6] + answers.to_bytes(2, "big") + wire[8:]
+        return wire
 
 
 def _to_wire(query: dns.message.Message, response: dns.message.Message, transport: str) -> bytes:

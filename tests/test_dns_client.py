@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 
+import dns.exception
+import dns.message
 import dns.name
+import dns.rcode
 import dns.rdatatype
+import dns.rrset
 import pytest
 
 from conftest import REPO_ROOT
 from mailcheck.dns import Outcome
 from mailcheck.dns import client as client_module
-from mailcheck.dns.client import Client, ServerFailure, _Socket, read_answer
-from mailcheck.dns.network import NetworkBackend
+from mailcheck.dns.client import Client, ServerFailure, _Socket, read_reply
+from mailcheck.dns.network import NetworkBackend, classify
 from mailcheck.dns.resolver import Resolver
 
 SAMPLE = REPO_ROOT / "tests" / "data" / "zones" / "sample.example.zone"
@@ -29,8 +33,8 @@ def ask(servers, name: str, rdtype: str, timeout: float = 2.0):
 
 def test_an_answer_is_read(dns_server):
     server = dns_server(SAMPLE)
-    response = ask([server], "sample.example.", "MX")
-    assert response.answer and response.answer[0].rdtype == dns.rdatatype.MX
+    reply = ask([server], "sample.example.", "MX")
+    assert [rdtype for _, rdtype, _ in reply.records] == [dns.rdatatype.MX] * 2
     assert server.count("sample.example", "MX") == 1
 
 
@@ -38,7 +42,7 @@ def test_servfail_moves_on_to_the_next_server(dns_server):
     failing, working = dns_server(SAMPLE), dns_server(SAMPLE)
     failing.servfail("sample.example.")
     response = ask([failing, working], "sample.example.", "MX")
-    assert response.answer
+    assert response.records
     assert failing.count("sample.example") == working.count("sample.example") == 1
 
 
@@ -55,7 +59,7 @@ def test_a_question_without_answer_is_sent_again_to_the_next_server(dns_server, 
     silent, working = dns_server(SAMPLE), dns_server(SAMPLE)
     silent.drop("sample.example.")
     response = ask([silent, working], "sample.example.", "MX")
-    assert response.answer
+    assert response.records
     assert silent.count("sample.example") == 1 and working.count("sample.example") == 1
 
 
@@ -97,20 +101,116 @@ def test_a_datagram_with_another_question_or_id_is_not_the_answer(dns_server):
 def test_question_names_match_whatever_their_case(dns_server):
     server = dns_server(SAMPLE)
     response = ask([server], "SAMPLE.Example.", "MX")
-    assert response.answer
+    assert response.records
 
 
-def test_only_header_question_and_answer_are_read(dns_server):
-    import dns.message
-    import dns.rrset
-
-    query = dns.message.make_query("sample.example.", "MX")
+def response_to(name: str, rdtype: str, *answers: str, rcode=dns.rcode.NOERROR):
+    """A response to (name, rdtype) from the given answer records ("owner ttl class type
+    data"), in wire format, and its question's length."""
+    query = dns.message.make_query(name, rdtype)
     response = dns.message.make_response(query)
-    response.answer.append(
-        dns.rrset.from_text("sample.example.", 300, "IN", "MX", "10 mx.sample.example.")
+    response.set_rcode(rcode)
+    for text in answers:
+        owner, ttl, rdclass, kind, data = text.split(" ", 4)
+        response.answer.append(dns.rrset.from_text(owner, int(ttl), rdclass, kind, data))
+    response.authority.append(dns.rrset.from_text(name, 300, "IN", "NS", "ns.sample.example."))
+    return response.to_wire(), len(query.question[0].name.to_wire()) + 4
+
+
+def classified(name: str, rdtype: str, *answers: str, rcode=dns.rcode.NOERROR):
+    wire, question = response_to(name, rdtype, *answers, rcode=rcode)
+    qname, qtype = dns.name.from_text(name), dns.rdatatype.from_text(rdtype)
+    return classify(qname, qtype, read_reply(wire, question))
+
+
+def test_the_answer_section_is_read_and_nothing_after_it():
+    wire, question = response_to("sample.example.", "MX", "sample.example. 300 IN MX 10 mx.x.")
+    reply = read_reply(wire, question)
+    assert reply.rcode == dns.rcode.NOERROR
+    assert [(owner.to_text(), rdtype) for owner, rdtype, _ in reply.records] == [
+        ("sample.example.", dns.rdatatype.MX)
+    ]  # the NS record of the authority section is not read
+
+
+@pytest.mark.parametrize(
+    "garble",
+    [
+        lambda wire: wire[:2] + bytes([wire[2] & 0x7F]) + wire[3:],  # QR unset: a query
+        lambda wire: wire[:2] + bytes([wire[2] | 0x20]) + wire[3:],  # opcode UPDATE
+        lambda wire: wire[:4] + b"\x00\x02" + wire[6:],  # two questions
+        lambda wire: wire[:40],  # cut inside the answer record
+        lambda wire: wire[:10],  # shorter than a header
+    ],
+)
+def test_what_is_not_a_well_formed_response_is_unreadable(garble):
+    wire, question = response_to("sample.example.", "MX", "sample.example. 300 IN MX 10 mx.x.")
+    with pytest.raises(dns.exception.FormError):
+        read_reply(garble(wire), question)
+
+
+def test_an_unreadable_answer_moves_on_to_the_next_server(dns_server):
+    garbling, working = dns_server(SAMPLE), dns_server(SAMPLE)
+    garbling.garble("sample.example.")
+    assert ask([garbling, working], "sample.example.", "MX").records
+    with pytest.raises(ServerFailure, match="unreadable"):
+        ask([garbling], "sample.example.", "MX")
+
+
+def test_a_cname_chain_in_the_answer_is_followed_to_its_records():
+    answer = classified(
+        "www.sample.example.",
+        "A",
+        "www.sample.example. 300 IN CNAME web.sample.example.",
+        "WEB.sample.example. 300 IN CNAME host.other.example.",
+        "host.other.example. 300 IN A 127.0.0.9",
+        "unrelated.example. 300 IN A 127.0.0.10",
     )
-    response.authority.append(
-        dns.rrset.from_text("sample.example.", 300, "IN", "NS", "ns.sample.example.")
+    assert answer.outcome is Outcome.ANSWER
+    assert answer.addresses() == ["127.0.0.9"] and answer.canonical == "host.other.example."
+
+
+def test_a_record_repeated_in_the_answer_counts_once():
+    spf = '"v=spf1 -all"'
+    answer = classified(
+        "sample.example.",
+        "TXT",
+        f"sample.example. 300 IN TXT {spf}",
+        f"sample.example. 60 IN TXT {spf}",
     )
-    read = read_answer(response.to_wire())
-    assert read.answer == response.answer and not read.authority and not read.additional
+    assert answer.texts() == ["v=spf1 -all"]
+
+
+def test_records_of_another_class_are_not_answers():
+    answer = classified("sample.example.", "TXT", 'sample.example. 300 CH TXT "chaos"')
+    assert answer.outcome is Outcome.NODATA
+
+
+@pytest.mark.parametrize(
+    ("answers", "rcode", "outcome"),
+    [
+        ([], dns.rcode.NXDOMAIN, Outcome.NXDOMAIN),
+        (
+            ["a.sample.example. 300 IN CNAME gone.sample.example."],
+            dns.rcode.NXDOMAIN,
+            Outcome.NXDOMAIN,
+        ),
+        (["a.sample.example. 300 IN CNAME b.sample.example."], dns.rcode.NOERROR, Outcome.NODATA),
+        (["a.sample.example. 300 IN A 127.0.0.1"], dns.rcode.NXDOMAIN, Outcome.SERVFAIL),
+        (
+            [f"{n}.sample.example. 300 IN CNAME {n + 1}.sample.example." for n in range(17)],
+            dns.rcode.NOERROR,
+            Outcome.SERVFAIL,  # a chain too long
+        ),
+        (
+            [
+                "a.sample.example. 300 IN CNAME b.sample.example.",
+                "b.sample.example. 300 IN CNAME a.sample.example.",
+            ],
+            dns.rcode.NOERROR,
+            Outcome.SERVFAIL,  # a loop
+        ),
+    ],
+)
+def test_what_a_reply_without_records_means(answers, rcode, outcome):
+    name = answers[0].split()[0] if answers else "a.sample.example."
+    assert classified(name, "A", *answers, rcode=rcode).outcome is outcome

@@ -6,10 +6,10 @@ connected UDP sockets, each on its own random source port, kept for the run. A q
 out on one of them at random with a random id, and a datagram is taken as its answer only when
 it comes from that server (the socket is connected) with that id and the same question. A
 question left without answer is sent again after `RETRY_AFTER` seconds, to the next server;
-SERVFAIL or REFUSED moves on to the next server too. A truncated answer is asked again over TCP
-(dnspython). Answers are read by dnspython, only their header, question and answer sections:
-nothing else is used, and reading is most of the cost. A query is a fixed header, the question
-and an EDNS record (payload 1232 bytes), put together from bytes.
+SERVFAIL or REFUSED moves on to the next server too, and so does an answer that cannot be read.
+A truncated answer is asked again over TCP (dnspython). Of an answer only the rcode and the
+records of the answer section are read, each record by dnspython (`read_reply`). A query is a
+fixed header, the question and an EDNS record (payload 1232 bytes), put together from bytes.
 """
 
 from __future__ import annotations
@@ -21,15 +21,20 @@ import socket
 import struct
 import time
 import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import dns.asyncquery
 import dns.exception
 import dns.flags
 import dns.message
 import dns.name
+import dns.opcode
 import dns.rcode
+import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
+import dns.wire
 
 EDNS_PAYLOAD = 1232  # DNS flag day 2020: large TXT answers fit, no IP fragmentation
 SOCKETS_PER_SERVER = 4  # source ports an answer must hit, besides the 16-bit id
@@ -44,10 +49,26 @@ _QUERY_HEADER = struct.pack("!HHHHHH", 0, dns.flags.RD, 1, 0, 0, 1)
 _OPT = b"\x00" + struct.pack("!HHIH", dns.rdatatype.OPT, EDNS_PAYLOAD, 0, 0)
 
 Server = tuple[str, int]
+Record = tuple[dns.name.Name, int, dns.rdata.Rdata]  # owner, type, data
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A server's answer to one question: its rcode and the records of its answer section."""
+
+    rcode: dns.rcode.Rcode
+    records: tuple[Record, ...]
 
 
 class ServerFailure(Exception):
     """Every server answered with an error code (SERVFAIL, REFUSED...)."""
+
+
+class Unreadable(dns.exception.FormError):
+    """A datagram that is not a well-formed response to a query."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)  # type: ignore[no-untyped-call]
 
 
 class _Socket:
@@ -112,9 +133,7 @@ class Client:
         # closed when the client goes, even when no one calls close()
         weakref.finalize(self, _close_all, self._sockets)
 
-    async def ask(
-        self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType
-    ) -> dns.message.Message:
+    async def ask(self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Reply:
         """The answer to (qname, rdtype). Raises `dns.exception.Timeout` when no server answers
         within the timeout, `ServerFailure` when every server answered with an error."""
         name = qname.to_wire()
@@ -134,15 +153,18 @@ class Client:
                 continue  # no answer in time: again, to the next server
             if int.from_bytes(data[2:4], "big") & _TC:
                 try:
-                    response = await self._tcp(bytes(wire), server, deadline)
+                    data = await self._tcp(bytes(wire), server, deadline)
                 except (OSError, EOFError, dns.exception.DNSException) as exc:
                     failures[server] = f"TCP: {exc or type(exc).__name__}"
                     continue
-            else:
-                response = read_answer(data)
-            if response.rcode() in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-                return response
-            failures[server] = dns.rcode.to_text(response.rcode())
+            try:
+                reply = read_reply(data, len(question))
+            except dns.exception.DNSException as exc:
+                failures[server] = f"an unreadable answer ({exc})"
+                continue
+            if reply.rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                return reply
+            failures[server] = dns.rcode.to_text(reply.rcode)
         if failures:
             (host, _port), rcode = next(iter(failures.items()))
             raise ServerFailure(f"{host} answered {rcode}")
@@ -172,11 +194,12 @@ class Client:
             self._sockets[server] = sockets
         return sockets
 
-    async def _tcp(self, wire: bytes, server: Server, deadline: float) -> dns.message.Message:
+    async def _tcp(self, wire: bytes, server: Server, deadline: float) -> bytes:
         host, port = server
         query = dns.message.from_wire(wire)
         remaining = max(0.1, deadline - time.monotonic())
-        return await dns.asyncquery.tcp(query, host, timeout=remaining, port=port)
+        response = await dns.asyncquery.tcp(query, host, timeout=remaining, port=port)
+        return response.to_wire()  # rare (truncated answers): read like any other
 
     def close(self) -> None:
         _close_all(self._sockets)
@@ -194,8 +217,36 @@ def _close_all(sockets: dict[Server, list[_Socket]]) -> None:
     sockets.clear()
 
 
-def read_answer(wire: bytes) -> dns.message.Message:
-    """Header, question and answer section of a response (authority and additional sections
-    are skipped: their counts are set to zero and what follows the answers is ignored)."""
-    trimmed = wire[:8] + b"\x00\x00\x00\x00" + wire[_HEADER:]
-    return dns.message.from_wire(trimmed, ignore_trailing=True)
+def read_reply(wire: bytes, question_length: int) -> Reply:
+    """The rcode and the answer section of a response whose question (`question_length` bytes,
+    compared with the question asked before) follows the header. The authority and additional
+    sections are not read: nothing there is used, and reading a whole response into dnspython's
+    `Message` cost three times as much. Raises `dns.exception.FormError` when `wire` is not a
+    well-formed response to a query (`Unreadable`, or dnspython's error reading a record)."""
+    if len(wire) < _HEADER:
+        raise Unreadable("shorter than a DNS header")
+    flags, questions, answers = struct.unpack_from("!HHH", wire, 2)
+    if not flags & dns.flags.QR or dns.opcode.from_flags(flags) != dns.opcode.QUERY:
+        raise Unreadable("not a response to a query")
+    if questions != 1:
+        raise Unreadable(f"{questions} questions")
+    parser = dns.wire.Parser(wire, _HEADER + question_length)
+    records = tuple(_records(parser, answers))
+    # EDNS's extended rcode bits (in the additional section) are left unread: they only tell
+    # errors a query of EDNS version 0 without a cookie cannot cause (BADVERS, BADCOOKIE)
+    return Reply(dns.rcode.Rcode(flags & 0xF), records)
+
+
+def _records(parser: dns.wire.Parser, count: int) -> Iterator[Record]:
+    """The next `count` resource records, those of class IN (no other class is asked)."""
+    for _ in range(count):
+        owner = parser.get_name(decompress=True)
+        rdtype, rdclass, _ttl, length = parser.get_struct("!HHIH")
+        if rdtype in (dns.rdatatype.OPT, dns.rdatatype.TSIG):
+            raise Unreadable("OPT or TSIG in the answer section")
+        with parser.restrict_to(length):
+            if rdclass != dns.rdataclass.IN:
+                parser.get_bytes(length)
+                continue
+            rdata = dns.rdata.from_wire_parser(rdclass, rdtype, parser)  # type: ignore[no-untyped-call]
+        yield owner, rdtype, rdata

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dns.exception
-import dns.message
 import dns.name
 import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
 from mailcheck.dns.answer import Answer, Outcome
-from mailcheck.dns.client import Client, ServerFailure
+from mailcheck.dns.client import Client, Reply, ServerFailure
 from mailcheck.errors import InputError
+
+MAX_CHAIN = 16  # CNAME links followed within one answer
 
 
 def parse_nameserver(text: str) -> tuple[str, int]:
@@ -50,31 +53,50 @@ class NetworkBackend:
         text, type_text = name.to_text(), dns.rdatatype.to_text(rdtype)
         self.sent += 1
         try:
-            response = await self.client.ask(name, rdtype)
+            reply = await self.client.ask(name, rdtype)
         except dns.exception.Timeout:
             return Answer(text, type_text, Outcome.TIMEOUT)
         except ServerFailure as exc:
             return Answer(text, type_text, Outcome.SERVFAIL, detail=str(exc))
         except (OSError, dns.exception.DNSException) as exc:
             return Answer(text, type_text, Outcome.SERVFAIL, detail=str(exc))
-        return classify(text, type_text, response)
+        return classify(name, rdtype, reply)
 
 
-def classify(text: str, type_text: str, response: dns.message.Message) -> Answer:
-    """NXDOMAIN, NODATA or the records, after the CNAME chain inside the answer section."""
-    if not isinstance(response, dns.message.QueryMessage):  # not the answer to a query
-        return Answer(text, type_text, Outcome.SERVFAIL, detail="not a query response")
-    try:
-        chain = response.resolve_chaining()
-    except dns.exception.DNSException as exc:  # a broken chain in the answer
-        return Answer(text, type_text, Outcome.SERVFAIL, detail=str(exc))
-    if response.rcode() == dns.rcode.NXDOMAIN:
+def classify(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, reply: Reply) -> Answer:
+    """NXDOMAIN, NODATA or the records, after the CNAME chain inside the answer section (at
+    most `MAX_CHAIN` links, as dnspython's resolver follows)."""
+    text, type_text = name.to_text(), dns.rdatatype.to_text(rdtype)
+    canonical, records = name, _at(reply, name, rdtype)
+    links = 0
+    while not records and rdtype != dns.rdatatype.CNAME:
+        targets = _at(reply, canonical, dns.rdatatype.CNAME)
+        if not targets:
+            break
+        links += 1
+        if links > MAX_CHAIN:
+            return Answer(text, type_text, Outcome.SERVFAIL, detail="a CNAME chain too long")
+        canonical = targets[0].target
+        records = _at(reply, canonical, rdtype)
+    if reply.rcode == dns.rcode.NXDOMAIN:
+        if records:
+            return Answer(text, type_text, Outcome.SERVFAIL, detail="NXDOMAIN with an answer")
         return Answer(text, type_text, Outcome.NXDOMAIN)
-    if chain.answer is None:
+    if not records:
         return Answer(text, type_text, Outcome.NODATA)
-    asked = response.question[0].name
-    canonical = text if chain.canonical_name is asked else chain.canonical_name.to_text()
-    return Answer(text, type_text, Outcome.ANSWER, records=tuple(chain.answer), canonical=canonical)
+    return Answer(
+        text,
+        type_text,
+        Outcome.ANSWER,
+        records=tuple(records),
+        canonical=text if canonical is name else canonical.to_text(),
+    )
+
+
+def _at(reply: Reply, owner: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> list[Any]:
+    """The records of `rdtype` at `owner` (names compared without case), each once."""
+    found = (data for name, kind, data in reply.records if kind == rdtype and name == owner)
+    return list(dict.fromkeys(found))  # a record repeated in the answer is one record
 
 
 def _system_nameservers() -> list[tuple[str, int]]:
