@@ -443,11 +443,11 @@ def test_concurrency_bounds_the_questions_in_flight(
 
 
 @pytest.mark.parametrize(
-    ("concurrency", "asked", "expected"), [(1, 2, 1), (2, 2, 1), (3, 2, 2), (3, 4, 2), (128, 4, 4)]
+    ("concurrency", "asked", "expected"), [(1, 2, 1), (2, 2, 2), (3, 2, 2), (3, 4, 3), (128, 4, 4)]
 )
 def test_concurrency_caps_the_worker_processes(concurrency, asked, expected):
-    """Each process, the parent included, has a question in flight of its own, and together
-    they keep within `--concurrency`."""
+    """Each worker has a question in flight of its own, and together they keep within
+    `--concurrency` (the parent asks only after them, for a worker that failed)."""
     from mailcheck.batch import worker_count
     from mailcheck.runner import RunOptions
     from mailcheck.workers import _share
@@ -456,7 +456,7 @@ def test_concurrency_caps_the_worker_processes(concurrency, asked, expected):
     workers = worker_count(options, 1000)
     assert workers == expected
     if workers > 1:
-        assert (workers + 1) * _share(options, workers).concurrency <= concurrency
+        assert workers * _share(options, workers).concurrency <= concurrency
 
 
 def test_without_a_tight_bound_questions_overlap(run_cli, dns_server, dkim_keys, domain_list):
@@ -558,9 +558,7 @@ def test_domain_lines_join_the_domain_their_mail_from_is_in():
 def test_workers_ask_no_name_twice_when_customers_share_a_domain(
     run_cli, batch_server, write_sheet, monkeypatch
 ):
-    from mailcheck import workers
 
-    monkeypatch.setattr(workers._Pool, "starting", lambda _pool: False)  # all to the workers
     names = brands(12)
     sheets = []
     for pair in range(6):  # one sheet sends from two brands, another from the second of them
@@ -607,10 +605,7 @@ def test_items_of_a_failed_worker_are_checked_by_the_parent(
 ):
     """A worker that cannot read its sheets (gone since the parent read them) fails; the
     parent checks its items itself and the report is whole."""
-    from mailcheck import workers
     from mailcheck.batch import run_sheets
-
-    monkeypatch.setattr(workers._Pool, "starting", lambda _pool: False)  # all to the workers
     from mailcheck.output import Format
     from mailcheck.runner import RunOptions
     from mailcheck.sheet import load_sheet
@@ -630,38 +625,6 @@ def test_items_of_a_failed_worker_are_checked_by_the_parent(
     assert summary["exit_code"] == 1
 
 
-def test_the_parent_checks_items_while_the_workers_start(
-    run_cli, batch_server, domain_list, monkeypatch
-):
-    """The parent checks a part of the batch while the workers start (here: three domains,
-    whenever they start); the report is whole, and what the parent asked no worker asks."""
-    from mailcheck import workers
-
-    taken = workers._taken
-    taken_here: list[int] = []
-
-    def counted(*args, **kwargs):  # the parent's share: what it takes from the queue
-        for index, source in taken(*args, **kwargs):
-            taken_here.append(index)
-            yield index, source
-
-    monkeypatch.setattr(workers, "_taken", counted)
-    monkeypatch.setattr(workers._Pool, "starting", lambda _pool: len(taken_here) < 3)
-    path = domain_list("".join(f"{name} s1\n" for name in brands(12)))
-    args = ["domain", "--from-file", path, "--nameserver", ns(batch_server), "--format", "jsonl"]
-    code, out, _ = run_cli(*args, "--workers", "1")
-    expected, _ = jsonl(out)
-    batch_server.reset_log()
-    code, out, err = run_cli(*args, "--workers", "2")
-    findings, summary = jsonl(out)
-    assert "worker" not in err  # none failed
-    assert len(taken_here) == 3
-    assert finding_keys(findings) == finding_keys(expected)
-    assert summary["exit_code"] == code == 1
-    asked = Counter((name, rdtype) for name, rdtype, _ in batch_server.queries)
-    assert [pair for pair, n in asked.items() if n > 1] == []
-
-
 def test_a_bad_zone_file_is_an_input_error_before_workers_start(run_cli, domain_list, tmp_path):
     zone = tmp_path / "broken.example.zone"
     zone.write_text("@ 300 IN MX not-a-number\n", encoding="utf-8")
@@ -677,18 +640,3 @@ def test_a_bad_zone_file_is_an_input_error_before_workers_start(run_cli, domain_
 def test_jsonl_is_refused_where_it_does_not_apply(run_cli, command):
     code, _, err = run_cli(*command, "--format", "jsonl")
     assert code == 2 and "jsonl" in err
-
-
-def test_a_short_domain_list_starts_no_worker_processes(tmp_path):
-    """The fork server is started before the list is read, only when it may hold enough
-    domains for workers (by the file's size)."""
-    from mailcheck.cli import _lines_at_most, _may_use_workers
-
-    short = tmp_path / "short.txt"
-    short.write_text("a.example\nb.example\n")
-    long = tmp_path / "long.txt"
-    long.write_text("".join(f"d{n:04d}.example\n" for n in range(300)))
-    assert not _may_use_workers(_lines_at_most(short), None)
-    assert _may_use_workers(_lines_at_most(long), None)
-    assert _may_use_workers(_lines_at_most(Path("-")), None)  # standard input: not known
-    assert not _may_use_workers(_lines_at_most(long), 1)

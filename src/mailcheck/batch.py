@@ -85,15 +85,15 @@ BATCH_GC_THRESHOLDS = (50_000, 20, 20)
 
 def worker_count(options: RunOptions, items: int) -> int:
     """Worker processes for a batch of `items`; 1: none, the batch is checked in this process.
-    Each process (the parent too) needs a question in flight of its own, so `--concurrency`
-    caps them: `--concurrency 2` checks in one process."""
+    Each worker needs a question in flight of its own, so `--concurrency` caps them:
+    `--concurrency 1` checks in one process."""
     if options.workers is not None:
         wanted = min(options.workers, items)
     elif items < WORKER_THRESHOLD:
         return 1
     else:
         wanted = min(MAX_AUTO_WORKERS, os.cpu_count() or 1)
-    workers = min(wanted, options.concurrency - 1)
+    workers = min(wanted, options.concurrency)
     return workers if workers >= 2 else 1
 
 

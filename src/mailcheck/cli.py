@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mailcheck import __version__
-from mailcheck.defaults import DEFAULT_CONCURRENCY, WORKER_THRESHOLD
+from mailcheck.defaults import DEFAULT_CONCURRENCY
 from mailcheck.errors import InputError
 from mailcheck.output import Format, ViewFormat
 
@@ -150,8 +150,6 @@ def check(
 
     With --db (or MAILCHECK_DB) the run and every finding are recorded in the state store.
     """
-    if _may_use_workers(len(sheets), workers):
-        _prestart_workers()
     from mailcheck.runner import run_check
 
     options = _run_options(
@@ -263,8 +261,6 @@ def domain(
     """
     if (name is None) == (from_file is None):
         raise InputError("give either DOMAIN or --from-file FILE", key="DOMAIN")
-    if from_file is not None and _may_use_workers(_lines_at_most(from_file), workers):
-        _prestart_workers()
     from mailcheck.commands.domain import run_domain, run_domain_file
 
     options = _run_options(
@@ -310,31 +306,6 @@ def spf_tree(
     raise typer.Exit(run_spf(name, options))
 
 
-def _may_use_workers(items: int | None, workers: int | None) -> bool:
-    """Whether a batch of `items` (None: not known yet, e.g. read from the store) may be
-    checked in worker processes (the rule of `mailcheck.batch.worker_count`)."""
-    if workers == 1:
-        return False
-    return items is None or items >= min(workers or WORKER_THRESHOLD, WORKER_THRESHOLD)
-
-
-def _lines_at_most(path: Path) -> int | None:
-    """An upper bound of the domains in a list, known without reading it: a domain and its line
-    end take 4 bytes at least. None: not known (standard input, a file that cannot be read)."""
-    try:
-        return Path(path).stat().st_size // 4 if str(path) != "-" else None
-    except OSError:
-        return None
-
-
-def _prestart_workers() -> None:
-    """A batch may use worker processes: start their fork server before the heavy imports, so
-    both run at once on two cores."""
-    from mailcheck.workers import prestart
-
-    prestart()
-
-
 def _run_options(
     *,
     zone: list[Path] | None = None,
@@ -375,8 +346,6 @@ def recheck(
     workers: WorkersOpt = None,
 ) -> None:
     """Re-check recorded sheets, record the run, and report what changed since the last run."""
-    if _may_use_workers(len(sheets) if sheets else None, workers):
-        _prestart_workers()
     from mailcheck.commands.recheck import run_recheck
 
     options = _run_options(

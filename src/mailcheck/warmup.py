@@ -1,5 +1,5 @@
-"""Imported by the workers' fork server (see `mailcheck.workers`): everything a worker needs,
-loaded once before it forks, so no worker spends its first domains importing.
+"""Imported before the workers of a batch are forked (see `mailcheck.workers`): everything a
+worker needs, loaded once in the parent, so no worker spends its first domains importing.
 
 Besides the modules that import each other at start, this loads what the rules load on first
 use: dkimpy, email-validator, IDNA, the Public Suffix List (parsed once here) and dnspython's

@@ -1,17 +1,16 @@
 """Worker processes for a large batch (see `mailcheck.batch`).
 
-Workers come from a fork server (multiprocessing's `forkserver`): a clean process that imports
-mailcheck once and forks the workers, so no worker inherits the parent's threads or event loop,
-and none pays for its own imports. `prestart()` starts that server as soon as a command knows
-it may need workers, so it imports while the parent reads its input. The parent puts the
-items, grouped by organisational domain, on a queue; each worker takes group after group until
-none is left, so the workers finish together even when one of them gets less of the CPU. Until
-the fork server has imported mailcheck and forked them, the parent takes groups from the same
-queue and checks them itself, so no core waits for the start. Each worker sends the findings
-of every item as soon as it is done; the parent hands them on in the order they arrive. Names
-outside the items' own domains are claimed from the parent before a worker asks them
-(`mailcheck.dns.exchange`), so no two workers ask the same one. A worker that dies leaves its
-unfinished items to the parent, which checks them itself.
+On Linux the workers are forked from the parent once it has read its input and imported all
+a worker needs (`mailcheck.warmup`): they start at once, share those pages, and no process
+imports anything twice. Nothing else runs in the parent when it forks (no thread, no event
+loop), so nothing half-done is copied. Elsewhere they are spawned and import for themselves.
+The parent puts the items, grouped by customer (`mailcheck.grouping`), on a queue; each worker
+takes group after group until none is left, so the workers finish together even when one of
+them gets less of the CPU. Each worker sends the findings of every item as soon as it is done;
+the parent hands them on in the order they arrive. Names outside the items' own domains are
+claimed from the parent before a worker asks them (`mailcheck.dns.exchange`), so no two
+workers ask the same one. A worker that dies leaves its unfinished items to the parent, which
+checks them itself.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from multiprocessing.context import ForkServerContext
+from multiprocessing.context import ForkContext, SpawnContext
 from multiprocessing.queues import Queue
 from typing import TYPE_CHECKING, Any
 
@@ -36,24 +35,14 @@ if TYPE_CHECKING:
     from mailcheck.runner import RunOptions
     from mailcheck.sheet import LoadedSheet
 
-PRELOAD = ["mailcheck.warmup"]
 POLL = 0.5  # seconds between checks that the workers still live
 TAKE_WAIT = 5.0  # seconds a worker waits to take more work before it stops
 
 
-def _context() -> ForkServerContext:
-    context = multiprocessing.get_context("forkserver")
-    assert isinstance(context, ForkServerContext)
-    context.set_forkserver_preload(PRELOAD)
-    return context
-
-
-def prestart() -> None:
-    """Start the fork server now: it imports mailcheck while this process does the same."""
-    _context()
-    from multiprocessing import forkserver
-
-    forkserver.ensure_running()
+def _context() -> ForkContext | SpawnContext:
+    if sys.platform == "linux":
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")  # macOS: fork is unsafe there; Windows: none
 
 
 @dataclass(frozen=True)
@@ -77,37 +66,33 @@ def check_in_workers(
     render: bool = False,
     local: Callable[[int], LoadedSheet] | None = None,
 ) -> None:
-    """Check `sources` in `workers` processes; `on_done` runs here, in the parent. While the
-    workers start, the parent checks groups itself. With `render` the workers send each item's
-    findings as JSON Lines, written in the parent as they are: the parent's share of the work
-    is then copying text. The items of a worker that fails are checked here. `local` gives an
-    item's sheet as the parent has it (default: built from its source)."""
+    """Check `sources` in `workers` processes; `on_done` runs here, in the parent. With
+    `render` the workers send each item's findings as JSON Lines, written in the parent as
+    they are: the parent's share of the work is then copying text. The items of a worker that
+    fails are checked here. `local` gives an item's sheet as the parent has it (default: built
+    from its source)."""
+    import mailcheck.warmup  # noqa: F401  (what every worker needs: forked workers inherit it)
     from mailcheck.batch import _built, check_in_process
-    from mailcheck.dns.exchange import LocalPeers
     from mailcheck.grouping import groups
     from mailcheck.runner import build_context
 
-    here = _share(options, workers)
-    ctx = build_context(here)  # a bad zone file or name server: an input error, here and now
+    share = _share(options, workers)
+    ctx = build_context(share)  # a bad zone file or name server: an input error, here and now
     missing = set(range(len(sources)))
 
     def done_here(done: Done) -> None:
         missing.discard(done.index)
         on_done(done)
 
-    job = _Job(0, tuple(rule_ids), here, render, os.getcwd())
-    pool = _Pool(groups(sources, local), workers, job)
-    ctx.dns.peers = LocalPeers(pool.exchange, workers, pool.reply)
-    with pool:
-        share_here = _built(_taken(pool.tasks, while_=pool.starting), local)
-        check_in_process(share_here, rule_ids, here, done_here, ctx=ctx)
+    job = _Job(0, tuple(rule_ids), share, render, os.getcwd())
+    with _Pool(groups(sources, local), workers, job) as pool:
         pool.collect(done_here)
     if missing:
         print(
             f"mailcheck: checking {len(missing)} item(s) of a failed worker here", file=sys.stderr
         )
         leftover = _built(((index, sources[index]) for index in sorted(missing)), local)
-        check_in_process(leftover, rule_ids, here, on_done, ctx=ctx)
+        check_in_process(leftover, rule_ids, share, on_done, ctx=ctx)
 
 
 def _stop(signum: int, _frame: object) -> None:
@@ -115,9 +100,9 @@ def _stop(signum: int, _frame: object) -> None:
 
 
 def _share(options: RunOptions, workers: int) -> RunOptions:
-    """The options of each process (the workers and the parent, which checks while they start
-    and when one fails): its part of `--concurrency`, no workers of its own."""
-    return replace(options, concurrency=max(1, options.concurrency // (workers + 1)), workers=1)
+    """The options of each worker (and of the parent, which checks the items of a worker that
+    failed once the others are done): its part of `--concurrency`, no workers of its own."""
+    return replace(options, concurrency=max(1, options.concurrency // workers), workers=1)
 
 
 class _Pool:
@@ -131,10 +116,7 @@ class _Pool:
         self.results: Queue[tuple[Any, ...]] = context.Queue()
         self.replies: list[Queue[tuple[Any, ...]]] = [context.Queue() for _ in range(workers)]
         self.tasks: Queue[list[tuple[int, Source]] | None] = context.Queue()
-        for group in work:
-            self.tasks.put(group)
-        for _ in range(workers):
-            self.tasks.put(None)  # no more work
+        self._work = work
         self.exchange = AnswerExchange()
         self.processes = [
             context.Process(
@@ -144,15 +126,26 @@ class _Pool:
             )
             for n in range(workers)
         ]
-        # starting waits for the fork server to have imported mailcheck: not in the main thread
-        self._starter = threading.Thread(target=self._start, daemon=True)
         self._on_term: signal.Handlers | Callable[[int, Any], Any] | int | None = None
 
     def __enter__(self) -> _Pool:
+        # a forked worker inherits what waits in the parent's output buffers: written once, now
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            for process in self.processes:
+                process.start()
+            # after the forks: putting starts the queue's feeder thread, which no worker inherits
+            for group in self._work:
+                self.tasks.put(group)
+            for _ in self.processes:
+                self.tasks.put(None)  # no more work
+        except BaseException:
+            self.__exit__(RuntimeError)
+            raise
         # a run told to stop (cron's timeout, a cancelled CI job) stops its workers first
         if threading.current_thread() is threading.main_thread():
             self._on_term = signal.signal(signal.SIGTERM, _stop)
-        self._starter.start()
         return self
 
     def __exit__(self, failed: type[BaseException] | None, *exc: object) -> None:
@@ -160,7 +153,6 @@ class _Pool:
         Ctrl-C); what the parent queued for them is dropped, never waited for at exit."""
         if self._on_term is not None:
             signal.signal(signal.SIGTERM, self._on_term)
-        self._starter.join()
         self.tasks.cancel_join_thread()
         for replies in self.replies:
             replies.cancel_join_thread()
@@ -172,13 +164,6 @@ class _Pool:
             if process.is_alive():
                 process.terminate()
 
-    def _start(self) -> None:
-        for process in self.processes:
-            process.start()
-
-    def starting(self) -> bool:
-        return self._starter.is_alive()
-
     def reply(self, replies: list[Reply]) -> None:
         for worker, key, answer in replies:
             self.replies[worker].put((key, answer))
@@ -186,7 +171,6 @@ class _Pool:
     def collect(self, on_done: OnDone) -> None:
         """Hand on each item's findings as they arrive and settle the workers' claims on shared
         names, until every worker ended or died."""
-        self._starter.join()
         running = set(range(len(self.processes)))
         while running:
             try:
@@ -273,14 +257,11 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, args=(parent.sentinel,), daemon=True).start()
 
 
-def _taken(
-    tasks: Queue[list[tuple[int, Source]] | None], while_: Callable[[], bool] = lambda: True
-) -> Iterator[tuple[int, Source]]:
-    """The items of the groups taken from the queue, whole groups, while `while_()` holds. The
-    queue was filled before the workers started, so taking never waits long; who cannot take
-    a group in `TAKE_WAIT` seconds (a worker died holding the queue's lock) stops, and the
-    parent checks what is left."""
-    while while_():
+def _taken(tasks: Queue[list[tuple[int, Source]] | None]) -> Iterator[tuple[int, Source]]:
+    """The items of the groups taken from the queue, whole groups. The queue is filled as the
+    workers start, so taking never waits long; who cannot take a group in `TAKE_WAIT` seconds
+    (a worker died holding the queue's lock) stops, and the parent checks what is left."""
+    while True:
         try:
             group = tasks.get(timeout=TAKE_WAIT)
         except queue.Empty:

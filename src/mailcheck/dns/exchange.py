@@ -79,27 +79,6 @@ class AnswerExchange:
         return replies
 
 
-class LocalPeers:
-    """The parent's own resolver as one of the peers: it checks items while the workers start
-    (`mailcheck.workers`), and what it asks the workers need not ask again."""
-
-    def __init__(
-        self, exchange: AnswerExchange, number: int, deliver: Callable[[list[Reply]], None]
-    ) -> None:
-        self._exchange = exchange
-        self._number = number
-        self._deliver = deliver
-
-    async def claim(self, key: Key) -> Answer | None:
-        replies = self._exchange.claim(self._number, key)
-        # known, or ours to ask; if a worker is asking it (the parent is not reading the
-        # workers' messages now, so it will not hear the answer soon), it is asked here too
-        return replies[0][2] if replies else None
-
-    def tell(self, key: Key, answer: Answer | None) -> None:
-        self._deliver(self._exchange.tell(self._number, key, answer))
-
-
 class ExchangeClient:
     """A worker's side: claims go to the parent with the batch's results, replies come back on
     a queue of the worker's own, read by a thread that hands them to the event loop. A claim
