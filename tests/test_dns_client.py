@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO_ROOT
 from mailcheck.dns import Outcome
 from mailcheck.dns import client as client_module
-from mailcheck.dns.client import Client, ServerFailure, _Socket, read_reply
+from mailcheck.dns.client import Client, ServerFailure, _Socket, read_response
 from mailcheck.dns.network import NetworkBackend, classify
 from mailcheck.dns.resolver import Resolver
 
@@ -33,8 +33,8 @@ def ask(servers, name: str, rdtype: str, timeout: float = 2.0):
 
 def test_an_answer_is_read(dns_server):
     server = dns_server(SAMPLE)
-    reply = ask([server], "sample.example.", "MX")
-    assert [rdtype for _, rdtype, _ in reply.records] == [dns.rdatatype.MX] * 2
+    response = ask([server], "sample.example.", "MX")
+    assert [rdtype for _, rdtype, _ in response.records] == [dns.rdatatype.MX] * 2
     assert server.count("sample.example", "MX") == 1
 
 
@@ -120,14 +120,14 @@ def response_to(name: str, rdtype: str, *answers: str, rcode=dns.rcode.NOERROR):
 def classified(name: str, rdtype: str, *answers: str, rcode=dns.rcode.NOERROR):
     wire, question = response_to(name, rdtype, *answers, rcode=rcode)
     qname, qtype = dns.name.from_text(name), dns.rdatatype.from_text(rdtype)
-    return classify(qname, qtype, read_reply(wire, question))
+    return classify(qname, qtype, read_response(wire, question))
 
 
 def test_the_answer_section_is_read_and_nothing_after_it():
     wire, question = response_to("sample.example.", "MX", "sample.example. 300 IN MX 10 mx.x.")
-    reply = read_reply(wire, question)
-    assert reply.rcode == dns.rcode.NOERROR
-    assert [(owner.to_text(), rdtype) for owner, rdtype, _ in reply.records] == [
+    response = read_response(wire, question)
+    assert response.rcode == dns.rcode.NOERROR
+    assert [(owner.to_text(), rdtype) for owner, rdtype, _ in response.records] == [
         ("sample.example.", dns.rdatatype.MX)
     ]  # the NS record of the authority section is not read
 
@@ -145,7 +145,7 @@ def test_the_answer_section_is_read_and_nothing_after_it():
 def test_what_is_not_a_well_formed_response_is_unreadable(garble):
     wire, question = response_to("sample.example.", "MX", "sample.example. 300 IN MX 10 mx.x.")
     with pytest.raises(dns.exception.FormError):
-        read_reply(garble(wire), question)
+        read_response(garble(wire), question)
 
 
 def test_an_unreadable_answer_moves_on_to_the_next_server(dns_server):
@@ -211,6 +211,6 @@ def test_records_of_another_class_are_not_answers():
         ),
     ],
 )
-def test_what_a_reply_without_records_means(answers, rcode, outcome):
+def test_what_a_response_without_records_means(answers, rcode, outcome):
     name = answers[0].split()[0] if answers else "a.sample.example."
     assert classified(name, "A", *answers, rcode=rcode).outcome is outcome

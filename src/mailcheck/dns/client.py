@@ -8,7 +8,7 @@ it comes from that server (the socket is connected) with that id and the same qu
 question left without answer is sent again after `RETRY_AFTER` seconds, to the next server;
 SERVFAIL or REFUSED moves on to the next server too, and so does an answer that cannot be read.
 A truncated answer is asked again over TCP (dnspython). Of an answer only the rcode and the
-records of the answer section are read, each record by dnspython (`read_reply`). A query is a
+records of the answer section are read, each record by dnspython (`read_response`). A query is a
 fixed header, the question and an EDNS record (payload 1232 bytes), put together from bytes.
 """
 
@@ -53,7 +53,7 @@ Record = tuple[dns.name.Name, int, dns.rdata.Rdata]  # owner, type, data
 
 
 @dataclass(frozen=True, slots=True)
-class Reply:
+class Response:
     """A server's answer to one question: its rcode and the records of its answer section."""
 
     rcode: dns.rcode.Rcode
@@ -133,7 +133,7 @@ class Client:
         # closed when the client goes, even when no one calls close()
         weakref.finalize(self, _close_all, self._sockets)
 
-    async def ask(self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Reply:
+    async def ask(self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Response:
         """The answer to (qname, rdtype). Raises `dns.exception.Timeout` when no server answers
         within the timeout, `ServerFailure` when every server answered with an error."""
         name = qname.to_wire()
@@ -158,13 +158,13 @@ class Client:
                     failures[server] = f"TCP: {exc or type(exc).__name__}"
                     continue
             try:
-                reply = read_reply(data, len(question))
+                response = read_response(data, len(question))
             except dns.exception.DNSException as exc:
                 failures[server] = f"an unreadable answer ({exc})"
                 continue
-            if reply.rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-                return reply
-            failures[server] = dns.rcode.to_text(reply.rcode)
+            if response.rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                return response
+            failures[server] = dns.rcode.to_text(response.rcode)
         if failures:
             (host, _port), rcode = next(iter(failures.items()))
             raise ServerFailure(f"{host} answered {rcode}")
@@ -217,7 +217,7 @@ def _close_all(sockets: dict[Server, list[_Socket]]) -> None:
     sockets.clear()
 
 
-def read_reply(wire: bytes, question_length: int) -> Reply:
+def read_response(wire: bytes, question_length: int) -> Response:
     """The rcode and the answer section of a response whose question (`question_length` bytes,
     compared with the question asked before) follows the header. The authority and additional
     sections are not read: nothing there is used, and reading a whole response into dnspython's
@@ -234,7 +234,7 @@ def read_reply(wire: bytes, question_length: int) -> Reply:
     records = tuple(_records(parser, answers))
     # EDNS's extended rcode bits (in the additional section) are left unread: they only tell
     # errors a query of EDNS version 0 without a cookie cannot cause (BADVERS, BADCOOKIE)
-    return Reply(dns.rcode.Rcode(flags & 0xF), records)
+    return Response(dns.rcode.Rcode(flags & 0xF), records)
 
 
 def _records(parser: dns.wire.Parser, count: int) -> Iterator[Record]:

@@ -11,7 +11,7 @@ import dns.rdatatype
 import dns.resolver
 
 from mailcheck.dns.answer import Answer, Outcome
-from mailcheck.dns.client import Client, Reply, ServerFailure
+from mailcheck.dns.client import Client, Response, ServerFailure
 from mailcheck.errors import InputError
 
 MAX_CHAIN = 16  # CNAME links followed within one answer
@@ -50,35 +50,38 @@ class NetworkBackend:
         self.sent = 0
 
     async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
-        text, type_text = name.to_text(), dns.rdatatype.to_text(rdtype)
         self.sent += 1
         try:
-            reply = await self.client.ask(name, rdtype)
+            response = await self.client.ask(name, rdtype)
         except dns.exception.Timeout:
-            return Answer(text, type_text, Outcome.TIMEOUT)
-        except ServerFailure as exc:
-            return Answer(text, type_text, Outcome.SERVFAIL, detail=str(exc))
-        except (OSError, dns.exception.DNSException) as exc:
-            return Answer(text, type_text, Outcome.SERVFAIL, detail=str(exc))
-        return classify(name, rdtype, reply)
+            return _undecided(name, rdtype, Outcome.TIMEOUT)
+        except (ServerFailure, OSError, dns.exception.DNSException) as exc:
+            return _undecided(name, rdtype, Outcome.SERVFAIL, str(exc))
+        return classify(name, rdtype, response)
 
 
-def classify(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, reply: Reply) -> Answer:
+def _undecided(
+    name: dns.name.Name, rdtype: dns.rdatatype.RdataType, outcome: Outcome, detail: str = ""
+) -> Answer:
+    return Answer(name.to_text(), dns.rdatatype.to_text(rdtype), outcome, detail=detail)
+
+
+def classify(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, response: Response) -> Answer:
     """NXDOMAIN, NODATA or the records, after the CNAME chain inside the answer section (at
     most `MAX_CHAIN` links, as dnspython's resolver follows)."""
     text, type_text = name.to_text(), dns.rdatatype.to_text(rdtype)
-    canonical, records = name, _at(reply, name, rdtype)
+    canonical, records = name, _at(response, name, rdtype)
     links = 0
     while not records and rdtype != dns.rdatatype.CNAME:
-        targets = _at(reply, canonical, dns.rdatatype.CNAME)
+        targets = _at(response, canonical, dns.rdatatype.CNAME)
         if not targets:
             break
         links += 1
         if links > MAX_CHAIN:
             return Answer(text, type_text, Outcome.SERVFAIL, detail="a CNAME chain too long")
         canonical = targets[0].target
-        records = _at(reply, canonical, rdtype)
-    if reply.rcode == dns.rcode.NXDOMAIN:
+        records = _at(response, canonical, rdtype)
+    if response.rcode == dns.rcode.NXDOMAIN:
         if records:
             return Answer(text, type_text, Outcome.SERVFAIL, detail="NXDOMAIN with an answer")
         return Answer(text, type_text, Outcome.NXDOMAIN)
@@ -93,9 +96,9 @@ def classify(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, reply: Reply)
     )
 
 
-def _at(reply: Reply, owner: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> list[Any]:
+def _at(response: Response, owner: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> list[Any]:
     """The records of `rdtype` at `owner` (names compared without case), each once."""
-    found = (data for name, kind, data in reply.records if kind == rdtype and name == owner)
+    found = (data for name, kind, data in response.records if kind == rdtype and name == owner)
     return list(dict.fromkeys(found))  # a record repeated in the answer is one record
 
 

@@ -111,8 +111,8 @@ class Resolver:
 
     def _slots(self) -> asyncio.Semaphore:
         """The bound on questions in flight, of the running event loop: a semaphore that once
-        made a question wait belongs to its loop, and a batch may run one loop after another
-        (the parent's share, then the items of a failed worker)."""
+        made a question wait belongs to its loop, and a run's resolver may serve one event loop
+        after another."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._in_flight = asyncio.Semaphore(self.concurrency)
