@@ -43,12 +43,18 @@ def selector_problem(text: str) -> str | None:
     return "a selector is one or more DNS labels (letters, digits, hyphens), e.g. esp2026"
 
 
-def host_or_address_problem(text: str) -> str | None:
-    """Why `text` is neither an IP address nor a domain name, or None."""
+def is_ip_address(text: str) -> bool:
+    """Whether `text` is an IPv4 or IPv6 address (an address literal, not a host name)."""
     try:
         ipaddress.ip_address(text)
-        return None
     except ValueError:
-        pass
+        return False
+    return True
+
+
+def host_or_address_problem(text: str) -> str | None:
+    """Why `text` is neither an IP address nor a domain name, or None."""
+    if is_ip_address(text):
+        return None
     problem = domain_problem(text)
     return None if problem is None else f"neither an IP address nor a host name: {problem}"

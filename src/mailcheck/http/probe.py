@@ -24,6 +24,7 @@ from urllib.parse import SplitResult, urlsplit
 from mailcheck import __version__
 from mailcheck.findings import Status
 from mailcheck.http.netpolicy import IPAddress, why_not_public
+from mailcheck.names import is_ip_address
 
 if TYPE_CHECKING:
     import httpx
@@ -196,7 +197,7 @@ async def _post(
         "Content-Type": "application/x-www-form-urlencoded",
         "User-Agent": f"mailcheck/{__version__} (RFC 8058 One-Click probe)",
     }
-    extensions = {} if _is_ip(target.host) else {"sni_hostname": target.host}
+    extensions = {} if is_ip_address(target.host) else {"sni_hostname": target.host}
     async with client.stream(
         "POST",
         target.request_url(address),
@@ -229,16 +230,6 @@ def _judge(response: httpx.Response, address: IPAddress) -> ProbeResult:
     return ProbeResult(
         Status.FAIL, f"{said} from {address}: the POST was not accepted", _ACCEPT_POST
     )
-
-
-def _is_ip(host: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _certificate_problem(exc: BaseException) -> bool:

@@ -12,7 +12,6 @@ these questions is `error`, never `fail`.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Iterable
 
 import dns.name
@@ -22,6 +21,7 @@ from mailcheck.context import Context
 from mailcheck.dns import Outcome
 from mailcheck.findings import Finding
 from mailcheck.hints import record
+from mailcheck.names import is_ip_address
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 
@@ -56,7 +56,7 @@ async def _judge(domain: str, ctx: Context) -> Finding:
             f"replace the null MX ({record(domain, 'MX', '0 .')}) by a real one, e.g. {example_mx}",
         )
     hosts = [host.to_text(omit_final_dot=True) for _, host in exchanges]
-    literals = [host for host in hosts if _is_address(host)]
+    literals = [host for host in hosts if is_ip_address(host)]
     if literals:
         return RULE.failed(
             domain,
@@ -65,14 +65,6 @@ async def _judge(domain: str, ctx: Context) -> Finding:
             + record(f"mx.{domain}", "A", literals[0]),
         )
     return await _judge_hosts(domain, hosts, ctx)
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 async def _judge_hosts(domain: str, hosts: list[str], ctx: Context) -> Finding:
