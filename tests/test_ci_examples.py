@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 
 import pytest
@@ -46,3 +47,27 @@ def test_ci_example_commands_run(name, run_cli, tmp_path, monkeypatch):
     for command in found:
         code, _, err = run_cli(*as_args(command))
         assert code in (0, 1, 3), f"{command}: {err}"
+
+
+@pytest.mark.parametrize(
+    "path", [REPO_ROOT / "README.md", *sorted((EXAMPLES / "ci").glob("*.yml"))], ids=str
+)
+def test_installs_name_our_own_distribution(path):
+    """`mailcheck` on the package index is an unrelated project: install `mailcheck-cli`."""
+    text = path.read_text(encoding="utf-8")
+    installs = re.findall(r"pip install (?:-U |--upgrade )?([^\s#&|;]+)", text)
+    assert installs, "shows no install command"
+    for target in installs:
+        name = re.split(r"[\[=<>@ ]", target.strip("\"'"), maxsplit=1)[0]
+        assert name != "mailcheck", f"installs the unrelated package: {target}"
+
+
+def test_one_version_string():
+    import importlib.metadata
+    import tomllib
+
+    import mailcheck
+
+    assert importlib.metadata.version("mailcheck-cli") == mailcheck.__version__
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert "version" not in project and "version" in project["dynamic"]

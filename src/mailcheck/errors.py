@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+QUOTE_LIMIT = 80  # characters of a bad value an error message shows
+PROBLEM_LIMIT = 500  # characters of a whole problem: a last guard against echoing a megabyte
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """The value as `repr` shows it, cut to `limit` characters: how an error names bad input."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
 
 class InputError(Exception):
     """Invalid input (sheet, zone file, option): reported as `file:line: key: problem`, exit 2."""
@@ -17,6 +26,8 @@ class InputError(Exception):
         line: int | None = None,
         key: str | None = None,
     ) -> None:
+        if len(problem) > PROBLEM_LIMIT:
+            problem = f"{problem[: PROBLEM_LIMIT - 3]}..."
         super().__init__(problem)
         self.problem = problem
         self.file = file

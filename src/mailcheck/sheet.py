@@ -32,7 +32,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from mailcheck.errors import InputError
+from mailcheck.errors import InputError, quote
 from mailcheck.names import domain_problem, host_or_address_problem, selector_problem
 from mailcheck.yamlsafe import Loc, dotted_key, read_mapping
 from mailcheck.yamlsafe import kind as kind_of
@@ -377,22 +377,22 @@ def _problem(error: ErrorDetails) -> str:
         return f"unknown key {loc[-1]!r}" + _did_you_mean(str(loc[-1]), _names_at(loc[:-1]))
     if kind == "enum":
         valid = _names_at(loc)
-        return f"invalid value {_short(value)}; expected one of: {', '.join(valid)}" + (
+        return f"invalid value {quote(value)}; expected one of: {', '.join(valid)}" + (
             _did_you_mean(str(value), valid)
         )
     if loc == ("version",):
         if str(value).strip() == "1":
             return "write the version as the number 1, not as text"
-        return f"unsupported sheet version {_short(value)}: this mailcheck reads version 1"
+        return f"unsupported sheet version {quote(value)}: this mailcheck reads version 1"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"expected a mapping of keys to values, got {kind_of(value)}"
     if kind in ("tuple_type", "list_type"):
-        return f"expected a list, got {kind_of(value)} {_short(value)}"
+        return f"expected a list, got {kind_of(value)} {quote(value)}"
     if kind.startswith("date_"):
         reason = error.get("ctx", {}).get("error") or error["msg"]
-        return f"invalid date {_short(value)}: {reason}; write YYYY-MM-DD"
+        return f"invalid date {quote(value)}: {reason}; write YYYY-MM-DD"
     message = error["msg"].removeprefix("Value error, ")
-    return f"invalid value {_short(value)}: {message[:1].lower()}{message[1:]}"
+    return f"invalid value {quote(value)}: {message[:1].lower()}{message[1:]}"
 
 
 def _did_you_mean(word: str, names: list[str]) -> str:
@@ -430,11 +430,6 @@ def _unwrap(annotation: Any) -> Any:
             annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
         else:
             return annotation
-
-
-def _short(value: object, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --- samples ---------------------------------------------------------------------------------
