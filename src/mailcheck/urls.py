@@ -26,7 +26,9 @@ _HOOK_HOSTS = frozenset({"hooks.slack.com"})
 _SECRET_SEGMENTS = frozenset({"key", "apikey", "api_key", "token", "access_token", "secret"})
 _TELEGRAM_BOT = re.compile(r"(?i)^bot\d+:.+")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:)(//)?")
-_URL_IN_TEXT = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|mailto:)[^\s<>\"'`]+")
+# A URL in a message ends at white space, <>, " or `; not at ', which a query may hold.
+_URL_IN_TEXT = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|mailto:)[^\s<>\"`]+")
+_CLOSING = "'.,;:!?)"  # what ends a sentence or a quote after a URL, kept out of it
 
 
 def redact_url(url: str) -> str:
@@ -51,7 +53,12 @@ def redact_text(text: str) -> str:
     """`text` with every URL in it (`scheme://...`, `mailto:...`) passed through `redact_url`."""
     if "://" not in text and "mailto:" not in text.lower():  # the common case, cheaply
         return text
-    return _URL_IN_TEXT.sub(lambda match: redact_url(match.group(0)), text)
+    return _URL_IN_TEXT.sub(lambda match: _redact_quoted(match.group(0)), text)
+
+
+def _redact_quoted(found: str) -> str:
+    url = found.rstrip(_CLOSING)
+    return redact_url(url) + found[len(url) :]
 
 
 def _redact_rest(rest: str, host: str) -> str:
