@@ -48,10 +48,12 @@ def test_redact_text_finds_every_url():
 
 
 def test_an_input_error_quotes_a_url_without_its_secret():
-    from mailcheck.errors import quote
+    from mailcheck.errors import InputError, quote
 
     shown = quote("https://user:pw-4711@host.example/" + "x" * 200)
     assert "4711" not in shown and len(shown) <= 80
+    error = InputError("bad value 'https://h.example/?sig=sig-4711'", key="x")
+    assert "4711" not in str(error)
 
 
 def test_every_rule_finding_hides_url_secrets():

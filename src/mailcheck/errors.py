@@ -29,6 +29,7 @@ class InputError(Exception):
         line: int | None = None,
         key: str | None = None,
     ) -> None:
+        problem = redact_text(problem)  # a URL quoted without `quote` keeps no secret either
         if len(problem) > PROBLEM_LIMIT:
             problem = f"{problem[: PROBLEM_LIMIT - 3]}..."
         super().__init__(problem)
