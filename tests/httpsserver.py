@@ -1,14 +1,19 @@
-"""A loopback HTTPS server for the unsubscribe probe: certificates from a throwaway trustme CA.
+"""A loopback HTTPS server for the unsubscribe probe and the webhook: certificates from a throwaway
+trustme CA (or plain HTTP with `tls=False`).
 
-Paths choose the answer: `/ok` 200, `/accepted` 202, `/redirect` 302, `/error` 500, `/slow`
-waits until the server stops (for deadline tests). Every request and every accepted connection
-is recorded, and so is the SNI name of every TLS handshake.
+Paths choose the answer: `/ok` 200, `/accepted` 202, `/redirect` 302, `/error` 500, anything
+under `/hooks/` 200, `/slow` waits until the server stops (for deadline tests), `/trickle`
+starts a 200 answer and then sends one byte of a header every 0.1 s until the server stops (no
+phase timeout ever trips). `server.answers` scripts the statuses of the next requests, whatever
+their path (502, 504, then the path's). Every request and every accepted connection is recorded,
+and so is the SNI name of every TLS handshake.
 """
 
 from __future__ import annotations
 
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -41,7 +46,9 @@ class _Handler(BaseHTTPRequestHandler):
         route = self.path.split("?", 1)[0]
         if route == "/slow":
             self.server.release.wait(10)
-        status = {"/ok": 200, "/accepted": 202, "/redirect": 302, "/slow": 200}.get(route, 500)
+        if route == "/trickle" and not self.server.answers:
+            return self._trickle()
+        status = self.server.answers.pop(0) if self.server.answers else _status(route)
         self.send_response(status)
         if status == 302:
             self.send_header("Location", "https://unsub.msg.example/confirm")
@@ -49,18 +56,35 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"ok")
 
+    def _trickle(self, every: float = 0.1, at_most: float = 60) -> None:
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Trickle: ")
+        ends = time.monotonic() + at_most
+        while not self.server.release.wait(every) and time.monotonic() < ends:
+            try:
+                self.wfile.write(b"x")
+                self.wfile.flush()
+            except OSError:  # the client gave up: what the test wants
+                return
+
     def log_message(self, format: str, *args: object) -> None:  # keep test output clean
         pass
+
+
+def _status(route: str) -> int:
+    if route.startswith("/hooks/"):
+        return 200
+    return {"/ok": 200, "/accepted": 202, "/redirect": 302, "/slow": 200}.get(route, 500)
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, context: ssl.SSLContext) -> None:
+    def __init__(self, context: ssl.SSLContext | None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.context = context
         self.log = Log()
         self.release = threading.Event()
+        self.answers: list[int] = []
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a client that gave up (the deadline test) is expected
@@ -68,17 +92,21 @@ class _Server(ThreadingHTTPServer):
     def get_request(self):  # type: ignore[no-untyped-def]
         sock, address = super().get_request()
         self.log.connections += 1
+        if self.context is None:
+            return sock, address
         return self.context.wrap_socket(sock, server_side=True), address
 
 
 class HTTPSServer:
     """`with HTTPSServer("unsub.msg.example") as server:` serves on 127.0.0.1:server.port."""
 
-    def __init__(self, *names: str) -> None:
+    def __init__(self, *names: str, tls: bool = True) -> None:
         self.ca = trustme.CA()
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.ca.issue_cert(*names).configure_cert(context)
-        context.sni_callback = self._remember_sni
+        context = None
+        if tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self.ca.issue_cert(*names).configure_cert(context)
+            context.sni_callback = self._remember_sni
         self._server = _Server(context)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -94,6 +122,16 @@ class HTTPSServer:
     @property
     def log(self) -> Log:
         return self._server.log
+
+    @property
+    def answers(self) -> list[int]:
+        """Statuses for the next requests, first to last, whatever their path."""
+        return self._server.answers
+
+    def url(self, path: str, userinfo: str = "") -> str:
+        scheme = "http" if self._server.context is None else "https"
+        at = f"{userinfo}@" if userinfo else ""
+        return f"{scheme}://{at}127.0.0.1:{self.port}{path}"
 
     def client_context(self) -> ssl.SSLContext:
         """A client context that trusts this server's CA (and nothing else)."""

@@ -73,9 +73,30 @@ def test_2xx_passes(probe, https_server, path):
 
 
 def test_credentials_in_the_uri_are_not_sent(probe, https_server):
-    assert probe(f"https://user:secret@{HOST}:{https_server.port}/ok").status == "pass"
+    finding = probe(f"https://user:secret@{HOST}:{https_server.port}/ok")
+    assert finding.status == "pass"
     (request,) = https_server.log.requests
     assert "authorization" not in request.headers
+    assert "secret" not in finding.message  # nor shown
+
+
+@pytest.mark.parametrize("userinfo", ["user:pw-4711", "tok-4711"])
+def test_no_finding_shows_a_password_or_token_of_the_uri(probe, https_server, userinfo):
+    uri = f"https://{userinfo}@{HOST}:{https_server.port}/redirect?token=tok-0815&list=7"
+    finding = probe(uri)
+    assert finding.status == "fail"
+    shown = f"{finding.message} {finding.hint}"
+    assert "4711" not in shown and "tok-0815" not in shown
+    assert f"{HOST}:{https_server.port}/redirect" in shown and "list=7" in shown
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999", "https"])
+def test_a_port_no_receiver_can_use_fails_unprobed(probe, https_server, port):
+    finding = probe(f"https://user:pw-4711@{HOST}:{port}/ok")
+    assert finding.status == "fail"  # the URI is unusable, whatever the server does
+    assert finding.hint
+    assert "4711" not in finding.message
+    assert https_server.log.connections == 0
 
 
 def test_redirect_fails_and_is_not_followed(probe, https_server):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from mailcheck.urls import redact_text
+
 QUOTE_LIMIT = 80  # characters of a bad value an error message shows
 PROBLEM_LIMIT = 500  # characters of a whole problem: a last guard against echoing a megabyte
 
 
 def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
-    """The value as `repr` shows it, cut to `limit` characters: how an error names bad input."""
-    text = repr(value)
+    """The value as `repr` shows it, secrets in URLs hidden, cut to `limit` characters: how an
+    error names bad input."""
+    text = redact_text(repr(value))
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
@@ -26,6 +29,7 @@ class InputError(Exception):
         line: int | None = None,
         key: str | None = None,
     ) -> None:
+        problem = redact_text(problem)  # a URL quoted without `quote` keeps no secret either
         if len(problem) > PROBLEM_LIMIT:
             problem = f"{problem[: PROBLEM_LIMIT - 3]}..."
         super().__init__(problem)

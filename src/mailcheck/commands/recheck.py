@@ -153,12 +153,13 @@ def _renderer(fmt: Format) -> Callable[[RecheckReport, TextIO, bool | None], Non
 
 def _notify(url: str, report: RecheckReport, timeout: float) -> None:
     from mailcheck.http.notify import NotifyError, idempotency_key, post
+    from mailcheck.urls import redact_url
 
     try:
         post(url, as_json(report, with_findings=False), idempotency_key(report.run), timeout)
     except NotifyError as exc:
         print(
-            f"mailcheck: warning: notification to {url} failed: {exc}; "
+            f"mailcheck: warning: notification to {redact_url(url)} failed: {exc}; "
             f"the run is recorded (#{report.run.id})",
             file=sys.stderr,
         )

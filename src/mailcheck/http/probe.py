@@ -25,6 +25,7 @@ from mailcheck import __version__
 from mailcheck.findings import Status
 from mailcheck.http.netpolicy import IPAddress, why_not_public
 from mailcheck.names import is_ip_address
+from mailcheck.urls import redact_url
 
 if TYPE_CHECKING:
     import httpx
@@ -96,12 +97,24 @@ def _target(url: str) -> _Target:
 
     parts = urlsplit(url)
     if parts.scheme.lower() != "https" or not parts.hostname:
-        raise ValueError(f"{url} is not an https:// URI with a host")
+        raise ValueError(f"{redact_url(url)} is not an https:// URI with a host")
     try:
         host = to_ascii(parts.hostname)
     except UnicodeError as exc:
         raise ValueError(f"invalid host name {parts.hostname!r}") from exc
-    return _Target(url, parts, host, parts.port or 443)
+    return _Target(url, parts, host, _port(parts))
+
+
+def _port(parts: SplitResult) -> int:
+    """The URI's port, 443 when none is given; port 0 names no server (RFC 6335 §6)."""
+    try:
+        port = parts.port  # None when absent or empty; ValueError when not 0 to 65535
+    except ValueError:
+        port = 0
+    if port == 0:
+        where = parts.netloc.rpartition("@")[2]  # host and port, never the userinfo
+        raise ValueError(f"invalid port in {where!r}: only 1 to 65535 are usable")
+    return port or 443
 
 
 async def _probe(target: _Target, dns: Resolver, settings: ProbeSettings) -> ProbeResult:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from mailcheck.messages.sample import HeaderField
+from mailcheck.urls import redact_text, redact_url
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 """The only valid List-Unsubscribe-Post value (RFC 8058 §3.1)."""
@@ -103,7 +104,7 @@ def _judge_uri(inside: str, name: str) -> tuple[str, str | None]:
         return "", f"{name}: <{_short(uri)}> is not a URI (no scheme such as https: or mailto:)"
     if uri != inside:
         return uri, (
-            f"{name}: white space inside <{_short(inside)}>: receivers that keep it "
+            f"{name}: white space inside <{_short(redact_url(inside))}>: receivers that keep it "
             "get a broken link (percent-encode spaces as %20, do not fold inside a URI)"
         )
     return uri, None
@@ -134,6 +135,8 @@ def _host(uri: str) -> str | None:
 
 
 def _short(text: str, limit: int = 60) -> str:
+    """Cut for a message, after hiding URL secrets: a cut URL could no longer be parsed."""
+    text = redact_text(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

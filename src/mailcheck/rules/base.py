@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mailcheck.findings import Finding, Status
+from mailcheck.urls import redact_text
 
 if TYPE_CHECKING:
     from mailcheck.context import Context
@@ -31,7 +32,9 @@ class Rule:
     def finding(
         self, status: Status, subject: str, message: str, hint: str | None = None
     ) -> Finding:
-        return Finding(self.id, status, subject, message, hint)
+        # Rules quote URLs from samples and sheets: their secrets go to no report and no store.
+        hidden = None if hint is None else redact_text(hint)
+        return Finding(self.id, status, subject, redact_text(message), hidden)
 
     def passed(self, subject: str, message: str) -> Finding:
         return self.finding(Status.PASS, subject, message)

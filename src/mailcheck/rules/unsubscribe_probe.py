@@ -8,15 +8,16 @@ first https: URI: no cookies, no credentials, no redirects followed, a hard dead
 and at most 64 KiB of the answer read.
 
 Passes on a 2xx answer. Fails on a redirect (RFC 8058 §3.1: receivers do not follow one), on any
-other status, on a certificate that is not valid for the host, on a broken HTTP answer and when
-the host has no address in DNS. `error` when it cannot be pinned on the server: DNS that does
-not answer, a connection that cannot be made, or no answer within the deadline (a connection
-timeout may as well be caused by the network on the checking side; a wrong answer never is).
+other status, on a certificate that is not valid for the host, on a broken HTTP answer, when
+the host has no address in DNS, and on a URI no receiver can use (port 0, or above 65535).
+`error` when it cannot be pinned on the server: DNS that does not answer, a connection that
+cannot be made, or no answer within the deadline (a connection timeout may as well be caused by
+the network on the checking side; a wrong answer never is).
 mailcheck refuses (`error`) to connect when any address of the host is not public (loopback,
 private, link-local, the cloud metadata address, and their IPv4-mapped, 6to4 and NAT64 forms),
 unless `--allow-private` is given; it connects only to an address it checked, sending the host's
 name as Host and SNI. Samples without One-Click are skipped (message.list-unsubscribe reports
-them).
+them). A password or token in the URI is never shown: findings name it REDACTED.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from mailcheck.messages.sample import Sample
 from mailcheck.messages.store import for_each_sample
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
+from mailcheck.urls import redact_url
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -51,7 +53,7 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
             sample.subject, "no One-Click advertised to probe (see message.list-unsubscribe)"
         )
     result = await probe_one_click(https[0], ctx.dns, ctx.probe)
-    message = f"POST <{https[0]}>: {result.message}"
+    message = f"POST <{redact_url(https[0])}>: {result.message}"
     if result.status is Status.FAIL:
         return RULE.failed(sample.subject, message, result.hint or "")
     return RULE.finding(result.status, sample.subject, message)
