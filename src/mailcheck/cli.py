@@ -77,7 +77,8 @@ WorkersOpt = Annotated[
 ]
 ViewFormatOpt = Annotated[ViewFormat, typer.Option("--format", help="Output format.")]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    Path | None,
+    typer.Option("--output", "-o", help="Write the report to this file (-: standard output)."),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")]
 SelectOpt = Annotated[
@@ -311,6 +312,7 @@ def _run_options(
     zone: list[Path] | None = None,
     nameserver: list[str] | None = None,
     today: dt.datetime | None = None,
+    output: Path | None = None,
     **options: Any,
 ) -> RunOptions:
     """The runner's options from the ones the commands share (the rest pass through by name)."""
@@ -320,8 +322,14 @@ def _run_options(
         zones=zone or (),
         nameservers=nameserver or (),
         today=today.date() if today else None,
+        output=_output_file(output),
         **options,
     )
+
+
+def _output_file(output: Path | None) -> Path | None:
+    """`--output -` is standard output, as for most tools (a file named - is `./-`)."""
+    return None if output is None or str(output) == "-" else output
 
 
 @app.command()
