@@ -409,3 +409,53 @@ def test_concurrent_recheck_processes(dns_server, run_cli, write_sheet, tmp_path
     )  # the lock went with the first process
     assert json.loads(third.stdout)["run"]["id"] == 3
     assert count(db, "runs") == 3
+
+
+@pytest.mark.parametrize("spelling", ["symlink", "dotdot", "hardlink"])
+def test_the_lock_belongs_to_the_store_not_to_its_name(spelling, run_cli, write_sheet, tmp_path):
+    db = tmp_path / "state.sqlite"
+    sheet = write_sheet(f"anna@{DOMAIN}")
+    zone = ["--zone", str(REPO_ROOT / AFTER)]
+    assert run_cli("check", sheet, *zone, "--db", db)[0] == 0
+    (tmp_path / "sub").mkdir()
+    other = {
+        "symlink": tmp_path / "link.sqlite",
+        "dotdot": tmp_path / "sub" / ".." / "state.sqlite",
+        "hardlink": tmp_path / "sub" / "other-name.sqlite",
+    }[spelling]
+    if spelling == "symlink":
+        other.symlink_to(db)
+    elif spelling == "hardlink":
+        os.link(db, other)
+    for held, used in ((db, other), (other, db)):  # either run may be the first
+        with exclusive(held):
+            code, out, err = run_cli("check", sheet, *zone, "--db", used)
+        assert code == EX_TEMPFAIL, err
+        assert err.startswith("mailcheck: busy:")
+        assert "Traceback" not in out + err
+    assert count(db, "runs") == 1  # only the first, unlocked run was recorded
+
+
+def test_two_runs_through_a_symlink_overlap_and_the_second_is_busy(
+    dns_server, run_cli, write_sheet, tmp_path
+):
+    server = dns_server(AFTER)
+    db = tmp_path / "state.sqlite"
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(db)
+    sheet = write_sheet(f"anna@{DOMAIN}")
+    args = ["--nameserver", ns(server), "--timeout", "5"]
+    assert run_cli("check", sheet, *args, "--db", db)[0] == 0
+    server.delay(DOMAIN, 1.5, "MX")  # the first run is still checking when the second starts
+    command = [sys.executable, "-m", "mailcheck", "check", str(sheet), *args, "--db"]
+    run = dict(env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen([*command, str(db)], **run)
+    deadline = time.monotonic() + 20
+    while not _held(lock_path(db)):
+        assert first.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    second = subprocess.run([*command, str(link)], timeout=30, check=False, **run)
+    first.communicate(timeout=30)
+    assert second.returncode == EX_TEMPFAIL, second.stderr
+    assert first.returncode not in (2, EX_TEMPFAIL)
+    assert count(db, "runs") == 2
