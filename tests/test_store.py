@@ -6,10 +6,12 @@ import datetime as dt
 import fcntl
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -459,3 +461,50 @@ def test_two_runs_through_a_symlink_overlap_and_the_second_is_busy(
     assert second.returncode == EX_TEMPFAIL, second.stderr
     assert first.returncode not in (2, EX_TEMPFAIL)
     assert count(db, "runs") == 2
+
+
+READER = 65534  # nobody: root reads and writes whatever the modes say
+
+
+def _as_reader() -> list[str]:
+    """The command prefix that runs a process as `nobody`, without capabilities, when the tests
+    run as root (util-linux's setpriv; `subprocess`'s own `user=` cannot then run this Python)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: root may write any file, whatever its mode")
+    return [setpriv, f"--reuid={READER}", f"--regid={READER}", "--clear-groups"]
+
+
+@pytest.mark.parametrize("directory_mode", [0o555, 0o777], ids=["read-only-dir", "writable-dir"])
+def test_history_reads_a_store_it_may_not_write(directory_mode, run_cli, write_sheet):
+    """The store file is 0444; `history` runs as a user who cannot write it (when the tests run
+    as root, the child process drops to `nobody`, for whom the modes hold)."""
+    directory = Path(tempfile.mkdtemp(prefix="mailcheck-ro-"))
+    try:
+        db = directory / "state.sqlite"
+        sheet = write_sheet(f"anna@{DOMAIN}")
+        assert run_cli("check", sheet, "--zone", REPO_ROOT / BEFORE, "--db", db)[0] == 1
+        assert run_cli("check", sheet, "--zone", REPO_ROOT / AFTER, "--db", db)[0] == 0
+        before = db.read_bytes()
+        db.chmod(0o444)
+        directory.chmod(directory_mode)
+        history = [sys.executable, "-m", "mailcheck", "history", DOMAIN, "--db", str(db)]
+        with exclusive(db):  # a run holds the store meanwhile: reading needs no lock
+            result = subprocess.run(
+                [*_as_reader(), *history, "--format", "json"],
+                env=subprocess_env(),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        assert result.returncode == 0, result.stderr
+        keys = json.loads(result.stdout)["keys"]
+        mx = [k for k in keys if k["rule"] == "sender.mx"]
+        assert [(k["status"], len(k["clocks"])) for k in mx] == [("pass", 1)]
+        assert db.read_bytes() == before  # nothing written
+    finally:
+        directory.chmod(0o700)
+        shutil.rmtree(directory)
