@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -46,3 +47,32 @@ def test_output_dash_is_standard_output_for_hygiene(run_cli, tmp_path, monkeypat
     assert code == 0, err
     assert not (tmp_path / "-").exists()
     assert json.loads(out)["exit_code"] == 0
+
+
+# --- the report goes out after the commit --------------------------------------------------------
+
+
+def refuse_commits(db) -> None:
+    """Make a real store refuse to record a run: a trigger aborts the insert of the run."""
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'no'); END"
+        )
+
+
+@pytest.mark.parametrize(
+    "batch", [["--workers", "2", "--format", "json"], ["--format", "jsonl"], ["--format", "json"]]
+)
+def test_no_report_of_a_run_that_could_not_be_recorded(batch, run_cli, write_sheet, tmp_path):
+    db = tmp_path / "state.sqlite"
+    sheets = [write_sheet(GOOD, name=f"s{n}.yaml") for n in range(2)]
+    assert run_cli("check", *sheets, "--zone", ZONE, "--db", db)[0] in (0, 1, 3)
+    refuse_commits(db)
+    code, out, err = run_cli("check", *sheets, "--zone", ZONE, "--db", db, *batch)
+    assert code == 2, err
+    assert "nothing was recorded" in err
+    assert "Traceback" not in err
+    if "jsonl" in batch:  # streamed lines went out as items were done; the closing line not
+        assert all("summary" not in json.loads(line) for line in out.splitlines())
+    else:
+        assert out == ""
