@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +82,84 @@ def test_no_report_of_a_run_that_could_not_be_recorded(batch, run_cli, write_she
         assert all("summary" not in json.loads(line) for line in out.splitlines())
     else:
         assert out == ""
+
+
+# --- time budgets: --timeout per question, --deadline per run -----------------------------------
+
+DNS_RULES = ("sender.mx", "sender.a", "spf.", "dkim.key", "dmarc.record", "tracking.dns")
+
+
+@pytest.mark.parametrize("option", ["--timeout", "--deadline"])
+@pytest.mark.parametrize("value", ["inf", "nan", "0", "-1", "-inf"])
+def test_time_budgets_must_be_finite_and_above_zero(option, value, run_cli, write_sheet):
+    sheet = write_sheet(GOOD)
+    for command in (["check", sheet, "--zone", ZONE], ["domain", "good.senders.example"]):
+        code, out, err = run_cli(*command, f"{option}={value}")
+        assert code == 2, err
+        assert option in err
+        assert "Traceback" not in out + err
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A name server that never answers: a bound UDP socket on loopback nobody reads."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        host, port = sock.getsockname()
+        yield f"{host}:{port}"
+
+
+def many_domains_sheet(write_sheet, count: int = 30):
+    """A sheet of `count` sender domains, each with its MAIL FROM domain and DKIM selector."""
+    domains = [f"d{n}.example" for n in range(count)]
+    extra = "mail_from: [{}]\nspf:\n  sending_ips: [192.0.2.10, 192.0.2.11]\ndkim:\n".format(
+        ", ".join(f"bounce.{d}" for d in domains)
+    ) + "".join(f"  - domain: {d}\n    selector: s1\n" for d in domains)
+    return write_sheet(*(f"anna@{d}" for d in domains), extra=extra)
+
+
+def run_mailcheck(*args: str | Path, guard: float = 120) -> subprocess.CompletedProcess[str]:
+    """mailcheck in a process of its own, stopped by `guard` seconds should it hang."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), env.get("PYTHONPATH", "")])
+    command = [sys.executable, "-m", "mailcheck", *map(str, args)]
+    return subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=guard, check=False
+    )
+
+
+def dns_statuses(report: dict) -> set[str]:
+    """The statuses of the DNS rules' findings, but for `skip` (a rule that does not apply)."""
+    found = {f["status"] for f in report["findings"] if f["rule"].startswith(DNS_RULES)}
+    return found - {"skip"}
+
+
+def test_a_silent_name_server_ends_every_dns_finding_in_error(silent_server, write_sheet):
+    sheet = many_domains_sheet(write_sheet)
+    result = run_mailcheck(
+        "check", sheet, "--nameserver", silent_server, "--timeout", "1", "--format", "json"
+    )
+    assert result.returncode == 3, result.stderr
+    report = json.loads(result.stdout)
+    assert dns_statuses(report) == {"error"}
+    assert report["summary"]["fail"] == 0
+
+
+def test_the_run_deadline_ends_a_run_whose_questions_would_wait_longer(
+    silent_server, write_sheet, tmp_path
+):
+    """--timeout 30 per question, but the run may take 2 s: it ends then, every question not
+    answered is `error`, and a recorded pass stands."""
+    db = tmp_path / "state.sqlite"
+    sheet = write_sheet(GOOD, extra="dkim:\n  - domain: good.senders.example\n    selector: sel\n")
+    recorded = run_mailcheck("check", sheet, "--zone", ZONE, "--db", db, "--select", "sender.")
+    assert recorded.returncode == 0, recorded.stderr
+    slow = ["--nameserver", silent_server, "--timeout", "30", "--deadline", "2"]
+    for command in (["check", sheet, "--select", "sender."], ["recheck", sheet, "--db", db]):
+        result = run_mailcheck(*command, *slow, "--format", "json")
+        assert result.returncode == 3, result.stderr
+        assert "--deadline" in result.stderr
+        assert dns_statuses(json.loads(result.stdout)) == {"error"}
+    history = run_mailcheck("history", "good.senders.example", "--db", db, "--format", "json")
+    states = {k["rule"]: k["status"] for k in json.loads(history.stdout)["keys"]}
+    assert states["sender.mx"] == states["sender.a"] == "pass"

@@ -48,6 +48,7 @@ from mailcheck.runner import (
     CheckedSheet,
     RunOptions,
     announce,
+    announce_deadline,
     build_context,
     check_located,
     now,
@@ -224,6 +225,7 @@ class _Batch:
             stream.write(summary_line(today.isoformat(), tally.summary, code, notes))
         counts = ", ".join(f"{n} {status}" for status, n in tally.summary.items())
         print(f"mailcheck: {counts}; exit code {code}", file=sys.stderr)
+        announce_deadline(options)
         return code
 
     def checked(self, done: Done) -> CheckedSheet:

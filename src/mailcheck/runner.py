@@ -71,6 +71,10 @@ class RunOptions:
     """DNS questions in flight at once, over all worker processes."""
     workers: int | None = None
     """Worker processes for a batch (see `mailcheck.batch`); None: as many as pay off."""
+    deadline: float | None = None
+    """Seconds the whole run may take (`--deadline`), for the message when it passed."""
+    ends_at: float | None = None
+    """When the run's deadline passes, on the `time.monotonic()` clock; None: no deadline."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ def check_loaded(
 
 def build_context(options: RunOptions) -> Context:
     resolver = build_resolver(
-        options.zones, options.nameservers, options.timeout, options.concurrency
+        options.zones, options.nameservers, options.timeout, options.concurrency, options.ends_at
     )
     probe = ProbeSettings(
         enabled=options.probe_unsubscribe,
@@ -265,6 +269,19 @@ def write_output(
             raise InputError(problem, file=str(options.output)) from None
     if options.output is not None or options.fmt is not Format.TABLE:
         print(f"mailcheck: {view.summary_line()}", file=sys.stderr)
+    announce_deadline(options)
+
+
+def announce_deadline(options: RunOptions) -> None:
+    """Say on stderr when the run's deadline passed: what was not answered by then is `error`."""
+    import time
+
+    if options.ends_at is not None and time.monotonic() >= options.ends_at:
+        print(
+            f"mailcheck: warning: the run's deadline (--deadline {options.deadline:g} s) passed: "
+            "the DNS questions not answered by then ended as error",
+            file=sys.stderr,
+        )
 
 
 def announce(report: Report) -> None:
