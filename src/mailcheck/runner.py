@@ -220,18 +220,20 @@ def record_run(
     started: dt.datetime,
     results: Sequence[CheckedSheet],
     options: RunOptions,
+    unchecked: Sequence[SheetResult] = (),
 ) -> int:
-    """Record a finished run whole (one transaction); returns its id."""
-    code = exit_code(all_findings(results), strict=options.strict)
+    """Record a finished run whole (one transaction); returns its id. `unchecked`: sheets
+    that could not be checked, with what to record of them."""
+    sheets = [SheetResult(SheetInfo.of(r.sheet), r.findings, r.checked_at, r.dns) for r in results]
+    sheets += unchecked
+    findings = [f for sheet in sheets for f in sheet.findings]
     record = RunRecord(
         command=command,
         started=started,
         finished=now(),
         today=today_of(options),
-        exit_code=int(code),
-        sheets=[
-            SheetResult(SheetInfo.of(r.sheet), r.findings, r.checked_at, r.dns) for r in results
-        ],
+        exit_code=int(exit_code(findings, strict=options.strict)),
+        sheets=sheets,
     )
     return store.record(record)
 

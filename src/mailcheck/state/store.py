@@ -432,6 +432,17 @@ class Store:
             return None
         return DnsSource(tuple(json.loads(row[0])), tuple(json.loads(row[1])))
 
+    @_guarded
+    def last_keys(self, sheet: str) -> list[tuple[str, str]]:
+        """The (rule, subject) pairs that the latest run to check `sheet` recorded of it."""
+        rows = self.db.execute(
+            "SELECT rule, subject FROM findings WHERE sheet = ? AND run_id ="
+            " (SELECT max(run_id) FROM run_sheets WHERE sheet = ?)"
+            " GROUP BY rule, subject ORDER BY min(id)",
+            (sheet, sheet),
+        )
+        return [(rule, subject) for rule, subject in rows]
+
     def findings(self, run_id: int) -> list[Recorded]:
         return self._select("WHERE f.run_id = ? ORDER BY f.id", (run_id,))
 
