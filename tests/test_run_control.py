@@ -163,3 +163,24 @@ def test_the_run_deadline_ends_a_run_whose_questions_would_wait_longer(
     history = run_mailcheck("history", "good.senders.example", "--db", db, "--format", "json")
     states = {k["rule"]: k["status"] for k in json.loads(history.stdout)["keys"]}
     assert states["sender.mx"] == states["sender.a"] == "pass"
+
+
+def test_a_dead_name_server_costs_one_timeout_not_one_per_question(silent_server, write_sheet):
+    """With one question in flight at a time, each of the sheet's ~200 questions used to wait
+    out its --timeout in turn (minutes); the server is down for the run after the first."""
+    sheet = many_domains_sheet(write_sheet)
+    result = run_mailcheck(
+        "check",
+        sheet,
+        "--nameserver",
+        silent_server,
+        "--timeout",
+        "1",
+        "--concurrency",
+        "1",
+        "--format",
+        "json",
+        guard=90,
+    )
+    assert result.returncode == 3, result.stderr
+    assert dns_statuses(json.loads(result.stdout)) == {"error"}
