@@ -493,8 +493,9 @@ the directory is read-only: only an `immutable` connection reads such a store.""
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:
     """A read-only connection (`mode=ro`). Where the store's directory is read-only too, SQLite
-    cannot make its `-shm` file: then the file is read as immutable, which is safe only when
-    no `-wal` file holds commits that are not in it yet (nor can a writer make one there)."""
+    cannot make its `-shm` file: then the file is read as immutable, only when no `-wal` file
+    holds commits not yet in it. Immutable reading never writes; should a user who may write
+    there record a run at the same moment, the read may fail (an input error), never the store."""
     uri = path.resolve().as_uri() + "?mode=ro"
     connection = sqlite3.connect(uri, uri=True, isolation_level=None)
     try:
