@@ -214,3 +214,58 @@ def test_records_of_another_class_are_not_answers():
 def test_what_a_response_without_records_means(answers, rcode, outcome):
     name = answers[0].split()[0] if answers else "a.sample.example."
     assert classified(name, "A", *answers, rcode=rcode).outcome is outcome
+
+
+def _datagrams(sock) -> int:
+    """How many datagrams wait on a bound UDP socket nobody answers from (read and dropped)."""
+    count = 0
+    sock.setblocking(False)
+    while True:
+        try:
+            sock.recv(65535)
+        except BlockingIOError:
+            return count
+        count += 1
+
+
+def test_a_server_that_never_answered_is_down_for_the_run(monkeypatch):
+    import socket
+
+    monkeypatch.setattr(client_module, "RETRY_AFTER", 0.1)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        client = Client([silent.getsockname()], 0.3)
+
+        async def twice() -> None:
+            for name in ("first.example.", "second.example."):
+                with pytest.raises(dns.exception.Timeout):
+                    await client.ask(dns.name.from_text(name), dns.rdatatype.A)
+                sent.append(_datagrams(silent))
+
+        sent: list[int] = []
+        try:
+            asyncio.run(twice())
+        finally:
+            client.close()
+    first, second = sent
+    assert first >= 2  # asked, and asked again, for the whole budget
+    assert second == 0  # then no more: the second question ended at once
+
+
+def test_a_server_that_answered_is_asked_again_after_a_timeout(dns_server, monkeypatch):
+    monkeypatch.setattr(client_module, "RETRY_AFTER", 0.1)
+    server = dns_server(SAMPLE)
+    server.drop("www.sample.example.")
+    client = Client([server.address], 0.3)
+
+    async def questions() -> None:
+        await client.ask(dns.name.from_text("sample.example."), dns.rdatatype.MX)
+        for _ in range(2):
+            with pytest.raises(dns.exception.Timeout):
+                await client.ask(dns.name.from_text("www.sample.example."), dns.rdatatype.A)
+
+    try:
+        asyncio.run(questions())
+    finally:
+        client.close()
+    assert server.count("www.sample.example") >= 4  # each of the two was sent, and again

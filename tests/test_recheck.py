@@ -227,9 +227,12 @@ def test_recheck_uses_mailcheck_db_and_skips_unreadable_sheets(
     assert run_cli("check", kept, gone, "--zone", AFTER)[0] == 0
     gone.unlink()
     code, out, err = run_cli("recheck", "--zone", AFTER, "--format", "json")
-    assert code == 0
+    assert code == 3  # the gone sheet is undecided; the kept one was checked and passes
     assert "gone.yaml" in err and "not re-checked" in err
-    assert json.loads(out)["sheets"] == [str(kept.resolve())]
+    report = json.loads(out)
+    assert report["sheets"] == [str(kept.resolve()), str(gone.resolve())]
+    by_sheet = {f["sheet"]: f["status"] for f in report["findings"] if f["rule"] == "sender.mx"}
+    assert by_sheet == {str(kept.resolve()): "pass", str(gone.resolve()): "error"}
 
 
 def test_history_of_a_sheet_shows_what_changed_and_counts_the_rest(run_cli, sheet, tmp_path):
@@ -488,3 +491,82 @@ def test_progress_bar_only_on_a_terminal(run_cli, sheet, tmp_path):
     os.close(leader)
     assert process.returncode != 2
     assert b"re-checking" in shown
+
+
+# --- one broken sheet stops only itself --------------------------------------------------------
+
+
+def _states(db, sheet) -> dict[tuple[str, str], str]:
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT rule, subject, status FROM states WHERE sheet = ?", (str(sheet.resolve()),)
+        ).fetchall()
+    return {(rule, subject): status for rule, subject, status in rows}
+
+
+@pytest.mark.parametrize(
+    "breakage", ["zone-moved", "zone-broken", "sheet-deleted", "sheet-invalid"]
+)
+def test_a_broken_sheet_does_not_stop_the_others(breakage, run_cli, write_sheet, tmp_path):
+    import shutil
+
+    db = tmp_path / "state.sqlite"
+    zone = tmp_path / "zones" / "shop.zone"
+    zone.parent.mkdir()
+    shutil.copy(AFTER, zone)
+    broken = write_sheet(f"anna@{DOMAIN}", name="broken.yaml")
+    healthy = write_sheet(f"bob@{DOMAIN}", name="healthy.yaml")
+    assert run_cli("check", broken, "--zone", zone, "--db", db)[0] == 0
+    assert run_cli("check", healthy, "--zone", AFTER, "--db", db)[0] == 0
+    recorded = _states(db, broken)
+    if breakage == "zone-moved":
+        zone.rename(tmp_path / "elsewhere.zone")
+    elif breakage == "zone-broken":
+        zone.write_text("this is not a zone\n", encoding="utf-8")
+    elif breakage == "sheet-deleted":
+        broken.unlink()
+    else:
+        broken.write_text("version: 1\nsenders: [\n", encoding="utf-8")
+    code, out, err = run_cli("recheck", "--db", db, "--format", "json")
+    assert code == 3, err
+    assert "Traceback" not in err
+    (warning,) = [line for line in err.splitlines() if "not re-checked" in line]
+    assert "broken.yaml" in warning
+    report = json.loads(out)
+    statuses = {}
+    for finding in report["findings"]:
+        statuses.setdefault(finding["sheet"], set()).add(finding["status"])
+    assert statuses[str(broken.resolve())] == {"error"}  # never fail
+    assert statuses[str(healthy.resolve())] >= {"pass"}
+    assert _states(db, broken) == recorded  # its decided statuses stand
+    # the sheet comes back, against the DNS source it was last checked against
+    shutil.copy(AFTER, zone)
+    if breakage.startswith("sheet"):
+        write_sheet(f"anna@{DOMAIN}", name="broken.yaml")
+    code, out, err = run_cli("recheck", "--db", db, "--format", "json")
+    assert code == 0, err
+    assert str(zone) in err  # asked its own zone file again
+
+
+def test_recheck_of_nothing_that_can_be_checked_records_nothing(run_cli, write_sheet, tmp_path):
+    db = tmp_path / "state.sqlite"
+    zone = tmp_path / "shop.zone"
+    zone.write_bytes(REPO_ROOT.joinpath(AFTER).read_bytes())
+    sheet = write_sheet(f"anna@{DOMAIN}")
+    assert run_cli("check", sheet, "--zone", zone, "--db", db)[0] == 0
+    zone.unlink()
+    code, _, err = run_cli("recheck", "--db", db, "--format", "json")
+    assert code == 2, err
+    assert "not re-checked" in err and "nothing was recorded" in err
+    code, out, _ = run_cli("history", str(sheet), "--db", db, "--format", "json")
+    assert {len(k["timeline"]) for k in json.loads(out)["keys"]} == {1}  # one run only
+
+
+def test_a_zone_given_on_the_command_line_must_be_readable(run_cli, write_sheet, tmp_path):
+    db = tmp_path / "state.sqlite"
+    sheet = write_sheet(f"anna@{DOMAIN}")
+    assert run_cli("check", sheet, "--zone", AFTER, "--db", db)[0] == 0
+    code, _, err = run_cli("recheck", "--db", db, "--zone", tmp_path / "missing.zone")
+    assert code == 2, err

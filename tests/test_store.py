@@ -6,10 +6,12 @@ import datetime as dt
 import fcntl
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -409,3 +411,100 @@ def test_concurrent_recheck_processes(dns_server, run_cli, write_sheet, tmp_path
     )  # the lock went with the first process
     assert json.loads(third.stdout)["run"]["id"] == 3
     assert count(db, "runs") == 3
+
+
+@pytest.mark.parametrize("spelling", ["symlink", "dotdot", "hardlink"])
+def test_the_lock_belongs_to_the_store_not_to_its_name(spelling, run_cli, write_sheet, tmp_path):
+    db = tmp_path / "state.sqlite"
+    sheet = write_sheet(f"anna@{DOMAIN}")
+    zone = ["--zone", str(REPO_ROOT / AFTER)]
+    assert run_cli("check", sheet, *zone, "--db", db)[0] == 0
+    (tmp_path / "sub").mkdir()
+    other = {
+        "symlink": tmp_path / "link.sqlite",
+        "dotdot": tmp_path / "sub" / ".." / "state.sqlite",
+        "hardlink": tmp_path / "sub" / "other-name.sqlite",
+    }[spelling]
+    if spelling == "symlink":
+        other.symlink_to(db)
+    elif spelling == "hardlink":
+        os.link(db, other)
+    for held, used in ((db, other), (other, db)):  # either run may be the first
+        with exclusive(held):
+            code, out, err = run_cli("check", sheet, *zone, "--db", used)
+        assert code == EX_TEMPFAIL, err
+        assert err.startswith("mailcheck: busy:")
+        assert "Traceback" not in out + err
+    assert count(db, "runs") == 1  # only the first, unlocked run was recorded
+
+
+def test_two_runs_through_a_symlink_overlap_and_the_second_is_busy(
+    dns_server, run_cli, write_sheet, tmp_path
+):
+    server = dns_server(AFTER)
+    db = tmp_path / "state.sqlite"
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(db)
+    sheet = write_sheet(f"anna@{DOMAIN}")
+    args = ["--nameserver", ns(server), "--timeout", "5"]
+    assert run_cli("check", sheet, *args, "--db", db)[0] == 0
+    server.delay(DOMAIN, 1.5, "MX")  # the first run is still checking when the second starts
+    command = [sys.executable, "-m", "mailcheck", "check", str(sheet), *args, "--db"]
+    run = dict(env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen([*command, str(db)], **run)
+    deadline = time.monotonic() + 20
+    while not _held(lock_path(db)):
+        assert first.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    second = subprocess.run([*command, str(link)], timeout=30, check=False, **run)
+    first.communicate(timeout=30)
+    assert second.returncode == EX_TEMPFAIL, second.stderr
+    assert first.returncode not in (2, EX_TEMPFAIL)
+    assert count(db, "runs") == 2
+
+
+READER = 65534  # nobody: root reads and writes whatever the modes say
+
+
+def _as_reader() -> list[str]:
+    """The command prefix that runs a process as `nobody`, without capabilities, when the tests
+    run as root (util-linux's setpriv; `subprocess`'s own `user=` cannot then run this Python)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: root may write any file, whatever its mode")
+    return [setpriv, f"--reuid={READER}", f"--regid={READER}", "--clear-groups"]
+
+
+@pytest.mark.parametrize("directory_mode", [0o555, 0o777], ids=["read-only-dir", "writable-dir"])
+def test_history_reads_a_store_it_may_not_write(directory_mode, run_cli, write_sheet):
+    """The store file is 0444; `history` runs as a user who cannot write it (when the tests run
+    as root, the child process drops to `nobody`, for whom the modes hold)."""
+    directory = Path(tempfile.mkdtemp(prefix="mailcheck-ro-"))
+    try:
+        db = directory / "state.sqlite"
+        sheet = write_sheet(f"anna@{DOMAIN}")
+        assert run_cli("check", sheet, "--zone", REPO_ROOT / BEFORE, "--db", db)[0] == 1
+        assert run_cli("check", sheet, "--zone", REPO_ROOT / AFTER, "--db", db)[0] == 0
+        before = db.read_bytes()
+        db.chmod(0o444)
+        directory.chmod(directory_mode)
+        history = [sys.executable, "-m", "mailcheck", "history", DOMAIN, "--db", str(db)]
+        with exclusive(db):  # a run holds the store meanwhile: reading needs no lock
+            result = subprocess.run(
+                [*_as_reader(), *history, "--format", "json"],
+                env=subprocess_env(),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        assert result.returncode == 0, result.stderr
+        keys = json.loads(result.stdout)["keys"]
+        mx = [k for k in keys if k["rule"] == "sender.mx"]
+        assert [(k["status"], len(k["clocks"])) for k in mx] == [("pass", 1)]
+        assert db.read_bytes() == before  # nothing written
+    finally:
+        directory.chmod(0o700)
+        shutil.rmtree(directory)

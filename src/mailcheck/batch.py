@@ -48,6 +48,7 @@ from mailcheck.runner import (
     CheckedSheet,
     RunOptions,
     announce,
+    announce_deadline,
     build_context,
     check_located,
     now,
@@ -122,9 +123,11 @@ def run_sheets(sheets: Sequence[LoadedSheet], options: RunOptions) -> int:
 
     with exclusive(options.db), Store.open(options.db) as store:
         started = now()
-        code = batch.run(keep=True)
-        record_run(store, "check", started, batch.checked_sheets(), batch.options)
-    return code
+
+        def commit() -> None:
+            record_run(store, "check", started, batch.checked_sheets(), batch.options)
+
+        return batch.run(keep=True, before_report=commit)
 
 
 def check_sheets(
@@ -176,18 +179,22 @@ class _Batch:
         self.kept: list[Done] = []
         self.dns = DnsSource.of(options.zones, options.nameservers)
 
-    def run(self, *, keep: bool = False) -> int:
+    def run(self, *, keep: bool = False, before_report: Callable[[], None] | None = None) -> int:
         """Check, write the report, return the exit code; with `keep`, `kept` holds every
-        item's findings afterwards (the store records them)."""
+        item's findings afterwards (the store records them). `before_report` runs once every
+        item is checked and before the report goes out (the store's commit: a report is never
+        written for a run that could not be recorded); streamed, before its closing line."""
         if self.options.fmt is Format.JSONL:
-            return self._run_streamed(keep)
+            return self._run_streamed(keep, before_report)
         self.check(self.kept.append)
         self.kept.sort(key=lambda done: done.index)  # the order of the input, as without
+        if before_report is not None:
+            before_report()
         findings = [f for done in self.kept for f in done.findings]
         notes = [note for done in self.kept for note in done.notes]
         return write_report(findings, today_of(self.options), self.options, notes=notes)
 
-    def _run_streamed(self, keep: bool) -> int:
+    def _run_streamed(self, keep: bool, before_report: Callable[[], None] | None) -> int:
         """`--format jsonl`: each item's lines are written as soon as it is done, and what
         needs attention is announced on stderr then (GitHub annotations under Actions)."""
         from mailcheck.output.github import running_on_github
@@ -213,9 +220,12 @@ class _Batch:
             # annotating needs the findings themselves, not the workers' text
             self.check(write, render=not keep and not running_on_github())
             code = int(tally.exit_code(strict=options.strict))
+            if before_report is not None:
+                before_report()
             stream.write(summary_line(today.isoformat(), tally.summary, code, notes))
         counts = ", ".join(f"{n} {status}" for status, n in tally.summary.items())
         print(f"mailcheck: {counts}; exit code {code}", file=sys.stderr)
+        announce_deadline(options)
         return code
 
     def checked(self, done: Done) -> CheckedSheet:

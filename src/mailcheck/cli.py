@@ -7,14 +7,16 @@ Heavy modules (dnspython, pydantic, email-validator) are imported inside the com
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mailcheck import __version__
-from mailcheck.defaults import DEFAULT_CONCURRENCY
+from mailcheck.defaults import DEFAULT_CONCURRENCY, DEFAULT_DEADLINE
 from mailcheck.errors import InputError
 from mailcheck.output import Format, ViewFormat
 
@@ -42,12 +44,30 @@ NameserverOpt = Annotated[
         "--nameserver", help="Ask this resolver: HOST, HOST:PORT or [IPv6]:PORT (repeatable)."
     ),
 ]
+
+
+def _seconds(value: float) -> float:
+    """A time budget: a finite number of seconds above zero (inf or nan would never end)."""
+    if not math.isfinite(value) or value <= 0:
+        raise typer.BadParameter(f"{value} is not a number of seconds above 0")
+    return value
+
+
 TimeoutOpt = Annotated[
     float,
     typer.Option(
         "--timeout",
         min=0.1,
+        callback=_seconds,
         help="Seconds allowed for each DNS question and the unsubscribe probe.",
+    ),
+]
+DeadlineOpt = Annotated[
+    float,
+    typer.Option(
+        "--deadline",
+        callback=_seconds,
+        help="Seconds the whole run may take; questions unanswered then end as error.",
     ),
 ]
 DbOpt = Annotated[
@@ -77,7 +97,8 @@ WorkersOpt = Annotated[
 ]
 ViewFormatOpt = Annotated[ViewFormat, typer.Option("--format", help="Output format.")]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    Path | None,
+    typer.Option("--output", "-o", help="Write the report to this file (-: standard output)."),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")]
 SelectOpt = Annotated[
@@ -134,6 +155,7 @@ def check(
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
     timeout: TimeoutOpt = 5.0,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     today: TodayOpt = None,
@@ -156,6 +178,7 @@ def check(
         zone=zone,
         nameserver=nameserver,
         timeout=timeout,
+        deadline=deadline,
         fmt=fmt,
         output=output,
         today=today,
@@ -183,6 +206,7 @@ def message(
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
     timeout: TimeoutOpt = 5.0,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     today: TodayOpt = None,
@@ -204,6 +228,7 @@ def message(
         zone=zone,
         nameserver=nameserver,
         timeout=timeout,
+        deadline=deadline,
         fmt=fmt,
         output=output,
         today=today,
@@ -247,6 +272,7 @@ def domain(
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
     timeout: TimeoutOpt = 5.0,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     today: TodayOpt = None,
@@ -267,6 +293,7 @@ def domain(
         zone=zone,
         nameserver=nameserver,
         timeout=timeout,
+        deadline=deadline,
         fmt=fmt,
         output=output,
         today=today,
@@ -286,6 +313,7 @@ def spf_tree(
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
     timeout: TimeoutOpt = 5.0,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     today: TodayOpt = None,
@@ -298,6 +326,7 @@ def spf_tree(
         zone=zone,
         nameserver=nameserver,
         timeout=timeout,
+        deadline=deadline,
         fmt=fmt,
         output=output,
         today=today,
@@ -311,17 +340,28 @@ def _run_options(
     zone: list[Path] | None = None,
     nameserver: list[str] | None = None,
     today: dt.datetime | None = None,
+    output: Path | None = None,
+    deadline: float | None = None,
     **options: Any,
 ) -> RunOptions:
-    """The runner's options from the ones the commands share (the rest pass through by name)."""
+    """The runner's options from the ones the commands share (the rest pass through by name).
+    The run's deadline counts from here, before any sheet is read."""
     from mailcheck.runner import RunOptions
 
     return RunOptions(
         zones=zone or (),
         nameservers=nameserver or (),
         today=today.date() if today else None,
+        output=_output_file(output),
+        deadline=deadline,
+        ends_at=None if deadline is None else time.monotonic() + deadline,
         **options,
     )
+
+
+def _output_file(output: Path | None) -> Path | None:
+    """`--output -` is standard output, as for most tools (a file named - is `./-`)."""
+    return None if output is None or str(output) == "-" else output
 
 
 @app.command()
@@ -333,6 +373,7 @@ def recheck(
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
     timeout: TimeoutOpt = 5.0,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
     fmt: ViewFormatOpt = ViewFormat.TABLE,
     output: OutputOpt = None,
     today: TodayOpt = None,
@@ -352,6 +393,7 @@ def recheck(
         zone=zone,
         nameserver=nameserver,
         timeout=timeout,
+        deadline=deadline,
         fmt=fmt.as_format,
         output=output,
         today=today,
@@ -385,6 +427,7 @@ def deadlines(
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
     timeout: TimeoutOpt = 5.0,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
     fmt: ViewFormatOpt = ViewFormat.TABLE,
     today: TodayOpt = None,
 ) -> None:
@@ -392,7 +435,12 @@ def deadlines(
     from mailcheck.commands.deadlines import run_deadlines
 
     options = _run_options(
-        zone=zone, nameserver=nameserver, timeout=timeout, fmt=fmt.as_format, today=today
+        zone=zone,
+        nameserver=nameserver,
+        timeout=timeout,
+        deadline=deadline,
+        fmt=fmt.as_format,
+        today=today,
     )
     raise typer.Exit(run_deadlines(sheets, options))
 

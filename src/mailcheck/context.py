@@ -23,6 +23,7 @@ from mailcheck.messages.store import SampleStore
 
 if TYPE_CHECKING:
     from mailcheck.delivery.analysis import Delivery
+    from mailcheck.dns.resolver import Backend
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -54,14 +55,18 @@ def build_resolver(
     nameservers: Sequence[str] = (),
     timeout: float = DEFAULT_TIMEOUT,
     concurrency: int = DEFAULT_CONCURRENCY,
+    ends_at: float | None = None,
 ) -> Resolver:
-    """Zone files when given (no network at all), else the given or the system name servers."""
+    """Zone files when given (no network at all), else the given or the system name servers.
+    `ends_at`: the run's deadline on the `time.monotonic()` clock (see `Resolver`)."""
+    backend: Backend
     if zones:
         from mailcheck.dns.zones import ZoneBackend
 
-        return Resolver(ZoneBackend.from_files(zones), timeout=timeout, concurrency=concurrency)
-    from mailcheck.dns.network import NetworkBackend, parse_nameserver
+        backend = ZoneBackend.from_files(zones)
+    else:
+        from mailcheck.dns.network import NetworkBackend, parse_nameserver
 
-    servers = [parse_nameserver(s) for s in nameservers] or None
-    backend = NetworkBackend(servers, timeout)
-    return Resolver(backend, timeout=timeout, concurrency=concurrency)
+        servers = [parse_nameserver(s) for s in nameservers] or None
+        backend = NetworkBackend(servers, timeout)
+    return Resolver(backend, timeout=timeout, concurrency=concurrency, ends_at=ends_at)

@@ -71,6 +71,10 @@ class RunOptions:
     """DNS questions in flight at once, over all worker processes."""
     workers: int | None = None
     """Worker processes for a batch (see `mailcheck.batch`); None: as many as pay off."""
+    deadline: float | None = None
+    """Seconds the whole run may take (`--deadline`), for the message when it passed."""
+    ends_at: float | None = None
+    """When the run's deadline passes, on the `time.monotonic()` clock; None: no deadline."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ def check_loaded(
 
 def build_context(options: RunOptions) -> Context:
     resolver = build_resolver(
-        options.zones, options.nameservers, options.timeout, options.concurrency
+        options.zones, options.nameservers, options.timeout, options.concurrency, options.ends_at
     )
     probe = ProbeSettings(
         enabled=options.probe_unsubscribe,
@@ -216,18 +220,20 @@ def record_run(
     started: dt.datetime,
     results: Sequence[CheckedSheet],
     options: RunOptions,
+    unchecked: Sequence[SheetResult] = (),
 ) -> int:
-    """Record a finished run whole (one transaction); returns its id."""
-    code = exit_code(all_findings(results), strict=options.strict)
+    """Record a finished run whole (one transaction); returns its id. `unchecked`: sheets
+    that could not be checked, with what to record of them."""
+    sheets = [SheetResult(SheetInfo.of(r.sheet), r.findings, r.checked_at, r.dns) for r in results]
+    sheets += unchecked
+    findings = [f for sheet in sheets for f in sheet.findings]
     record = RunRecord(
         command=command,
         started=started,
         finished=now(),
         today=today_of(options),
-        exit_code=int(code),
-        sheets=[
-            SheetResult(SheetInfo.of(r.sheet), r.findings, r.checked_at, r.dns) for r in results
-        ],
+        exit_code=int(exit_code(findings, strict=options.strict)),
+        sheets=sheets,
     )
     return store.record(record)
 
@@ -265,6 +271,19 @@ def write_output(
             raise InputError(problem, file=str(options.output)) from None
     if options.output is not None or options.fmt is not Format.TABLE:
         print(f"mailcheck: {view.summary_line()}", file=sys.stderr)
+    announce_deadline(options)
+
+
+def announce_deadline(options: RunOptions) -> None:
+    """Say on stderr when the run's deadline passed: what was not answered by then is `error`."""
+    import time
+
+    if options.ends_at is not None and time.monotonic() >= options.ends_at:
+        print(
+            f"mailcheck: warning: the run's deadline (--deadline {options.deadline:g} s) passed: "
+            "the DNS questions not answered by then ended as error",
+            file=sys.stderr,
+        )
 
 
 def announce(report: Report) -> None:

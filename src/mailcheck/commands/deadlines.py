@@ -20,7 +20,14 @@ from typing import Any, TextIO
 from mailcheck.deadlines import Deadline, dns_deadline, is_dns_rule, sheet_deadline
 from mailcheck.findings import Finding, Status, exit_code
 from mailcheck.output import Format
-from mailcheck.runner import CheckedSheet, RunOptions, check_loaded, load_sheets, today_of
+from mailcheck.runner import (
+    CheckedSheet,
+    RunOptions,
+    announce_deadline,
+    check_loaded,
+    load_sheets,
+    today_of,
+)
 from mailcheck.text import iso
 
 LABELS = {"deadline.sheet": "sheet returned (5 wd)", "deadline.dns": "SPF and DKIM (10 wd)"}
@@ -88,6 +95,7 @@ def run_deadlines(sheet_paths: Sequence[Path], options: RunOptions) -> int:
         _render_json(rows, today, sys.stdout)
     else:
         _render_table(rows, today, sys.stdout, options.color)
+    announce_deadline(options)
     return int(exit_code(row.finding for row in rows))
 
 

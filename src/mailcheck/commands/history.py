@@ -115,7 +115,7 @@ class Timeline:
 
 
 def run_history(subject: str, db: Path, fmt: Format, color: bool | None = None) -> int:
-    with Store.open(db, create=False) as store:
+    with Store.open_readonly(db) as store:
         rows = store.matching(subject)
         if not rows:
             raise InputError(f"nothing recorded about {subject!r}", file=str(db))

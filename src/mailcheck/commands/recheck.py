@@ -1,9 +1,14 @@
 """`mailcheck recheck`: re-run every recorded sheet (or the given ones), record, report changes.
 
 Meant for cron. The run takes the store's lock first and holds it to the commit, so a second
-overlapping run refuses at once (exit 75) instead of double-recording. Sheets recorded in the
-store that can no longer be read (moved, broken) are named on stderr and left out; sheets given
-on the command line must be readable (exit 2 otherwise), as for `check`. Without `--zone` or
+overlapping run refuses at once (exit 75) instead of double-recording. A recorded sheet that
+cannot be checked — its file moved, deleted or now invalid, or the zone files or name servers
+it was last checked against gone or broken — stops only itself: it is named on stderr with its
+problem, and every rule and subject its last run recorded is recorded as `error` ("not
+re-checked"), so its last decided status and clocks stand and the run exits 3 (1 if another
+sheet fails). When no sheet at all can be checked, nothing is recorded (exit 2). Sheets given
+on the command line must be readable (exit 2 otherwise), as for `check`, and so must the
+`--zone` and `--nameserver` given. Without `--zone` or
 `--nameserver`, each sheet is re-checked against the DNS source its last recorded run used
 (its zone files, its name servers), so a customer checked against an unpublished zone is not
 suddenly judged on live DNS. The sheets of each DNS source are checked as one batch (see
@@ -13,15 +18,17 @@ is sent after the run was committed: a webhook that is down loses no result.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from mailcheck.batch import check_sheets
 from mailcheck.changes import run_changes
 from mailcheck.errors import InputError
+from mailcheck.findings import Finding, Status
 from mailcheck.output import Format
 from mailcheck.output.changes import RecheckReport, as_json, render_json, render_table
 from mailcheck.runner import (
@@ -34,7 +41,15 @@ from mailcheck.runner import (
     write_output,
 )
 from mailcheck.sheet import LoadedSheet, load_sheet
-from mailcheck.state import ENV, DnsSource, Store, default_path, exclusive
+from mailcheck.state import (
+    ENV,
+    DnsSource,
+    SheetInfo,
+    SheetResult,
+    Store,
+    default_path,
+    exclusive,
+)
 from mailcheck.state.store import sheet_key
 from mailcheck.text import plural
 
@@ -51,13 +66,17 @@ def run_recheck(sheet_paths: Sequence[Path], options: RunOptions) -> int:
     if not sheet_paths and not db.exists():
         raise _no_store(db)
     with exclusive(db), Store.open(db, create=bool(sheet_paths)) as store:
-        sheets = _sheets(store, sheet_paths)
+        sheets, unchecked = _sheets(store, sheet_paths)
         started = now()
-        results = _check_with_progress(store, sheets, options)
-        run_id = record_run(store, "recheck", started, results, options)
+        results, failed = _check_with_progress(store, sheets, options)
+        unchecked += failed
+        if not results:
+            raise _nothing_checked(store)
+        undecided = [_undecided(store, sheet, now()) for sheet in unchecked]
+        run_id = record_run(store, "recheck", started, results, options, undecided)
         report = RecheckReport(
             store.run(run_id),
-            [s.display for s in sheets],
+            [r.sheet.display for r in results] + [u.sheet for u in unchecked],
             run_changes(store, run_id),
             strict=options.strict,
         )
@@ -76,22 +95,51 @@ def _no_store(db: Path) -> InputError:
     )
 
 
-def _sheets(store: Store, sheet_paths: Sequence[Path]) -> list[LoadedSheet]:
+@dataclass(frozen=True)
+class Unchecked:
+    """A recorded sheet this run could not check, and why."""
+
+    sheet: str  # its key in the store: the absolute path
+    problem: str
+
+    def announce(self) -> None:
+        print(f"mailcheck: warning: not re-checked: {self.problem}", file=sys.stderr)
+
+
+def _sheets(store: Store, sheet_paths: Sequence[Path]) -> tuple[list[LoadedSheet], list[Unchecked]]:
+    """The sheets to re-check, and the recorded ones that can no longer be read."""
     if sheet_paths:
-        return load_sheets(sheet_paths)
-    sheets = []
+        return load_sheets(sheet_paths), []
+    sheets, unchecked = [], []
     for recorded in store.sheets():
         try:
             sheets.append(load_sheet(recorded))
         except InputError as exc:
-            print(f"mailcheck: warning: not re-checked: {exc}", file=sys.stderr)
+            unchecked.append(Unchecked(recorded, str(exc)))
+            unchecked[-1].announce()
     if not sheets:
-        raise InputError(
-            "no sheet to re-check: the store records none that can be read; "
-            "name the sheets (mailcheck recheck SHEET...)",
-            file=str(store.path),
-        )
-    return sheets
+        raise _nothing_checked(store)
+    return sheets, unchecked
+
+
+def _nothing_checked(store: Store) -> InputError:
+    return InputError(
+        "no sheet could be re-checked (see the warnings above); nothing was recorded; "
+        "name the sheets to re-check (mailcheck recheck SHEET...)",
+        file=str(store.path),
+    )
+
+
+def _undecided(store: Store, unchecked: Unchecked, moment: dt.datetime) -> SheetResult:
+    """What is recorded of a sheet that could not be checked: every rule and subject of its
+    last run as `error`, with what it knew of the sheet and its DNS source, so its decided
+    statuses, its clocks and the source of its next re-check stay as they were."""
+    findings = [
+        Finding(rule, Status.ERROR, subject, f"not re-checked: {unchecked.problem}")
+        for rule, subject in store.last_keys(unchecked.sheet)
+    ]
+    info = store.sheet_info(unchecked.sheet) or SheetInfo(unchecked.sheet)
+    return SheetResult(info, findings, moment, store.dns_source(unchecked.sheet))
 
 
 def _by_dns_source(
@@ -122,19 +170,30 @@ def _some(names: Sequence[str], shown: int = 3) -> str:
 
 def _check(
     store: Store, sheets: Sequence[LoadedSheet], options: RunOptions, on_done: OnDone | None
-) -> list[CheckedSheet]:
-    results = [
-        checked
-        for group_options, group in _by_dns_source(store, sheets, options)
-        for checked in check_sheets(group, group_options, on_done)
-    ]
+) -> tuple[list[CheckedSheet], list[Unchecked]]:
+    """The checked sheets in the order given, and those whose recorded DNS source failed (a
+    zone file moved or broken): each group of sheets fails alone. A `--zone` or
+    `--nameserver` given on the command line that fails is an input error of the run."""
+    given = bool(options.zones or options.nameservers)
+    results: list[CheckedSheet] = []
+    unchecked: list[Unchecked] = []
+    for group_options, group in _by_dns_source(store, sheets, options):
+        try:
+            results += check_sheets(group, group_options, on_done)
+        except InputError as exc:
+            if given:
+                raise
+            for sheet in group:
+                problem = f"{sheet.display}: its last DNS source cannot be asked: {exc}"
+                unchecked.append(Unchecked(sheet_key(sheet.path), problem))
+                unchecked[-1].announce()
     order = {id(sheet): n for n, sheet in enumerate(sheets)}
-    return sorted(results, key=lambda checked: order[id(checked.sheet)])
+    return sorted(results, key=lambda checked: order[id(checked.sheet)]), unchecked
 
 
 def _check_with_progress(
     store: Store, sheets: Sequence[LoadedSheet], options: RunOptions
-) -> list[CheckedSheet]:
+) -> tuple[list[CheckedSheet], list[Unchecked]]:
     if not sys.stderr.isatty():
         return _check(store, sheets, options, None)
     from rich.console import Console

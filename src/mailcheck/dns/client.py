@@ -7,7 +7,11 @@ out on one of them at random with a random id, and a datagram is taken as its an
 it comes from that server (the socket is connected) with that id and the same question. A
 question left without answer is sent again after `RETRY_AFTER` seconds, to the next server;
 SERVFAIL or REFUSED moves on to the next server too, and so does an answer that cannot be read.
-A truncated answer is asked again over TCP (dnspython). Of an answer only the rcode and the
+A truncated answer is asked again over TCP (dnspython). A server that has not answered a
+single question in the `timeout` since it was first asked is down for the run: it is asked no
+more, and once every server is down a question ends at once as a timeout. Against a dead
+server a run so waits out one timeout, not one per question (with a few questions in flight
+at a time, a sheet of 30 domains waited minutes). Of an answer only the rcode and the
 records of the answer section are read, each record by dnspython (`read_response`). A query is a
 fixed header, the question and an EDNS record (payload 1232 bytes), put together from bytes.
 """
@@ -130,6 +134,8 @@ class Client:
         self.timeout = timeout
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sockets: dict[Server, list[_Socket]] = {}
+        self._answered: set[Server] = set()  # sent at least one answer this run
+        self._first_asked: dict[Server, float] = {}  # when it was first asked (monotonic)
         # closed when the client goes, even when no one calls close()
         weakref.finalize(self, _close_all, self._sockets)
 
@@ -142,15 +148,17 @@ class Client:
         wire = bytearray(_QUERY_HEADER + question + _OPT)
         deadline = time.monotonic() + self.timeout
         failures: dict[Server, str] = {}
+        servers = [server for server in self.servers if not self._down(server)]
         attempt = 0
-        while time.monotonic() < deadline and len(failures) < len(self.servers):
-            server = self.servers[attempt % len(self.servers)]
+        while time.monotonic() < deadline and len(failures) < len(servers):
+            server = servers[attempt % len(servers)]
             attempt += 1
             if server in failures:
                 continue
             data = await self._send(server, wire, question, deadline)
             if data is None:
                 continue  # no answer in time: again, to the next server
+            self._answered.add(server)
             if int.from_bytes(data[2:4], "big") & _TC:
                 try:
                     data = await self._tcp(bytes(wire), server, deadline)
@@ -170,9 +178,17 @@ class Client:
             raise ServerFailure(f"{host} answered {rcode}")
         raise dns.exception.Timeout(timeout=self.timeout)  # type: ignore[no-untyped-call]
 
+    def _down(self, server: Server) -> bool:
+        """Asked `timeout` seconds ago or longer and never answered since: down for the run."""
+        first = self._first_asked.get(server)
+        if first is None or server in self._answered:
+            return False
+        return time.monotonic() - first >= self.timeout
+
     async def _send(
         self, server: Server, wire: bytearray, question: bytes, deadline: float
     ) -> bytes | None:
+        self._first_asked.setdefault(server, time.monotonic())
         chosen = random.choice(self._open(server))
         qid, future = chosen.ask(wire, question)
         wait = min(RETRY_AFTER, max(0.0, deadline - time.monotonic()))

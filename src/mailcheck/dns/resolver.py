@@ -1,10 +1,13 @@
 """The run's resolver: a cache with in-flight joining (see `mailcheck.dns.cache` for how long
-answers are kept), a bound on the questions in flight (`--concurrency`) and a hard time budget
-per question."""
+answers are kept), a bound on the questions in flight (`--concurrency`), a hard time budget
+per question (`--timeout`) and one for the whole run (`--deadline`): once the run's deadline
+has passed, every question not yet answered ends at once as a timeout (an `error`, never a
+`fail`), so the rules still waiting finish and the run ends."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Protocol
 
 import dns.exception
@@ -41,10 +44,18 @@ class Resolver:
     """
 
     def __init__(
-        self, backend: Backend, *, timeout: float = 5.0, concurrency: int = DEFAULT_CONCURRENCY
+        self,
+        backend: Backend,
+        *,
+        timeout: float = 5.0,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        ends_at: float | None = None,
     ) -> None:
         self.backend = backend
         self.timeout = timeout
+        self.ends_at = ends_at
+        """The run's deadline on the `time.monotonic()` clock (one clock for every process of
+        the machine, so worker processes share it); None: no deadline."""
         self.concurrency = concurrency
         self.cache = AnswerCache()
         self.peers: Peers | None = None  # the other worker processes of a batch
@@ -101,13 +112,30 @@ class Resolver:
         return answer
 
     async def _ask(self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType) -> Answer:
-        # the budget starts when the question is sent, not while it waits for a free slot
-        async with self._slots():
-            try:
-                async with asyncio.timeout(self.timeout):
-                    return await self.backend.lookup(qname, qtype)
-            except TimeoutError:
-                return Answer(qname.to_text(), dns.rdatatype.to_text(qtype), Outcome.TIMEOUT)
+        # the question's budget starts when it is sent, not while it waits for a free slot;
+        # the run's deadline holds for the wait too
+        try:
+            async with asyncio.timeout(self._left()):
+                async with self._slots():
+                    left = self._left()
+                    if left is not None and left <= 0:
+                        raise TimeoutError
+                    budget = self.timeout if left is None else min(self.timeout, left)
+                    async with asyncio.timeout(budget):
+                        return await self.backend.lookup(qname, qtype)
+        except TimeoutError:
+            rdtype = dns.rdatatype.to_text(qtype)
+            return Answer(qname.to_text(), rdtype, Outcome.TIMEOUT, detail=self._why_late())
+
+    def _left(self) -> float | None:
+        """Seconds left until the run's deadline (0 once it has passed); None: no deadline."""
+        if self.ends_at is None:
+            return None
+        return max(0.0, self.ends_at - time.monotonic())
+
+    def _why_late(self) -> str:
+        left = self._left()
+        return "the run's deadline has passed" if left is not None and left <= 0 else ""
 
     def _slots(self) -> asyncio.Semaphore:
         """The bound on questions in flight, of the running event loop: a semaphore that once

@@ -8,12 +8,19 @@ input (exit 2). The lock is held for the whole run,
 from before the first DNS question until the run is committed, and the kernel releases it when
 the process ends, however it ends. Readers (`mailcheck history`) take no lock: WAL lets them read
 while a run writes. POSIX only (fcntl).
+
+The lock belongs to the store's file, not to the name it was given by: the lock file lies next
+to the store's real path (a symlink or `dir/../state.sqlite` finds the same one), and an
+existing store file is locked as well, which catches a hard link under another name. The
+store's own file takes `flock`, which on Linux and the BSDs is independent of the `fcntl`
+record locks SQLite uses; it is closed only after the store was closed, because closing any
+descriptor of a file drops the process's `fcntl` locks on it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,14 +37,14 @@ class StoreBusy(InputError):
 
 
 def lock_path(db: Path) -> Path:
-    return db.with_name(db.name + ".lock")
+    """The lock file next to the store's real path, whatever path names the store."""
+    real = db.resolve()
+    return real.with_name(real.name + ".lock")
 
 
 @contextmanager
 def exclusive(db: Path) -> Iterator[None]:
     """Hold the store's run lock, or raise `StoreBusy` at once if another process holds it."""
-    import fcntl
-
     path = lock_path(db)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,17 +52,40 @@ def exclusive(db: Path) -> Iterator[None]:
     except OSError as exc:
         raise InputError(f"cannot create the lock file: {exc.strerror}", file=str(path)) from None
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            raise StoreBusy(
-                f"another mailcheck run (pid {holder}) holds the store; nothing was checked "
-                "or recorded: try again when it has finished",
-                file=str(db),
-            ) from None
+        _take(fd, db, lambda: os.pread(fd, 32, 0).decode(errors="replace").strip())
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
+        with _store_file_locked(db):
+            yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+@contextmanager
+def _store_file_locked(db: Path) -> Iterator[None]:
+    """Lock the store's file itself when it exists: its hard links share it."""
+    try:
+        fd = os.open(db, os.O_RDONLY)
+    except OSError:  # not made yet (so no other name points at it), or not readable
+        fd = None
+    if fd is None:
+        yield
+        return
+    try:
+        _take(fd, db, lambda: "")
+        yield
+    finally:
+        os.close(fd)
+
+
+def _take(fd: int, db: Path, holder: Callable[[], str]) -> None:
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise StoreBusy(
+            f"another mailcheck run (pid {holder() or 'unknown'}) holds the store; nothing was "
+            "checked or recorded: try again when it has finished",
+            file=str(db),
+        ) from None

@@ -215,6 +215,25 @@ class Store:
             raise InputError(f"cannot create the store: {exc.strerror}", file=str(path)) from None
         return store
 
+    @classmethod
+    def open_readonly(cls, path: Path) -> Store:
+        """Open the store only to read it (`mailcheck history`): no lock, no write, so a store
+        the user may read but not write (a read-only file or directory) can be read. A store
+        of an older schema is migrated first, as `open` does."""
+        if not path.exists():
+            cls.open(path, create=False)  # raises the error that says how to make one
+        try:
+            store = cls(_connect_readonly(path), path)
+            version = store._version()
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"cannot read the store: {exc}", file=str(path)) from None
+        if version != LATEST:
+            store.close()
+            if version > LATEST:
+                raise _newer(version, path)
+            return cls.open(path, create=False)
+        return store
+
     def close(self) -> None:
         self.db.close()
 
@@ -238,11 +257,7 @@ class Store:
 
     def _migrate(self) -> None:
         if self._version() > LATEST:
-            raise InputError(
-                f"the store has schema version {self._version()}, newer than this mailcheck "
-                f"reads ({LATEST}): upgrade mailcheck",
-                file=str(self.path),
-            )
+            raise _newer(self._version(), self.path)
         while self._version() < LATEST:
             with self.transaction():
                 version = self._version()  # another process may have migrated meanwhile
@@ -417,6 +432,17 @@ class Store:
             return None
         return DnsSource(tuple(json.loads(row[0])), tuple(json.loads(row[1])))
 
+    @_guarded
+    def last_keys(self, sheet: str) -> list[tuple[str, str]]:
+        """The (rule, subject) pairs that the latest run to check `sheet` recorded of it."""
+        rows = self.db.execute(
+            "SELECT rule, subject FROM findings WHERE sheet = ? AND run_id ="
+            " (SELECT max(run_id) FROM run_sheets WHERE sheet = ?)"
+            " GROUP BY rule, subject ORDER BY min(id)",
+            (sheet, sheet),
+        )
+        return [(rule, subject) for rule, subject in rows]
+
     def findings(self, run_id: int) -> list[Recorded]:
         return self._select("WHERE f.run_id = ? ORDER BY f.id", (run_id,))
 
@@ -450,6 +476,37 @@ class Store:
     @_guarded
     def integrity(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _newer(version: int, path: Path) -> InputError:
+    return InputError(
+        f"the store has schema version {version}, newer than this mailcheck reads ({LATEST}): "
+        "upgrade mailcheck",
+        file=str(path),
+    )
+
+
+READONLY_DIRECTORY = ("SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT")
+"""SQLite cannot make the shared-memory file (`-shm`) a WAL store needs to be read, because
+the directory is read-only: only an `immutable` connection reads such a store."""
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection (`mode=ro`). Where the store's directory is read-only too, SQLite
+    cannot make its `-shm` file: then the file is read as immutable, only when no `-wal` file
+    holds commits not yet in it. Immutable reading never writes; should a user who may write
+    there record a run at the same moment, the read may fail (an input error), never the store."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    connection = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the file
+        return connection
+    except sqlite3.OperationalError as exc:
+        connection.close()
+        wal = path.with_name(path.name + "-wal")
+        if exc.sqlite_errorname not in READONLY_DIRECTORY or wal.exists():
+            raise
+    return sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None)
 
 
 def _recorded(
