@@ -5,43 +5,141 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import dns.exception
+import dns.grange
 import dns.name
 import dns.node
 import dns.rdataclass
 import dns.rdatatype
+import dns.tokenizer
 import dns.zone
+import dns.zonefile
 
 from mailcheck.dns.answer import Answer, Outcome
 from mailcheck.errors import InputError
 
 MAX_CNAME_CHAIN = 8
+# A zone file is the records a customer is about to publish: these bound what a hostile or
+# mistaken file (a megabyte `$GENERATE` range, /dev/zero) can cost, far above any real zone.
+MAX_ZONE_BYTES = 4 * 1024 * 1024
+MAX_ZONE_RECORDS = 100_000
 
 
 def load_zone_file(path: Path) -> dns.zone.Zone:
     """Read a zone file; its origin is its `$ORIGIN`, else the file name (`acme.example.zone`)."""
+    text = _read_zone_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        zone = _parse_zone(text, path, origin=None)  # the file's own $ORIGIN
+    except dns.zonefile.UnknownOrigin:
+        zone = _parse_zone(text, path, origin=_origin_from_filename(path))
+    if not zone.nodes:
+        raise InputError("zone file has no records", file=str(path))
+    return zone
+
+
+def _read_zone_text(path: Path) -> str:
+    try:
+        with path.open("rb") as stream:  # read no more than the limit: the file may be endless
+            data = stream.read(MAX_ZONE_BYTES + 1)
+        if len(data) > MAX_ZONE_BYTES:
+            raise InputError(
+                f"zone file is larger than {MAX_ZONE_BYTES // (1024 * 1024)} MiB", file=str(path)
+            )
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read zone file: {exc}", file=str(path)) from None
-    try:
-        try:
-            return _parse_zone(text, path, origin=None)  # the file's own $ORIGIN
-        except dns.zone.UnknownOrigin:
-            return _parse_zone(text, path, origin=_origin_from_filename(path))
-    except dns.exception.SyntaxError as exc:
-        raise InputError(
-            f"zone file syntax error: {_strip_location(exc)}", file=str(path), line=_line_of(exc)
-        ) from None
-    except dns.exception.DNSException as exc:
-        raise InputError(f"bad zone file: {exc}", file=str(path)) from None
 
 
 def _parse_zone(text: str, path: Path, origin: str | None) -> dns.zone.Zone:
-    return dns.zone.from_text(
-        text, origin=origin, relativize=False, check_origin=False, filename=str(path)
-    )
+    """The zone in `text`; a problem is an `InputError` naming the line its record starts on."""
+    try:
+        origin_name = dns.name.from_text(origin) if origin else None
+        zone = dns.zone.Zone(origin_name, dns.rdataclass.IN, relativize=False)
+    except dns.exception.DNSException as exc:
+        raise InputError(f"no zone origin from the file name: {exc}", file=str(path)) from None
+    tokens = _LineTrackingTokenizer(text, str(path))
+    try:
+        with zone.writer(True) as txn:
+            _ZoneReader(tokens, dns.rdataclass.IN, txn, allow_include=False).read()
+    except dns.zonefile.UnknownOrigin:
+        raise
+    except dns.exception.DNSException as exc:
+        raise InputError(
+            f"zone file error: {_without_location(exc, tokens)}",
+            file=str(path),
+            line=tokens.statement_line,
+        ) from None
+    return zone
+
+
+def _without_location(exc: Exception, tokens: dns.tokenizer.Tokenizer) -> str:
+    """dnspython's message without the `file:line:` it puts first (that line can be the next)."""
+    filename, line = tokens.where()
+    return str(exc).removeprefix(f"{filename}:{line}: ")
+
+
+class _LineTrackingTokenizer(dns.tokenizer.Tokenizer):
+    """Remembers the line each statement starts on. The tokenizer's own line number has already
+    counted the newline after a record's last token, so errors found there named the next line."""
+
+    def __init__(self, text: str, filename: str) -> None:
+        super().__init__(text, filename)
+        self.statement_line = 1
+        self._at_statement_start = True
+
+    def get(self, want_leading: bool = False, want_comment: bool = False) -> dns.tokenizer.Token:
+        fresh = self._at_statement_start and self.ungotten_token is None
+        line_before = self.line_number - (self.ungotten_char == "\n")
+        token = super().get(want_leading, want_comment)
+        if fresh:
+            self.statement_line = line_before
+        self._at_statement_start = token.is_eol()
+        return token
+
+
+class _ZoneReader(dns.zonefile.Reader):
+    """dnspython's zone file reader, stricter where silence would mislead a check: a record outside
+    the zone is refused (not skipped), and the number of records is capped before expanding."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.records = 0
+
+    def _count(self, records: int) -> None:
+        self.records += records
+        if self.records > MAX_ZONE_RECORDS:
+            raise _syntax_error(f"more than {MAX_ZONE_RECORDS} records in one zone")
+
+    def _rr_line(self) -> None:
+        self._count(1)
+        try:
+            super()._rr_line()
+        except ValueError as exc:  # the zone refuses the record, e.g. an SOA below the origin
+            raise _syntax_error(
+                f"record for {self.last_name} not accepted in zone {self.zone_origin}: {exc}"
+            ) from None
+
+    def _generate_line(self) -> None:
+        token = self.tok.get()
+        self.tok.unget(token)
+        try:
+            start, stop, step = dns.grange.from_text(token.value)
+        except (dns.exception.DNSException, ValueError):
+            pass  # the reader reports the bad range
+        else:
+            self._count(len(range(start, stop + 1, step)))
+        super()._generate_line()  # type: ignore[no-untyped-call]
+
+    def _eat_line(self) -> None:
+        # called to skip a record whose owner is outside the zone: it would be lost silently
+        raise _syntax_error(f"owner name outside the zone {self.zone_origin}")
+
+
+def _syntax_error(problem: str) -> dns.exception.SyntaxError:
+    """An error the reader reports with its file and line, like its own syntax errors."""
+    return dns.exception.SyntaxError(problem)  # type: ignore[no-untyped-call]
 
 
 def _origin_from_filename(path: Path) -> str:
@@ -49,16 +147,6 @@ def _origin_from_filename(path: Path) -> str:
     for suffix in (".zone", ".db", ".txt"):
         name = name.removesuffix(suffix)
     return name + "."
-
-
-def _line_of(exc: Exception) -> int | None:
-    parts = str(exc).split(":")
-    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
-
-
-def _strip_location(exc: Exception) -> str:
-    parts = str(exc).split(":", 2)
-    return parts[2].strip() if len(parts) > 2 and parts[1].isdigit() else str(exc)
 
 
 class ZoneBackend:
