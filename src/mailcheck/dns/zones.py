@@ -122,15 +122,18 @@ class _ZoneReader(dns.zonefile.Reader):
             ) from None
 
     def _generate_line(self) -> None:
+        self._count(self._generated_records())
+        super()._generate_line()  # type: ignore[no-untyped-call]
+
+    def _generated_records(self) -> int:
+        """How many records the `$GENERATE` range makes; 0 if it is bad (the reader says so)."""
         token = self.tok.get()
         self.tok.unget(token)
         try:
             start, stop, step = dns.grange.from_text(token.value)
-        except (dns.exception.DNSException, ValueError):
-            pass  # the reader reports the bad range
-        else:
-            self._count(len(range(start, stop + 1, step)))
-        super()._generate_line()  # type: ignore[no-untyped-call]
+        except (dns.exception.DNSException, ValueError, AssertionError):  # it asserts step >= 1
+            return 0
+        return max(0, (stop - start) // step + 1) if step >= 1 else 0
 
     def _eat_line(self) -> None:
         # called to skip a record whose owner is outside the zone: it would be lost silently
