@@ -3,13 +3,17 @@ that name the file and the line the bad record starts on; good ones still load."
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
 
+import dns.name
+import dns.rdatatype
 import pytest
 
-from mailcheck.dns.zones import MAX_ZONE_BYTES, MAX_ZONE_RECORDS, load_zone_file
+from mailcheck.dns.answer import Outcome
+from mailcheck.dns.zones import MAX_ZONE_BYTES, MAX_ZONE_RECORDS, ZoneBackend, load_zone_file
 from mailcheck.errors import InputError
 
 HEAD = "$ORIGIN z.example.\n$TTL 300\n@ IN SOA ns.z.example. host.z.example. 1 2 3 4 5\n"
@@ -140,7 +144,7 @@ def test_generate_range_is_counted_before_it_is_expanded(run_cli, tmp_path):
 
 
 def test_generate_ranges_add_up(tmp_path):
-    half = MAX_ZONE_RECORDS // 2
+    half = MAX_ZONE_RECORDS // 2 + 1  # each range alone is allowed, both together are not
     text = f"{HEAD}$GENERATE 1-{half} a$ A 192.0.2.1\n$GENERATE 1-{half} b$ A 192.0.2.1\n"
     assert load_error(write_zone(tmp_path, text)).line == 5
 
@@ -202,6 +206,23 @@ def test_unreadable_encoding(run_cli, tmp_path):
     zone = tmp_path / "z.example.zone"
     zone.write_bytes(HEAD.encode() + b'a IN TXT "\xff\xfe"\n')
     assert_cli_input_error(run_cli, zone, None)
+
+
+def test_empty_non_terminal_and_wildcard_match_any_case(tmp_path):
+    """Names compare without case: an owner below a name makes that name exist (NODATA)."""
+    zone = write_zone(tmp_path, f'{HEAD}Sel._DomainKey IN TXT "k"\n*.Wild IN A 192.0.2.9\n')
+    backend = ZoneBackend.from_files([zone])
+
+    def outcome(name: str, rdtype: str) -> Outcome:
+        query = backend.lookup(dns.name.from_text(name), dns.rdatatype.from_text(rdtype))
+        return asyncio.run(query).outcome
+
+    assert outcome("_domainkey.Z.EXAMPLE.", "TXT") == Outcome.NODATA
+    assert outcome("_DOMAINKEY.z.example.", "TXT") == Outcome.NODATA
+    assert outcome("x.wild.z.example.", "A") == Outcome.ANSWER
+    assert outcome("x.WILD.z.example.", "A") == Outcome.ANSWER
+    assert outcome("_domainkeys.z.example.", "TXT") == Outcome.NXDOMAIN
+    assert outcome("a.sel._domainkey.z.example.", "TXT") == Outcome.NXDOMAIN
 
 
 def test_good_zone_still_loads(zones_dir):
