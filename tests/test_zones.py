@@ -12,8 +12,9 @@ import dns.name
 import dns.rdatatype
 import pytest
 
+from mailcheck.dns import zones
 from mailcheck.dns.answer import Outcome
-from mailcheck.dns.zones import MAX_ZONE_BYTES, MAX_ZONE_RECORDS, ZoneBackend, load_zone_file
+from mailcheck.dns.zones import MAX_ZONE_BYTES, ZoneBackend, load_zone_file
 from mailcheck.errors import InputError
 
 HEAD = "$ORIGIN z.example.\n$TTL 300\n@ IN SOA ns.z.example. host.z.example. 1 2 3 4 5\n"
@@ -137,14 +138,21 @@ def test_zone_without_records(run_cli, tmp_path, text):
 # --- size limits --------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def small_record_limit(monkeypatch) -> int:
+    """A record limit small enough to reach quickly; the real one meets the bomb below."""
+    monkeypatch.setattr(zones, "MAX_ZONE_RECORDS", 20)
+    return 20
+
+
 def test_generate_range_is_counted_before_it_is_expanded(run_cli, tmp_path):
     zone = write_zone(tmp_path, f"{HEAD}$GENERATE 1-1000000 host$ A 192.0.2.1\n")
     assert load_error(zone).line == 4
     assert_cli_input_error(run_cli, zone, 4)
 
 
-def test_generate_ranges_add_up(tmp_path):
-    half = MAX_ZONE_RECORDS // 2 + 1  # each range alone is allowed, both together are not
+def test_generate_ranges_add_up(tmp_path, small_record_limit):
+    half = small_record_limit // 2 + 1  # each range alone is allowed, both together are not
     text = f"{HEAD}$GENERATE 1-{half} a$ A 192.0.2.1\n$GENERATE 1-{half} b$ A 192.0.2.1\n"
     assert load_error(write_zone(tmp_path, text)).line == 5
 
@@ -155,6 +163,16 @@ def test_generate_ranges_add_up(tmp_path):
 def test_bad_generate_range(tmp_path, generate_range):
     zone = write_zone(tmp_path, f"{HEAD}$GENERATE {generate_range} host$ A 192.0.2.1\n")
     assert load_error(zone).line == 4
+
+
+def test_blank_lines_are_not_counted_as_records(tmp_path, small_record_limit):
+    zone = load_zone_file(write_zone(tmp_path, HEAD + "   \n\t\n" * small_record_limit))
+    assert len(zone.nodes) == 1
+
+
+def test_one_record_too_many(tmp_path, small_record_limit):
+    records = "".join(f"h{i} IN A 192.0.2.1\n" for i in range(small_record_limit))  # + the SOA
+    assert load_error(write_zone(tmp_path, HEAD + records)).line == 3 + small_record_limit
 
 
 def test_small_generate_still_loads(tmp_path):

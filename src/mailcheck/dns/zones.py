@@ -107,14 +107,17 @@ class _ZoneReader(dns.zonefile.Reader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.records = 0
+        self.txn.check_put_rdataset(self._count_record)
 
-    def _count(self, records: int) -> None:
-        self.records += records
-        if self.records > MAX_ZONE_RECORDS:
+    def _count_record(self, *_: object) -> None:
+        self.records += 1
+        self._check_room(0)
+
+    def _check_room(self, more: int) -> None:
+        if self.records + more > MAX_ZONE_RECORDS:
             raise _syntax_error(f"more than {MAX_ZONE_RECORDS} records in one zone")
 
     def _rr_line(self) -> None:
-        self._count(1)
         try:
             super()._rr_line()
         except ValueError as exc:  # the zone refuses the record, e.g. an SOA below the origin
@@ -123,7 +126,7 @@ class _ZoneReader(dns.zonefile.Reader):
             ) from None
 
     def _generate_line(self) -> None:
-        self._count(self._generated_records())
+        self._check_room(self._generated_records())  # before a single one is made
         super()._generate_line()  # type: ignore[no-untyped-call]
 
     def _generated_records(self) -> int:
