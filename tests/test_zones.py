@@ -243,6 +243,22 @@ def test_empty_non_terminal_and_wildcard_match_any_case(tmp_path):
     assert outcome("a.sel._domainkey.z.example.", "TXT") == Outcome.NXDOMAIN
 
 
+@pytest.mark.parametrize(
+    "record",
+    [
+        "@ IN {long} 1",  # an unknown type, quoted whole by dnspython
+        "{long}.other.example. IN A 192.0.2.1",  # an owner outside the zone
+        "@ IN TXT {long} extra",
+    ],
+)
+def test_message_echoes_little_of_a_long_value(run_cli, tmp_path, record):
+    zone = write_zone(tmp_path, HEAD + record.format(long="x" * 60 + "." + "y" * 2000) + "\n")
+    code, out, err = run_cli("domain", "z.example", "--zone", zone)
+    assert code == 2
+    assert f"{zone}:4:" in err
+    assert "y" * 81 not in out + err
+
+
 def test_good_zone_still_loads(zones_dir):
     zone = load_zone_file(zones_dir / "sample.example.zone")
     assert str(zone.origin) == "sample.example."

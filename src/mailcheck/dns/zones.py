@@ -19,13 +19,15 @@ import dns.zone
 import dns.zonefile
 
 from mailcheck.dns.answer import Answer, Outcome
-from mailcheck.errors import InputError
+from mailcheck.errors import QUOTE_LIMIT, InputError, quote
 
 MAX_CNAME_CHAIN = 8
 # A zone file is the records a customer is about to publish: these bound what a hostile or
 # mistaken file (a megabyte `$GENERATE` range, /dev/zero) can cost, far above any real zone.
 MAX_ZONE_BYTES = 2 * 1024 * 1024
 MAX_ZONE_RECORDS = 50_000
+# dnspython's messages quote the bad token whole: keep a few words and about QUOTE_LIMIT of it
+DETAIL_LIMIT = QUOTE_LIMIT + 30
 
 
 def load_zone_file(path: Path) -> dns.zone.Zone:
@@ -76,9 +78,11 @@ def _parse_zone(text: str, path: Path, origin: str | None) -> dns.zone.Zone:
 
 
 def _without_location(exc: Exception, tokens: dns.tokenizer.Tokenizer) -> str:
-    """dnspython's message without the `file:line:` it puts first (that line can be the next)."""
+    """dnspython's message without the `file:line:` it puts first (that line can be the next),
+    cut to `DETAIL_LIMIT`."""
     filename, line = tokens.where()
-    return str(exc).removeprefix(f"{filename}:{line}: ")
+    detail = str(exc).removeprefix(f"{filename}:{line}: ")
+    return detail if len(detail) <= DETAIL_LIMIT else f"{detail[: DETAIL_LIMIT - 3]}..."
 
 
 class _LineTrackingTokenizer(dns.tokenizer.Tokenizer):
@@ -122,7 +126,8 @@ class _ZoneReader(dns.zonefile.Reader):
             super()._rr_line()
         except ValueError as exc:  # the zone refuses the record, e.g. an SOA below the origin
             raise _syntax_error(
-                f"record for {self.last_name} not accepted in zone {self.zone_origin}: {exc}"
+                f"record for {quote(str(self.last_name))} not accepted in zone"
+                f" {quote(str(self.zone_origin))}: {exc}"
             ) from None
 
     def _generate_line(self) -> None:
@@ -141,7 +146,7 @@ class _ZoneReader(dns.zonefile.Reader):
 
     def _eat_line(self) -> None:
         # called to skip a record whose owner is outside the zone: it would be lost silently
-        raise _syntax_error(f"owner name outside the zone {self.zone_origin}")
+        raise _syntax_error(f"owner name outside the zone {quote(str(self.zone_origin))}")
 
 
 def _syntax_error(problem: str) -> dns.exception.SyntaxError:
