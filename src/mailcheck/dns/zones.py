@@ -3,45 +3,155 @@ published and the examples run with no network. A name outside every zone is `OU
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import dns.exception
+import dns.grange
 import dns.name
 import dns.node
 import dns.rdataclass
 import dns.rdatatype
+import dns.tokenizer
 import dns.zone
+import dns.zonefile
 
 from mailcheck.dns.answer import Answer, Outcome
-from mailcheck.errors import InputError
+from mailcheck.errors import QUOTE_LIMIT, InputError, quote
 
 MAX_CNAME_CHAIN = 8
+# A zone file is the records a customer is about to publish: these bound what a hostile or
+# mistaken file (a megabyte `$GENERATE` range, /dev/zero) can cost, far above any real zone.
+MAX_ZONE_BYTES = 2 * 1024 * 1024
+MAX_ZONE_RECORDS = 50_000
+# dnspython's messages quote the bad token whole: keep a few words and about QUOTE_LIMIT of it
+DETAIL_LIMIT = QUOTE_LIMIT + 30
 
 
 def load_zone_file(path: Path) -> dns.zone.Zone:
     """Read a zone file; its origin is its `$ORIGIN`, else the file name (`acme.example.zone`)."""
+    text = _read_zone_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        zone = _parse_zone(text, path, origin=None)  # the file's own $ORIGIN
+    except dns.zonefile.UnknownOrigin:
+        zone = _parse_zone(text, path, origin=_origin_from_filename(path))
+    if not zone.nodes:
+        raise InputError("zone file has no records", file=str(path))
+    return zone
+
+
+def _read_zone_text(path: Path) -> str:
+    try:
+        with path.open("rb") as stream:  # read no more than the limit: the file may be endless
+            data = stream.read(MAX_ZONE_BYTES + 1)
+        if len(data) > MAX_ZONE_BYTES:
+            raise InputError(
+                f"zone file is larger than {MAX_ZONE_BYTES // (1024 * 1024)} MiB", file=str(path)
+            )
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read zone file: {exc}", file=str(path)) from None
-    try:
-        try:
-            return _parse_zone(text, path, origin=None)  # the file's own $ORIGIN
-        except dns.zone.UnknownOrigin:
-            return _parse_zone(text, path, origin=_origin_from_filename(path))
-    except dns.exception.SyntaxError as exc:
-        raise InputError(
-            f"zone file syntax error: {_strip_location(exc)}", file=str(path), line=_line_of(exc)
-        ) from None
-    except dns.exception.DNSException as exc:
-        raise InputError(f"bad zone file: {exc}", file=str(path)) from None
 
 
 def _parse_zone(text: str, path: Path, origin: str | None) -> dns.zone.Zone:
-    return dns.zone.from_text(
-        text, origin=origin, relativize=False, check_origin=False, filename=str(path)
-    )
+    """The zone in `text`; a problem is an `InputError` naming the line its record starts on."""
+    try:
+        origin_name = dns.name.from_text(origin) if origin else None
+        zone = dns.zone.Zone(origin_name, dns.rdataclass.IN, relativize=False)
+    except dns.exception.DNSException as exc:
+        raise InputError(f"no zone origin from the file name: {exc}", file=str(path)) from None
+    tokens = _LineTrackingTokenizer(text, str(path))
+    try:
+        with zone.writer(True) as txn:
+            _ZoneReader(tokens, dns.rdataclass.IN, txn, allow_include=False).read()
+    except dns.zonefile.UnknownOrigin:
+        raise
+    except dns.exception.DNSException as exc:
+        raise InputError(
+            f"zone file error: {_without_location(exc, tokens)}",
+            file=str(path),
+            line=tokens.statement_line,
+        ) from None
+    return zone
+
+
+def _without_location(exc: Exception, tokens: dns.tokenizer.Tokenizer) -> str:
+    """dnspython's message without the `file:line:` it puts first (that line can be the next),
+    cut to `DETAIL_LIMIT`."""
+    filename, line = tokens.where()
+    detail = str(exc).removeprefix(f"{filename}:{line}: ")
+    return detail if len(detail) <= DETAIL_LIMIT else f"{detail[: DETAIL_LIMIT - 3]}..."
+
+
+class _LineTrackingTokenizer(dns.tokenizer.Tokenizer):
+    """Remembers the line each statement starts on. The tokenizer's own line number has already
+    counted the newline after a record's last token, so errors found there named the next line."""
+
+    def __init__(self, text: str, filename: str) -> None:
+        super().__init__(text, filename)
+        self.statement_line = 1
+        self._at_statement_start = True
+
+    def get(self, want_leading: bool = False, want_comment: bool = False) -> dns.tokenizer.Token:
+        fresh = self._at_statement_start and self.ungotten_token is None
+        line_before = self.line_number - (self.ungotten_char == "\n")
+        token = super().get(want_leading, want_comment)
+        if fresh:
+            self.statement_line = line_before
+        self._at_statement_start = token.is_eol()
+        return token
+
+
+class _ZoneReader(dns.zonefile.Reader):
+    """dnspython's zone file reader, stricter where silence would mislead a check: a record outside
+    the zone is refused (not skipped), and the number of records is capped before expanding."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.records = 0
+        self.txn.check_put_rdataset(self._count_record)
+
+    def _count_record(self, *_: object) -> None:
+        self.records += 1
+        self._check_room(0)
+
+    def _check_room(self, more: int) -> None:
+        if self.records + more > MAX_ZONE_RECORDS:
+            raise _syntax_error(f"more than {MAX_ZONE_RECORDS} records in one zone")
+
+    def _rr_line(self) -> None:
+        try:
+            super()._rr_line()
+        except ValueError as exc:  # the zone refuses the record, e.g. an SOA below the origin
+            raise _syntax_error(
+                f"record for {quote(str(self.last_name))} not accepted in zone"
+                f" {quote(str(self.zone_origin))}: {exc}"
+            ) from None
+
+    def _generate_line(self) -> None:
+        self._check_room(self._generated_records())  # before a single one is made
+        super()._generate_line()  # type: ignore[no-untyped-call]
+
+    def _generated_records(self) -> int:
+        """How many records the `$GENERATE` range makes; 0 if it is bad (the reader says so)."""
+        token = self.tok.get()
+        self.tok.unget(token)
+        try:
+            start, stop, step = dns.grange.from_text(token.value)
+        except (dns.exception.DNSException, ValueError, AssertionError):  # it asserts step >= 1
+            return 0
+        return max(0, (stop - start) // step + 1) if step >= 1 else 0
+
+    def _eat_line(self) -> None:
+        # called to skip a record whose owner is outside the zone: it would be lost silently
+        raise _syntax_error(f"owner name outside the zone {quote(str(self.zone_origin))}")
+
+
+def _syntax_error(problem: str) -> dns.exception.SyntaxError:
+    """An error the reader reports with its file and line, like its own syntax errors."""
+    return dns.exception.SyntaxError(problem)  # type: ignore[no-untyped-call]
 
 
 def _origin_from_filename(path: Path) -> str:
@@ -51,23 +161,14 @@ def _origin_from_filename(path: Path) -> str:
     return name + "."
 
 
-def _line_of(exc: Exception) -> int | None:
-    parts = str(exc).split(":")
-    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
-
-
-def _strip_location(exc: Exception) -> str:
-    parts = str(exc).split(":", 2)
-    return parts[2].strip() if len(parts) > 2 and parts[1].isdigit() else str(exc)
-
-
 class ZoneBackend:
     """Authoritative answers from in-memory zones: CNAMEs chased, wildcards, empty non-terminals."""
 
     def __init__(self, zones: Iterable[dns.zone.Zone]) -> None:
         # most specific origin first, so a child zone wins over its parent
         self._zones = sorted(zones, key=lambda z: len(z.origin or dns.name.root), reverse=True)
-        self._existing = _existing_names(self._zones)
+        # owners in canonical order (RFC 4034 §6.1): the names below a name follow it directly
+        self._owners = sorted((name for z in self._zones for name in z.nodes), key=_canonical_key)
         self.sent = 0
 
     @classmethod
@@ -104,25 +205,21 @@ class ZoneBackend:
             return node
         encloser = name.parent()
         while zone.origin is not None and encloser.is_subdomain(zone.origin):
-            if encloser in self._existing:  # the closest encloser decides (RFC 4592 §3.3.1)
+            if self._exists(encloser):  # the closest encloser decides (RFC 4592 §3.3.1)
                 return zone.get_node(dns.name.Name(("*", *encloser.labels)))
             encloser = encloser.parent()
         return None
 
     def _missing(self, zone: dns.zone.Zone, name: dns.name.Name) -> Outcome:
         # an empty non-terminal (a name with descendants but no records) exists: NODATA
-        return Outcome.NODATA if name in self._existing else Outcome.NXDOMAIN
+        return Outcome.NODATA if self._exists(name) else Outcome.NXDOMAIN
+
+    def _exists(self, name: dns.name.Name) -> bool:
+        """Whether `name` owns records or has a descendant that does. Searched, not a set of every
+        ancestor: deep names would make that set grow with the square of their depth."""
+        first = bisect.bisect_left(self._owners, _canonical_key(name), key=_canonical_key)
+        return first < len(self._owners) and self._owners[first].is_subdomain(name)
 
 
-def _existing_names(zones: Iterable[dns.zone.Zone]) -> set[dns.name.Name]:
-    """Every owner name and each of its ancestors up to the zone's origin."""
-    existing: set[dns.name.Name] = set()
-    for zone in zones:
-        origin = zone.origin or dns.name.root
-        for name in zone.nodes:
-            while name not in existing and name.is_subdomain(origin):
-                existing.add(name)
-                if name == origin:
-                    break
-                name = name.parent()
-    return existing
+def _canonical_key(name: dns.name.Name) -> tuple[bytes, ...]:
+    return tuple(label.lower() for label in reversed(name.labels))
