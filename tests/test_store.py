@@ -463,24 +463,22 @@ def test_two_runs_through_a_symlink_overlap_and_the_second_is_busy(
     assert count(db, "runs") == 2
 
 
-READER = 65534  # nobody: root reads and writes whatever the modes say
-
-
-def _as_reader() -> list[str]:
-    """The command prefix that runs a process as `nobody`, without capabilities, when the tests
-    run as root (util-linux's setpriv; `subprocess`'s own `user=` cannot then run this Python)."""
+def _read_only(path: Path) -> list[str]:
+    """The command prefix that runs a process unable to write `path`. The modes hold for anyone
+    but root; under root (CI), the process gets a mount namespace of its own in which `path` is
+    a read-only bind mount, so nothing outside it changes and nothing is left mounted."""
     if os.geteuid() != 0:
         return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv: root may write any file, whatever its mode")
-    return [setpriv, f"--reuid={READER}", f"--regid={READER}", "--clear-groups"]
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("running as root without unshare: root may write any file, whatever its mode")
+    remount = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+    return [unshare, "--mount", "--propagation", "private", "sh", "-c", remount, str(path)]
 
 
 @pytest.mark.parametrize("directory_mode", [0o555, 0o777], ids=["read-only-dir", "writable-dir"])
 def test_history_reads_a_store_it_may_not_write(directory_mode, run_cli, write_sheet):
-    """The store file is 0444; `history` runs as a user who cannot write it (when the tests run
-    as root, the child process drops to `nobody`, for whom the modes hold)."""
+    """The store file is 0444; `history` runs as a process that cannot write it."""
     directory = Path(tempfile.mkdtemp(prefix="mailcheck-ro-"))
     try:
         db = directory / "state.sqlite"
@@ -491,9 +489,10 @@ def test_history_reads_a_store_it_may_not_write(directory_mode, run_cli, write_s
         db.chmod(0o444)
         directory.chmod(directory_mode)
         history = [sys.executable, "-m", "mailcheck", "history", DOMAIN, "--db", str(db)]
+        unwritable = directory if directory_mode == 0o555 else db
         with exclusive(db):  # a run holds the store meanwhile: reading needs no lock
             result = subprocess.run(
-                [*_as_reader(), *history, "--format", "json"],
+                [*_read_only(unwritable), *history, "--format", "json"],
                 env=subprocess_env(),
                 capture_output=True,
                 text=True,

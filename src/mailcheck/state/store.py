@@ -486,9 +486,10 @@ def _newer(version: int, path: Path) -> InputError:
     )
 
 
-READONLY_DIRECTORY = ("SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT")
+READONLY_DIRECTORY = ("SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT", "SQLITE_CANTOPEN")
 """SQLite cannot make the shared-memory file (`-shm`) a WAL store needs to be read, because
-the directory is read-only: only an `immutable` connection reads such a store."""
+the directory is read-only (on a read-only file system SQLite says it cannot open the file):
+only an `immutable` connection reads such a store."""
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:
