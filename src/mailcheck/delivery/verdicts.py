@@ -86,7 +86,8 @@ def unfollowed(rule: Rule, analysis: DeliveryAnalysis, events: int, what: str) -
         Status.ERROR,
         analysis.subject,
         f"{plural(events, f'{what} event')} of addresses beyond the first "
-        f"{MAX_PROBLEM_ADDRESSES:,} with a hard bounce, complaint or unsubscribe were not followed (a bound on memory): "
+        f"{MAX_PROBLEM_ADDRESSES:,} with a hard bounce, complaint or unsubscribe were not "
+        "followed (a bound on memory): "
         "whether those addresses were mailed again is not known",
         "check the report in parts (split it by time, e.g. per month) so that each part has "
         f"at most {MAX_PROBLEM_ADDRESSES:,} such addresses",
