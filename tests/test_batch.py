@@ -212,7 +212,9 @@ def test_domain_list_with_a_byte_order_mark_and_a_header(tmp_path, monkeypatch, 
     if from_stdin:
         monkeypatch.setattr("sys.stdin", io.StringIO(path.read_bytes().decode("utf-8")))
         path = Path("-")
-    assert read_domain_file(path) == [
+    with read_domain_file(path) as domains:
+        read = list(domains)
+    assert read == [
         DomainLine("acme.example", ("esp2026",), "bounce.acme.example", 2)
     ]
 

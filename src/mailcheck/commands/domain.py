@@ -127,4 +127,5 @@ def run_domain_file(
     from mailcheck.batch import run_domains
     from mailcheck.domainfile import read_domain_file
 
-    return run_domains(read_domain_file(path, selectors, mail_from), DOMAIN_RULES, options)
+    with read_domain_file(path, selectors, mail_from) as domains:
+        return run_domains(domains.chunks(), DOMAIN_RULES, options)
