@@ -119,8 +119,9 @@ class DomainList:
                 problem = f"{entry.domain} is listed twice (first on line {first})"
                 raise InputError(problem, file=self.display, line=entry.line, key="domain")
 
-    def chunks(self, size: int = CHUNK_LINES) -> Iterator[list[DomainLine]]:
-        """The lines in the order of the file, `size` at a time."""
+    def chunks(self, size: int | None = None) -> Iterator[list[DomainLine]]:
+        """The lines in the order of the file, `size` (default `CHUNK_LINES`) at a time."""
+        size = size or CHUNK_LINES
         cursor = self._db.execute(
             "SELECT domain, selectors, mail_from, number FROM line ORDER BY number"
         )

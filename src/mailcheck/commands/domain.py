@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from mailcheck.dns.resolver import to_ascii
 from mailcheck.engine import check_sheet
-from mailcheck.errors import InputError
+from mailcheck.errors import InputError, quote
 from mailcheck.findings import Finding
 from mailcheck.names import domain_problem, selector_problem
 from mailcheck.output import Format, render
@@ -45,14 +45,14 @@ def domain_name(text: str, key: str) -> str:
     """A domain from the command line in ASCII form; an input error when it is not one."""
     problem = domain_problem(text.removesuffix("."))
     if problem:
-        raise InputError(f"not a domain name: {text!r}: {problem}", key=key)
+        raise InputError(f"not a domain name: {quote(text)}: {problem}", key=key)
     return to_ascii(text)
 
 
 def check_selector(selector: str, key: str) -> None:
     problem = selector_problem(selector)
     if problem:
-        raise InputError(f"not a DKIM selector: {selector!r}: {problem}", key=key)
+        raise InputError(f"not a DKIM selector: {quote(selector)}: {problem}", key=key)
 
 
 def domain_sheet(

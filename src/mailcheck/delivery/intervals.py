@@ -38,8 +38,8 @@ class Interval:
 class IntervalCounts:
     """Sends per 5-minute interval of the clock, and where each interval's first send is."""
 
-    def __init__(self, spill_at: int = SPILL_AT) -> None:
-        self.spill_at = spill_at
+    def __init__(self, spill_at: int | None = None) -> None:
+        self.spill_at = spill_at or SPILL_AT
         self.files: list[str] = []  # a file's index in the counts -> its name
         self.sends = 0
         self._open: dict[int, list[int]] = {}  # interval -> [sends, file index, line, ms]
