@@ -108,7 +108,6 @@ class IntervalCounts:
 def _read(run: IO[bytes], order: int) -> Iterator[tuple[int, ...]]:
     """A run's intervals as (interval, order, sends, file, line, ms): `order` puts the earlier
     run first when two hold the same interval, so its first send stays the first."""
-    run.seek(0)
     position = 0
     while True:
         run.seek(position)
