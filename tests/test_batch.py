@@ -214,9 +214,7 @@ def test_domain_list_with_a_byte_order_mark_and_a_header(tmp_path, monkeypatch, 
         path = Path("-")
     with read_domain_file(path) as domains:
         read = list(domains)
-    assert read == [
-        DomainLine("acme.example", ("esp2026",), "bounce.acme.example", 2)
-    ]
+    assert read == [DomainLine("acme.example", ("esp2026",), "bounce.acme.example", 2)]
 
 
 def test_from_file_tab_separated_uses_the_third_column_as_mail_from(
