@@ -212,9 +212,9 @@ def test_domain_list_with_a_byte_order_mark_and_a_header(tmp_path, monkeypatch, 
     if from_stdin:
         monkeypatch.setattr("sys.stdin", io.StringIO(path.read_bytes().decode("utf-8")))
         path = Path("-")
-    assert read_domain_file(path) == [
-        DomainLine("acme.example", ("esp2026",), "bounce.acme.example", 2)
-    ]
+    with read_domain_file(path) as domains:
+        read = list(domains)
+    assert read == [DomainLine("acme.example", ("esp2026",), "bounce.acme.example", 2)]
 
 
 def test_from_file_tab_separated_uses_the_third_column_as_mail_from(

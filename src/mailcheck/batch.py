@@ -152,12 +152,15 @@ def check_sheets(
 def _sheet_batch(sheets: Sequence[LoadedSheet], options: RunOptions) -> _Batch:
     rules = select_rules(REGISTRY, options.select, options.ignore)
     sources: list[Source] = [sheet.path for sheet in sheets]
-    return _Batch(sources, tuple(rule.id for rule in rules), options, sheets=sheets)
+    return _Batch([sources], tuple(rule.id for rule in rules), options, sheets=sheets)
 
 
-def run_domains(lines: Sequence[DomainLine], rule_ids: Sequence[str], options: RunOptions) -> int:
-    """`mailcheck domain --from-file`: the DNS rules for every domain of the list."""
-    return _Batch(list(lines), tuple(rule_ids), options).run()
+def run_domains(
+    chunks: Iterable[Sequence[DomainLine]], rule_ids: Sequence[str], options: RunOptions
+) -> int:
+    """`mailcheck domain --from-file`: the DNS rules for every domain of the list, checked one
+    chunk after the other (`DomainList.chunks`), so a long list is never in memory whole."""
+    return _Batch(chunks, tuple(rule_ids), options).run()
 
 
 # --- one batch ---------------------------------------------------------------------------------
@@ -166,14 +169,14 @@ def run_domains(lines: Sequence[DomainLine], rule_ids: Sequence[str], options: R
 class _Batch:
     def __init__(
         self,
-        sources: Sequence[Source],
+        chunks: Iterable[Sequence[Source]],
         rule_ids: tuple[str, ...],
         options: RunOptions,
         sheets: Sequence[LoadedSheet] | None = None,
     ) -> None:
         # every worker and every finding agree on one date, even across midnight
         self.options = replace(options, today=today_of(options))
-        self.sources = sources
+        self.chunks = chunks  # checked one after the other; items numbered across them
         self.rule_ids = rule_ids
         self.sheets = sheets
         self.kept: list[Done] = []
@@ -239,13 +242,19 @@ class _Batch:
 
     def check(self, on_done: OnDone, *, render: bool = False) -> None:
         """Check every item; with `render`, workers send JSON Lines instead of findings."""
-        workers = worker_count(self.options, len(self.sources))
+        offset = 0
+        for chunk in self.chunks:
+            self._check_chunk(chunk, _shifted(on_done, offset), render)
+            offset += len(chunk)
+
+    def _check_chunk(self, sources: Sequence[Source], on_done: OnDone, render: bool) -> None:
+        workers = worker_count(self.options, len(sources))
         if workers > 1:
             from mailcheck.workers import check_in_workers
 
             sheets = self.sheets
             check_in_workers(
-                self.sources,
+                sources,
                 self.rule_ids,
                 self.options,
                 workers,
@@ -254,17 +263,24 @@ class _Batch:
                 local=None if sheets is None else sheets.__getitem__,
             )
         else:
-            check_in_process(self._by_customer(), self.rule_ids, self.options, on_done)
+            check_in_process(self._by_customer(sources), self.rule_ids, self.options, on_done)
 
-    def _by_customer(self) -> Iterator[tuple[int, LoadedSheet]]:
+    def _by_customer(self, sources: Sequence[Source]) -> Iterator[tuple[int, LoadedSheet]]:
         """The items, a customer's one after the other (`mailcheck.grouping`), else in input
         order: the names within the customer's domains are asked once, then let go."""
         from mailcheck.grouping import groups
 
         sheets = self.sheets
-        order = groups(self.sources, sheets.__getitem__ if sheets else None, largest_first=False)
+        order = groups(sources, sheets.__getitem__ if sheets else None, largest_first=False)
         items = ((index, source) for group in order for index, source in group)
         return _built(items, sheets.__getitem__ if sheets else None)
+
+
+def _shifted(on_done: OnDone, offset: int) -> OnDone:
+    """`on_done` for a chunk whose first item is the batch's item `offset`."""
+    if not offset:
+        return on_done
+    return lambda done: on_done(replace(done, index=done.index + offset))
 
 
 def _open_output(path: Path | None) -> AbstractContextManager[TextIO]:

@@ -20,17 +20,25 @@ spaces is one separator. A UTF-8 byte order mark at the start (Excel's "CSV UTF-
 `#` starts a comment (no domain or selector contains one, so it ends the line even inside
 quotes); blank lines are skipped, and so is a header line whose first column is `domain`. `-`
 as FILE reads standard input. Every problem (bad quoting, a fourth column, a bad name, a domain
-listed twice) is an input error naming the file and line, found before any DNS question is
-asked.
+listed twice, text that is not UTF-8, a line longer than `MAX_LINE_CHARS`) is an input error
+naming the file and line, found before any DNS question is asked.
+
+A list of millions of lines is not held in memory: it is read line by line, and the validated
+lines go to a temporary SQLite database (on disk, deleted when the run ends), which finds a
+domain listed twice and gives the lines back in chunks of `CHUNK_LINES` for the batch to check
+one after the other (`DomainList.chunks`).
 """
 
 from __future__ import annotations
 
 import csv
+import sqlite3
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import IO
 
 from mailcheck.commands.domain import check_selector, domain_name
 from mailcheck.errors import InputError
@@ -38,6 +46,12 @@ from mailcheck.errors import InputError
 COLUMNS = ("domain", "selector", "mail-from")
 SEPARATORS = (",", ";", "\t")  # in this order of precedence; otherwise white space
 BOM = "\ufeff"
+MAX_LINE_CHARS = 64 * 1024
+"""Longest line read: three names and a comment; a longer one is no domain list (and csv
+would refuse its field at 131,072 characters anyway)."""
+CHUNK_LINES = 50_000
+"""Lines checked as one part of a batch: grouped by customer within it (`mailcheck.grouping`)."""
+STDIN = "-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,23 +64,118 @@ class DomainLine:
     line: int
 
 
+class DomainList:
+    """The validated lines of a domain list, kept in a temporary database instead of memory;
+    close it (or use it as a context manager) when the batch is done."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.count = 0
+        # "": a private temporary database, written to disk once it outgrows its cache
+        self._db = sqlite3.connect("")
+        self._db.execute("PRAGMA cache_size = -8000")  # KiB: what the database may hold in memory
+        self._db.execute(
+            "CREATE TABLE line (number INTEGER PRIMARY KEY, domain TEXT NOT NULL UNIQUE, "
+            "selectors TEXT NOT NULL, mail_from TEXT)"
+        )
+
+    def __enter__(self) -> DomainList:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[DomainLine]:
+        for chunk in self.chunks():
+            yield from chunk
+
+    def add(self, entries: Sequence[DomainLine]) -> None:
+        """Keep `entries` (in the order of the file); a domain listed before is an input error."""
+        before = self._db.total_changes
+        self._db.executemany(
+            "INSERT OR IGNORE INTO line VALUES (?, ?, ?, ?)",
+            ((e.line, e.domain, ":".join(e.selectors), e.mail_from) for e in entries),
+        )
+        if self._db.total_changes - before != len(entries):
+            self._refuse_duplicate(entries)
+        self.count += len(entries)
+
+    def _refuse_duplicate(self, entries: Sequence[DomainLine]) -> None:
+        for entry in entries:  # in line order: the first one not kept is the first duplicate
+            query = "SELECT number FROM line WHERE domain = ?"
+            (first,) = self._db.execute(query, (entry.domain,)).fetchone()
+            if first != entry.line:
+                problem = f"{entry.domain} is listed twice (first on line {first})"
+                raise InputError(problem, file=self.display, line=entry.line, key="domain")
+
+    def chunks(self, size: int | None = None) -> Iterator[list[DomainLine]]:
+        """The lines in the order of the file, `size` (default `CHUNK_LINES`) at a time."""
+        size = size or CHUNK_LINES
+        cursor = self._db.execute(
+            "SELECT domain, selectors, mail_from, number FROM line ORDER BY number"
+        )
+        while rows := cursor.fetchmany(size):
+            yield [
+                DomainLine(domain, tuple(selectors.split(":")) if selectors else (), envelope, n)
+                for domain, selectors, envelope, n in rows
+            ]
+
+
 def read_domain_file(
     path: Path, selectors: Sequence[str] = (), mail_from: str | None = None
-) -> list[DomainLine]:
+) -> DomainList:
     """Every domain of the file; `selectors` and `mail_from` apply where a line gives none."""
     display = str(path)
+    domains = collect_domain_lines(_lines(path, display), display, selectors, mail_from)
+    if not domains:
+        domains.close()
+        raise InputError("no domain in the file", file=display)
+    return domains
+
+
+def _lines(path: Path, display: str) -> Iterator[str]:
+    """The file's lines, decoded one by one (so a bad byte is named by its line)."""
+    if display == STDIN:
+        binary = getattr(sys.stdin, "buffer", None)
+        yield from _decoded(binary, display) if binary is not None else sys.stdin
+        return
     try:
-        text = sys.stdin.read() if display == "-" else path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", file=display) from None
+        stream = path.open("rb")
     except OSError as exc:
         problem = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
         raise InputError(f"cannot read the domain list: {problem}", file=display) from None
-    text = text.removeprefix(BOM)
-    domains = parse_domain_lines(text.splitlines(), display, selectors, mail_from)
-    if not domains:
-        raise InputError("no domain in the file", file=display)
-    return domains
+    with stream:
+        yield from _decoded(stream, display)
+
+
+def _decoded(stream: IO[bytes], display: str) -> Iterator[str]:
+    number = 0
+    while True:
+        try:
+            raw = stream.readline(MAX_LINE_CHARS + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read the domain list: {exc.strerror}", file=display) from None
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE_CHARS:
+            problem = f"a line longer than {MAX_LINE_CHARS:,} bytes: not a domain list"
+            raise InputError(problem, file=display, line=number)
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8 text", file=display, line=number) from None
 
 
 def parse_domain_lines(
@@ -75,28 +184,58 @@ def parse_domain_lines(
     selectors: Sequence[str] = (),
     mail_from: str | None = None,
 ) -> list[DomainLine]:
+    """The domains of a short list, in memory."""
+    with collect_domain_lines(lines, display, selectors, mail_from) as domains:
+        return list(domains)
+
+
+def collect_domain_lines(
+    lines: Iterable[str],
+    display: str,
+    selectors: Sequence[str] = (),
+    mail_from: str | None = None,
+) -> DomainList:
+    """Validate every line (input errors name the line) into a `DomainList`."""
     default_from = domain_name(mail_from, "--mail-from") if mail_from else None
     for selector in selectors:
         check_selector(selector, "--selector")
-    seen: dict[str, int] = {}
-    domains: list[DomainLine] = []
-    for number, raw in enumerate(lines, 1):
-        try:
-            columns = _columns(raw)
-        except InputError as exc:
-            raise InputError(exc.problem, file=display, line=number) from None
-        if not columns or (not domains and not seen and columns[0].lower() == "domain"):
-            continue
-        try:
-            entry = _entry(columns, number, selectors, default_from)
-        except InputError as exc:
-            raise InputError(exc.problem, file=display, line=number, key=exc.key) from None
-        if entry.domain in seen:
-            problem = f"{entry.domain} is listed twice (first on line {seen[entry.domain]})"
-            raise InputError(problem, file=display, line=number, key="domain")
-        seen[entry.domain] = number
-        domains.append(entry)
+    domains = DomainList(display)
+    try:
+        pending: list[DomainLine] = []
+        for number, raw in enumerate(lines, 1):
+            columns = _line_columns(raw, number, display)
+            if not columns or (columns[0].lower() == "domain" and not domains and not pending):
+                continue  # blank, a comment, or the header line
+            pending.append(_line_entry(columns, number, display, selectors, default_from))
+            if len(pending) >= CHUNK_LINES:
+                domains.add(pending)
+                pending = []
+        domains.add(pending)
+    except BaseException:
+        domains.close()
+        raise
     return domains
+
+
+def _line_columns(raw: str, number: int, display: str) -> list[str]:
+    text = raw.removeprefix(BOM) if number == 1 else raw
+    try:
+        return _columns(text.rstrip("\r\n"))
+    except InputError as exc:
+        raise InputError(exc.problem, file=display, line=number) from None
+
+
+def _line_entry(
+    columns: list[str],
+    number: int,
+    display: str,
+    selectors: Sequence[str],
+    default_from: str | None,
+) -> DomainLine:
+    try:
+        return _entry(columns, number, selectors, default_from)
+    except InputError as exc:
+        raise InputError(exc.problem, file=display, line=number, key=exc.key) from None
 
 
 def _columns(raw: str) -> list[str]:

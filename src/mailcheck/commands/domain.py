@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from mailcheck.dns.resolver import to_ascii
 from mailcheck.engine import check_sheet
-from mailcheck.errors import InputError
+from mailcheck.errors import InputError, quote
 from mailcheck.findings import Finding
 from mailcheck.names import domain_problem, selector_problem
 from mailcheck.output import Format, render
@@ -45,14 +45,14 @@ def domain_name(text: str, key: str) -> str:
     """A domain from the command line in ASCII form; an input error when it is not one."""
     problem = domain_problem(text.removesuffix("."))
     if problem:
-        raise InputError(f"not a domain name: {text!r}: {problem}", key=key)
+        raise InputError(f"not a domain name: {quote(text)}: {problem}", key=key)
     return to_ascii(text)
 
 
 def check_selector(selector: str, key: str) -> None:
     problem = selector_problem(selector)
     if problem:
-        raise InputError(f"not a DKIM selector: {selector!r}: {problem}", key=key)
+        raise InputError(f"not a DKIM selector: {quote(selector)}: {problem}", key=key)
 
 
 def domain_sheet(
@@ -127,4 +127,5 @@ def run_domain_file(
     from mailcheck.batch import run_domains
     from mailcheck.domainfile import read_domain_file
 
-    return run_domains(read_domain_file(path, selectors, mail_from), DOMAIN_RULES, options)
+    with read_domain_file(path, selectors, mail_from) as domains:
+        return run_domains(domains.chunks(), DOMAIN_RULES, options)

@@ -7,11 +7,14 @@ recipients, and keeps state only for problem addresses — those with a hard bou
 or an unsubscribe: the time and line of their first three hard bounces and of their first
 opt-out, and the first send after the third hard bounce or after the opt-out.
 
-Memory therefore grows with the problem addresses, the role recipients, the distinct recipient
-domains (at most `MAX_DOMAINS` tracked one by one; further domains count together as
-`OTHER_DOMAINS`) and the 5-minute intervals in the report's time span (51,840 for 180 days) —
-not with the number of lines. Time order is not assumed: when a report is not sorted by time, a
-second pass over the files finds the sends after each address's final third bounce or opt-out.
+Memory is bounded whatever the report holds: at most `MAX_PROBLEM_ADDRESSES` problem addresses
+are followed (the events of further ones are counted as not followed, and the rules then say
+that they could not decide); at most `MAX_DOMAINS` recipient domains are tracked one by one,
+a large provider's domains among them (further domains count together as `OTHER_DOMAINS`); at
+most `MAX_ROLE_RECIPIENTS` role recipients are counted one by one; the 5-minute intervals of a
+long time span go to temporary files (`intervals.py`). Time order is not assumed: when a report
+is not sorted by time, a second pass over the files finds the sends after each address's final
+third bounce or opt-out.
 Malformed lines are counted and the first `MAX_NOTES` kept as notes with their line numbers.
 
 A report that gives only dates (no time of day) orders events by day alone: a send on the day of
@@ -26,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mailcheck.delivery.intervals import IntervalCounts
+from mailcheck.delivery.places import Place
 from mailcheck.delivery.providers import provider_of
 from mailcheck.delivery.reader import (
     OPT_OUTS,
@@ -38,30 +43,15 @@ from mailcheck.delivery.reader import (
 )
 from mailcheck.report import Note
 
-INTERVAL_SECONDS = 5 * 60
 MAX_DOMAINS = 10_000
+MAX_PROBLEM_ADDRESSES = 200_000
+"""Addresses with a hard bounce, complaint or unsubscribe followed (~400 bytes each): five
+times the bounced addresses of 5 million sends at a 1 % bounce rate."""
+MAX_ROLE_RECIPIENTS = 10_000
 MAX_NOTES = 20
 BOUNCES_TO_REMOVE = 3
 OTHER_DOMAINS = "(further domains)"
 MAX_EXAMPLES = 5
-
-
-DAY_SECONDS = 24 * 60 * 60
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    file: str
-    line: int
-    time: float
-    timed: bool = True
-    """False when the report gives only the date: `time` is then the day's midnight (UTC)."""
-
-    def after(self, other: Place) -> bool:
-        """Surely later than `other`: by the clock, or by the day when one has only a date."""
-        if self.timed and other.timed:
-            return self.time > other.time
-        return self.time // DAY_SECONDS > other.time // DAY_SECONDS
 
 
 @dataclass(frozen=True)
@@ -86,13 +76,6 @@ class Receiver:
 
 
 @dataclass(frozen=True)
-class Interval:
-    start: float  # POSIX seconds
-    sends: int
-    first: Place
-
-
-@dataclass(frozen=True)
 class DeliveryAnalysis:
     files: tuple[str, ...]
     rows: int = 0
@@ -101,11 +84,16 @@ class DeliveryAnalysis:
     mailed_after_bounces: tuple[MailedAfter, ...] = ()
     mailed_after_opt_out: tuple[MailedAfter, ...] = ()
     bounced_addresses: int = 0
+    unfollowed_bounces: int = 0
+    """Hard bounces of addresses beyond `MAX_PROBLEM_ADDRESSES`: not judged."""
+    unfollowed_opt_outs: int = 0
     receivers: tuple[Receiver, ...] = ()
-    intervals: tuple[Interval, ...] = ()
+    intervals: IntervalCounts = field(default_factory=IntervalCounts)
     untimed_sends: int = 0
     """Sends with a date but no time of day: in no interval."""
     role_recipients: int = 0
+    role_recipients_capped: bool = False
+    """More than `role_recipients` role recipients: counting stopped at MAX_ROLE_RECIPIENTS."""
     role_sends: int = 0
     role_examples: tuple[str, ...] = ()
     role_first: Place | None = None
@@ -200,10 +188,12 @@ class _State:
         self.receivers: dict[str, list[int]] = {}  # key -> [sends, hard bounces]
         self.receiver_of: dict[str, str] = {}  # domain -> key
         self.receiver_domains: dict[str, set[str]] = {}  # provider key -> domains seen
-        self.intervals: dict[int, list[int]] = {}  # interval -> [sends]
-        self.interval_first: dict[int, Place] = {}
+        self.domains_capped = False
+        self.intervals = IntervalCounts()
         self.untimed_sends = 0
+        self.unfollowed = Counter[Event]()
         self.role_addresses: dict[str, None] = {}  # ordered set
+        self.role_recipients_capped = False
         self.role_sends = 0
         self.role_first: Place | None = None
         self.last_time = float("-inf")
@@ -224,7 +214,9 @@ class _State:
             if event in SENDS:
                 self._send(Place(file, line, time, timed), recipient, event)
             elif event in OPT_OUTS:
-                self._address(recipient).add_opt_out(Place(file, line, time, timed), event)
+                known = self._address(recipient, event)
+                if known is not None:
+                    known.add_opt_out(Place(file, line, time, timed), event)
 
     def _send(self, place: Place, recipient: str, event: Event) -> None:
         local, _, domain = recipient.rpartition("@")
@@ -232,31 +224,40 @@ class _State:
         counts[0] += 1
         self._count_interval(place)
         if local.partition("+")[0] in self.roles:
-            self.role_sends += 1
-            self.role_addresses[recipient] = None
-            self.role_first = self.role_first or place
+            self._role_send(place, recipient)
         known = self.addresses.get(recipient)
         if known is not None:
             known.judge_send(place)
         if event is Event.HARD_BOUNCE:
             counts[1] += 1
-            self._address(recipient).add_bounce(place)
+            bounced = known or self._address(recipient, event)
+            if bounced is not None:
+                bounced.add_bounce(place)
+
+    def _role_send(self, place: Place, recipient: str) -> None:
+        self.role_sends += 1
+        self.role_first = self.role_first or place
+        if recipient in self.role_addresses:
+            return
+        if len(self.role_addresses) < MAX_ROLE_RECIPIENTS:
+            self.role_addresses[recipient] = None
+        else:
+            self.role_recipients_capped = True
 
     def _count_interval(self, place: Place) -> None:
-        if not place.timed:
-            self.untimed_sends += 1
-            return
-        interval = int(place.time // INTERVAL_SECONDS)
-        sends = self.intervals.get(interval)
-        if sends is None:
-            self.intervals[interval] = [1]
-            self.interval_first[interval] = place
+        if place.timed:
+            self.intervals.add(place)
         else:
-            sends[0] += 1
+            self.untimed_sends += 1
 
-    def _address(self, recipient: str) -> _Address:
+    def _address(self, recipient: str, event: Event) -> _Address | None:
+        """The address's state, new if need be; None (the event counted as not followed) when
+        `MAX_PROBLEM_ADDRESSES` are followed already."""
         known = self.addresses.get(recipient)
         if known is None:
+            if len(self.addresses) >= MAX_PROBLEM_ADDRESSES:
+                self.unfollowed[event] += 1
+                return None
             known = self.addresses[recipient] = _Address()
         return known
 
@@ -271,13 +272,14 @@ class _State:
 
     def _receiver_key(self, domain: str) -> str:
         provider = provider_of(domain)
+        if len(self.receiver_of) >= MAX_DOMAINS:
+            # not remembered, a provider's domain neither: memory stays bounded
+            self.domains_capped = True
+            return provider.key if provider is not None else OTHER_DOMAINS
+        key = domain
         if provider is not None:
             key = provider.key
             self.receiver_domains.setdefault(key, set()).add(domain)
-        elif len(self.receiver_of) < MAX_DOMAINS:
-            key = domain
-        else:
-            return OTHER_DOMAINS  # not remembered: memory stays bounded
         self.receiver_of[domain] = key
         return key
 
@@ -312,13 +314,13 @@ class _State:
             mailed_after_bounces=self._mailed_after(bounces=True),
             mailed_after_opt_out=self._mailed_after(bounces=False),
             bounced_addresses=sum(1 for a in self.addresses.values() if a.bounces),
+            unfollowed_bounces=self.unfollowed[Event.HARD_BOUNCE],
+            unfollowed_opt_outs=sum(self.unfollowed[e] for e in OPT_OUTS),
             receivers=self._receivers(),
-            intervals=tuple(
-                Interval(i * INTERVAL_SECONDS, sends[0], self.interval_first[i])
-                for i, sends in sorted(self.intervals.items())
-            ),
+            intervals=self.intervals,
             untimed_sends=self.untimed_sends,
             role_recipients=len(self.role_addresses),
+            role_recipients_capped=self.role_recipients_capped,
             role_sends=self.role_sends,
             role_examples=tuple(list(self.role_addresses)[:MAX_EXAMPLES]),
             role_first=self.role_first,
@@ -344,6 +346,14 @@ class _State:
         receivers = []
         for key, (sends, bounces) in self.receivers.items():
             seen = self.receiver_domains.get(key)
-            name = f"{key} ({', '.join(sorted(seen))})" if seen and seen != {key} else key
+            name = f"{key} ({self._listed(seen)})" if seen and seen != {key} else key
             receivers.append(Receiver(key, name, sends, bounces))
         return tuple(sorted(receivers, key=lambda r: (-r.sends, r.key)))
+
+    def _listed(self, domains: set[str]) -> str:
+        """A provider's domains for its name: a few, and how many more, so a name stays short."""
+        shown = ", ".join(sorted(domains)[:MAX_EXAMPLES])
+        more = len(domains) - MAX_EXAMPLES
+        if self.domains_capped:  # the count stopped: how many more is not known
+            return f"{shown} and more"
+        return f"{shown} and {more:,} more" if more > 0 else shown

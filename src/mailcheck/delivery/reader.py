@@ -22,8 +22,11 @@ A report is a CSV file with a header line. Three columns are needed, found by na
 Other columns are ignored. The delimiter is read from the header line (`;`, `,`, tab or `|`;
 an Excel `sep=;` first line is honoured); the encoding is UTF-8 (with or without BOM), UTF-16
 with BOM, or else Windows-1252. `.gz` files and `.zip` archives (every `.csv` member, in name
-order) are read as they stream. A line that cannot be read (too few columns, an unreadable time,
-an unknown event, no address) is `Malformed` with its line number; reading goes on.
+order) are read as they stream; `-` reads standard input (plain or gzip-compressed). A line that
+cannot be read (too few columns, an unreadable time, an unknown event, no address) is
+`Malformed` with its line number; reading goes on. What is no CSV at all ends the run with an
+input error naming the line: a field longer than the csv module's limit (131,072 characters,
+e.g. from a quote that is never closed) or a line longer than `MAX_LINE_CHARS`.
 """
 
 from __future__ import annotations
@@ -34,17 +37,27 @@ import datetime as dt
 import enum
 import gzip
 import io
+import os
 import re
+import shutil
+import sys
+import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NamedTuple, cast
 
-from mailcheck.errors import InputError
+from mailcheck.errors import InputError, quote
 
 SNIFF_BYTES = 64 * 1024
+MAX_LINE_CHARS = 1024 * 1024
+"""Longest physical line read: csv bounds a field, this bounds what is read to find its end."""
+MAX_ADDRESS = 254  # RFC 5321 §4.5.3.1.3: a path holds at most 256 octets, with its brackets
+STDIN = "-"
+GZIP_MAGIC = b"\x1f\x8b"
 Binary = IO[bytes]
 DELIMITERS = (";", ",", "\t", "|")
 
@@ -151,6 +164,8 @@ class Source:
 def open_sources(path: Path) -> list[Source]:
     """The CSV streams of a report path; unreadable files are input errors (exit 2)."""
     display = str(path)
+    if display == STDIN:
+        return [_stdin_source()]
     if not path.is_file():
         problem = "is a directory, not a report" if path.is_dir() else "file not found"
         raise InputError(problem, file=display)
@@ -193,6 +208,31 @@ def split_member(display: str) -> tuple[str, str | None]:
     return match.group(1), match.group(2)
 
 
+def _stdin_source() -> Source:
+    """Standard input, kept in a temporary file: a report is read more than once (its encoding
+    first; a second pass when it is not in time order)."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (open while the run reads it)
+    try:
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+    except OSError as exc:
+        raise InputError(f"cannot read standard input: {exc.strerror}", file=STDIN) from None
+    spool.seek(0)
+    compressed = spool.read(2) == GZIP_MAGIC
+
+    @contextmanager
+    def opener() -> Iterator[Binary]:
+        # each reader closes what it gets: a duplicate descriptor, so the spool stays open
+        with os.fdopen(os.dup(spool.fileno()), "rb") as stream:
+            stream.seek(0)
+            if compressed:
+                with gzip.open(stream, "rb") as unpacked:
+                    yield cast(Binary, unpacked)
+            else:
+                yield stream
+
+    return Source(STDIN, opener)
+
+
 @contextmanager
 def _gunzip(path: Path) -> Iterator[Binary]:
     with gzip.open(path, "rb") as stream:
@@ -220,7 +260,7 @@ def read_rows(source: Source) -> Iterator[Row | Malformed]:
             io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="") as text,
         ):
             yield from _rows(text, source.display, encoding)
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise InputError(f"cannot read the report: {exc}", file=source.display) from None
 
 
@@ -234,9 +274,24 @@ def _encoding(head: bytes) -> str:
     return "utf-8-sig"
 
 
+def _bounded_lines(text: IO[str], display: str) -> Iterator[str]:
+    """The physical lines of the stream; a line too long to be a report's is an input error."""
+    number = 0
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise InputError(
+                f"a line longer than {MAX_LINE_CHARS:,} characters: not a delivery report",
+                file=display,
+                line=number,
+            )
+        yield line
+
+
 def _rows(text: IO[str], display: str, encoding: str) -> Iterator[Row | Malformed]:
-    layout, consumed = _layout(text, display, encoding)
-    reader = csv.reader(text, delimiter=layout.delimiter)
+    lines = _bounded_lines(text, display)
+    layout, consumed = _layout(lines, display, encoding)
+    reader = csv.reader(lines, delimiter=layout.delimiter)
     time_at, recipient_at, event_at = (layout.columns[c] for c in ("time", "recipient", "event"))
     of_day_at = layout.columns.get("time_of_day")
     needed = max(layout.columns.values()) + 1
@@ -248,9 +303,11 @@ def _rows(text: IO[str], display: str, encoding: str) -> Iterator[Row | Malforme
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Malformed(consumed + previous + 1, f"not CSV: {exc}")
-            previous = reader.line_num
-            continue
+            # a field over csv's limit: usually a quote never closed, which swallowed the lines
+            # after it; what follows cannot be trusted, so the report is refused
+            raise InputError(
+                f"not CSV: {exc}", file=display, line=consumed + previous + 1
+            ) from None
         line = consumed + previous + 1
         previous = reader.line_num
         if len(fields) < needed:
@@ -275,24 +332,24 @@ def _row(
 ) -> Row | Malformed:
     event = events.parse(event_text)
     if event is None:
-        return Malformed(line, f"unknown event {event_text.strip()[:40]!r}")
+        return Malformed(line, f"unknown event {quote(event_text.strip(), 40)}")
     recipient = parse_recipient(recipient_text)
     if recipient is None:
-        return Malformed(line, f"not an address: {recipient_text.strip()[:80]!r}")
+        return Malformed(line, f"not an address: {quote(recipient_text.strip())}")
     time = times.parse(time_texts[0])
     if time is None:
         # the alternatives of a split date and time count only when they are whole timestamps
         time = next((t for t in map(parse_time, time_texts[1:]) if t and t.timed), None)
     if time is None:
-        return Malformed(line, f"unreadable time {time_texts[0].strip()[:40]!r}")
+        return Malformed(line, f"unreadable time {quote(time_texts[0].strip(), 40)}")
     return Row(line, time.seconds, recipient, event, time.timed)
 
 
-def _layout(text: IO[str], display: str, encoding: str) -> tuple[Layout, int]:
+def _layout(lines: Iterator[str], display: str, encoding: str) -> tuple[Layout, int]:
     """Read up to the header line; returns the layout and the lines consumed."""
     consumed = 0
     delimiter = None
-    for raw in text:
+    for raw in lines:
         consumed += 1
         line = raw.strip("\r\n")
         if not line.strip():
@@ -301,7 +358,12 @@ def _layout(text: IO[str], display: str, encoding: str) -> tuple[Layout, int]:
             delimiter = line[4]
             continue
         delimiter = delimiter or _sniff(line)
-        header = next(csv.reader([line], delimiter=delimiter))
+        try:
+            header = next(csv.reader([line], delimiter=delimiter))
+        except csv.Error as exc:
+            raise InputError(
+                f"header line is not CSV: {exc}", file=display, line=consumed
+            ) from None
         columns = _columns(header, display, consumed)
         return Layout(encoding, delimiter, columns, len(header)), consumed
     raise InputError("the report is empty: expected a header line", file=display, line=1)
@@ -353,7 +415,7 @@ def _first_of(names: list[str], aliases: tuple[str, ...]) -> int | None:
 def _missing(
     role: str, aliases: tuple[str, ...], header: list[str], display: str, line: int
 ) -> InputError:
-    shown = ", ".join(repr(h.strip()) for h in header[:12]) or "none"
+    shown = ", ".join(quote(h.strip(), 30) for h in header[:12]) or "none"
     return InputError(
         f"no {role} column in the header (columns: {shown}); "
         f"name it one of: {', '.join(aliases[:6])}",
@@ -373,7 +435,7 @@ def parse_recipient(text: str) -> str | None:
     text = text.strip()
     if "<" in text and text.endswith(">"):
         text = text[text.rindex("<") + 1 : -1].strip()
-    if _SPACE.search(text):
+    if len(text) > MAX_ADDRESS or _SPACE.search(text):
         return None
     address = text.lower()
     local, at, domain = address.rpartition("@")
@@ -386,6 +448,7 @@ class _EventParser:
     """Event values to `Event`; a report uses few spellings, so each is looked up once."""
 
     MAX_REMEMBERED = 1000
+    MAX_REMEMBERED_CHARS = 64  # a longer text is no event's spelling: not worth remembering
 
     def __init__(self) -> None:
         self.known: dict[str, Event | None] = {}
@@ -395,7 +458,7 @@ class _EventParser:
             return self.known[text]
         except KeyError:
             event = EVENTS.get(_name(text))
-            if len(self.known) < self.MAX_REMEMBERED:
+            if len(self.known) < self.MAX_REMEMBERED and len(text) <= self.MAX_REMEMBERED_CHARS:
                 self.known[text] = event
             return event
 

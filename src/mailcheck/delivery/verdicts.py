@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from mailcheck.context import Context
-from mailcheck.delivery.analysis import DeliveryAnalysis, Place
+from mailcheck.delivery.analysis import DeliveryAnalysis
+from mailcheck.delivery.places import Place
 from mailcheck.findings import Finding, Status
 from mailcheck.rules.base import Rule
+from mailcheck.text import plural
 
 MAX_LISTED = 50
 """Findings listed one by one per rule; the rest are counted in one more finding."""
@@ -51,16 +54,45 @@ def where(place: Place) -> str:
 
 
 def capped(
-    items: Sequence[T],
+    items: Iterable[T],
     judge: Callable[[T], Finding],
     rest: Callable[[int, Status], Finding],
 ) -> list[Finding]:
-    """One finding per item up to MAX_LISTED (worst first), then one per status for the rest."""
-    findings = sorted((judge(item) for item in items), key=lambda f: f.status.rank)
-    listed, unlisted = findings[:MAX_LISTED], findings[MAX_LISTED:]
-    for status in sorted({f.status for f in unlisted}, key=lambda s: s.rank):
-        listed.append(rest(sum(1 for f in unlisted if f.status is status), status))
+    """One finding per item up to MAX_LISTED (worst first, else in the items' order), then one
+    per status for the rest. The items stream: only MAX_LISTED findings per status are kept."""
+    first: dict[Status, list[Finding]] = {}
+    counts: Counter[Status] = Counter()
+    for item in items:
+        finding = judge(item)
+        counts[finding.status] += 1
+        kept = first.setdefault(finding.status, [])
+        if len(kept) < MAX_LISTED:
+            kept.append(finding)
+    listed: list[Finding] = []
+    for status in sorted(first, key=lambda s: s.rank):
+        listed.extend(first[status][: MAX_LISTED - len(listed)])
+    for status in sorted(counts, key=lambda s: s.rank):
+        unlisted = counts[status] - sum(1 for f in listed if f.status is status)
+        if unlisted:
+            listed.append(rest(unlisted, status))
     return listed
+
+
+def unfollowed(rule: Rule, analysis: DeliveryAnalysis, events: int, what: str) -> Finding:
+    """The `error` finding for problem addresses beyond the bound: undecided, never passed."""
+    from mailcheck.delivery.analysis import MAX_PROBLEM_ADDRESSES
+
+    finding = rule.finding(
+        Status.ERROR,
+        analysis.subject,
+        f"{plural(events, f'{what} event')} of addresses beyond the first "
+        f"{MAX_PROBLEM_ADDRESSES:,} with a hard bounce, complaint or unsubscribe were not "
+        "followed (a bound on memory): "
+        "whether those addresses were mailed again is not known",
+        "check the report in parts (split it by time, e.g. per month) so that each part has "
+        f"at most {MAX_PROBLEM_ADDRESSES:,} such addresses",
+    )
+    return in_report(finding, analysis)
 
 
 def in_report(finding: Finding, analysis: DeliveryAnalysis) -> Finding:

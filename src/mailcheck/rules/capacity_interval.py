@@ -18,11 +18,12 @@ listed one by one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
 from mailcheck.context import Context
-from mailcheck.delivery.analysis import DeliveryAnalysis, Interval
+from mailcheck.delivery.analysis import DeliveryAnalysis
+from mailcheck.delivery.intervals import Interval
 from mailcheck.delivery.verdicts import analysis_or_skip, at, capped, in_report, when
 from mailcheck.findings import Finding, Status
 from mailcheck.rules.base import Rule
@@ -53,16 +54,9 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
             why = "the report has no times of day, only dates"
         return [in_report(RULE.skipped(analysis.subject, why), analysis)]
     limits = Limits(capacity)
-    over = [i for i in analysis.intervals if i.sends > limits.interval]
-    if not over:
-        busiest = max(analysis.intervals, key=lambda i: i.sends)
-        passed = RULE.passed(
-            analysis.subject,
-            f"every 5-minute interval within {limits}; the busiest: "
-            f"{plural(busiest.sends, 'send')} from {when(busiest.start)}{_untimed(analysis)}",
-        )
-        return [in_report(passed, analysis)]
-    return capped(
+    busiest = Busiest()  # found in the same pass: the intervals may be read from disk
+    over = (i for i in busiest.watch(analysis.intervals) if i.sends > limits.interval)
+    findings = capped(
         over,
         limits.judge,
         lambda count, status: in_report(
@@ -76,6 +70,28 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
             analysis,
         ),
     )
+    top = busiest.interval
+    if not findings and top is not None:
+        passed = RULE.passed(
+            analysis.subject,
+            f"every 5-minute interval within {limits}; the busiest: "
+            f"{plural(top.sends, 'send')} from {when(top.start)}{_untimed(analysis)}",
+        )
+        return [in_report(passed, analysis)]
+    return findings
+
+
+class Busiest:
+    """The interval with the most sends (the first of equals) of those that pass by."""
+
+    def __init__(self) -> None:
+        self.interval: Interval | None = None
+
+    def watch(self, intervals: Iterable[Interval]) -> Iterator[Interval]:
+        for interval in intervals:
+            if self.interval is None or interval.sends > self.interval.sends:
+                self.interval = interval
+            yield interval
 
 
 def _untimed(analysis: DeliveryAnalysis) -> str:

@@ -7,7 +7,8 @@ unsubscribe fails, one finding per address: the subject is the address, the find
 the report line of the first such send and names the opt-out. It passes when no address was
 mailed after its opt-out. Without a delivery report (as in `mailcheck check`) the rule is
 skipped. Reports need not be sorted by time. At most 50 addresses are listed one by one; one
-more finding counts the rest.
+more finding counts the rest. At most 200,000 addresses with a hard bounce, complaint or
+unsubscribe are followed; the opt-outs of further addresses end in one `error` finding.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from collections.abc import Iterable
 from mailcheck.context import Context
 from mailcheck.delivery.analysis import DeliveryAnalysis, MailedAfter
 from mailcheck.delivery.reader import Event
-from mailcheck.delivery.verdicts import analysis_or_skip, at, at_moment, capped, in_report, where
+from mailcheck.delivery.verdicts import (
+    analysis_or_skip,
+    at,
+    at_moment,
+    capped,
+    in_report,
+    unfollowed,
+    where,
+)
 from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
@@ -40,6 +49,9 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
             analysis,
         ),
     )
+    if analysis.unfollowed_opt_outs:
+        what = "complaint/unsubscribe"
+        findings.append(unfollowed(RULE, analysis, analysis.unfollowed_opt_outs, what))
     return findings or [_passed(analysis)]
 
 

@@ -9,7 +9,9 @@ hard bounce. Role recipients (postmaster@, info@, … — the role list of rule 
 by the sheet's `roles`) are dropped by the provider: sends to them warn, with their number and
 examples. Without a delivery report (as in `mailcheck check`) the rule is skipped. Reports need
 not be sorted by time. At most 50 addresses are listed one by one; one more finding counts the
-rest.
+rest. Memory is bounded: at most 200,000 addresses with a hard bounce, complaint or unsubscribe
+are followed; the hard bounces of further addresses end in one `error` finding (not decided),
+never in a pass.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from collections.abc import Iterable
 from mailcheck.context import Context
 from mailcheck.delivery.analysis import DeliveryAnalysis, MailedAfter
 from mailcheck.delivery.reader import Event
-from mailcheck.delivery.verdicts import analysis_or_skip, at, at_moment, capped, in_report, where
+from mailcheck.delivery.verdicts import (
+    analysis_or_skip,
+    at,
+    at_moment,
+    capped,
+    in_report,
+    unfollowed,
+    where,
+)
 from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
@@ -44,6 +54,8 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
             analysis,
         ),
     )
+    if analysis.unfollowed_bounces:
+        findings.append(unfollowed(RULE, analysis, analysis.unfollowed_bounces, "hard-bounce"))
     if not findings:
         findings.append(_passed(analysis))
     if analysis.role_sends:
@@ -76,10 +88,12 @@ def _roles(analysis: DeliveryAnalysis) -> Finding:
     examples = ", ".join(analysis.role_examples)
     more = analysis.role_recipients - len(analysis.role_examples)
     listed = f"{examples} and {more:,} more" if more > 0 else examples
+    recipients = plural(analysis.role_recipients, "role recipient")
+    if analysis.role_recipients_capped:
+        recipients = f"more than {recipients}"
     finding = RULE.warned(
         ROLE_SUBJECT,
-        f"{plural(analysis.role_sends, 'send')} to "
-        f"{plural(analysis.role_recipients, 'role recipient')} ({listed}): the provider drops "
+        f"{plural(analysis.role_sends, 'send')} to {recipients} ({listed}): the provider drops "
         "mail to role addresses",
         "remove role addresses (postmaster@, info@, …) from your mailing lists",
     )
