@@ -292,3 +292,43 @@ def test_several_sheets_evaluate_spf_concurrently_with_their_own_answers(
         "198.51.100.10 for good.spfcheck.example": "pass",
         "198.51.100.10 for nospf.spfcheck.example": "fail",
     }
+
+
+PTR_ZONES = {
+    "ptrcheck.example.": "\n".join(
+        [
+            '@ 300 IN TXT "v=spf1 ptr -all"',
+            "good 300 IN A 203.0.113.9",
+            "other 300 IN A 198.51.100.1",
+            "slow 300 IN A 203.0.113.11",
+        ]
+    ),
+    "113.0.203.in-addr.arpa.": "\n".join(
+        [
+            "9 300 IN PTR good.ptrcheck.example.",
+            "10 300 IN PTR other.ptrcheck.example.",
+            "11 300 IN PTR slow.ptrcheck.example.",
+        ]
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("ip", "result"),
+    [
+        ("203.0.113.9", "pass"),  # the PTR name's address is the client's
+        ("203.0.113.10", "fail"),  # it is another address
+        ("203.0.113.11", "temperror"),  # it went unanswered: a pass is still possible
+    ],
+)
+def test_a_ptr_name_whose_address_went_unanswered_is_undecided_not_fail(dns_server, ip, result):
+    """RFC 7208 §5.5 skips such a name, so check_host() may say fail; an onboarding check
+    must not fail a sender on a timeout."""
+    from mailcheck.context import build_resolver
+    from mailcheck.spf.checkhost import check_host
+
+    server = dns_server.from_text(PTR_ZONES)
+    server.drop("slow.ptrcheck.example.", "A")
+    resolver = build_resolver(nameservers=[ns(server)], timeout=0.5)
+    verdict = asyncio.run(check_host(resolver, ip, sender="anna@ptrcheck.example"))
+    assert verdict.result == result, verdict

@@ -43,6 +43,7 @@ class _Bridge:
     def __init__(self, resolver: Resolver, loop: asyncio.AbstractEventLoop) -> None:
         self.resolver = resolver
         self.loop = loop
+        self.unanswered: set[str] = set()  # names no answer came for (not: a broken answer)
 
     def lookup(self, name: str, qtype: str) -> list[tuple[tuple[str, str], Any]]:
         future = asyncio.run_coroutine_threadsafe(self.resolver.query(name, qtype), self.loop)
@@ -50,10 +51,13 @@ class _Bridge:
             answer = future.result(timeout=self.resolver.timeout + _GRACE)
         except concurrent.futures.TimeoutError:
             future.cancel()
+            self.unanswered.add(name)
             raise pyspf.TempError(f"DNS {qtype} {name}: no answer in time") from None
         if answer.outcome is Outcome.INVALID:
             return []  # not a valid name: nothing to find, as with an empty answer
         if not answer.decided:
+            if answer.outcome in (Outcome.TIMEOUT, Outcome.OUTSIDE):
+                self.unanswered.add(name)
             raise pyspf.TempError(f"DNS {answer.why_undecided()}")
         return [((name, qtype), _value(record, qtype)) for record in answer.records]
 
@@ -88,7 +92,11 @@ pyspf.DNSLookup = _dispatch
 
 class _Query(pyspf.query):  # type: ignore[misc]
     """pyspf's query with RFC 7208 §5.5: a DNS error while looking up the address of one PTR
-    name skips that name and the search goes on (pyspf turns it into a temperror)."""
+    name skips that name and the search goes on (pyspf turns it into a temperror). The names
+    skipped for want of any answer are kept: the result might have been a pass had they
+    answered. (A broken answer, such as a CNAME loop, is the name's own fault: skipped only.)"""
+
+    unconfirmed: list[str]
 
     def validated_ptrs(self) -> list[str]:
         names: list[str] = self.dns_ptr(self.i)[: pyspf.MAX_PTR]
@@ -98,7 +106,19 @@ class _Query(pyspf.query):  # type: ignore[misc]
         try:
             return bool(self.cidrmatch(self.dns_a(name, self.A), self.cidrmax))
         except pyspf.TempError:
+            bridge = _CURRENT.get()
+            if bridge is not None and name in bridge.unanswered:
+                self.unconfirmed = [*getattr(self, "unconfirmed", []), name]
             return False
+
+
+def _verdict(query: _Query, result: str, explanation: str) -> SpfVerdict:
+    """RFC 7208's result, unless it is not a pass and rests on a PTR name whose address lookup
+    failed: then it could not be decided (an onboarding check must not fail on a timeout)."""
+    skipped = getattr(query, "unconfirmed", [])
+    if result in ("pass", "temperror", "permerror") or not skipped:
+        return SpfVerdict(result, explanation)
+    return SpfVerdict("temperror", f"{result} only because no address of {skipped[0]} was found")
 
 
 async def check_host(
@@ -121,6 +141,6 @@ async def check_host(
         if default_explanation is not None:
             query.set_default_explanation(default_explanation)
         result, _code, explanation = query.check()
-        return SpfVerdict(str(result), str(explanation))
+        return _verdict(query, str(result), str(explanation))
 
     return await asyncio.to_thread(evaluate)
