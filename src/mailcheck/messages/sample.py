@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
+from typing import BinaryIO
 
 HEAD_LIMIT = 1024 * 1024
 """A header section longer than this is not a message mailcheck judges."""
@@ -76,11 +79,22 @@ class Sample:
         return self.first(name) is not None
 
 
+def open_regular(path: Path) -> BinaryIO:
+    """Open a file for reading only if it is a regular file: a pipe or a device put where a
+    sample was checked would otherwise block the run or never end (`OSError` if it is one)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a FIFO must not wait
+    stream = os.fdopen(descriptor, "rb")
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        stream.close()
+        raise OSError(errno.EINVAL, "not a regular file")
+    return stream
+
+
 def read_sample(path: Path, subject: str) -> Sample:
     """Read a sample once: size, header fields and a bounded parse. Never raises."""
     try:
-        size = os.stat(path).st_size
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
+            size = os.fstat(stream.fileno()).st_size
             data = stream.read(HEAD_LIMIT + BODY_LIMIT)
     except OSError as exc:
         return Sample(subject, path, problem=f"cannot read the file: {exc.strerror or exc}")

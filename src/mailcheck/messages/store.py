@@ -38,7 +38,7 @@ async def sheet_samples(sheet: LoadedSheet, ctx: Context) -> list[Sample]:
     """The sheet's samples in sheet order, subjects as written in the sheet."""
     return list(
         await asyncio.gather(
-            *(ctx.samples.get(sheet.resolve(s), str(s)) for s in sheet.sheet.samples)
+            *(ctx.samples.get(sheet.sample_file(s), str(s)) for s in sheet.sheet.samples)
         )
     )
 
