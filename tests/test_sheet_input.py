@@ -136,3 +136,41 @@ def test_a_sample_that_became_a_pipe_is_an_error_finding(tmp_path):
     reader.start()
     reader.join(timeout=30)  # a guard against hanging on the pipe
     assert found and found[0].problem and found[0].size is None
+
+
+# --- bad values are quoted short -------------------------------------------------------------
+
+LONG = "x" * 900_000  # with the rest of the sheet, just under the 1 MiB a sheet may have
+HALF = LONG[:400_000]
+
+# (the sheet, the line and key the error names); each would echo a value if it could
+LONG_VALUES = {
+    "unknown key": (f"{HEAD}? {LONG}\n: 1\n", 3, "xxxxx"),
+    "duplicate key": (f"{HEAD}? {HALF}\n: 1\n? {HALF}\n: 2\n", 5, "xxxxx"),
+    "tag that does not fit": (f"{HEAD}volume_per_month: !!int {LONG}\n", 3, "volume_per_month"),
+    "unknown tag": (f"{HEAD}customer: !{LONG} x\n", 3, "customer"),
+    "wrong type": (f"{HEAD}volume_per_month: {LONG}\n", 3, "volume_per_month"),
+    "bad enum": (f"{HEAD}interface: {LONG}\n", 3, "interface"),
+    "bad date": (f"{HEAD}dates: {{dns_requested: '{LONG}'}}\n", 3, "dates.dns_requested"),
+    "bad version": (f"customer: x\nversion: {LONG}\n", 2, "version"),
+    "bad domain": (f"{HEAD}mail_from: [{LONG}.example]\n", 3, "mail_from[0]"),
+    "bad IP": (f"{HEAD}dedicated_ips: [{LONG}]\n", 3, "dedicated_ips[0]"),
+    "list expected": (f"{HEAD}mail_from: {LONG}\n", 3, "mail_from"),
+    "unknown region": (f"{HEAD}region: {LONG}\n", 3, "region"),
+    "unknown rule": (
+        f"{HEAD}exemptions: [{{rule: {LONG}, subject: s, reason: r}}]\n",
+        3,
+        "exemptions[0].rule",
+    ),
+    "missing sample": (f"{HEAD}samples: [{'a/' * 1000}{HALF}]\n", 3, "samples[0]"),
+    "long integer": (f"{HEAD}volume_per_month: {'9' * 100_000}\n", 3, "volume_per_month"),
+    "undefined tag handle": (f"{HEAD}customer: !{LONG}!x y\n", 3, None),
+}
+
+
+@pytest.mark.parametrize(("text", "line", "key"), LONG_VALUES.values(), ids=LONG_VALUES.keys())
+def test_a_long_bad_value_is_quoted_short(run_cli, tmp_path, text, line, key):
+    sheet = tmp_path / "sheet.yaml"
+    sheet.write_text(text)
+    err = assert_input_error(check(run_cli, sheet), f"{sheet}:{line}", *([key] if key else []))
+    assert "x" * 100 not in err and "9" * 100 not in err and "a/" * 50 not in err

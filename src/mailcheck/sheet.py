@@ -33,7 +33,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from mailcheck.errors import InputError, quote
+from mailcheck.errors import QUOTE_LIMIT, InputError, quote
 from mailcheck.names import domain_problem, host_or_address_problem, selector_problem
 from mailcheck.yamlsafe import Loc, dotted_key, read_mapping
 from mailcheck.yamlsafe import kind as kind_of
@@ -405,7 +405,7 @@ def _problem(error: ErrorDetails) -> str:
     if kind == "missing":
         return f"missing required key {loc[-1]!r}"
     if kind == "extra_forbidden":
-        return f"unknown key {loc[-1]!r}" + _did_you_mean(str(loc[-1]), _names_at(loc[:-1]))
+        return f"unknown key {quote(loc[-1])}" + _did_you_mean(str(loc[-1]), _names_at(loc[:-1]))
     if kind == "enum":
         valid = _names_at(loc)
         return f"invalid value {quote(value)}; expected one of: {', '.join(valid)}" + (
@@ -427,6 +427,8 @@ def _problem(error: ErrorDetails) -> str:
 
 
 def _did_you_mean(word: str, names: list[str]) -> str:
+    if len(word) > QUOTE_LIMIT:  # no name is that long; comparing a megabyte costs time
+        return ""
     close = difflib.get_close_matches(word, names, n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

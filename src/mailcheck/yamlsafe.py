@@ -30,8 +30,9 @@ Loc = tuple[str | int, ...]
 
 
 def dotted_key(loc: Loc) -> str | None:
-    """`("senders", 0, "mailing")` -> `"senders[0].mailing"`; the whole sheet -> None."""
-    text = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    """`("senders", 0, "mailing")` -> `"senders[0].mailing"`; the whole sheet -> None. A name
+    longer than any sheet key (an unknown one) is cut, as messages quote bad values."""
+    text = "".join(f"[{part}]" if isinstance(part, int) else f".{_cut(part)}" for part in loc)
     return text.removeprefix(".") or None
 
 
@@ -334,19 +335,20 @@ def _yaml_error(exc: yaml.YAMLError, text: str, display: str) -> InputError:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problem = f"invalid YAML: {_cut(exc.problem or exc.context)}"
+        problem = f"invalid YAML: {_cut(exc.problem or exc.context, 2 * QUOTE_LIMIT)}"
         if exc.problem and exc.context:
-            problem += f" ({_cut(exc.context)})"
+            problem += f" ({_cut(exc.context, 2 * QUOTE_LIMIT)})"
         if _indented_with_tab(text, line):
             problem = "invalid YAML: a tab indents this line; YAML indents with spaces only"
         return InputError(problem, file=display, line=line)
-    return InputError(f"invalid YAML: {_cut(str(exc))}", file=display)
+    return InputError(f"invalid YAML: {_cut(exc, 2 * QUOTE_LIMIT)}", file=display)
 
 
-def _cut(text: str | None) -> str:
-    """The parser's own words, which may quote the input (a tag handle): never a megabyte."""
+def _cut(text: object, limit: int = QUOTE_LIMIT) -> str:
+    """Text that may hold a bad value (a key, or the parser's words quoting a tag handle) cut
+    to `limit` characters: never a megabyte in a message."""
     text = str(text)
-    return text if len(text) <= 2 * QUOTE_LIMIT else f"{text[: 2 * QUOTE_LIMIT - 3]}..."
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def _indented_with_tab(text: str, line: int | None) -> bool:
