@@ -3,6 +3,8 @@ traceback, no file outside the sheet's folder read, and no bad value echoed at l
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import subprocess
 import sys
@@ -174,3 +176,81 @@ def test_a_long_bad_value_is_quoted_short(run_cli, tmp_path, text, line, key):
     sheet.write_text(text)
     err = assert_input_error(check(run_cli, sheet), f"{sheet}:{line}", *([key] if key else []))
     assert "x" * 100 not in err and "9" * 100 not in err and "a/" * 50 not in err
+
+
+# --- `-` reads standard input ----------------------------------------------------------------
+
+
+@pytest.fixture
+def stdin(monkeypatch):
+    """Give the command line these bytes as its standard input."""
+
+    def feed(data: bytes) -> None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+    return feed
+
+
+def test_a_sheet_from_stdin_reads_its_samples_in_the_working_folder(
+    run_cli, stdin, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mail.eml").write_text("From: a@senders.example\nSubject: x\n\nbody\n")
+    stdin(f"{HEAD}samples: [mail.eml]\n".encode())
+    code, out, err = run_cli("check", "-", "--zone", ZONE, "--format", "json")
+    assert code in (0, 1), err
+    (size,) = [f for f in json.loads(out)["findings"] if f["rule"] == "message.size"]
+    assert (size["status"], size["subject"], size["sheet"], size["line"]) == (
+        "pass",
+        "mail.eml",
+        "-",
+        3,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (f"{HEAD}customer: !!int x\n", "-:3: customer"),
+        (f"{HEAD}samples: [../outside.eml]\n", "-:3: samples[0]"),
+        (HEAD + "#" * (1024 * 1024), "-: "),
+        ("", "-:1"),
+    ],
+)
+def test_a_bad_sheet_from_stdin_is_an_input_error(run_cli, stdin, tmp_path, text, needle):
+    stdin(text.encode())
+    assert_input_error(run_cli("check", "-", "--zone", ZONE), needle)
+
+
+def test_a_message_from_stdin(run_cli, stdin):
+    stdin(b"From: a@senders.example\nList-Help: <mailto:help@senders.example>\n\nbody\n")
+    code, out, err = run_cli("message", "-", "--zone", ZONE, "--format", "json")
+    assert code in (0, 1), err
+    findings = {f["rule"]: f for f in json.loads(out)["findings"]}
+    assert findings["message.list-help"]["status"] == "pass"
+    assert {f["subject"] for f in findings.values()} == {"-"}
+
+
+def test_a_message_piped_in_by_another_process(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "mailcheck", "message", "-", "--zone", ZONE, "--format", "json"],
+        input=b"From: a@senders.example\nSubject: x\n\nbody\n",
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode in (0, 1, 3), done.stderr
+    assert {f["subject"] for f in json.loads(done.stdout)["findings"]} == {"-"}
+
+
+def test_stdin_over_the_limit_is_an_input_error(stdin):
+    from mailcheck.errors import InputError
+    from mailcheck.messages.sample import kept_stdin
+
+    stdin(b"x" * 3000)
+    with pytest.raises(InputError) as caught, kept_stdin(limit=2048):
+        pass
+    assert caught.value.file == "-"
+    stdin(b"x" * 2048)
+    with kept_stdin(limit=2048) as kept:
+        assert kept.stat().st_size == 2048

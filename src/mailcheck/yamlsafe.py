@@ -12,6 +12,7 @@ is an input error naming the key.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,15 +46,19 @@ def read_mapping(path: Path, display: str) -> tuple[dict[str, Any], dict[Loc, in
 
 
 def read_bounded(path: Path, display: str) -> bytes:
+    """The file's bytes, at most MAX_BYTES; the path `-` reads standard input."""
     too_big = f"the sheet is larger than {MAX_BYTES // 1024} KiB; is this the right file?"
     try:
-        if path.is_dir():
+        if str(path) == "-":
+            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        elif path.is_dir():
             raise InputError("is a directory, not a sheet file", file=display)
-        if path.stat().st_size > MAX_BYTES:
+        elif path.stat().st_size > MAX_BYTES:
             raise InputError(too_big, file=display)
-        with path.open("rb") as stream:
-            # The size can lie (pipes, growing files): never read more than the limit allows.
-            data = stream.read(MAX_BYTES + 1)
+        else:
+            with path.open("rb") as stream:
+                # The size can lie (pipes, growing files): never read more than the limit.
+                data = stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError("file not found", file=display) from None
     except OSError as exc:

@@ -17,10 +17,16 @@ import errno
 import os
 import re
 import stat
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 from typing import BinaryIO
+
+from mailcheck.errors import InputError
 
 HEAD_LIMIT = 1024 * 1024
 """A header section longer than this is not a message mailcheck judges."""
@@ -29,6 +35,9 @@ BODY_LIMIT = 4 * 1024 * 1024
 PARSED_FIELD_LIMIT = 8 * 1024
 """Characters of a header field value (Content-Type, of any MIME part) the text checks read:
 what decides a part's type and charset stands at the start."""
+
+STDIN_LIMIT = 64 * 1024 * 1024
+"""Bytes of a message read from standard input: as many as DKIM verification reads of a file."""
 
 _FIELD_NAME = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]*:")
 _FOLD = re.compile(rb"\r?\n(?=[ \t])")
@@ -92,6 +101,24 @@ def open_regular(path: Path) -> BinaryIO:
         stream.close()
         raise OSError(errno.EINVAL, "not a regular file")
     return stream
+
+
+@contextmanager
+def kept_stdin(limit: int = STDIN_LIMIT) -> Iterator[Path]:
+    """Standard input kept in a temporary file while the run lasts, so the message rules read
+    it as they read any sample (its head first, the whole of it for DKIM). More than `limit`
+    bytes is an input error: an endless stream must not fill the disk."""
+    with tempfile.TemporaryDirectory(prefix="mailcheck-") as folder:
+        path = Path(folder) / "stdin.eml"
+        with path.open("wb") as kept:
+            size = 0
+            while size <= limit and (chunk := sys.stdin.buffer.read(1024 * 1024)):
+                kept.write(chunk)
+                size += len(chunk)
+        if size > limit:
+            problem = f"more than {limit // 1024 // 1024} MiB on standard input: not a message"
+            raise InputError(problem, file="-")
+        yield path
 
 
 def read_sample(path: Path, subject: str) -> Sample:
