@@ -451,9 +451,18 @@ def test_billion_laughs(tmp_path: Path, parser: str) -> None:
 
 
 def test_too_many_nodes(tmp_path: Path, parser: str) -> None:
-    error = refused_fast(write(tmp_path, "version: 1\noptions: [" + "snds, " * 20_000 + "]\n"))
+    options = "snds, " * yamlsafe.MAX_NODES
+    error = refused_fast(write(tmp_path, f"version: 1\noptions: [{options}]\n"))
     assert error.line == 2
-    assert "10,000" in error.problem
+    assert f"{yamlsafe.MAX_NODES:,}" in error.problem
+
+
+def test_thousands_of_senders_are_a_sheet(tmp_path: Path) -> None:
+    senders = "".join(
+        f"  - address: news{n}@d{n}.example\n    mailing: list\n" for n in range(5000)
+    )
+    sheet = load_sheet(write(tmp_path, f"version: 1\nsenders:\n{senders}")).sheet
+    assert len(sheet.senders) == 5000
 
 
 def test_recursive_alias(tmp_path: Path, parser: str) -> None:
