@@ -263,9 +263,10 @@ INVALID = {
         "senders[0].address",
     ),
     "list as key": ("version: 1\n? [a, b]\n: c\n", 2, None),
-    "unknown tag": ("version: 1\ncustomer: !secret x\n", 2, None),
+    "unknown tag": ("version: 1\ncustomer: !secret x\n", 2, "customer"),
     "tag that does not fit": ("version: 1\ncustomer: !!int ACME\n", 2, "customer"),
     "tag on a collection": ("version: 1\nsenders: !!set {a}\n", 2, "senders"),
+    "merge key as a value": ("version: 1\ncustomer: <<\n", 2, "customer"),
     "not a mapping": ("- version: 1\n", 1, None),
     "empty": ("# nothing here\n", 1, None),
     "only null": ("---\n", 2, None),  # where the empty value is
@@ -281,6 +282,62 @@ def test_invalid_sheet(tmp_path: Path, parser: str, text: str, line: int, key: s
     error = refused(write(tmp_path, text))
     assert (error.line, error.key) == (line, key)
     assert error.problem and "\n" not in error.problem
+
+
+# Explicit tags whose constructors crashed (KeyError, IndexError, AttributeError) or built values
+# no sheet has (bytes, sets, pairs): each is an input error at its key.
+ODD_TAGS = [
+    "!!timestamp abc",
+    '!!int ""',
+    "!!int 0x",
+    "!!int 1.5",
+    "!!bool maybe",
+    "!!bool yes",
+    "!!float x",
+    '!!float ""',
+    "!!null x",
+    "!!binary '###'",
+    "!!binary aGVsbG8=",
+    "!!value x",
+    "!!merge x",
+    "!!yaml x",
+    "!!set {a}",
+    "!!omap [a: 1]",
+    "!!pairs [a: 1]",
+    "!!str [a]",
+    "!!map [a]",
+    "!!seq {a: 1}",
+    "!!python/object:os.system {}",
+    "!<tag:example.com,2026:x> x",
+]
+
+
+@pytest.mark.parametrize("tagged", ODD_TAGS)
+def test_odd_tags_are_input_errors_at_their_key(tmp_path: Path, parser: str, tagged: str) -> None:
+    error = refused(write(tmp_path, f"version: 1\ndates:\n  contract_signed: {tagged}\n"))
+    assert (error.line, error.key) == (3, "dates.contract_signed")
+
+
+@pytest.mark.parametrize(
+    ("tagged", "value"),
+    [
+        ("!!str 12", "12"),
+        ("!!int '12'", 12),
+        ("!!float 2", 2.0),
+        ("!!bool 'true'", True),
+        ("!!null ''", None),
+        ("'='", "="),
+        ("=", "="),
+    ],
+)
+def test_tags_that_fit_their_value(tagged: str, value: object) -> None:
+    data, _lines = yamlsafe.parse(f"x: {tagged}\n", "t.yaml")
+    assert data["x"] == value and type(data["x"]) is type(value)
+
+
+def test_timestamp_tag_is_read_as_a_date(tmp_path: Path) -> None:
+    path = write(tmp_path, "version: 1\ndates:\n  contract_signed: !!timestamp 2026-11-02\n")
+    assert load_sheet(path).sheet.dates.contract_signed == datetime.date(2026, 11, 2)
 
 
 def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
@@ -394,9 +451,18 @@ def test_billion_laughs(tmp_path: Path, parser: str) -> None:
 
 
 def test_too_many_nodes(tmp_path: Path, parser: str) -> None:
-    error = refused_fast(write(tmp_path, "version: 1\noptions: [" + "snds, " * 20_000 + "]\n"))
+    options = "snds, " * yamlsafe.MAX_NODES
+    error = refused_fast(write(tmp_path, f"version: 1\noptions: [{options}]\n"))
     assert error.line == 2
-    assert "10,000" in error.problem
+    assert f"{yamlsafe.MAX_NODES:,}" in error.problem
+
+
+def test_thousands_of_senders_are_a_sheet(tmp_path: Path) -> None:
+    senders = "".join(
+        f"  - address: news{n}@d{n}.example\n    mailing: list\n" for n in range(5000)
+    )
+    sheet = load_sheet(write(tmp_path, f"version: 1\nsenders:\n{senders}")).sheet
+    assert len(sheet.senders) == 5000
 
 
 def test_recursive_alias(tmp_path: Path, parser: str) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,52 +62,122 @@ class _Value:
     line: int
 
 
-@dataclass(frozen=True)
+Scope = tuple[str, ...] | None
+"""The top-level sheet keys to look under; None: anywhere."""
+
+
+class _Lines:
+    """The first line (the smallest) of each lookup key, anywhere and under each top-level key:
+    each lookup is a few dictionary reads, whatever the size of the sheet."""
+
+    def __init__(self) -> None:
+        self.anywhere: dict[Any, int] = {}
+        self.under: dict[tuple[str | int, Any], int] = {}
+
+    def add(self, value: _Value, key: Any) -> None:
+        # values arrive in line order: the first line stays
+        self.anywhere.setdefault(key, value.line)
+        self.under.setdefault((value.loc[0], key), value.line)
+
+    def first(self, key: Any, scope: Scope) -> int | None:
+        if scope is None:
+            return self.anywhere.get(key)
+        lines = (self.under.get((top, key)) for top in scope)
+        return min((line for line in lines if line is not None), default=None)
+
+
 class SheetIndex:
-    """The written values of one sheet with their lines, in reading order."""
+    """The written values of one sheet with their lines, indexed once by every way a finding's
+    subject can name them (the module's docstring gives the order they are tried in)."""
 
-    sheet: LoadedSheet
-    values: tuple[_Value, ...]
-
-    @classmethod
-    def of(cls, sheet: LoadedSheet) -> SheetIndex:
+    def __init__(self, sheet: LoadedSheet) -> None:
+        self.sheet = sheet
+        self.keys: dict[str, int] = {}  # dotted keys (`dates.dns_requested`), case-folded
+        self.texts = _Lines()  # values as written, case-folded
+        self.selectors = _Lines()  # DKIM entries by (domain, selector)
+        self.address_domains = _Lines()  # each address's domain, as written and in ASCII
+        self.domains = _Lines()  # each domain name, alone or an address's, both forms
+        self.sending_ips: dict[ipaddress.IPv4Address | ipaddress.IPv6Address, int] = {}
+        for loc, line in sheet.lines.items():
+            if loc:
+                self.keys.setdefault((dotted_key(loc) or "").casefold(), line)
         data = sheet.sheet.model_dump(mode="json")
         written = [
             _Value(loc, str(value).casefold(), sheet.lines[loc])
             for loc, value in _leaves(data, ())
             if loc in sheet.lines and value is not None
         ]
-        return cls(sheet, tuple(sorted(written, key=lambda v: v.line)))
+        text_at = {value.loc: value.text for value in written}
+        for value in sorted(written, key=lambda v: v.line):
+            self._add(value, text_at)
+
+    @classmethod
+    def of(cls, sheet: LoadedSheet) -> SheetIndex:
+        return cls(sheet)
+
+    def _add(self, value: _Value, text_at: Mapping[Loc, str]) -> None:
+        loc, text = value.loc, value.text
+        self.texts.add(value, text)
+        if loc[0] == "dkim" and loc[2:] == ("selector",) and (*loc[:2], "domain") in text_at:
+            self.selectors.add(value, (text_at[(*loc[:2], "domain")], text))
+        domain = text.rpartition("@")[2]
+        for form in _domain_forms(domain):
+            if "@" in text:
+                self.address_domains.add(value, form)
+            if _is_domain(domain):
+                self.domains.add(value, form)
+        address = _ip(text) if loc[:2] == ("spf", "sending_ips") else None
+        if address is not None:
+            self.sending_ips.setdefault(address, value.line)
 
     def line_for(self, rule: str, subject: str) -> int:
         wanted = subject.strip().casefold()
-        line = self._key(wanted)
+        line = self.keys.get(wanted) if wanted else None
         if line is not None:
             return line
         ip, _, domain = wanted.partition(" for ")
-        if _ip(ip) is not None:
+        address = _ip(ip)
+        if address is not None:
             # `203.0.113.5 for bounce.acme.example`: the sending IP, else the MAIL FROM domain
-            line = _sending_ip(self.values, ip)
+            line = self.sending_ips.get(address)
             if line is not None:
                 return line
             wanted = domain or wanted
         area = AREA_KEYS.get(rule.partition(".")[0], ())
-        finders = _DOMAIN_FINDERS if _is_domain(wanted) else _OTHER_FINDERS
+        finders = self._domain_finders if _is_domain(wanted) else self._other_finders
         # Values under the keys the rule is about first: `sender.mx acme.example` points at the
         # sender address, not at a DKIM entry of the same domain.
         for scope in (area, None):
-            values = [v for v in self.values if scope is None or v.loc[0] in scope]
             for finder in finders:
-                line = finder(values, wanted)
+                line = finder(self, wanted, scope)
                 if line is not None:
                     return line
         return self._area(area)
 
-    def _key(self, wanted: str) -> int | None:
-        for loc, line in self.sheet.lines.items():
-            if loc and (dotted_key(loc) or "").casefold() == wanted:
-                return line
-        return None
+    def _equal(self, wanted: str, scope: Scope) -> int | None:
+        return self.texts.first(wanted, scope)
+
+    def _dkim_selector(self, wanted: str, scope: Scope) -> int | None:
+        # `esp2026._domainkey.acme.example` -> the line of dkim[i].selector `esp2026`
+        selector, _, domain = wanted.partition("._domainkey.")
+        return self.selectors.first((domain, selector), scope) if domain else None
+
+    def _address_domain(self, wanted: str, scope: Scope) -> int | None:
+        return self.address_domains.first(wanted, scope)
+
+    def _parent_domain(self, wanted: str, scope: Scope) -> int | None:
+        """`_dmarc.acme.example` lies under `acme.example` and under `news@acme.example`'s."""
+        parents = [wanted[dot + 1 :] for dot, char in enumerate(wanted) if char == "."]
+        lines = (self.domains.first(parent, scope) for parent in parents)
+        return min((line for line in lines if line is not None), default=None)
+
+    def _option(self, wanted: str, scope: Scope) -> int | None:
+        if scope is not None and "options" not in scope:
+            return None
+        return self.texts.first(wanted.partition("/")[0], ("options",))
+
+    _domain_finders = (_equal, _dkim_selector, _address_domain, _parent_domain)
+    _other_finders = (_equal, _option)
 
     def _area(self, area: tuple[str, ...]) -> int:
         for key in area:
@@ -117,69 +187,16 @@ class SheetIndex:
         return self.sheet.lines.get((), 1)
 
 
-def _first(values: Sequence[_Value], matches: Callable[[_Value], bool]) -> int | None:
-    return next((v.line for v in values if matches(v)), None)
-
-
-def _equal(values: Sequence[_Value], wanted: str) -> int | None:
-    return _first(values, lambda v: v.text == wanted)
-
-
-def _dkim_selector(values: Sequence[_Value], wanted: str) -> int | None:
-    # `esp2026._domainkey.acme.example` -> the line of dkim[i].selector `esp2026`
-    selector, _, rest = wanted.partition("._domainkey.")
-    if not rest:
-        return None
-    domains = {
-        v.loc[1]
-        for v in values
-        if v.loc[0] == "dkim" and v.loc[2:] == ("domain",) and v.text == rest
-    }
-    return _first(
-        values,
-        lambda v: (
-            v.loc[0] == "dkim"
-            and v.loc[1] in domains
-            and v.loc[2:] == ("selector",)
-            and v.text == selector
-        ),
-    )
-
-
-def _address_domain(values: Sequence[_Value], wanted: str) -> int | None:
-    return _first(
-        values, lambda v: "@" in v.text and wanted in _domain_forms(v.text.rpartition("@")[2])
-    )
-
-
-def _parent_domain(values: Sequence[_Value], wanted: str) -> int | None:
-    """`_dmarc.acme.example` lies under `acme.example` and under `news@acme.example`'s domain."""
-
-    def is_parent(value: _Value) -> bool:
-        domain = value.text.rpartition("@")[2]
-        return _is_domain(domain) and any(wanted.endswith("." + d) for d in _domain_forms(domain))
-
-    return _first(values, is_parent)
-
-
-def _sending_ip(values: Sequence[_Value], wanted: str) -> int | None:
-    address = _ip(wanted)
-    return _first(values, lambda v: v.loc[:2] == ("spf", "sending_ips") and _ip(v.text) == address)
-
-
-def _option(values: Sequence[_Value], wanted: str) -> int | None:
-    head = wanted.partition("/")[0]
-    return _first(values, lambda v: v.loc[0] == "options" and v.text == head)
-
-
-_DOMAIN_FINDERS = (_equal, _dkim_selector, _address_domain, _parent_domain)
-_OTHER_FINDERS = (_equal, _option)
 # RFC 1035 labels (underscores allowed, as in `_dmarc`), at least two, the last not all digits
 _DOMAIN = re.compile(r"(?:[\w-]{1,63}\.)+[\w-]*[^\W\d_][\w-]*\.?")
 
 
+MAX_DOMAIN = 254  # RFC 1035's 253 characters and the trailing dot
+
+
 def _is_domain(text: str) -> bool:
-    return _DOMAIN.fullmatch(text) is not None and _ip(text) is None
+    # the length first: the pattern takes time that grows with the square of a long label's
+    return len(text) <= MAX_DOMAIN and _DOMAIN.fullmatch(text) is not None and _ip(text) is None
 
 
 def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -203,6 +220,8 @@ def _leaves(data: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
 def _domain_forms(domain: str) -> set[str]:
     """A domain as written and in its ASCII (IDNA) form, which rules report."""
     forms = {domain}
+    if len(domain) > MAX_DOMAIN:
+        return forms
     with contextlib.suppress(UnicodeError):
         forms.add(domain.encode("idna").decode("ascii"))
     return forms

@@ -13,7 +13,8 @@ import asyncio
 import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, TextIO, TypeVar
 
@@ -24,13 +25,14 @@ from mailcheck.errors import InputError
 from mailcheck.findings import Finding, exit_code
 from mailcheck.http.probe import ProbeSettings
 from mailcheck.locate import locate_findings
+from mailcheck.messages.sample import kept_stdin
 from mailcheck.output import Format, render
 from mailcheck.output.github import running_on_github, write_annotations
 from mailcheck.report import Note, Report
 from mailcheck.rules import REGISTRY, message_rules
 from mailcheck.rules.base import Rule
 from mailcheck.selection import select_rules
-from mailcheck.sheet import LoadedSheet, Mailing, load_sheet
+from mailcheck.sheet import STDIN, LoadedSheet, Mailing, load_sheet
 from mailcheck.state import DnsSource, RunRecord, SheetInfo, SheetResult, Store, exclusive
 
 MAX_SHEETS_AT_ONCE = 16  # bounds the DNS questions in flight when cron re-checks many customers
@@ -162,6 +164,8 @@ def all_findings(results: Sequence[CheckedSheet]) -> list[Finding]:
 
 def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
     sheets = load_sheets(sheet_paths)
+    if any(sheet.from_stdin for sheet in sheets):
+        options = replace(options, workers=1)  # a worker process could not read stdin again
     from mailcheck import batch
 
     if batch.wanted(options, len(sheets)):  # streamed (jsonl) or across worker processes
@@ -195,9 +199,12 @@ def sheet_notes(sheet: LoadedSheet, findings: Sequence[Finding]) -> list[Note]:
 
 
 def run_message(paths: Sequence[Path], mailing: Mailing | None, options: RunOptions) -> int:
-    """Check messages without a sheet: the message rules on an in-memory sheet of samples."""
-    sheet = LoadedSheet.for_messages(paths, mailing)
-    results = check_loaded([sheet], options, rules=message_rules())
+    """Check messages without a sheet: the message rules on an in-memory sheet of samples;
+    `-` is the message on standard input."""
+    stdin = kept_stdin() if STDIN in map(str, paths) else nullcontext(None)
+    with stdin as stdin_file:
+        sheet = LoadedSheet.for_messages(paths, mailing, stdin_file)
+        results = check_loaded([sheet], options, rules=message_rules())
     # without a sheet, each finding points at the message it is about (SARIF needs a file)
     findings = [f if f.file else f.at(f.subject, 1) for f in all_findings(results)]
     return write_report(findings, today_of(options), options)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime
 import difflib
 import enum
+import stat
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType, UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -32,10 +33,13 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from mailcheck.errors import InputError, quote
+from mailcheck.errors import QUOTE_LIMIT, InputError, quote
 from mailcheck.names import domain_problem, host_or_address_problem, selector_problem
 from mailcheck.yamlsafe import Loc, dotted_key, read_mapping
 from mailcheck.yamlsafe import kind as kind_of
+
+STDIN = "-"
+"""A file argument that reads standard input instead."""
 
 # --- field types -----------------------------------------------------------------------------
 
@@ -297,16 +301,33 @@ class LoadedSheet:
     name no sheet."""
     mailing: Mailing | None = None
     """What every sample is when its sender does not say (`mailcheck message --list`)."""
+    sample_files: Mapping[str, Path] = field(default_factory=dict, compare=False, repr=False)
+    """The file to read for a sample, by the sample as written, when it is not `resolve()`'s:
+    the checked real path (symlinks resolved), or where standard input was kept (`-`)."""
 
     @classmethod
-    def for_messages(cls, paths: Sequence[Path], mailing: Mailing | None = None) -> LoadedSheet:
-        """A sheet without a file whose samples are `paths` (relative to the working folder)."""
+    def for_messages(
+        cls,
+        paths: Sequence[Path],
+        mailing: Mailing | None = None,
+        stdin_file: Path | None = None,
+    ) -> LoadedSheet:
+        """A sheet without a file whose samples are `paths` (relative to the working folder);
+        the sample `-` is the message read from standard input into `stdin_file`."""
+        files = {STDIN: stdin_file} if stdin_file is not None else {}
         for path in paths:
-            if not path.is_file():
-                problem = "is a directory, not a message" if path.is_dir() else "file not found"
+            problem = None if str(path) in files else sample_problem(path)
+            if problem:
                 raise InputError(problem, file=str(path))
         sheet = Sheet(version=1, samples=tuple(paths))
-        return cls(sheet, Path("messages"), "(messages)", from_file=False, mailing=mailing)
+        return cls(
+            sheet,
+            Path("messages"),
+            "(messages)",
+            from_file=False,
+            mailing=mailing,
+            sample_files=files,
+        )
 
     @classmethod
     def in_memory(cls, sheet: Sheet, display: str) -> LoadedSheet:
@@ -326,15 +347,25 @@ class LoadedSheet:
         """A sample path from the sheet, relative to the sheet's folder."""
         return self.path.parent / sample
 
+    def sample_file(self, sample: Path | str) -> Path:
+        """The file that holds a sample's bytes."""
+        return self.sample_files.get(str(sample)) or self.resolve(sample)
+
+    @property
+    def from_stdin(self) -> bool:
+        """Whether the sheet was read from standard input (`mailcheck check -`)."""
+        return self.from_file and str(self.path) == STDIN
+
 
 def load_sheet(path: str | Path) -> LoadedSheet:
-    """Read, parse and validate a sheet; every problem is an `InputError` (exit 2)."""
+    """Read, parse and validate a sheet; every problem is an `InputError` (exit 2). The path
+    `-` reads the sheet from standard input; its samples are then in the working folder."""
     display = str(path)
     sheet_path = Path(path)
     data, lines = read_mapping(sheet_path, display)
     sheet = _validate(data, lines, display)
     loaded = LoadedSheet(sheet, sheet_path, display, MappingProxyType(lines))
-    _check_samples(loaded)
+    loaded = replace(loaded, sample_files=_checked_samples(loaded))
     _check_region(loaded)
     _check_exemptions(loaded)
     return loaded
@@ -374,7 +405,7 @@ def _problem(error: ErrorDetails) -> str:
     if kind == "missing":
         return f"missing required key {loc[-1]!r}"
     if kind == "extra_forbidden":
-        return f"unknown key {loc[-1]!r}" + _did_you_mean(str(loc[-1]), _names_at(loc[:-1]))
+        return f"unknown key {quote(loc[-1])}" + _did_you_mean(str(loc[-1]), _names_at(loc[:-1]))
     if kind == "enum":
         valid = _names_at(loc)
         return f"invalid value {quote(value)}; expected one of: {', '.join(valid)}" + (
@@ -396,6 +427,8 @@ def _problem(error: ErrorDetails) -> str:
 
 
 def _did_you_mean(word: str, names: list[str]) -> str:
+    if len(word) > QUOTE_LIMIT:  # no name is that long; comparing a megabyte costs time
+        return ""
     close = difflib.get_close_matches(word, names, n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -435,15 +468,45 @@ def _unwrap(annotation: Any) -> Any:
 # --- samples ---------------------------------------------------------------------------------
 
 
-def _check_samples(loaded: LoadedSheet) -> None:
+def _checked_samples(loaded: LoadedSheet) -> dict[str, Path]:
+    """Each sample's real path, once it is known to be a regular file inside the sheet's folder.
+
+    A sheet comes from a customer: a sample path must not make mailcheck read (and quote in
+    hints, or POST to URIs found in) any other file on the machine, through `..`, an absolute
+    path or a symlink; nor hang reading a pipe or a device.
+    """
+    folder = loaded.resolve(".")
+    files = {}
     for index, sample in enumerate(loaded.sheet.samples):
-        if not loaded.resolve(sample).is_file():
+        problem = sample_problem(loaded.resolve(sample), inside=folder)
+        if problem:
             raise InputError(
-                f"sample file not found: {sample} (relative to the sheet's folder)",
+                f"sample {quote(str(sample))}: {problem}",
                 file=loaded.display,
                 line=loaded.line_of("samples", index),
                 key=dotted_key(("samples", index)),
             )
+        files[str(sample)] = loaded.resolve(sample).resolve()
+    return files
+
+
+def sample_problem(path: Path, inside: Path | None = None) -> str | None:
+    """Why `path` cannot be read as a sample message (`inside`: a folder it must not leave,
+    symlinks followed), or None."""
+    try:
+        real = path.resolve()
+        if inside is not None and not real.is_relative_to(inside.resolve()):
+            return "outside the sheet's folder: samples are files beside the sheet or below it"
+        mode = real.stat().st_mode
+    except FileNotFoundError:
+        return "file not found" + (" (relative to the sheet's folder)" if inside else "")
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+        return f"cannot read the file: {getattr(exc, 'strerror', None) or 'a symlink loop'}"
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a message"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a pipe, socket or device is no message)"
+    return None
 
 
 def _check_exemptions(loaded: LoadedSheet) -> None:
@@ -453,7 +516,7 @@ def _check_exemptions(loaded: LoadedSheet) -> None:
     for index, exemption in enumerate(loaded.sheet.exemptions):
         if exemption.rule not in REGISTRY:
             loc = ("exemptions", index, "rule")
-            problem = f"unknown rule {exemption.rule!r}" + _did_you_mean(
+            problem = f"unknown rule {quote(exemption.rule)}" + _did_you_mean(
                 exemption.rule, list(REGISTRY)
             )
             raise InputError(

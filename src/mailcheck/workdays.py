@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
+from mailcheck.errors import quote
+
 if TYPE_CHECKING:
     from holidays import HolidayBase
 
@@ -61,7 +63,7 @@ def parse_region(text: str) -> Region:
         close = difflib.get_close_matches(country, list(supported), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         valid = ", ".join(sorted(supported))
-        raise UnknownRegion(f"unknown region {text!r}{hint}; valid countries: {valid}")
+        raise UnknownRegion(f"unknown region {quote(text)}{hint}; valid countries: {valid}")
     if not sub_text:
         return Region(country)
     by_upper = {sub.upper(): sub for sub in supported[country]}
@@ -69,7 +71,7 @@ def parse_region(text: str) -> Region:
     if subdivision is None:
         valid = ", ".join(f"{country}-{sub}" for sub in supported[country]) or "none"
         raise UnknownRegion(
-            f"unknown region {text!r}: {country} has no subdivision {sub_text!r}; "
+            f"unknown region {quote(text)}: {country} has no subdivision {quote(sub_text)}; "
             f"valid: {country} or {valid}"
         )
     return Region(country, subdivision)

@@ -3,23 +3,27 @@ line of every key and item kept, so errors and findings can point into the file.
 
 Hostile input (huge files, deep nesting, alias bombs) is refused before any Python object is
 built from it. Timestamps are not resolved (the caller's model parses dates and names the key
-when one is wrong) and only YAML 1.2 booleans are booleans (`NO` stays Norway).
+when one is wrong) and only YAML 1.2 booleans are booleans (`NO` stays Norway). Values are what
+JSON has: text, numbers, true/false, null, lists and mappings; an explicit tag must fit how its
+value is written (`!!int 12`, not `!!int ""`), and any other tag (`!!binary`, `!!set`, `!foo`)
+is an input error naming the key.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mailcheck.errors import InputError
+from mailcheck.errors import QUOTE_LIMIT, InputError, quote
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
-MAX_NODES = 10_000
+MAX_NODES = 50_000  # 10,000 senders with address and mailing; built in well under a second
 MAX_EXPANDED_NODES = 100_000
 
 Loc = tuple[str | int, ...]
@@ -27,8 +31,9 @@ Loc = tuple[str | int, ...]
 
 
 def dotted_key(loc: Loc) -> str | None:
-    """`("senders", 0, "mailing")` -> `"senders[0].mailing"`; the whole sheet -> None."""
-    text = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    """`("senders", 0, "mailing")` -> `"senders[0].mailing"`; the whole sheet -> None. A name
+    longer than any sheet key (an unknown one) is cut, as messages quote bad values."""
+    text = "".join(f"[{part}]" if isinstance(part, int) else f".{_cut(part)}" for part in loc)
     return text.removeprefix(".") or None
 
 
@@ -41,15 +46,19 @@ def read_mapping(path: Path, display: str) -> tuple[dict[str, Any], dict[Loc, in
 
 
 def read_bounded(path: Path, display: str) -> bytes:
+    """The file's bytes, at most MAX_BYTES; the path `-` reads standard input."""
     too_big = f"the sheet is larger than {MAX_BYTES // 1024} KiB; is this the right file?"
     try:
-        if path.is_dir():
+        if str(path) == "-":
+            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        elif path.is_dir():
             raise InputError("is a directory, not a sheet file", file=display)
-        if path.stat().st_size > MAX_BYTES:
+        elif path.stat().st_size > MAX_BYTES:
             raise InputError(too_big, file=display)
-        with path.open("rb") as stream:
-            # The size can lie (pipes, growing files): never read more than the limit allows.
-            data = stream.read(MAX_BYTES + 1)
+        else:
+            with path.open("rb") as stream:
+                # The size can lie (pipes, growing files): never read more than the limit.
+                data = stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError("file not found", file=display) from None
     except OSError as exc:
@@ -70,16 +79,38 @@ def decode(data: bytes, display: str) -> str:
 
 # --- YAML ------------------------------------------------------------------------------------
 
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-_BOOL = "tag:yaml.org,2002:bool"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
-_MERGE = "tag:yaml.org,2002:merge"
+_YAML_TAG = "tag:yaml.org,2002:"
+_TIMESTAMP = _YAML_TAG + "timestamp"
+_BOOL = _YAML_TAG + "bool"
+_INT = _YAML_TAG + "int"
+_FLOAT = _YAML_TAG + "float"
+_NULL = _YAML_TAG + "null"
+_STR = _YAML_TAG + "str"
+_MAP = _YAML_TAG + "map"
+_SEQ = _YAML_TAG + "seq"
+_MERGE = _YAML_TAG + "merge"
+_VALUE = _YAML_TAG + "value"
+
+# The explicit scalar tags a sheet may use, each with the plain forms its value may be written in
+# (a float may be written as an integer). Their constructors trust the form: `!!bool maybe`
+# would raise a KeyError there, `!!int ""` an IndexError.
+_TYPED_FORMS: dict[str, frozenset[str]] = {
+    _INT: frozenset({_INT}),
+    _FLOAT: frozenset({_FLOAT, _INT}),
+    _BOOL: frozenset({_BOOL}),
+    _NULL: frozenset({_NULL}),
+}
+_TIMESTAMP_FORM = next(
+    regexp
+    for tag, regexp in yaml.resolver.Resolver.yaml_implicit_resolvers["2"]
+    if tag == _TIMESTAMP
+)
 
 # No implicit timestamps (pydantic parses dates and names the key when one is wrong) and
-# YAML 1.2 booleans only, so `region: NO` stays Norway instead of becoming False.
+# YAML 1.2 booleans only, so `region: NO` stays Norway instead of becoming False. A plain `=`
+# is text, as in YAML 1.2, not the `!!value` tag no safe constructor knows.
 _RESOLVERS: dict[Any, list[tuple[str, re.Pattern[str]]]] = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_TIMESTAMP, _BOOL)]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_TIMESTAMP, _BOOL, _VALUE)]
     for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
 }
 for _first in "tTfF":
@@ -215,13 +246,33 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             self._expect_tag(node, _SEQ, loc)
             return self._sequence(node, loc)
+        return self._scalar(node, loc)
+
+    def _scalar(self, node: yaml.Node, loc: Loc) -> Any:
+        tag, text = node.tag, str(node.value)
+        if tag == _STR:
+            return text
+        if tag == _MERGE:
+            problem = "'<<' merges mappings and stands only as a key; quote it for the text"
+            raise self._error(problem, node, loc)
+        if tag != _TIMESTAMP and tag not in _TYPED_FORMS:
+            raise self._error(f"unsupported YAML tag {_tag_name(tag)}", node, loc)
+        if not self._fits(tag, text):
+            raise self._error(f"{quote(text)} does not fit its tag {_tag_name(tag)}", node, loc)
+        if tag == _TIMESTAMP:  # `!!timestamp 2026-11-09`: the model reads the date from text
+            return text
         try:
             return self.loader.construct_object(node, deep=True)
-        except (ValueError, TypeError, OverflowError) as exc:
-            # An explicit tag on a value it cannot hold, e.g. `!!int abc`.
-            raise self._error(
-                f"cannot read {node.value!r} as {node.tag}: {exc}", node, loc
-            ) from None
+        except (ValueError, ArithmeticError):  # e.g. more digits than Python converts
+            problem = f"cannot read {quote(text)} as {_tag_name(tag)}"
+            raise self._error(problem, node, loc) from None
+
+    def _fits(self, tag: str, text: str) -> bool:
+        """Whether `text` is written as a value of `tag` would be without the tag."""
+        if tag == _TIMESTAMP:
+            return _TIMESTAMP_FORM.match(text) is not None
+        written_as = self.loader.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+        return written_as in _TYPED_FORMS[tag]
 
     def _sequence(self, node: yaml.SequenceNode, loc: Loc) -> list[Any]:
         items = []
@@ -242,7 +293,7 @@ class _Builder:
                 continue
             key = self._key(key_node, loc)
             if key in explicit:
-                problem = f"duplicate key {key!r} (first at line {explicit[key]})"
+                problem = f"duplicate key {quote(key)} (first at line {explicit[key]})"
                 raise self._error(problem, key_node, (*loc, key))
             explicit[key] = self.lines[(*loc, key)] = _line(key_node)
             result[key] = self.build(value_node, (*loc, key))
@@ -264,7 +315,7 @@ class _Builder:
 
     def _expect_tag(self, node: yaml.Node, tag: str, loc: Loc) -> None:
         if node.tag != tag:
-            raise self._error(f"unsupported YAML tag {node.tag!r}", node, loc)
+            raise self._error(f"unsupported YAML tag {_tag_name(node.tag)}", node, loc)
 
     def _error(self, problem: str, node: yaml.Node, loc: Loc) -> InputError:
         return InputError(problem, file=self.display, line=_line(node), key=dotted_key(loc))
@@ -272,6 +323,11 @@ class _Builder:
 
 def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
+
+
+def _tag_name(tag: str) -> str:
+    """`tag:yaml.org,2002:int` -> `!!int`, as a sheet writes it; any tag cut for a message."""
+    return quote("!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag)
 
 
 def _yaml_error(exc: yaml.YAMLError, text: str, display: str) -> InputError:
@@ -284,13 +340,20 @@ def _yaml_error(exc: yaml.YAMLError, text: str, display: str) -> InputError:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problem = f"invalid YAML: {exc.problem or exc.context}"
+        problem = f"invalid YAML: {_cut(exc.problem or exc.context, 2 * QUOTE_LIMIT)}"
         if exc.problem and exc.context:
-            problem += f" ({exc.context})"
+            problem += f" ({_cut(exc.context, 2 * QUOTE_LIMIT)})"
         if _indented_with_tab(text, line):
             problem = "invalid YAML: a tab indents this line; YAML indents with spaces only"
         return InputError(problem, file=display, line=line)
-    return InputError(f"invalid YAML: {exc}", file=display)
+    return InputError(f"invalid YAML: {_cut(exc, 2 * QUOTE_LIMIT)}", file=display)
+
+
+def _cut(text: object, limit: int = QUOTE_LIMIT) -> str:
+    """Text that may hold a bad value (a key, or the parser's words quoting a tag handle) cut
+    to `limit` characters: never a megabyte in a message."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def _indented_with_tab(text: str, line: int | None) -> bool:

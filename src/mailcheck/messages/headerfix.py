@@ -15,7 +15,7 @@ import email.header
 import re
 from urllib.parse import quote, urlsplit
 
-from mailcheck.messages.listheaders import ONE_CLICK
+from mailcheck.messages.listheaders import MAX_URI, ONE_CLICK
 from mailcheck.messages.obligations import from_addresses
 from mailcheck.messages.sample import Sample
 from mailcheck.sheet import LoadedSheet, Mailing
@@ -27,6 +27,7 @@ UNKNOWN_SENDER = "SENDER@YOUR-DOMAIN"
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:.")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+_DECODE_LIMIT = 16 * 1024
 _URI_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '<>"\\^`{|}')
 
 
@@ -40,19 +41,20 @@ def sender_address(sample: Sample, sheet: LoadedSheet, mailing: Mailing | None =
 
 
 def salvage_uris(sample: Sample, name: str) -> list[str]:
-    """The URIs of every `name` field, repaired the way its sender meant them; no duplicates."""
-    uris: list[str] = []
+    """The URIs of every `name` field, repaired the way its sender meant them; no duplicates,
+    none too long to be a link."""
+    uris: dict[str, None] = {}  # a dict keeps the order and finds a duplicate at once
     for field in sample.all(name):
         raw = field.unfolded().decode("utf-8", errors="surrogateescape")
-        for uri in _candidates(_decoded(raw)):
-            if uri not in uris:
-                uris.append(uri)
-    return uris
+        uris.update((uri, None) for uri in _candidates(_decoded(raw)) if len(uri) <= MAX_URI)
+    return list(uris)
 
 
 def _decoded(text: str) -> str:
-    """The text with RFC 2047 encoded-words decoded, as the sender wrote it before encoding."""
-    if not _ENCODED_WORD.search(text):
+    """The text with RFC 2047 encoded-words decoded, as the sender wrote it before encoding.
+    A field longer than `_DECODE_LIMIT` stays as it is: the stdlib decodes in time that grows
+    faster than the length (a megabyte took 20 seconds), and no list field is that long."""
+    if len(text) > _DECODE_LIMIT or not _ENCODED_WORD.search(text):
         return text
     try:
         return str(email.header.make_header(email.header.decode_header(text)))

@@ -18,6 +18,8 @@ from mailcheck.urls import redact_text, redact_url
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 """The only valid List-Unsubscribe-Post value (RFC 8058 §3.1)."""
+MAX_URI = 8 * 1024
+"""A longer URI is no link: web servers refuse request lines over 8 KiB."""
 
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -100,6 +102,8 @@ def _judge_uri(inside: str, name: str) -> tuple[str, str | None]:
     uri = "".join(inside.split())
     if not uri:
         return "", f"{name}: an empty <>"
+    if len(uri) > MAX_URI:
+        return "", f"{name}: <{_short(uri)}> is longer than {MAX_URI:,} characters: no link"
     if not _SCHEME.match(uri):
         return "", f"{name}: <{_short(uri)}> is not a URI (no scheme such as https: or mailto:)"
     if uri != inside:

@@ -27,12 +27,19 @@ class Applicable:
         return self.mailing is Mailing.LIST
 
 
+FROM_LIMIT = 2048
+"""Characters of a From field read for its addresses: the stdlib's address parser takes time
+that grows with the square of the length (a 56 KB field took seconds), and a From is a line."""
+
+
 def from_addresses(sample: Sample) -> list[str]:
     """The addr-specs in the sample's From field (RFC 2047 decoded); [] when none can be read."""
     field = sample.first("from")
     if field is None:
         return []
     value = field.unfolded().decode("utf-8", errors="replace")
+    if len(value) > FROM_LIMIT:  # no sender writes such a From; its addresses stay unread
+        return []
     try:
         header = email.policy.default.header_factory("From", value)
         addresses = getattr(header, "addresses", ())

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mailcheck.errors import quote
 from mailcheck.messages.sample import Sample, read_sample
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ async def sheet_samples(sheet: LoadedSheet, ctx: Context) -> list[Sample]:
     """The sheet's samples in sheet order, subjects as written in the sheet."""
     return list(
         await asyncio.gather(
-            *(ctx.samples.get(sheet.resolve(s), str(s)) for s in sheet.sheet.samples)
+            *(ctx.samples.get(sheet.sample_file(s), str(s)) for s in sheet.sheet.samples)
         )
     )
 
@@ -57,7 +58,8 @@ async def for_each_sample(
         try:
             return await judge(sample, sheet, ctx)
         except Exception as exc:  # one odd sample must not cost the other samples their verdict
-            message = f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}"
+            # the exception's words may hold a part of the sample: cut like a bad value
+            message = f"internal error in rule {rule.id}: {type(exc).__name__}: {quote(str(exc))}"
             return rule.errored(sample.subject, message)
 
     samples = await sheet_samples(sheet, ctx)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from email.message import EmailMessage, Message
+from email.message import Message
 from html.parser import HTMLParser
 
 TEXT_LIMIT = 1024 * 1024
@@ -16,12 +16,12 @@ _BLOCKS = {
 _INVISIBLE = {"head", "script", "style", "template", "title"}
 
 
-def message_text(message: EmailMessage) -> str:
+def message_text(message: Message) -> str:
     """All text parts that are not attachments, HTML converted to text, as one string."""
     return "\n".join(_part_text(part) for part in _text_parts(message))
 
 
-def _text_parts(message: EmailMessage) -> Iterator[Message]:
+def _text_parts(message: Message) -> Iterator[Message]:
     for part in message.walk():
         if part.get_content_maintype() != "text" or part.get_content_disposition() == "attachment":
             continue

@@ -44,7 +44,7 @@ from mailcheck.dmarc import organisational_domain
 from mailcheck.dns.resolver import to_ascii
 from mailcheck.findings import Finding, Status
 from mailcheck.messages.obligations import from_addresses
-from mailcheck.messages.sample import HeaderField, Sample
+from mailcheck.messages.sample import HeaderField, Sample, open_regular
 from mailcheck.messages.store import for_each_sample
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
@@ -182,7 +182,7 @@ def _verify(path: Path, records: dict[int, bytes]) -> dict[int, Result]:
     import dkim
 
     try:
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             data = stream.read(MAX_VERIFY_BYTES + 1)
     except OSError as exc:
         return {i: Result(None, f"the file cannot be read: {exc.strerror}") for i in records}
