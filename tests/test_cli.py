@@ -71,7 +71,7 @@ def test_a_crashing_rule_becomes_an_error_finding(write_sheet, check_json, monke
     from mailcheck.rules.base import Rule
 
     async def crashes(sheet, ctx):
-        raise RuntimeError("boom")
+        raise RuntimeError("boom " + "x" * 1_000_000)  # the exception carries a whole value
 
     monkeypatch.setitem(REGISTRY, "test.crash", Rule("test.crash", "crashes", "-", "-", crashes))
     sheet = write_sheet("anna@good.senders.example", extra=MEETS_DNS)
@@ -79,6 +79,8 @@ def test_a_crashing_rule_becomes_an_error_finding(write_sheet, check_json, monke
     assert list(statuses(report, "test.crash").values()) == ["error"]
     assert statuses(report, "sender.mx") == {"good.senders.example": "pass"}
     assert code == 3
+    (crash,) = [f for f in report["findings"] if f["rule"] == "test.crash"]
+    assert len(crash["message"]) < 600
 
 
 def test_exemption_turns_a_finding_into_skip(write_sheet, check_json):

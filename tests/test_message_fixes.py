@@ -310,3 +310,20 @@ def test_size_hint_says_one_byte(message_finding, tmp_path):
     found = message_finding(padded, "message.size")
     assert found["status"] == "fail"
     assert "at least 1 byte:" in found["hint"]
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "x"])
+def test_https_uri_with_a_port_no_server_has_fails(message_finding, port):
+    uri = f"<https://unsub.msg.example:{port}/u?id=1>"
+    found = message_finding(
+        build(changes={"List-Unsubscribe": uri}), "message.list-unsubscribe", "--list"
+    )
+    assert found["status"] == "fail"
+
+
+def test_https_uri_with_a_real_port_passes(message_finding):
+    uri = "<https://unsub.msg.example:8443/u?id=1>"
+    found = message_finding(
+        build(changes={"List-Unsubscribe": uri}), "message.list-unsubscribe", "--list"
+    )
+    assert found["status"] == "pass"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -254,3 +255,13 @@ def test_stdin_over_the_limit_is_an_input_error(stdin):
     stdin(b"x" * 2048)
     with kept_stdin(limit=2048) as kept:
         assert kept.stat().st_size == 2048
+
+
+@pytest.mark.parametrize("command", [["check", "--db"], ["recheck", "--db"]])
+def test_a_sheet_from_stdin_is_not_recorded(run_cli, stdin, tmp_path, command):
+    """recheck reads a recorded sheet again from its file: one from stdin has none."""
+    stdin(f"{HEAD}".encode())
+    db = tmp_path / "state.sqlite"
+    code, out, err = run_cli(command[0], "-", "--zone", ZONE, command[1], db)
+    assert code == 2 and out == "" and "--db" in err and "Traceback" not in err
+    assert not db.exists() or not sqlite3.connect(db).execute("SELECT * FROM runs").fetchall()

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from mailcheck.context import Context
+from mailcheck.errors import PROBLEM_LIMIT, clip
 from mailcheck.findings import Finding, Status
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import Exemption, LoadedSheet
@@ -46,7 +47,8 @@ async def run_rule(rule: Rule, sheet: LoadedSheet, ctx: Context) -> list[Finding
     try:
         return list(await rule.check(sheet, ctx))
     except Exception as exc:
-        message = f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}"
+        detail = clip(str(exc), PROBLEM_LIMIT)  # an exception may carry a whole bad value
+        message = f"internal error in rule {rule.id}: {type(exc).__name__}: {detail}"
         return [rule.errored(sheet.display, message)]
 
 

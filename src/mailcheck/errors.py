@@ -11,7 +11,11 @@ PROBLEM_LIMIT = 500  # characters of a whole problem: a last guard against echoi
 def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     """The value as `repr` shows it, secrets in URLs hidden, cut to `limit` characters: how an
     error names bad input."""
-    text = redact_text(repr(value))
+    return clip(redact_text(repr(value)), limit)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, the cut marked."""
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
@@ -29,9 +33,8 @@ class InputError(Exception):
         line: int | None = None,
         key: str | None = None,
     ) -> None:
-        problem = redact_text(problem)  # a URL quoted without `quote` keeps no secret either
-        if len(problem) > PROBLEM_LIMIT:
-            problem = f"{problem[: PROBLEM_LIMIT - 3]}..."
+        # a URL quoted without `quote` keeps no secret either
+        problem = clip(redact_text(problem), PROBLEM_LIMIT)
         super().__init__(problem)
         self.problem = problem
         self.file = file

@@ -95,9 +95,16 @@ def today_of(options: RunOptions) -> dt.date:
     return options.today or dt.date.today()
 
 
-def load_sheets(paths: Sequence[Path]) -> list[LoadedSheet]:
+def load_sheets(paths: Sequence[Path], *, recorded: bool = False) -> list[LoadedSheet]:
     """Load every sheet (every input error before any query), each file once: `a.yaml` and
-    `./a.yaml` are one sheet, checked and recorded once."""
+    `./a.yaml` are one sheet, checked and recorded once. A run that is `recorded` takes no
+    sheet from standard input: a later recheck could not read it again."""
+    if recorded and STDIN in map(str, paths):
+        raise InputError(
+            "a sheet from standard input cannot be recorded (recheck reads sheets again from "
+            "their files): give the sheet's path",
+            key="--db",
+        )
     seen: set[Path] = set()
     unique = []
     for path in paths:
@@ -163,7 +170,7 @@ def all_findings(results: Sequence[CheckedSheet]) -> list[Finding]:
 
 
 def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
-    sheets = load_sheets(sheet_paths)
+    sheets = load_sheets(sheet_paths, recorded=options.db is not None)
     if any(sheet.from_stdin for sheet in sheets):
         options = replace(options, workers=1)  # a worker process could not read stdin again
     from mailcheck import batch

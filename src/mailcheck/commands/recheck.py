@@ -109,7 +109,7 @@ class Unchecked:
 def _sheets(store: Store, sheet_paths: Sequence[Path]) -> tuple[list[LoadedSheet], list[Unchecked]]:
     """The sheets to re-check, and the recorded ones that can no longer be read."""
     if sheet_paths:
-        return load_sheets(sheet_paths), []
+        return load_sheets(sheet_paths, recorded=True), []
     sheets, unchecked = [], []
     for recorded in store.sheets():
         try:

@@ -132,8 +132,10 @@ def _skip_cfws(text: str, i: int) -> int:
 
 
 def _host(uri: str) -> str | None:
+    """The host a URI names, None when none can be reached (no host, a port outside 1-65535)."""
     try:
-        return urlsplit(uri).hostname
+        parts = urlsplit(uri)
+        return parts.hostname if parts.port != 0 else None  # .port raises when out of range
     except ValueError:
         return None
 
