@@ -91,10 +91,10 @@ def test_no_finding_shows_a_password_or_token_of_the_uri(probe, https_server, us
 
 
 @pytest.mark.parametrize("port", ["0", "65536", "99999", "https"])
-def test_a_port_no_receiver_can_use_fails_unprobed(probe, https_server, port):
+def test_a_port_no_receiver_can_use_is_not_probed(probe, https_server, port):
+    """Such a URI is no One-Click link (message.list-unsubscribe fails it): nothing to POST to."""
     finding = probe(f"https://user:pw-4711@{HOST}:{port}/ok")
-    assert finding.status == "fail"  # the URI is unusable, whatever the server does
-    assert finding.hint
+    assert finding.status == "skip"
     assert "4711" not in finding.message
     assert https_server.log.connections == 0
 
@@ -213,3 +213,18 @@ def test_one_non_public_address_refuses_the_host():
     mixed = [ip_address("8.8.8.8"), ip_address("::1")]
     assert refused_addresses(mixed) == ["::1 (loopback)"]
     assert refused_addresses([ip_address("8.8.8.8")]) == []
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "https"])
+def test_the_probe_itself_refuses_a_port_no_server_has(https_server, port):
+    """Whoever calls the probe directly gets the same answer as the rule gives the URI."""
+    from mailcheck.context import build_resolver
+    from mailcheck.http.probe import ProbeSettings, probe_one_click
+
+    settings = ProbeSettings(enabled=True, allow_private=True, deadline=2.0)
+    uri = f"https://user:pw-4711@{HOST}:{port}/ok"
+    result = asyncio.run(
+        probe_one_click(uri, build_resolver(nameservers=["127.0.0.1:9"]), settings)
+    )
+    assert result.status == "fail" and "4711" not in result.message
+    assert https_server.log.connections == 0
