@@ -464,3 +464,22 @@ def test_markdown_names_deadlines_for_the_customer(run_cli, monkeypatch):
     rows = [line.split(" | ") for line in deadlines.splitlines() if line.startswith("| ")][1:]
     assert sorted(row[1] for row in rows) == ["SPF/DKIM entries", "Sheet returned"]
     assert "`dates." not in out  # nor in the sections below
+
+
+@pytest.mark.parametrize("sheets", [1, 2])
+def test_a_large_table_keeps_every_finding_and_fix(write_sheet, run_cli, monkeypatch, sheets):
+    """From LEAN_FROM_ROWS findings the table is laid out by hand: nothing may be lost."""
+    from mailcheck.output import table
+
+    monkeypatch.setattr(table, "LEAN_FROM_ROWS", 1)
+    paths = [write_sheet(*SENDERS, extra=MIXED, name=f"s{n}.yaml") for n in range(sheets)]
+    report = json_report(run_cli, *paths, "--zone", ZONE)
+    code, out = run_format(run_cli, "table", *paths, "--zone", ZONE)
+    assert code == report["exit_code"]
+    rows = [line.split() for line in out.splitlines() if line[:1].isupper()]
+    statuses = Counter(
+        row[0] for row in rows if row[0] in ("PASS", "FAIL", "WARN", "ERROR", "SKIP")
+    )
+    assert statuses == Counter(f["status"].upper() for f in report["findings"])
+    fixes = sum(1 for f in report["findings"] if f["hint"])
+    assert f"[fix {fixes}]" in out and f"{fixes:>3}. " in out
