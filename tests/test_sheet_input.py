@@ -265,3 +265,12 @@ def test_a_sheet_from_stdin_is_not_recorded(run_cli, stdin, tmp_path, command):
     code, out, err = run_cli(command[0], "-", "--zone", ZONE, command[1], db)
     assert code == 2 and out == "" and "--db" in err and "Traceback" not in err
     assert not db.exists() or not sqlite3.connect(db).execute("SELECT * FROM runs").fetchall()
+
+
+def test_a_sender_address_no_mail_system_takes_is_an_input_error(run_cli, tmp_path):
+    """Every finding about a sender repeats its address: a megabyte one is refused at load."""
+    sheet = tmp_path / "sheet.yaml"
+    sheet.write_text(f"{HEAD}senders:\n  - address: {'a' * 1_000_000}@senders.example\n")
+    code, out, err = run_cli("check", sheet, "--zone", ZONE)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"{sheet}:" in err and "senders[0].address" in err and len(err) < 1000

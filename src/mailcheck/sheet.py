@@ -85,6 +85,12 @@ def _plain_int(value: object) -> object:
 
 
 Text = Annotated[str, StringConstraints(min_length=1), AfterValidator(_non_blank)]
+MAX_ADDRESS_LENGTH = 512
+"""Twice what RFC 5321 allows: longer is no address at all (sender.syntax judges the rest),
+and every finding about the sender would repeat it."""
+Address = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_ADDRESS_LENGTH), AfterValidator(_non_blank)
+]
 Domain = Annotated[str, StringConstraints(min_length=1), AfterValidator(_normalise_domain)]
 Selector = Annotated[str, StringConstraints(min_length=1), AfterValidator(_selector)]
 HostOrAddress = Annotated[str, StringConstraints(min_length=1), AfterValidator(_host_or_address)]
@@ -183,7 +189,7 @@ class Dates(_Model):
 class Sender(_Model):
     """A registered sender address."""
 
-    address: Text
+    address: Address
     """The address as registered; its syntax is checked by rule sender.syntax."""
     mailing: Mailing = Mailing.TRANSACTIONAL
     """list or transactional."""

@@ -71,7 +71,10 @@ def _missing_https(uris: UriList) -> str | None:
         return None
     hostless = uris.with_scheme("https")
     if hostless:
-        return f"the https: URI <{hostless[0]}> has no host: One-Click needs one (RFC 8058 §3.1)"
+        return (
+            f"the https: URI <{hostless[0]}> names no server (no host, or a port outside "
+            "1-65535): One-Click needs one (RFC 8058 §3.1)"
+        )
     schemes = sorted({uri.split(":", 1)[0].lower() + ":" for uri in uris.uris})
     only = f" (only {', '.join(schemes)})" if schemes else ""
     return f"no https: URI{only}: One-Click needs one (RFC 8058 §3.1)"
