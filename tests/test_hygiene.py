@@ -540,3 +540,16 @@ def test_a_time_of_day_without_a_date_is_an_input_error(tmp_path, run_cli):
     code, out, err = run_cli("hygiene", path)
     assert code == 2
     assert "Uhrzeit" in err and "date" in err and "Traceback" not in out + err
+
+
+def test_a_report_without_events_is_not_a_pass(tmp_path, hygiene_json):
+    """A header and nothing else: nothing was sent, so there is nothing to judge."""
+    path = Report().write(tmp_path / "empty.csv")
+    code, report, _ = hygiene_json(path, "--capacity", "1000")
+    assert code == 0
+    assert {f["rule"]: f["status"] for f in report["findings"]} == {
+        "hygiene.hard-bounces": "skip",
+        "hygiene.bounce-rate": "skip",
+        "hygiene.complaints": "skip",
+        "capacity.interval": "skip",
+    }

@@ -22,13 +22,17 @@ T = TypeVar("T")
 
 
 def analysis_or_skip(rule: Rule, ctx: Context) -> DeliveryAnalysis | Finding:
-    """The run's delivery analysis, or the `skip` finding when no report was given."""
+    """The run's delivery analysis, or the `skip` finding when no report was given or the
+    reports hold no event: nothing sent is nothing to judge, not a pass."""
     if ctx.delivery is None:
         return rule.skipped(
             NO_REPORT,
             "no delivery report given: run `mailcheck hygiene REPORT.csv --sheet SHEET`",
         )
-    return ctx.delivery.analysis
+    analysis = ctx.delivery.analysis
+    if analysis.rows == 0:
+        return rule.skipped(analysis.subject, "the report holds no event to judge")
+    return analysis
 
 
 def at(finding: Finding, place: Place | None) -> Finding:
