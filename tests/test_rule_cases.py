@@ -3,7 +3,8 @@
 A case file holds the rule id and named cases. A case gives what the rule reads — a zone
 (origin `case.example.`, SOA and NS added), a sheet (after `version: 1` and `customer:`),
 `files` written beside the sheet (samples, delivery reports), `today` — and `expect`: the
-status of the rule's finding per subject, all of them. Names outside the zone are undecided
+status of the rule's finding per subject, all of them (the sheet itself is `sheet.yaml`:
+cases run in their own folder). Names outside the zone are undecided
 offline, which is how a case reaches `error`. `args` replaces the command (default
 `check {sheet} --zone {zone}`); `{sheet}`, `{zone}` and `{dir}` are filled in.
 
@@ -58,7 +59,8 @@ def all_cases() -> list[Any]:
 
 
 @pytest.mark.parametrize(("rule", "case"), all_cases())
-def test_rule_case(rule: str, case: dict[str, Any], run_cli, tmp_path: Path) -> None:
+def test_rule_case(rule: str, case: dict[str, Any], run_cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the sheet is named as `sheet.yaml`, also where it is a subject
     code, out, err = run_cli(*arguments(case, tmp_path), "--format", "json", "--select", rule)
     assert out, f"exit {code}, no report: {err}"
     found = {f["subject"]: f["status"] for f in json.loads(out)["findings"] if f["rule"] == rule}
@@ -73,7 +75,7 @@ def arguments(case: dict[str, Any], folder: Path) -> list[str]:
     sheet.write_text(SHEET_HEAD + case.get("sheet", "senders: []\n"), encoding="utf-8")
     zone = folder / "case.example.zone"
     zone.write_text(ZONE_HEAD + case.get("zone", ""), encoding="utf-8")
-    places = {"sheet": str(sheet), "zone": str(zone), "dir": str(folder)}
+    places = {"sheet": sheet.name, "zone": str(zone), "dir": str(folder)}
     args = [arg.format(**places) for arg in case.get("args", DEFAULT_ARGS)]
     return [*args, "--today", str(case["today"])] if "today" in case else args
 
