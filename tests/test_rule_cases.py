@@ -8,7 +8,9 @@ cases run in their own folder). Names outside the zone are undecided
 offline, which is how a case reaches `error`. `args` replaces the command (default
 `check {sheet} --zone {zone}`); `{sheet}`, `{zone}` and `{dir}` are filled in.
 
-`never` lists, with the reason, each status the rule cannot give; every other status has a case:
+`never` lists, with the reason, each status the rule cannot give; `elsewhere` names the test
+(`tests/<file>.py::<test>`) of a status no case file can reach (a 20 MB message, a live HTTPS
+server); every other status has a case:
 
     rule: sender.mx
     never: {warn: "an MX record is there or not"}
@@ -84,7 +86,16 @@ def arguments(case: dict[str, Any], folder: Path) -> list[str]:
 def test_every_status_has_a_case_or_a_reason(path: Path) -> None:
     data = load(path)
     covered = {status for case in data["cases"].values() for status in case["expect"].values()}
-    never = data.get("never", {})
+    never, elsewhere = data.get("never", {}), data.get("elsewhere", {})
     assert all(isinstance(reason, str) and reason for reason in never.values())
+    assert all(map(is_a_test, elsewhere.values())), "elsewhere names no test of this suite"
     assert not covered & set(never), "a status with a case cannot be one the rule never gives"
-    assert set(STATUSES) - covered - set(never) == set(), "statuses without a case or a reason"
+    uncovered = set(STATUSES) - covered - set(never) - set(elsewhere)
+    assert uncovered == set(), "statuses without a case, a test elsewhere or a reason"
+
+
+def is_a_test(reference: str) -> bool:
+    """`tests/<file>.py::<test>` names a test function of this suite."""
+    path, _, name = reference.partition("::")
+    source = REPO_ROOT / path
+    return source.is_file() and f"def {name}(" in source.read_text(encoding="utf-8")
