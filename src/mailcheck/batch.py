@@ -35,6 +35,7 @@ from typing import TextIO
 from mailcheck.context import Context
 from mailcheck.defaults import MAX_AUTO_WORKERS, WORKER_THRESHOLD
 from mailcheck.domainfile import DomainLine
+from mailcheck.engine import load_sheet_for_rules
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, Tally
 from mailcheck.grouping import own_domains
@@ -58,7 +59,7 @@ from mailcheck.runner import (
     write_report,
 )
 from mailcheck.selection import select_rules
-from mailcheck.sheet import LoadedSheet, load_sheet
+from mailcheck.sheet import LoadedSheet
 from mailcheck.state import DnsSource
 
 Source = Path | DomainLine
@@ -294,7 +295,7 @@ def _open_output(path: Path | None) -> AbstractContextManager[TextIO]:
 
 def build_sheet(source: Source) -> LoadedSheet:
     if isinstance(source, Path):
-        return load_sheet(source)
+        return load_sheet_for_rules(source)
     from mailcheck.commands.domain import domain_sheet
 
     return domain_sheet(source.domain, source.selectors, source.mail_from)

@@ -6,12 +6,22 @@ import asyncio
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from mailcheck.context import Context
 from mailcheck.errors import PROBLEM_LIMIT, clip
 from mailcheck.findings import Finding, Status
+from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
-from mailcheck.sheet import Exemption, LoadedSheet
+from mailcheck.sheet import Exemption, LoadedSheet, check_exemption_rules, load_sheet
+
+
+def load_sheet_for_rules(path: str | Path) -> LoadedSheet:
+    """A sheet read by `load_sheet`, whose exemptions also name registered rules (else an
+    `InputError`, exit 2). Every command that checks a sheet reads it through here."""
+    loaded = load_sheet(path)
+    check_exemption_rules(loaded, list(REGISTRY))
+    return loaded
 
 
 async def check_sheet(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -> list[Finding]:

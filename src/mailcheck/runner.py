@@ -20,7 +20,7 @@ from typing import Protocol, TextIO, TypeVar
 
 from mailcheck.context import Context, build_resolver
 from mailcheck.defaults import DEFAULT_CONCURRENCY
-from mailcheck.engine import check_sheet, unused_exemptions
+from mailcheck.engine import check_sheet, load_sheet_for_rules, unused_exemptions
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, exit_code
 from mailcheck.http.probe import ProbeSettings
@@ -32,7 +32,7 @@ from mailcheck.report import Note, Report
 from mailcheck.rules import REGISTRY, message_rules
 from mailcheck.rules.base import Rule
 from mailcheck.selection import select_rules
-from mailcheck.sheet import STDIN, LoadedSheet, Mailing, load_sheet
+from mailcheck.sheet import STDIN, LoadedSheet, Mailing
 from mailcheck.state import DnsSource, RunRecord, SheetInfo, SheetResult, Store, exclusive
 
 MAX_SHEETS_AT_ONCE = 16  # bounds the DNS questions in flight when cron re-checks many customers
@@ -111,7 +111,7 @@ def load_sheets(paths: Sequence[Path], *, recorded: bool = False) -> list[Loaded
         if path.resolve() not in seen:  # the first spelling given wins
             seen.add(path.resolve())
             unique.append(path)
-    return [load_sheet(p) for p in unique]
+    return [load_sheet_for_rules(p) for p in unique]
 
 
 def check_loaded(
