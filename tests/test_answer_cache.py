@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from conftest import ns
-from mailcheck import batch
+from mailcheck import batchitems
 from mailcheck.batch import check_in_process
 from mailcheck.commands.domain import DOMAIN_RULES, domain_sheet
 from mailcheck.context import build_resolver
@@ -110,7 +110,7 @@ def test_a_batch_keeps_a_bounded_cache_and_asks_no_name_twice(batch_server, monk
     """More domains than the cache keeps answers for: the provider's names stay, each domain's
     own go, and still no (name, type) is asked twice."""
     monkeypatch.setattr(answer_cache, "IDLE_ANSWERS", 5)
-    monkeypatch.setattr(batch, "MAX_SHEETS_AT_ONCE", 2)  # two at a time: the others come later
+    monkeypatch.setattr(batchitems, "MAX_SHEETS_AT_ONCE", 2)  # two at a time: the others come later
     options = RunOptions(nameservers=[ns(batch_server)], concurrency=2)
     ctx = build_context(options)
     items = [(n, domain_sheet(name, ["s1"])) for n, name in enumerate(brands(12))]
@@ -130,7 +130,7 @@ def test_a_customers_domains_are_checked_one_after_the_other(
     """In one process too: the subdomain listed last follows its parent domain, whose answers
     (here: the organisation's DMARC record it falls back to) are still kept."""
     monkeypatch.setattr(answer_cache, "IDLE_ANSWERS", 20)
-    monkeypatch.setattr(batch, "MAX_SHEETS_AT_ONCE", 1)
+    monkeypatch.setattr(batchitems, "MAX_SHEETS_AT_ONCE", 1)
     names = brands(12)
     path = tmp_path / "domains.txt"
     path.write_text("".join(f"{name} s1\n" for name in [*names, f"shop.{names[0]}"]))

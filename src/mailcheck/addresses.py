@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from mailcheck.findings import Finding
-    from mailcheck.rules.base import Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +51,3 @@ def sender_domains(addresses: Iterable[str]) -> dict[str, list[str]]:
         if address.valid:
             domains.setdefault(address.domain, []).append(text)
     return domains
-
-
-async def per_sender_domain(
-    rule: Rule, addresses: Iterable[str], judge: Callable[[str], Awaitable[Finding]]
-) -> list[Finding]:
-    """One verdict per distinct sender domain; an invalid address is skipped with a pointer to
-    sender.syntax, so no sender goes unmentioned."""
-    addresses = list(addresses)
-    skipped = [
-        rule.skipped(text, "not a valid address, so its domain is not checked: see sender.syntax")
-        for text in addresses
-        if not parse_address(text).valid
-    ]
-    verdicts = await asyncio.gather(*(judge(domain) for domain in sender_domains(addresses)))
-    return [*skipped, *verdicts]

@@ -21,67 +21,35 @@ parent as soon as it is done; the parent writes them, so an item's lines stay to
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-import gc
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, replace
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from mailcheck.context import Context
+from mailcheck.batchitems import Done, OnDone, built_sheets, check_in_process
 from mailcheck.defaults import MAX_AUTO_WORKERS, WORKER_THRESHOLD
-from mailcheck.domainfile import DomainLine
+from mailcheck.domainfile import DomainLine, Source
 from mailcheck.errors import InputError
-from mailcheck.findings import Finding, Tally
-from mailcheck.grouping import own_domains
-from mailcheck.memo import RunMemo
+from mailcheck.findings import Tally
 from mailcheck.output import Format
 from mailcheck.report import Note, Report
 from mailcheck.rules import REGISTRY
-from mailcheck.rules.base import Rule
 from mailcheck.runner import (
-    MAX_SHEETS_AT_ONCE,
     CheckedSheet,
     RunOptions,
     announce,
     announce_deadline,
-    build_context,
-    check_located,
     now,
     record_run,
-    sheet_notes,
     today_of,
     write_report,
 )
 from mailcheck.selection import select_rules
-from mailcheck.sheet import LoadedSheet, load_sheet
+from mailcheck.sheet import LoadedSheet
 from mailcheck.state import DnsSource
-
-Source = Path | DomainLine
-"""What a worker process rebuilds an item from: a sheet's path or a line of a domain list."""
-
-
-@dataclass(frozen=True)
-class Done:
-    """One item checked: its place in the batch and its findings."""
-
-    index: int
-    findings: list[Finding]
-    checked_at: dt.datetime
-    rendered: str | None = None
-    """The findings already written as JSON Lines by a worker process (`findings` is then
-    empty and `statuses` counts them), so the parent only copies text."""
-    statuses: tuple[str, ...] = ()
-    notes: tuple[Note, ...] = ()
-    """Exemptions of the item's sheet that matched no finding."""
-
-
-OnDone = Callable[[Done], None]
-BATCH_GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def worker_count(options: RunOptions, items: int) -> int:
@@ -101,14 +69,6 @@ def worker_count(options: RunOptions, items: int) -> int:
 def wanted(options: RunOptions, items: int) -> bool:
     """Whether a run of `items` sheets goes through the batch path: streamed or in workers."""
     return options.fmt is Format.JSONL or worker_count(options, items) > 1
-
-
-def items_at_once(concurrency: int) -> int:
-    """Items checked at once: twice `concurrency`, never fewer than the runner's own bound. An
-    item waits for an answer most of its time, asking a question or two at a time, so many more
-    items than questions keep the questions in flight and each round of the event loop full
-    (measured on 1,000 domains: about a tenth faster than half as many items as questions)."""
-    return max(MAX_SHEETS_AT_ONCE, 2 * concurrency)
 
 
 # --- the commands ------------------------------------------------------------------------------
@@ -273,7 +233,7 @@ class _Batch:
         sheets = self.sheets
         order = groups(sources, sheets.__getitem__ if sheets else None, largest_first=False)
         items = ((index, source) for group in order for index, source in group)
-        return _built(items, sheets.__getitem__ if sheets else None)
+        return built_sheets(items, sheets.__getitem__ if sheets else None)
 
 
 def _shifted(on_done: OnDone, offset: int) -> OnDone:
@@ -290,80 +250,3 @@ def _open_output(path: Path | None) -> AbstractContextManager[TextIO]:
         return path.open("w", encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write report: {exc.strerror}", file=str(path)) from None
-
-
-def build_sheet(source: Source) -> LoadedSheet:
-    if isinstance(source, Path):
-        return load_sheet(source)
-    from mailcheck.commands.domain import domain_sheet
-
-    return domain_sheet(source.domain, source.selectors, source.mail_from)
-
-
-def _built(
-    sources: Iterable[tuple[int, Source]], loaded: Callable[[int], LoadedSheet] | None = None
-) -> Iterator[tuple[int, LoadedSheet]]:
-    """Each item's sheet: the one `loaded` already (by the item's index), else built from its
-    source as it is needed, so a long list never exists as sheets all at once."""
-    if loaded is not None:
-        return ((index, loaded(index)) for index, _source in sources)
-    return ((index, build_sheet(source)) for index, source in sources)
-
-
-# --- in this process ---------------------------------------------------------------------------
-
-
-def check_in_process(
-    items: Iterable[tuple[int, LoadedSheet]],
-    rule_ids: Sequence[str],
-    options: RunOptions,
-    on_done: OnDone,
-    ctx: Context | None = None,
-) -> None:
-    """Check `items` in this process, through one resolver (`ctx`'s, else a new one)."""
-    ctx = ctx or build_context(options)
-    rules = [REGISTRY[rule_id] for rule_id in rule_ids]
-    with fewer_collections():
-        asyncio.run(_stream(iter(items), rules, ctx, on_done, items_at_once(options.concurrency)))
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Collect cyclic garbage less often while a batch runs.
-
-    A batch makes many short-lived objects and keeps thousands of DNS answers; with the
-    default thresholds the collector scans that cache again and again, a quarter of the time of
-    10,000 domains. Objects that exist before the batch (the imported modules) are frozen out of
-    its sight and young collections wait for 50,000 new objects instead of 700: the garbage
-    still goes, a little later, and memory stays the same.
-    """
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(*BATCH_GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
-async def _stream(
-    items: Iterator[tuple[int, LoadedSheet]],
-    rules: Sequence[Rule],
-    ctx: Context,
-    on_done: OnDone,
-    at_once: int,
-) -> None:
-    """A fixed number of lanes, each taking the next item when its last one is done: no task
-    per item waits in memory, and finished items are handed on at once."""
-
-    async def lane() -> None:
-        for index, sheet in items:  # one shared iterator: every item is taken once
-            # a memo of its own per item, dropped with it: derived results (SPF trees) are
-            # cheap to derive again from the resolver's cache, and would grow with the batch
-            own = replace(ctx, memo=RunMemo())
-            with ctx.dns.cache.scope(own_domains(sheet.sheet)):
-                findings = await check_located(sheet, rules, own)
-            on_done(Done(index, findings, now(), notes=tuple(sheet_notes(sheet, findings))))
-
-    await asyncio.gather(*(lane() for _ in range(at_once)))

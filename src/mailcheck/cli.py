@@ -172,7 +172,7 @@ def check(
 
     With --db (or MAILCHECK_DB) the run and every finding are recorded in the state store.
     """
-    from mailcheck.runner import run_check
+    from mailcheck.commands.check import run_check
 
     options = _run_options(
         zone=zone,

@@ -40,7 +40,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from mailcheck.commands.domain import check_selector, domain_name
+from mailcheck.domainsheet import check_selector, domain_name
 from mailcheck.errors import InputError
 
 COLUMNS = ("domain", "selector", "mail-from")
@@ -62,6 +62,11 @@ class DomainLine:
     selectors: tuple[str, ...]
     mail_from: str | None
     line: int
+
+
+Source = Path | DomainLine
+"""An item of a batch as a worker process rebuilds it: a sheet's path or a line of a domain
+list."""
 
 
 class DomainList:

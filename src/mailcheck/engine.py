@@ -6,12 +6,22 @@ import asyncio
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from mailcheck.context import Context
 from mailcheck.errors import PROBLEM_LIMIT, clip
 from mailcheck.findings import Finding, Status
+from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
-from mailcheck.sheet import Exemption, LoadedSheet
+from mailcheck.sheet import Exemption, LoadedSheet, check_exemption_rules, load_sheet
+
+
+def load_sheet_for_rules(path: str | Path) -> LoadedSheet:
+    """A sheet read by `load_sheet`, whose exemptions also name registered rules (else an
+    `InputError`, exit 2). Every command that checks a sheet reads it through here."""
+    loaded = load_sheet(path)
+    check_exemption_rules(loaded, list(REGISTRY))
+    return loaded
 
 
 async def check_sheet(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -> list[Finding]:
@@ -19,14 +29,15 @@ async def check_sheet(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -
 
     Two phases: first every ordinary rule concurrently; then the rules with `needs_findings`
     (e.g. `deadline.dns`), which read the first phase's findings from `ctx.findings` and the
-    ids of the run's rules from `ctx.rules_run`.
+    ids of the run's and of all registered rules from `ctx.rules_run` and `ctx.rules_registered`.
     """
     first = [rule for rule in rules if not rule.needs_findings]
     later = [rule for rule in rules if rule.needs_findings]
     found = await _run_phase(sheet, first, ctx)
     seen = tuple(f for rule in first for f in found[rule.id])
     ran = frozenset(rule.id for rule in rules)
-    found |= await _run_phase(sheet, later, replace(ctx, findings=seen, rules_run=ran))
+    later_ctx = replace(ctx, findings=seen, rules_run=ran, rules_registered=tuple(REGISTRY))
+    found |= await _run_phase(sheet, later, later_ctx)
     return [f for rule in rules for f in found[rule.id]]
 
 

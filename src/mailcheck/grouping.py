@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mailcheck.batch import Source
+    from mailcheck.domainfile import Source
     from mailcheck.sheet import LoadedSheet, Sheet
 
 

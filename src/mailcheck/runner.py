@@ -14,13 +14,13 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TextIO, TypeVar
 
 from mailcheck.context import Context, build_resolver
 from mailcheck.defaults import DEFAULT_CONCURRENCY
-from mailcheck.engine import check_sheet, unused_exemptions
+from mailcheck.engine import check_sheet, load_sheet_for_rules, unused_exemptions
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, exit_code
 from mailcheck.http.probe import ProbeSettings
@@ -32,8 +32,8 @@ from mailcheck.report import Note, Report
 from mailcheck.rules import REGISTRY, message_rules
 from mailcheck.rules.base import Rule
 from mailcheck.selection import select_rules
-from mailcheck.sheet import STDIN, LoadedSheet, Mailing, load_sheet
-from mailcheck.state import DnsSource, RunRecord, SheetInfo, SheetResult, Store, exclusive
+from mailcheck.sheet import STDIN, LoadedSheet, Mailing
+from mailcheck.state import DnsSource, RunRecord, SheetInfo, SheetResult, Store
 
 MAX_SHEETS_AT_ONCE = 16  # bounds the DNS questions in flight when cron re-checks many customers
 
@@ -111,7 +111,7 @@ def load_sheets(paths: Sequence[Path], *, recorded: bool = False) -> list[Loaded
         if path.resolve() not in seen:  # the first spelling given wins
             seen.add(path.resolve())
             unique.append(path)
-    return [load_sheet(p) for p in unique]
+    return [load_sheet_for_rules(p) for p in unique]
 
 
 def check_loaded(
@@ -167,25 +167,6 @@ async def _check_all(
 
 def all_findings(results: Sequence[CheckedSheet]) -> list[Finding]:
     return [f for result in results for f in result.findings]
-
-
-def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
-    sheets = load_sheets(sheet_paths, recorded=options.db is not None)
-    if any(sheet.from_stdin for sheet in sheets):
-        options = replace(options, workers=1)  # a worker process could not read stdin again
-    from mailcheck import batch
-
-    if batch.wanted(options, len(sheets)):  # streamed (jsonl) or across worker processes
-        return batch.run_sheets(sheets, options)
-    if options.db is None:
-        results = check_loaded(sheets, options)
-    else:
-        with exclusive(options.db), Store.open(options.db) as store:
-            started = now()
-            results = check_loaded(sheets, options)
-            record_run(store, "check", started, results, options)
-    notes = exemption_notes(results)
-    return write_report(all_findings(results), today_of(options), options, notes=notes)
 
 
 def exemption_notes(results: Sequence[CheckedSheet]) -> list[Note]:

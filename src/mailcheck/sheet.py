@@ -373,7 +373,6 @@ def load_sheet(path: str | Path) -> LoadedSheet:
     loaded = LoadedSheet(sheet, sheet_path, display, MappingProxyType(lines))
     loaded = replace(loaded, sample_files=_checked_samples(loaded))
     _check_region(loaded)
-    _check_exemptions(loaded)
     return loaded
 
 
@@ -515,15 +514,15 @@ def sample_problem(path: Path, inside: Path | None = None) -> str | None:
     return None
 
 
-def _check_exemptions(loaded: LoadedSheet) -> None:
-    """An exemption names a registered rule: a typo must not silently keep a check failing."""
-    from mailcheck.rules import REGISTRY  # the registry imports this module
-
+def check_exemption_rules(loaded: LoadedSheet, rule_ids: Sequence[str]) -> None:
+    """An exemption names a registered rule: a typo must not silently keep a check failing.
+    The caller passes the registry's ids (`engine.load_sheet_for_rules`): the sheet model sits
+    below the rules and does not know them."""
     for index, exemption in enumerate(loaded.sheet.exemptions):
-        if exemption.rule not in REGISTRY:
+        if exemption.rule not in rule_ids:
             loc = ("exemptions", index, "rule")
             problem = f"unknown rule {quote(exemption.rule)}" + _did_you_mean(
-                exemption.rule, list(REGISTRY)
+                exemption.rule, list(rule_ids)
             )
             raise InputError(
                 problem, file=loaded.display, line=loaded.line_of(*loc), key=dotted_key(loc)

@@ -15,8 +15,8 @@ import dns.rdatatype
 import email_validator
 import idna
 
-import mailcheck.batch
-import mailcheck.commands.domain
+import mailcheck.batchitems
+import mailcheck.domainsheet
 from mailcheck.dmarc import organisational_domain
 
 organisational_domain("example.com")  # parses the bundled Public Suffix List

@@ -30,8 +30,9 @@ from multiprocessing.queues import Queue
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mailcheck.batch import Done, OnDone, Source
+    from mailcheck.batchitems import Done, OnDone
     from mailcheck.dns.exchange import Reply
+    from mailcheck.domainfile import Source
     from mailcheck.runner import RunOptions
     from mailcheck.sheet import LoadedSheet
 
@@ -72,7 +73,7 @@ def check_in_workers(
     fails are checked here. `local` gives an item's sheet as the parent has it (default: built
     from its source)."""
     import mailcheck.warmup  # noqa: F401  (what every worker needs: forked workers inherit it)
-    from mailcheck.batch import _built, check_in_process
+    from mailcheck.batchitems import built_sheets, check_in_process
     from mailcheck.grouping import groups
     from mailcheck.runner import build_context
 
@@ -91,7 +92,7 @@ def check_in_workers(
         print(
             f"mailcheck: checking {len(missing)} item(s) of a failed worker here", file=sys.stderr
         )
-        leftover = _built(((index, sources[index]) for index in sorted(missing)), local)
+        leftover = built_sheets(((index, sources[index]) for index in sorted(missing)), local)
         check_in_process(leftover, rule_ids, share, on_done, ctx=ctx)
 
 
@@ -196,7 +197,7 @@ class _Pool:
 
 
 def _done(kind: str, rest: list[Any]) -> Done:
-    from mailcheck.batch import Done
+    from mailcheck.batchitems import Done
 
     if kind == "done":
         index, findings, checked_at, notes = rest
@@ -213,7 +214,7 @@ def _worker(
 ) -> None:
     """A worker: take groups of items until there are none, sending each item's findings as
     soon as it is done. Taking work as it goes keeps both workers busy to the end."""
-    from mailcheck.batch import _built, check_in_process
+    from mailcheck.batchitems import built_sheets, check_in_process
     from mailcheck.dns.exchange import ExchangeClient
     from mailcheck.output.jsonl import finding_line
     from mailcheck.runner import build_context
@@ -234,7 +235,7 @@ def _worker(
         ctx = build_context(job.options)
         wait = 2 * job.options.timeout + 1  # the claimant's question, retries and all
         ctx.dns.peers = ExchangeClient(number, results.put, replies, wait)
-        check_in_process(_built(_taken(tasks)), job.rule_ids, job.options, send, ctx=ctx)
+        check_in_process(built_sheets(_taken(tasks)), job.rule_ids, job.options, send, ctx=ctx)
     except KeyboardInterrupt:  # Ctrl-C reached the whole process group: the parent reports
         os._exit(130)
     except BaseException:

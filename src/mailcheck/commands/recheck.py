@@ -27,6 +27,7 @@ from typing import TextIO
 
 from mailcheck.batch import check_sheets
 from mailcheck.changes import run_changes
+from mailcheck.engine import load_sheet_for_rules
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding, Status
 from mailcheck.output import Format
@@ -40,7 +41,7 @@ from mailcheck.runner import (
     today_of,
     write_output,
 )
-from mailcheck.sheet import LoadedSheet, load_sheet
+from mailcheck.sheet import LoadedSheet
 from mailcheck.state import (
     ENV,
     DnsSource,
@@ -113,7 +114,7 @@ def _sheets(store: Store, sheet_paths: Sequence[Path]) -> tuple[list[LoadedSheet
     sheets, unchecked = [], []
     for recorded in store.sheets():
         try:
-            sheets.append(load_sheet(recorded))
+            sheets.append(load_sheet_for_rules(recorded))
         except InputError as exc:
             unchecked.append(Unchecked(recorded, str(exc)))
             unchecked[-1].announce()

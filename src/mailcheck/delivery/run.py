@@ -18,7 +18,7 @@ from pathlib import Path
 from mailcheck.context import Context
 from mailcheck.delivery.analysis import Delivery, DeliveryAnalysis, analyse_reports
 from mailcheck.dns import Resolver
-from mailcheck.engine import check_sheet, run_rule
+from mailcheck.engine import check_sheet, load_sheet_for_rules, run_rule
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding
 from mailcheck.locate import locate_findings
@@ -27,7 +27,7 @@ from mailcheck.rules.base import Rule
 from mailcheck.rules.sender_role import role_names
 from mailcheck.runner import RunOptions, write_report
 from mailcheck.selection import select_rules
-from mailcheck.sheet import LoadedSheet, RoleSettings, Sheet, load_sheet
+from mailcheck.sheet import LoadedSheet, RoleSettings, Sheet
 
 RULE_AREAS = ("hygiene.", "capacity.")
 
@@ -41,7 +41,7 @@ class HygieneOptions:
 
 def run_hygiene(report_paths: Sequence[Path], options: HygieneOptions) -> int:
     rules = hygiene_rules(options.run.select, options.run.ignore)
-    sheet = load_sheet(options.sheet) if options.sheet else None
+    sheet = load_sheet_for_rules(options.sheet) if options.sheet else None
     roles = role_names(sheet.sheet.roles if sheet else RoleSettings())
     analysis = analyse_reports(report_paths, roles)
     _refuse_unreadable(analysis)

@@ -24,8 +24,8 @@ from fractions import Fraction
 from mailcheck.context import Context
 from mailcheck.delivery.analysis import DeliveryAnalysis
 from mailcheck.delivery.intervals import Interval
-from mailcheck.delivery.verdicts import analysis_or_skip, at, capped, in_report, when
 from mailcheck.findings import Finding, Status
+from mailcheck.rules._delivery import analysis_or_skip, at, capped, in_report, when
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 from mailcheck.text import plural

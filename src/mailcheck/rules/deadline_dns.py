@@ -67,10 +67,10 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
 
 def _not_run(ctx: Context) -> list[str]:
     """The registered SPF and DKIM rules this run left out (`--select`, `--ignore`)."""
-    from mailcheck.rules import REGISTRY  # the registry imports this module
-
     return [
-        rule_id for rule_id in REGISTRY if is_dns_rule(rule_id) and rule_id not in ctx.rules_run
+        rule_id
+        for rule_id in ctx.rules_registered
+        if is_dns_rule(rule_id) and rule_id not in ctx.rules_run
     ]
 
 

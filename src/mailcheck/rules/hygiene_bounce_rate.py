@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from mailcheck.context import Context
 from mailcheck.delivery.analysis import OTHER_DOMAINS, DeliveryAnalysis, Receiver
 from mailcheck.delivery.providers import __doc__ as PROVIDERS_TABLE
-from mailcheck.delivery.verdicts import analysis_or_skip, capped, in_report
 from mailcheck.findings import Finding, Status
+from mailcheck.rules._delivery import analysis_or_skip, capped, in_report
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 from mailcheck.text import plural

@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from mailcheck.context import Context
 from mailcheck.delivery.analysis import DeliveryAnalysis, MailedAfter
 from mailcheck.delivery.reader import Event
-from mailcheck.delivery.verdicts import (
+from mailcheck.findings import Finding
+from mailcheck.rules._delivery import (
     analysis_or_skip,
     at,
     at_moment,
@@ -27,7 +28,6 @@ from mailcheck.delivery.verdicts import (
     unfollowed,
     where,
 )
-from mailcheck.findings import Finding
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 from mailcheck.text import plural

@@ -45,7 +45,7 @@ from mailcheck.dns.resolver import to_ascii
 from mailcheck.findings import Finding, Status
 from mailcheck.messages.obligations import from_addresses
 from mailcheck.messages.sample import HeaderField, Sample, open_regular
-from mailcheck.messages.store import for_each_sample
+from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 

@@ -28,7 +28,7 @@ from mailcheck.messages.headerfix import list_unsubscribe_fix
 from mailcheck.messages.listheaders import UriList, one_click_problem, parse_uri_list
 from mailcheck.messages.obligations import applicable
 from mailcheck.messages.sample import Sample
-from mailcheck.messages.store import for_each_sample
+from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from mailcheck.context import Context
 from mailcheck.findings import Finding
 from mailcheck.messages.sample import Sample
-from mailcheck.messages.store import for_each_sample
+from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 

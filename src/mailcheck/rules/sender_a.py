@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailcheck.addresses import per_sender_domain
 from mailcheck.context import Context
 from mailcheck.dns import Outcome
 from mailcheck.findings import Finding
 from mailcheck.hints import record
+from mailcheck.rules._senders import per_sender_domain
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 

@@ -16,12 +16,12 @@ from collections.abc import Iterable
 
 import dns.name
 
-from mailcheck.addresses import per_sender_domain
 from mailcheck.context import Context
 from mailcheck.dns import Outcome
 from mailcheck.findings import Finding
 from mailcheck.hints import record
 from mailcheck.names import is_ip_address
+from mailcheck.rules._senders import per_sender_domain
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 

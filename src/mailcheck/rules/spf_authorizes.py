@@ -21,17 +21,12 @@ from collections.abc import Iterable
 
 from mailcheck.context import Context
 from mailcheck.findings import Finding
+from mailcheck.rules._spf import no_mail_from
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.checkhost import SpfVerdict, check_host
-from mailcheck.spf.common import (
-    fixed_root_record,
-    mail_from_domains,
-    no_mail_from,
-    publish,
-    sound_record,
-)
+from mailcheck.spf.common import fixed_root_record, mail_from_domains, publish, sound_record
 from mailcheck.spf.record import parse_record
 from mailcheck.spf.tree import MAX_LOOKUPS, MAX_VOID, SpfTree, State, spf_tree
 

@@ -20,16 +20,11 @@ from collections.abc import Iterable
 from mailcheck.context import Context
 from mailcheck.dns.resolver import to_ascii
 from mailcheck.findings import Finding
+from mailcheck.rules._spf import no_mail_from, root_problem
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
-from mailcheck.spf.common import (
-    mail_from_domains,
-    no_mail_from,
-    publish,
-    root_problem,
-    sound_record,
-)
+from mailcheck.spf.common import mail_from_domains, publish, sound_record
 from mailcheck.spf.tree import SpfTree, spf_tree
 
 

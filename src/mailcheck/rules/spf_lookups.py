@@ -27,10 +27,11 @@ from collections.abc import Iterable
 
 from mailcheck.context import Context
 from mailcheck.findings import Finding
+from mailcheck.rules._spf import judge_each_tree, root_problem
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 from mailcheck.spf import advice
-from mailcheck.spf.common import judge_each_tree, publish, root_problem, sound_record
+from mailcheck.spf.common import publish, sound_record
 from mailcheck.spf.tree import (
     ADDRESS_TYPES,
     MAX_LOOKUPS,

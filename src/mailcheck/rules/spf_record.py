@@ -21,16 +21,11 @@ from collections.abc import Iterable
 
 from mailcheck.context import Context
 from mailcheck.findings import Finding
+from mailcheck.rules._spf import judge_each_tree, root_problem
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
-from mailcheck.spf.common import (
-    describe,
-    judge_each_tree,
-    publish,
-    root_problem,
-    sound_record,
-)
+from mailcheck.spf.common import describe, publish, sound_record
 from mailcheck.spf.tree import SpfTree, State
 
 

@@ -29,7 +29,7 @@ from mailcheck.findings import Finding, Status
 from mailcheck.http.probe import probe_one_click
 from mailcheck.messages.listheaders import parse_uri_list
 from mailcheck.messages.sample import Sample
-from mailcheck.messages.store import for_each_sample
+from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Rule
 from mailcheck.sheet import LoadedSheet
 from mailcheck.urls import redact_url

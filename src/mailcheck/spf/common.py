@@ -1,40 +1,19 @@
-"""What the `spf.*` rules share: the domains they check and the verdict when a domain has no
-usable record of its own."""
+"""What the `spf.*` rules and the SPF tree view share: the domains checked, what is wrong at a
+node, and the record to publish instead."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-
-from mailcheck.context import Context
 from mailcheck.dns.resolver import to_ascii
-from mailcheck.findings import Finding
 from mailcheck.hints import txt_record
-from mailcheck.rules.base import Rule
-from mailcheck.sheet import LoadedSheet, Sheet
+from mailcheck.sheet import Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.record import SpfRecord, parse_record
-from mailcheck.spf.tree import SpfNode, SpfTree, State, spf_tree
+from mailcheck.spf.tree import SpfNode, SpfTree, State
 
 
 def mail_from_domains(sheet: Sheet) -> list[str]:
     """The MAIL FROM (envelope-from) domains, in ASCII, each once: SPF is checked there."""
     return list(dict.fromkeys(to_ascii(domain) for domain in sheet.mail_from))
-
-
-def no_mail_from(rule: Rule, sheet: LoadedSheet) -> Finding:
-    return rule.skipped(sheet.display, "the sheet names no MAIL FROM domain (mail_from)")
-
-
-async def judge_each_tree(
-    rule: Rule, sheet: LoadedSheet, ctx: Context, judge: Callable[[SpfTree], Finding]
-) -> list[Finding]:
-    """One verdict per MAIL FROM domain on its SPF tree (built once per run and domain)."""
-    domains = mail_from_domains(sheet.sheet)
-    if not domains:
-        return [no_mail_from(rule, sheet)]
-    trees = await asyncio.gather(*(spf_tree(domain, ctx) for domain in domains))
-    return [judge(tree) for tree in trees]
 
 
 def describe(node: SpfNode) -> str:
@@ -50,34 +29,6 @@ def describe(node: SpfNode) -> str:
     if node.state is State.LOOP:
         return "closes a loop: " + " → ".join(node.path)
     return node.state.value
-
-
-def root_problem(
-    rule: Rule,
-    tree: SpfTree,
-    sheet: Sheet | None = None,
-    *,
-    skip_missing: bool = False,
-    see_record: bool = False,
-) -> Finding | None:
-    """The finding when the MAIL FROM domain has no usable record of its own, else None.
-
-    Undecided DNS is `error`. No record, several records or a syntax error fail with the record
-    to publish, or are skipped for rules that only judge a record that exists (`skip_missing`).
-    Rules other than spf.record fail with a short message that points there (`see_record`);
-    their hint stays the whole record to publish, since a fail always says how to fix it.
-    """
-    root, domain = tree.root, tree.domain
-    if root.state is State.RECORD:
-        return None
-    if root.state is State.UNDECIDED:
-        return rule.errored(domain, f"the SPF record {describe(root)}")
-    if skip_missing:
-        return rule.skipped(domain, f"the domain {describe(root)}; see spf.record")
-    message = "no usable SPF record (see spf.record)" if see_record else None
-    return rule.failed(
-        domain, message or f"the domain {describe(root)}", fixed_root_hint(root, sheet)
-    )
 
 
 def fixed_root_hint(root: SpfNode, sheet: Sheet | None) -> str:

@@ -1,0 +1,50 @@
+"""A sheet made from the command line: one domain, its DKIM selectors and MAIL FROM domain.
+
+`mailcheck domain` checks it alone; a domain list (`mailcheck.domainfile`) gives one a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from mailcheck.dns.resolver import to_ascii
+from mailcheck.errors import InputError, quote
+from mailcheck.names import domain_problem, selector_problem
+from mailcheck.sheet import LoadedSheet, Sheet
+
+
+def domain_name(text: str, key: str) -> str:
+    """A domain from the command line in ASCII form; an input error when it is not one."""
+    problem = domain_problem(text.removesuffix("."))
+    if problem:
+        raise InputError(f"not a domain name: {quote(text)}: {problem}", key=key)
+    return to_ascii(text)
+
+
+def check_selector(selector: str, key: str) -> None:
+    problem = selector_problem(selector)
+    if problem:
+        raise InputError(f"not a DKIM selector: {quote(selector)}: {problem}", key=key)
+
+
+def domain_sheet(
+    domain: str, selectors: Sequence[str] = (), mail_from: str | None = None
+) -> LoadedSheet:
+    """The in-memory sheet for one domain: its sender domain, selectors and MAIL FROM domain."""
+    name = domain_name(domain, "DOMAIN")
+    envelope = domain_name(mail_from, "--mail-from") if mail_from else name
+    for selector in selectors:
+        check_selector(selector, "--selector")
+    data = {
+        "version": 1,
+        "senders": [{"address": f"sender@{name}"}],
+        "mail_from": [envelope],
+        "dkim": [{"domain": name, "selector": selector} for selector in selectors],
+    }
+    try:
+        sheet = Sheet.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"invalid options: {exc.errors()[0]['msg']}") from None
+    return LoadedSheet.in_memory(sheet, name)

@@ -1,0 +1,222 @@
+"""The package's import graph: no cycles, and the lower layers never import the upper ones.
+
+Every `import` counts, wherever it is written: at the top, inside a function (a lazy import is
+still a dependency) and under `TYPE_CHECKING`. Importing `a.b.c` also runs `a/__init__.py` and
+`a/b/__init__.py`; those implicit edges are left out, as Python resolves them without a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import mailcheck
+
+PACKAGE_DIR = Path(mailcheck.__file__).parent
+
+Graph = dict[str, set[str]]
+
+LOWER_PACKAGES = ("dns", "spf", "messages", "delivery", "http", "state")
+"""Protocol and storage code: it knows nothing of rules, runs, commands or report formats."""
+
+LOWER_MODULES = ("sheet", "addresses", "dkimkey", "dmarc", "deadlines", "findings", "context")
+"""The sheet model and the domain code beside it, still at the package root."""
+
+UPPER_MODULES = (
+    "rules",
+    "engine",
+    "selection",
+    "locate",
+    "runner",
+    "domainsheet",
+    "domainfile",
+    "grouping",
+    "batchitems",
+    "batch",
+    "workers",
+    "warmup",
+    "commands",
+    "cli",
+    "output",
+)
+
+LAYER_EXCEPTIONS = {"mailcheck.delivery.run"}
+"""The `hygiene` command, which still lives beside the delivery-report code it drives."""
+
+
+# --- the graph -------------------------------------------------------------------------------
+
+
+def module_files(package_dir: Path) -> dict[str, Path]:
+    """Every module of the package by its dotted name (a package by its own name)."""
+    root = package_dir.parent
+    found = {}
+    for path in package_dir.rglob("*.py"):
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def imported_names(module: str, path: Path) -> Iterator[str]:
+    """The dotted names an `import` anywhere in the module refers to, relative ones resolved;
+    for `from a import b` both `a` and `a.b` (`b` may be a module or a name in `a`)."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def owning_module(name: str, modules: Mapping[str, Path]) -> str | None:
+    """The module a dotted name lives in: the longest known prefix."""
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def import_graph(package_dir: Path) -> Graph:
+    modules = module_files(package_dir)
+    graph: Graph = {}
+    for module, path in modules.items():
+        targets = (owning_module(name, modules) for name in imported_names(module, path))
+        graph[module] = {t for t in targets if t is not None and t != module}
+    return graph
+
+
+# --- cycles ----------------------------------------------------------------------------------
+
+
+def find_cycle(graph: Graph) -> list[str] | None:
+    """One import cycle as a path that returns to its start (`a, b, a`), or None."""
+    done: set[str] = set()
+    for start in sorted(graph):
+        cycle = _cycle_from(graph, start, done)
+        if cycle:
+            return cycle
+    return None
+
+
+def _cycle_from(graph: Graph, start: str, done: set[str]) -> list[str] | None:
+    """Depth-first from `start` without recursion (the graph has a hundred modules or more);
+    `path` is the chain of modules being visited, so an edge back into it closes a cycle."""
+    if start in done:
+        return None
+    path, on_path = [start], {start}
+    stack = [(start, iter(sorted(graph[start])))]
+    while stack:
+        module, targets = stack[-1]
+        target = next(targets, None)
+        if target is None:
+            stack.pop()
+            path.pop()
+            on_path.discard(module)
+            done.add(module)
+        elif target in on_path:
+            return [*path[path.index(target) :], target]
+        elif target not in done:
+            path.append(target)
+            on_path.add(target)
+            stack.append((target, iter(sorted(graph[target]))))
+    return None
+
+
+def layer_violations(graph: Graph) -> list[str]:
+    """`lower -> upper` for each import from a lower package into an upper layer."""
+    return [
+        f"{module} -> {target}"
+        for module, targets in sorted(graph.items())
+        if _layer(module) in LOWER_PACKAGES + LOWER_MODULES and module not in LAYER_EXCEPTIONS
+        for target in sorted(targets)
+        if _layer(target) in UPPER_MODULES
+    ]
+
+
+def _layer(module: str) -> str:
+    """The first name below the package: `mailcheck.spf.tree` -> `spf`."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+# --- the package -----------------------------------------------------------------------------
+
+
+def test_the_package_has_no_import_cycle() -> None:
+    cycle = find_cycle(import_graph(PACKAGE_DIR))
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_lower_packages_do_not_import_upper_layers() -> None:
+    violations = layer_violations(import_graph(PACKAGE_DIR))
+    assert not violations, "imports against the layers:\n" + "\n".join(violations)
+
+
+def test_the_graph_sees_the_package_as_it_is() -> None:
+    """Guards the check itself: a graph that missed imports would find no cycle either."""
+    graph = import_graph(PACKAGE_DIR)
+    assert "mailcheck.rules.sender_mx" in graph["mailcheck.rules"]
+    assert "mailcheck.engine" in graph["mailcheck.runner"]
+
+
+def test_every_layer_named_exists() -> None:
+    """A module moved or renamed must be moved in the lists above too, or it goes unchecked."""
+    layers = {_layer(module) for module in import_graph(PACKAGE_DIR)}
+    named = {*LOWER_PACKAGES, *LOWER_MODULES, *UPPER_MODULES}
+    assert not named - layers, f"not in the package: {sorted(named - layers)}"
+    assert all(exception in import_graph(PACKAGE_DIR) for exception in LAYER_EXCEPTIONS)
+
+
+# --- the checker on small packages -----------------------------------------------------------
+
+
+def write_package(root: Path, files: Mapping[str, str]) -> Path:
+    """A package `pkg` under `root` with the given modules (`name` or `sub/name`) and text."""
+    package = root / "pkg"
+    for name, text in {"__init__": "", **files}.items():
+        path = package / f"{name}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        (path.parent / "__init__.py").touch()
+    return package
+
+
+def test_an_import_inside_a_function_closes_a_cycle(tmp_path: Path) -> None:
+    package = write_package(
+        tmp_path,
+        {
+            "low": "def f():\n    from pkg.high import g\n",
+            "high": "from pkg import low\n",
+        },
+    )
+    assert find_cycle(import_graph(package)) == ["pkg.high", "pkg.low", "pkg.high"]
+
+
+def test_relative_and_type_checking_imports_count(tmp_path: Path) -> None:
+    package = write_package(
+        tmp_path,
+        {
+            "sub/a": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ..b import B\n",
+            "b": "from .sub import a\n",
+        },
+    )
+    assert find_cycle(import_graph(package)) == ["pkg.b", "pkg.sub.a", "pkg.b"]
+
+
+def test_a_package_without_cycles_passes(tmp_path: Path) -> None:
+    package = write_package(tmp_path, {"a": "import pkg.b\n", "b": "import os\n"})
+    graph = import_graph(package)
+    assert graph["pkg.a"] == {"pkg.b"}
+    assert find_cycle(graph) is None
+
+
+def test_a_lower_package_importing_an_upper_layer_is_named() -> None:
+    graph: Graph = {"mailcheck.spf.tree": {"mailcheck.rules.base", "mailcheck.findings"}}
+    assert layer_violations(graph) == ["mailcheck.spf.tree -> mailcheck.rules.base"]
