@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from mailcheck.deadlines import Deadline, dns_deadline, is_dns_rule, sheet_deadline
+from mailcheck.deadlines import Deadline, dns_deadline, sheet_deadline
 from mailcheck.findings import Finding, Status, exit_code
 from mailcheck.output import Format
+from mailcheck.rules import covered_by_dns_deadline
 from mailcheck.runner import (
     CheckedSheet,
     RunOptions,
@@ -103,7 +104,9 @@ def rows_of(result: CheckedSheet, today: dt.date) -> list[Row]:
     sheet = result.sheet.sheet
     customer = sheet.customer or result.sheet.display
     found = {f.rule: f for f in result.findings if f.rule in LABELS}
-    failing_dns = [f for f in result.findings if is_dns_rule(f.rule) and f.status is Status.FAIL]
+    failing_dns = [
+        f for f in result.findings if covered_by_dns_deadline(f.rule) and f.status is Status.FAIL
+    ]
     returned = sheet.dates.sheet_submitted is not None
     not_returned = [found["deadline.sheet"]] if "deadline.sheet" in found and not returned else []
     rows = []

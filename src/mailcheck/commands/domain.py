@@ -23,22 +23,14 @@ from mailcheck.findings import Finding
 from mailcheck.names import domain_problem, selector_problem
 from mailcheck.output import Format, render
 from mailcheck.report import Report
-from mailcheck.rules import REGISTRY
+from mailcheck.rules import REGISTRY, domain_rules, spf_rules
 from mailcheck.runner import RunOptions, build_context, run_rules, write_report
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf.tree import SpfTree, spf_tree
 
-# the rules that need nothing but DNS and what the command line gives
-DOMAIN_RULES = (
-    "sender.mx",
-    "sender.a",
-    "spf.record",
-    "spf.all",
-    "spf.lookups",
-    "dkim.key",
-    "dmarc.record",
-)
-SPF_RULES = ("spf.record", "spf.all", "spf.lookups")
+# the rules that need nothing but DNS and what the command line gives, chosen by their metadata
+DOMAIN_RULES = tuple(rule.id for rule in domain_rules())
+SPF_RULES = tuple(rule.id for rule in spf_rules())
 
 
 def domain_name(text: str, key: str) -> str:

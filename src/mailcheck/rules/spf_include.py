@@ -18,9 +18,10 @@ import asyncio
 from collections.abc import Iterable
 
 from mailcheck.context import Context
+from mailcheck.deadlines import Kind as DeadlineKind
 from mailcheck.dns.resolver import to_ascii
 from mailcheck.findings import Finding
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.common import (
@@ -82,4 +83,7 @@ RULE = Rule(
     source="seed 002, Implementierungsmethode (Ersteinrichtung des Dienstes)",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.MAIL_FROM,
+    inputs=frozenset({Input.MAIL_FROM, Input.SHEET_DETAILS, Input.DNS}),
+    deadline=DeadlineKind.DNS,
 )

@@ -26,8 +26,9 @@ import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.context import Context
+from mailcheck.deadlines import Kind as DeadlineKind
 from mailcheck.findings import Finding
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 from mailcheck.spf import advice
 from mailcheck.spf.common import judge_each_tree, publish, root_problem, sound_record
@@ -192,4 +193,7 @@ RULE = Rule(
     source="RFC 7208 §4.6.4",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.MAIL_FROM,
+    inputs=frozenset({Input.MAIL_FROM, Input.DNS}),
+    deadline=DeadlineKind.DNS,
 )
