@@ -137,3 +137,14 @@ def test_the_prefix_check_sees_what_it_looks_for():
 )
 def test_no_module_outside_the_registry_tests_a_rule_id_prefix(path: Path):
     assert _prefix_tests(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_domain_rules_are_read_when_the_command_runs(monkeypatch):
+    """Not when its module is imported: a registry changed for one test must not stay changed."""
+    from mailcheck.commands.domain import domain_rule_ids
+    from mailcheck.rules import REGISTRY
+
+    monkeypatch.delitem(REGISTRY, "dmarc.record")
+    assert "dmarc.record" not in domain_rule_ids()
+    monkeypatch.undo()
+    assert "dmarc.record" in domain_rule_ids()

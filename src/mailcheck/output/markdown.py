@@ -178,10 +178,9 @@ def _rule_title(rule_id: str) -> str:
 
 def _clock(rule_id: str) -> Kind | None:
     """The deadline a finding's rule judges: such findings are listed as deadlines."""
-    from mailcheck.rules import REGISTRY
+    from mailcheck.rules import deadline_clock
 
-    rule = REGISTRY.get(rule_id)
-    return rule.clock if rule is not None else None
+    return deadline_clock(rule_id)
 
 
 def _text(text: str) -> str:

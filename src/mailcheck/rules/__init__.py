@@ -113,3 +113,9 @@ def deadline_kind(rule_id: str) -> DeadlineKind | None:
     """The contract deadline a finding's rule is due by; None for a rule without one."""
     rule = REGISTRY.get(rule_id)
     return rule.deadline if rule is not None else None
+
+
+def deadline_clock(rule_id: str) -> DeadlineKind | None:
+    """The deadline a finding's rule judges (`deadline.sheet`, `deadline.dns`), if it judges one."""
+    rule = REGISTRY.get(rule_id)
+    return rule.clock if rule is not None else None
