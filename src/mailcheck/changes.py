@@ -53,9 +53,8 @@ class Item:
     def overdue(self) -> bool:
         """An SPF/DKIM entry failing past its deadline: re-checks are billed."""
         rule = REGISTRY.get(self.finding.rule)
-        if self.finding.status is not Status.FAIL or rule is None or not rule.deadline:
-            return False
-        if not rule.deadline.billed:
+        billed = rule is not None and rule.deadline is not None and rule.deadline.billed
+        if self.finding.status is not Status.FAIL or rule is None or not billed:
             return False
         if rule.clock is not None:  # `deadline.dns` fails only once overdue
             return True
