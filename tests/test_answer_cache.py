@@ -11,7 +11,7 @@ import pytest
 from conftest import ns
 from mailcheck import batchitems
 from mailcheck.batch import check_in_process
-from mailcheck.commands.domain import DOMAIN_RULES, domain_sheet
+from mailcheck.commands.domain import domain_rule_ids, domain_sheet
 from mailcheck.context import build_resolver
 from mailcheck.dns import cache as answer_cache
 from mailcheck.grouping import own_domains
@@ -115,7 +115,7 @@ def test_a_batch_keeps_a_bounded_cache_and_asks_no_name_twice(batch_server, monk
     ctx = build_context(options)
     items = [(n, domain_sheet(name, ["s1"])) for n, name in enumerate(brands(12))]
     done: list[int] = []
-    check_in_process(items, DOMAIN_RULES, options, lambda d: done.append(d.index), ctx=ctx)
+    check_in_process(items, domain_rule_ids(), options, lambda d: done.append(d.index), ctx=ctx)
     assert sorted(done) == list(range(12))
     asked = Counter((name, rdtype) for name, rdtype, _ in batch_server.queries)
     assert [pair for pair, n in asked.items() if n > 1] == []

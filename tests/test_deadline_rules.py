@@ -84,19 +84,24 @@ def test_deadline_failure_sets_the_exit_code(write_sheet, check_json):
 def stand_ins(monkeypatch):
     """Register stand-in SPF/DKIM rules (the real ones are separate modules) with given statuses.
 
-    Registered after deadline.dns on purpose: the engine must still run it after them."""
+    Registered after deadline.dns on purpose: the engine must still run it after them. Each
+    keeps the real rule's metadata (what it is about, the deadline it is due by)."""
+    import dataclasses
+    import importlib
+
     from mailcheck.rules import REGISTRY
-    from mailcheck.rules.base import Rule
 
     def register(**by_rule: str) -> None:
-        for rule_id, status in by_rule.items():
-            rule_id = rule_id.replace("_", ".", 1).replace("_", "-")
+        for module, status in by_rule.items():
+            rule_id = module.replace("_", ".", 1).replace("_", "-")
+            real = importlib.import_module(f"mailcheck.rules.{module}").RULE
 
             async def check(sheet, ctx, rule_id=rule_id, status=status):
                 rule = REGISTRY[rule_id]
                 return [rule.finding(Status(status), "bounce.senders.example", status, "fix it")]
 
-            monkeypatch.setitem(REGISTRY, rule_id, Rule(rule_id, rule_id, "-", "-", check))
+            stand_in = dataclasses.replace(real, check=check)
+            monkeypatch.setitem(REGISTRY, rule_id, stand_in)
 
     return register
 

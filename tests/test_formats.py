@@ -206,13 +206,14 @@ def test_markdown_lists_failures_with_their_fix_and_records_in_code_blocks(write
 
 
 def test_markdown_shows_deadlines_first(write_sheet, run_cli, monkeypatch):
+    from mailcheck.deadlines import Kind
     from mailcheck.rules import REGISTRY
     from mailcheck.rules.base import Rule
 
     async def deadline(sheet, ctx):
         return [rule.warned("dates.dns_requested", "due 2026-11-23, 3 working days left")]
 
-    rule = Rule("deadline.test", "Test deadline", "-", "-", deadline)
+    rule = Rule("deadline.test", "Test deadline", "-", "-", deadline, clock=Kind.DNS)
     monkeypatch.setitem(REGISTRY, rule.id, rule)
     sheet = write_sheet("postmaster@good.senders.example")
     out = run_format(run_cli, "markdown", sheet, "--zone", ZONE)[1]

@@ -120,6 +120,7 @@ def test_a_met_deadline_stands_by_its_met_date_not_by_today():
 
 def test_deadlines_from_a_sheet_and_from_the_store_agree():
     from mailcheck.deadlines import rule_deadline, sheet_deadline
+    from mailcheck.rules import deadline_kind
     from mailcheck.sheet import Sheet
     from mailcheck.state import SheetInfo
 
@@ -132,8 +133,9 @@ def test_deadlines_from_a_sheet_and_from_the_store_agree():
         }
     )
     info = SheetInfo("/s.yaml", None, "DE-BY", "mon-sat", D(2026, 11, 2), D(2026, 11, 20))
-    assert sheet_deadline(sheet) == rule_deadline("deadline.sheet", info)
-    assert rule_deadline("deadline.sheet", info).due == D(2026, 11, 7)  # Saturdays count
+    kind = deadline_kind("deadline.sheet")
+    assert sheet_deadline(sheet) == rule_deadline(kind, info)
+    assert rule_deadline(kind, info).due == D(2026, 11, 7)  # Saturdays count
 
 
 def test_one_calendar_per_region_and_week():

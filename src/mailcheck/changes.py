@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mailcheck.deadlines import Deadline, is_billed, rule_deadline
+from mailcheck.deadlines import Deadline, rule_deadline
 from mailcheck.findings import Status
+from mailcheck.rules import REGISTRY, deadline_kind
 from mailcheck.state.store import Key, Recorded, SheetInfo, Store, decided
 from mailcheck.text import iso
 
@@ -51,10 +52,11 @@ class Item:
     @property
     def overdue(self) -> bool:
         """An SPF/DKIM entry failing past its deadline: re-checks are billed."""
-        rule = self.finding.rule
-        if self.finding.status is not Status.FAIL or not is_billed(rule):
+        rule = REGISTRY.get(self.finding.rule)
+        billed = rule is not None and rule.deadline is not None and rule.deadline.billed
+        if self.finding.status is not Status.FAIL or rule is None or not billed:
             return False
-        if rule == "deadline.dns":  # it fails only once overdue
+        if rule.clock is not None:  # `deadline.dns` fails only once overdue
             return True
         return bool(self.deadline and self.today and self.deadline.is_overdue(self.today))
 
@@ -119,7 +121,7 @@ def _item(
     def item(change: Change, since: dt.date | None, failed_since: dt.date | None = None) -> Item:
         telling = min(rows, key=lambda r: r.status.rank)
         customer = info.customer if info else None
-        deadline = rule_deadline(key[1], info) if info else None
+        deadline = rule_deadline(deadline_kind(key[1]), info) if info else None
         return Item(change, telling, customer, previous, since, failed_since, deadline, today)
 
     if status is None:

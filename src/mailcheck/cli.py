@@ -502,6 +502,7 @@ def explain(rule_id: Annotated[str, typer.Argument(metavar="RULE", help="A rule 
         raise InputError(f"unknown rule {rule_id!r}; known rules: {known}", key="RULE")
     print(f"{rule.id}: {rule.title}\n")
     print(f"Obligation: {rule.obligation}\nSource: {rule.source}\n")
+    print(rule.metadata_text() + "\n")
     print(rule.doc.strip())
 
 

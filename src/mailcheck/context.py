@@ -3,8 +3,8 @@ and the run's memo of derived results.
 
 Rules registered with `needs_findings=True` run after all the others of their sheet and find
 those rules' findings (exemptions applied) in `ctx.findings`, the ids of the run's rules in
-`ctx.rules_run` and those of every registered rule in `ctx.rules_registered`; for every other
-rule these are empty.
+`ctx.rules_run` and those of the registered rules due by the DNS deadline in
+`ctx.due_by_dns_deadline`; for every other rule these are empty.
 """
 
 from __future__ import annotations
@@ -41,9 +41,10 @@ class Context:
     """The ids of every rule this run runs on the sheet (after --select/--ignore): set only for
     rules with `needs_findings`, which must tell a rule that met its obligation from one that
     did not run."""
-    rules_registered: tuple[str, ...] = ()
-    """The ids of every registered rule, in registry order: set only for rules with
-    `needs_findings` (a rule sits below the registry and does not import it)."""
+    due_by_dns_deadline: tuple[str, ...] = ()
+    """The ids of the registered rules whose obligations the DNS deadline covers, in registry
+    order: set only for rules with `needs_findings` (a rule sits below the registry and does not
+    import it)."""
     probe: ProbeSettings = field(default_factory=ProbeSettings)
     """Whether and how unsubscribe.probe may POST (its trust store, deadline, address policy)."""
     samples: SampleStore = field(default_factory=SampleStore)

@@ -23,7 +23,6 @@ from mailcheck.workdays import Calendar, UnknownRegion, calendar_for
 
 SHEET_DAYS = 5
 DNS_DAYS = 10
-DNS_RULE_PREFIXES = ("spf.", "dkim.")  # rules whose obligations the DNS deadline covers
 
 
 class Kind(enum.StrEnum):
@@ -38,6 +37,12 @@ class Kind(enum.StrEnum):
     def done(self) -> str:
         """What meeting this obligation is called: `returned 2 working days late`."""
         return "returned" if self is Kind.SHEET else "published"
+
+    @property
+    def billed(self) -> bool:
+        """Failing past this deadline makes re-checks billable: the SPF and DKIM entries
+        (seed 000), not the sheet's return."""
+        return self is Kind.DNS
 
 
 @dataclass(frozen=True)
@@ -138,9 +143,9 @@ def dns_deadline(sheet: Sheet) -> Deadline | None:
     return deadline_of(Kind.DNS, sheet.dates.dns_requested, sheet.region, sheet.working_week, None)
 
 
-def rule_deadline(rule_id: str, schedule: Schedule) -> Deadline | None:
-    """The deadline a rule's obligation is due by, if any: for reports on recorded findings."""
-    if rule_id == "deadline.sheet":
+def rule_deadline(kind: Kind | None, schedule: Schedule) -> Deadline | None:
+    """The deadline of `kind` (a rule's `deadline`), if any: for reports on recorded findings."""
+    if kind is Kind.SHEET:
         return deadline_of(
             Kind.SHEET,
             schedule.contract_signed,
@@ -148,19 +153,8 @@ def rule_deadline(rule_id: str, schedule: Schedule) -> Deadline | None:
             schedule.working_week,
             schedule.sheet_submitted,
         )
-    if rule_id == "deadline.dns" or is_dns_rule(rule_id):
+    if kind is Kind.DNS:
         return deadline_of(
             Kind.DNS, schedule.dns_requested, schedule.region, schedule.working_week, None
         )
     return None
-
-
-def is_dns_rule(rule_id: str) -> bool:
-    """Rules checking the SPF and DKIM entries the DNS deadline covers (not message.dkim)."""
-    return rule_id.startswith(DNS_RULE_PREFIXES)
-
-
-def is_billed(rule_id: str) -> bool:
-    """Failing past its deadline, this obligation makes re-checks billable: the SPF and DKIM
-    entries (seed 000), not the sheet's return."""
-    return rule_id == "deadline.dns" or is_dns_rule(rule_id)

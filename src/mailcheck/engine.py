@@ -29,14 +29,16 @@ async def check_sheet(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -
 
     Two phases: first every ordinary rule concurrently; then the rules with `needs_findings`
     (e.g. `deadline.dns`), which read the first phase's findings from `ctx.findings` and the
-    ids of the run's and of all registered rules from `ctx.rules_run` and `ctx.rules_registered`.
+    ids of the run's rules and of the registered rules due by the DNS deadline from
+    `ctx.rules_run` and `ctx.due_by_dns_deadline`.
     """
     first = [rule for rule in rules if not rule.needs_findings]
     later = [rule for rule in rules if rule.needs_findings]
     found = await _run_phase(sheet, first, ctx)
     seen = tuple(f for rule in first for f in found[rule.id])
     ran = frozenset(rule.id for rule in rules)
-    later_ctx = replace(ctx, findings=seen, rules_run=ran, rules_registered=tuple(REGISTRY))
+    due = tuple(rule.id for rule in REGISTRY.values() if rule.covered_by_dns_deadline)
+    later_ctx = replace(ctx, findings=seen, rules_run=ran, due_by_dns_deadline=due)
     found |= await _run_phase(sheet, later, later_ctx)
     return [f for rule in rules for f in found[rule.id]]
 

@@ -7,8 +7,9 @@ a sheet key written as the subject (`dates.dns_requested`); a value equal to the
 `selector._domainkey.domain` is the subject; an address whose domain is the subject; a domain or
 an address's domain the subject is a subdomain of (`_dmarc.acme.example` -> `acme.example`, or
 `news@acme.example`); the option before a `/` (`snds/ipv4` -> `options[..]`). Each of these looks
-first among the keys the rule's area is about (`sender.*` -> `senders`, `spf.*` -> `mail_from`,
-…), then anywhere; then the area's key itself, else the sheet's first line.
+first among the keys declaring what the rule's findings are about (its `subject` metadata: a
+sender -> `senders`, a MAIL FROM domain -> `mail_from`, …), then anywhere; then that key itself,
+else the sheet's first line.
 
 Subjects are matched by what they are: only a domain name is compared with domains (an IP
 address or a file name never lies "under" a sender's domain), and an IP address — alone or as
@@ -25,22 +26,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailcheck.findings import Finding
+from mailcheck.rules import REGISTRY
+from mailcheck.rules.base import Subject
 from mailcheck.sheet import LoadedSheet
 from mailcheck.yamlsafe import Loc, dotted_key
 
-# The sheet key each rule area is about, when the subject itself is not on the sheet.
-AREA_KEYS: Mapping[str, tuple[str, ...]] = {
-    "sheet": ("options",),
-    "sender": ("senders",),
-    "spf": ("mail_from", "spf"),
-    "dkim": ("dkim",),
-    "dmarc": ("senders",),
-    "message": ("samples",),
-    "unsubscribe": ("samples",),
-    "tracking": ("tracking",),
-    "deadline": ("dates",),
-    "capacity": ("capacity_per_hour",),
+# The sheet keys that declare each kind of subject, when the subject itself is not on the sheet.
+SUBJECT_KEYS: Mapping[Subject, tuple[str, ...]] = {
+    Subject.OPTION: ("options",),
+    Subject.SENDER: ("senders",),
+    Subject.DOMAIN: ("senders",),
+    Subject.MAIL_FROM: ("mail_from", "spf"),
+    Subject.SELECTOR: ("dkim",),
+    Subject.TRACKING: ("tracking",),
+    Subject.SAMPLE: ("samples",),
+    Subject.DATE: ("dates",),
+    Subject.RECIPIENT: (),  # a delivery report's: the sheet does not list recipients
+    Subject.INTERVAL: ("capacity_per_hour",),
 }
+
+
+def subject_keys(rule_id: str) -> tuple[str, ...]:
+    """The sheet keys declaring what the rule's findings are about; none for an unknown rule."""
+    rule = REGISTRY.get(rule_id)
+    return SUBJECT_KEYS[rule.subject] if rule is not None and rule.subject else ()
 
 
 def locate_findings(findings: Iterable[Finding], sheets: Sequence[LoadedSheet]) -> list[Finding]:
@@ -143,16 +152,16 @@ class SheetIndex:
             if line is not None:
                 return line
             wanted = domain or wanted
-        area = AREA_KEYS.get(rule.partition(".")[0], ())
+        keys = subject_keys(rule)
         finders = self._domain_finders if _is_domain(wanted) else self._other_finders
         # Values under the keys the rule is about first: `sender.mx acme.example` points at the
         # sender address, not at a DKIM entry of the same domain.
-        for scope in (area, None):
+        for scope in (keys, None):
             for finder in finders:
                 line = finder(self, wanted, scope)
                 if line is not None:
                     return line
-        return self._area(area)
+        return self._declaring_key(keys)
 
     def _equal(self, wanted: str, scope: Scope) -> int | None:
         return self.texts.first(wanted, scope)
@@ -179,8 +188,8 @@ class SheetIndex:
     _domain_finders = (_equal, _dkim_selector, _address_domain, _parent_domain)
     _other_finders = (_equal, _option)
 
-    def _area(self, area: tuple[str, ...]) -> int:
-        for key in area:
+    def _declaring_key(self, keys: tuple[str, ...]) -> int:
+        for key in keys:
             line = self.sheet.lines.get((key,))
             if line is not None:
                 return line

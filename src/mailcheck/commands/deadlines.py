@@ -2,9 +2,10 @@
 
 For each sheet, its two deadlines (the sheet itself; the SPF and DKIM entries): when the clock
 started, the due date, where it stands (working days left, overdue by, or — for a sheet that was
-returned — returned in time or how many working days late), the `deadline.*` rule's status and
-what still fails. The sheets are checked like `check` does (DNS included), since what still fails is
-only known after asking DNS. Rows that need attention come first; the exit code is that of the
+returned — returned in time or how many working days late), the status of the rule judging it
+(`deadline.sheet`, `deadline.dns`: the rules whose metadata names a `clock`) and what still
+fails. The sheets are checked like `check` does (DNS included), since what still fails is only
+known after asking DNS. Rows that need attention come first; the exit code is that of the
 deadline findings (1 when one is overdue, 3 when one could not be decided).
 """
 
@@ -17,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from mailcheck.deadlines import Deadline, dns_deadline, is_dns_rule, sheet_deadline
+from mailcheck.deadlines import Deadline, Kind, dns_deadline, sheet_deadline
 from mailcheck.findings import Finding, Status, exit_code
 from mailcheck.output import Format
+from mailcheck.rules import covered_by_dns_deadline, deadline_clock
 from mailcheck.runner import (
     CheckedSheet,
     RunOptions,
@@ -30,7 +32,7 @@ from mailcheck.runner import (
 )
 from mailcheck.text import iso
 
-LABELS = {"deadline.sheet": "sheet returned (5 wd)", "deadline.dns": "SPF and DKIM (10 wd)"}
+LABELS = {Kind.SHEET: "sheet returned (5 wd)", Kind.DNS: "SPF and DKIM (10 wd)"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Row:
     customer: str
     sheet: str
     rule: str
+    clock: Kind  # the deadline the rule judges
     deadline: Deadline | None
     finding: Finding
     still_failing: Sequence[Finding]
@@ -102,19 +105,32 @@ def run_deadlines(sheet_paths: Sequence[Path], options: RunOptions) -> int:
 def rows_of(result: CheckedSheet, today: dt.date) -> list[Row]:
     sheet = result.sheet.sheet
     customer = sheet.customer or result.sheet.display
-    found = {f.rule: f for f in result.findings if f.rule in LABELS}
-    failing_dns = [f for f in result.findings if is_dns_rule(f.rule) and f.status is Status.FAIL]
+    found = {clock: f for f in result.findings if (clock := deadline_clock(f.rule)) is not None}
+    failing_dns = [
+        f for f in result.findings if covered_by_dns_deadline(f.rule) and f.status is Status.FAIL
+    ]
     returned = sheet.dates.sheet_submitted is not None
-    not_returned = [found["deadline.sheet"]] if "deadline.sheet" in found and not returned else []
+    not_returned = [found[Kind.SHEET]] if Kind.SHEET in found and not returned else []
     rows = []
-    for rule, deadline, failing in (
-        ("deadline.sheet", sheet_deadline(sheet), not_returned),
-        ("deadline.dns", dns_deadline(sheet), failing_dns),
+    for clock, deadline, failing in (
+        (Kind.SHEET, sheet_deadline(sheet), not_returned),
+        (Kind.DNS, dns_deadline(sheet), failing_dns),
     ):
-        if rule in found:
-            finding = found[rule]
+        if clock in found:
+            finding = found[clock]
             still = failing if finding.status not in (Status.PASS, Status.SKIP) else []
-            rows.append(Row(customer, result.sheet.display, rule, deadline, finding, still, today))
+            rows.append(
+                Row(
+                    customer,
+                    result.sheet.display,
+                    finding.rule,
+                    clock,
+                    deadline,
+                    finding,
+                    still,
+                    today,
+                )
+            )
     return rows
 
 
@@ -145,12 +161,12 @@ def _render_table(rows: Sequence[Row], today: dt.date, stream: TextIO, color: bo
     for row in rows:
         d = row.deadline
         failing = "\n".join(
-            "sheet not returned" if f.rule == "deadline.sheet" else f"{f.rule} {f.subject}"
+            "sheet not returned" if row.clock is Kind.SHEET else f"{f.rule} {f.subject}"
             for f in row.still_failing
         )
         table.add_row(
             row.customer,
-            LABELS[row.rule],
+            LABELS[row.clock],
             d.start.isoformat() if d else "—",
             d.due.isoformat() if d else "—",
             row.standing(),

@@ -19,35 +19,29 @@ from mailcheck.engine import check_sheet
 from mailcheck.findings import Finding
 from mailcheck.output import Format, render
 from mailcheck.report import Report
-from mailcheck.rules import REGISTRY
+from mailcheck.rules import domain_rules, spf_rules
 from mailcheck.runner import RunOptions, build_context, run_rules, write_report
 from mailcheck.spf.tree import SpfTree, spf_tree
 
-# the rules that need nothing but DNS and what the command line gives
-DOMAIN_RULES = (
-    "sender.mx",
-    "sender.a",
-    "spf.record",
-    "spf.all",
-    "spf.lookups",
-    "dkim.key",
-    "dmarc.record",
-)
-SPF_RULES = ("spf.record", "spf.all", "spf.lookups")
+
+def domain_rule_ids() -> tuple[str, ...]:
+    """The rules that need nothing but DNS and what the command line gives (by their metadata,
+    read when the command runs)."""
+    return tuple(rule.id for rule in domain_rules())
 
 
 def run_domain(
     domain: str, selectors: Sequence[str], mail_from: str | None, options: RunOptions
 ) -> int:
     sheet = domain_sheet(domain, selectors, mail_from)
-    return run_rules([sheet], [REGISTRY[rule] for rule in DOMAIN_RULES], options)
+    return run_rules([sheet], domain_rules(), options)
 
 
 def run_spf(domain: str, options: RunOptions) -> int:
     """The SPF rules for `domain`, with its include/redirect tree in front of the findings."""
     sheet = domain_sheet(domain)
     ctx = build_context(options)
-    rules = [REGISTRY[rule] for rule in SPF_RULES]
+    rules = spf_rules()
 
     async def run() -> tuple[SpfTree, list[Finding]]:
         tree = await spf_tree(sheet.display, ctx)
@@ -88,4 +82,4 @@ def run_domain_file(
     from mailcheck.domainfile import read_domain_file
 
     with read_domain_file(path, selectors, mail_from) as domains:
-        return run_domains(domains.chunks(), DOMAIN_RULES, options)
+        return run_domains(domains.chunks(), domain_rule_ids(), options)

@@ -32,6 +32,7 @@ from mailcheck.findings import Status
 from mailcheck.output import Format
 from mailcheck.output.console import make_console
 from mailcheck.output.table import STYLES
+from mailcheck.rules import deadline_kind
 from mailcheck.state.store import Key, Recorded, SheetInfo, State, Store
 from mailcheck.text import iso, plural
 from mailcheck.workdays import UnknownRegion
@@ -152,7 +153,7 @@ def _clock(
         days = working_calendar(info.region, info.working_week).between(failed, fixed or last)
     except UnknownRegion:  # recorded by a run whose calendar knew the region
         days = None
-    return Clock(failed, fixed, days, rule_deadline(rule, info))
+    return Clock(failed, fixed, days, rule_deadline(deadline_kind(rule), info))
 
 
 def _render_json(subject: str, timelines: Sequence[Timeline], stream: TextIO) -> None:

@@ -1,10 +1,11 @@
 """`mailcheck hygiene`: read delivery reports, run the hygiene and capacity rules, report.
 
-The rules are the registered ones whose id starts with `hygiene.` or `capacity.` (narrowed by
-`--select` / `--ignore`). With `--sheet`, the sheet gives the contracted capacity, adjusts the
-role list and exempts findings, and findings name it; without one they name no sheet. The
-reports are read before any rule runs, so an unreadable report or a header without the needed
-columns ends the run with exit 2; malformed lines are skipped and reported as notes.
+The rules are the registered ones that judge a delivery report (`report_rules`: the hygiene
+and capacity rules), narrowed by `--select` / `--ignore`. With `--sheet`, the sheet gives the
+contracted capacity, adjusts the role list and exempts findings, and findings name it; without
+one they name no sheet. The reports are read before any rule runs, so an unreadable report or a
+header without the needed columns ends the run with exit 2; malformed lines are skipped and
+reported as notes.
 """
 
 from __future__ import annotations
@@ -22,14 +23,12 @@ from mailcheck.engine import check_sheet, load_sheet_for_rules, run_rule
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding
 from mailcheck.locate import locate_findings
-from mailcheck.rules import REGISTRY
+from mailcheck.rules import REGISTRY, report_rules
 from mailcheck.rules.base import Rule
 from mailcheck.rules.sender_role import role_names
 from mailcheck.runner import RunOptions, write_report
 from mailcheck.selection import select_rules
 from mailcheck.sheet import LoadedSheet, RoleSettings, Sheet
-
-RULE_AREAS = ("hygiene.", "capacity.")
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,8 @@ def run_hygiene(report_paths: Sequence[Path], options: HygieneOptions) -> int:
 
 
 def hygiene_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
-    rules = [r for r in select_rules(REGISTRY, select, ignore) if r.id.startswith(RULE_AREAS)]
+    judging_reports = {rule.id for rule in report_rules()}
+    rules = [r for r in select_rules(REGISTRY, select, ignore) if r.id in judging_reports]
     if not rules:
         raise InputError("no hygiene or capacity rule selected", key="--select")
     return rules

@@ -1,13 +1,13 @@
 """`--format markdown`: a report to paste into a ticket or mail to the customer.
 
 It reads top-down in the order a customer acts: the verdict and counts; the deadlines (findings
-of the `deadline.*` rules, when the sheet has dates); every failing obligation with its finding
-and the exact fix — DNS records from the fix also in a code block, ready to copy into a zone
-file or a DNS provider's panel; the checks that could not be decided; the warnings (with their
-fixes); then, compactly, what is met and what does not apply, and any input problems. Text from
-findings is escaped, so a subject or message never turns into Markdown markup. Deadlines are
-named for people ("Sheet returned", "SPF/DKIM entries"), not by the sheet key they are counted
-from (`dates.sheet_submitted`).
+of the rules judging one, `deadline.sheet` and `deadline.dns`, when the sheet has dates); every
+failing obligation with its finding and the exact fix — DNS records from the fix also in a code
+block, ready to copy into a zone file or a DNS provider's panel; the checks that could not be
+decided; the warnings (with their fixes); then, compactly, what is met and what does not apply,
+and any input problems. Text from findings is escaped, so a subject or message never turns into
+Markdown markup. Deadlines are named for people ("Sheet returned", "SPF/DKIM entries"), not by
+the sheet key they are counted from (`dates.sheet_submitted`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from mailcheck.deadlines import Kind
 from mailcheck.findings import Finding, Status
 from mailcheck.report import Report
 
@@ -35,7 +36,7 @@ RECORD = re.compile(
     rf"[^\s(),;:\"'`]+\.\s\d+\sIN\s[A-Z][A-Z0-9]*(?:\s{_VALUE_TOKEN})+",
 )
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
-DEADLINE_LABELS = {"deadline.sheet": "Sheet returned", "deadline.dns": "SPF/DKIM entries"}
+DEADLINE_LABELS = {Kind.SHEET: "Sheet returned", Kind.DNS: "SPF/DKIM entries"}
 
 
 def render_markdown(report: Report, stream: TextIO, color: bool | None = None) -> None:
@@ -45,7 +46,7 @@ def render_markdown(report: Report, stream: TextIO, color: bool | None = None) -
 def as_markdown(report: Report) -> str:
     several = len({f.sheet for f in report.findings}) > 1
     by_status = {s: [f for f in report.findings if f.status is s] for s in Status}
-    deadlines = [f for f in report.findings if f.rule.startswith("deadline.")]
+    deadlines = [f for f in report.findings if _clock(f.rule) is not None]
     parts = [_header(report)]
     if deadlines:
         parts.append(_deadlines(deadlines, several))
@@ -162,10 +163,10 @@ def _about(finding: Finding, several: bool) -> str:
 
 def _deadline_label(finding: Finding) -> str | None:
     """A deadline as the customer knows it; its subject is the sheet key it is counted from."""
-    if not finding.rule.startswith("deadline.") or not finding.subject.startswith("dates."):
+    clock = _clock(finding.rule)
+    if clock is None or not finding.subject.startswith("dates."):
         return None
-    label = DEADLINE_LABELS.get(finding.rule)
-    return _text(label) if label else _rule_title(finding.rule)
+    return _text(DEADLINE_LABELS[clock])
 
 
 def _rule_title(rule_id: str) -> str:
@@ -173,6 +174,13 @@ def _rule_title(rule_id: str) -> str:
 
     rule = REGISTRY.get(rule_id)
     return _text(rule.title) if rule else _code(rule_id)
+
+
+def _clock(rule_id: str) -> Kind | None:
+    """The deadline a finding's rule judges: such findings are listed as deadlines."""
+    from mailcheck.rules import deadline_clock
+
+    return deadline_clock(rule_id)
 
 
 def _text(text: str) -> str:

@@ -94,7 +94,7 @@ def _rule(rule_id: str, rule: Rule | None) -> dict[str, Any]:
         "fullDescription": {"text": first_paragraph},
         "help": {"text": help_text, "markdown": _help_markdown(rule)},
         "defaultConfiguration": {"level": "error"},
-        "properties": {"tags": ["email", rule.id.partition(".")[0]], "source": rule.source},
+        "properties": {"tags": ["email", rule.area], "source": rule.source},
     }
 
 

@@ -1,11 +1,18 @@
-"""What a rule is: metadata (id, title, the obligation and its source, docs) and a check."""
+"""What a rule is: metadata (id, title, the obligation and its source, docs) and a check.
+
+The metadata says what the rule is about and what it needs: the commands choose their rules by
+it, findings are anchored in the sheet by it, and the deadline clocks read it. Nothing outside
+this package reads meaning into a rule id's prefix.
+"""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from mailcheck.deadlines import Kind as DeadlineKind
 from mailcheck.findings import Finding, Status
 from mailcheck.urls import redact_text
 
@@ -14,6 +21,35 @@ if TYPE_CHECKING:
     from mailcheck.sheet import LoadedSheet
 
 Check = Callable[["LoadedSheet", "Context"], Awaitable[Iterable[Finding]]]
+
+
+class Subject(enum.StrEnum):
+    """What a rule's findings name as their subject."""
+
+    OPTION = "option"  # a booked option of the sheet and one of its requirements
+    SENDER = "sender"  # a sender address
+    DOMAIN = "domain"  # a sender domain
+    MAIL_FROM = "mail_from"  # a MAIL FROM (envelope sender) domain
+    SELECTOR = "selector"  # a DKIM key's name: `selector._domainkey.domain`
+    TRACKING = "tracking"  # the tracking domain
+    SAMPLE = "sample"  # a sample message file
+    DATE = "date"  # the sheet date a deadline is counted from
+    RECIPIENT = "recipient"  # a recipient or receiving ISP of a delivery report
+    INTERVAL = "interval"  # a 5-minute sending interval of a delivery report
+
+
+class Input(enum.StrEnum):
+    """What a rule needs to decide (not what only improves a hint)."""
+
+    SENDERS = "senders"  # the sheet's sender addresses and their domains
+    MAIL_FROM = "mail_from"  # the MAIL FROM domains
+    DKIM_SELECTORS = "dkim_selectors"  # the DKIM entries' domains and selectors
+    SHEET_DETAILS = "sheet_details"  # other entries: options, IPs, keys, roles, tracking, …
+    DATES = "dates"  # the sheet's dates, region and working week
+    DNS = "dns"
+    SAMPLES = "samples"  # sample messages
+    HTTPS = "https"  # a request to a server a sample names
+    DELIVERY_REPORT = "delivery_report"  # a provider's delivery report (`mailcheck hygiene`)
 
 
 @dataclass(frozen=True)
@@ -28,6 +64,41 @@ class Rule:
     doc: str = ""  # the rule module's docstring: shown by `mailcheck explain`
     needs_findings: bool = False
     """Run after the sheet's other rules, reading their findings from `ctx.findings`."""
+    subject: Subject | None = None
+    """What the findings' subjects name; locating a finding in the sheet starts there."""
+    inputs: frozenset[Input] = frozenset()
+    """What the rule needs: the commands choose their rules by it."""
+    deadline: DeadlineKind | None = None
+    """The contract deadline the obligation is due by: its clock in `recheck` and `history`."""
+    clock: DeadlineKind | None = None
+    """The deadline this rule judges (the `deadline.*` rules): reports show it as a deadline."""
+
+    @property
+    def area(self) -> str:
+        """The id's first part (`spf` of `spf.all`): a tag for grouping, never a scope."""
+        return self.id.partition(".")[0]
+
+    @property
+    def covered_by_dns_deadline(self) -> bool:
+        """An SPF or DKIM entry `deadline.dns` judges: due by that deadline, not judging it."""
+        return self.deadline is DeadlineKind.DNS and self.clock is None
+
+    @property
+    def phase(self) -> str:
+        return "after the sheet's other rules" if self.needs_findings else "with the sheet's rules"
+
+    def metadata_text(self) -> str:
+        """What the rule is about and needs, as `mailcheck explain` shows it."""
+        lines = [
+            f"Subject: {self.subject or '-'}",
+            f"Needs: {', '.join(sorted(self.inputs)) or '-'}",
+            f"Runs: {self.phase}",
+        ]
+        if self.deadline is not None:
+            lines.append(f"Due by: the {_deadline_name(self.deadline)}")
+        if self.clock is not None:
+            lines.append(f"Judges: the {_deadline_name(self.clock)}")
+        return "\n".join(lines)
 
     def finding(
         self, status: Status, subject: str, message: str, hint: str | None = None
@@ -50,3 +121,7 @@ class Rule:
 
     def skipped(self, subject: str, message: str) -> Finding:
         return self.finding(Status.SKIP, subject, message)
+
+
+def _deadline_name(kind: DeadlineKind) -> str:
+    return f"{kind} deadline ({kind.days} working days)"

@@ -26,7 +26,7 @@ from mailcheck.delivery.analysis import DeliveryAnalysis
 from mailcheck.delivery.intervals import Interval
 from mailcheck.findings import Finding, Status
 from mailcheck.rules._delivery import analysis_or_skip, at, capped, in_report, when
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 from mailcheck.text import plural
 
@@ -153,4 +153,6 @@ RULE = Rule(
     source="seed 000, Verarbeitungskapazität and Rechenbeispiel",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.INTERVAL,
+    inputs=frozenset({Input.DELIVERY_REPORT, Input.SHEET_DETAILS}),
 )

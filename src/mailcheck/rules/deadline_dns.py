@@ -3,7 +3,7 @@
 The entries are due at the end of the tenth working day after `dates.dns_requested` (the request
 day does not count), in the working days of the sheet's `region` and `working_week`; after that,
 every re-check is billed. This rule runs after all other rules of the sheet and judges their
-findings: every rule whose id starts with `spf.` or `dkim.` (not `message.dkim`, which is about
+findings: every SPF and DKIM rule due by this deadline (not `message.dkim`, which is about
 sample messages). It passes when none of them fails (skipped and exempted checks count as met,
 and so do warnings). While one fails it warns, up to and including the due date, with the due
 date and the working days left; once the due date has passed it fails: the re-check is billable.
@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from mailcheck.context import Context
-from mailcheck.deadlines import dns_deadline, is_dns_rule
+from mailcheck.deadlines import Kind as DeadlineKind
+from mailcheck.deadlines import dns_deadline
 from mailcheck.findings import Finding, Status
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 from mailcheck.text import plural
 
@@ -33,7 +34,8 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     deadline = dns_deadline(sheet.sheet)
     if deadline is None:
         return [RULE.skipped(SUBJECT, "no dates.dns_requested: no DNS deadline to track")]
-    left_out = _not_run(ctx)
+    judged = ctx.due_by_dns_deadline
+    left_out = [rule_id for rule_id in judged if rule_id not in ctx.rules_run]
     if left_out:
         return [
             RULE.skipped(
@@ -42,7 +44,7 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
                 f"the deadline is not judged; {deadline.summary(ctx.today)}",
             )
         ]
-    checks = [f for f in ctx.findings if is_dns_rule(f.rule)]
+    checks = [f for f in ctx.findings if f.rule in judged]
     if not checks:
         return [RULE.skipped(SUBJECT, "no SPF or DKIM check ran for this sheet")]
     failing = [f for f in checks if f.status is Status.FAIL]
@@ -63,15 +65,6 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
             )
         ]
     return [RULE.passed(SUBJECT, f"SPF and DKIM entries met ({len(checks)} checks); {standing}")]
-
-
-def _not_run(ctx: Context) -> list[str]:
-    """The registered SPF and DKIM rules this run left out (`--select`, `--ignore`)."""
-    return [
-        rule_id
-        for rule_id in ctx.rules_registered
-        if is_dns_rule(rule_id) and rule_id not in ctx.rules_run
-    ]
 
 
 def _names(findings: Sequence[Finding]) -> str:
@@ -99,4 +92,8 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     needs_findings=True,
+    subject=Subject.DATE,
+    inputs=frozenset({Input.DATES}),
+    deadline=DeadlineKind.DNS,
+    clock=DeadlineKind.DNS,
 )

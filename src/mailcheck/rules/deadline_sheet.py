@@ -14,8 +14,9 @@ from collections.abc import Iterable
 
 from mailcheck.context import Context
 from mailcheck.deadlines import SHEET_DAYS, sheet_deadline
+from mailcheck.deadlines import Kind as DeadlineKind
 from mailcheck.findings import Finding
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 
 SUBJECT = "dates.sheet_submitted"
@@ -67,4 +68,8 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.DATE,
+    inputs=frozenset({Input.DATES}),
+    deadline=DeadlineKind.SHEET,
+    clock=DeadlineKind.SHEET,
 )

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 
 from mailcheck.addresses import sender_domains
 from mailcheck.context import Context
+from mailcheck.deadlines import Kind as DeadlineKind
 from mailcheck.dkimkey import (
     GOOD_RSA_BITS,
     KeyVerdict,
@@ -35,7 +36,7 @@ from mailcheck.dkimkey import (
 from mailcheck.dns.resolver import to_ascii
 from mailcheck.findings import Finding, Status
 from mailcheck.hints import txt_record
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import DkimKey, LoadedSheet
 
 
@@ -115,4 +116,7 @@ RULE = Rule(
     "RFC 8301, RFC 8463",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.SELECTOR,
+    inputs=frozenset({Input.SENDERS, Input.DKIM_SELECTORS, Input.DNS}),
+    deadline=DeadlineKind.DNS,
 )

@@ -15,9 +15,10 @@ import asyncio
 from collections.abc import Iterable
 
 from mailcheck.context import Context
+from mailcheck.deadlines import Kind as DeadlineKind
 from mailcheck.dkimkey import fetch_key, key_name, parse_tags, record_to_publish, same_key
 from mailcheck.findings import Finding
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import DkimKey, LoadedSheet
 
 
@@ -59,4 +60,7 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 6376 §3.6.1",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.SELECTOR,
+    inputs=frozenset({Input.DKIM_SELECTORS, Input.SHEET_DETAILS, Input.DNS}),
+    deadline=DeadlineKind.DNS,
 )

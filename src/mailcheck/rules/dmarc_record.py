@@ -35,7 +35,7 @@ from mailcheck.dmarc import (
 )
 from mailcheck.findings import Finding
 from mailcheck.hints import txt_record
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 
 
@@ -126,4 +126,6 @@ RULE = Rule(
     source="RFC 7489 §6.1, §6.6.3; bulk-sender requirements of large mailbox providers",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.DOMAIN,
+    inputs=frozenset({Input.SENDERS, Input.DNS}),
 )

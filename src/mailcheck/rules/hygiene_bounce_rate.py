@@ -21,7 +21,7 @@ from mailcheck.delivery.analysis import OTHER_DOMAINS, DeliveryAnalysis, Receive
 from mailcheck.delivery.providers import __doc__ as PROVIDERS_TABLE
 from mailcheck.findings import Finding, Status
 from mailcheck.rules._delivery import analysis_or_skip, capped, in_report
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 from mailcheck.text import plural
 
@@ -96,4 +96,6 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration",
     check=check,
     doc=(__doc__ or "") + "\n" + (PROVIDERS_TABLE or "").split("\n\n", 1)[-1],
+    subject=Subject.RECIPIENT,
+    inputs=frozenset({Input.DELIVERY_REPORT}),
 )

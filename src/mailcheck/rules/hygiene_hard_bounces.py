@@ -31,7 +31,7 @@ from mailcheck.rules._delivery import (
     unfollowed,
     where,
 )
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 from mailcheck.text import plural
 
@@ -109,4 +109,6 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.RECIPIENT,
+    inputs=frozenset({Input.DELIVERY_REPORT, Input.SHEET_DETAILS}),
 )

@@ -46,7 +46,7 @@ from mailcheck.findings import Finding, Status
 from mailcheck.messages.obligations import from_addresses
 from mailcheck.messages.sample import HeaderField, Sample, open_regular
 from mailcheck.rules._samples import for_each_sample
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 
 LIST_HEADERS = {
@@ -366,4 +366,6 @@ RULE = Rule(
     "Mitwirkungspflichten, Technische Konfiguration",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.SAMPLE,
+    inputs=frozenset({Input.SAMPLES, Input.DNS}),
 )

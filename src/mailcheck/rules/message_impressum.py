@@ -20,7 +20,7 @@ from mailcheck.findings import Finding
 from mailcheck.messages.sample import Sample
 from mailcheck.messages.text import message_text
 from mailcheck.rules._samples import for_each_sample
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 
 _IDENTITY = re.compile(
@@ -84,4 +84,6 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten, Gestaltung der Email",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.SAMPLE,
+    inputs=frozenset({Input.SAMPLES}),
 )

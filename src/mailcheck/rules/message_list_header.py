@@ -21,7 +21,7 @@ from mailcheck.messages.headerfix import list_help_fix, list_unsubscribe_fix
 from mailcheck.messages.obligations import applicable
 from mailcheck.messages.sample import Sample
 from mailcheck.rules._samples import for_each_sample
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 
 
@@ -52,4 +52,6 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 2369",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.SAMPLE,
+    inputs=frozenset({Input.SAMPLES}),
 )

@@ -23,7 +23,7 @@ from mailcheck.messages.listheaders import parse_uri_list
 from mailcheck.messages.obligations import applicable
 from mailcheck.messages.sample import Sample
 from mailcheck.rules._samples import for_each_sample
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 
 
@@ -73,4 +73,6 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 2369 §3.1",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.SAMPLE,
+    inputs=frozenset({Input.SAMPLES}),
 )

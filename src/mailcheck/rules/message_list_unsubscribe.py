@@ -29,7 +29,7 @@ from mailcheck.messages.listheaders import UriList, one_click_problem, parse_uri
 from mailcheck.messages.obligations import applicable
 from mailcheck.messages.sample import Sample
 from mailcheck.rules._samples import for_each_sample
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 
 
@@ -90,4 +90,6 @@ RULE = Rule(
     "RFC 2369 §2, §3.2; RFC 8058 §3.1",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.SAMPLE,
+    inputs=frozenset({Input.SAMPLES}),
 )

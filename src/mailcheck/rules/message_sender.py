@@ -18,7 +18,7 @@ from mailcheck.findings import Finding
 from mailcheck.messages.obligations import from_addresses, registered_sender
 from mailcheck.messages.sample import Sample
 from mailcheck.rules._samples import for_each_sample
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 
 
@@ -57,4 +57,6 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.SAMPLE,
+    inputs=frozenset({Input.SAMPLES, Input.SENDERS}),
 )

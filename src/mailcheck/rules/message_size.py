@@ -16,7 +16,7 @@ from mailcheck.context import Context
 from mailcheck.findings import Finding
 from mailcheck.messages.sample import Sample
 from mailcheck.rules._samples import for_each_sample
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 
 KB = 1024
@@ -67,4 +67,6 @@ RULE = Rule(
     source="seed 000, Schnittstellen (Max. Mailgröße) and Email-Abrechnung",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.SAMPLE,
+    inputs=frozenset({Input.SAMPLES}),
 )

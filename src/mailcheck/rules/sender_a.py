@@ -13,7 +13,7 @@ from mailcheck.dns import Outcome
 from mailcheck.findings import Finding
 from mailcheck.hints import record
 from mailcheck.rules._senders import per_sender_domain
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 
 
@@ -44,4 +44,6 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.DOMAIN,
+    inputs=frozenset({Input.SENDERS, Input.DNS}),
 )

@@ -22,7 +22,7 @@ from mailcheck.findings import Finding
 from mailcheck.hints import record
 from mailcheck.names import is_ip_address
 from mailcheck.rules._senders import per_sender_domain
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 
 
@@ -112,4 +112,6 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 5321 §5.1, RFC 7505",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.DOMAIN,
+    inputs=frozenset({Input.SENDERS, Input.DNS}),
 )

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from mailcheck.addresses import parse_address, role_key
 from mailcheck.context import Context
 from mailcheck.findings import Finding
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet, RoleSettings
 
 RFC2142_MAILBOXES = frozenset(
@@ -77,4 +77,6 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 2142",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.SENDER,
+    inputs=frozenset({Input.SENDERS, Input.SHEET_DETAILS}),
 )

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from mailcheck.addresses import parse_address
 from mailcheck.context import Context
 from mailcheck.findings import Finding
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 
 
@@ -50,4 +50,6 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 5322, RFC 6531",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.SENDER,
+    inputs=frozenset({Input.SENDERS}),
 )

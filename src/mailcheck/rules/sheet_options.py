@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from mailcheck.context import Context
 from mailcheck.findings import Finding, Status
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import DataCentre, Interface, IpVersion, LoadedSheet, Option, Sheet
 
 RECOMMEND_DEDICATED_FROM = 1_000_000  # mails per month
@@ -269,4 +269,6 @@ RULE = Rule(
     "SNDS, Secure Document Handling, Trace & Recover, Anbindung)",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.OPTION,
+    inputs=frozenset({Input.SHEET_DETAILS}),
 )

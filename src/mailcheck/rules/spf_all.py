@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.context import Context
+from mailcheck.deadlines import Kind as DeadlineKind
 from mailcheck.findings import Finding
 from mailcheck.rules._spf import judge_each_tree, root_problem
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.common import describe, publish, sound_record
@@ -97,4 +98,7 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 7208 §5.1, §6.1",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.MAIL_FROM,
+    inputs=frozenset({Input.MAIL_FROM, Input.DNS}),
+    deadline=DeadlineKind.DNS,
 )

@@ -20,9 +20,10 @@ import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.context import Context
+from mailcheck.deadlines import Kind as DeadlineKind
 from mailcheck.findings import Finding
 from mailcheck.rules._spf import no_mail_from
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.checkhost import SpfVerdict, check_host
@@ -124,4 +125,7 @@ RULE = Rule(
     "Implementierungsmethode; RFC 7208 §4",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.MAIL_FROM,
+    inputs=frozenset({Input.MAIL_FROM, Input.SHEET_DETAILS, Input.DNS}),
+    deadline=DeadlineKind.DNS,
 )

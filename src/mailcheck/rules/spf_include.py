@@ -18,10 +18,11 @@ import asyncio
 from collections.abc import Iterable
 
 from mailcheck.context import Context
+from mailcheck.deadlines import Kind as DeadlineKind
 from mailcheck.dns.resolver import to_ascii
 from mailcheck.findings import Finding
 from mailcheck.rules._spf import no_mail_from, root_problem
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.common import mail_from_domains, publish, sound_record
@@ -77,4 +78,7 @@ RULE = Rule(
     source="seed 002, Implementierungsmethode (Ersteinrichtung des Dienstes)",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.MAIL_FROM,
+    inputs=frozenset({Input.MAIL_FROM, Input.SHEET_DETAILS, Input.DNS}),
+    deadline=DeadlineKind.DNS,
 )

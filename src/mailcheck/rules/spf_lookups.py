@@ -26,9 +26,10 @@ import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.context import Context
+from mailcheck.deadlines import Kind as DeadlineKind
 from mailcheck.findings import Finding
 from mailcheck.rules._spf import judge_each_tree, root_problem
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 from mailcheck.spf import advice
 from mailcheck.spf.common import publish, sound_record
@@ -193,4 +194,7 @@ RULE = Rule(
     source="RFC 7208 §4.6.4",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.MAIL_FROM,
+    inputs=frozenset({Input.MAIL_FROM, Input.DNS}),
+    deadline=DeadlineKind.DNS,
 )

@@ -20,7 +20,7 @@ from mailcheck.context import Context
 from mailcheck.dns.resolver import to_ascii
 from mailcheck.findings import Finding
 from mailcheck.hints import record
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -91,4 +91,6 @@ RULE = Rule(
     source="seed 000, Open- und Link-Tracking (optional CNAME)",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.TRACKING,
+    inputs=frozenset({Input.SHEET_DETAILS, Input.DNS}),
 )

@@ -30,7 +30,7 @@ from mailcheck.http.probe import probe_one_click
 from mailcheck.messages.listheaders import parse_uri_list
 from mailcheck.messages.sample import Sample
 from mailcheck.rules._samples import for_each_sample
-from mailcheck.rules.base import Rule
+from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet import LoadedSheet
 from mailcheck.urls import redact_url
 
@@ -67,4 +67,6 @@ RULE = Rule(
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 8058 §3.1, §3.2",
     check=check,
     doc=__doc__ or "",
+    subject=Subject.SAMPLE,
+    inputs=frozenset({Input.SAMPLES, Input.DNS, Input.HTTPS}),
 )
