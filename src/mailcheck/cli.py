@@ -482,10 +482,20 @@ def hygiene(
 
 
 @app.command("rules")
-def list_rules() -> None:
+def list_rules(
+    markdown: Annotated[
+        bool,
+        typer.Option("--markdown", help="The rule reference as a Markdown table (the README's)."),
+    ] = False,
+) -> None:
     """List every rule: id, title and the obligation's source."""
     from mailcheck.rules import REGISTRY
 
+    if markdown:
+        from mailcheck.output.reference import markdown_table
+
+        print(markdown_table(REGISTRY.values()), end="")
+        return
     width = max(len(rule_id) for rule_id in REGISTRY)
     for rule in REGISTRY.values():
         print(f"{rule.id:<{width}}  {rule.title}  [{rule.source}]")

@@ -72,6 +72,8 @@ class Rule:
     """The contract deadline the obligation is due by: its clock in `recheck` and `history`."""
     clock: DeadlineKind | None = None
     """The deadline this rule judges (the `deadline.*` rules): reports show it as a deadline."""
+    checks: str = ""
+    """What the rule checks, in one sentence of plain words: the rule reference's line."""
 
     @property
     def area(self) -> str:

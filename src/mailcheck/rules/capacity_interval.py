@@ -146,6 +146,10 @@ def _number(value: Fraction) -> str:
 RULE = Rule(
     id="capacity.interval",
     title="Sending spread over the hour: capacity per 5-minute interval",
+    checks=(
+        "every 5-minute interval within capacity / 12 (pass), peaks up to 1.25 times that (warn),"
+        " above fails"
+    ),
     obligation="Um den vertraglich vereinbarten Durchsatz darstellen zu können, überprüft … die "
     "Verteilung in Fünf-Minuten-Intervallen. Aufgrund möglicher Sende-Peaks kann die "
     "tatsächliche Verarbeitungskapazität das 1,25-Fache der vereinbarten "

@@ -86,6 +86,12 @@ def _fixes(findings: Sequence[Finding]) -> str:
 RULE = Rule(
     id="deadline.dns",
     title="SPF and DKIM entries published within 10 working days",
+    checks=(
+        "the SPF and DKIM entries are in place within 10 working days of `dates.dns_requested`: "
+        "pass when no `spf.*`/`dkim.*` check fails, warn while one fails up to the due date, fail"
+        " once overdue (re-checks are billed), error when one is undecided, skip when the run "
+        "left out an `spf.*`/`dkim.*` rule (`--select`, `--ignore`)"
+    ),
     obligation="Sollten die nötigen Einträge kundenseitig nicht innerhalb von zehn (10) "
     "Werktagen erfolgen, wird die erneute Überprüfung nach Aufwand in Rechnung gestellt.",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration (SPF and DKIM)",

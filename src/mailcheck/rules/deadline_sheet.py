@@ -63,6 +63,10 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
 RULE = Rule(
     id="deadline.sheet",
     title="Implementation sheet returned within 5 working days",
+    checks=(
+        "the sheet is returned within 5 working days of `dates.contract_signed`: warn while "
+        "missing before the due date, fail when late or missing after it"
+    ),
     obligation="Der Kunde wird daher das ihm nach Vertragsabschluss zugesandte "
     "Implementation-Sheet innerhalb von fünf (5) Werktagen ausgefüllt zurücksenden",
     source="seed 000, Mitwirkungspflichten",

@@ -109,6 +109,11 @@ def _longer_key(name: str, entry: DkimKey) -> str:
 RULE = Rule(
     id="dkim.key",
     title="Every sender domain publishes a valid DKIM key",
+    checks=(
+        "every sender domain has a selector in the sheet; its key record parses; revoked, < "
+        "1024-bit RSA, unknown `k=`, corrupt `p=` fail; < 2048-bit RSA and `t=y` warn; ed25519 "
+        "accepted"
+    ),
     obligation="Das Verfahren DKIM (DomainKeys Identified Mail) ist seitens des Kunden zwingend "
     "einzusetzen, d. h. für jede bei Retarus für den Kunden registrierte Absenderdomain hat der "
     "Kunde einen entsprechenden DKIM-Schlüssel in seinem DNS zu hinterlegen.",

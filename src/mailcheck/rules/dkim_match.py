@@ -55,6 +55,7 @@ async def _judge(entry: DkimKey, ctx: Context) -> Finding:
 RULE = Rule(
     id="dkim.match",
     title="The published DKIM key is the provider's key",
+    checks="the published `p=` is the provider's `public_key` from the sheet",
     obligation="für jede … registrierte Absenderdomain hat der Kunde einen entsprechenden "
     "DKIM-Schlüssel in seinem DNS zu hinterlegen",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 6376 §3.6.1",

@@ -121,6 +121,10 @@ def _ignored(domain: str, name: str, text: str) -> Finding:
 RULE = Rule(
     id="dmarc.record",
     title="The sender's organisational domain publishes a DMARC policy",
+    checks=(
+        "the sender's (organisational) domain has a valid `_dmarc` record; none, `p=none`, or no "
+        "`p=` but a valid `rua=` warns; a record receivers ignore fails where it stands"
+    ),
     obligation="Bulk senders publish a DMARC policy for their sending domains (requirement "
     "of large mailbox providers, beyond the seed).",
     source="RFC 7489 §6.1, §6.6.3; bulk-sender requirements of large mailbox providers",

@@ -92,6 +92,10 @@ def _judge(receiver: Receiver) -> Finding:
 RULE = Rule(
     id="hygiene.bounce-rate",
     title="Hard-bounce rate per ISP at most 1.0 %",
+    checks=(
+        "hard-bounce rate per receiving ISP at most 1.0 % (fail above, warn above 0.8 %); a "
+        "provider's domains count together"
+    ),
     obligation="Insgesamt darf die Hard-Bounce-Rate pro ISP 1,0 % grundsätzlich nicht übersteigen.",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration",
     check=check,

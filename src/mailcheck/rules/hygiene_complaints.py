@@ -80,6 +80,7 @@ def _passed(analysis: DeliveryAnalysis) -> Finding:
 RULE = Rule(
     id="hygiene.complaints",
     title="Addresses removed after a complaint or an unsubscribe",
+    checks="no address mailed after a complaint or an unsubscribe (fail per address)",
     obligation="Der Kunde muss Email-Adressen von den entsprechenden Mailinglisten entfernen, "
     "wenn der Empfänger die Email als SPAM einstuft (complaint) oder die Einwilligung in den "
     "Versand von Emails widerruft.",

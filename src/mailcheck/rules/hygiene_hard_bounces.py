@@ -103,6 +103,10 @@ def _roles(analysis: DeliveryAnalysis) -> Finding:
 RULE = Rule(
     id="hygiene.hard-bounces",
     title="Addresses removed at the latest after three hard bounces",
+    checks=(
+        "no address mailed after its third hard bounce (fail per address); sends to role "
+        "recipients, which the provider drops, warn"
+    ),
     obligation="Der Kunde muss Email-Adressen unverzüglich von den entsprechenden Mailinglisten "
     "entfernen, wenn nach dem Beschicken dieser Adressen die Nichtexistenz des Postfachs erkannt "
     "wird, spätestens jedoch, wenn drei Hard-Bounces erfolgt sind.",

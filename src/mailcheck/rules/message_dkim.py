@@ -360,6 +360,11 @@ def _sign_hint(sheet: LoadedSheet) -> str:
 RULE = Rule(
     id="message.dkim",
     title="DKIM signature verifies and covers List-Unsubscribe and List-Unsubscribe-Post",
+    checks=(
+        "the DKIM signature verifies against DNS and its `h=` covers List-Unsubscribe and "
+        "List-Unsubscribe-Post; rsa-sha1 fails (RFC 8301); `l=` and a signing domain not aligned "
+        "with From warn"
+    ),
     obligation="The List-Unsubscribe and List-Unsubscribe-Post headers MUST be covered by the "
     "signature (RFC 8058 §4); DKIM ist seitens des Kunden zwingend einzusetzen.",
     source="RFC 8058 §4; RFC 6376; RFC 8301 §3.1; RFC 7489 §3.1.1; seed 000, "

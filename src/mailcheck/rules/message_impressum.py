@@ -79,6 +79,7 @@ def _quote(match: re.Match[str]) -> str:
 RULE = Rule(
     id="message.impressum",
     title="Every message has an imprint (heuristic)",
+    checks="an imprint in the text parts (heuristic: warns, never fails)",
     obligation="Jede versendete Email muss ein den geltenden rechtlichen Anforderungen "
     "entsprechendes, leicht erkennbares Impressum, im Volltext einer jeden Email, enthalten.",
     source="seed 000, Mitwirkungspflichten, Gestaltung der Email",

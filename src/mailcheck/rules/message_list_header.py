@@ -47,6 +47,9 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
 RULE = Rule(
     id="message.list-header",
     title="Every message has List-Unsubscribe or List-Help",
+    checks=(
+        "every sample has List-Unsubscribe or List-Help, unless the sheet exempts it with a reason"
+    ),
     obligation="Jede versendete Email muss einen „List-Unsubscribe“-Header oder einen "
     "„List-Help“-Header (siehe RFC 2369) enthalten.",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 2369",

@@ -68,6 +68,7 @@ def _absent(sample: Sample, sheet: LoadedSheet) -> Finding:
 RULE = Rule(
     id="message.list-help",
     title="Non-list mail has List-Help with a mailto: or https: URI",
+    checks="non-list mail: List-Help with a `mailto:` or `https:` URI, no `http:`",
     obligation="Der „List-Help“-Header muss mindestens eine „mailto:“-Adresse oder einen "
     "HTTPS-Link enthalten, HTTP-Links sind nicht zulässig.",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 2369 §3.1",

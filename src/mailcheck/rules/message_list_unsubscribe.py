@@ -83,6 +83,10 @@ def _missing_https(uris: UriList) -> str | None:
 RULE = Rule(
     id="message.list-unsubscribe",
     title="List mail has List-Unsubscribe with HTTPS and One-Click",
+    checks=(
+        "list mail: List-Unsubscribe with an `https:` URI (RFC 2369 syntax) and "
+        "`List-Unsubscribe-Post: List-Unsubscribe=One-Click`"
+    ),
     obligation="Der „List-Unsubscribe“-Header ist für listenbasierte Mailings erforderlich und "
     "mit „POST HTTPS“-Link inklusive „One-Click-Unsubscribe“-Funktionalität (RFC 8058) "
     "einzufügen.",

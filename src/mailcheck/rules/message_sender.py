@@ -52,6 +52,7 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
 RULE = Rule(
     id="message.sender",
     title="The sample's From is a registered sender",
+    checks="the sample's `From` is a registered sender",
     obligation="Absenderadressen sind registrierungspflichtig und Bestandteil der "
     "Service-Administration.",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration",

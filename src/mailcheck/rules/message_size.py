@@ -62,6 +62,7 @@ def _bytes(count: int) -> str:
 RULE = Rule(
     id="message.size",
     title="Message size at most 20 MB; billing units of 200 KB",
+    checks="at most 20 MB; reports the billing units (ceil(KB / 200))",
     obligation="Max. Mailgröße: 20 MB. Emails werden je Einheit abgerechnet, wobei eine "
     "abrechenbare Einheit 200 Kilobytes beträgt.",
     source="seed 000, Schnittstellen (Max. Mailgröße) and Email-Abrechnung",

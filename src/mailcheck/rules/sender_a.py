@@ -40,6 +40,7 @@ async def _judge(domain: str, ctx: Context) -> Finding:
 RULE = Rule(
     id="sender.a",
     title="Sender domain has a valid A record",
+    checks="the sender domain has an A record",
     obligation="Die Absenderdomain muss zudem über einen validen DNS-A-Record verfügen.",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration",
     check=check,

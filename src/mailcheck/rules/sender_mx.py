@@ -107,6 +107,10 @@ async def _host_state(host: str, ctx: Context) -> str:
 RULE = Rule(
     id="sender.mx",
     title="Sender domain has a valid MX record",
+    checks=(
+        "the sender domain has an MX record, not a null MX nor an IP address, and every MX host "
+        "resolves (an MX host that is a CNAME warns)"
+    ),
     obligation="Die Absenderadresse muss in der Lage sein, Emails zu empfangen "
     "(valider DNS-MX-Record).",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 5321 §5.1, RFC 7505",

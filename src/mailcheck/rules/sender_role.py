@@ -73,6 +73,7 @@ def _judge(text: str, role_names: frozenset[str]) -> Finding:
 RULE = Rule(
     id="sender.role",
     title="No role-based sender addresses",
+    checks="no role-based sender addresses (RFC 2142 names and system accounts, `+tag` ignored)",
     obligation="Rollenbasierende Absenderadressen (z. B. postmaster@) sind nicht erlaubt.",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 2142",
     check=check,

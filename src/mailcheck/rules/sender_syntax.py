@@ -45,6 +45,7 @@ def _judge(text: str) -> Finding:
 RULE = Rule(
     id="sender.syntax",
     title="Sender addresses are valid",
+    checks="sender addresses are valid (RFC 5322/6531; IDN domains normalised)",
     obligation="Absenderadressen sind registrierungspflichtig und Bestandteil der "
     "Service-Administration.",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 5322, RFC 6531",

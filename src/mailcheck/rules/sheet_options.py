@@ -262,6 +262,13 @@ def _judge(dep: Dependency, facts: Facts) -> Finding:
 RULE = Rule(
     id="sheet.options",
     title="Booked options fit together",
+    checks=(
+        "the booked options fit together: Trace & Recover needs AntiVirus MultiScan and SMTP and "
+        "excludes Envelope-From rewriting; Secure Document Handling needs AntiVirus MultiScan and"
+        " REST; tracking and template rendering need REST; SNDS needs dedicated IPs; SNDS, "
+        "feedback loop and CSA need IPv4; dedicated IPs at least two, recommended (warn) from "
+        "1,000,000 mails/month; VPN needs both data centres"
+    ),
     obligation="Die Zusatzfunktion Trace & Recover setzt die Nutzung von AntiVirus MultiScan "
     "voraus … Dieser Service kann nur in Kombination mit einer dedizierten IP-Adresse genutzt "
     "werden … erfordern die Nutzung von IPv4-Adressen",

@@ -94,6 +94,10 @@ def _judge_all(domain: str, record: SpfRecord, where: str, fix: str) -> Finding:
 RULE = Rule(
     id="spf.all",
     title="SPF record ends with -all or ~all",
+    checks=(
+        "the record ends with `-all` or `~all` (through `redirect=` if it has no `all`); `+all`, "
+        "`?all`, no `all`, mechanisms after `all` fail"
+    ),
     obligation="Der SPF-Record muss mit „-all“ oder „~all“ enden.",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 7208 §5.1, §6.1",
     check=check,

@@ -119,6 +119,7 @@ async def _fix(tree: SpfTree, ip: str, mechanism: str, sheet: Sheet, ctx: Contex
 RULE = Rule(
     id="spf.authorizes",
     title="The provider's sending IPs pass SPF",
+    checks="every `spf.sending_ips` address gets SPF `pass` (RFC 7208 `check_host`)",
     obligation="[Ein] SPF-From Record …, der es SPF-Systemen auf Empfängerseite erlaubt, einen "
     "SPF-Test durchzuführen.",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; seed 002, "

@@ -74,6 +74,7 @@ def _judge(tree: SpfTree, required: str, sheet: Sheet) -> Finding:
 RULE = Rule(
     id="spf.include",
     title="SPF record includes the provider's SPF entry",
+    checks="the tree reaches the provider's include (`spf.required_include`)",
     obligation="Kunde: SPF-Eintrag von POST in Kundennetzwerk einfügen",
     source="seed 002, Implementierungsmethode (Ersteinrichtung des Dienstes)",
     check=check,

@@ -189,6 +189,11 @@ def _ranges(lookup: Lookup) -> list[str]:
 RULE = Rule(
     id="spf.lookups",
     title="SPF record within 10 DNS lookups and 2 void lookups",
+    checks=(
+        "at most 10 DNS-querying terms over the whole include/redirect tree (static worst case), "
+        "at most 2 void lookups (counted for IPv4 and IPv6 clients apart, the worse decides), at "
+        "most 10 MX names per `mx`, no loop"
+    ),
     obligation="SPF implementations MUST limit the total number of those terms to 10 during "
     'SPF evaluation ... SPF implementations SHOULD limit "void lookups" to two.',
     source="RFC 7208 §4.6.4",

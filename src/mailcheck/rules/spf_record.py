@@ -82,6 +82,10 @@ def _ptr(tree: SpfTree) -> Finding | None:
 RULE = Rule(
     id="spf.record",
     title="MAIL FROM domain has exactly one valid SPF record",
+    checks=(
+        "the MAIL FROM domain has exactly one `v=spf1` record, valid per RFC 7208, and so has "
+        "every record it includes or redirects to; `ptr` warns (RFC 7208 §5.5)"
+    ),
     obligation="Für die in der SMTP-Kommunikation zwischen Email-Servern angegebene „MAIL FROM“-"
     "Adresse ist ein SPF-From Record einzutragen, der es SPF-Systemen auf Empfängerseite "
     "erlaubt, einen SPF-Test durchzuführen.",

@@ -86,6 +86,7 @@ async def _addresses(name: str, ctx: Context) -> list[Address | str]:
 RULE = Rule(
     id="tracking.dns",
     title="Tracking domain points at the provider",
+    checks="the tracking domain's A record (or CNAME) points at the provider's target",
     obligation="Hierbei setzt der Kunde einen A-Record der entsprechenden (Sub-) Domain auf eine "
     "Server-Adresse von Retarus.",
     source="seed 000, Open- und Link-Tracking (optional CNAME)",

@@ -62,6 +62,7 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
 RULE = Rule(
     id="unsubscribe.probe",
     title="The One-Click URI accepts the unsubscribe POST",
+    checks="with `--probe-unsubscribe`: the One-Click POST is answered 2xx, without redirect",
     obligation="Die Nutzung des „list-unsubscribe-Post“-Header erfordert einen valide URL, die "
     "entsprechende POST-Request entgegennehmen und verarbeiten kann.",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; RFC 8058 §3.1, §3.2",
