@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dnsserver import ZoneServer
+from httpsserver import HTTPSServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -199,3 +200,12 @@ def _registry_restored():
     yield
     REGISTRY.clear()
     REGISTRY.update(saved)
+
+
+@pytest.fixture
+def tls_webhook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPSServer]:
+    """A webhook receiver on 127.0.0.1 over HTTPS, its throwaway CA trusted by the run."""
+    with HTTPSServer("127.0.0.1") as server:
+        server.ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+        yield server

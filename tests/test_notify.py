@@ -32,13 +32,6 @@ def webhook() -> Iterator[HTTPSServer]:
         yield server
 
 
-@pytest.fixture
-def tls_webhook(tmp_path, monkeypatch) -> Iterator[HTTPSServer]:
-    with HTTPSServer("127.0.0.1") as server:
-        server.ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
-        yield server
-
 
 @pytest.fixture
 def recheck(run_cli, write_sheet, tmp_path):

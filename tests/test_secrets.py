@@ -27,16 +27,9 @@ def unsubscribe_server() -> Iterator[HTTPSServer]:
         yield server
 
 
-@pytest.fixture
-def webhook(tmp_path, monkeypatch) -> Iterator[HTTPSServer]:
-    with HTTPSServer("127.0.0.1") as server:
-        server.ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
-        yield server
-
 
 def test_no_url_secret_in_any_output_or_the_store(
-    run_cli, tmp_path, write_sheet, msg_zone_file, unsubscribe_server, webhook
+    run_cli, tmp_path, write_sheet, msg_zone_file, unsubscribe_server, tls_webhook
 ):
     from mailcheck.output import Format
 
@@ -51,7 +44,8 @@ def test_no_url_secret_in_any_output_or_the_store(
     store = ["--zone", msg_zone_file, "--db", db]
     probe = [*store, "--probe-unsubscribe", "--allow-private"]
     hook_password, hook_token, hook_path = HOOK_SECRETS
-    hook = webhook.url(f"/hooks/{hook_path}?token={hook_token}", userinfo=f"ops:{hook_password}")
+    path = f"/hooks/{hook_path}?token={hook_token}"
+    hook = tls_webhook.url(path, userinfo=f"ops:{hook_password}")
 
     shown: list[str] = []
     for fmt in Format:
@@ -59,7 +53,7 @@ def test_no_url_secret_in_any_output_or_the_store(
         assert code in (1, 3), err
         shown += [out, err]
     assert "unsub:REDACTED@unsub.msg.example" in "".join(shown)  # the URI is quoted, redacted
-    webhook.answers[:] = [503, 503, 503]
+    tls_webhook.answers[:] = [503, 503, 503]
     for fmt in ("table", "json"):
         code, out, err = run_cli("recheck", *store, "--notify", hook, "--format", fmt)
         shown += [out, err]
@@ -68,9 +62,9 @@ def test_no_url_secret_in_any_output_or_the_store(
         shown += run_cli("history", "unsub.msg.example", "--db", db, "--format", fmt)[1:]
         shown += run_cli("history", sheet, "--db", db, "--format", fmt)[1:]
 
-    assert len(webhook.log.requests) == 4  # three refused, the last accepted
-    assert all(r.headers["authorization"].startswith("Basic ") for r in webhook.log.requests)
-    sent = b"".join(r.body for r in webhook.log.requests)
+    assert len(tls_webhook.log.requests) == 4  # three refused, the last accepted
+    assert all(r.headers["authorization"].startswith("Basic ") for r in tls_webhook.log.requests)
+    sent = b"".join(r.body for r in tls_webhook.log.requests)
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("state.sqlite*"))
     for secret in ALL_SECRETS:
         assert secret not in "".join(shown), secret
