@@ -125,9 +125,11 @@ class _ZoneReader(dns.zonefile.Reader):
         try:
             super()._rr_line()
         except ValueError as exc:  # the zone refuses the record, e.g. an SOA below the origin
+            # dnspython says "non-origin SOA" in its own words; say what to do instead
+            why = "an SOA record belongs at the origin only" if "SOA" in str(exc) else str(exc)
             raise _syntax_error(
                 f"record for {quote(str(self.last_name))} not accepted in zone"
-                f" {quote(str(self.zone_origin))}: {exc}"
+                f" {quote(str(self.zone_origin))}: {why}"
             ) from None
 
     def _generate_line(self) -> None:
