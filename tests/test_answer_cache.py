@@ -13,7 +13,7 @@ from mailcheck import batchitems
 from mailcheck.batch import check_in_process
 from mailcheck.commands.domain import domain_rule_ids, domain_sheet
 from mailcheck.context import build_resolver
-from mailcheck.dns import cache as answer_cache
+from mailcheck.dnsclient import cache as answer_cache
 from mailcheck.grouping import own_domains
 from mailcheck.runner import RunOptions, build_context
 from test_batch import ESP, batch_server, brands

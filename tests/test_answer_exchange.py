@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from conftest import ns
-from mailcheck.dns import Answer, Outcome
-from mailcheck.dns.exchange import AnswerExchange
+from mailcheck.dnsclient import Answer, Outcome
+from mailcheck.dnsclient.exchange import AnswerExchange
 from test_batch import ESP, batch_server, brands, domain_list
 
 __all__ = ["batch_server", "domain_list"]  # fixtures

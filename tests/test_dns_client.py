@@ -13,11 +13,11 @@ import dns.rrset
 import pytest
 
 from conftest import REPO_ROOT
-from mailcheck.dns import Outcome
-from mailcheck.dns import client as client_module
-from mailcheck.dns.client import Client, ServerFailure, _Socket, read_response
-from mailcheck.dns.network import NetworkBackend, classify
-from mailcheck.dns.resolver import Resolver
+from mailcheck.dnsclient import Outcome
+from mailcheck.dnsclient import client as client_module
+from mailcheck.dnsclient.client import Client, ServerFailure, _Socket, read_response
+from mailcheck.dnsclient.network import NetworkBackend, classify
+from mailcheck.dnsclient.resolver import Resolver
 
 SAMPLE = REPO_ROOT / "tests" / "data" / "zones" / "sample.example.zone"
 

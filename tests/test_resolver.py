@@ -8,8 +8,8 @@ import pytest
 
 from conftest import ns
 from mailcheck.context import build_resolver
-from mailcheck.dns import Outcome
-from mailcheck.dns.network import parse_nameserver
+from mailcheck.dnsclient import Outcome
+from mailcheck.dnsclient.network import parse_nameserver
 from mailcheck.errors import InputError
 
 ZONE = "tests/data/zones/sample.example.zone"

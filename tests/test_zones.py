@@ -12,9 +12,9 @@ import dns.name
 import dns.rdatatype
 import pytest
 
-from mailcheck.dns import zones
-from mailcheck.dns.answer import Outcome
-from mailcheck.dns.zones import MAX_ZONE_BYTES, ZoneBackend, load_zone_file
+from mailcheck.dnsclient import zones
+from mailcheck.dnsclient.answer import Outcome
+from mailcheck.dnsclient.zones import MAX_ZONE_BYTES, ZoneBackend, load_zone_file
 from mailcheck.errors import InputError
 
 HEAD = "$ORIGIN z.example.\n$TTL 300\n@ IN SOA ns.z.example. host.z.example. 1 2 3 4 5\n"

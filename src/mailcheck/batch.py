@@ -5,7 +5,7 @@ A batch is `mailcheck check` with many sheets, `mailcheck domain --from-file`, o
 bounded number at a time through one resolver, so every (name, type) shared by several items
 (an ESP's SPF include tree, a shared MX host, a DKIM CNAME target) is asked once; each item is
 checked in a scope of the resolver's cache, so the answers only it needed are let go when it
-is done (`mailcheck.dns.cache`). With `--format jsonl` each item's findings are written and
+is done (`mailcheck.dnsclient.cache`). With `--format jsonl` each item's findings are written and
 flushed as soon as it is done and then dropped: only the counts per status stay, for the
 summary and the exit code.
 

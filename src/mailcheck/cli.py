@@ -467,7 +467,7 @@ def hygiene(
     ignore: IgnoreOpt = None,
 ) -> None:
     """Check list hygiene and sending capacity from delivery reports (CSV)."""
-    from mailcheck.delivery.run import HygieneOptions, run_hygiene
+    from mailcheck.commands.hygiene import HygieneOptions, run_hygiene
 
     run = _run_options(
         fmt=fmt,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailcheck.defaults import DEFAULT_CONCURRENCY
-from mailcheck.dns import Resolver
+from mailcheck.dnsclient import Resolver
 from mailcheck.findings import Finding
 from mailcheck.http.probe import ProbeSettings
 from mailcheck.memo import RunMemo
@@ -24,7 +24,7 @@ from mailcheck.messages.store import SampleStore
 
 if TYPE_CHECKING:
     from mailcheck.delivery.analysis import Delivery
-    from mailcheck.dns.resolver import Backend
+    from mailcheck.dnsclient.resolver import Backend
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -66,11 +66,11 @@ def build_resolver(
     `ends_at`: the run's deadline on the `time.monotonic()` clock (see `Resolver`)."""
     backend: Backend
     if zones:
-        from mailcheck.dns.zones import ZoneBackend
+        from mailcheck.dnsclient.zones import ZoneBackend
 
         backend = ZoneBackend.from_files(zones)
     else:
-        from mailcheck.dns.network import NetworkBackend, parse_nameserver
+        from mailcheck.dnsclient.network import NetworkBackend, parse_nameserver
 
         servers = [parse_nameserver(s) for s in nameservers] or None
         backend = NetworkBackend(servers, timeout)

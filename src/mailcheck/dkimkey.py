@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass
 
 from mailcheck.context import Context
-from mailcheck.dns import Answer, Outcome
-from mailcheck.dns.resolver import to_ascii
+from mailcheck.dnsclient import Answer, Outcome
+from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.findings import Status
 from mailcheck.hints import txt_record
 

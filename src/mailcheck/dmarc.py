@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from mailcheck.dns import Answer
+from mailcheck.dnsclient import Answer
 
 if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList

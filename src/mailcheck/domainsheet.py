@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from mailcheck.dns.resolver import to_ascii
+from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.errors import InputError, quote
 from mailcheck.names import domain_problem, selector_problem
 from mailcheck.sheet import LoadedSheet, Sheet

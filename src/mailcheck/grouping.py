@@ -2,9 +2,9 @@
 
 An item's own domains are the organisational domains of its senders. A batch checks the items
 of one customer one after the other, in one process, so that the names within the customer's
-domains are asked once and let go when its last item is done (`mailcheck.dns.cache`); names
+domains are asked once and let go when its last item is done (`mailcheck.dnsclient.cache`); names
 outside them — a provider's include tree, MX hosts, DKIM keys — are shared by everyone (and
-across worker processes through `mailcheck.dns.exchange`).
+across worker processes through `mailcheck.dnsclient.exchange`).
 """
 
 from __future__ import annotations
@@ -86,8 +86,8 @@ class _Joined:
 def own_domains(sheet: Sheet) -> set[str]:
     """The organisational domains of a sheet's senders (of its MAIL FROM domains, if it has no
     sender): the customer's own. Names within them are the item's own: the resolver lets their
-    answers go when the item is done (`mailcheck.dns.cache`), and worker processes ask them
-    without consulting each other (`mailcheck.dns.exchange`). A MAIL FROM or tracking domain
+    answers go when the item is done (`mailcheck.dnsclient.cache`), and worker processes ask them
+    without consulting each other (`mailcheck.dnsclient.exchange`). A MAIL FROM or tracking domain
     elsewhere — often the provider's, shared by many customers — is not."""
     senders = [sender.address.rpartition("@")[2] for sender in sheet.senders]
     return organisational_domains(senders or sheet.mail_from)
@@ -102,7 +102,7 @@ def named_domains(sheet: Sheet) -> set[str]:
 def organisational_domains(names: Iterable[str]) -> set[str]:
     """The organisational domains (ASCII, as the resolver keys them) of the valid names."""
     from mailcheck.dmarc import organisational_domain
-    from mailcheck.dns.resolver import to_ascii
+    from mailcheck.dnsclient.resolver import to_ascii
 
     domains = set()
     for name in names:

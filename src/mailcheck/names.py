@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from mailcheck.dns.resolver import to_ascii
+from mailcheck.dnsclient.resolver import to_ascii
 
 MAX_NAME = 253  # RFC 1035 §2.3.4, without the trailing dot
 # letters, digits and hyphens (RFC 1123), plus the underscore of service labels (_dmarc, _spf)

@@ -8,7 +8,7 @@ The parent puts the items, grouped by customer (`mailcheck.grouping`), on a queu
 takes group after group until none is left, so the workers finish together even when one of
 them gets less of the CPU. Each worker sends the findings of every item as soon as it is done;
 the parent hands them on in the order they arrive. Names outside the items' own domains are
-claimed from the parent before a worker asks them (`mailcheck.dns.exchange`), so no two
+claimed from the parent before a worker asks them (`mailcheck.dnsclient.exchange`), so no two
 workers ask the same one. A worker that dies leaves its unfinished items to the parent, which
 checks them itself.
 """
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mailcheck.batchitems import Done, OnDone
-    from mailcheck.dns.exchange import Reply
+    from mailcheck.dnsclient.exchange import Reply
     from mailcheck.domainfile import Source
     from mailcheck.runner import RunOptions
     from mailcheck.sheet import LoadedSheet
@@ -111,7 +111,7 @@ class _Pool:
     parent's side of their exchange of shared answers."""
 
     def __init__(self, work: list[list[tuple[int, Source]]], workers: int, job: _Job) -> None:
-        from mailcheck.dns.exchange import AnswerExchange
+        from mailcheck.dnsclient.exchange import AnswerExchange
 
         context = _context()
         self.results: Queue[tuple[Any, ...]] = context.Queue()
@@ -215,7 +215,7 @@ def _worker(
     """A worker: take groups of items until there are none, sending each item's findings as
     soon as it is done. Taking work as it goes keeps both workers busy to the end."""
     from mailcheck.batchitems import built_sheets, check_in_process
-    from mailcheck.dns.exchange import ExchangeClient
+    from mailcheck.dnsclient.exchange import ExchangeClient
     from mailcheck.output.jsonl import finding_line
     from mailcheck.runner import build_context
 

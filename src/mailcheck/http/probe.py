@@ -30,7 +30,7 @@ from mailcheck.urls import redact_url
 if TYPE_CHECKING:
     import httpx
 
-    from mailcheck.dns import Resolver
+    from mailcheck.dnsclient import Resolver
 
 ONE_CLICK_BODY = b"List-Unsubscribe=One-Click"
 
@@ -93,7 +93,7 @@ async def probe_one_click(url: str, dns: Resolver, settings: ProbeSettings) -> P
 
 
 def _target(url: str) -> _Target:
-    from mailcheck.dns.resolver import to_ascii
+    from mailcheck.dnsclient.resolver import to_ascii
 
     parts = urlsplit(url)
     if parts.scheme.lower() != "https" or not parts.hostname:

@@ -33,7 +33,7 @@ from mailcheck.dkimkey import (
     record_to_publish,
     testing_flags_removed,
 )
-from mailcheck.dns.resolver import to_ascii
+from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.findings import Finding, Status
 from mailcheck.hints import txt_record
 from mailcheck.rules.base import Input, Rule, Subject

@@ -41,7 +41,7 @@ from pathlib import Path
 from mailcheck.context import Context
 from mailcheck.dkimkey import fetch_key, judge_published, key_name, publish_fix
 from mailcheck.dmarc import organisational_domain
-from mailcheck.dns.resolver import to_ascii
+from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.findings import Finding, Status
 from mailcheck.messages.obligations import from_addresses
 from mailcheck.messages.sample import HeaderField, Sample, open_regular

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.context import Context
-from mailcheck.dns import Outcome
+from mailcheck.dnsclient import Outcome
 from mailcheck.findings import Finding
 from mailcheck.hints import record
 from mailcheck.rules._senders import per_sender_domain

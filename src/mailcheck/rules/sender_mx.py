@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import dns.name
 
 from mailcheck.context import Context
-from mailcheck.dns import Outcome
+from mailcheck.dnsclient import Outcome
 from mailcheck.findings import Finding
 from mailcheck.hints import record
 from mailcheck.names import is_ip_address

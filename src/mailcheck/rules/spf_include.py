@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from mailcheck.context import Context
 from mailcheck.deadlines import Kind as DeadlineKind
-from mailcheck.dns.resolver import to_ascii
+from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.findings import Finding
 from mailcheck.rules._spf import no_mail_from, root_problem
 from mailcheck.rules.base import Input, Rule, Subject

@@ -17,7 +17,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.context import Context
-from mailcheck.dns.resolver import to_ascii
+from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.findings import Finding
 from mailcheck.hints import record
 from mailcheck.rules.base import Input, Rule, Subject

@@ -23,7 +23,7 @@ from typing import Any
 import dns.name
 import spf as pyspf
 
-from mailcheck.dns import Outcome, Resolver
+from mailcheck.dnsclient import Outcome, Resolver
 
 RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
 _GRACE = 5.0  # seconds beyond the resolver's own budget before a worker stops waiting

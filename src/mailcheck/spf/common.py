@@ -3,7 +3,7 @@ node, and the record to publish instead."""
 
 from __future__ import annotations
 
-from mailcheck.dns.resolver import to_ascii
+from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.hints import txt_record
 from mailcheck.sheet import Sheet
 from mailcheck.spf import advice

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import dns.name
 
 from mailcheck.context import Context
-from mailcheck.dns import Answer, Outcome, Resolver
-from mailcheck.dns.resolver import to_ascii
+from mailcheck.dnsclient import Answer, Outcome, Resolver
+from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.spf.record import (
     SpfRecord,
     SpfSyntaxError,

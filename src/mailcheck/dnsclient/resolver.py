@@ -1,4 +1,4 @@
-"""The run's resolver: a cache with in-flight joining (see `mailcheck.dns.cache` for how long
+"""The run's resolver: a cache with in-flight joining (see `mailcheck.dnsclient.cache` for how long
 answers are kept), a bound on the questions in flight (`--concurrency`), a hard time budget
 per question (`--timeout`) and one for the whole run (`--deadline`): once the run's deadline
 has passed, every question not yet answered ends at once as a timeout (an `error`, never a
@@ -15,9 +15,9 @@ import dns.name
 import dns.rdatatype
 
 from mailcheck.defaults import DEFAULT_CONCURRENCY
-from mailcheck.dns.answer import Answer, Outcome
-from mailcheck.dns.cache import AnswerCache, Key
-from mailcheck.dns.exchange import Peers
+from mailcheck.dnsclient.answer import Answer, Outcome
+from mailcheck.dnsclient.cache import AnswerCache, Key
+from mailcheck.dnsclient.exchange import Peers
 
 
 class Backend(Protocol):

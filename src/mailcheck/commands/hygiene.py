@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mailcheck.context import Context
 from mailcheck.delivery.analysis import Delivery, DeliveryAnalysis, analyse_reports
-from mailcheck.dns import Resolver
+from mailcheck.dnsclient import Resolver
 from mailcheck.engine import check_sheet, load_sheet_for_rules, run_rule
 from mailcheck.errors import InputError
 from mailcheck.findings import Finding
@@ -83,6 +83,6 @@ async def _check(rules: Sequence[Rule], sheet: LoadedSheet | None, ctx: Context)
 
 def _no_dns() -> Resolver:
     """The hygiene rules ask no DNS: a resolver without zones answers nothing, offline."""
-    from mailcheck.dns.zones import ZoneBackend
+    from mailcheck.dnsclient.zones import ZoneBackend
 
     return Resolver(ZoneBackend([]))

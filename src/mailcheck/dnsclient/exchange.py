@@ -20,8 +20,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from mailcheck.dns.answer import Answer
-from mailcheck.dns.cache import IDLE_ANSWERS, Key
+from mailcheck.dnsclient.answer import Answer
+from mailcheck.dnsclient.cache import IDLE_ANSWERS, Key
 
 Reply = tuple[int, Key, Answer | None]
 """(worker, key, the answer; None: the worker asks the name itself and tells the answer)"""

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from mailcheck.dns.answer import Answer
+from mailcheck.dnsclient.answer import Answer
 
 Key = tuple[str, str]
 """(name in ASCII, lower case, no trailing dot; record type in upper case)"""

@@ -18,7 +18,7 @@ import dns.tokenizer
 import dns.zone
 import dns.zonefile
 
-from mailcheck.dns.answer import Answer, Outcome
+from mailcheck.dnsclient.answer import Answer, Outcome
 from mailcheck.errors import QUOTE_LIMIT, InputError, quote
 
 MAX_CNAME_CHAIN = 8

@@ -2,12 +2,12 @@
 
 Every check asks DNS through `Resolver.query`, which caches each (name, type) and joins
 concurrent requests for the same pair, so no query is sent twice; in a batch the cache lets go
-of what no other item needs (`mailcheck.dns.cache`), so its size does not grow with the batch.
+of what no other item needs (`mailcheck.dnsclient.cache`), so its size does not grow with the batch.
 Backends turn every outcome into an `Answer` whose `outcome` tells NXDOMAIN, NODATA, timeout,
 SERVFAIL and "outside every zone" apart.
 """
 
-from mailcheck.dns.answer import Answer, Outcome
-from mailcheck.dns.resolver import Resolver
+from mailcheck.dnsclient.answer import Answer, Outcome
+from mailcheck.dnsclient.resolver import Resolver
 
 __all__ = ["Answer", "Outcome", "Resolver"]
