@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from dnsserver import ZoneServer
 from httpsserver import HTTPSServer
+
+# Property tests run the same examples in every run, so CI is repeatable; the `explore` profile
+# (HYPOTHESIS_PROFILE=explore) draws new ones each run, to look for more.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
