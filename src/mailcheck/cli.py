@@ -53,12 +53,18 @@ def _seconds(value: float) -> float:
     return value
 
 
+def _timeout(value: float) -> float:
+    """A question's budget: a time budget of at least a tenth of a second."""
+    if _seconds(value) < 0.1:
+        raise typer.BadParameter(f"{value} is less than 0.1 seconds: no DNS answer comes so fast")
+    return value
+
+
 TimeoutOpt = Annotated[
     float,
     typer.Option(
         "--timeout",
-        min=0.1,
-        callback=_seconds,
+        callback=_timeout,
         help="Seconds allowed for each DNS question and the unsubscribe probe.",
     ),
 ]
