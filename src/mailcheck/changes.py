@@ -19,7 +19,7 @@ from typing import Any
 
 from mailcheck.deadlines import Deadline, rule_deadline
 from mailcheck.findings import Status
-from mailcheck.rules import REGISTRY, deadline_kind
+from mailcheck.rules import deadline_clock, deadline_kind
 from mailcheck.state.store import Key, Recorded, SheetInfo, Store, decided
 from mailcheck.text import iso
 
@@ -52,11 +52,10 @@ class Item:
     @property
     def overdue(self) -> bool:
         """An SPF/DKIM entry failing past its deadline: re-checks are billed."""
-        rule = REGISTRY.get(self.finding.rule)
-        billed = rule is not None and rule.deadline is not None and rule.deadline.billed
-        if self.finding.status is not Status.FAIL or rule is None or not billed:
+        kind = deadline_kind(self.finding.rule)
+        if self.finding.status is not Status.FAIL or kind is None or not kind.billed:
             return False
-        if rule.clock is not None:  # `deadline.dns` fails only once overdue
+        if deadline_clock(self.finding.rule) is not None:  # `deadline.dns` fails only once overdue
             return True
         return bool(self.deadline and self.today and self.deadline.is_overdue(self.today))
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from mailcheck.errors import QUOTE_LIMIT, InputError, quote
+from mailcheck.errors import QUOTE_LIMIT, InputError, clip, quote
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
@@ -352,8 +352,7 @@ def _yaml_error(exc: yaml.YAMLError, text: str, display: str) -> InputError:
 def _cut(text: object, limit: int = QUOTE_LIMIT) -> str:
     """Text that may hold a bad value (a key, or the parser's words quoting a tag handle) cut
     to `limit` characters: never a megabyte in a message."""
-    text = str(text)
-    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+    return clip(str(text), limit)
 
 
 def _indented_with_tab(text: str, line: int | None) -> bool:

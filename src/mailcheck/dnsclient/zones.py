@@ -19,7 +19,7 @@ import dns.zone
 import dns.zonefile
 
 from mailcheck.dnsclient.answer import Answer, Outcome
-from mailcheck.errors import QUOTE_LIMIT, InputError, quote
+from mailcheck.errors import QUOTE_LIMIT, InputError, clip, quote
 
 MAX_CNAME_CHAIN = 8
 # A zone file is the records a customer is about to publish: these bound what a hostile or
@@ -82,7 +82,7 @@ def _without_location(exc: Exception, tokens: dns.tokenizer.Tokenizer) -> str:
     cut to `DETAIL_LIMIT`."""
     filename, line = tokens.where()
     detail = str(exc).removeprefix(f"{filename}:{line}: ")
-    return detail if len(detail) <= DETAIL_LIMIT else f"{detail[: DETAIL_LIMIT - 3]}..."
+    return clip(detail, DETAIL_LIMIT)
 
 
 class _LineTrackingTokenizer(dns.tokenizer.Tokenizer):
