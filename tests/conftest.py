@@ -80,7 +80,7 @@ def make_resolver(request: pytest.FixtureRequest, dns_server: DNSServerFactory):
     """Build the project's `Resolver` over zone files, both ways the product does it: through a
     real DNS server on loopback (`--nameserver`) and through the offline zone backend (`--zone`).
     Returns `(resolver, server_or_None)`."""
-    from mailcheck.context import build_resolver
+    from mailcheck.rules.context import build_resolver
 
     def build(*paths: str | Path, timeout: float = 2.0):
         files = [REPO_ROOT / p for p in paths]

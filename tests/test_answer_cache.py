@@ -9,13 +9,13 @@ from collections import Counter
 import pytest
 
 from conftest import ns
-from mailcheck import batchitems
-from mailcheck.batch import check_in_process
 from mailcheck.commands.domain import domain_rule_ids, domain_sheet
-from mailcheck.context import build_resolver
 from mailcheck.dnsclient import cache as answer_cache
-from mailcheck.grouping import own_domains
-from mailcheck.runner import RunOptions, build_context
+from mailcheck.engine import batchitems
+from mailcheck.engine.batch import check_in_process
+from mailcheck.engine.grouping import own_domains
+from mailcheck.engine.runner import RunOptions, build_context
+from mailcheck.rules.context import build_resolver
 from test_batch import ESP, batch_server, brands
 
 __all__ = ["batch_server"]  # a fixture

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, ns
-from mailcheck.domainfile import DomainLine, parse_domain_lines
-from mailcheck.errors import InputError
-from mailcheck.grouping import groups
+from mailcheck.core.errors import InputError
+from mailcheck.engine.domainfile import DomainLine, parse_domain_lines
+from mailcheck.engine.grouping import groups
 
 OTHER_ZONE = str(REPO_ROOT / "tests/data/zones/other.example.zone")  # names asked lie outside
 
@@ -205,7 +205,7 @@ def test_domain_list_with_a_byte_order_mark_and_a_header(tmp_path, monkeypatch, 
     """Excel's "CSV UTF-8": a byte order mark, a header line, CRLF line ends."""
     import io
 
-    from mailcheck.domainfile import read_domain_file
+    from mailcheck.engine.domainfile import read_domain_file
 
     text = "domain,selector,mail-from\r\nacme.example,esp2026,bounce.acme.example\r\n"
     path = tmp_path / "list.csv"
@@ -450,9 +450,9 @@ def test_concurrency_bounds_the_questions_in_flight(
 def test_concurrency_caps_the_worker_processes(concurrency, asked, expected):
     """Each worker has a question in flight of its own, and together they keep within
     `--concurrency` (the parent asks only after them, for a worker that failed)."""
-    from mailcheck.batch import worker_count
-    from mailcheck.runner import RunOptions
-    from mailcheck.workers import _share
+    from mailcheck.engine.batch import worker_count
+    from mailcheck.engine.runner import RunOptions
+    from mailcheck.engine.workers import _share
 
     options = RunOptions(concurrency=concurrency, workers=asked)
     workers = worker_count(options, 1000)
@@ -519,7 +519,7 @@ def test_items_are_grouped_by_organisation_largest_group_first():
 
 
 def test_sheets_are_grouped_by_the_organisation_of_their_senders(write_sheet):
-    from mailcheck.sheet import load_sheet
+    from mailcheck.sheet.model import load_sheet
 
     paths = [
         write_sheet("news@acme.example", name="a.yaml"),
@@ -533,7 +533,7 @@ def test_sheets_are_grouped_by_the_organisation_of_their_senders(write_sheet):
 
 
 def test_groups_join_the_items_of_one_customer(write_sheet):
-    from mailcheck.sheet import load_sheet
+    from mailcheck.sheet.model import load_sheet
 
     paths = [
         write_sheet("news@b0.example", "info@b1.example", name="a.yaml"),  # two brands
@@ -607,10 +607,10 @@ def test_items_of_a_failed_worker_are_checked_by_the_parent(
 ):
     """A worker that cannot read its sheets (gone since the parent read them) fails; the
     parent checks its items itself and the report is whole."""
-    from mailcheck.batch import run_sheets
+    from mailcheck.engine.batch import run_sheets
+    from mailcheck.engine.runner import RunOptions
     from mailcheck.output import Format
-    from mailcheck.runner import RunOptions
-    from mailcheck.sheet import load_sheet
+    from mailcheck.sheet.model import load_sheet
 
     paths = [write_sheet(f"news@{name}", name=f"{name}.yaml") for name in brands(4)]
     sheets = [load_sheet(path) for path in paths]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO_ROOT, statuses
-from mailcheck.findings import Status
+from mailcheck.core.findings import Status
 from onlyrules import keep_only
 
 ZONE = str(REPO_ROOT / "tests/data/zones/senders.example.zone")
@@ -218,10 +218,10 @@ def test_post_rules_see_the_first_phase_only(tmp_path):
     import asyncio
     import datetime as dt
 
-    from mailcheck.context import Context, build_resolver
-    from mailcheck.engine import check_sheet
+    from mailcheck.engine.checker import check_sheet
     from mailcheck.rules.base import Rule
-    from mailcheck.sheet import load_sheet
+    from mailcheck.rules.context import Context, build_resolver
+    from mailcheck.sheet.model import load_sheet
 
     seen: dict[str, list[str]] = {}
 
@@ -248,10 +248,10 @@ def test_post_rules_know_which_rules_the_run_ran(tmp_path):
     import asyncio
     import datetime as dt
 
-    from mailcheck.context import Context, build_resolver
-    from mailcheck.engine import check_sheet
+    from mailcheck.engine.checker import check_sheet
     from mailcheck.rules.base import Rule
-    from mailcheck.sheet import load_sheet
+    from mailcheck.rules.context import Context, build_resolver
+    from mailcheck.sheet.model import load_sheet
 
     seen: dict[str, frozenset[str]] = {}
 

@@ -70,7 +70,7 @@ def test_leaving_testing_mode_keeps_the_other_flags_of_t(write_sheet, check_json
 
 
 def test_testing_flags_removed_drops_only_y():
-    from mailcheck.dkimkey import testing_flags_removed
+    from mailcheck.dkim.key import testing_flags_removed
 
     assert testing_flags_removed({"v": "DKIM1", "t": "y:s", "p": "x"}) == {
         "v": "DKIM1",

@@ -42,7 +42,7 @@ def dkim_sheet(write_sheet, *selectors: str, domain: str = DOMAIN, key: str | No
     ],
 )
 def test_corpus_key_records_are_classified(file, status):
-    from mailcheck.dkimkey import judge_key
+    from mailcheck.dkim.key import judge_key
 
     text = (CORPUS / file).read_text().strip()
     verdict = judge_key("x._domainkey.example.com", text)
@@ -50,7 +50,7 @@ def test_corpus_key_records_are_classified(file, status):
 
 
 def test_corpus_classification_names_the_reason():
-    from mailcheck.dkimkey import judge_key
+    from mailcheck.dkim.key import judge_key
 
     def message(file: str) -> str:
         return judge_key("x", (CORPUS / "dkimpy" / file).read_text().strip()).message
@@ -63,7 +63,7 @@ def test_corpus_classification_names_the_reason():
 
 
 def test_rfc8463_keys_are_accepted():
-    from mailcheck.dkimkey import judge_key
+    from mailcheck.dkim.key import judge_key
 
     records = json.loads((CORPUS / "rfc8463-ed25519/dns.json").read_text())
     verdicts = {

@@ -121,7 +121,7 @@ def hinted_dmarc(hint: str) -> tuple[str, str]:
 def test_dmarc_hints_fix_the_record_where_it_was_found(
     write_sheet, check_json, domain, status, name, expected
 ):
-    from mailcheck.dmarc import parse_dmarc
+    from mailcheck.dmarc.record import parse_dmarc
 
     found = dmarc_finding(check_json, write_sheet, domain, DMARC_FIX)
     assert found["status"] == status
@@ -151,7 +151,7 @@ def test_an_ignored_subdomain_record_is_reported_not_replaced_by_the_org_record(
 def test_the_enforcing_hint_never_weakens_and_enforces_where_it_applies(
     write_sheet, check_json, domain
 ):
-    from mailcheck.dmarc import POLICIES, parse_dmarc
+    from mailcheck.dmarc.record import POLICIES, parse_dmarc
 
     found = dmarc_finding(check_json, write_sheet, domain, DMARC, DMARC_ORG, DMARC_FIX)
     assert found["status"] == "warn"
@@ -164,7 +164,7 @@ def test_the_enforcing_hint_never_weakens_and_enforces_where_it_applies(
 
 
 def test_a_record_without_p_but_with_rua_counts_as_p_none():
-    from mailcheck.dmarc import DmarcError, parse_dmarc
+    from mailcheck.dmarc.record import DmarcError, parse_dmarc
 
     assert parse_dmarc("v=DMARC1; rua=mailto:d@example.com").policy == "none"
     assert parse_dmarc("v=DMARC1; p=reject; sp=never; rua=mailto:d@example.com").policy == "none"
@@ -192,7 +192,7 @@ def test_dmarc_dns_faults_are_errors(dns_server, write_sheet, check_json, fault)
     ],
 )
 def test_organisational_domain_from_the_public_suffix_list(domain, org):
-    from mailcheck.dmarc import organisational_domain
+    from mailcheck.dmarc.record import organisational_domain
 
     assert organisational_domain(domain) == org
 
@@ -211,7 +211,7 @@ def test_organisational_domain_from_the_public_suffix_list(domain, org):
     ],
 )
 def test_dmarc_parse_errors(text, problem):
-    from mailcheck.dmarc import DmarcError, parse_dmarc
+    from mailcheck.dmarc.record import DmarcError, parse_dmarc
 
     with pytest.raises(DmarcError, match=problem):
         parse_dmarc(text)

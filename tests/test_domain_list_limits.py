@@ -9,8 +9,8 @@ import tracemalloc
 import pytest
 
 from conftest import REPO_ROOT
-from mailcheck.domainfile import DomainLine, read_domain_file
-from mailcheck.errors import InputError
+from mailcheck.core.errors import InputError
+from mailcheck.engine.domainfile import DomainLine, read_domain_file
 
 OTHER_ZONE = str(REPO_ROOT / "tests/data/zones/other.example.zone")  # names asked lie outside
 
@@ -54,7 +54,7 @@ def test_bytes_that_are_not_utf8_name_their_line(tmp_path):
 
 
 def test_a_domain_listed_twice_across_chunks_names_both_lines(tmp_path, monkeypatch):
-    from mailcheck import domainfile
+    from mailcheck.engine import domainfile
 
     monkeypatch.setattr(domainfile, "CHUNK_LINES", 2)
     path = write(tmp_path, "domain\na.example\nb.example\nc.example\nd.example\nB.example.\n")
@@ -66,7 +66,7 @@ def test_a_domain_listed_twice_across_chunks_names_both_lines(tmp_path, monkeypa
 
 def test_a_long_list_is_read_in_bounded_memory(tmp_path, monkeypatch):
     """30,000 lines: held as a list they took ~10 MB; read in chunks, a chunk's worth."""
-    from mailcheck import domainfile
+    from mailcheck.engine import domainfile
 
     monkeypatch.setattr(domainfile, "CHUNK_LINES", 500)
     path = tmp_path / "domains.txt"
@@ -92,7 +92,8 @@ def jsonl_subjects(out: str) -> list[str]:
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_list_is_checked_chunk_by_chunk_in_its_order(run_cli, tmp_path, monkeypatch, workers):
-    from mailcheck import defaults, domainfile
+    from mailcheck.core import defaults
+    from mailcheck.engine import domainfile
 
     monkeypatch.setattr(domainfile, "CHUNK_LINES", 3)
     monkeypatch.setattr(defaults, "WORKER_THRESHOLD", 2)
@@ -110,7 +111,7 @@ def test_a_list_is_checked_chunk_by_chunk_in_its_order(run_cli, tmp_path, monkey
 def test_a_bad_line_in_a_later_chunk_stops_the_run_before_any_question(
     run_cli, tmp_path, monkeypatch
 ):
-    from mailcheck import domainfile
+    from mailcheck.engine import domainfile
 
     monkeypatch.setattr(domainfile, "CHUNK_LINES", 2)
     path = write(tmp_path, "a.example\nb.example\nc.example\nd.example\nnot a domain!\n")

@@ -12,9 +12,9 @@ import pytest
 
 from conftest import REPO_ROOT
 from delivery_reports import Report
-from mailcheck.engine import load_sheet_for_rules
-from mailcheck.errors import InputError
-from mailcheck.sheet import load_sheet
+from mailcheck.core.errors import InputError
+from mailcheck.engine.checker import load_sheet_for_rules
+from mailcheck.sheet.model import load_sheet
 
 ZONE = str(REPO_ROOT / "tests/data/zones/senders.example.zone")
 TYPO = "exemptions:\n  - rule: sender.rol\n    subject: x\n    reason: typo\n"

@@ -175,9 +175,9 @@ def test_junit_names_are_unique_across_sheets(write_sheet, run_cli):
 
 
 def test_junit_numbers_repeated_pairs_and_cleans_control_characters():
-    from mailcheck.findings import Finding, Status
+    from mailcheck.core.findings import Finding, Status
+    from mailcheck.core.report import Report
     from mailcheck.output.junit import as_junit
-    from mailcheck.report import Report
 
     findings = (
         Finding("x.rule", Status.FAIL, "same", "first \x00 broken", "fix it"),
@@ -206,9 +206,9 @@ def test_markdown_lists_failures_with_their_fix_and_records_in_code_blocks(write
 
 
 def test_markdown_shows_deadlines_first(write_sheet, run_cli, monkeypatch):
-    from mailcheck.deadlines import Kind
     from mailcheck.rules import REGISTRY
     from mailcheck.rules.base import Rule
+    from mailcheck.sheet.due_dates import Kind
 
     async def deadline(sheet, ctx):
         return [rule.warned("dates.dns_requested", "due 2026-11-23, 3 working days left")]
@@ -224,9 +224,9 @@ def test_markdown_shows_deadlines_first(write_sheet, run_cli, monkeypatch):
 
 
 def test_markdown_escapes_finding_text():
-    from mailcheck.findings import Finding, Status
+    from mailcheck.core.findings import Finding, Status
+    from mailcheck.core.report import Report
     from mailcheck.output.markdown import as_markdown
-    from mailcheck.report import Report
 
     finding = Finding("x.rule", Status.PASS, "a|b", "*not bold* | <b>tag</b>")
     out = as_markdown(Report((finding,), dt.date(2026, 11, 16)))
@@ -285,7 +285,7 @@ def test_no_annotations_outside_actions(write_sheet, run_cli, monkeypatch):
 
 
 def test_annotation_escaping():
-    from mailcheck.findings import Finding, Status
+    from mailcheck.core.findings import Finding, Status
     from mailcheck.output.github import annotation
 
     finding = Finding("a.b", Status.FAIL, "x,y:z", "100% broken\nsecond line", "do: this")
@@ -298,8 +298,8 @@ def test_annotation_escaping():
 
 
 def test_every_format_renders_an_empty_report():
+    from mailcheck.core.report import Report
     from mailcheck.output import Format, render
-    from mailcheck.report import Report
 
     for fmt in Format:
         stream = io.StringIO()

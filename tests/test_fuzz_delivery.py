@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from delivery_reports import at
-from mailcheck.domainfile import parse_domain_lines, read_domain_file
-from mailcheck.errors import InputError
+from mailcheck.core.errors import InputError
+from mailcheck.engine.domainfile import parse_domain_lines, read_domain_file
 
 SETTINGS = settings(max_examples=100, deadline=3000, database=None)
 REPORT_SETTINGS = settings(SETTINGS, max_examples=60)  # each runs the whole command

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailcheck.errors import InputError
+from mailcheck.core.errors import InputError
 from mailcheck.messages.headerfix import list_help_fix, list_unsubscribe_fix, salvage_uris
 from mailcheck.messages.listheaders import one_click_problem, parse_uri_list
 from mailcheck.messages.obligations import applicable, from_addresses
 from mailcheck.messages.sample import HeaderField, Sample, read_sample
 from mailcheck.messages.text import message_text
-from mailcheck.sheet import LoadedSheet, Sender, Sheet, load_sheet
+from mailcheck.sheet.model import LoadedSheet, Sender, Sheet, load_sheet
 
 FUZZ = settings(
     max_examples=150,

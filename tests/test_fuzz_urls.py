@@ -11,7 +11,7 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailcheck.urls import redact_text, redact_url
+from mailcheck.core.urls import redact_text, redact_url
 
 FAST = settings(max_examples=300, deadline=500)
 

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO_ROOT
+from mailcheck.core.errors import InputError
 from mailcheck.dnsclient.zones import MAX_ZONE_RECORDS, ZoneBackend, load_zone_file
-from mailcheck.errors import InputError
 
 SEED_ZONES = sorted((REPO_ROOT / "tests/data/zones").glob("*.zone"))
 # pieces of zone file syntax a mutation inserts, so mutants reach the reader's corners

@@ -455,7 +455,7 @@ def test_the_example_delivery_report_teaches_by_failing(hygiene_json):
     ],
 )
 def test_counts_in_findings_use_english_plurals(count, word, expected):
-    from mailcheck.text import plural
+    from mailcheck.core.wording import plural
 
     assert plural(count, word) == expected
 

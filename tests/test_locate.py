@@ -31,8 +31,8 @@ samples: [mail.eml]
 
 @pytest.fixture
 def index(tmp_path):
-    from mailcheck.locate import SheetIndex
-    from mailcheck.sheet import load_sheet
+    from mailcheck.engine.locate import SheetIndex
+    from mailcheck.sheet.model import load_sheet
 
     (tmp_path / "mail.eml").write_text("Subject: x\n\nbody\n")
     path = tmp_path / "sheet.yaml"
@@ -76,8 +76,8 @@ def test_line_for_subject(index, rule, subject, declared_by):
 
 
 def test_findings_about_other_files_keep_their_place(index):
-    from mailcheck.findings import Finding, Status
-    from mailcheck.locate import locate_findings
+    from mailcheck.core.findings import Finding, Status
+    from mailcheck.engine.locate import locate_findings
 
     sheet = index.sheet
     on_sheet = Finding("sender.role", Status.FAIL, "Info@shop.example", "m", "h", sheet.display)

@@ -91,7 +91,7 @@ def test_unreadable_sample_is_error(message_json, msg_zone_file, tmp_path):
 def test_each_sample_is_read_once_per_run(
     write_sheet, check_json, msg_zone_file, tmp_path, monkeypatch
 ):
-    import mailcheck.messages.store as store
+    import mailcheck.messages.sample_store as store
 
     reads: list[str] = []
     real = store.read_sample

@@ -32,7 +32,6 @@ def webhook() -> Iterator[HTTPSServer]:
         yield server
 
 
-
 @pytest.fixture
 def recheck(run_cli, write_sheet, tmp_path):
     """`mailcheck recheck` of one recorded sheet with the given options: (code, out, err)."""

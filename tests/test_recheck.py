@@ -108,7 +108,7 @@ def test_recheck_reports_newly_failing(run_cli, sheet, tmp_path):
 
 
 def test_a_fix_of_a_dns_obligation_says_how_late_it_came(run_cli, sheet, tmp_path, monkeypatch):
-    from mailcheck.findings import Status
+    from mailcheck.core.findings import Status
     from mailcheck.rules import REGISTRY
 
     state = {"status": Status.FAIL}

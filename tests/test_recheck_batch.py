@@ -28,16 +28,16 @@ def _only_sender_and_deadline_rules(monkeypatch):
 @pytest.fixture
 def worker_calls(monkeypatch) -> list[int]:
     """The worker count of every batch that went to worker processes (the real ones run)."""
-    import mailcheck.workers
+    import mailcheck.engine.workers
 
     calls: list[int] = []
-    real = mailcheck.workers.check_in_workers
+    real = mailcheck.engine.workers.check_in_workers
 
     def spy(sources, rule_ids, options, workers, on_done, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(workers)
         real(sources, rule_ids, options, workers, on_done, **kwargs)
 
-    monkeypatch.setattr(mailcheck.workers, "check_in_workers", spy)
+    monkeypatch.setattr(mailcheck.engine.workers, "check_in_workers", spy)
     return calls
 
 
@@ -122,9 +122,9 @@ def test_check_sheets_hands_on_each_sheet_and_returns_them_in_order(
     """The one way batches of sheets are checked (check --db, recheck): `on_done` runs once
     per sheet in this process also when workers checked them, and the result keeps the input
     order and the DNS source for the store."""
-    from mailcheck.batch import check_sheets
-    from mailcheck.runner import RunOptions
-    from mailcheck.sheet import load_sheet
+    from mailcheck.engine.batch import check_sheets
+    from mailcheck.engine.runner import RunOptions
+    from mailcheck.sheet.model import load_sheet
     from mailcheck.state import DnsSource
 
     server = dns_server(AFTER)

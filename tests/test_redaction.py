@@ -1,5 +1,5 @@
-"""Secrets in URLs are hidden wherever mailcheck shows a URL: `mailcheck.urls`, and the places it
-guards (findings of every rule, input errors, list-header problems cut short)."""
+"""Secrets in URLs are hidden wherever mailcheck shows a URL: `mailcheck.core.urls`, and the
+places it guards (findings of every rule, input errors, list-header problems cut short)."""
 
 from __future__ import annotations
 
@@ -31,14 +31,14 @@ from mailfactory import NEWS, build
     ],
 )  # fmt: skip
 def test_redact_url(url, shown):
-    from mailcheck.urls import redact_url
+    from mailcheck.core.urls import redact_url
 
     assert redact_url(url) == shown
     assert redact_url(shown) == shown  # idempotent
 
 
 def test_redact_text_finds_every_url():
-    from mailcheck.urls import redact_text
+    from mailcheck.core.urls import redact_text
 
     text = "POST <https://u:p1@h/x?key=k1> failed; see 'http://h/?sig=s1' or <mailto:a@h?token=t1>."
     shown = redact_text(text)
@@ -48,7 +48,7 @@ def test_redact_text_finds_every_url():
 
 
 def test_an_input_error_quotes_a_url_without_its_secret():
-    from mailcheck.errors import InputError, quote
+    from mailcheck.core.errors import InputError, quote
 
     shown = quote("https://user:pw-4711@host.example/" + "x" * 200)
     assert "4711" not in shown and len(shown) <= 80

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 
 from conftest import ns
-from mailcheck.context import build_resolver
+from mailcheck.core.errors import InputError
 from mailcheck.dnsclient import Outcome
 from mailcheck.dnsclient.network import parse_nameserver
-from mailcheck.errors import InputError
+from mailcheck.rules.context import build_resolver
 
 ZONE = "tests/data/zones/sample.example.zone"
 

@@ -16,11 +16,11 @@ from conftest import REPO_ROOT
 SOURCE = REPO_ROOT / "src" / "mailcheck"
 REGISTRY_PACKAGE = SOURCE / "rules"
 # `--select spf.` is the user naming rules by prefix, a documented feature: not an internal test.
-USER_PREFIXES = SOURCE / "selection.py"
+USER_PREFIXES = SOURCE / "engine" / "selection.py"
 
 
 def test_every_rule_declares_every_metadata_field():
-    from mailcheck.locate import SUBJECT_KEYS
+    from mailcheck.engine.locate import SUBJECT_KEYS
     from mailcheck.rules import REGISTRY
 
     for rule in REGISTRY.values():
@@ -34,7 +34,7 @@ def test_every_rule_declares_every_metadata_field():
 
 
 def test_every_subject_kind_names_the_sheet_keys_declaring_it():
-    from mailcheck.locate import SUBJECT_KEYS
+    from mailcheck.engine.locate import SUBJECT_KEYS
     from mailcheck.rules.base import Subject
 
     assert set(SUBJECT_KEYS) == set(Subject)
@@ -72,9 +72,9 @@ def test_the_commands_run_the_rules_they_ran_when_chosen_by_id():
 
 
 def test_a_rule_is_chosen_by_its_metadata_not_its_id(monkeypatch):
-    from mailcheck.deadlines import Kind
     from mailcheck.rules import REGISTRY, covered_by_dns_deadline, message_rules, report_rules
     from mailcheck.rules.base import Input, Rule, Subject
+    from mailcheck.sheet.due_dates import Kind
 
     async def check(sheet, ctx):
         return []

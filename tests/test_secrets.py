@@ -27,7 +27,6 @@ def unsubscribe_server() -> Iterator[HTTPSServer]:
         yield server
 
 
-
 def test_no_url_secret_in_any_output_or_the_store(
     run_cli, tmp_path, write_sheet, msg_zone_file, unsubscribe_server, tls_webhook
 ):

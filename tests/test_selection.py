@@ -76,9 +76,9 @@ def test_unknown_prefix_names_the_known_rules(write_sheet, run_cli):
 
 
 def test_select_rules_api_keeps_registry_order():
-    from mailcheck.errors import InputError
+    from mailcheck.core.errors import InputError
+    from mailcheck.engine.selection import select_rules
     from mailcheck.rules import REGISTRY
-    from mailcheck.selection import select_rules
 
     chosen = select_rules(REGISTRY, ["sender.a", "sender.s"])
     assert [r.id for r in chosen] == ["sender.syntax", "sender.a"]

@@ -1,4 +1,4 @@
-"""Tests for mailcheck.sheet: the sheet model, its loader and its input errors."""
+"""Tests for mailcheck.sheet.model: the sheet model, its loader and its input errors."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from mailcheck import sheet as sheet_module
-from mailcheck import yamlsafe
-from mailcheck.errors import InputError
-from mailcheck.sheet import (
+from mailcheck.core import yamlsafe
+from mailcheck.core.errors import InputError
+from mailcheck.core.yamlsafe import dotted_key
+from mailcheck.sheet import model as sheet_module
+from mailcheck.sheet.model import (
     Interface,
     LoadedSheet,
     Mailing,
@@ -27,7 +28,6 @@ from mailcheck.sheet import (
     load_sheet,
     sheet_json_schema,
 )
-from mailcheck.yamlsafe import dotted_key
 
 DATA = Path(__file__).parent / "data" / "sheets"
 SPEC_EXAMPLE = DATA / "spec_example.yaml"

@@ -245,7 +245,7 @@ def test_a_message_piped_in_by_another_process(tmp_path):
 
 
 def test_stdin_over_the_limit_is_an_input_error(stdin):
-    from mailcheck.errors import InputError
+    from mailcheck.core.errors import InputError
     from mailcheck.messages.sample import kept_stdin
 
     stdin(b"x" * 3000)

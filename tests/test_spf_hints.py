@@ -57,7 +57,7 @@ def assert_whole_record(text: str) -> None:
 
 
 def zone_with(record_name: str, text: str, tmp_path: Path) -> Path:
-    from mailcheck.hints import txt_record
+    from mailcheck.core.hints import txt_record
 
     """The fixture zone with the name's TXT records replaced by the hinted record."""
     label = record_name.removesuffix(f".{ORIGIN}")
@@ -223,7 +223,7 @@ def test_void_lookups_are_counted_per_client_family(
     ],
 )
 def test_the_void_count_per_family_is_what_check_host_does(label, ip, result):
-    from mailcheck.context import build_resolver
+    from mailcheck.rules.context import build_resolver
     from mailcheck.spf.checkhost import check_host
 
     resolver = build_resolver(zones=[ZONE], timeout=1.0)

@@ -41,7 +41,7 @@ def serve(scenario: Scenario, servers: dict[str, ZoneServer]) -> ZoneServer:
 
 
 def resolver_for(server: ZoneServer):
-    from mailcheck.context import build_resolver
+    from mailcheck.rules.context import build_resolver
 
     host, port = server.address
     return build_resolver(nameservers=[f"{host}:{port}"], timeout=TIMEOUT)

@@ -235,16 +235,16 @@ def test_over_the_limit_is_a_fail_even_with_an_undecided_part(dns_server, write_
 def test_the_tree_is_built_once_and_no_question_is_asked_twice(
     dns_server, write_sheet, check_json, monkeypatch
 ):
-    import mailcheck.spf.tree as tree_module
+    import mailcheck.rules.context as context_module
 
     built: list[str] = []
-    original = tree_module.build_tree
+    original = context_module.build_tree
 
     async def counting(domain, resolver):
         built.append(domain)
         return await original(domain, resolver)
 
-    monkeypatch.setattr(tree_module, "build_tree", counting)
+    monkeypatch.setattr(context_module, "build_tree", counting)
     server = dns_server(ZONE)
     sheet = spf_sheet(
         write_sheet,
@@ -260,7 +260,7 @@ def test_the_tree_is_built_once_and_no_question_is_asked_twice(
 
 
 def test_run_memo_joins_concurrent_callers():
-    from mailcheck.memo import RunMemo
+    from mailcheck.core.memo import RunMemo
 
     calls = []
 
@@ -324,7 +324,7 @@ PTR_ZONES = {
 def test_a_ptr_name_whose_address_went_unanswered_is_undecided_not_fail(dns_server, ip, result):
     """RFC 7208 §5.5 skips such a name, so check_host() may say fail; an onboarding check
     must not fail a sender on a timeout."""
-    from mailcheck.context import build_resolver
+    from mailcheck.rules.context import build_resolver
     from mailcheck.spf.checkhost import check_host
 
     server = dns_server.from_text(PTR_ZONES)

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, ns
-from mailcheck.errors import InputError
-from mailcheck.findings import Finding, Status
+from mailcheck.core.errors import InputError
+from mailcheck.core.findings import Finding, Status
 from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store, exclusive
 from mailcheck.state.lock import EX_TEMPFAIL, lock_path
 from mailcheck.state.schema import LATEST
@@ -266,7 +266,7 @@ KILLED_WRITER = textwrap.dedent(
     """
     import datetime as dt, sys, time
     from pathlib import Path
-    from mailcheck.findings import Finding, Status
+    from mailcheck.core.findings import Finding, Status
     from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store
 
     db, marker = Path(sys.argv[1]), Path(sys.argv[2])
@@ -322,7 +322,7 @@ CONCURRENT_WRITER = textwrap.dedent(
     """
     import datetime as dt, sys
     from pathlib import Path
-    from mailcheck.findings import Finding, Status
+    from mailcheck.core.findings import Finding, Status
     from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store
 
     with Store.open(Path(sys.argv[1])) as store:

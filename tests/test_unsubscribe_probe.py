@@ -31,11 +31,11 @@ def https_server():
 @pytest.fixture
 def probe(tmp_path, write_sheet, msg_zone_file, https_server):
     """Run unsubscribe.probe on one sample whose One-Click URI is `uri`; returns the finding."""
-    from mailcheck.context import Context, build_resolver
-    from mailcheck.engine import check_sheet
+    from mailcheck.engine.checker import check_sheet
     from mailcheck.http.probe import ProbeSettings
     from mailcheck.rules import unsubscribe_probe
-    from mailcheck.sheet import load_sheet
+    from mailcheck.rules.context import Context, build_resolver
+    from mailcheck.sheet.model import load_sheet
 
     def run(uri: str, *, allow_private: bool = True, deadline: float = 3.0, enabled: bool = True):
         (tmp_path / "m.eml").write_bytes(build(changes={"List-Unsubscribe": f"<{uri}>"}))
@@ -218,8 +218,8 @@ def test_one_non_public_address_refuses_the_host():
 @pytest.mark.parametrize("port", ["0", "65536", "https"])
 def test_the_probe_itself_refuses_a_port_no_server_has(https_server, port):
     """Whoever calls the probe directly gets the same answer as the rule gives the URI."""
-    from mailcheck.context import build_resolver
     from mailcheck.http.probe import ProbeSettings, probe_one_click
+    from mailcheck.rules.context import build_resolver
 
     settings = ProbeSettings(enabled=True, allow_private=True, deadline=2.0)
     uri = f"https://user:pw-4711@{HOST}:{port}/ok"

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from mailcheck.deadlines import Deadline, Kind
-from mailcheck.workdays import UnknownRegion, calendar_for, parse_region
+from mailcheck.core.workdays import UnknownRegion, calendar_for, parse_region
+from mailcheck.sheet.due_dates import Deadline, Kind
 
 D = dt.date
 
@@ -119,9 +119,9 @@ def test_a_met_deadline_stands_by_its_met_date_not_by_today():
 
 
 def test_deadlines_from_a_sheet_and_from_the_store_agree():
-    from mailcheck.deadlines import rule_deadline, sheet_deadline
     from mailcheck.rules import deadline_kind
-    from mailcheck.sheet import Sheet
+    from mailcheck.sheet.due_dates import rule_deadline, sheet_deadline
+    from mailcheck.sheet.model import Sheet
     from mailcheck.state import SheetInfo
 
     sheet = Sheet.model_validate(
@@ -157,6 +157,6 @@ def test_one_calendar_per_region_and_week():
     ],
 )
 def test_plural(count, word, irregular, expected):
-    from mailcheck.text import plural
+    from mailcheck.core.wording import plural
 
     assert plural(count, word, irregular) == expected

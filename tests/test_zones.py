@@ -12,10 +12,10 @@ import dns.name
 import dns.rdatatype
 import pytest
 
+from mailcheck.core.errors import InputError
 from mailcheck.dnsclient import zones
 from mailcheck.dnsclient.answer import Outcome
 from mailcheck.dnsclient.zones import MAX_ZONE_BYTES, ZoneBackend, load_zone_file
-from mailcheck.errors import InputError
 
 HEAD = "$ORIGIN z.example.\n$TTL 300\n@ IN SOA ns.z.example. host.z.example. 1 2 3 4 5\n"
 BAD_RECORD = "bad IN MX ten mx.z.example."  # a preference that is not a number

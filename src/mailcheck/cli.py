@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mailcheck import __version__
-from mailcheck.defaults import DEFAULT_CONCURRENCY, DEFAULT_DEADLINE
-from mailcheck.errors import InputError
+from mailcheck.core.defaults import DEFAULT_CONCURRENCY, DEFAULT_DEADLINE
+from mailcheck.core.errors import InputError
 from mailcheck.output import Format, ViewFormat
 
 if TYPE_CHECKING:
-    from mailcheck.runner import RunOptions
+    from mailcheck.engine.runner import RunOptions
 
 app = typer.Typer(
     name="mailcheck",
@@ -224,8 +224,8 @@ def message(
 
     Without --list or --transactional, a message with List-Unsubscribe is list mail.
     """
-    from mailcheck.runner import run_message
-    from mailcheck.sheet import Mailing
+    from mailcheck.engine.runner import run_message
+    from mailcheck.sheet.model import Mailing
 
     if as_list and as_transactional:
         raise InputError("--list and --transactional exclude each other", key="--list")
@@ -352,7 +352,7 @@ def _run_options(
 ) -> RunOptions:
     """The runner's options from the ones the commands share (the rest pass through by name).
     The run's deadline counts from here, before any sheet is read."""
-    from mailcheck.runner import RunOptions
+    from mailcheck.engine.runner import RunOptions
 
     return RunOptions(
         zones=zone or (),
@@ -527,7 +527,7 @@ def schema() -> None:
     """Print the implementation sheet's JSON Schema, for editors and CI validation."""
     import json
 
-    from mailcheck.sheet import sheet_json_schema
+    from mailcheck.sheet.model import sheet_json_schema
 
     print(json.dumps(sheet_json_schema(), indent=2))
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from mailcheck.runner import (
+from mailcheck.engine.runner import (
     RunOptions,
     all_findings,
     check_loaded,
@@ -24,7 +24,7 @@ def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
     sheets = load_sheets(sheet_paths, recorded=options.db is not None)
     if any(sheet.from_stdin for sheet in sheets):
         options = replace(options, workers=1)  # a worker process could not read stdin again
-    from mailcheck import batch  # a single sheet does without the batch's modules
+    from mailcheck.engine import batch  # a single sheet does without the batch's modules
 
     if batch.wanted(options, len(sheets)):  # streamed (jsonl) or across worker processes
         return batch.run_sheets(sheets, options)

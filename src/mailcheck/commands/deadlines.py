@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from mailcheck.deadlines import Deadline, Kind, dns_deadline, sheet_deadline
-from mailcheck.findings import Finding, Status, exit_code
-from mailcheck.output import Format
-from mailcheck.rules import covered_by_dns_deadline, deadline_clock
-from mailcheck.runner import (
+from mailcheck.core.findings import Finding, Status, exit_code
+from mailcheck.core.wording import iso
+from mailcheck.engine.runner import (
     CheckedSheet,
     RunOptions,
     announce_deadline,
@@ -30,7 +28,9 @@ from mailcheck.runner import (
     load_sheets,
     today_of,
 )
-from mailcheck.text import iso
+from mailcheck.output import Format
+from mailcheck.rules import covered_by_dns_deadline, deadline_clock
+from mailcheck.sheet.due_dates import Deadline, Kind, dns_deadline, sheet_deadline
 
 LABELS = {Kind.SHEET: "sheet returned (5 wd)", Kind.DNS: "SPF and DKIM (10 wd)"}
 

@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from mailcheck.domainsheet import domain_sheet
-from mailcheck.engine import check_sheet
-from mailcheck.findings import Finding
+from mailcheck.core.findings import Finding
+from mailcheck.core.report import Report
+from mailcheck.engine.checker import check_sheet
+from mailcheck.engine.domainsheet import domain_sheet
+from mailcheck.engine.runner import RunOptions, build_context, run_rules, write_report
 from mailcheck.output import Format, render
-from mailcheck.report import Report
 from mailcheck.rules import domain_rules, spf_rules
-from mailcheck.runner import RunOptions, build_context, run_rules, write_report
-from mailcheck.spf.tree import SpfTree, spf_tree
+from mailcheck.spf.tree import SpfTree
 
 
 def domain_rule_ids() -> tuple[str, ...]:
@@ -44,7 +44,7 @@ def run_spf(domain: str, options: RunOptions) -> int:
     rules = spf_rules()
 
     async def run() -> tuple[SpfTree, list[Finding]]:
-        tree = await spf_tree(sheet.display, ctx)
+        tree = await ctx.spf_tree(sheet.display)
         return tree, await check_sheet(sheet, rules, ctx)
 
     tree, findings = asyncio.run(run())
@@ -77,9 +77,9 @@ def render_with_tree(
 def run_domain_file(
     path: Path, selectors: Sequence[str], mail_from: str | None, options: RunOptions
 ) -> int:
-    """Every domain of a list (see `mailcheck.domainfile`), as one batch."""
-    from mailcheck.batch import run_domains
-    from mailcheck.domainfile import read_domain_file
+    """Every domain of a list (see `mailcheck.engine.domainfile`), as one batch."""
+    from mailcheck.engine.batch import run_domains
+    from mailcheck.engine.domainfile import read_domain_file
 
     with read_domain_file(path, selectors, mail_from) as domains:
         return run_domains(domains.chunks(), domain_rule_ids(), options)

@@ -26,16 +26,16 @@ from typing import Any, TextIO
 from rich.table import Table
 from rich.text import Text
 
-from mailcheck.deadlines import Deadline, rule_deadline, working_calendar
-from mailcheck.errors import InputError
-from mailcheck.findings import Status
+from mailcheck.core.errors import InputError
+from mailcheck.core.findings import Status
+from mailcheck.core.wording import iso, plural
+from mailcheck.core.workdays import UnknownRegion
 from mailcheck.output import Format
 from mailcheck.output.console import make_console
 from mailcheck.output.table import STYLES
 from mailcheck.rules import deadline_kind
+from mailcheck.sheet.due_dates import Deadline, rule_deadline, working_calendar
 from mailcheck.state.store import Key, Recorded, SheetInfo, State, Store
-from mailcheck.text import iso, plural
-from mailcheck.workdays import UnknownRegion
 
 QUIET = (Status.PASS, Status.SKIP)  # a key that only ever had one of these has no story
 

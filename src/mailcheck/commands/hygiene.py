@@ -16,19 +16,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mailcheck.context import Context
+from mailcheck.core.errors import InputError
+from mailcheck.core.findings import Finding
 from mailcheck.delivery.analysis import Delivery, DeliveryAnalysis, analyse_reports
 from mailcheck.dnsclient import Resolver
-from mailcheck.engine import check_sheet, load_sheet_for_rules, run_rule
-from mailcheck.errors import InputError
-from mailcheck.findings import Finding
-from mailcheck.locate import locate_findings
+from mailcheck.engine.checker import check_sheet, load_sheet_for_rules, run_rule
+from mailcheck.engine.locate import locate_findings
+from mailcheck.engine.runner import RunOptions, write_report
+from mailcheck.engine.selection import select_rules
 from mailcheck.rules import REGISTRY, report_rules
 from mailcheck.rules.base import Rule
+from mailcheck.rules.context import Context
 from mailcheck.rules.sender_role import role_names
-from mailcheck.runner import RunOptions, write_report
-from mailcheck.selection import select_rules
-from mailcheck.sheet import LoadedSheet, RoleSettings, Sheet
+from mailcheck.sheet.model import LoadedSheet, RoleSettings, Sheet
 
 
 @dataclass(frozen=True)

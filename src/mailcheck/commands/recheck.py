@@ -12,7 +12,7 @@ on the command line must be readable (exit 2 otherwise), as for `check`, and so 
 `--nameserver`, each sheet is re-checked against the DNS source its last recorded run used
 (its zone files, its name servers), so a customer checked against an unpublished zone is not
 suddenly judged on live DNS. The sheets of each DNS source are checked as one batch (see
-`mailcheck.batch`): in worker processes when there are many. The notification, if asked for,
+`mailcheck.engine.batch`): in worker processes when there are many. The notification, if asked for,
 is sent after the run was committed: a webhook that is down loses no result.
 """
 
@@ -25,14 +25,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from mailcheck.batch import check_sheets
-from mailcheck.changes import run_changes
-from mailcheck.engine import load_sheet_for_rules
-from mailcheck.errors import InputError
-from mailcheck.findings import Finding, Status
-from mailcheck.output import Format
-from mailcheck.output.changes import RecheckReport, as_json, render_json, render_table
-from mailcheck.runner import (
+from mailcheck.core.errors import InputError
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.wording import plural
+from mailcheck.engine.batch import check_sheets
+from mailcheck.engine.changes import run_changes
+from mailcheck.engine.checker import load_sheet_for_rules
+from mailcheck.engine.runner import (
     CheckedSheet,
     RunOptions,
     load_sheets,
@@ -41,7 +40,9 @@ from mailcheck.runner import (
     today_of,
     write_output,
 )
-from mailcheck.sheet import LoadedSheet
+from mailcheck.output import Format
+from mailcheck.output.recheck import RecheckReport, as_json, render_json, render_table
+from mailcheck.sheet.model import LoadedSheet
 from mailcheck.state import (
     ENV,
     DnsSource,
@@ -52,7 +53,6 @@ from mailcheck.state import (
     exclusive,
 )
 from mailcheck.state.store import sheet_key
-from mailcheck.text import plural
 
 OnDone = Callable[[CheckedSheet], None]
 
@@ -212,8 +212,8 @@ def _renderer(fmt: Format) -> Callable[[RecheckReport, TextIO, bool | None], Non
 
 
 def _notify(url: str, report: RecheckReport, timeout: float) -> None:
+    from mailcheck.core.urls import redact_url
     from mailcheck.http.notify import NotifyError, idempotency_key, post
-    from mailcheck.urls import redact_url
 
     try:
         post(url, as_json(report, with_findings=False), idempotency_key(report.run), timeout)

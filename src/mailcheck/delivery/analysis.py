@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mailcheck.core.report import Note
 from mailcheck.delivery.intervals import IntervalCounts
 from mailcheck.delivery.places import Place
 from mailcheck.delivery.providers import provider_of
@@ -41,7 +42,6 @@ from mailcheck.delivery.reader import (
     open_sources,
     read_rows,
 )
-from mailcheck.report import Note
 
 MAX_DOMAINS = 10_000
 MAX_PROBLEM_ADDRESSES = 200_000

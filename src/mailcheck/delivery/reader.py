@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NamedTuple, cast
 
-from mailcheck.errors import InputError, quote
+from mailcheck.core.errors import InputError, quote
 
 SNIFF_BYTES = 64 * 1024
 MAX_LINE_CHARS = 1024 * 1024

@@ -10,9 +10,9 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
+from mailcheck.core.errors import InputError
 from mailcheck.dnsclient.answer import Answer, Outcome
 from mailcheck.dnsclient.client import Client, Response, ServerFailure
-from mailcheck.errors import InputError
 
 MAX_CHAIN = 16  # CNAME links followed within one answer
 

@@ -14,7 +14,7 @@ import dns.exception
 import dns.name
 import dns.rdatatype
 
-from mailcheck.defaults import DEFAULT_CONCURRENCY
+from mailcheck.core.defaults import DEFAULT_CONCURRENCY
 from mailcheck.dnsclient.answer import Answer, Outcome
 from mailcheck.dnsclient.cache import AnswerCache, Key
 from mailcheck.dnsclient.exchange import Peers

@@ -18,8 +18,8 @@ import dns.tokenizer
 import dns.zone
 import dns.zonefile
 
+from mailcheck.core.errors import QUOTE_LIMIT, InputError, clip, quote
 from mailcheck.dnsclient.answer import Answer, Outcome
-from mailcheck.errors import QUOTE_LIMIT, InputError, clip, quote
 
 MAX_CNAME_CHAIN = 8
 # A zone file is the records a customer is about to publish: these bound what a hostile or

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from mailcheck.errors import InputError, quote
-from mailcheck.urls import redact_text
+from mailcheck.core.errors import InputError, quote
+from mailcheck.core.urls import redact_text
 
 if TYPE_CHECKING:
     import httpx

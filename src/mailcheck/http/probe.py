@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit
 
 from mailcheck import __version__
-from mailcheck.findings import Status
+from mailcheck.core.findings import Status
+from mailcheck.core.urls import redact_url
+from mailcheck.dnsclient.names import is_ip_address
 from mailcheck.http.netpolicy import IPAddress, why_not_public
-from mailcheck.names import is_ip_address
-from mailcheck.urls import redact_url
 
 if TYPE_CHECKING:
     import httpx

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 from mailcheck.messages.listheaders import MAX_URI, ONE_CLICK
 from mailcheck.messages.obligations import from_addresses
 from mailcheck.messages.sample import Sample
-from mailcheck.sheet import LoadedSheet, Mailing
+from mailcheck.sheet.model import LoadedSheet, Mailing
 
 RECIPIENT = "RECIPIENT-ID"
 """The part of a new One-Click URI only the customer's system can fill in."""

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from mailcheck.core.urls import redact_text, redact_url
 from mailcheck.messages.sample import HeaderField
-from mailcheck.urls import redact_text, redact_url
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 """The only valid List-Unsubscribe-Post value (RFC 8058 §3.1)."""

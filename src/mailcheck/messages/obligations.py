@@ -11,9 +11,9 @@ from __future__ import annotations
 import email.policy
 from dataclasses import dataclass
 
-from mailcheck.addresses import parse_address
+from mailcheck.core.addresses import parse_address
 from mailcheck.messages.sample import Sample
-from mailcheck.sheet import LoadedSheet, Mailing, Sender
+from mailcheck.sheet.model import LoadedSheet, Mailing, Sender
 
 
 @dataclass(frozen=True)

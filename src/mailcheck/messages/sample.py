@@ -26,7 +26,7 @@ from email.message import Message
 from pathlib import Path
 from typing import BinaryIO
 
-from mailcheck.errors import InputError
+from mailcheck.core.errors import InputError
 
 HEAD_LIMIT = 1024 * 1024
 """A header section longer than this is not a message mailcheck judges."""

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Callable
 from typing import TextIO
 
-from mailcheck.report import Report
+from mailcheck.core.report import Report
 
 
 class Format(enum.StrEnum):

@@ -15,9 +15,9 @@ import os
 from collections.abc import Mapping
 from typing import TextIO
 
-from mailcheck.findings import Finding, Status
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.report import Report
 from mailcheck.output.locations import file_place
-from mailcheck.report import Report
 
 COMMANDS = {Status.FAIL: "error", Status.WARN: "warning", Status.ERROR: "notice"}
 

@@ -6,7 +6,7 @@ import json
 from typing import Any, TextIO
 
 from mailcheck import __version__
-from mailcheck.report import Report
+from mailcheck.core.report import Report
 
 
 def as_json(report: Report) -> dict[str, Any]:

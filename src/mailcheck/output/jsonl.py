@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from mailcheck import __version__
-from mailcheck.findings import Finding
-from mailcheck.report import Note, Report
+from mailcheck.core.findings import Finding
+from mailcheck.core.report import Note, Report
 
 
 def finding_line(finding: Finding) -> str:

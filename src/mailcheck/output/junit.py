@@ -18,9 +18,9 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from typing import TextIO
 
-from mailcheck.findings import Finding, Status
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.report import Report
 from mailcheck.output.locations import file_place
-from mailcheck.report import Report
 
 NO_SHEET = "mailcheck"
 # Characters XML 1.0 cannot carry (a delivery report may contain anything).

@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
-from mailcheck.deadlines import Kind
-from mailcheck.findings import Finding, Status
-from mailcheck.report import Report
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.report import Report
+from mailcheck.sheet.due_dates import Kind
 
 VERDICTS = {0: "obligations met", 1: "obligations not met", 3: "some checks undecided"}
 ICONS = {

@@ -30,7 +30,8 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from mailcheck import __version__
-from mailcheck.findings import Finding, Status
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.report import Note, Report
 from mailcheck.output.locations import (
     FilePlace,
     file_place,
@@ -38,7 +39,6 @@ from mailcheck.output.locations import (
     relative_path,
     source_root,
 )
-from mailcheck.report import Note, Report
 from mailcheck.rules.base import Rule
 
 SCHEMA = (

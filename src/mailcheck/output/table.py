@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mailcheck.findings import Finding, Status
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.report import Report
 from mailcheck.output.console import make_console
-from mailcheck.report import Report
 
 LEAN_FROM_ROWS = 1_000
 """From this many findings the table is laid out by hand: rich measures and wraps every cell,

@@ -9,7 +9,6 @@ The commands choose their rules by the metadata (the functions below), never by 
 
 from __future__ import annotations
 
-from mailcheck.deadlines import Kind as DeadlineKind
 from mailcheck.rules import (
     capacity_interval,
     deadline_dns,
@@ -41,6 +40,7 @@ from mailcheck.rules import (
     unsubscribe_probe,
 )
 from mailcheck.rules.base import Input, Rule, Subject
+from mailcheck.sheet.due_dates import Kind as DeadlineKind
 
 _MODULES = (
     sheet_options,

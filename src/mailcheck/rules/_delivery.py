@@ -7,12 +7,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from mailcheck.context import Context
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.wording import plural
 from mailcheck.delivery.analysis import DeliveryAnalysis
 from mailcheck.delivery.places import Place
-from mailcheck.findings import Finding, Status
 from mailcheck.rules.base import Rule
-from mailcheck.text import plural
+from mailcheck.rules.context import Context
 
 MAX_LISTED = 50
 """Findings listed one by one per rule; the rest are counted in one more finding."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from mailcheck.context import Context
-from mailcheck.errors import quote
-from mailcheck.findings import Finding
+from mailcheck.core.errors import quote
+from mailcheck.core.findings import Finding
 from mailcheck.messages.sample import Sample
 from mailcheck.rules.base import Rule
-from mailcheck.sheet import LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 Judge = Callable[[Sample, LoadedSheet, Context], Awaitable[Finding]]
 

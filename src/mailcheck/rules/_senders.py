@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 
-from mailcheck.addresses import parse_address, sender_domains
-from mailcheck.findings import Finding
+from mailcheck.core.addresses import parse_address, sender_domains
+from mailcheck.core.findings import Finding
 from mailcheck.rules.base import Rule
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from mailcheck.context import Context
-from mailcheck.findings import Finding
+from mailcheck.core.findings import Finding
 from mailcheck.rules.base import Rule
-from mailcheck.sheet import LoadedSheet, Sheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf.common import describe, fixed_root_hint, mail_from_domains
-from mailcheck.spf.tree import SpfTree, State, spf_tree
+from mailcheck.spf.tree import SpfTree, State
 
 
 def no_mail_from(rule: Rule, sheet: LoadedSheet) -> Finding:
@@ -25,7 +25,7 @@ async def judge_each_tree(
     domains = mail_from_domains(sheet.sheet)
     if not domains:
         return [no_mail_from(rule, sheet)]
-    trees = await asyncio.gather(*(spf_tree(domain, ctx) for domain in domains))
+    trees = await asyncio.gather(*(ctx.spf_tree(domain) for domain in domains))
     return [judge(tree) for tree in trees]
 
 

@@ -12,13 +12,13 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from mailcheck.deadlines import Kind as DeadlineKind
-from mailcheck.findings import Finding, Status
-from mailcheck.urls import redact_text
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.urls import redact_text
+from mailcheck.sheet.due_dates import Kind as DeadlineKind
 
 if TYPE_CHECKING:
-    from mailcheck.context import Context
-    from mailcheck.sheet import LoadedSheet
+    from mailcheck.rules.context import Context
+    from mailcheck.sheet.model import LoadedSheet
 
 Check = Callable[["LoadedSheet", "Context"], Awaitable[Iterable[Finding]]]
 

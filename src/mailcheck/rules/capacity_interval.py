@@ -21,14 +21,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
-from mailcheck.context import Context
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.wording import plural
 from mailcheck.delivery.analysis import DeliveryAnalysis
 from mailcheck.delivery.intervals import Interval
-from mailcheck.findings import Finding, Status
 from mailcheck.rules._delivery import analysis_or_skip, at, capped, in_report, when
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
-from mailcheck.text import plural
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 INTERVALS_PER_HOUR = 12
 PEAK_FACTOR = Fraction(5, 4)

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from mailcheck.context import Context
-from mailcheck.deadlines import Kind as DeadlineKind
-from mailcheck.deadlines import dns_deadline
-from mailcheck.findings import Finding, Status
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.wording import plural
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
-from mailcheck.text import plural
+from mailcheck.rules.context import Context
+from mailcheck.sheet.due_dates import Kind as DeadlineKind
+from mailcheck.sheet.due_dates import dns_deadline
+from mailcheck.sheet.model import LoadedSheet
 
 SUBJECT = "dates.dns_requested"
 MAX_LISTED = 5

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailcheck.context import Context
-from mailcheck.deadlines import SHEET_DAYS, sheet_deadline
-from mailcheck.deadlines import Kind as DeadlineKind
-from mailcheck.findings import Finding
+from mailcheck.core.findings import Finding
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.due_dates import SHEET_DAYS, sheet_deadline
+from mailcheck.sheet.due_dates import Kind as DeadlineKind
+from mailcheck.sheet.model import LoadedSheet
 
 SUBJECT = "dates.sheet_submitted"
 RECORD_IT = "record the date it was returned as dates.sheet_submitted"

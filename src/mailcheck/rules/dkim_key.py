@@ -20,10 +20,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from mailcheck.addresses import sender_domains
-from mailcheck.context import Context
-from mailcheck.deadlines import Kind as DeadlineKind
-from mailcheck.dkimkey import (
+from mailcheck.core.addresses import sender_domains
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.hints import txt_record
+from mailcheck.dkim.key import (
     GOOD_RSA_BITS,
     KeyVerdict,
     fetch_key,
@@ -34,10 +34,10 @@ from mailcheck.dkimkey import (
     testing_flags_removed,
 )
 from mailcheck.dnsclient.resolver import to_ascii
-from mailcheck.findings import Finding, Status
-from mailcheck.hints import txt_record
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import DkimKey, LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.due_dates import Kind as DeadlineKind
+from mailcheck.sheet.model import DkimKey, LoadedSheet
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -72,7 +72,7 @@ def _no_selector(domain: str, in_sheet: bool) -> Finding:
 
 
 async def _judge(entry: DkimKey, ctx: Context) -> Finding:
-    key = await fetch_key(entry.selector, entry.domain, ctx)
+    key = await fetch_key(entry.selector, entry.domain, ctx.dns)
     verdict = judge_published(key)
     if verdict.status is Status.ERROR:
         return RULE.errored(key.name, verdict.message)

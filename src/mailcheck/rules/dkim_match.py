@@ -14,12 +14,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from mailcheck.context import Context
-from mailcheck.deadlines import Kind as DeadlineKind
-from mailcheck.dkimkey import fetch_key, key_name, parse_tags, record_to_publish, same_key
-from mailcheck.findings import Finding
+from mailcheck.core.findings import Finding
+from mailcheck.dkim.key import fetch_key, key_name, parse_tags, record_to_publish, same_key
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import DkimKey, LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.due_dates import Kind as DeadlineKind
+from mailcheck.sheet.model import DkimKey, LoadedSheet
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -33,7 +33,7 @@ async def _judge(entry: DkimKey, ctx: Context) -> Finding:
     if not entry.public_key:
         name = key_name(entry.selector, entry.domain)
         return RULE.skipped(name, "the sheet gives no public_key to compare with")
-    key = await fetch_key(entry.selector, entry.domain, ctx)
+    key = await fetch_key(entry.selector, entry.domain, ctx.dns)
     publish = f"publish the provider's key: {record_to_publish(key.name, entry.public_key)}"
     if not key.answer.decided:
         return RULE.errored(key.name, f"the DKIM key could not be fetched: {key.why_undecided()}")

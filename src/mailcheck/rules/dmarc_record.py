@@ -19,9 +19,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from mailcheck.addresses import sender_domains
-from mailcheck.context import Context
-from mailcheck.dmarc import (
+from mailcheck.core.addresses import sender_domains
+from mailcheck.core.findings import Finding
+from mailcheck.core.hints import txt_record
+from mailcheck.dmarc.record import (
     Discovery,
     DmarcError,
     dmarc_texts,
@@ -33,10 +34,9 @@ from mailcheck.dmarc import (
     starting_record,
     strength,
 )
-from mailcheck.findings import Finding
-from mailcheck.hints import txt_record
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailcheck.context import Context
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.wording import plural
 from mailcheck.delivery.analysis import OTHER_DOMAINS, DeliveryAnalysis, Receiver
 from mailcheck.delivery.providers import __doc__ as PROVIDERS_TABLE
-from mailcheck.findings import Finding, Status
 from mailcheck.rules._delivery import analysis_or_skip, capped, in_report
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
-from mailcheck.text import plural
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 LIMIT_PER_MILLE = 10  # 1.0 %
 WARN_ABOVE_PER_MILLE = 8  # 0.8 %

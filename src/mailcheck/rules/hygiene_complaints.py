@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailcheck.context import Context
+from mailcheck.core.findings import Finding
+from mailcheck.core.wording import plural
 from mailcheck.delivery.analysis import DeliveryAnalysis, MailedAfter
 from mailcheck.delivery.reader import Event
-from mailcheck.findings import Finding
 from mailcheck.rules._delivery import (
     analysis_or_skip,
     at,
@@ -29,8 +29,8 @@ from mailcheck.rules._delivery import (
     where,
 )
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
-from mailcheck.text import plural
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:

@@ -38,16 +38,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailcheck.context import Context
-from mailcheck.dkimkey import fetch_key, judge_published, key_name, publish_fix
-from mailcheck.dmarc import organisational_domain
+from mailcheck.core.findings import Finding, Status
+from mailcheck.dkim.key import fetch_key, judge_published, key_name, publish_fix
+from mailcheck.dmarc.record import organisational_domain
 from mailcheck.dnsclient.resolver import to_ascii
-from mailcheck.findings import Finding, Status
 from mailcheck.messages.obligations import from_addresses
 from mailcheck.messages.sample import HeaderField, Sample, open_regular
 from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 LIST_HEADERS = {
     "list-unsubscribe": "List-Unsubscribe",
@@ -147,7 +147,7 @@ def _ascii(value: bytes) -> str:
 async def _key_for(signature: Signature, sheet: LoadedSheet, ctx: Context) -> bytes | Result:
     """The key record to verify with, or the outcome when there is none to use.
 
-    The key is fetched and judged by `mailcheck.dkimkey`, as for dkim.key; the hint is the
+    The key is fetched and judged by `mailcheck.dkim.key`, as for dkim.key; the hint is the
     record to publish, exact when the sheet gives the provider's key for this selector.
     """
     if signature.problem:
@@ -158,7 +158,7 @@ async def _key_for(signature: Signature, sheet: LoadedSheet, ctx: Context) -> by
             "signed with rsa-sha1, which verifiers must not consider valid (RFC 8301 §3.1)",
             "sign with rsa-sha256 (a key of at least 2048 bits) or ed25519-sha256",
         )
-    key = await fetch_key(signature.selector, signature.domain, ctx)
+    key = await fetch_key(signature.selector, signature.domain, ctx.dns)
     verdict = judge_published(key)
     if verdict.status is Status.ERROR:
         return Result(None, verdict.message)

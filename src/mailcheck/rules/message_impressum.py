@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from mailcheck.context import Context
-from mailcheck.findings import Finding
+from mailcheck.core.findings import Finding
 from mailcheck.messages.sample import Sample
 from mailcheck.messages.text import message_text
 from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 _IDENTITY = re.compile(
     r"\b(?:impressum|imprint|legal notice|anbieterkennzeichnung|mentions l[ée]gales"

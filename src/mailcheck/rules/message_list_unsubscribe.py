@@ -22,15 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailcheck.context import Context
-from mailcheck.findings import Finding
+from mailcheck.core.findings import Finding
 from mailcheck.messages.headerfix import list_unsubscribe_fix
 from mailcheck.messages.listheaders import UriList, one_click_problem, parse_uri_list
 from mailcheck.messages.obligations import applicable
 from mailcheck.messages.sample import Sample
 from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:

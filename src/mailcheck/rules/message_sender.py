@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailcheck.context import Context
-from mailcheck.findings import Finding
+from mailcheck.core.findings import Finding
 from mailcheck.messages.obligations import from_addresses, registered_sender
 from mailcheck.messages.sample import Sample
 from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from mailcheck.context import Context
-from mailcheck.findings import Finding
+from mailcheck.core.findings import Finding
 from mailcheck.messages.sample import Sample
 from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 KB = 1024
 MAX_BYTES = 20 * 1024 * KB

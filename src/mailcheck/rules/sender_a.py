@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailcheck.context import Context
+from mailcheck.core.findings import Finding
+from mailcheck.core.hints import record
 from mailcheck.dnsclient import Outcome
-from mailcheck.findings import Finding
-from mailcheck.hints import record
 from mailcheck.rules._senders import per_sender_domain
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:

@@ -16,14 +16,14 @@ from collections.abc import Iterable
 
 import dns.name
 
-from mailcheck.context import Context
+from mailcheck.core.findings import Finding
+from mailcheck.core.hints import record
 from mailcheck.dnsclient import Outcome
-from mailcheck.findings import Finding
-from mailcheck.hints import record
-from mailcheck.names import is_ip_address
+from mailcheck.dnsclient.names import is_ip_address
 from mailcheck.rules._senders import per_sender_domain
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailcheck.addresses import parse_address, role_key
-from mailcheck.context import Context
-from mailcheck.findings import Finding
+from mailcheck.core.addresses import parse_address, role_key
+from mailcheck.core.findings import Finding
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet, RoleSettings
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet, RoleSettings
 
 RFC2142_MAILBOXES = frozenset(
     {

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailcheck.addresses import parse_address
-from mailcheck.context import Context
-from mailcheck.findings import Finding
+from mailcheck.core.addresses import parse_address
+from mailcheck.core.findings import Finding
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:

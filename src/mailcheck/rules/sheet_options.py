@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from mailcheck.context import Context
-from mailcheck.findings import Finding, Status
+from mailcheck.core.findings import Finding, Status
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import DataCentre, Interface, IpVersion, LoadedSheet, Option, Sheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import DataCentre, Interface, IpVersion, LoadedSheet, Option, Sheet
 
 RECOMMEND_DEDICATED_FROM = 1_000_000  # mails per month
 MIN_DEDICATED_IPS = 2

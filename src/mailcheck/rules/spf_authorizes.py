@@ -19,17 +19,17 @@ import asyncio
 import ipaddress
 from collections.abc import Iterable
 
-from mailcheck.context import Context
-from mailcheck.deadlines import Kind as DeadlineKind
-from mailcheck.findings import Finding
+from mailcheck.core.findings import Finding
 from mailcheck.rules._spf import no_mail_from
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet, Sheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.due_dates import Kind as DeadlineKind
+from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.checkhost import SpfVerdict, check_host
 from mailcheck.spf.common import fixed_root_record, mail_from_domains, publish, sound_record
 from mailcheck.spf.record import parse_record
-from mailcheck.spf.tree import MAX_LOOKUPS, MAX_VOID, SpfTree, State, spf_tree
+from mailcheck.spf.tree import MAX_LOOKUPS, MAX_VOID, SpfTree, State
 
 _MEANING = {
     "fail": "the record refuses it (fail)",
@@ -59,7 +59,7 @@ async def _judge(domain: str, ip: str, sheet: Sheet, ctx: Context) -> Finding:
         return RULE.passed(subject, f"SPF pass: {domain} authorises {ip}")
     if verdict.result == "temperror":
         return RULE.errored(subject, f"SPF could not be evaluated: {verdict.explanation}")
-    tree = await spf_tree(domain, ctx)
+    tree = await ctx.spf_tree(domain)
     mechanism, note = await _mechanism(tree, ip, sheet, ctx)
     return RULE.failed(subject, _why(verdict) + note, await _fix(tree, ip, mechanism, sheet, ctx))
 
@@ -104,7 +104,7 @@ async def _fix(tree: SpfTree, ip: str, mechanism: str, sheet: Sheet, ctx: Contex
             f"{record}"
         )
     if mechanism.startswith("include:"):
-        added = 1 + (await spf_tree(mechanism.removeprefix("include:"), ctx)).lookup_count
+        added = 1 + (await ctx.spf_tree(mechanism.removeprefix("include:"))).lookup_count
         if tree.lookup_count + added > MAX_LOOKUPS:  # the include would break the record
             own = f"ip{ipaddress.ip_address(ip).version}:{ip}"
             return publish(

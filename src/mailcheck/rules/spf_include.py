@@ -17,16 +17,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from mailcheck.context import Context
-from mailcheck.deadlines import Kind as DeadlineKind
+from mailcheck.core.findings import Finding
 from mailcheck.dnsclient.resolver import to_ascii
-from mailcheck.findings import Finding
 from mailcheck.rules._spf import no_mail_from, root_problem
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet, Sheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.due_dates import Kind as DeadlineKind
+from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.common import mail_from_domains, publish, sound_record
-from mailcheck.spf.tree import SpfTree, spf_tree
+from mailcheck.spf.tree import SpfTree
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -39,7 +39,7 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
             RULE.skipped(d, "the sheet names no required include (spf.required_include)")
             for d in domains
         ]
-    trees = await asyncio.gather(*(spf_tree(domain, ctx) for domain in domains))
+    trees = await asyncio.gather(*(ctx.spf_tree(domain) for domain in domains))
     return [_judge(tree, to_ascii(required), sheet.sheet) for tree in trees]
 
 

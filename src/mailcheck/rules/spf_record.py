@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailcheck.context import Context
-from mailcheck.deadlines import Kind as DeadlineKind
-from mailcheck.findings import Finding
+from mailcheck.core.findings import Finding
 from mailcheck.rules._spf import judge_each_tree, root_problem
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet, Sheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.due_dates import Kind as DeadlineKind
+from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.common import describe, publish, sound_record
 from mailcheck.spf.tree import SpfTree, State

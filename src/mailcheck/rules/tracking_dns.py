@@ -16,12 +16,12 @@ import asyncio
 import ipaddress
 from collections.abc import Iterable
 
-from mailcheck.context import Context
+from mailcheck.core.findings import Finding
+from mailcheck.core.hints import record
 from mailcheck.dnsclient.resolver import to_ascii
-from mailcheck.findings import Finding
-from mailcheck.hints import record
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 

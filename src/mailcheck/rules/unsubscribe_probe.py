@@ -24,15 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailcheck.context import Context
-from mailcheck.findings import Finding, Status
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.urls import redact_url
 from mailcheck.http.probe import probe_one_click
 from mailcheck.messages.listheaders import parse_uri_list
 from mailcheck.messages.sample import Sample
 from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Input, Rule, Subject
-from mailcheck.sheet import LoadedSheet
-from mailcheck.urls import redact_url
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from mailcheck.sheet import Sheet
+from mailcheck.sheet.model import Sheet
 from mailcheck.spf.record import SpfRecord, SpfSyntaxError, parse_record
 
 DEFAULT_POLICY = "~all"  # seed 000 accepts -all and ~all; ~all is the gentler change

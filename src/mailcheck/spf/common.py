@@ -3,9 +3,9 @@ node, and the record to publish instead."""
 
 from __future__ import annotations
 
+from mailcheck.core.hints import txt_record
 from mailcheck.dnsclient.resolver import to_ascii
-from mailcheck.hints import txt_record
-from mailcheck.sheet import Sheet
+from mailcheck.sheet.model import Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.record import SpfRecord, parse_record
 from mailcheck.spf.tree import SpfNode, SpfTree, State

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import dns.name
 
-from mailcheck.context import Context
 from mailcheck.dnsclient import Answer, Outcome, Resolver
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.spf.record import (
@@ -229,12 +228,6 @@ class SpfTree:
         if mx_names:
             parts.append(f"+{mx_names} MX address lookup{'s' if mx_names != 1 else ''}")
         return ", ".join(parts) or "no DNS-querying terms"
-
-
-async def spf_tree(domain: str, ctx: Context) -> SpfTree:
-    """The tree of `domain`, built once per run and shared by every rule that asks."""
-    name = to_ascii(domain)
-    return await ctx.memo.once(("spf-tree", name), lambda: build_tree(name, ctx.dns))
 
 
 async def build_tree(domain: str, resolver: Resolver) -> SpfTree:

@@ -7,6 +7,7 @@ from typing import Any
 from rich.text import Text
 from rich.tree import Tree
 
+from mailcheck.core.wording import plural
 from mailcheck.spf.common import describe
 from mailcheck.spf.tree import (
     ADDRESS_TYPES,
@@ -18,7 +19,6 @@ from mailcheck.spf.tree import (
     SpfTree,
     State,
 )
-from mailcheck.text import plural
 
 MAX_SHOWN_ADDRESSES = 4
 

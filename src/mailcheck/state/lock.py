@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mailcheck.errors import InputError
+from mailcheck.core.errors import InputError
 
 EX_TEMPFAIL = 75  # sysexits.h: a temporary failure; the same command will work later
 

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from mailcheck.errors import InputError
-from mailcheck.findings import Finding, Status
-from mailcheck.sheet import LoadedSheet
+from mailcheck.core.errors import InputError
+from mailcheck.core.findings import Finding, Status
+from mailcheck.sheet.model import LoadedSheet
 from mailcheck.state.schema import LATEST, MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000

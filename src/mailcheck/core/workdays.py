@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from mailcheck.errors import quote
+from mailcheck.core.errors import quote
 
 if TYPE_CHECKING:
     from holidays import HolidayBase

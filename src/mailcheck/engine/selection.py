@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from mailcheck.errors import InputError
+from mailcheck.core.errors import InputError
 from mailcheck.rules.base import Rule
 
 

@@ -2,7 +2,7 @@
 
 `check_loaded()` checks sheets in this process; `check`, `message` and `deadlines` go through it.
 Batches (`check` with many sheets or `--format jsonl`, and `recheck`) go through
-`mailcheck.batch`, which checks them in worker processes when there are many. With a store
+`mailcheck.engine.batch`, which checks them in worker processes when there are many. With a store
 (`--db`), the whole run holds the store's lock and is recorded in one transaction after the
 last sheet was checked.
 """
@@ -18,21 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TextIO, TypeVar
 
-from mailcheck.context import Context, build_resolver
-from mailcheck.defaults import DEFAULT_CONCURRENCY
-from mailcheck.engine import check_sheet, load_sheet_for_rules, unused_exemptions
-from mailcheck.errors import InputError
-from mailcheck.findings import Finding, exit_code
+from mailcheck.core.defaults import DEFAULT_CONCURRENCY
+from mailcheck.core.errors import InputError
+from mailcheck.core.findings import Finding, exit_code
+from mailcheck.core.report import Note, Report
+from mailcheck.engine.checker import check_sheet, load_sheet_for_rules, unused_exemptions
+from mailcheck.engine.locate import locate_findings
+from mailcheck.engine.selection import select_rules
 from mailcheck.http.probe import ProbeSettings
-from mailcheck.locate import locate_findings
 from mailcheck.messages.sample import kept_stdin
 from mailcheck.output import Format, render
 from mailcheck.output.github import running_on_github, write_annotations
-from mailcheck.report import Note, Report
 from mailcheck.rules import REGISTRY, message_rules
 from mailcheck.rules.base import Rule
-from mailcheck.selection import select_rules
-from mailcheck.sheet import STDIN, LoadedSheet, Mailing
+from mailcheck.rules.context import Context, build_resolver
+from mailcheck.sheet.model import STDIN, LoadedSheet, Mailing
 from mailcheck.state import DnsSource, RunRecord, SheetInfo, SheetResult, Store
 
 MAX_SHEETS_AT_ONCE = 16  # bounds the DNS questions in flight when cron re-checks many customers
@@ -72,7 +72,7 @@ class RunOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     """DNS questions in flight at once, over all worker processes."""
     workers: int | None = None
-    """Worker processes for a batch (see `mailcheck.batch`); None: as many as pay off."""
+    """Worker processes for a batch (see `mailcheck.engine.batch`); None: as many as pay off."""
     deadline: float | None = None
     """Seconds the whole run may take (`--deadline`), for the message when it passed."""
     ends_at: float | None = None

@@ -1,4 +1,4 @@
-"""Imported before the workers of a batch are forked (see `mailcheck.workers`): everything a
+"""Imported before the workers of a batch are forked (see `mailcheck.engine.workers`): everything a
 worker needs, loaded once in the parent, so no worker spends its first domains importing.
 
 Besides the modules that import each other at start, this loads what the rules load on first
@@ -15,9 +15,9 @@ import dns.rdatatype
 import email_validator
 import idna
 
-import mailcheck.batchitems
-import mailcheck.domainsheet
-from mailcheck.dmarc import organisational_domain
+import mailcheck.engine.batchitems
+import mailcheck.engine.domainsheet
+from mailcheck.dmarc.record import organisational_domain
 
 organisational_domain("example.com")  # parses the bundled Public Suffix List
 for _rdtype in ("A", "AAAA", "MX", "TXT", "CNAME", "NS", "SOA", "PTR", "OPT"):

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from mailcheck.errors import QUOTE_LIMIT, InputError, clip, quote
+from mailcheck.core.errors import QUOTE_LIMIT, InputError, clip, quote
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from mailcheck.findings import ExitCode, Finding, exit_code, summarize
+from mailcheck.core.findings import ExitCode, Finding, exit_code, summarize
 
 
 @dataclass(frozen=True, slots=True)

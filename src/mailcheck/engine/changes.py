@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mailcheck.deadlines import Deadline, rule_deadline
-from mailcheck.findings import Status
+from mailcheck.core.findings import Status
+from mailcheck.core.wording import iso
 from mailcheck.rules import deadline_clock, deadline_kind
+from mailcheck.sheet.due_dates import Deadline, rule_deadline
 from mailcheck.state.store import Key, Recorded, SheetInfo, Store, decided
-from mailcheck.text import iso
 
 
 class Change(enum.StrEnum):

@@ -11,7 +11,7 @@ summary and the exit code.
 
 Parsing DNS responses costs CPU (dnspython takes a good part of a millisecond per answer), so a
 large batch (`WORKER_THRESHOLD` items or more) is split across worker processes, one per core
-up to `MAX_AUTO_WORKERS` (`--workers N` chooses; see `mailcheck.workers`). Items are grouped
+up to `MAX_AUTO_WORKERS` (`--workers N` chooses; see `mailcheck.engine.workers`). Items are grouped
 by organisational domain, so the names a customer's domains share are asked by one worker;
 each worker has its own resolver, and claims a name outside the item's own domains (the
 provider's include tree) from the parent before asking it, so that no two ask the same.
@@ -29,15 +29,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from mailcheck.batchitems import Done, OnDone, built_sheets, check_in_process
-from mailcheck.defaults import MAX_AUTO_WORKERS, WORKER_THRESHOLD
-from mailcheck.domainfile import DomainLine, Source
-from mailcheck.errors import InputError
-from mailcheck.findings import Tally
-from mailcheck.output import Format
-from mailcheck.report import Note, Report
-from mailcheck.rules import REGISTRY
-from mailcheck.runner import (
+from mailcheck.core.defaults import MAX_AUTO_WORKERS, WORKER_THRESHOLD
+from mailcheck.core.errors import InputError
+from mailcheck.core.findings import Tally
+from mailcheck.core.report import Note, Report
+from mailcheck.engine.batchitems import Done, OnDone, built_sheets, check_in_process
+from mailcheck.engine.domainfile import DomainLine, Source
+from mailcheck.engine.runner import (
     CheckedSheet,
     RunOptions,
     announce,
@@ -47,8 +45,10 @@ from mailcheck.runner import (
     today_of,
     write_report,
 )
-from mailcheck.selection import select_rules
-from mailcheck.sheet import LoadedSheet
+from mailcheck.engine.selection import select_rules
+from mailcheck.output import Format
+from mailcheck.rules import REGISTRY
+from mailcheck.sheet.model import LoadedSheet
 from mailcheck.state import DnsSource
 
 
@@ -210,7 +210,7 @@ class _Batch:
     def _check_chunk(self, sources: Sequence[Source], on_done: OnDone, render: bool) -> None:
         workers = worker_count(self.options, len(sources))
         if workers > 1:
-            from mailcheck.workers import check_in_workers
+            from mailcheck.engine.workers import check_in_workers
 
             sheets = self.sheets
             check_in_workers(
@@ -226,9 +226,9 @@ class _Batch:
             check_in_process(self._by_customer(sources), self.rule_ids, self.options, on_done)
 
     def _by_customer(self, sources: Sequence[Source]) -> Iterator[tuple[int, LoadedSheet]]:
-        """The items, a customer's one after the other (`mailcheck.grouping`), else in input
+        """The items, a customer's one after the other (`mailcheck.engine.grouping`), else in input
         order: the names within the customer's domains are asked once, then let go."""
-        from mailcheck.grouping import groups
+        from mailcheck.engine.grouping import groups
 
         sheets = self.sheets
         order = groups(sources, sheets.__getitem__ if sheets else None, largest_first=False)

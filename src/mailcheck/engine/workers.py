@@ -1,17 +1,16 @@
-"""Worker processes for a large batch (see `mailcheck.batch`).
+"""Worker processes for a large batch (see `mailcheck.engine.batch`).
 
-On Linux the workers are forked from the parent once it has read its input and imported all
-a worker needs (`mailcheck.warmup`): they start at once, share those pages, and no process
+On Linux the workers are forked from the parent once it has read its input and imported all a
+worker needs (`mailcheck.engine.warmup`): they start at once, share those pages, and no process
 imports anything twice. Nothing else runs in the parent when it forks (no thread, no event
-loop), so nothing half-done is copied. Elsewhere they are spawned and import for themselves.
-The parent puts the items, grouped by customer (`mailcheck.grouping`), on a queue; each worker
-takes group after group until none is left, so the workers finish together even when one of
-them gets less of the CPU. Each worker sends the findings of every item as soon as it is done;
-the parent hands them on in the order they arrive. Names outside the items' own domains are
-claimed from the parent before a worker asks them (`mailcheck.dnsclient.exchange`), so no two
-workers ask the same one. A worker that dies leaves its unfinished items to the parent, which
-checks them itself.
-"""
+loop), so nothing half-done is copied. Elsewhere they are spawned and import for themselves. The
+parent puts the items, grouped by customer (`mailcheck.engine.grouping`), on a queue; each
+worker takes group after group until none is left, so the workers finish together even when one
+of them gets less of the CPU. Each worker sends the findings of every item as soon as it is
+done; the parent hands them on in the order they arrive. Names outside the items' own domains
+are claimed from the parent before a worker asks them (`mailcheck.dnsclient.exchange`), so no
+two workers ask the same one. A worker that dies leaves its unfinished items to the parent,
+which checks them itself."""
 
 from __future__ import annotations
 
@@ -30,11 +29,11 @@ from multiprocessing.queues import Queue
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mailcheck.batchitems import Done, OnDone
     from mailcheck.dnsclient.exchange import Reply
-    from mailcheck.domainfile import Source
-    from mailcheck.runner import RunOptions
-    from mailcheck.sheet import LoadedSheet
+    from mailcheck.engine.batchitems import Done, OnDone
+    from mailcheck.engine.domainfile import Source
+    from mailcheck.engine.runner import RunOptions
+    from mailcheck.sheet.model import LoadedSheet
 
 POLL = 0.5  # seconds between checks that the workers still live
 TAKE_WAIT = 5.0  # seconds a worker waits to take more work before it stops
@@ -72,10 +71,10 @@ def check_in_workers(
     they are: the parent's share of the work is then copying text. The items of a worker that
     fails are checked here. `local` gives an item's sheet as the parent has it (default: built
     from its source)."""
-    import mailcheck.warmup  # noqa: F401  (what every worker needs: forked workers inherit it)
-    from mailcheck.batchitems import built_sheets, check_in_process
-    from mailcheck.grouping import groups
-    from mailcheck.runner import build_context
+    import mailcheck.engine.warmup  # noqa: F401  (what every worker needs: forked workers inherit it)
+    from mailcheck.engine.batchitems import built_sheets, check_in_process
+    from mailcheck.engine.grouping import groups
+    from mailcheck.engine.runner import build_context
 
     share = _share(options, workers)
     ctx = build_context(share)  # a bad zone file or name server: an input error, here and now
@@ -197,7 +196,7 @@ class _Pool:
 
 
 def _done(kind: str, rest: list[Any]) -> Done:
-    from mailcheck.batchitems import Done
+    from mailcheck.engine.batchitems import Done
 
     if kind == "done":
         index, findings, checked_at, notes = rest
@@ -214,10 +213,10 @@ def _worker(
 ) -> None:
     """A worker: take groups of items until there are none, sending each item's findings as
     soon as it is done. Taking work as it goes keeps both workers busy to the end."""
-    from mailcheck.batchitems import built_sheets, check_in_process
     from mailcheck.dnsclient.exchange import ExchangeClient
+    from mailcheck.engine.batchitems import built_sheets, check_in_process
+    from mailcheck.engine.runner import build_context
     from mailcheck.output.jsonl import finding_line
-    from mailcheck.runner import build_context
 
     number = job.number
 

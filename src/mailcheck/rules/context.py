@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mailcheck.defaults import DEFAULT_CONCURRENCY
+from mailcheck.core.defaults import DEFAULT_CONCURRENCY
+from mailcheck.core.findings import Finding
+from mailcheck.core.memo import RunMemo
 from mailcheck.dnsclient import Resolver
-from mailcheck.findings import Finding
+from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.http.probe import ProbeSettings
-from mailcheck.memo import RunMemo
-from mailcheck.messages.store import SampleStore
+from mailcheck.messages.sample_store import SampleStore
+from mailcheck.spf.tree import SpfTree, build_tree
 
 if TYPE_CHECKING:
     from mailcheck.delivery.analysis import Delivery
@@ -53,6 +55,11 @@ class Context:
     """Results derived once per run and shared by rules (e.g. the SPF tree of a domain)."""
     delivery: Delivery | None = None
     """Delivery reports of the run (`mailcheck hygiene`), for the hygiene and capacity rules."""
+
+    async def spf_tree(self, domain: str) -> SpfTree:
+        """The SPF tree of `domain`, built once per run and shared by every rule that asks."""
+        name = to_ascii(domain)
+        return await self.memo.once(("spf-tree", name), lambda: build_tree(name, self.dns))
 
 
 def build_resolver(

@@ -1,5 +1,6 @@
 """The items of a batch checked in one process: the parent's, or each worker's
-(`mailcheck.workers`), a bounded number at a time through one resolver (see `mailcheck.batch`).
+(`mailcheck.engine.workers`), a bounded number at a time through one resolver
+(see `mailcheck.engine.batch`).
 """
 
 from __future__ import annotations
@@ -12,17 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mailcheck.context import Context
-from mailcheck.domainfile import Source
-from mailcheck.domainsheet import domain_sheet
-from mailcheck.engine import load_sheet_for_rules
-from mailcheck.findings import Finding
-from mailcheck.grouping import own_domains
-from mailcheck.memo import RunMemo
-from mailcheck.report import Note
-from mailcheck.rules import REGISTRY
-from mailcheck.rules.base import Rule
-from mailcheck.runner import (
+from mailcheck.core.findings import Finding
+from mailcheck.core.memo import RunMemo
+from mailcheck.core.report import Note
+from mailcheck.engine.checker import load_sheet_for_rules
+from mailcheck.engine.domainfile import Source
+from mailcheck.engine.domainsheet import domain_sheet
+from mailcheck.engine.grouping import own_domains
+from mailcheck.engine.runner import (
     MAX_SHEETS_AT_ONCE,
     RunOptions,
     build_context,
@@ -30,7 +28,10 @@ from mailcheck.runner import (
     now,
     sheet_notes,
 )
-from mailcheck.sheet import LoadedSheet
+from mailcheck.rules import REGISTRY
+from mailcheck.rules.base import Rule
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import LoadedSheet
 
 
 @dataclass(frozen=True)

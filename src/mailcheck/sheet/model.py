@@ -33,10 +33,10 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from mailcheck.errors import QUOTE_LIMIT, InputError, quote
-from mailcheck.names import domain_problem, host_or_address_problem, selector_problem
-from mailcheck.yamlsafe import Loc, dotted_key, read_mapping
-from mailcheck.yamlsafe import kind as kind_of
+from mailcheck.core.errors import QUOTE_LIMIT, InputError, quote
+from mailcheck.core.yamlsafe import Loc, dotted_key, read_mapping
+from mailcheck.core.yamlsafe import kind as kind_of
+from mailcheck.dnsclient.names import domain_problem, host_or_address_problem, selector_problem
 
 STDIN = "-"
 """A file argument that reads standard input instead."""
@@ -534,7 +534,7 @@ def check_exemption_rules(loaded: LoadedSheet, rule_ids: Sequence[str]) -> None:
 
 def _check_region(loaded: LoadedSheet) -> None:
     """A region the holiday calendar does not know would silently miscount every deadline."""
-    from mailcheck.workdays import UnknownRegion, parse_region
+    from mailcheck.core.workdays import UnknownRegion, parse_region
 
     try:
         parse_region(loaded.sheet.region)

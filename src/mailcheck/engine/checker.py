@@ -8,12 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from mailcheck.context import Context
-from mailcheck.errors import PROBLEM_LIMIT, clip
-from mailcheck.findings import Finding, Status
+from mailcheck.core.errors import PROBLEM_LIMIT, clip
+from mailcheck.core.findings import Finding, Status
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
-from mailcheck.sheet import Exemption, LoadedSheet, check_exemption_rules, load_sheet
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import Exemption, LoadedSheet, check_exemption_rules, load_sheet
 
 
 def load_sheet_for_rules(path: str | Path) -> LoadedSheet:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mailcheck.domainfile import Source
-    from mailcheck.sheet import LoadedSheet, Sheet
+    from mailcheck.engine.domainfile import Source
+    from mailcheck.sheet.model import LoadedSheet, Sheet
 
 
 def groups(
@@ -53,7 +53,7 @@ def _domains_of(
 ) -> set[str]:
     """The organisational domains of an item's senders, or (`named`) of the other domains it
     names."""
-    from mailcheck.domainfile import DomainLine
+    from mailcheck.engine.domainfile import DomainLine
 
     if isinstance(source, DomainLine):
         if named:
@@ -101,7 +101,7 @@ def named_domains(sheet: Sheet) -> set[str]:
 
 def organisational_domains(names: Iterable[str]) -> set[str]:
     """The organisational domains (ASCII, as the resolver keys them) of the valid names."""
-    from mailcheck.dmarc import organisational_domain
+    from mailcheck.dmarc.record import organisational_domain
     from mailcheck.dnsclient.resolver import to_ascii
 
     domains = set()

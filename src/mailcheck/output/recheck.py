@@ -16,8 +16,8 @@ from rich.table import Table
 from rich.text import Text
 
 from mailcheck import __version__
-from mailcheck.changes import Change, Item, sections
-from mailcheck.findings import ExitCode, Finding, Status, exit_code, summarize
+from mailcheck.core.findings import ExitCode, Finding, Status, exit_code, summarize
+from mailcheck.engine.changes import Change, Item, sections
 from mailcheck.output.console import make_console
 from mailcheck.output.table import STYLES
 from mailcheck.state.store import Run

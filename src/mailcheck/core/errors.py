@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailcheck.urls import redact_text
+from mailcheck.core.urls import redact_text
 
 QUOTE_LIMIT = 80  # characters of a bad value an error message shows
 PROBLEM_LIMIT = 500  # characters of a whole problem: a last guard against echoing a megabyte

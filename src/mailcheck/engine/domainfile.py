@@ -40,8 +40,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from mailcheck.domainsheet import check_selector, domain_name
-from mailcheck.errors import InputError
+from mailcheck.core.errors import InputError
+from mailcheck.engine.domainsheet import check_selector, domain_name
 
 COLUMNS = ("domain", "selector", "mail-from")
 SEPARATORS = (",", ";", "\t")  # in this order of precedence; otherwise white space
@@ -50,7 +50,8 @@ MAX_LINE_CHARS = 64 * 1024
 """Longest line read: three names and a comment; a longer one is no domain list (and csv
 would refuse its field at 131,072 characters anyway)."""
 CHUNK_LINES = 50_000
-"""Lines checked as one part of a batch: grouped by customer within it (`mailcheck.grouping`)."""
+"""Lines checked as one part of a batch: grouped by customer within it
+(`mailcheck.engine.grouping`)."""
 STDIN = "-"
 
 

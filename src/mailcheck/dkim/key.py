@@ -20,11 +20,10 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from mailcheck.context import Context
-from mailcheck.dnsclient import Answer, Outcome
+from mailcheck.core.findings import Status
+from mailcheck.core.hints import txt_record
+from mailcheck.dnsclient import Answer, Outcome, Resolver
 from mailcheck.dnsclient.resolver import to_ascii
-from mailcheck.findings import Status
-from mailcheck.hints import txt_record
 
 MIN_RSA_BITS = 1024  # RFC 8301 §3.2: verifiers MUST NOT accept smaller keys
 GOOD_RSA_BITS = 2048  # RFC 8301 §3.2: signers SHOULD use at least 2048 bits
@@ -71,13 +70,13 @@ def key_name(selector: str, domain: str) -> str:
     return f"{selector.strip().rstrip('.')}._domainkey.{to_ascii(domain)}"
 
 
-async def fetch_key(selector: str, domain: str, ctx: Context) -> KeyRecord:
+async def fetch_key(selector: str, domain: str, dns: Resolver) -> KeyRecord:
     name = key_name(selector, domain)
-    answer = await ctx.dns.query(name, "TXT")
-    return KeyRecord(name, answer, await _cname_target(name, answer, ctx))
+    answer = await dns.query(name, "TXT")
+    return KeyRecord(name, answer, await _cname_target(name, answer, dns))
 
 
-async def _cname_target(name: str, answer: Answer, ctx: Context) -> str | None:
+async def _cname_target(name: str, answer: Answer, dns: Resolver) -> str | None:
     """The CNAME target that could not be answered, for the message; None when not behind one.
 
     Zone files tell where the chain left them (`canonical`); a resolver that times out or fails
@@ -90,7 +89,7 @@ async def _cname_target(name: str, answer: Answer, ctx: Context) -> str | None:
         return canonical if canonical != name.lower() else None
     if answer.outcome not in (Outcome.TIMEOUT, Outcome.SERVFAIL):
         return None
-    alias = await ctx.dns.query(name, "CNAME")
+    alias = await dns.query(name, "CNAME")
     return str(alias.records[0].target).rstrip(".") if alias.exists else None
 
 

@@ -1,6 +1,6 @@
 """A sheet made from the command line: one domain, its DKIM selectors and MAIL FROM domain.
 
-`mailcheck domain` checks it alone; a domain list (`mailcheck.domainfile`) gives one a line.
+`mailcheck domain` checks it alone; a domain list (`mailcheck.engine.domainfile`) gives one a line.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from mailcheck.core.errors import InputError, quote
+from mailcheck.dnsclient.names import domain_problem, selector_problem
 from mailcheck.dnsclient.resolver import to_ascii
-from mailcheck.errors import InputError, quote
-from mailcheck.names import domain_problem, selector_problem
-from mailcheck.sheet import LoadedSheet, Sheet
+from mailcheck.sheet.model import LoadedSheet, Sheet
 
 
 def domain_name(text: str, key: str) -> str:

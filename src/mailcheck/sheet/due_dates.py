@@ -17,9 +17,9 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol
 
-from mailcheck.sheet import Sheet, WorkingWeek
-from mailcheck.text import plural
-from mailcheck.workdays import Calendar, UnknownRegion, calendar_for
+from mailcheck.core.wording import plural
+from mailcheck.core.workdays import Calendar, UnknownRegion, calendar_for
+from mailcheck.sheet.model import Sheet, WorkingWeek
 
 SHEET_DAYS = 5
 DNS_DAYS = 10

@@ -25,11 +25,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mailcheck.findings import Finding
+from mailcheck.core.findings import Finding
+from mailcheck.core.yamlsafe import Loc, dotted_key
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Subject
-from mailcheck.sheet import LoadedSheet
-from mailcheck.yamlsafe import Loc, dotted_key
+from mailcheck.sheet.model import LoadedSheet
 
 # The sheet keys that declare each kind of subject, when the subject itself is not on the sheet.
 SUBJECT_KEYS: Mapping[Subject, tuple[str, ...]] = {

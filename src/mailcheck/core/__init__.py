@@ -1,0 +1,1 @@
+"""Shared records and helpers every layer may use: errors, findings, wording, dates."""

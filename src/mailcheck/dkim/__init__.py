@@ -1,0 +1,1 @@
+"""DKIM keys as published in DNS: fetching, judging, the record to publish."""

@@ -1,0 +1,1 @@
+"""DMARC records: discovery and parsing."""

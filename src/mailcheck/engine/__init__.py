@@ -1,0 +1,1 @@
+"""Runs rules over sheets and domain lists: one sheet, batches, worker processes."""

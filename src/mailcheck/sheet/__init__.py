@@ -1,0 +1,1 @@
+"""The implementation sheet: its model, loading and the contract's deadlines."""
