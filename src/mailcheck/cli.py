@@ -495,41 +495,25 @@ def list_rules(
     ] = False,
 ) -> None:
     """List every rule: id, title and the obligation's source."""
-    from mailcheck.rules import REGISTRY
+    from mailcheck.commands.rules import run_rules
 
-    if markdown:
-        from mailcheck.output.reference import markdown_table
-
-        print(markdown_table(REGISTRY.values()), end="")
-        return
-    width = max(len(rule_id) for rule_id in REGISTRY)
-    for rule in REGISTRY.values():
-        print(f"{rule.id:<{width}}  {rule.title}  [{rule.source}]")
+    raise typer.Exit(run_rules(markdown=markdown))
 
 
 @app.command()
 def explain(rule_id: Annotated[str, typer.Argument(metavar="RULE", help="A rule id.")]) -> None:
     """Show one rule's documentation and the obligation it enforces."""
-    from mailcheck.rules import REGISTRY
+    from mailcheck.commands.rules import run_explain
 
-    rule = REGISTRY.get(rule_id)
-    if rule is None:
-        known = ", ".join(REGISTRY)
-        raise InputError(f"unknown rule {rule_id!r}; known rules: {known}", key="RULE")
-    print(f"{rule.id}: {rule.title}\n")
-    print(f"Obligation: {rule.obligation}\nSource: {rule.source}\n")
-    print(rule.metadata_text() + "\n")
-    print(rule.doc.strip())
+    raise typer.Exit(run_explain(rule_id))
 
 
 @app.command()
 def schema() -> None:
     """Print the implementation sheet's JSON Schema, for editors and CI validation."""
-    import json
+    from mailcheck.commands.schema import run_schema
 
-    from mailcheck.sheet.model import sheet_json_schema
-
-    print(json.dumps(sheet_json_schema(), indent=2))
+    raise typer.Exit(run_schema())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,79 +1,96 @@
-"""The explicit rule registry: one module per rule, listed here in report order.
+"""The rule registry: every module of this folder is one rule, found by its file.
 
 To add a rule: write `rules/<area>_<name>.py` with a docstring (its documentation), a `check`
 coroutine and a `RULE = Rule(...)` with its metadata (what its findings are about, what it
-needs, the deadline it is due by), then list its module below. A rule that judges other rules'
-findings sets `needs_findings=True`: the engine runs it after them (see `engine.check_sheet`).
-The commands choose their rules by the metadata (the functions below), never by the id.
+needs, the deadline it is due by), and its case file `tests/rules/<rule-id>.yaml`. Nothing else
+is edited: the registry below reads every module of the folder except the framework (`base`,
+`context`) and helpers (`_name`), and refuses a module without a `RULE` or a duplicate id. A rule
+that judges other rules' findings sets `needs_findings=True`: the engine runs it after them
+(see `engine.checker.check_sheet`). The commands choose their rules by the metadata (the
+functions below), never by the id.
 """
 
 from __future__ import annotations
 
-from mailcheck.rules import (
-    capacity_interval,
-    deadline_dns,
-    deadline_sheet,
-    dkim_key,
-    dkim_match,
-    dmarc_record,
-    hygiene_bounce_rate,
-    hygiene_complaints,
-    hygiene_hard_bounces,
-    message_dkim,
-    message_impressum,
-    message_list_header,
-    message_list_help,
-    message_list_unsubscribe,
-    message_sender,
-    message_size,
-    sender_a,
-    sender_mx,
-    sender_role,
-    sender_syntax,
-    sheet_options,
-    spf_all,
-    spf_authorizes,
-    spf_include,
-    spf_lookups,
-    spf_record,
-    tracking_dns,
-    unsubscribe_probe,
-)
+import importlib
+import pkgutil
+from collections.abc import Iterable
+
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
 
-_MODULES = (
-    sheet_options,
-    sender_syntax,
-    sender_role,
-    sender_mx,
-    sender_a,
-    spf_record,
-    spf_all,
-    spf_lookups,
-    spf_include,
-    spf_authorizes,
-    dkim_key,
-    dkim_match,
-    dmarc_record,
-    tracking_dns,
-    message_list_header,
-    message_list_unsubscribe,
-    message_list_help,
-    message_dkim,
-    message_sender,
-    message_size,
-    message_impressum,
-    unsubscribe_probe,
-    deadline_sheet,
-    deadline_dns,  # needs_findings: runs after the sheet's other rules
-    hygiene_hard_bounces,
-    hygiene_bounce_rate,
-    hygiene_complaints,
-    capacity_interval,
-)
+FRAMEWORK_MODULES = frozenset({"base", "context"})
 
-REGISTRY: dict[str, Rule] = {module.RULE.id: module.RULE for module in _MODULES}
+REPORT_ORDER = (
+    "sheet.options",
+    "sender.syntax",
+    "sender.role",
+    "sender.mx",
+    "sender.a",
+    "spf.record",
+    "spf.all",
+    "spf.lookups",
+    "spf.include",
+    "spf.authorizes",
+    "dkim.key",
+    "dkim.match",
+    "dmarc.record",
+    "tracking.dns",
+    "message.list-header",
+    "message.list-unsubscribe",
+    "message.list-help",
+    "message.dkim",
+    "message.sender",
+    "message.size",
+    "message.impressum",
+    "unsubscribe.probe",
+    "deadline.sheet",
+    "deadline.dns",
+    "hygiene.hard-bounces",
+    "hygiene.bounce-rate",
+    "hygiene.complaints",
+    "capacity.interval",
+)
+"""Where each rule sits in a report. Listing a rule here is optional: one not listed comes right
+after the listed rules about the same subject (by id among themselves), or last."""
+
+
+def rule_modules() -> list[str]:
+    """The names of this folder's rule modules, sorted."""
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules(__path__)
+        if not info.name.startswith("_") and info.name not in FRAMEWORK_MODULES
+    )
+
+
+def load_rules(module_names: Iterable[str]) -> list[Rule]:
+    """Each module's `RULE`; a module without one or a second rule with the same id is a
+    programming error, said at import time with the module's name."""
+    rules: dict[str, Rule] = {}
+    for name in module_names:
+        rule = getattr(importlib.import_module(f"{__name__}.{name}"), "RULE", None)
+        if not isinstance(rule, Rule):
+            raise TypeError(f"rule module {__name__}.{name} defines no RULE = Rule(...)")
+        if rule.id in rules:
+            raise ValueError(f"rule id {rule.id!r} is defined twice (again in {name})")
+        rules[rule.id] = rule
+    return list(rules.values())
+
+
+def in_report_order(rules: Iterable[Rule]) -> list[Rule]:
+    """The rules as reports show them: `REPORT_ORDER`, with the unlisted ones after the listed
+    rules of their subject."""
+    listed = {rule_id: rank for rank, rule_id in enumerate(REPORT_ORDER)}
+    known = [rule for rule in rules if rule.id in listed]
+    ordered = sorted(known, key=lambda rule: listed[rule.id])
+    for rule in sorted((rule for rule in rules if rule.id not in listed), key=lambda r: r.id):
+        same = [i for i, other in enumerate(ordered) if other.subject is rule.subject]
+        ordered.insert(same[-1] + 1 if same else len(ordered), rule)
+    return ordered
+
+
+REGISTRY: dict[str, Rule] = {rule.id: rule for rule in in_report_order(load_rules(rule_modules()))}
 
 DOMAIN_INPUTS = frozenset({Input.SENDERS, Input.MAIL_FROM, Input.DKIM_SELECTORS, Input.DNS})
 """What a domain on the command line gives: its sender domain, MAIL FROM domain, selectors."""
