@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mailcheck import __version__
+from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY, DEFAULT_DEADLINE
 from mailcheck.core.errors import InputError
 from mailcheck.output import Format, ViewFormat
@@ -131,6 +132,14 @@ ProbeOpt = Annotated[
         help="POST One-Click to each sample's unsubscribe URI (this unsubscribes somebody).",
     ),
 ]
+ProfileOpt = Annotated[
+    list[ProfileName] | None,
+    typer.Option(
+        "--profile",
+        help="Also judge the published requirements of seed, gmail, yahoo, outlook or csa "
+        "(repeatable); a requirement not met fails the run.",
+    ),
+]
 AllowPrivateOpt = Annotated[
     bool,
     typer.Option(
@@ -173,6 +182,7 @@ def check(
     ignore: IgnoreOpt = None,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
 
@@ -196,6 +206,7 @@ def check(
         ignore=ignore or (),
         concurrency=concurrency,
         workers=workers,
+        profiles=profile or (),
     )
     raise typer.Exit(run_check(sheets, options))
 
@@ -285,6 +296,7 @@ def domain(
     strict: StrictOpt = False,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes.
 
@@ -306,6 +318,7 @@ def domain(
         strict=strict,
         concurrency=concurrency,
         workers=workers,
+        profiles=profile or (),
     )
     if from_file is not None:
         raise typer.Exit(run_domain_file(from_file, selector or (), mail_from, options))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mailcheck.engine.runner import (
     RunOptions,
+    all_compliance,
     all_findings,
     check_loaded,
     exemption_notes,
@@ -36,4 +37,10 @@ def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
             results = check_loaded(sheets, options)
             record_run(store, "check", started, results, options)
     notes = exemption_notes(results)
-    return write_report(all_findings(results), today_of(options), options, notes=notes)
+    return write_report(
+        all_findings(results),
+        today_of(options),
+        options,
+        notes=notes,
+        compliance=all_compliance(results),
+    )

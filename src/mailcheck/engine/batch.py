@@ -29,6 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from mailcheck.core.compliance import ProfileVerdict, Verdict, verdict_counts, with_compliance
 from mailcheck.core.defaults import MAX_AUTO_WORKERS, WORKER_THRESHOLD
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Tally
@@ -155,46 +156,54 @@ class _Batch:
             before_report()
         findings = [f for done in self.kept for f in done.findings]
         notes = [note for done in self.kept for note in done.notes]
-        return write_report(findings, today_of(self.options), self.options, notes=notes)
+        compliance = [verdict for done in self.kept for verdict in done.compliance]
+        today = today_of(self.options)
+        return write_report(findings, today, self.options, notes=notes, compliance=compliance)
 
     def _run_streamed(self, keep: bool, before_report: Callable[[], None] | None) -> int:
         """`--format jsonl`: each item's lines are written as soon as it is done, and what
         needs attention is announced on stderr then (GitHub annotations under Actions)."""
         from mailcheck.output.github import running_on_github
-        from mailcheck.output.jsonl import summary_line, write_findings
+        from mailcheck.output.jsonl import summary_line, write_compliance, write_findings
 
         options, today = self.options, today_of(self.options)
         tally, notes = Tally(), list[Note]()
+        judged = _Judged()
         with _open_output(options.output) as stream:
 
             def write(done: Done) -> None:
                 if done.rendered is not None:
                     stream.write(done.rendered)
-                    stream.flush()
                     tally.add_statuses(done.statuses)
                 else:
                     write_findings(done.findings, stream)
                     tally.add(done.findings)
+                write_compliance(done.compliance, stream)
+                stream.flush()
+                judged.add(done.compliance)
                 if keep:
                     self.kept.append(done)
-                announce(Report(tuple(done.findings), today, notes=done.notes))
+                item = Report(tuple(done.findings), today, notes=done.notes)
+                announce(replace(item, compliance=done.compliance))
                 notes.extend(done.notes)
 
             # annotating needs the findings themselves, not the workers' text
             self.check(write, render=not keep and not running_on_github())
-            code = int(tally.exit_code(strict=options.strict))
+            code = int(with_compliance(tally.exit_code(strict=options.strict), judged.verdicts))
             if before_report is not None:
                 before_report()
-            stream.write(summary_line(today.isoformat(), tally.summary, code, notes))
+            compliance = judged.counts if judged.any else None
+            stream.write(summary_line(today.isoformat(), tally.summary, code, notes, compliance))
         counts = ", ".join(f"{n} {status}" for status, n in tally.summary.items())
-        print(f"mailcheck: {counts}; exit code {code}", file=sys.stderr)
+        print(f"mailcheck: {counts}{judged.summary()}; exit code {code}", file=sys.stderr)
         announce_deadline(options)
         return code
 
     def checked(self, done: Done) -> CheckedSheet:
         """A checked item of a batch of sheets, as the store records it."""
         assert self.sheets is not None
-        return CheckedSheet(self.sheets[done.index], done.findings, done.checked_at, self.dns)
+        sheet = self.sheets[done.index]
+        return CheckedSheet(sheet, done.findings, done.checked_at, self.dns, done.compliance)
 
     def checked_sheets(self) -> list[CheckedSheet]:
         """The kept items of a batch of sheets, in the order of the input."""
@@ -234,6 +243,33 @@ class _Batch:
         order = groups(sources, sheets.__getitem__ if sheets else None, largest_first=False)
         items = ((index, source) for group in order for index, source in group)
         return built_sheets(items, sheets.__getitem__ if sheets else None)
+
+
+class _Judged:
+    """The requirement verdicts of a streamed batch, counted as items go by (the verdicts
+    themselves are written and let go, like the findings)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.any = False
+
+    def add(self, results: Sequence[ProfileVerdict]) -> None:
+        if results:
+            self.any = True
+        for verdict, count in verdict_counts(results).items():
+            self.counts[verdict] = self.counts.get(verdict, 0) + count
+
+    @property
+    def verdicts(self) -> set[Verdict]:
+        return {Verdict(verdict) for verdict, count in self.counts.items() if count}
+
+    def summary(self) -> str:
+        """The counts for the line on stderr ("" when no profile was judged)."""
+        if not self.any:
+            return ""
+        return "; requirements: " + ", ".join(
+            f"{n} {Verdict(v).label}" for v, n in self.counts.items()
+        )
 
 
 def _shifted(on_done: OnDone, offset: int) -> OnDone:

@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TextIO, TypeVar
 
+from mailcheck.core.compliance import ProfileName, ProfileVerdict, verdicts_of, with_compliance
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding, exit_code
 from mailcheck.core.report import Note, Report
 from mailcheck.engine.checker import check_sheet, load_sheet_for_rules, unused_exemptions
+from mailcheck.engine.compliance import judge_sheet
 from mailcheck.engine.locate import locate_findings
 from mailcheck.engine.selection import select_rules
 from mailcheck.http.probe import ProbeSettings
@@ -77,6 +79,8 @@ class RunOptions:
     """Seconds the whole run may take (`--deadline`), for the message when it passed."""
     ends_at: float | None = None
     """When the run's deadline passes, on the `time.monotonic()` clock; None: no deadline."""
+    profiles: Sequence[ProfileName] = ()
+    """Compliance profiles to judge every sheet by (`--profile`), besides the sheet's own."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class CheckedSheet:
     findings: list[Finding]
     checked_at: dt.datetime
     dns: DnsSource = field(default_factory=DnsSource)  # where the answers came from, for recheck
+    compliance: tuple[ProfileVerdict, ...] = ()
+    """The sheet's profiles (`--profile` and its own `profiles:`), judged from its findings."""
 
 
 def now() -> dt.datetime:
@@ -125,7 +131,7 @@ def check_loaded(
     if rules is None:
         rules = select_rules(REGISTRY, options.select, options.ignore)
     dns = DnsSource.of(options.zones, options.nameservers)
-    return asyncio.run(_check_all(sheets, rules, ctx, dns, on_done))
+    return asyncio.run(_check_all(sheets, rules, ctx, dns, on_done, options.profiles))
 
 
 def build_context(options: RunOptions) -> Context:
@@ -151,13 +157,16 @@ async def _check_all(
     ctx: Context,
     dns: DnsSource,
     on_done: Callable[[CheckedSheet], None] | None,
+    profiles: Sequence[ProfileName] = (),
 ) -> list[CheckedSheet]:
     limit = asyncio.Semaphore(MAX_SHEETS_AT_ONCE)
+    rules_run = frozenset(rule.id for rule in rules)
 
     async def one(sheet: LoadedSheet) -> CheckedSheet:
         async with limit:
             found = locate_findings(await check_sheet(sheet, rules, ctx), [sheet])
-            checked = CheckedSheet(sheet, found, now(), dns)
+            compliance = judge_sheet(sheet, found, rules_run, profiles)
+            checked = CheckedSheet(sheet, found, now(), dns, compliance)
         if on_done:
             on_done(checked)
         return checked
@@ -167,6 +176,10 @@ async def _check_all(
 
 def all_findings(results: Sequence[CheckedSheet]) -> list[Finding]:
     return [f for result in results for f in result.findings]
+
+
+def all_compliance(results: Sequence[CheckedSheet]) -> list[ProfileVerdict]:
+    return [verdict for result in results for verdict in result.compliance]
 
 
 def exemption_notes(results: Sequence[CheckedSheet]) -> list[Note]:
@@ -205,8 +218,14 @@ def run_rules(
     renderer: Renderer = render,
 ) -> int:
     """Run `rules` on `sheets` in one run (one resolver, one clock) and write the report."""
-    findings = all_findings(check_loaded(sheets, options, rules=rules))
-    return write_report(findings, today_of(options), options, renderer)
+    results = check_loaded(sheets, options, rules=rules)
+    return write_report(
+        all_findings(results),
+        today_of(options),
+        options,
+        renderer,
+        compliance=all_compliance(results),
+    )
 
 
 def record_run(
@@ -222,12 +241,13 @@ def record_run(
     sheets = [SheetResult(SheetInfo.of(r.sheet), r.findings, r.checked_at, r.dns) for r in results]
     sheets += unchecked
     findings = [f for sheet in sheets for f in sheet.findings]
+    code = exit_code(findings, strict=options.strict)
     record = RunRecord(
         command=command,
         started=started,
         finished=now(),
         today=today_of(options),
-        exit_code=int(exit_code(findings, strict=options.strict)),
+        exit_code=int(with_compliance(code, verdicts_of(all_compliance(results)))),
         sheets=sheets,
     )
     return store.record(record)
@@ -239,10 +259,17 @@ def write_report(
     options: RunOptions,
     renderer: Renderer = render,
     notes: Sequence[Note] = (),
+    compliance: Sequence[ProfileVerdict] = (),
 ) -> int:
     """Render the report (stdout or `--output`) and return the exit code. `renderer` lets a
     command show more than the findings, e.g. `mailcheck spf` its include tree."""
-    report = Report(tuple(findings), today, strict=options.strict, notes=tuple(notes))
+    report = Report(
+        tuple(findings),
+        today,
+        strict=options.strict,
+        notes=tuple(notes),
+        compliance=tuple(compliance),
+    )
     announce(report)
     write_output(
         report, options, lambda r, stream, color: renderer(r, options.fmt, stream, color=color)
