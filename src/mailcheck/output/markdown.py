@@ -58,7 +58,8 @@ def as_markdown(report: Report) -> str:
     parts = [_header(report)]
     if deadlines:
         parts.append(_deadlines(deadlines, several))
-    parts.extend(_compliance(result) for result in report.compliance)
+    if report.compliance:
+        parts.append(compliance_markdown(report.compliance))
     if by_status[Status.FAIL]:
         parts.append(_detailed("What fails and how to fix it", by_status[Status.FAIL], several))
     if by_status[Status.ERROR]:
@@ -114,9 +115,14 @@ def _deadlines(findings: Sequence[Finding], several: bool) -> str:
     return text
 
 
-def _compliance(result: ProfileVerdict) -> str:
+def compliance_markdown(results: Sequence[ProfileVerdict], level: int = 2) -> str:
+    """The compliance sections, their headings at `level` (the README embeds them deeper)."""
+    return "\n".join(_compliance(result, level) for result in results)
+
+
+def _compliance(result: ProfileVerdict, level: int) -> str:
     """One profile judged for one sheet: a row per requirement, worst first."""
-    title = f"## Compliance: {_text(result.title)} — {_code(result.subject)}\n"
+    title = f"{'#' * level} Compliance: {_text(result.title)} — {_code(result.subject)}\n"
     counts = ", ".join(f"{n} {Verdict(v).label}" for v, n in result.counts().items() if n)
     lines = [title, f"**{result.verdict.label.capitalize()}** ({counts or 'nothing judged'}).\n"]
     if result.requirements:
