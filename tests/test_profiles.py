@@ -356,6 +356,37 @@ def test_domain_judges_what_its_rules_can_and_lists_the_rest(run_cli):
     assert code == report["exit_code"]
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_domain_list_judges_every_domain(run_cli, tmp_path, workers):
+    domains = tmp_path / "domains.txt"
+    domains.write_text("acme.example esp2026 bounce.acme.example\nacme-shop.example\n")
+    code, out = run(
+        run_cli,
+        "domain",
+        "--from-file",
+        domains,
+        *zone_args(EXAMPLE),
+        "--profile",
+        "outlook",
+        "--format",
+        "jsonl",
+        "--workers",
+        workers,
+    )
+    lines = [json.loads(line) for line in out.splitlines()]
+    verdicts = {x["subject"]: x["verdict"] for x in lines if "profile" in x}
+    # acme-shop.example: no selector given, so its DKIM key cannot be checked, and no SPF
+    # record at the domain itself (its MAIL FROM when the line names none)
+    assert verdicts == {"acme.example": "met", "acme-shop.example": "not_met"}
+    judged = [x for x in lines if "profile" in x]
+    assert lines[-1]["compliance"] == {
+        verdict: sum(x["counts"][verdict] for x in judged)
+        for verdict in ("met", "not_met", "undecided")
+    }
+    assert lines[-1]["compliance"]["not_met"] == 2
+    assert code == lines[-1]["exit_code"] == 1
+
+
 # --- formats -------------------------------------------------------------------------------------
 
 
