@@ -21,6 +21,7 @@ from typing import Protocol, TextIO, TypeVar
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding, exit_code
+from mailcheck.core.inputs import STDIN
 from mailcheck.core.report import Note, Report
 from mailcheck.engine.checker import check_sheet, load_sheet_for_rules, unused_exemptions
 from mailcheck.engine.locate import locate_findings
@@ -32,7 +33,7 @@ from mailcheck.output.github import running_on_github, write_annotations
 from mailcheck.rules import REGISTRY, message_rules
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context, build_resolver
-from mailcheck.sheet.model import STDIN, LoadedSheet, Mailing
+from mailcheck.sheet.model import LoadedSheet, Mailing
 from mailcheck.state import DnsSource, RunRecord, SheetInfo, SheetResult, Store
 
 MAX_SHEETS_AT_ONCE = 16  # bounds the DNS questions in flight when cron re-checks many customers
