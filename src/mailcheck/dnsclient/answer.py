@@ -56,6 +56,10 @@ class Answer:
     def addresses(self) -> list[str]:
         return [r.address for r in self.records]
 
+    def targets(self) -> list[str]:
+        """The names PTR, CNAME or NS records point at: lower case, without the final dot."""
+        return [r.target.to_text(omit_final_dot=True).lower() for r in self.records]
+
     def why_undecided(self) -> str:
         """One line for an `error` finding: what went wrong with which question."""
         base = _UNDECIDED_TEXT.get(self.outcome, self.outcome.value)

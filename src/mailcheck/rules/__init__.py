@@ -32,6 +32,7 @@ REPORT_ORDER = (
     "spf.lookups",
     "spf.include",
     "spf.authorizes",
+    "ip.ptr",
     "dkim.key",
     "dkim.match",
     "dmarc.record",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import dns.name
@@ -157,7 +157,12 @@ class SpfTree:
     @property
     def void_family(self) -> int:
         """The IP version whose clients meet the most void lookups (4 on a tie)."""
-        return max(FAMILIES, key=lambda family: len(self.void_lookups(family)))
+        return self.worst_family(FAMILIES)
+
+    def worst_family(self, families: Iterable[int]) -> int:
+        """Of these IP versions, the one whose clients meet the most void lookups (the lower
+        on a tie)."""
+        return max(sorted(families), key=lambda family: len(self.void_lookups(family)))
 
     @property
     def void_count(self) -> int:
