@@ -35,6 +35,7 @@ REPORT_ORDER = (
     "dkim.key",
     "dkim.match",
     "dmarc.record",
+    "dmarc.reports",
     "tracking.dns",
     "message.list-header",
     "message.list-unsubscribe",

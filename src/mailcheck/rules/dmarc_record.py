@@ -19,8 +19,9 @@ level less, and when the record carries tags receivers of RFC 9989 ignore: the r
 parse, when several DMARC records compete (receivers discard them all) and when a record meant
 as DMARC is discarded by receivers (e.g. `v=DMARC1 p=reject` without `;`) — at the domain or at
 any parent below the public suffixes; the hint is the corrected record at the name where it was
-found. A timeout, SERVFAIL or a name outside the offline zones is `error`; so is an unanswered
-question about a public suffix only when nothing else decides (see `mailcheck.dmarc.discovery`).
+found. A timeout, SERVFAIL or a name outside the offline zones is `error`, except for a public
+suffix's `_dmarc` name (`_dmarc.com`; offline, one above every zone): it is taken as publishing
+nothing (see `mailcheck.dmarc.discovery`).
 """
 
 from __future__ import annotations
@@ -73,19 +74,18 @@ async def _judge(domain: str, ctx: Context) -> Finding:
 
 
 def _missing(domain: str, found: PolicyDiscovery) -> Finding:
-    """No record of the customer's own: a first one at the registrable domain, which covers
-    every name below it."""
-    org = registrable_domain(domain)
-    start = txt_record(f"_dmarc.{org}", starting_record(org))
+    """No record of the customer's own: a first one where it covers every name below it (the
+    registrable domain; under a public suffix that publishes `psd=y`, the name one below)."""
     if found.level is None:
+        org = registrable_domain(domain)
+        start = txt_record(f"_dmarc.{org}", starting_record(org))
         return RULE.warned(domain, f"no DMARC record (_dmarc.{org})", f"publish: {start}")
-    policy = found.policy() or "none"
+    org = found.walk.organisational_domain
     return RULE.warned(
         domain,
         f"no DMARC record of the domain's own: only the public suffix operator's record at "
-        f"{found.level.name} (psd=y) applies, policy {policy}, and its reports go to that "
-        "operator",
-        f"publish: {start}",
+        f"{found.level.name} (psd=y) applies, policy {found.policy() or 'none'}",
+        f"publish: {txt_record(f'_dmarc.{org}', starting_record(org))}",
     )
 
 
@@ -107,12 +107,14 @@ def _judge_record(
             f"when the reports show your mail passes, enforce: "
             f"{txt_record(name, enforcing(record, subdomain, exists))}",
         )
-    if record.testing or record.removed_tags or record.unknown_tags:
+    dropped = ["t=y"] if record.testing else []
+    dropped += [f"{tag}=" for tag in (*record.removed_tags, *record.unknown_tags)]
+    if dropped:
         applied = _testing_note(policy) if record.testing else ""
         return RULE.warned(
             domain,
             f"DMARC policy {policy} at {where}{applied}{notes}",
-            f"publish the record without them: {txt_record(name, cleaned(record))}",
+            f"drop {', '.join(dropped)}: {txt_record(name, cleaned(record))}",
         )
     return RULE.passed(domain, f"DMARC policy {policy} at {where}")
 
