@@ -29,6 +29,7 @@ from mailcheck.core.findings import Finding, Status
 from mailcheck.core.hints import txt_record
 from mailcheck.dmarc.record import read_tags
 from mailcheck.dmarc.reports import (
+    MAX_REPORT_URIS,
     Destination,
     authorisation,
     authorisation_name,
@@ -148,7 +149,7 @@ def _with_usable_uris(text: str, record_domain: str) -> str:
 
 def _usable(value: str, record_domain: str) -> str:
     kept = []
-    for uri in (uri.strip() for uri in value.split(",")):
+    for uri in (uri.strip() for uri in value.split(",")[:MAX_REPORT_URIS]):
         if destination(uri).valid:
             kept.append(uri)
         elif destination(f"mailto:{uri}").valid:
