@@ -44,6 +44,7 @@ def test_domain_runs_the_dns_rules_without_a_sheet(run_cli):
         "spf.lookups",
         "dkim.key",
         "dmarc.record",
+        "dmarc.reports",
     }
     assert all(f["sheet"] is None for f in report["findings"])
     assert statuses(report, "sender.mx") == {"dkimcheck.example": "pass"}

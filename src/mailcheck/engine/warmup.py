@@ -17,9 +17,9 @@ import idna
 
 import mailcheck.engine.batchitems
 import mailcheck.engine.domainsheet
-from mailcheck.dmarc.record import organisational_domain
+from mailcheck.dmarc.suffixes import registrable_domain
 
-organisational_domain("example.com")  # parses the bundled Public Suffix List
+registrable_domain("example.com")  # parses the bundled Public Suffix List
 for _rdtype in ("A", "AAAA", "MX", "TXT", "CNAME", "NS", "SOA", "PTR", "OPT"):
     dns.rdata.get_rdata_class(dns.rdataclass.IN, dns.rdatatype.from_text(_rdtype))  # type: ignore[no-untyped-call]
 

@@ -36,6 +36,7 @@ REPORT_ORDER = (
     "dkim.key",
     "dkim.match",
     "dmarc.record",
+    "dmarc.reports",
     "tracking.dns",
     "message.list-header",
     "message.list-unsubscribe",

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from mailcheck.core.findings import Finding, Status
 from mailcheck.dkim.key import fetch_key, judge_published, key_name, publish_fix
-from mailcheck.dmarc.record import organisational_domain
+from mailcheck.dmarc.suffixes import registrable_domain
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.messages.obligations import from_addresses
 from mailcheck.messages.sample import HeaderField, Sample, open_regular
@@ -315,8 +315,9 @@ def _from_domain(sample: Sample) -> str | None:
 
 
 def _aligned(signing_domain: str, from_domain: str) -> bool:
-    """Relaxed alignment (RFC 7489 §3.1.1): the same organisational domain."""
-    return organisational_domain(signing_domain) == organisational_domain(from_domain)
+    """Relaxed alignment (RFC 7489 §3.1.1): the same organisational domain, taken from the
+    Public Suffix List here (a sample is judged without DNS questions beyond its keys)."""
+    return registrable_domain(signing_domain) == registrable_domain(from_domain)
 
 
 def _align_hint(from_domain: str, sheet: LoadedSheet) -> str:
@@ -326,7 +327,7 @@ def _align_hint(from_domain: str, sheet: LoadedSheet) -> str:
         return f"sign with d={from_domain} s={selectors[0]}, the key published at {key}"
     return (
         f"sign with d={from_domain} (or a domain of its organisation, "
-        f"{organisational_domain(from_domain)}) and publish that key at "
+        f"{registrable_domain(from_domain)}) and publish that key at "
         f"<selector>._domainkey.{from_domain}"
     )
 
