@@ -21,7 +21,7 @@ from mailcheck.core.errors import InputError
 from mailcheck.output import Format, ViewFormat
 
 if TYPE_CHECKING:
-    from mailcheck.engine.runner import RunOptions
+    from mailcheck.commands._options import RunOptions
 
 app = typer.Typer(
     name="mailcheck",
@@ -224,7 +224,7 @@ def message(
 
     Without --list or --transactional, a message with List-Unsubscribe is list mail.
     """
-    from mailcheck.engine.runner import run_message
+    from mailcheck.commands.message import run_message
     from mailcheck.sheet.model import Mailing
 
     if as_list and as_transactional:
@@ -326,7 +326,7 @@ def spf_tree(
     strict: StrictOpt = False,
 ) -> None:
     """Show a domain's SPF include/redirect tree with each term's DNS lookups, and check it."""
-    from mailcheck.commands.domain import run_spf
+    from mailcheck.commands.spf import run_spf
 
     options = _run_options(
         zone=zone,
@@ -352,7 +352,7 @@ def _run_options(
 ) -> RunOptions:
     """The runner's options from the ones the commands share (the rest pass through by name).
     The run's deadline counts from here, before any sheet is read."""
-    from mailcheck.engine.runner import RunOptions
+    from mailcheck.commands._options import RunOptions
 
     return RunOptions(
         zones=zone or (),

@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mailcheck.commands._options import RunOptions
+from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding
 from mailcheck.delivery.analysis import Delivery, DeliveryAnalysis, analyse_reports
 from mailcheck.dnsclient import Resolver
 from mailcheck.engine.checker import check_sheet, load_sheet_for_rules, run_rule
 from mailcheck.engine.locate import locate_findings
-from mailcheck.engine.runner import RunOptions, write_report
 from mailcheck.engine.selection import select_rules
 from mailcheck.rules import REGISTRY, report_rules
 from mailcheck.rules.base import Rule
@@ -51,7 +52,8 @@ def run_hygiene(report_paths: Sequence[Path], options: HygieneOptions) -> int:
     )
     findings = asyncio.run(_check(rules, sheet, ctx))
     located = locate_findings(findings, [sheet] if sheet else [])
-    return write_report(located, ctx.today, options.run, notes=analysis.notes)
+    limits = options.run.settings.limits
+    return write_report(located, ctx.today, limits, options.run, notes=analysis.notes)
 
 
 def hygiene_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
