@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from mailcheck.commands._options import RunOptions
+from mailcheck.commands._options import ReportOptions
 from mailcheck.commands._report import announce, announce_deadline, open_output, write_report
 from mailcheck.core.findings import Tally
 from mailcheck.core.report import Note, Report
@@ -18,7 +18,7 @@ from mailcheck.output import Format
 
 def report_batch(
     batch: Batch,
-    options: RunOptions,
+    options: ReportOptions,
     *,
     keep: bool = False,
     before_report: Callable[[], None] | None = None,
@@ -35,12 +35,11 @@ def report_batch(
         before_report()
     findings = [f for done in batch.kept for f in done.findings]
     notes = [note for done in batch.kept for note in done.notes]
-    settings = batch.settings
-    return write_report(findings, settings.today, settings.limits, options, notes=notes)
+    return write_report(findings, batch.settings, options, notes=notes)
 
 
 def _streamed(
-    batch: Batch, options: RunOptions, keep: bool, before_report: Callable[[], None] | None
+    batch: Batch, options: ReportOptions, keep: bool, before_report: Callable[[], None] | None
 ) -> int:
     """`--format jsonl`: each item's lines are written as soon as it is done, and what needs
     attention is announced on stderr then (GitHub annotations under Actions)."""

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Protocol, TextIO, TypeVar
 
-from mailcheck.commands._options import RunOptions
+from mailcheck.commands._options import ReportOptions
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Note, Report
-from mailcheck.engine.settings import Limits
+from mailcheck.engine.settings import Limits, RunSettings
 from mailcheck.output import Format, render
 from mailcheck.output.github import running_on_github, write_annotations
 
@@ -35,25 +34,24 @@ View = TypeVar("View", bound=Summarized)
 
 def write_report(
     findings: Sequence[Finding],
-    today: dt.date,
-    limits: Limits,
-    options: RunOptions,
+    settings: RunSettings,
+    options: ReportOptions,
     renderer: Renderer = render,
     notes: Sequence[Note] = (),
 ) -> int:
     """Render the report (stdout or `--output`) and return the exit code. `renderer` lets a
     command show more than the findings, e.g. `mailcheck spf` its include tree."""
-    report = Report(tuple(findings), today, strict=options.strict, notes=tuple(notes))
+    report = Report(tuple(findings), settings.today, strict=options.strict, notes=tuple(notes))
     announce(report)
     write_output(
         report, options, lambda r, stream, color: renderer(r, options.fmt, stream, color=color)
     )
-    announce_deadline(limits)
+    announce_deadline(settings.limits)
     return int(report.exit_code)
 
 
 def write_output(
-    view: View, options: RunOptions, render_view: Callable[[View, TextIO, bool | None], None]
+    view: View, options: ReportOptions, render_view: Callable[[View, TextIO, bool | None], None]
 ) -> None:
     """Render a report to stdout or `--output` (no colour in a file); its summary line goes to
     stderr when stdout is not the table a person reads."""

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from mailcheck.commands._options import RunOptions
+from mailcheck.commands._options import ReportOptions
 from mailcheck.commands._report import write_report
+from mailcheck.core.errors import InputError
 from mailcheck.engine.domainsheet import domain_sheet
 from mailcheck.engine.runner import all_findings, check_loaded
+from mailcheck.engine.settings import RunSettings
 from mailcheck.rules import domain_rules
 
 
@@ -24,16 +26,39 @@ def domain_rule_ids() -> tuple[str, ...]:
 
 
 def run_domain(
-    domain: str, selectors: Sequence[str], mail_from: str | None, options: RunOptions
+    domain: str | None,
+    from_file: Path | None,
+    selectors: Sequence[str],
+    mail_from: str | None,
+    settings: RunSettings,
+    report: ReportOptions,
 ) -> int:
-    settings = options.settings
+    """One domain, or every domain of the list `from_file` (exactly one of them is given)."""
+    if from_file is not None and domain is None:
+        return _listed(from_file, selectors, mail_from, settings, report)
+    if domain is None or from_file is not None:
+        raise InputError("give either DOMAIN or --from-file FILE", key="DOMAIN")
+    return _one(domain, selectors, mail_from, settings, report)
+
+
+def _one(
+    domain: str,
+    selectors: Sequence[str],
+    mail_from: str | None,
+    settings: RunSettings,
+    report: ReportOptions,
+) -> int:
     sheet = domain_sheet(domain, selectors, mail_from)
     findings = all_findings(check_loaded([sheet], domain_rules(), settings))
-    return write_report(findings, settings.today, settings.limits, options)
+    return write_report(findings, settings, report)
 
 
-def run_domain_file(
-    path: Path, selectors: Sequence[str], mail_from: str | None, options: RunOptions
+def _listed(
+    path: Path,
+    selectors: Sequence[str],
+    mail_from: str | None,
+    settings: RunSettings,
+    report: ReportOptions,
 ) -> int:
     """Every domain of a list (see `mailcheck.engine.domainfile`), as one batch, checked one
     chunk after the other (`DomainList.chunks`), so a long list is never in memory whole."""
@@ -42,5 +67,4 @@ def run_domain_file(
     from mailcheck.engine.domainfile import read_domain_file
 
     with read_domain_file(path, selectors, mail_from) as domains:
-        batch = Batch(domains.chunks(), domain_rule_ids(), options.settings)
-        return report_batch(batch, options)
+        return report_batch(Batch(domains.chunks(), domain_rule_ids(), settings), report)

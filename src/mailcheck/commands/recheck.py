@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from mailcheck.commands._options import RunOptions
+from mailcheck.commands._options import ReportOptions
 from mailcheck.commands._report import announce_deadline, write_output
 from mailcheck.commands._store import load_recorded_sheets, record_run
 from mailcheck.core.errors import InputError
@@ -35,7 +35,6 @@ from mailcheck.engine.batch import check_sheets
 from mailcheck.engine.changes import run_changes
 from mailcheck.engine.checker import load_sheet_for_rules
 from mailcheck.engine.runner import CheckedSheet, now
-from mailcheck.engine.selection import select_rules
 from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
 from mailcheck.output.recheck import RecheckReport, as_json, render_json, render_table
@@ -56,14 +55,20 @@ from mailcheck.state.store import sheet_key
 OnDone = Callable[[CheckedSheet], None]
 
 
-def run_recheck(sheet_paths: Sequence[Path], options: RunOptions) -> int:
-    if options.notify:
+def run_recheck(
+    sheet_paths: Sequence[Path],
+    settings: RunSettings,
+    report: ReportOptions,
+    db: Path | None,
+    notify: str | None,
+) -> int:
+    """`db`: the state store (None: the default one); `notify`: the webhook for the changes."""
+    if notify:
         from mailcheck.http.notify import check_url
 
-        check_url(options.notify)
-    db = options.db or default_path()
-    settings = options.settings  # one date for all groups
-    rules = select_rules(REGISTRY, options.select, options.ignore)
+        check_url(notify)
+    db = db or default_path()
+    rules = list(REGISTRY.values())
     if not sheet_paths and not db.exists():
         raise _no_store(db)
     with exclusive(db), Store.open(db, create=bool(sheet_paths)) as store:
@@ -80,20 +85,20 @@ def run_recheck(sheet_paths: Sequence[Path], options: RunOptions) -> int:
             started,
             results,
             settings.today,
-            strict=options.strict,
+            strict=report.strict,
             unchecked=undecided,
         )
-        report = RecheckReport(
+        changes = RecheckReport(
             store.run(run_id),
             [r.sheet.display for r in results] + [u.sheet for u in unchecked],
             run_changes(store, run_id),
-            strict=options.strict,
+            strict=report.strict,
         )
-    write_output(report, options, _renderer(options.fmt))
+    write_output(changes, report, _renderer(report.fmt))
     announce_deadline(settings.limits)
-    if options.notify:
-        _notify(options.notify, report, settings.dns.timeout)
-    return int(report.exit_code)
+    if notify:
+        _notify(notify, changes, settings.dns.timeout)
+    return int(changes.exit_code)
 
 
 def _no_store(db: Path) -> InputError:

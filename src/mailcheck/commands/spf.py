@@ -7,21 +7,21 @@ import functools
 import json
 from typing import TextIO
 
-from mailcheck.commands._options import RunOptions
+from mailcheck.commands._options import ReportOptions
 from mailcheck.commands._report import write_report
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Report
 from mailcheck.engine.checker import check_sheet
 from mailcheck.engine.domainsheet import domain_sheet
 from mailcheck.engine.runner import build_context
+from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format, render
 from mailcheck.rules import spf_rules
 from mailcheck.spf.tree import SpfTree
 
 
-def run_spf(domain: str, options: RunOptions) -> int:
+def run_spf(domain: str, settings: RunSettings, report: ReportOptions) -> int:
     """The SPF rules for `domain`, with its include/redirect tree in front of the findings."""
-    settings = options.settings
     sheet = domain_sheet(domain)
     ctx = build_context(settings)
     rules = spf_rules()
@@ -32,7 +32,7 @@ def run_spf(domain: str, options: RunOptions) -> int:
 
     tree, findings = asyncio.run(run())
     renderer = functools.partial(render_with_tree, tree)
-    return write_report(findings, ctx.today, settings.limits, options, renderer)
+    return write_report(findings, settings, report, renderer)
 
 
 def render_with_tree(
