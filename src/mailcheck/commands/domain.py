@@ -33,38 +33,19 @@ def run_domain(
     settings: RunSettings,
     report: ReportOptions,
 ) -> int:
-    """One domain, or every domain of the list `from_file` (exactly one of them is given)."""
-    if from_file is not None and domain is None:
-        return _listed(from_file, selectors, mail_from, settings, report)
-    if domain is None or from_file is not None:
+    """One domain, or every domain of the list `from_file` (exactly one of them is given): the
+    list (see `mailcheck.engine.domainfile`) as one batch, checked one chunk after the other
+    (`DomainList.chunks`), so a long list is never in memory whole."""
+    if (domain is None) == (from_file is None):
         raise InputError("give either DOMAIN or --from-file FILE", key="DOMAIN")
-    return _one(domain, selectors, mail_from, settings, report)
-
-
-def _one(
-    domain: str,
-    selectors: Sequence[str],
-    mail_from: str | None,
-    settings: RunSettings,
-    report: ReportOptions,
-) -> int:
-    sheet = domain_sheet(domain, selectors, mail_from)
-    findings = all_findings(check_loaded([sheet], domain_rules(), settings))
-    return write_report(findings, settings, report)
-
-
-def _listed(
-    path: Path,
-    selectors: Sequence[str],
-    mail_from: str | None,
-    settings: RunSettings,
-    report: ReportOptions,
-) -> int:
-    """Every domain of a list (see `mailcheck.engine.domainfile`), as one batch, checked one
-    chunk after the other (`DomainList.chunks`), so a long list is never in memory whole."""
+    if domain is not None:
+        sheet = domain_sheet(domain, selectors, mail_from)
+        findings = all_findings(check_loaded([sheet], domain_rules(), settings))
+        return write_report(findings, settings, report)
     from mailcheck.commands._batch import report_batch
     from mailcheck.engine.batch import Batch
     from mailcheck.engine.domainfile import read_domain_file
 
-    with read_domain_file(path, selectors, mail_from) as domains:
+    assert from_file is not None
+    with read_domain_file(from_file, selectors, mail_from) as domains:
         return report_batch(Batch(domains.chunks(), domain_rule_ids(), settings), report)

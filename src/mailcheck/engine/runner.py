@@ -92,7 +92,7 @@ async def _check_all(
 
     async def one(sheet: LoadedSheet) -> CheckedSheet:
         async with limit:
-            found = locate_findings(await check_sheet(sheet, rules, ctx), [sheet])
+            found = await check_located(sheet, rules, ctx)
             checked = CheckedSheet(sheet, found, now(), dns)
         if on_done:
             on_done(checked)
