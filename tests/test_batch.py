@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -453,14 +452,15 @@ def test_concurrency_caps_the_worker_processes(concurrency, asked, expected):
     """Each worker has a question in flight of its own, and together they keep within
     `--concurrency` (the parent asks only after them, for a worker that failed)."""
     from mailcheck.engine.batch import worker_count
-    from mailcheck.engine.runner import RunOptions
+    from mailcheck.engine.settings import Limits, RunSettings
     from mailcheck.engine.workers import _share
 
-    options = RunOptions(concurrency=concurrency, workers=asked)
-    workers = worker_count(options, 1000)
+    limits = Limits(concurrency=concurrency, workers=asked)
+    workers = worker_count(limits, 1000)
     assert workers == expected
     if workers > 1:
-        assert workers * _share(options, workers).concurrency <= concurrency
+        share = _share(RunSettings(limits=limits), workers)
+        assert workers * share.limits.concurrency <= concurrency
 
 
 def test_without_a_tight_bound_questions_overlap(run_cli, dns_server, dkim_keys, domain_list):
@@ -609,19 +609,28 @@ def test_items_of_a_failed_worker_are_checked_by_the_parent(
 ):
     """A worker that cannot read its sheets (gone since the parent read them) fails; the
     parent checks its items itself and the report is whole."""
-    from mailcheck.engine.batch import run_sheets
-    from mailcheck.engine.runner import RunOptions
+    from mailcheck.commands._batch import report_batch
+    from mailcheck.commands._options import ReportOptions
+    from mailcheck.engine.batch import Batch
+    from mailcheck.engine.settings import DnsSettings, Limits, RunSettings
     from mailcheck.output import Format
+    from mailcheck.rules import REGISTRY
     from mailcheck.sheet.model import load_sheet
 
     paths = [write_sheet(f"news@{name}", name=f"{name}.yaml") for name in brands(4)]
     sheets = [load_sheet(path) for path in paths]
-    base = RunOptions(nameservers=[ns(batch_server)], fmt=Format.JSONL)
-    assert run_sheets(sheets, replace(base, workers=1)) == 1
+    dns = DnsSettings(nameservers=(ns(batch_server),))
+
+    def run_sheets(workers: int) -> int:
+        settings = RunSettings(dns, Limits(workers=workers))
+        batch = Batch.of_sheets(sheets, list(REGISTRY.values()), settings)
+        return report_batch(batch, ReportOptions(Format.JSONL))
+
+    assert run_sheets(1) == 1
     expected, _ = jsonl(capsys.readouterr().out)
     for path in paths:
         path.unlink()
-    assert run_sheets(sheets, replace(base, workers=2)) == 1
+    assert run_sheets(2) == 1
     captured = capsys.readouterr()
     findings, summary = jsonl(captured.out)
     assert "failed worker" in captured.err

@@ -22,12 +22,12 @@ from mailcheck.engine.domainsheet import domain_sheet
 from mailcheck.engine.grouping import own_domains
 from mailcheck.engine.runner import (
     MAX_SHEETS_AT_ONCE,
-    RunOptions,
     build_context,
     check_located,
     now,
     sheet_notes,
 )
+from mailcheck.engine.settings import RunSettings
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context
@@ -80,15 +80,16 @@ def built_sheets(
 def check_in_process(
     items: Iterable[tuple[int, LoadedSheet]],
     rule_ids: Sequence[str],
-    options: RunOptions,
+    settings: RunSettings,
     on_done: OnDone,
     ctx: Context | None = None,
 ) -> None:
     """Check `items` in this process, through one resolver (`ctx`'s, else a new one)."""
-    ctx = ctx or build_context(options)
+    ctx = ctx or build_context(settings)
     rules = [REGISTRY[rule_id] for rule_id in rule_ids]
+    at_once = items_at_once(settings.limits.concurrency)
     with fewer_collections():
-        asyncio.run(_stream(iter(items), rules, ctx, on_done, items_at_once(options.concurrency)))
+        asyncio.run(_stream(iter(items), rules, ctx, on_done, at_once))
 
 
 @contextmanager
