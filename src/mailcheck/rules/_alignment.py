@@ -41,6 +41,8 @@ class Modes:
     spf: Mode | None
     source: str
     """Where the modes come from, for messages: the record and its tags, or why relaxed."""
+    dkim_source: str | None = None
+    """The same for DKIM alone, when it differs (a record's `adkim=` without its `aspf=`)."""
 
     @property
     def decided(self) -> bool:
@@ -56,8 +58,8 @@ class Modes:
 
 async def alignment_modes(domain: str, dns: Resolver) -> Modes:
     """The modes of the DMARC record that applies to `domain` (RFC 7489 §6.6.3)."""
-    org = organisational_domain(domain)
-    for name in dict.fromkeys([f"_dmarc.{domain}", f"_dmarc.{org}"]):
+    names = list(dict.fromkeys([f"_dmarc.{domain}", f"_dmarc.{organisational_domain(domain)}"]))
+    for name in names:
         answer = await dns.query(name, "TXT")
         if not answer.decided:
             why = f"the DMARC record could not be fetched ({answer.why_undecided()})"
@@ -67,7 +69,7 @@ async def alignment_modes(domain: str, dns: Resolver) -> Modes:
             return _relaxed(f"{len(texts)} DMARC records at {name}, so receivers apply none")
         if texts:
             return _from_record(name, texts[0])
-    return _relaxed(f"no DMARC record (_dmarc.{org})")
+    return _relaxed(f"no DMARC record ({', '.join(names)})")
 
 
 def _from_record(name: str, text: str) -> Modes:
@@ -76,8 +78,10 @@ def _from_record(name: str, text: str) -> Modes:
     except DmarcError as exc:
         return _relaxed(f"the DMARC record at {name} does not parse ({exc})")
     dkim, spf = _mode(tags, "adkim"), _mode(tags, "aspf")
-    said = f"{_said(tags, 'adkim', 'DKIM')} and {_said(tags, 'aspf', 'SPF')}"
-    return Modes(dkim, spf, f"the DMARC record at {name} asks {said} alignment")
+    record = f"the DMARC record at {name} asks"
+    dkim_said = _said(tags, "adkim", "DKIM")
+    both = f"{record} {dkim_said} and {_said(tags, 'aspf', 'SPF')} alignment"
+    return Modes(dkim, spf, both, f"{record} {dkim_said} alignment")
 
 
 def _mode(tags: dict[str, str], tag: str) -> Mode:
@@ -117,11 +121,12 @@ def same_for_every_mode(verdicts: list[T], key: Callable[[T], object]) -> T | No
     return first if all(key(v) == key(first) for v in verdicts[1:]) else None
 
 
-def undecided_note(modes: Modes) -> str:
-    """What a verdict says of the modes it was reached under."""
+def undecided_note(modes: Modes, dkim_only: bool = False) -> str:
+    """What a verdict says of the modes it was reached under (of DKIM's alone: `dkim_only`)."""
+    source = (modes.dkim_source or modes.source) if dkim_only else modes.source
     if modes.decided:
-        return modes.source
-    return f"{modes.source}; the verdict is the same for relaxed and strict alignment"
+        return source
+    return f"{source}; the verdict is the same for relaxed and strict alignment"
 
 
 def _name(domain: str) -> str:

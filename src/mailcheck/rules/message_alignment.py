@@ -97,11 +97,11 @@ async def _judge_domain(
             "only under relaxed alignment",
         )
     mode, matching = next(iter(judged.items()))
-    note = undecided_note(modes)
+    note = undecided_note(modes, dkim_only=True)
     if matching:
+        how = f" ({mode})" if modes.dkim else ""
         return RULE.passed(
-            sample.subject,
-            f"{matching[0].label} is aligned with From {domain} ({mode}); {note}",
+            sample.subject, f"{matching[0].label} is aligned with From {domain}{how}; {note}"
         )
     reasons = "; ".join(_reason(s, domain, mode) for s in found)
     return RULE.failed(
