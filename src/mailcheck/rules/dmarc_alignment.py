@@ -5,8 +5,8 @@ aligned with the domain SPF or DKIM authenticates (RFC 7489 §3.1), and DMARC pa
 For each sender domain (the From domain of its mail) the rule looks at what the sheet
 configures: every `dkim:` entry and every `mail_from` domain. An identifier is aligned when its
 domain has the From domain's organisational domain (relaxed), or is the From domain itself when
-the From domain's DMARC record says `adkim=s` (DKIM) or `aspf=s` (SPF); without a DMARC record
-alignment is relaxed, and the message says so. An aligned DKIM entry works when its key is valid
+the From domain's DMARC record (its own, else its organisational domain's) says `adkim=s`
+(DKIM) or `aspf=s` (SPF); without a DMARC record alignment is relaxed, and the message says so. An aligned DKIM entry works when its key is valid
 in DNS, as dkim.key judges it (a weak key or `t=y` still verifies). An aligned MAIL FROM domain
 works when its SPF record (through `redirect=`) ends with `-all` or `~all` and, when the sheet
 lists `spf.sending_ips`, gives each of them SPF `pass`.
@@ -51,6 +51,7 @@ from mailcheck.spf.common import describe, fixed_root_hint, mail_from_domains, p
 from mailcheck.spf.tree import State
 
 ENFORCING_ALL = ("-", "~")
+EntryKey = tuple[str, str]  # a DKIM entry's ASCII domain and selector
 
 
 @dataclass(frozen=True)
@@ -83,27 +84,45 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
 async def _judge(domain: str, sheet: LoadedSheet, ctx: Context) -> Finding:
     modes = await alignment_modes(domain, ctx.dns)
     possible = modes.possible()
-    entries = list({(to_ascii(e.domain), e.selector): e for e in sheet.sheet.dkim}.values())
+    entries = list({_entry_key(e): e for e in sheet.sheet.dkim}.values())
     mail_from = mail_from_domains(sheet.sheet)
+    known_keys, known_spf = await _check_aligned(domain, possible, entries, mail_from, sheet, ctx)
+    note = undecided_note(modes)
+    verdicts = []
+    for dkim_mode, spf_mode in possible:
+        dkim = [_dkim_entry(e, domain, dkim_mode, known_keys) for e in entries]
+        spf = [_mail_from(m, domain, spf_mode, known_spf) for m in mail_from]
+        verdicts.append(_verdict(domain, dkim, spf, spf_mode, note, sheet.sheet))
+    chosen = same_for_every_mode(verdicts, key=lambda finding: finding.status)
+    if chosen is not None:
+        return chosen
+    statuses = " or ".join(dict.fromkeys(str(v.status) for v in verdicts))
+    return RULE.errored(domain, f"{modes.source}, and the verdict depends on it ({statuses})")
+
+
+async def _check_aligned(
+    domain: str,
+    possible: list[tuple[Mode, Mode]],
+    entries: list[DkimKey],
+    mail_from: list[str],
+    sheet: LoadedSheet,
+    ctx: Context,
+) -> tuple[dict[EntryKey, Works], dict[str, Works]]:
+    """Whether each identifier aligned in some possible mode works; the others are not asked."""
     keys = [e for e in entries if any(aligned(e.domain, domain, d) for d, _ in possible)]
     bounces = [m for m in mail_from if any(aligned(m, domain, s) for _, s in possible)]
     key_works, spf_works = await asyncio.gather(
         asyncio.gather(*(_key_works(entry, ctx) for entry in keys)),
         asyncio.gather(*(_spf_works(name, sheet.sheet, ctx) for name in bounces)),
     )
-    known_keys = {id(e): w for e, w in zip(keys, key_works, strict=True)}
-    known_spf = dict(zip(bounces, spf_works, strict=True))
-    note = undecided_note(modes)
-    verdicts = []
-    for dkim_mode, spf_mode in possible:
-        dkim = [_dkim_entry(e, domain, dkim_mode, known_keys) for e in entries]
-        spf = [_mail_from(m, domain, spf_mode, known_spf) for m in mail_from]
-        verdicts.append(_verdict(domain, dkim, spf, (dkim_mode, spf_mode), note, sheet.sheet))
-    chosen = same_for_every_mode(verdicts, key=lambda finding: finding.status)
-    if chosen is not None:
-        return chosen
-    statuses = " or ".join(dict.fromkeys(str(v.status) for v in verdicts))
-    return RULE.errored(domain, f"{modes.source}, and the verdict depends on it ({statuses})")
+    return (
+        {_entry_key(e): works for e, works in zip(keys, key_works, strict=True)},
+        dict(zip(bounces, spf_works, strict=True)),
+    )
+
+
+def _entry_key(entry: DkimKey) -> EntryKey:
+    return to_ascii(entry.domain), entry.selector
 
 
 async def _key_works(entry: DkimKey, ctx: Context) -> Works:
@@ -172,11 +191,11 @@ async def _authorises(domain: str, ending: str, sheet: Sheet, ctx: Context) -> W
     return Works(True, f"its SPF record ends with {ending}{passes}")
 
 
-def _dkim_entry(entry: DkimKey, domain: str, mode: Mode, known: dict[int, Works]) -> Judged:
+def _dkim_entry(entry: DkimKey, domain: str, mode: Mode, known: dict[EntryKey, Works]) -> Judged:
     label = f"DKIM d={entry.domain} s={entry.selector}"
     if not aligned(entry.domain, domain, mode):
         return Judged(label, False, misalignment(entry.domain, domain, f"adkim={mode[0]}"))
-    works = known[id(entry)]
+    works = known[_entry_key(entry)]
     return Judged(label, works.works, works.why, works.fix, aligned=True)
 
 
@@ -192,7 +211,7 @@ def _verdict(
     domain: str,
     dkim: Sequence[Judged],
     spf: Sequence[Judged],
-    modes: tuple[Mode, Mode],
+    spf_mode: Mode,
     note: str,
     sheet: Sheet,
 ) -> Finding:
@@ -202,7 +221,7 @@ def _verdict(
         return RULE.errored(
             domain, f"whether an aligned identifier works is not known: {undecided}"
         )
-    dkim_fix, spf_fix = _dkim_fix(dkim, domain, sheet), _spf_fix(spf, domain, modes[1], sheet)
+    dkim_fix, spf_fix = _dkim_fix(dkim, domain), _spf_fix(spf, domain, spf_mode, sheet)
     if dkim_works and spf_works:
         good = [_working(dkim), _working(spf)]
         listed = " and ".join(f"{j.label} ({j.why})" for j in good)
@@ -212,7 +231,7 @@ def _verdict(
         missing = "SPF" if dkim_works else "DKIM"
         return RULE.warned(
             domain,
-            f"only {one.label} is aligned and works ({one.why}); no aligned {missing}: "
+            f"only {one.label} is aligned and works ({one.why}); no aligned {missing} works: "
             f"{_reasons(other, missing)}. One forwarding hop from failing DMARC: forwarding "
             f"breaks SPF, mailing lists that change the message break DKIM; {note}",
             spf_fix if dkim_works else dkim_fix,
@@ -238,14 +257,12 @@ def _working(judged: Sequence[Judged]) -> Judged:
 
 def _reasons(judged: Sequence[Judged], kind: str) -> str:
     if not judged:
-        key = "dkim" if kind == "DKIM" else "mail_from"
-        return (
-            f"the sheet names no {'DKIM entry' if kind == 'DKIM' else 'MAIL FROM domain'} ({key})"
-        )
+        what = "no DKIM entry (dkim)" if kind == "DKIM" else "no MAIL FROM domain (mail_from)"
+        return f"the sheet names {what}"
     return "; ".join(f"{j.label}: {j.why}" for j in judged)
 
 
-def _dkim_fix(judged: Sequence[Judged], domain: str, sheet: Sheet) -> str:
+def _dkim_fix(judged: Sequence[Judged], domain: str) -> str:
     """Repair an aligned entry's key when there is one, else sign with the From domain."""
     broken = next((j for j in judged if j.aligned and j.fix), None)
     if broken is not None:
