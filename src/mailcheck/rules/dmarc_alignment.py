@@ -301,7 +301,5 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     subject=Subject.DOMAIN,
-    inputs=frozenset(
-        {Input.SENDERS, Input.MAIL_FROM, Input.DKIM_SELECTORS, Input.SHEET_DETAILS, Input.DNS}
-    ),
+    inputs=frozenset({Input.SENDERS, Input.MAIL_FROM, Input.DKIM_SELECTORS, Input.DNS}),
 )
