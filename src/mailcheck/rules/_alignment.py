@@ -121,7 +121,7 @@ def same_for_every_mode(verdicts: list[T], key: Callable[[T], object]) -> T | No
     return first if all(key(v) == key(first) for v in verdicts[1:]) else None
 
 
-def undecided_note(modes: Modes, dkim_only: bool = False) -> str:
+def modes_note(modes: Modes, dkim_only: bool = False) -> str:
     """What a verdict says of the modes it was reached under (of DKIM's alone: `dkim_only`)."""
     source = (modes.dkim_source or modes.source) if dkim_only else modes.source
     if modes.decided:

@@ -6,10 +6,11 @@ For each sender domain (the From domain of its mail) the rule looks at what the 
 configures: every `dkim:` entry and every `mail_from` domain. An identifier is aligned when its
 domain has the From domain's organisational domain (relaxed), or is the From domain itself when
 the From domain's DMARC record (its own, else its organisational domain's) says `adkim=s`
-(DKIM) or `aspf=s` (SPF); without a DMARC record alignment is relaxed, and the message says so. An aligned DKIM entry works when its key is valid
-in DNS, as dkim.key judges it (a weak key or `t=y` still verifies). An aligned MAIL FROM domain
-works when its SPF record (through `redirect=`) ends with `-all` or `~all` and, when the sheet
-lists `spf.sending_ips`, gives each of them SPF `pass`.
+(DKIM) or `aspf=s` (SPF); without a DMARC record alignment is relaxed, and the message says so.
+An aligned DKIM entry works when its key is valid in DNS, as dkim.key judges it (a weak key or
+`t=y` still verifies). An aligned MAIL FROM domain works when its SPF record (through
+`redirect=`) ends with `-all` or `~all` and, when the sheet lists `spf.sending_ips`, gives each
+of them SPF `pass`.
 
 Passes when an aligned DKIM entry and an aligned MAIL FROM domain both work. Warns when only one
 of the two does: one forwarding hop from failing DMARC, since forwarding breaks SPF and mailing
@@ -37,8 +38,8 @@ from mailcheck.rules._alignment import (
     aligned,
     alignment_modes,
     misalignment,
+    modes_note,
     same_for_every_mode,
-    undecided_note,
 )
 from mailcheck.rules._senders import per_sender_domain
 from mailcheck.rules._spf import policy_chain
@@ -87,7 +88,7 @@ async def _judge(domain: str, sheet: LoadedSheet, ctx: Context) -> Finding:
     entries = list({_entry_key(e): e for e in sheet.sheet.dkim}.values())
     mail_from = mail_from_domains(sheet.sheet)
     known_keys, known_spf = await _check_aligned(domain, possible, entries, mail_from, sheet, ctx)
-    note = undecided_note(modes)
+    note = modes_note(modes)
     verdicts = []
     for dkim_mode, spf_mode in possible:
         dkim = [_dkim_entry(e, domain, dkim_mode, known_keys) for e in entries]

@@ -34,7 +34,7 @@ from mailcheck.rules._alignment import (
     aligned,
     alignment_modes,
     misalignment,
-    undecided_note,
+    modes_note,
 )
 from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Input, Rule, Subject
@@ -97,7 +97,7 @@ async def _judge_domain(
             "only under relaxed alignment",
         )
     mode, matching = next(iter(judged.items()))
-    note = undecided_note(modes, dkim_only=True)
+    note = modes_note(modes, dkim_only=True)
     if matching:
         how = f" ({mode})" if modes.dkim else ""
         return RULE.passed(
