@@ -321,10 +321,10 @@ def test_jsonl_streams_one_finding_a_line_then_the_summary(run_cli, batch_server
         set(f) == {"rule", "status", "subject", "message", "hint", "sheet", "file", "line"}
         for f in findings
     )
-    assert len(findings) == 6 * 8  # eight DNS rules, one subject each
-    # a domain's findings are written together: the sender.mx finding opens each group of 8
-    groups = [findings[i : i + 8] for i in range(0, len(findings), 8)]
-    assert all(len({g["rule"] for g in group}) == 8 for group in groups)
+    assert len(findings) == 6 * 9  # nine DNS rules, one subject each
+    # a domain's findings are written together: the sender.mx finding opens each group of 9
+    groups = [findings[i : i + 9] for i in range(0, len(findings), 9)]
+    assert all(len({g["rule"] for g in group}) == 9 for group in groups)
     assert {f["subject"] for f in findings if f["rule"] == "spf.all"} == set(brands(6))
     weak = {f["subject"] for f in findings if f["rule"] == "spf.all" and f["status"] == "fail"}
     assert weak == {"brand00.example", "brand03.example"}
@@ -373,7 +373,7 @@ def test_jsonl_for_a_single_domain(run_cli, batch_server):
         "--format", "jsonl",
     )  # fmt: skip
     findings, summary = jsonl(out)
-    assert len(findings) == 8 and summary["exit_code"] == code == 0
+    assert len(findings) == 9 and summary["exit_code"] == code == 0
 
 
 # --- one question per (name, type) -----------------------------------------------------------
@@ -600,8 +600,8 @@ def test_each_item_is_flushed_as_soon_as_it_is_done(
     path = domain_list("".join(f"{name} s1\n" for name in brands(5)))
     args = ["domain", "--from-file", str(path), "--nameserver", ns(batch_server)]
     main([*args, "--format", "jsonl", "--workers", workers])
-    # one domain's eight findings at a time (starting processes flushes stdout too: 0 lines)
-    assert sorted(set(stdout.flushed) - {0})[:5] == [8, 16, 24, 32, 40]
+    # one domain's nine findings at a time (starting processes flushes stdout too: 0 lines)
+    assert sorted(set(stdout.flushed) - {0})[:5] == [9, 18, 27, 36, 45]
 
 
 def test_items_of_a_failed_worker_are_checked_by_the_parent(
