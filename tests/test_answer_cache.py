@@ -14,7 +14,8 @@ from mailcheck.dnsclient import cache as answer_cache
 from mailcheck.engine import batchitems
 from mailcheck.engine.batch import check_in_process
 from mailcheck.engine.grouping import own_domains
-from mailcheck.engine.runner import RunOptions, build_context
+from mailcheck.engine.runner import build_context
+from mailcheck.engine.settings import DnsSettings, Limits, RunSettings
 from mailcheck.rules.context import build_resolver
 from test_batch import ESP, batch_server, brands
 
@@ -111,15 +112,16 @@ def test_a_batch_keeps_a_bounded_cache_and_asks_no_name_twice(batch_server, monk
     own go, and still no (name, type) is asked twice."""
     monkeypatch.setattr(answer_cache, "IDLE_ANSWERS", 5)
     monkeypatch.setattr(batchitems, "MAX_SHEETS_AT_ONCE", 2)  # two at a time: the others come later
-    options = RunOptions(nameservers=[ns(batch_server)], concurrency=2)
-    ctx = build_context(options)
+    settings = RunSettings(DnsSettings(nameservers=(ns(batch_server),)), Limits(concurrency=2))
+    ctx = build_context(settings)
     items = [(n, domain_sheet(name, ["s1"])) for n, name in enumerate(brands(12))]
     done: list[int] = []
-    check_in_process(items, domain_rule_ids(), options, lambda d: done.append(d.index), ctx=ctx)
+    check_in_process(items, domain_rule_ids(), settings, lambda d: done.append(d.index), ctx=ctx)
     assert sorted(done) == list(range(12))
     asked = Counter((name, rdtype) for name, rdtype, _ in batch_server.queries)
     assert [pair for pair, n in asked.items() if n > 1] == []
     shared = {(f"{name}.{ESP}", "TXT") for name in ("spf", "a.spf", "b.spf")}
+    shared.add(("_dmarc.example", "TXT"))  # the DMARC tree walk's public suffix, for all brands
     assert shared <= ctx.dns.cache.keys()
     assert len(ctx.dns.cache) <= 5 + len(shared) + 2  # + the shared MX host's A and AAAA
 

@@ -176,6 +176,17 @@ def test_the_graph_sees_the_package_as_it_is() -> None:
     assert "mailcheck.engine.checker" in graph["mailcheck.engine.runner"]
 
 
+def test_only_the_dns_layer_uses_dnspython() -> None:
+    """dnspython's objects stay inside `dnsclient/`: everything else reads our own records."""
+    users = {
+        module
+        for module, path in module_files(PACKAGE_DIR).items()
+        if _layer(module) != "dnsclient"
+        and any(name == "dns" or name.startswith("dns.") for name in imported_names(module, path))
+    }
+    assert not users, f"modules importing dnspython outside dnsclient/: {sorted(users)}"
+
+
 def test_every_layer_named_exists() -> None:
     """A module moved or renamed must be moved in the lists above too, or it goes unchecked."""
     layers = {_layer(module) for module in import_graph(PACKAGE_DIR)} - {""}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -322,10 +321,10 @@ def test_jsonl_streams_one_finding_a_line_then_the_summary(run_cli, batch_server
         set(f) == {"rule", "status", "subject", "message", "hint", "sheet", "file", "line"}
         for f in findings
     )
-    assert len(findings) == 6 * 7  # seven DNS rules, one subject each
-    # a domain's findings are written together: the sender.mx finding opens each group of 7
-    groups = [findings[i : i + 7] for i in range(0, len(findings), 7)]
-    assert all(len({g["rule"] for g in group}) == 7 for group in groups)
+    assert len(findings) == 6 * 9  # nine DNS rules, one subject each
+    # a domain's findings are written together: the sender.mx finding opens each group of 9
+    groups = [findings[i : i + 9] for i in range(0, len(findings), 9)]
+    assert all(len({g["rule"] for g in group}) == 9 for group in groups)
     assert {f["subject"] for f in findings if f["rule"] == "spf.all"} == set(brands(6))
     weak = {f["subject"] for f in findings if f["rule"] == "spf.all" and f["status"] == "fail"}
     assert weak == {"brand00.example", "brand03.example"}
@@ -374,7 +373,7 @@ def test_jsonl_for_a_single_domain(run_cli, batch_server):
         "--format", "jsonl",
     )  # fmt: skip
     findings, summary = jsonl(out)
-    assert len(findings) == 7 and summary["exit_code"] == code == 0
+    assert len(findings) == 9 and summary["exit_code"] == code == 0
 
 
 # --- one question per (name, type) -----------------------------------------------------------
@@ -399,7 +398,9 @@ def test_names_shared_by_many_domains_are_asked_once(run_cli, batch_server, doma
     for name in names:
         assert {t for (n, t) in asked if n == f"{name}."} == per_domain
         assert asked[(f"s1._domainkey.{name}.", "TXT")] == 1
-    assert len(asked) == 12 * 5 + 3 + 2
+    # and the DMARC tree walk of the brands without a record reaches _dmarc.example, once for all
+    assert asked[("_dmarc.example.", "TXT")] == 1
+    assert len(asked) == 12 * 5 + 3 + 2 + 1
 
 
 def test_sheets_sharing_names_ask_them_once(run_cli, batch_server, write_sheet):
@@ -451,14 +452,15 @@ def test_concurrency_caps_the_worker_processes(concurrency, asked, expected):
     """Each worker has a question in flight of its own, and together they keep within
     `--concurrency` (the parent asks only after them, for a worker that failed)."""
     from mailcheck.engine.batch import worker_count
-    from mailcheck.engine.runner import RunOptions
+    from mailcheck.engine.settings import Limits, RunSettings
     from mailcheck.engine.workers import _share
 
-    options = RunOptions(concurrency=concurrency, workers=asked)
-    workers = worker_count(options, 1000)
+    limits = Limits(concurrency=concurrency, workers=asked)
+    workers = worker_count(limits, 1000)
     assert workers == expected
     if workers > 1:
-        assert workers * _share(options, workers).concurrency <= concurrency
+        share = _share(RunSettings(limits=limits), workers)
+        assert workers * share.limits.concurrency <= concurrency
 
 
 def test_without_a_tight_bound_questions_overlap(run_cli, dns_server, dkim_keys, domain_list):
@@ -598,8 +600,8 @@ def test_each_item_is_flushed_as_soon_as_it_is_done(
     path = domain_list("".join(f"{name} s1\n" for name in brands(5)))
     args = ["domain", "--from-file", str(path), "--nameserver", ns(batch_server)]
     main([*args, "--format", "jsonl", "--workers", workers])
-    # one domain's seven findings at a time (starting processes flushes stdout too: 0 lines)
-    assert sorted(set(stdout.flushed) - {0})[:5] == [7, 14, 21, 28, 35]
+    # one domain's nine findings at a time (starting processes flushes stdout too: 0 lines)
+    assert sorted(set(stdout.flushed) - {0})[:5] == [9, 18, 27, 36, 45]
 
 
 def test_items_of_a_failed_worker_are_checked_by_the_parent(
@@ -607,19 +609,28 @@ def test_items_of_a_failed_worker_are_checked_by_the_parent(
 ):
     """A worker that cannot read its sheets (gone since the parent read them) fails; the
     parent checks its items itself and the report is whole."""
-    from mailcheck.engine.batch import run_sheets
-    from mailcheck.engine.runner import RunOptions
+    from mailcheck.commands._batch import report_batch
+    from mailcheck.commands._options import ReportOptions
+    from mailcheck.engine.batch import Batch
+    from mailcheck.engine.settings import DnsSettings, Limits, RunSettings
     from mailcheck.output import Format
+    from mailcheck.rules import REGISTRY
     from mailcheck.sheet.model import load_sheet
 
     paths = [write_sheet(f"news@{name}", name=f"{name}.yaml") for name in brands(4)]
     sheets = [load_sheet(path) for path in paths]
-    base = RunOptions(nameservers=[ns(batch_server)], fmt=Format.JSONL)
-    assert run_sheets(sheets, replace(base, workers=1)) == 1
+    dns = DnsSettings(nameservers=(ns(batch_server),))
+
+    def run_sheets(workers: int) -> int:
+        settings = RunSettings(dns, Limits(workers=workers))
+        batch = Batch.of_sheets(sheets, list(REGISTRY.values()), settings)
+        return report_batch(batch, ReportOptions(Format.JSONL))
+
+    assert run_sheets(1) == 1
     expected, _ = jsonl(capsys.readouterr().out)
     for path in paths:
         path.unlink()
-    assert run_sheets(sheets, replace(base, workers=2)) == 1
+    assert run_sheets(2) == 1
     captured = capsys.readouterr()
     findings, summary = jsonl(captured.out)
     assert "failed worker" in captured.err

@@ -17,7 +17,7 @@ TRACKING = "tests/data/zones/tracking-check.example.zone"
     ("domain", "status"),
     [
         ("reject.dmarccheck.example", "pass"),
-        ("quarantine.dmarccheck.example", "pass"),
+        ("quarantine.dmarccheck.example", "warn"),  # pct= and ri=, removed by RFC 9989
         ("none.dmarccheck.example", "warn"),
         ("missing.dmarccheck.example", "warn"),
         ("notfirst.dmarccheck.example", "fail"),  # meant as DMARC, discarded by receivers
@@ -89,11 +89,12 @@ def hinted_dmarc(hint: str) -> tuple[str, str]:
             "_dmarc.dup.dmarcfix.example",
             "v=DMARC1; p=reject; rua=mailto:dmarc@dmarcfix.example",
         ),
+        # no p= at all reads as p=none (RFC 9989 §4.7): enforced at the subdomain's own name
         (
             "nop.dmarcfix.example",
-            "fail",
+            "warn",
             "_dmarc.nop.dmarcfix.example",
-            "v=DMARC1; p=none; adkim=s",
+            "v=DMARC1; p=quarantine; adkim=s",
         ),
         ("nosemi.dmarcfix.example", "fail", "_dmarc.nosemi.dmarcfix.example", "v=DMARC1; p=reject"),
         (
@@ -163,13 +164,61 @@ def test_the_enforcing_hint_never_weakens_and_enforces_where_it_applies(
     assert POLICIES.index(record.policy) >= POLICIES.index(published.get(domain, "none"))
 
 
-def test_a_record_without_p_but_with_rua_counts_as_p_none():
+def test_a_record_without_a_valid_p_but_with_rua_counts_as_p_none():
     from mailcheck.dmarc.record import DmarcError, parse_dmarc
 
-    assert parse_dmarc("v=DMARC1; rua=mailto:d@example.com").policy == "none"
+    assert parse_dmarc("v=DMARC1; p=block; rua=mailto:d@example.com").policy == "none"
     assert parse_dmarc("v=DMARC1; p=reject; sp=never; rua=mailto:d@example.com").policy == "none"
+    assert parse_dmarc("v=DMARC1; p=reject; np=never; rua=mailto:d@example.com").policy == "none"
     with pytest.raises(DmarcError, match="p="):
-        parse_dmarc("v=DMARC1; adkim=s")
+        parse_dmarc("v=DMARC1; p=block; adkim=s")
+    with pytest.raises(DmarcError, match="np="):
+        parse_dmarc("v=DMARC1; p=reject; np=never")
+
+
+def test_a_record_without_p_reads_as_p_none_and_keeps_its_subdomain_policies():
+    """RFC 9989 §4.7: a missing p= is p=none; sp= and np= still rule the subdomains."""
+    from mailcheck.dmarc.record import parse_dmarc
+
+    record = parse_dmarc("v=DMARC1; sp=reject; np=quarantine")
+    assert record.policy == "none" and record.defaulted is None
+    assert record.policy_for(subdomain=True) == "reject"
+    assert record.policy_for(subdomain=True, exists=False) == "quarantine"
+
+
+@pytest.mark.parametrize(
+    ("text", "subdomain", "exists", "policy", "tag"),
+    [
+        ("v=DMARC1; p=reject; sp=quarantine; np=none", False, True, "reject", "p"),
+        ("v=DMARC1; p=reject; sp=quarantine; np=none", True, True, "quarantine", "sp"),
+        ("v=DMARC1; p=reject; sp=quarantine; np=none", True, False, "none", "np"),
+        ("v=DMARC1; p=reject; sp=quarantine", True, False, "quarantine", "sp"),  # no np=: sp=
+        ("v=DMARC1; p=none; np=reject", True, True, "none", "p"),  # np= only if it does not exist
+        ("v=DMARC1; p=none; np=reject", True, False, "reject", "np"),
+    ],
+)
+def test_the_policy_for_a_domain_that_exists_or_not(text, subdomain, exists, policy, tag):
+    from mailcheck.dmarc.record import parse_dmarc
+
+    record = parse_dmarc(text)
+    assert record.policy_for(subdomain, exists) == policy
+    assert record.applied_tag(subdomain, exists) == tag
+
+
+@pytest.mark.parametrize(
+    ("text", "removed", "unknown"),
+    [
+        ("v=DMARC1; p=reject; pct=100; rf=afrf; ri=86400", ("pct", "rf", "ri"), ()),
+        ("v=DMARC1; p=reject; psd=n; t=n; np=reject", (), ()),
+        ("v=DMARC1; p=reject; xyz=1; report=yes", (), ("xyz", "report")),
+    ],
+)
+def test_removed_and_unknown_tags_are_read_and_named(text, removed, unknown):
+    from mailcheck.dmarc.record import cleaned, parse_dmarc
+
+    record = parse_dmarc(text)
+    assert (record.removed_tags, record.unknown_tags) == (removed, unknown)
+    assert parse_dmarc(cleaned(record)).tags.keys().isdisjoint({*removed, *unknown})
 
 
 @pytest.mark.parametrize("fault", ["servfail", "drop"])
@@ -191,10 +240,10 @@ def test_dmarc_dns_faults_are_errors(dns_server, write_sheet, check_json, fault)
         ("user.github.io", "user.github.io"),  # a private suffix of the list
     ],
 )
-def test_organisational_domain_from_the_public_suffix_list(domain, org):
-    from mailcheck.dmarc.record import organisational_domain
+def test_registrable_domain_from_the_public_suffix_list(domain, org):
+    from mailcheck.dmarc.suffixes import registrable_domain
 
-    assert organisational_domain(domain) == org
+    assert registrable_domain(domain) == org
 
 
 @pytest.mark.parametrize(
@@ -208,6 +257,10 @@ def test_organisational_domain_from_the_public_suffix_list(domain, org):
         ("v=DMARC1 p=reject", "separated by ';'"),
         ("p=reject; v=DMARC1", "start with v=DMARC1"),
         ("v=DMARC1; p=maybe", "p="),
+        ("v=DMARC1; p=reject; np=all", "np="),
+        ("v=DMARC1; p=reject; psd=maybe", "psd="),
+        ("v=DMARC1; p=reject; t=yes", "t="),
+        ("v=DMARC1; p=reject; pct=150", "pct="),  # removed, but RFC 7489 receivers read it
     ],
 )
 def test_dmarc_parse_errors(text, problem):

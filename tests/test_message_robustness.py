@@ -15,7 +15,8 @@ from mailfactory import LIST_MAIL, NEWS, build
 
 MESSAGE_RULES = {
     "message.list-header", "message.list-unsubscribe", "message.list-help", "message.dkim",
-    "message.sender", "message.size", "message.impressum", "unsubscribe.probe",
+    "message.alignment", "message.sender", "message.size", "message.impressum",
+    "unsubscribe.probe",
 }  # fmt: skip
 TRUNCATED_MULTIPART = (
     b"From: newsletter@msg.example\nList-Unsubscribe: <https://unsub.msg.example/u>\n"

@@ -123,21 +123,24 @@ def test_check_sheets_hands_on_each_sheet_and_returns_them_in_order(
     per sheet in this process also when workers checked them, and the result keeps the input
     order and the DNS source for the store."""
     from mailcheck.engine.batch import check_sheets
-    from mailcheck.engine.runner import RunOptions
+    from mailcheck.engine.settings import DnsSettings, Limits, RunSettings
+    from mailcheck.rules import REGISTRY
     from mailcheck.sheet.model import load_sheet
     from mailcheck.state import DnsSource
 
     server = dns_server(AFTER)
     sheets = [load_sheet(path) for path in sheets_of(write_sheet, "direct")]
-    options = RunOptions(nameservers=[ns(server)], workers=2)
+    rules = list(REGISTRY.values())
+    dns = DnsSettings(nameservers=(ns(server),))
+    settings = RunSettings(dns, Limits(workers=2))
     done: list[str] = []
-    results = check_sheets(sheets, options, lambda checked: done.append(checked.sheet.display))
+    results = check_sheets(sheets, rules, settings, lambda c: done.append(c.sheet.display))
     assert worker_calls == [2]
     assert sorted(done) == sorted(sheet.display for sheet in sheets)
     assert [result.sheet for result in results] == sheets
     assert {result.dns for result in results} == {DnsSource((), (ns(server),))}
     assert all(result.findings for result in results)
-    one = check_sheets(sheets, RunOptions(nameservers=[ns(server)], workers=1))
+    one = check_sheets(sheets, rules, RunSettings(dns, Limits(workers=1)))
     assert [decided(r.findings) for r in one] == [decided(r.findings) for r in results]
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import pickle
 
 import pytest
 
 from conftest import ns
 from mailcheck.core.errors import InputError
-from mailcheck.dnsclient import Outcome
+from mailcheck.dnsclient import MX, TXT, Address, Other, Outcome, Pointer
 from mailcheck.dnsclient.network import parse_nameserver
 from mailcheck.rules.context import build_resolver
 
@@ -39,6 +40,40 @@ def test_txt_strings_are_joined(make_resolver):
     resolver, _ = make_resolver(ZONE)
     answer = ask(resolver, "sample.example.", "TXT")
     assert answer.texts() == ["v=spf1 include:_spf.other.example -all"]
+
+
+@pytest.mark.parametrize(
+    ("name", "rdtype", "records"),
+    [
+        ("sample.example", "MX", {MX(10, "mx1.sample.example"), MX(20, "mx2.sample.example")}),
+        ("sample.example", "A", {Address("192.0.2.10")}),
+        ("sample.example", "AAAA", {Address("2001:db8::10")}),
+        ("sample.example", "NS", {Pointer("ns1.sample.example")}),
+        ("www.sample.example", "CNAME", {Pointer("web.sample.example")}),
+        ("sel1._domainkey.sample.example", "TXT", {TXT((b"v=DKIM1; k=rsa; p=MIIBIjAN",))}),
+    ],
+)
+def test_records_are_our_own_types(make_resolver, name, rdtype, records):
+    """Both backends hand out our frozen records, never dnspython's (they also cross from one
+    worker process to another, so they pickle)."""
+    resolver, _ = make_resolver(ZONE)
+    answer = ask(resolver, name, rdtype)
+    assert set(answer.records) == records
+    assert pickle.loads(pickle.dumps(answer)) == answer
+
+
+def test_a_record_of_another_type_keeps_its_text(make_resolver):
+    resolver, _ = make_resolver(ZONE)
+    (soa,) = ask(resolver, "sample.example", "SOA").records
+    assert isinstance(soa, Other) and soa.rdtype == "SOA"
+    assert soa.text.startswith("ns1.sample.example. hostmaster.sample.example. 2024010101")
+
+
+def test_the_null_mx_is_told_by_its_record(make_resolver):
+    resolver, _ = make_resolver(ZONE)
+    (null,) = ask(resolver, "nullmx.sample.example", "MX").of(MX)
+    assert null == MX(0, ".") and null.is_null
+    assert not any(mx.is_null for mx in ask(resolver, "sample.example", "MX").of(MX))
 
 
 def test_large_txt_record_arrives_whole(make_resolver):

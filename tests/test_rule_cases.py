@@ -4,9 +4,10 @@ A case file holds the rule id and named cases. A case gives what the rule reads 
 (origin `case.example.`, SOA and NS added), a sheet (after `version: 1` and `customer:`),
 `files` written beside the sheet (samples, delivery reports), `today` — and `expect`: the
 status of the rule's finding per subject, all of them (the sheet itself is `sheet.yaml`:
-cases run in their own folder). Names outside the zone are undecided
-offline, which is how a case reaches `error`. `args` replaces the command (default
-`check {sheet} --zone {zone}`); `{sheet}`, `{zone}` and `{dir}` are filled in.
+cases run in their own folder). `zones` gives more zones by origin (reverse zones such as
+`2.0.192.in-addr.arpa.`; SOA and NS added), each passed as one more `--zone`. Names outside the
+zones are undecided offline, which is how a case reaches `error`. `args` replaces the command
+(default `check {sheet} --zone {zone}`); `{sheet}`, `{zone}` and `{dir}` are filled in.
 
 `never` lists, with the reason, each status the rule cannot give; `elsewhere` names the test
 (`tests/<file>.py::<test>`) of a status no case file can reach (a 20 MB message, a live HTTPS
@@ -32,12 +33,11 @@ from conftest import REPO_ROOT
 CASES = REPO_ROOT / "tests" / "rules"
 STATUSES = ("pass", "fail", "warn", "error", "skip")
 ORIGIN = "case.example."
-ZONE_HEAD = f"""$ORIGIN {ORIGIN}
-$TTL 300
+APEX = f"""$TTL 300
 @ IN SOA ns.{ORIGIN} hostmaster.{ORIGIN} 1 3600 600 604800 60
 @ IN NS ns.{ORIGIN}
-ns IN A 127.0.0.1
 """
+ZONE_HEAD = f"$ORIGIN {ORIGIN}\n{APEX}ns IN A 127.0.0.1\n"
 SHEET_HEAD = "version: 1\ncustomer: Case GmbH\n"
 DEFAULT_ARGS = ("check", "{sheet}", "--zone", "{zone}")
 
@@ -79,6 +79,10 @@ def arguments(case: dict[str, Any], folder: Path) -> list[str]:
     zone.write_text(ZONE_HEAD + case.get("zone", ""), encoding="utf-8")
     places = {"sheet": sheet.name, "zone": str(zone), "dir": str(folder)}
     args = [arg.format(**places) for arg in case.get("args", DEFAULT_ARGS)]
+    for origin, records in case.get("zones", {}).items():
+        more = folder / f"{origin.rstrip('.')}.zone"
+        more.write_text(f"$ORIGIN {origin}\n{APEX}{records}", encoding="utf-8")
+        args += ["--zone", str(more)]
     return [*args, "--today", str(case["today"])] if "today" in case else args
 
 

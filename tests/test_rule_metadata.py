@@ -59,6 +59,8 @@ def test_the_commands_run_the_rules_they_ran_when_chosen_by_id():
         "spf.lookups",
         "dkim.key",
         "dmarc.record",
+        "dmarc.reports",
+        "dmarc.alignment",
     ]
     assert [r.id for r in spf_rules()] == ["spf.record", "spf.all", "spf.lookups"]
     assert {r.id for r in report_rules()} == {

@@ -1,4 +1,6 @@
-"""The command line: thin wrappers that parse options and call into the package.
+"""The command line: Typer wiring only. Each command turns its options into the records of
+`mailcheck.commands._options` (one per concern: DNS, limits, report, rule selection) and calls
+its module in `mailcheck.commands`.
 
 Heavy modules (dnspython, pydantic, email-validator) are imported inside the commands so that
 `mailcheck --help` starts fast.
@@ -9,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sys
-import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -20,9 +21,6 @@ from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY, DEFAULT_DEADLINE
 from mailcheck.core.errors import InputError
 from mailcheck.output import Format, ViewFormat
-
-if TYPE_CHECKING:
-    from mailcheck.engine.runner import RunOptions
 
 app = typer.Typer(
     name="mailcheck",
@@ -188,27 +186,19 @@ def check(
 
     With --db (or MAILCHECK_DB) the run and every finding are recorded in the state store.
     """
+    from mailcheck.commands import _options as opt
     from mailcheck.commands.check import run_check
 
-    options = _run_options(
-        zone=zone,
-        nameserver=nameserver,
-        timeout=timeout,
-        deadline=deadline,
-        fmt=fmt,
-        output=output,
-        today=today,
-        strict=strict,
-        db=db,
+    settings = opt.run_settings(
+        opt.dns_settings(zone, nameserver, timeout),
+        opt.limits(deadline, concurrency, workers),
+        today,
         probe_unsubscribe=probe_unsubscribe,
         allow_private=allow_private,
-        select=select or (),
-        ignore=ignore or (),
-        concurrency=concurrency,
-        workers=workers,
-        profiles=profile or (),
+        profiles=profile,
     )
-    raise typer.Exit(run_check(sheets, options))
+    report = opt.report_options(fmt, output, strict)
+    raise typer.Exit(run_check(sheets, settings, report, opt.selection(select, ignore), db))
 
 
 @app.command()
@@ -235,25 +225,18 @@ def message(
 
     Without --list or --transactional, a message with List-Unsubscribe is list mail.
     """
-    from mailcheck.engine.runner import run_message
-    from mailcheck.sheet.model import Mailing
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.message import mailing_of, run_message
 
-    if as_list and as_transactional:
-        raise InputError("--list and --transactional exclude each other", key="--list")
-    mailing = Mailing.LIST if as_list else Mailing.TRANSACTIONAL if as_transactional else None
-    options = _run_options(
-        zone=zone,
-        nameserver=nameserver,
-        timeout=timeout,
-        deadline=deadline,
-        fmt=fmt,
-        output=output,
-        today=today,
-        strict=strict,
+    mailing = mailing_of(as_list=as_list, as_transactional=as_transactional)
+    settings = opt.run_settings(
+        opt.dns_settings(zone, nameserver, timeout),
+        opt.limits(deadline),
+        today,
         probe_unsubscribe=probe_unsubscribe,
         allow_private=allow_private,
     )
-    raise typer.Exit(run_message(files, mailing, options))
+    raise typer.Exit(run_message(files, mailing, settings, opt.report_options(fmt, output, strict)))
 
 
 @app.command()
@@ -303,27 +286,14 @@ def domain(
     With --from-file, every domain of the list is checked in one run: shared names are asked
     once, and --format jsonl streams each domain's findings as soon as they are known.
     """
-    if (name is None) == (from_file is None):
-        raise InputError("give either DOMAIN or --from-file FILE", key="DOMAIN")
-    from mailcheck.commands.domain import run_domain, run_domain_file
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.domain import run_domain
 
-    options = _run_options(
-        zone=zone,
-        nameserver=nameserver,
-        timeout=timeout,
-        deadline=deadline,
-        fmt=fmt,
-        output=output,
-        today=today,
-        strict=strict,
-        concurrency=concurrency,
-        workers=workers,
-        profiles=profile or (),
-    )
-    if from_file is not None:
-        raise typer.Exit(run_domain_file(from_file, selector or (), mail_from, options))
-    assert name is not None
-    raise typer.Exit(run_domain(name, selector or (), mail_from, options))
+    dns = opt.dns_settings(zone, nameserver, timeout)
+    bounds = opt.limits(deadline, concurrency, workers)
+    settings = opt.run_settings(dns, bounds, today, profiles=profile)
+    report = opt.report_options(fmt, output, strict)
+    raise typer.Exit(run_domain(name, from_file, selector or (), mail_from, settings, report))
 
 
 @app.command("spf")
@@ -339,48 +309,12 @@ def spf_tree(
     strict: StrictOpt = False,
 ) -> None:
     """Show a domain's SPF include/redirect tree with each term's DNS lookups, and check it."""
-    from mailcheck.commands.domain import run_spf
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.spf import run_spf
 
-    options = _run_options(
-        zone=zone,
-        nameserver=nameserver,
-        timeout=timeout,
-        deadline=deadline,
-        fmt=fmt,
-        output=output,
-        today=today,
-        strict=strict,
-    )
-    raise typer.Exit(run_spf(name, options))
-
-
-def _run_options(
-    *,
-    zone: list[Path] | None = None,
-    nameserver: list[str] | None = None,
-    today: dt.datetime | None = None,
-    output: Path | None = None,
-    deadline: float | None = None,
-    **options: Any,
-) -> RunOptions:
-    """The runner's options from the ones the commands share (the rest pass through by name).
-    The run's deadline counts from here, before any sheet is read."""
-    from mailcheck.engine.runner import RunOptions
-
-    return RunOptions(
-        zones=zone or (),
-        nameservers=nameserver or (),
-        today=today.date() if today else None,
-        output=_output_file(output),
-        deadline=deadline,
-        ends_at=None if deadline is None else time.monotonic() + deadline,
-        **options,
-    )
-
-
-def _output_file(output: Path | None) -> Path | None:
-    """`--output -` is standard output, as for most tools (a file named - is `./-`)."""
-    return None if output is None or str(output) == "-" else output
+    dns = opt.dns_settings(zone, nameserver, timeout)
+    settings = opt.run_settings(dns, opt.limits(deadline), today)
+    raise typer.Exit(run_spf(name, settings, opt.report_options(fmt, output, strict)))
 
 
 @app.command()
@@ -406,23 +340,13 @@ def recheck(
     workers: WorkersOpt = None,
 ) -> None:
     """Re-check recorded sheets, record the run, and report what changed since the last run."""
+    from mailcheck.commands import _options as opt
     from mailcheck.commands.recheck import run_recheck
 
-    options = _run_options(
-        zone=zone,
-        nameserver=nameserver,
-        timeout=timeout,
-        deadline=deadline,
-        fmt=fmt.as_format,
-        output=output,
-        today=today,
-        strict=strict,
-        db=db,
-        notify=notify,
-        concurrency=concurrency,
-        workers=workers,
-    )
-    raise typer.Exit(run_recheck(sheets or [], options))
+    dns = opt.dns_settings(zone, nameserver, timeout)
+    settings = opt.run_settings(dns, opt.limits(deadline, concurrency, workers), today)
+    report = opt.report_options(fmt.as_format, output, strict)
+    raise typer.Exit(run_recheck(sheets or [], settings, report, db, notify))
 
 
 @app.command()
@@ -435,9 +359,8 @@ def history(
 ) -> None:
     """Show the recorded timeline of a domain, address or sheet: changes, clocks, fixes."""
     from mailcheck.commands.history import run_history
-    from mailcheck.state import default_path
 
-    raise typer.Exit(run_history(subject, db or default_path(), fmt.as_format))
+    raise typer.Exit(run_history(subject, db, fmt.as_format))
 
 
 @app.command()
@@ -451,17 +374,12 @@ def deadlines(
     today: TodayOpt = None,
 ) -> None:
     """One table of every customer's deadlines: due date, working days left, what still fails."""
+    from mailcheck.commands import _options as opt
     from mailcheck.commands.deadlines import run_deadlines
 
-    options = _run_options(
-        zone=zone,
-        nameserver=nameserver,
-        timeout=timeout,
-        deadline=deadline,
-        fmt=fmt.as_format,
-        today=today,
-    )
-    raise typer.Exit(run_deadlines(sheets, options))
+    dns = opt.dns_settings(zone, nameserver, timeout)
+    settings = opt.run_settings(dns, opt.limits(deadline), today)
+    raise typer.Exit(run_deadlines(sheets, settings, opt.report_options(fmt.as_format, None)))
 
 
 @app.command()
@@ -486,18 +404,13 @@ def hygiene(
     ignore: IgnoreOpt = None,
 ) -> None:
     """Check list hygiene and sending capacity from delivery reports (CSV)."""
+    from mailcheck.commands import _options as opt
     from mailcheck.commands.hygiene import HygieneOptions, run_hygiene
 
-    run = _run_options(
-        fmt=fmt,
-        output=output,
-        today=today,
-        strict=strict,
-        select=select or (),
-        ignore=ignore or (),
-    )
-    options = HygieneOptions(sheet=sheet, capacity_per_hour=capacity, run=run)
-    raise typer.Exit(run_hygiene(reports, options))
+    options = HygieneOptions(sheet=sheet, capacity_per_hour=capacity)
+    settings = opt.run_settings(today=today)
+    report = opt.report_options(fmt, output, strict)
+    raise typer.Exit(run_hygiene(reports, options, settings, report, opt.selection(select, ignore)))
 
 
 @app.command("rules")

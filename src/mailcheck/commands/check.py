@@ -1,4 +1,8 @@
-"""`mailcheck check`: the rules on sheets; many at once (or streamed) go through the batch."""
+"""`mailcheck check`: the rules on sheets; many at once (or streamed) go through the batch.
+
+With a store (`--db`), the whole run holds the store's lock and is recorded in one transaction
+after the last sheet was checked.
+"""
 
 from __future__ import annotations
 
@@ -6,41 +10,66 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from mailcheck.commands._batch import report_batch
+from mailcheck.commands._options import ReportOptions, Selection
+from mailcheck.commands._report import write_report
+from mailcheck.commands._store import load_recorded_sheets, record_run
+from mailcheck.engine.batch import Batch, worker_count
 from mailcheck.engine.runner import (
-    RunOptions,
     all_compliance,
     all_findings,
     check_loaded,
     exemption_notes,
     load_sheets,
     now,
-    record_run,
-    today_of,
-    write_report,
 )
+from mailcheck.engine.settings import RunSettings
+from mailcheck.output import Format
 from mailcheck.state import Store, exclusive
 
 
-def run_check(sheet_paths: Sequence[Path], options: RunOptions) -> int:
-    sheets = load_sheets(sheet_paths, recorded=options.db is not None)
+def run_check(
+    sheet_paths: Sequence[Path],
+    settings: RunSettings,
+    report: ReportOptions,
+    selection: Selection,
+    db: Path | None,
+) -> int:
+    """`db`: the state store the run is recorded in (None: not recorded)."""
+    sheets = load_sheets(sheet_paths) if db is None else load_recorded_sheets(sheet_paths)
     if any(sheet.from_stdin for sheet in sheets):
-        options = replace(options, workers=1)  # a worker process could not read stdin again
-    from mailcheck.engine import batch  # a single sheet does without the batch's modules
-
-    if batch.wanted(options, len(sheets)):  # streamed (jsonl) or across worker processes
-        return batch.run_sheets(sheets, options)
-    if options.db is None:
-        results = check_loaded(sheets, options)
+        # a worker process could not read stdin again
+        settings = replace(settings, limits=replace(settings.limits, workers=1))
+    rules = selection.rules()
+    if _batched(report, settings, len(sheets)):  # streamed (jsonl) or across worker processes
+        return _run_batch(Batch.of_sheets(sheets, rules, settings), report, db)
+    if db is None:
+        results = check_loaded(sheets, rules, settings)
     else:
-        with exclusive(options.db), Store.open(options.db) as store:
+        with exclusive(db), Store.open(db) as store:
             started = now()
-            results = check_loaded(sheets, options)
-            record_run(store, "check", started, results, options)
+            results = check_loaded(sheets, rules, settings)
+            record_run(store, "check", started, results, settings.today, strict=report.strict)
     notes = exemption_notes(results)
-    return write_report(
-        all_findings(results),
-        today_of(options),
-        options,
-        notes=notes,
-        compliance=all_compliance(results),
-    )
+    compliance = all_compliance(results)
+    return write_report(all_findings(results), settings, report, notes=notes, compliance=compliance)
+
+
+def _batched(report: ReportOptions, settings: RunSettings, sheets: int) -> bool:
+    """Whether `sheets` sheets go through the batch: streamed, or in worker processes."""
+    return report.fmt is Format.JSONL or worker_count(settings.limits, sheets) > 1
+
+
+def _run_batch(batch: Batch, report: ReportOptions, db: Path | None) -> int:
+    """The sheets as a batch; with a store, the run is recorded before the report goes out."""
+    if db is None:
+        return report_batch(batch, report)
+    with exclusive(db), Store.open(db) as store:
+        started = now()
+
+        def commit() -> None:
+            checked = batch.checked_sheets()
+            today = batch.settings.today
+            record_run(store, "check", started, checked, today, strict=report.strict)
+
+        return report_batch(batch, report, keep=True, before_report=commit)

@@ -18,18 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from mailcheck.commands._options import ReportOptions
+from mailcheck.commands._report import announce_deadline
 from mailcheck.core.findings import Finding, Status, exit_code
 from mailcheck.core.wording import iso
-from mailcheck.engine.runner import (
-    CheckedSheet,
-    RunOptions,
-    announce_deadline,
-    check_loaded,
-    load_sheets,
-    today_of,
-)
+from mailcheck.engine.runner import CheckedSheet, check_loaded, load_sheets
+from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
-from mailcheck.rules import covered_by_dns_deadline, deadline_clock
+from mailcheck.rules import REGISTRY, covered_by_dns_deadline, deadline_clock
 from mailcheck.sheet.due_dates import Deadline, Kind, dns_deadline, sheet_deadline
 
 LABELS = {Kind.SHEET: "sheet returned (5 wd)", Kind.DNS: "SPF and DKIM (10 wd)"}
@@ -87,18 +83,19 @@ class Row:
         }
 
 
-def run_deadlines(sheet_paths: Sequence[Path], options: RunOptions) -> int:
+def run_deadlines(sheet_paths: Sequence[Path], settings: RunSettings, report: ReportOptions) -> int:
     sheets = load_sheets(sheet_paths)
-    today = today_of(options)
+    today = settings.today
+    rules = list(REGISTRY.values())
     rows = sorted(
-        (row for result in check_loaded(sheets, options) for row in rows_of(result, today)),
+        (row for result in check_loaded(sheets, rules, settings) for row in rows_of(result, today)),
         key=lambda r: (r.finding.status.rank, r.deadline.due if r.deadline else dt.date.max),
     )
-    if options.fmt is Format.JSON:
+    if report.fmt is Format.JSON:
         _render_json(rows, today, sys.stdout)
     else:
-        _render_table(rows, today, sys.stdout, options.color)
-    announce_deadline(options)
+        _render_table(rows, today, sys.stdout, report.color)
+    announce_deadline(settings.limits)
     return int(exit_code(row.finding for row in rows))
 
 

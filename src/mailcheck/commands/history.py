@@ -35,6 +35,7 @@ from mailcheck.output.console import make_console
 from mailcheck.output.table import STYLES
 from mailcheck.rules import deadline_kind
 from mailcheck.sheet.due_dates import Deadline, rule_deadline, working_calendar
+from mailcheck.state import default_path
 from mailcheck.state.store import Key, Recorded, SheetInfo, State, Store
 
 QUIET = (Status.PASS, Status.SKIP)  # a key that only ever had one of these has no story
@@ -115,7 +116,9 @@ class Timeline:
         }
 
 
-def run_history(subject: str, db: Path, fmt: Format, color: bool | None = None) -> int:
+def run_history(subject: str, db: Path | None, fmt: Format, color: bool | None = None) -> int:
+    """`db`: the state store (None: the default one)."""
+    db = db or default_path()
     with Store.open_readonly(db) as store:
         rows = store.matching(subject)
         if not rows:

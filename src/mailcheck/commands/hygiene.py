@@ -11,20 +11,20 @@ reported as notes.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from mailcheck.commands._options import ReportOptions, Selection
+from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding
 from mailcheck.delivery.analysis import Delivery, DeliveryAnalysis, analyse_reports
 from mailcheck.dnsclient import Resolver
 from mailcheck.engine.checker import check_sheet, load_sheet_for_rules, run_rule
 from mailcheck.engine.locate import locate_findings
-from mailcheck.engine.runner import RunOptions, write_report
-from mailcheck.engine.selection import select_rules
-from mailcheck.rules import REGISTRY, report_rules
+from mailcheck.engine.settings import RunSettings
+from mailcheck.rules import report_rules
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context
 from mailcheck.rules.sender_role import role_names
@@ -33,30 +33,37 @@ from mailcheck.sheet.model import LoadedSheet, RoleSettings, Sheet
 
 @dataclass(frozen=True)
 class HygieneOptions:
+    """`--sheet` and `--capacity`: what the delivery reports are judged against."""
+
     sheet: Path | None = None
     capacity_per_hour: int | None = None
-    run: RunOptions = field(default_factory=RunOptions)
 
 
-def run_hygiene(report_paths: Sequence[Path], options: HygieneOptions) -> int:
-    rules = hygiene_rules(options.run.select, options.run.ignore)
+def run_hygiene(
+    report_paths: Sequence[Path],
+    options: HygieneOptions,
+    settings: RunSettings,
+    report: ReportOptions,
+    selection: Selection,
+) -> int:
+    rules = hygiene_rules(selection)
     sheet = load_sheet_for_rules(options.sheet) if options.sheet else None
     roles = role_names(sheet.sheet.roles if sheet else RoleSettings())
     analysis = analyse_reports(report_paths, roles)
     _refuse_unreadable(analysis)
     ctx = Context(
         dns=_no_dns(),
-        today=options.run.today or dt.date.today(),
+        today=settings.today,
         delivery=Delivery(analysis, options.capacity_per_hour),
     )
     findings = asyncio.run(_check(rules, sheet, ctx))
     located = locate_findings(findings, [sheet] if sheet else [])
-    return write_report(located, ctx.today, options.run, notes=analysis.notes)
+    return write_report(located, settings, report, notes=analysis.notes)
 
 
-def hygiene_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
+def hygiene_rules(selection: Selection) -> list[Rule]:
     judging_reports = {rule.id for rule in report_rules()}
-    rules = [r for r in select_rules(REGISTRY, select, ignore) if r.id in judging_reports]
+    rules = [r for r in selection.rules() if r.id in judging_reports]
     if not rules:
         raise InputError("no hygiene or capacity rule selected", key="--select")
     return rules

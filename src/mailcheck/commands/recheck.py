@@ -25,23 +25,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from mailcheck.commands._options import ReportOptions
+from mailcheck.commands._report import announce_deadline, write_output
+from mailcheck.commands._store import load_recorded_sheets, record_run
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.wording import plural
 from mailcheck.engine.batch import check_sheets
 from mailcheck.engine.changes import run_changes
 from mailcheck.engine.checker import load_sheet_for_rules
-from mailcheck.engine.runner import (
-    CheckedSheet,
-    RunOptions,
-    load_sheets,
-    now,
-    record_run,
-    today_of,
-    write_output,
-)
+from mailcheck.engine.runner import CheckedSheet, now
+from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
 from mailcheck.output.recheck import RecheckReport, as_json, render_json, render_table
+from mailcheck.rules import REGISTRY
+from mailcheck.rules.base import Rule
 from mailcheck.sheet.model import LoadedSheet
 from mailcheck.state import (
     ENV,
@@ -57,19 +55,26 @@ from mailcheck.state.store import sheet_key
 OnDone = Callable[[CheckedSheet], None]
 
 
-def run_recheck(sheet_paths: Sequence[Path], options: RunOptions) -> int:
-    if options.notify:
+def run_recheck(
+    sheet_paths: Sequence[Path],
+    settings: RunSettings,
+    report: ReportOptions,
+    db: Path | None,
+    notify: str | None,
+) -> int:
+    """`db`: the state store (None: the default one); `notify`: the webhook for the changes."""
+    if notify:
         from mailcheck.http.notify import check_url
 
-        check_url(options.notify)
-    db = options.db or default_path()
-    options = replace(options, today=today_of(options))  # one date for all groups
+        check_url(notify)
+    db = db or default_path()
+    rules = list(REGISTRY.values())
     if not sheet_paths and not db.exists():
         raise _no_store(db)
     with exclusive(db), Store.open(db, create=bool(sheet_paths)) as store:
         sheets, unchecked = _sheets(store, sheet_paths)
         started = now()
-        results, failed = _check_with_progress(store, sheets, options)
+        results, failed = _check_with_progress(store, sheets, rules, settings)
         unchecked += failed
         if not results:
             raise _nothing_checked(store)
@@ -77,17 +82,26 @@ def run_recheck(sheet_paths: Sequence[Path], options: RunOptions) -> int:
         # a recheck reports what changed in the findings, and exits by them: the profiles a
         # sheet names are judged by `check`, so the run is recorded without them
         results = [replace(result, compliance=()) for result in results]
-        run_id = record_run(store, "recheck", started, results, options, undecided)
-        report = RecheckReport(
+        run_id = record_run(
+            store,
+            "recheck",
+            started,
+            results,
+            settings.today,
+            strict=report.strict,
+            unchecked=undecided,
+        )
+        changes = RecheckReport(
             store.run(run_id),
             [r.sheet.display for r in results] + [u.sheet for u in unchecked],
             run_changes(store, run_id),
-            strict=options.strict,
+            strict=report.strict,
         )
-    write_output(report, options, _renderer(options.fmt))
-    if options.notify:
-        _notify(options.notify, report, options.timeout)
-    return int(report.exit_code)
+    write_output(changes, report, _renderer(report.fmt))
+    announce_deadline(settings.limits)
+    if notify:
+        _notify(notify, changes, settings.dns.timeout)
+    return int(changes.exit_code)
 
 
 def _no_store(db: Path) -> InputError:
@@ -113,7 +127,7 @@ class Unchecked:
 def _sheets(store: Store, sheet_paths: Sequence[Path]) -> tuple[list[LoadedSheet], list[Unchecked]]:
     """The sheets to re-check, and the recorded ones that can no longer be read."""
     if sheet_paths:
-        return load_sheets(sheet_paths, recorded=True), []
+        return load_recorded_sheets(sheet_paths), []
     sheets, unchecked = [], []
     for recorded in store.sheets():
         try:
@@ -147,11 +161,11 @@ def _undecided(store: Store, unchecked: Unchecked, moment: dt.datetime) -> Sheet
 
 
 def _by_dns_source(
-    store: Store, sheets: Sequence[LoadedSheet], options: RunOptions
-) -> list[tuple[RunOptions, list[LoadedSheet]]]:
+    store: Store, sheets: Sequence[LoadedSheet], settings: RunSettings
+) -> list[tuple[RunSettings, list[LoadedSheet]]]:
     """The sheets grouped by the DNS source to ask: the one given, else each sheet's last."""
-    if options.zones or options.nameservers:
-        return [(options, list(sheets))]
+    if settings.dns.given:
+        return [(settings, list(sheets))]
     groups: dict[DnsSource, list[LoadedSheet]] = {}
     for sheet in sheets:
         source = store.dns_source(sheet_key(sheet.path)) or DnsSource()
@@ -160,10 +174,13 @@ def _by_dns_source(
         if not source.is_system:
             names = _some([s.display for s in group])
             print(f"mailcheck: re-checking {names} against {source}, as last run", file=sys.stderr)
-    return [
-        (replace(options, zones=[Path(z) for z in source.zones], nameservers=source.nameservers), g)
-        for source, g in groups.items()
-    ]
+    return [(_asking(source, settings), group) for source, group in groups.items()]
+
+
+def _asking(source: DnsSource, settings: RunSettings) -> RunSettings:
+    """`settings` asking the zone files or name servers a sheet was last checked against."""
+    zones = tuple(Path(z) for z in source.zones)
+    return replace(settings, dns=replace(settings.dns, zones=zones, nameservers=source.nameservers))
 
 
 def _some(names: Sequence[str], shown: int = 3) -> str:
@@ -173,17 +190,21 @@ def _some(names: Sequence[str], shown: int = 3) -> str:
 
 
 def _check(
-    store: Store, sheets: Sequence[LoadedSheet], options: RunOptions, on_done: OnDone | None
+    store: Store,
+    sheets: Sequence[LoadedSheet],
+    rules: Sequence[Rule],
+    settings: RunSettings,
+    on_done: OnDone | None,
 ) -> tuple[list[CheckedSheet], list[Unchecked]]:
     """The checked sheets in the order given, and those whose recorded DNS source failed (a
     zone file moved or broken): each group of sheets fails alone. A `--zone` or
     `--nameserver` given on the command line that fails is an input error of the run."""
-    given = bool(options.zones or options.nameservers)
+    given = settings.dns.given
     results: list[CheckedSheet] = []
     unchecked: list[Unchecked] = []
-    for group_options, group in _by_dns_source(store, sheets, options):
+    for group_settings, group in _by_dns_source(store, sheets, settings):
         try:
-            results += check_sheets(group, group_options, on_done)
+            results += check_sheets(group, rules, group_settings, on_done)
         except InputError as exc:
             if given:
                 raise
@@ -196,16 +217,16 @@ def _check(
 
 
 def _check_with_progress(
-    store: Store, sheets: Sequence[LoadedSheet], options: RunOptions
+    store: Store, sheets: Sequence[LoadedSheet], rules: Sequence[Rule], settings: RunSettings
 ) -> tuple[list[CheckedSheet], list[Unchecked]]:
     if not sys.stderr.isatty():
-        return _check(store, sheets, options, None)
+        return _check(store, sheets, rules, settings, None)
     from rich.console import Console
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("re-checking", total=len(sheets))
-        return _check(store, sheets, options, lambda _: progress.advance(task))
+        return _check(store, sheets, rules, settings, lambda _: progress.advance(task))
 
 
 def _renderer(fmt: Format) -> Callable[[RecheckReport, TextIO, bool | None], None]:

@@ -39,8 +39,6 @@ import gzip
 import io
 import os
 import re
-import shutil
-import sys
 import tempfile
 import zipfile
 import zlib
@@ -51,12 +49,12 @@ from pathlib import Path
 from typing import IO, NamedTuple, cast
 
 from mailcheck.core.errors import InputError, quote
+from mailcheck.core.inputs import STDIN, bounded_lines, copy_stdin
 
 SNIFF_BYTES = 64 * 1024
 MAX_LINE_CHARS = 1024 * 1024
 """Longest physical line read: csv bounds a field, this bounds what is read to find its end."""
 MAX_ADDRESS = 254  # RFC 5321 §4.5.3.1.3: a path holds at most 256 octets, with its brackets
-STDIN = "-"
 GZIP_MAGIC = b"\x1f\x8b"
 Binary = IO[bytes]
 DELIMITERS = (";", ",", "\t", "|")
@@ -212,10 +210,7 @@ def _stdin_source() -> Source:
     """Standard input, kept in a temporary file: a report is read more than once (its encoding
     first; a second pass when it is not in time order)."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (open while the run reads it)
-    try:
-        shutil.copyfileobj(sys.stdin.buffer, spool)
-    except OSError as exc:
-        raise InputError(f"cannot read standard input: {exc.strerror}", file=STDIN) from None
+    copy_stdin(spool, limit=None, kind="a delivery report")
     spool.seek(0)
     compressed = spool.read(2) == GZIP_MAGIC
 
@@ -274,22 +269,10 @@ def _encoding(head: bytes) -> str:
     return "utf-8-sig"
 
 
-def _bounded_lines(text: IO[str], display: str) -> Iterator[str]:
-    """The physical lines of the stream; a line too long to be a report's is an input error."""
-    number = 0
-    while line := text.readline(MAX_LINE_CHARS + 1):
-        number += 1
-        if len(line) > MAX_LINE_CHARS:
-            raise InputError(
-                f"a line longer than {MAX_LINE_CHARS:,} characters: not a delivery report",
-                file=display,
-                line=number,
-            )
-        yield line
-
-
 def _rows(text: IO[str], display: str, encoding: str) -> Iterator[Row | Malformed]:
-    lines = _bounded_lines(text, display)
+    lines = bounded_lines(
+        text, MAX_LINE_CHARS, display, unit="characters", kind="a delivery report"
+    )
     layout, consumed = _layout(lines, display, encoding)
     reader = csv.reader(lines, delimiter=layout.delimiter)
     time_at, recipient_at, event_at = (layout.columns[c] for c in ("time", "recipient", "event"))

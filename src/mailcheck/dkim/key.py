@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from mailcheck.core.findings import Status
 from mailcheck.core.hints import txt_record
-from mailcheck.dnsclient import Answer, Outcome, Resolver
+from mailcheck.dnsclient import Answer, Outcome, Pointer, Resolver
 from mailcheck.dnsclient.resolver import to_ascii
 
 MIN_RSA_BITS = 1024  # RFC 8301 §3.2: verifiers MUST NOT accept smaller keys
@@ -90,7 +90,8 @@ async def _cname_target(name: str, answer: Answer, dns: Resolver) -> str | None:
     if answer.outcome not in (Outcome.TIMEOUT, Outcome.SERVFAIL):
         return None
     alias = await dns.query(name, "CNAME")
-    return str(alias.records[0].target).rstrip(".") if alias.exists else None
+    targets = alias.of(Pointer)
+    return targets[0].target.rstrip(".") if targets else None
 
 
 def judge_published(key: KeyRecord) -> KeyVerdict:

@@ -1,33 +1,41 @@
-"""DMARC records (RFC 7489): the organisational domain, record discovery and parsing.
+"""DMARC policy records (RFC 9989 §4.7, §4.8): parsing, validation and corrected records.
 
-The organisational domain is the registrable domain under the Public Suffix List (the
-`publicsuffixlist` package ships a snapshot; nothing is fetched at run time). Discovery follows
-RFC 7489 §6.6.3: the `_dmarc` record of the sender domain itself, else that of its
-organisational domain, whose `sp=` then applies to subdomains. A record without a valid `p=`
-(or with an invalid `sp=`) counts as `p=none` when it has a valid `rua=` (§6.6.3 step 6).
+Tags are read as RFC 9989 defines them (`v`, `p`, `sp`, `np`, `psd`, `t`, `adkim`, `aspf`,
+`rua`, `ruf`, `fo`). Records written for RFC 7489 keep reading: its tags `pct`, `rf` and `ri`,
+removed by RFC 9989, are still validated (receivers of the older standard read them) and listed
+in `DmarcRecord.removed_tags`; any other tag is listed in `DmarcRecord.unknown_tags` (receivers
+ignore it). A record without `p=` reads as `p=none` (RFC 9989 §4.7); one with an invalid `p=`,
+`sp=` or `np=` counts as `p=none` when it has a valid `rua=`, else it is invalid (§4.10.1).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING
-
-from mailcheck.dnsclient import Answer
-
-if TYPE_CHECKING:
-    from publicsuffixlist import PublicSuffixList
 
 POLICIES = ("none", "quarantine", "reject")  # weakest first
 _VERSION = re.compile(r"v\s*=\s*DMARC1\s*(;|$)")
 _CLAIMS_DMARC = re.compile(r"\bv\s*=\s*DMARC", re.IGNORECASE)
 _TAG_START = re.compile(r";|\s+(?=[A-Za-z][A-Za-z0-9_]*\s*=)")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s,!]+(![0-9]+[kmgtKMGT]?)?")
+_POLICY_TAGS = ("p", "sp", "np")
+REMOVED_TAGS = ("pct", "rf", "ri")
+"""RFC 7489 tags that RFC 9989 removed: still read by receivers of the older standard."""
 
 
 class DmarcError(ValueError):
-    """A DMARC record that does not parse: what is wrong."""
+    """A DMARC record that does not parse: what is wrong. `tag` names the tag at fault (None:
+    the record as a whole); receivers ignore a bad tag other than a policy tag, and apply no
+    DMARC policy when the record as a whole or its policy is broken."""
+
+    def __init__(self, problem: str, tag: str | None = None) -> None:
+        super().__init__(problem)
+        self.tag = tag
+
+    @property
+    def voids_the_record(self) -> bool:
+        return self.tag is None or self.tag in _POLICY_TAGS
 
 
 @dataclass(frozen=True)
@@ -38,60 +46,82 @@ class DmarcRecord:
 
     @property
     def policy(self) -> str:
-        return "none" if self.defaulted else self.tags["p"].lower()
+        return "none" if self.defaulted else self.tags.get("p", "none").lower()
 
-    def policy_for(self, subdomain: bool) -> str:
-        """The policy applied: `sp=` for subdomains of the organisational domain, if given."""
+    def policy_for(self, subdomain: bool, exists: bool = True) -> str:
+        """The policy applied to a domain this record is found for: `p=` for the domain the
+        record is published at; for a subdomain `sp=`, or `np=` when the subdomain does not
+        exist (RFC 9989 §4.10.1); either falls back to `sp=`, then `p=`."""
         if self.defaulted or not subdomain:
             return self.policy
-        return self.tags.get("sp", self.tags["p"]).lower()
+        tag = self.tags.get("sp", self.policy)
+        if not exists:
+            tag = self.tags.get("np", tag)
+        return tag.lower()
 
-
-@dataclass(frozen=True)
-class Discovery:
-    """Where DMARC was looked for and what was found."""
-
-    answers: tuple[Answer, ...]  # the questions asked, in order
-    name: str | None = None  # the _dmarc name the record was found at
-    texts: tuple[str, ...] = ()  # the DMARC records found there
-    ignored: tuple[str, ...] = ()  # records there that claim DMARC but receivers discard
+    def applied_tag(self, subdomain: bool, exists: bool = True) -> str:
+        """The tag `policy_for` takes the policy from: p, sp or np."""
+        if self.defaulted or not subdomain:
+            return "p"
+        if not exists and "np" in self.tags:
+            return "np"
+        return "sp" if "sp" in self.tags else "p"
 
     @property
-    def undecided(self) -> Answer | None:
-        return next((a for a in self.answers if not a.decided), None)
+    def adkim(self) -> str:
+        """DKIM alignment: `r` (relaxed, the default) or `s` (strict)."""
+        return self.tags.get("adkim", "r").lower()
 
+    @property
+    def aspf(self) -> str:
+        """SPF alignment: `r` (relaxed, the default) or `s` (strict)."""
+        return self.tags.get("aspf", "r").lower()
 
-@lru_cache(maxsize=1)
-def _psl() -> PublicSuffixList:
-    from publicsuffixlist import PublicSuffixList
+    @property
+    def psd(self) -> str:
+        """`y` (a public suffix domain), `n` (an organisational domain) or `u` (the default)."""
+        return self.tags.get("psd", "u").lower()
 
-    return PublicSuffixList()  # the bundled snapshot: no network
+    @property
+    def testing(self) -> bool:
+        """`t=y`: receivers apply one policy level less (RFC 9989 §4.7)."""
+        return self.tags.get("t", "n").lower() == "y"
 
+    @property
+    def unknown_tags(self) -> tuple[str, ...]:
+        return tuple(n for n in self.tags if n not in KNOWN_TAGS and n not in REMOVED_TAGS)
 
-def organisational_domain(domain: str) -> str:
-    """The registrable domain of `domain` (RFC 7489 §3.2), or the domain itself."""
-    return _psl().privatesuffix(domain.lower().rstrip(".")) or domain
+    @property
+    def removed_tags(self) -> tuple[str, ...]:
+        return tuple(name for name in self.tags if name in REMOVED_TAGS)
 
 
 def is_dmarc(text: str) -> bool:
-    """RFC 7489 §6.6.3: records that do not start with v=DMARC1 are discarded."""
+    """RFC 9989 §4.10: records that do not start with v=DMARC1 are discarded."""
     return bool(_VERSION.match(text))
 
 
-def dmarc_texts(answer: Answer) -> list[str]:
-    return [text for text in answer.texts() if is_dmarc(text)] if answer.exists else []
+def claims_dmarc(text: str) -> bool:
+    """A TXT record meant as DMARC (`v=DMARC...` somewhere) that receivers discard because
+    it does not start with `v=DMARC1;`, e.g. `v=DMARC1 p=reject`."""
+    return bool(_CLAIMS_DMARC.search(text)) and not is_dmarc(text)
 
 
-def ignored_texts(answer: Answer) -> list[str]:
-    """TXT records meant as DMARC (`v=DMARC...` somewhere) that receivers discard because they
-    do not start with `v=DMARC1;` (RFC 7489 §6.6.3), e.g. `v=DMARC1 p=reject`."""
-    if not answer.exists:
-        return []
-    return [t for t in answer.texts() if _CLAIMS_DMARC.search(t) and not is_dmarc(t)]
+def read_tags(text: str) -> dict[str, str]:
+    """The tags of a record as receivers read them, without judging it: names lower-case, the
+    first of a repeated tag kept, pieces that are not `tag=value` skipped."""
+    tags: dict[str, str] = {}
+    for part in text.split(";"):
+        name, equals, value = part.partition("=")
+        name = name.strip().lower()
+        if equals and name and name not in tags:
+            tags[name] = value.strip()
+    return tags
 
 
 def parse_dmarc(text: str) -> DmarcRecord:
-    """The record's tags, validated per RFC 7489 §6.3; DmarcError names the first problem."""
+    """The record's tags, validated per RFC 9989 §4.7 (RFC 7489's removed tags as it defined
+    them); DmarcError names the first problem."""
     tags: dict[str, str] = {}
     for part in text.split(";"):
         if not part.strip():
@@ -111,26 +141,28 @@ def parse_dmarc(text: str) -> DmarcRecord:
             else "the record must start with v=DMARC1"
         )
     for name, check in _CHECKS.items():
-        if name in tags and name not in ("p", "sp"):
+        if name in tags and name not in _POLICY_TAGS:
             problem = check(tags[name])
             if problem:
-                raise DmarcError(f"{name}={tags[name]}: {problem}")
-    problem = _policy_problem(tags)
+                raise DmarcError(f"{name}={tags[name]}: {problem}", name)
+    return _with_policy(text, tags)
+
+
+def _with_policy(text: str, tags: dict[str, str]) -> DmarcRecord:
+    problem, tag = _policy_problem(tags)
     if problem is None:
-        return DmarcRecord(text, tags)
-    if "rua" in tags:  # RFC 7489 §6.6.3 step 6: act as if p=none, for the reports
+        return DmarcRecord(text, tags)  # without p= it reads as p=none (RFC 9989 §4.7)
+    if "rua" in tags:  # RFC 9989 §4.10.1: act as if p=none, for the reports
         return DmarcRecord(text, tags, defaulted=f"{problem}, so receivers act as if p=none")
-    raise DmarcError(problem)
+    raise DmarcError(problem, tag)
 
 
-def _policy_problem(tags: dict[str, str]) -> str | None:
-    if "p" not in tags:
-        return "p= (the policy) is missing"
-    for name in ("p", "sp"):
+def _policy_problem(tags: dict[str, str]) -> tuple[str | None, str | None]:
+    for name in _POLICY_TAGS:
         problem = _policy(tags[name]) if name in tags else None
         if problem:
-            return f"{name}={tags[name]}: {problem}"
-    return None
+            return f"{name}={tags[name]}: {problem}", name
+    return None, None
 
 
 def _policy(value: str) -> str | None:
@@ -143,6 +175,14 @@ def _percent(value: str) -> str | None:
 
 def _alignment(value: str) -> str | None:
     return None if value.lower() in ("r", "s") else "must be r (relaxed) or s (strict)"
+
+
+def _psd(value: str) -> str | None:
+    return None if value.lower() in ("y", "n", "u") else "must be y, n or u"
+
+
+def _yes_no(value: str) -> str | None:
+    return None if value.lower() in ("y", "n") else "must be y or n"
 
 
 def _uris(value: str) -> str | None:
@@ -159,21 +199,32 @@ def _failure_options(value: str) -> str | None:
     return None if all(o in ("0", "1", "d", "s") for o in options) else "options are 0, 1, d, s"
 
 
+def _report_formats(value: str) -> str | None:
+    formats = [name.strip() for name in value.split(":")]
+    return None if all(re.fullmatch(r"[A-Za-z0-9-]+", f) for f in formats) else "format names"
+
+
 def _interval(value: str) -> str | None:
     return None if value.isdigit() else "must be a number of seconds"
 
 
-_CHECKS = {
+_CHECKS: dict[str, Callable[[str], str | None]] = {
     "p": _policy,
     "sp": _policy,
-    "pct": _percent,
+    "np": _policy,
+    "psd": _psd,
+    "t": _yes_no,
     "adkim": _alignment,
     "aspf": _alignment,
     "rua": _uris,
     "ruf": _uris,
     "fo": _failure_options,
+    "pct": _percent,
+    "rf": _report_formats,
     "ri": _interval,
 }
+KNOWN_TAGS = frozenset({"v", *_CHECKS} - set(REMOVED_TAGS))
+"""The tags RFC 9989 defines."""
 
 
 def starting_record(org_domain: str) -> str:
@@ -182,14 +233,15 @@ def starting_record(org_domain: str) -> str:
 
 
 def repaired(text: str) -> str:
-    """A valid record keeping every valid tag of `text` (a broken or discarded record): tags
-    run together without `;` are split, bad or repeated tags dropped, `v=DMARC1` put first and
-    `p=` second (`p=none` when it had no valid policy: that is what receivers apply to it)."""
+    """A valid record keeping every valid tag RFC 9989 knows of `text` (a broken or discarded
+    record): tags run together without `;` are split, bad, repeated, removed and unknown tags
+    dropped, `v=DMARC1` put first and `p=` second (`p=none` when it had no valid policy: that
+    is what receivers apply to it)."""
     kept: dict[str, str] = {}
     for part in _TAG_START.split(text):
         name, equals, value = part.partition("=")
         name, value = name.strip().lower(), value.strip()
-        if not equals or name in kept or name not in _KNOWN_TAGS:
+        if not equals or name in kept or name not in KNOWN_TAGS:
             continue
         check = _CHECKS.get(name)
         if check is None or not check(value):
@@ -199,14 +251,29 @@ def repaired(text: str) -> str:
     return _compose(policy, kept)
 
 
-def enforcing(record: DmarcRecord, subdomain: bool = False) -> str:
-    """The record enforcing at least quarantine where it applies, other tags kept: `p=` is
-    raised to quarantine, never lowered (reject stays reject); for a subdomain ruled by the
-    organisational domain's record, `sp=` is raised the same way."""
-    tags = {name: value for name, value in record.tags.items() if name not in ("v", "p")}
-    policy = record.tags.get("p", "none") if not record.defaulted else "none"
-    if "sp" in tags and (subdomain or _policy(tags["sp"])):
-        tags["sp"] = at_least_quarantine(tags["sp"])
+def cleaned(record: DmarcRecord) -> str:
+    """The record without the tags receivers of RFC 9989 ignore (removed and unknown ones)
+    and without `t=y` (test mode), everything else as it is."""
+    tags = {
+        name: value
+        for name, value in record.tags.items()
+        if name in KNOWN_TAGS and name not in ("v", "p") and not (name == "t" and record.testing)
+    }
+    return _compose(record.policy, tags)
+
+
+def enforcing(record: DmarcRecord, subdomain: bool = False, exists: bool = True) -> str:
+    """The record enforcing at least quarantine where it applies, other tags kept (not those
+    `cleaned` drops): `p=` is raised to quarantine, never lowered (reject stays reject); for a
+    subdomain ruled by the organisational domain's record, `sp=` (`np=` for one that does not
+    exist) is raised the same way."""
+    tags = parse_dmarc(cleaned(record)).tags  # valid: cleaned keeps only valid known tags
+    policy = tags.pop("p")
+    tags.pop("v")
+    for name in ("sp", "np"):
+        applies = subdomain and name == record.applied_tag(subdomain, exists)
+        if name in tags and (applies or _policy(tags[name])):
+            tags[name] = at_least_quarantine(tags[name])
     return _compose(at_least_quarantine(policy), tags)
 
 
@@ -226,6 +293,3 @@ def strength(record_text: str) -> int:
 def _compose(policy: str, tags: dict[str, str]) -> str:
     parts = ["v=DMARC1", f"p={policy}", *(f"{name}={value}" for name, value in tags.items())]
     return "; ".join(parts)
-
-
-_KNOWN_TAGS = frozenset({"v", "rf", *_CHECKS})

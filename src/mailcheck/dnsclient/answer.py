@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
+
+from mailcheck.dnsclient.records import TXT, Address, Pointer, Record
+
+Kind = TypeVar("Kind", bound=Record)
 
 
 class Outcome(enum.StrEnum):
@@ -32,12 +36,12 @@ _UNDECIDED_TEXT = {
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What DNS said about (name, rdtype). `records` are dnspython rdata objects."""
+    """What DNS said about (name, rdtype), with its records (`mailcheck.dnsclient.records`)."""
 
     name: str
     rdtype: str
     outcome: Outcome
-    records: tuple[Any, ...] = ()
+    records: tuple[Record, ...] = ()
     canonical: str | None = None  # the name the answer came from, after CNAMEs
     detail: str = field(default="", compare=False)
 
@@ -49,12 +53,20 @@ class Answer:
     def exists(self) -> bool:
         return self.outcome is Outcome.ANSWER
 
+    def of(self, kind: type[Kind]) -> list[Kind]:
+        """The records of one of our types (`MX`, `Pointer`...)."""
+        return [r for r in self.records if isinstance(r, kind)]
+
     def texts(self) -> list[str]:
         """TXT records, each record's character strings joined (RFC 7208 §3.3)."""
-        return [b"".join(r.strings).decode("utf-8", "replace") for r in self.records]
+        return [r.text for r in self.of(TXT)]
 
     def addresses(self) -> list[str]:
-        return [r.address for r in self.records]
+        return [r.address for r in self.of(Address)]
+
+    def targets(self) -> list[str]:
+        """The names PTR, CNAME or NS records point at: lower case, without the final dot."""
+        return [r.target.lower() for r in self.of(Pointer)]
 
     def why_undecided(self) -> str:
         """One line for an `error` finding: what went wrong with which question."""

@@ -1,4 +1,5 @@
-"""Domain names as DNS and mail use them: syntax checks shared by the sheet and the commands.
+"""Domain names as DNS and mail use them: syntax checks shared by the sheet and the commands,
+and the names reverse DNS files IP addresses under.
 
 A sheet or command line that names something that cannot be a host name (`bounce acme.example`,
 `a@acme.example`, `http://acme.example/`) is an input error, never a DNS question.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+
+import dns.reversename
 
 from mailcheck.dnsclient.resolver import to_ascii
 
@@ -50,6 +53,13 @@ def is_ip_address(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def reverse_name(address: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """Where the PTR record of `address` lives, without the final dot: `25.2.0.192.in-addr.arpa`
+    for 192.0.2.25 (RFC 1035 §3.5), one label per hex digit under `ip6.arpa` for IPv6 (RFC 3596
+    §2.5). `address` must be a valid IP address."""
+    return dns.reversename.from_address(str(address)).to_text(omit_final_dot=True)
 
 
 def host_or_address_problem(text: str) -> str | None:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import dns.exception
 import dns.name
 import dns.rcode
+import dns.rdata
 import dns.rdatatype
+import dns.rdtypes.ANY.CNAME
 import dns.resolver
 
 from mailcheck.core.errors import InputError
 from mailcheck.dnsclient.answer import Answer, Outcome
 from mailcheck.dnsclient.client import Client, Response, ServerFailure
+from mailcheck.dnsclient.records import to_record
 
 MAX_CHAIN = 16  # CNAME links followed within one answer
 
@@ -73,13 +74,13 @@ def classify(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, response: Res
     canonical, records = name, _at(response, name, rdtype)
     links = 0
     while not records and rdtype != dns.rdatatype.CNAME:
-        targets = _at(response, canonical, dns.rdatatype.CNAME)
-        if not targets:
+        target = _alias_target(response, canonical)
+        if target is None:
             break
         links += 1
         if links > MAX_CHAIN:
             return Answer(text, type_text, Outcome.SERVFAIL, detail="a CNAME chain too long")
-        canonical = targets[0].target
+        canonical = target
         records = _at(response, canonical, rdtype)
     if response.rcode == dns.rcode.NXDOMAIN:
         if records:
@@ -91,15 +92,24 @@ def classify(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, response: Res
         text,
         type_text,
         Outcome.ANSWER,
-        records=tuple(records),
+        records=tuple(to_record(r) for r in records),
         canonical=text if canonical is name else canonical.to_text(),
     )
 
 
-def _at(response: Response, owner: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> list[Any]:
+def _at(
+    response: Response, owner: dns.name.Name, rdtype: dns.rdatatype.RdataType
+) -> list[dns.rdata.Rdata]:
     """The records of `rdtype` at `owner` (names compared without case), each once."""
     found = (data for name, kind, data in response.records if kind == rdtype and name == owner)
     return list(dict.fromkeys(found))  # a record repeated in the answer is one record
+
+
+def _alias_target(response: Response, owner: dns.name.Name) -> dns.name.Name | None:
+    """Where the first CNAME at `owner` in the answer leads, if there is one."""
+    aliases = _at(response, owner, dns.rdatatype.CNAME)
+    first = aliases[0] if aliases else None
+    return first.target if isinstance(first, dns.rdtypes.ANY.CNAME.CNAME) else None
 
 
 def _system_nameservers() -> list[tuple[str, int]]:

@@ -14,12 +14,14 @@ import dns.name
 import dns.node
 import dns.rdataclass
 import dns.rdatatype
+import dns.rdtypes.ANY.CNAME
 import dns.tokenizer
 import dns.zone
 import dns.zonefile
 
 from mailcheck.core.errors import QUOTE_LIMIT, InputError, clip, quote
 from mailcheck.dnsclient.answer import Answer, Outcome
+from mailcheck.dnsclient.records import canonical_key, to_record
 
 MAX_CNAME_CHAIN = 8
 # A zone file is the records a customer is about to publish: these bound what a hostile or
@@ -170,7 +172,7 @@ class ZoneBackend:
         # most specific origin first, so a child zone wins over its parent
         self._zones = sorted(zones, key=lambda z: len(z.origin or dns.name.root), reverse=True)
         # owners in canonical order (RFC 4034 §6.1): the names below a name follow it directly
-        self._owners = sorted((name for z in self._zones for name in z.nodes), key=_canonical_key)
+        self._owners = sorted((name for z in self._zones for name in z.nodes), key=canonical_key)
         self.sent = 0
 
     @classmethod
@@ -190,11 +192,13 @@ class ZoneBackend:
                 return Answer(text, type_text, self._missing(zone, current))
             rdataset = node.get_rdataset(dns.rdataclass.IN, rdtype)
             if rdataset is not None:
-                return Answer(text, type_text, Outcome.ANSWER, tuple(rdataset), current.to_text())
+                records = tuple(to_record(r) for r in rdataset)
+                return Answer(text, type_text, Outcome.ANSWER, records, current.to_text())
             cname = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.CNAME)
-            if cname is None or rdtype == dns.rdatatype.CNAME:
+            alias = next(iter(cname), None) if cname is not None else None
+            if not isinstance(alias, dns.rdtypes.ANY.CNAME.CNAME) or rdtype == dns.rdatatype.CNAME:
                 return Answer(text, type_text, Outcome.NODATA, canonical=current.to_text())
-            current = next(iter(cname)).target
+            current = alias.target
         return Answer(text, type_text, Outcome.SERVFAIL, detail="CNAME chain too long")
 
     def _zone_for(self, name: dns.name.Name) -> dns.zone.Zone | None:
@@ -219,9 +223,5 @@ class ZoneBackend:
     def _exists(self, name: dns.name.Name) -> bool:
         """Whether `name` owns records or has a descendant that does. Searched, not a set of every
         ancestor: deep names would make that set grow with the square of their depth."""
-        first = bisect.bisect_left(self._owners, _canonical_key(name), key=_canonical_key)
+        first = bisect.bisect_left(self._owners, canonical_key(name), key=canonical_key)
         return first < len(self._owners) and self._owners[first].is_subdomain(name)
-
-
-def _canonical_key(name: dns.name.Name) -> tuple[bytes, ...]:
-    return tuple(label.lower() for label in reversed(name.labels))

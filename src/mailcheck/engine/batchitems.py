@@ -24,12 +24,12 @@ from mailcheck.engine.domainsheet import domain_sheet
 from mailcheck.engine.grouping import own_domains
 from mailcheck.engine.runner import (
     MAX_SHEETS_AT_ONCE,
-    RunOptions,
     build_context,
     check_located,
     now,
     sheet_notes,
 )
+from mailcheck.engine.settings import RunSettings
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context
@@ -50,7 +50,7 @@ class Done:
     notes: tuple[Note, ...] = ()
     """Exemptions of the item's sheet that matched no finding."""
     compliance: tuple[ProfileVerdict, ...] = ()
-    """The item's profiles (`--profile` and its sheet's own), judged from its findings."""
+    """The item's profiles (the run's and its sheet's own), judged from its findings."""
 
 
 OnDone = Callable[[Done], None]
@@ -84,16 +84,16 @@ def built_sheets(
 def check_in_process(
     items: Iterable[tuple[int, LoadedSheet]],
     rule_ids: Sequence[str],
-    options: RunOptions,
+    settings: RunSettings,
     on_done: OnDone,
     ctx: Context | None = None,
 ) -> None:
     """Check `items` in this process, through one resolver (`ctx`'s, else a new one)."""
-    ctx = ctx or build_context(options)
+    ctx = ctx or build_context(settings)
     rules = [REGISTRY[rule_id] for rule_id in rule_ids]
-    at_once = items_at_once(options.concurrency)
+    at_once = items_at_once(settings.limits.concurrency)
     with fewer_collections():
-        asyncio.run(_stream(iter(items), rules, ctx, on_done, at_once, options.profiles))
+        asyncio.run(_stream(iter(items), rules, ctx, on_done, at_once, settings.profiles))
 
 
 @contextmanager

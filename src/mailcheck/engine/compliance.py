@@ -1,8 +1,8 @@
 """Which profiles a sheet is judged by, and their verdicts from its findings.
 
-A sheet is judged by the profiles of `--profile` and those its `profiles:` names, each once, in
-the order of `ProfileName`. Nothing is judged when neither names one: a run without profiles
-reports and exits exactly as before.
+A sheet is judged by the run's profiles (`RunSettings.profiles`) and those its `profiles:`
+names, each once, in the order of `ProfileName`. Nothing is judged when neither names one: a
+run without profiles reports and exits exactly as before.
 """
 
 from __future__ import annotations

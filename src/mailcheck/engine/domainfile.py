@@ -41,6 +41,7 @@ from types import TracebackType
 from typing import IO
 
 from mailcheck.core.errors import InputError
+from mailcheck.core.inputs import STDIN, bounded_lines
 from mailcheck.engine.domainsheet import check_selector, domain_name
 
 COLUMNS = ("domain", "selector", "mail-from")
@@ -52,7 +53,6 @@ would refuse its field at 131,072 characters anyway)."""
 CHUNK_LINES = 50_000
 """Lines checked as one part of a batch: grouped by customer within it
 (`mailcheck.engine.grouping`)."""
-STDIN = "-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,22 +166,20 @@ def _lines(path: Path, display: str) -> Iterator[str]:
 
 
 def _decoded(stream: IO[bytes], display: str) -> Iterator[str]:
-    number = 0
-    while True:
-        try:
-            raw = stream.readline(MAX_LINE_CHARS + 1)
-        except OSError as exc:
-            raise InputError(f"cannot read the domain list: {exc.strerror}", file=display) from None
-        if not raw:
-            return
-        number += 1
-        if len(raw) > MAX_LINE_CHARS:
-            problem = f"a line longer than {MAX_LINE_CHARS:,} bytes: not a domain list"
-            raise InputError(problem, file=display, line=number)
+    lines = bounded_lines(stream, MAX_LINE_CHARS, display, unit="bytes", kind="a domain list")
+    for number, raw in enumerate(_readable(lines, display), start=1):
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError("not UTF-8 text", file=display, line=number) from None
+
+
+def _readable(lines: Iterator[bytes], display: str) -> Iterator[bytes]:
+    """The lines, with a read error said as an input error (a directory, a vanished mount)."""
+    try:
+        yield from lines
+    except OSError as exc:
+        raise InputError(f"cannot read the domain list: {exc.strerror}", file=display) from None
 
 
 def parse_domain_lines(

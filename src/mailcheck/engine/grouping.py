@@ -100,14 +100,15 @@ def named_domains(sheet: Sheet) -> set[str]:
 
 
 def organisational_domains(names: Iterable[str]) -> set[str]:
-    """The organisational domains (ASCII, as the resolver keys them) of the valid names."""
-    from mailcheck.dmarc.record import organisational_domain
+    """The organisational domains (ASCII, as the resolver keys them) of the valid names: their
+    registrable domains by the Public Suffix List, known without asking DNS."""
+    from mailcheck.dmarc.suffixes import registrable_domain
     from mailcheck.dnsclient.resolver import to_ascii
 
     domains = set()
     for name in names:
         try:
-            domains.add(organisational_domain(to_ascii(name)))
+            domains.add(registrable_domain(to_ascii(name)))
         except UnicodeError:
             continue  # not a domain: its rule says so, and nothing is asked about it
     return domains

@@ -39,6 +39,7 @@ SUBJECT_KEYS: Mapping[Subject, tuple[str, ...]] = {
     Subject.MAIL_FROM: ("mail_from", "spf"),
     Subject.SELECTOR: ("dkim",),
     Subject.TRACKING: ("tracking",),
+    Subject.IP: ("spf", "dedicated_ips"),
     Subject.SAMPLE: ("samples",),
     Subject.DATE: ("dates",),
     Subject.RECIPIENT: (),  # a delivery report's: the sheet does not list recipients

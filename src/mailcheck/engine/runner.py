@@ -1,86 +1,33 @@
-"""`mailcheck check` and `mailcheck message`: run the rules, record, report.
+"""Sheets checked in this process: loaded, checked a bounded number at a time through one
+resolver, each finding located in its sheet.
 
-`check_loaded()` checks sheets in this process; `check`, `message` and `deadlines` go through it.
-Batches (`check` with many sheets or `--format jsonl`, and `recheck`) go through
-`mailcheck.engine.batch`, which checks them in worker processes when there are many. With a store
-(`--db`), the whole run holds the store's lock and is recorded in one transaction after the
-last sheet was checked.
+`check_loaded()` is how `check`, `message`, `domain`, `spf` and `deadlines` check; batches
+(many sheets or `--format jsonl`, `recheck`, a domain list) go through `mailcheck.engine.batch`,
+which checks them in worker processes when there are many.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sys
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TextIO, TypeVar
 
-from mailcheck.core.compliance import ProfileName, ProfileVerdict, verdicts_of, with_compliance
-from mailcheck.core.defaults import DEFAULT_CONCURRENCY
-from mailcheck.core.errors import InputError
-from mailcheck.core.findings import Finding, exit_code
-from mailcheck.core.report import Note, Report
+from mailcheck.core.compliance import ProfileName, ProfileVerdict
+from mailcheck.core.findings import Finding
+from mailcheck.core.report import Note
 from mailcheck.engine.checker import check_sheet, load_sheet_for_rules, unused_exemptions
 from mailcheck.engine.compliance import judge_sheet
 from mailcheck.engine.locate import locate_findings
-from mailcheck.engine.selection import select_rules
+from mailcheck.engine.settings import RunSettings
 from mailcheck.http.probe import ProbeSettings
-from mailcheck.messages.sample import kept_stdin
-from mailcheck.output import Format, render
-from mailcheck.output.github import running_on_github, write_annotations
-from mailcheck.rules import REGISTRY, message_rules
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context, build_resolver
-from mailcheck.sheet.model import STDIN, LoadedSheet, Mailing
-from mailcheck.state import DnsSource, RunRecord, SheetInfo, SheetResult, Store
+from mailcheck.sheet.model import LoadedSheet
+from mailcheck.state import DnsSource
 
 MAX_SHEETS_AT_ONCE = 16  # bounds the DNS questions in flight when cron re-checks many customers
-
-
-class Renderer(Protocol):
-    def __call__(
-        self, report: Report, fmt: Format, stream: TextIO, *, color: bool | None = None
-    ) -> None: ...
-
-
-class Summarized(Protocol):
-    """A report of any command: what `write_output` needs besides a way to render it."""
-
-    def summary_line(self) -> str: ...
-
-
-View = TypeVar("View", bound=Summarized)
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    zones: Sequence[Path] = ()
-    nameservers: Sequence[str] = ()
-    timeout: float = 5.0
-    today: dt.date | None = None
-    fmt: Format = Format.TABLE
-    output: Path | None = None
-    strict: bool = False
-    color: bool | None = None
-    db: Path | None = None
-    notify: str | None = None
-    probe_unsubscribe: bool = False
-    allow_private: bool = False
-    select: Sequence[str] = ()  # rule-id prefixes to run (all when empty)
-    ignore: Sequence[str] = ()  # rule-id prefixes not to run
-    concurrency: int = DEFAULT_CONCURRENCY
-    """DNS questions in flight at once, over all worker processes."""
-    workers: int | None = None
-    """Worker processes for a batch (see `mailcheck.engine.batch`); None: as many as pay off."""
-    deadline: float | None = None
-    """Seconds the whole run may take (`--deadline`), for the message when it passed."""
-    ends_at: float | None = None
-    """When the run's deadline passes, on the `time.monotonic()` clock; None: no deadline."""
-    profiles: Sequence[ProfileName] = ()
-    """Compliance profiles to judge every sheet by (`--profile`), besides the sheet's own."""
 
 
 @dataclass(frozen=True)
@@ -90,27 +37,16 @@ class CheckedSheet:
     checked_at: dt.datetime
     dns: DnsSource = field(default_factory=DnsSource)  # where the answers came from, for recheck
     compliance: tuple[ProfileVerdict, ...] = ()
-    """The sheet's profiles (`--profile` and its own `profiles:`), judged from its findings."""
+    """The sheet's profiles (the run's and its own `profiles:`), judged from its findings."""
 
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def today_of(options: RunOptions) -> dt.date:
-    return options.today or dt.date.today()
-
-
-def load_sheets(paths: Sequence[Path], *, recorded: bool = False) -> list[LoadedSheet]:
+def load_sheets(paths: Sequence[Path]) -> list[LoadedSheet]:
     """Load every sheet (every input error before any query), each file once: `a.yaml` and
-    `./a.yaml` are one sheet, checked and recorded once. A run that is `recorded` takes no
-    sheet from standard input: a later recheck could not read it again."""
-    if recorded and STDIN in map(str, paths):
-        raise InputError(
-            "a sheet from standard input cannot be recorded (recheck reads sheets again from "
-            "their files): give the sheet's path",
-            key="--db",
-        )
+    `./a.yaml` are one sheet, checked and recorded once."""
     seen: set[Path] = set()
     unique = []
     for path in paths:
@@ -122,28 +58,27 @@ def load_sheets(paths: Sequence[Path], *, recorded: bool = False) -> list[Loaded
 
 def check_loaded(
     sheets: Sequence[LoadedSheet],
-    options: RunOptions,
+    rules: Sequence[Rule],
+    settings: RunSettings,
     on_done: Callable[[CheckedSheet], None] | None = None,
-    rules: Sequence[Rule] | None = None,
 ) -> list[CheckedSheet]:
     """Check loaded sheets, at most `MAX_SHEETS_AT_ONCE` at a time, in the given order."""
-    ctx = build_context(options)
-    if rules is None:
-        rules = select_rules(REGISTRY, options.select, options.ignore)
-    dns = DnsSource.of(options.zones, options.nameservers)
-    return asyncio.run(_check_all(sheets, rules, ctx, dns, on_done, options.profiles))
+    ctx = build_context(settings)
+    dns, profiles = settings.dns.source, settings.profiles
+    return asyncio.run(_check_all(sheets, rules, ctx, dns, on_done, profiles))
 
 
-def build_context(options: RunOptions) -> Context:
+def build_context(settings: RunSettings) -> Context:
+    dns, limits = settings.dns, settings.limits
     resolver = build_resolver(
-        options.zones, options.nameservers, options.timeout, options.concurrency, options.ends_at
+        dns.zones, dns.nameservers, dns.timeout, limits.concurrency, limits.ends_at
     )
     probe = ProbeSettings(
-        enabled=options.probe_unsubscribe,
-        allow_private=options.allow_private,
-        deadline=options.timeout,
+        enabled=settings.probing.unsubscribe,
+        allow_private=settings.probing.allow_private,
+        deadline=dns.timeout,
     )
-    return Context(dns=resolver, today=today_of(options), probe=probe)
+    return Context(dns=resolver, today=settings.today, probe=probe)
 
 
 async def check_located(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -> list[Finding]:
@@ -164,7 +99,7 @@ async def _check_all(
 
     async def one(sheet: LoadedSheet) -> CheckedSheet:
         async with limit:
-            found = locate_findings(await check_sheet(sheet, rules, ctx), [sheet])
+            found = await check_located(sheet, rules, ctx)
             compliance = judge_sheet(sheet, found, rules_run, profiles)
             checked = CheckedSheet(sheet, found, now(), dns, compliance)
         if on_done:
@@ -197,121 +132,3 @@ def sheet_notes(sheet: LoadedSheet, findings: Sequence[Finding]) -> list[Note]:
         )
         for index, exemption in unused_exemptions(sheet.sheet.exemptions, findings)
     ]
-
-
-def run_message(paths: Sequence[Path], mailing: Mailing | None, options: RunOptions) -> int:
-    """Check messages without a sheet: the message rules on an in-memory sheet of samples;
-    `-` is the message on standard input."""
-    stdin = kept_stdin() if STDIN in map(str, paths) else nullcontext(None)
-    with stdin as stdin_file:
-        sheet = LoadedSheet.for_messages(paths, mailing, stdin_file)
-        results = check_loaded([sheet], options, rules=message_rules())
-    # without a sheet, each finding points at the message it is about (SARIF needs a file)
-    findings = [f if f.file else f.at(f.subject, 1) for f in all_findings(results)]
-    return write_report(findings, today_of(options), options)
-
-
-def run_rules(
-    sheets: Sequence[LoadedSheet],
-    rules: Sequence[Rule],
-    options: RunOptions,
-    renderer: Renderer = render,
-) -> int:
-    """Run `rules` on `sheets` in one run (one resolver, one clock) and write the report."""
-    results = check_loaded(sheets, options, rules=rules)
-    return write_report(
-        all_findings(results),
-        today_of(options),
-        options,
-        renderer,
-        compliance=all_compliance(results),
-    )
-
-
-def record_run(
-    store: Store,
-    command: str,
-    started: dt.datetime,
-    results: Sequence[CheckedSheet],
-    options: RunOptions,
-    unchecked: Sequence[SheetResult] = (),
-) -> int:
-    """Record a finished run whole (one transaction); returns its id. `unchecked`: sheets
-    that could not be checked, with what to record of them."""
-    sheets = [SheetResult(SheetInfo.of(r.sheet), r.findings, r.checked_at, r.dns) for r in results]
-    sheets += unchecked
-    findings = [f for sheet in sheets for f in sheet.findings]
-    code = exit_code(findings, strict=options.strict)
-    record = RunRecord(
-        command=command,
-        started=started,
-        finished=now(),
-        today=today_of(options),
-        exit_code=int(with_compliance(code, verdicts_of(all_compliance(results)))),
-        sheets=sheets,
-    )
-    return store.record(record)
-
-
-def write_report(
-    findings: Sequence[Finding],
-    today: dt.date,
-    options: RunOptions,
-    renderer: Renderer = render,
-    notes: Sequence[Note] = (),
-    compliance: Sequence[ProfileVerdict] = (),
-) -> int:
-    """Render the report (stdout or `--output`) and return the exit code. `renderer` lets a
-    command show more than the findings, e.g. `mailcheck spf` its include tree."""
-    report = Report(
-        tuple(findings),
-        today,
-        strict=options.strict,
-        notes=tuple(notes),
-        compliance=tuple(compliance),
-    )
-    announce(report)
-    write_output(
-        report, options, lambda r, stream, color: renderer(r, options.fmt, stream, color=color)
-    )
-    return int(report.exit_code)
-
-
-def write_output(
-    view: View, options: RunOptions, render_view: Callable[[View, TextIO, bool | None], None]
-) -> None:
-    """Render a report to stdout or `--output` (no colour in a file); its summary line goes to
-    stderr when stdout is not the table a person reads."""
-    if options.output is None:
-        render_view(view, sys.stdout, options.color)
-    else:
-        try:
-            with options.output.open("w", encoding="utf-8") as stream:
-                render_view(view, stream, False)
-        except OSError as exc:
-            problem = f"cannot write report: {exc.strerror}"
-            raise InputError(problem, file=str(options.output)) from None
-    if options.output is not None or options.fmt is not Format.TABLE:
-        print(f"mailcheck: {view.summary_line()}", file=sys.stderr)
-    announce_deadline(options)
-
-
-def announce_deadline(options: RunOptions) -> None:
-    """Say on stderr when the run's deadline passed: what was not answered by then is `error`."""
-    import time
-
-    if options.ends_at is not None and time.monotonic() >= options.ends_at:
-        print(
-            f"mailcheck: warning: the run's deadline (--deadline {options.deadline:g} s) passed: "
-            "the DNS questions not answered by then ended as error",
-            file=sys.stderr,
-        )
-
-
-def announce(report: Report) -> None:
-    """Input problems on stderr, as GitHub annotations (with the findings) under Actions."""
-    if running_on_github():
-        write_annotations(report, sys.stderr)
-        return
-    for note in report.notes:
-        print(f"mailcheck: warning: {note}", file=sys.stderr)

@@ -9,18 +9,15 @@ record types.
 from __future__ import annotations
 
 import dkim
-import dns.rdata
-import dns.rdataclass
-import dns.rdatatype
 import email_validator
 import idna
 
 import mailcheck.engine.batchitems
 import mailcheck.engine.domainsheet
-from mailcheck.dmarc.record import organisational_domain
+from mailcheck.dmarc.suffixes import registrable_domain
+from mailcheck.dnsclient.records import load_record_types
 
-organisational_domain("example.com")  # parses the bundled Public Suffix List
-for _rdtype in ("A", "AAAA", "MX", "TXT", "CNAME", "NS", "SOA", "PTR", "OPT"):
-    dns.rdata.get_rdata_class(dns.rdataclass.IN, dns.rdatatype.from_text(_rdtype))  # type: ignore[no-untyped-call]
+registrable_domain("example.com")  # parses the bundled Public Suffix List
+load_record_types()
 
 __all__ = ["dkim", "email_validator", "idna", "mailcheck"]

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from mailcheck.dnsclient.exchange import Reply
     from mailcheck.engine.batchitems import Done, OnDone
     from mailcheck.engine.domainfile import Source
-    from mailcheck.engine.runner import RunOptions
+    from mailcheck.engine.settings import RunSettings
     from mailcheck.sheet.model import LoadedSheet
 
 POLL = 0.5  # seconds between checks that the workers still live
@@ -51,7 +51,7 @@ class _Job:
 
     number: int
     rule_ids: tuple[str, ...]
-    options: RunOptions
+    settings: RunSettings
     render: bool
     cwd: str  # the parent's: sheets, samples and zone files may be given relative to it
 
@@ -59,7 +59,7 @@ class _Job:
 def check_in_workers(
     sources: Sequence[Source],
     rule_ids: Sequence[str],
-    options: RunOptions,
+    settings: RunSettings,
     workers: int,
     on_done: OnDone,
     *,
@@ -76,7 +76,7 @@ def check_in_workers(
     from mailcheck.engine.grouping import groups
     from mailcheck.engine.runner import build_context
 
-    share = _share(options, workers)
+    share = _share(settings, workers)
     ctx = build_context(share)  # a bad zone file or name server: an input error, here and now
     missing = set(range(len(sources)))
 
@@ -99,10 +99,12 @@ def _stop(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _share(options: RunOptions, workers: int) -> RunOptions:
-    """The options of each worker (and of the parent, which checks the items of a worker that
+def _share(settings: RunSettings, workers: int) -> RunSettings:
+    """The settings of each worker (and of the parent, which checks the items of a worker that
     failed once the others are done): its part of `--concurrency`, no workers of its own."""
-    return replace(options, concurrency=max(1, options.concurrency // workers), workers=1)
+    limits = settings.limits
+    share = replace(limits, concurrency=max(1, limits.concurrency // workers), workers=1)
+    return replace(settings, limits=share)
 
 
 class _Pool:
@@ -241,10 +243,10 @@ def _worker(
     _exit_with_parent()
     try:
         os.chdir(job.cwd)
-        ctx = build_context(job.options)
-        wait = 2 * job.options.timeout + 1  # the claimant's question, retries and all
+        ctx = build_context(job.settings)
+        wait = 2 * job.settings.dns.timeout + 1  # the claimant's question, retries and all
         ctx.dns.peers = ExchangeClient(number, results.put, replies, wait)
-        check_in_process(built_sheets(_taken(tasks)), job.rule_ids, job.options, send, ctx=ctx)
+        check_in_process(built_sheets(_taken(tasks)), job.rule_ids, job.settings, send, ctx=ctx)
     except KeyboardInterrupt:  # Ctrl-C reached the whole process group: the parent reports
         os._exit(130)
     except BaseException:

@@ -17,7 +17,6 @@ import errno
 import os
 import re
 import stat
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from email.message import Message
 from pathlib import Path
 from typing import BinaryIO
 
-from mailcheck.core.errors import InputError
+from mailcheck.core.inputs import copy_stdin
 
 HEAD_LIMIT = 1024 * 1024
 """A header section longer than this is not a message mailcheck judges."""
@@ -111,13 +110,7 @@ def kept_stdin(limit: int = STDIN_LIMIT) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="mailcheck-") as folder:
         path = Path(folder) / "stdin.eml"
         with path.open("wb") as kept:
-            size = 0
-            while size <= limit and (chunk := sys.stdin.buffer.read(1024 * 1024)):
-                kept.write(chunk)
-                size += len(chunk)
-        if size > limit:
-            problem = f"more than {limit // 1024 // 1024} MiB on standard input: not a message"
-            raise InputError(problem, file="-")
+            copy_stdin(kept, limit=limit, kind="a message")
         yield path
 
 

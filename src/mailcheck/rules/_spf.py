@@ -11,7 +11,7 @@ from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf.common import describe, fixed_root_hint, mail_from_domains
-from mailcheck.spf.tree import SpfTree, State
+from mailcheck.spf.tree import Lookup, SpfNode, SpfTree, State
 
 
 def no_mail_from(rule: Rule, sheet: LoadedSheet) -> Finding:
@@ -55,3 +55,20 @@ def root_problem(
     return rule.failed(
         domain, message or f"the domain {describe(root)}", fixed_root_hint(root, sheet)
     )
+
+
+def policy_chain(tree: SpfTree) -> tuple[SpfNode, Lookup | None]:
+    """Where the record's final policy comes from, for a root that has a record: the record
+    whose `all` is in force (the root's, or the end of its `redirect=` chain when it has none)
+    and, when the chain stops at a redirect whose target is no usable record (undecided,
+    missing, broken, a loop, or a name that depends on the message), that redirect."""
+    node = tree.root
+    while node.record is not None and node.record.all_term is None:
+        redirect = next((lk for lk in node.lookups.values() if lk.term.name == "redirect"), None)
+        if redirect is None:
+            return node, None
+        child = redirect.child
+        if child is None or child.state is not State.RECORD:
+            return node, redirect
+        node = child  # loops end as State.LOOP and the tree's size is bounded: this ends
+    return node, None

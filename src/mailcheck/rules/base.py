@@ -32,6 +32,7 @@ class Subject(enum.StrEnum):
     MAIL_FROM = "mail_from"  # a MAIL FROM (envelope sender) domain
     SELECTOR = "selector"  # a DKIM key's name: `selector._domainkey.domain`
     TRACKING = "tracking"  # the tracking domain
+    IP = "ip"  # an IP address mail is sent from (`spf.sending_ips`, `dedicated_ips`)
     SAMPLE = "sample"  # a sample message file
     DATE = "date"  # the sheet date a deadline is counted from
     RECIPIENT = "recipient"  # a recipient or receiving ISP of a delivery report

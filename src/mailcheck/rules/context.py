@@ -18,6 +18,12 @@ from typing import TYPE_CHECKING
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY
 from mailcheck.core.findings import Finding
 from mailcheck.core.memo import RunMemo
+from mailcheck.dmarc.discovery import (
+    OrganisationalDomain,
+    PolicyDiscovery,
+    discover_policy,
+    organisational_domain,
+)
 from mailcheck.dnsclient import Resolver
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.http.probe import ProbeSettings
@@ -60,6 +66,19 @@ class Context:
         """The SPF tree of `domain`, built once per run and shared by every rule that asks."""
         name = to_ascii(domain)
         return await self.memo.once(("spf-tree", name), lambda: build_tree(name, self.dns))
+
+    async def dmarc_policy(self, domain: str) -> PolicyDiscovery:
+        """The DMARC policy applying to mail from `domain` (RFC 9989 tree walk), found once
+        per run for every rule that asks."""
+        name = to_ascii(domain)
+        return await self.memo.once(("dmarc-policy", name), lambda: discover_policy(name, self.dns))
+
+    async def organisational_domain(self, domain: str) -> OrganisationalDomain:
+        """The organisational domain of `domain` (RFC 9989 tree walk), found once per run."""
+        name = to_ascii(domain)
+        return await self.memo.once(
+            ("dmarc-organisation", name), lambda: organisational_domain(name, self.dns)
+        )
 
 
 def build_resolver(

@@ -33,17 +33,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from mailcheck.core.findings import Finding, Status
 from mailcheck.dkim.key import fetch_key, judge_published, key_name, publish_fix
-from mailcheck.dmarc.record import organisational_domain
+from mailcheck.dmarc.suffixes import registrable_domain
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.messages.obligations import from_addresses
-from mailcheck.messages.sample import HeaderField, Sample, open_regular
+from mailcheck.messages.sample import Sample, open_regular
+from mailcheck.messages.signatures import Signature, signatures
 from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
@@ -55,32 +55,6 @@ LIST_HEADERS = {
 }
 MAX_VERIFY_BYTES = 64 * 1024 * 1024
 """Larger files are not read whole to verify a body hash: `error`."""
-
-
-@dataclass(frozen=True)
-class Signature:
-    """One DKIM-Signature field as far as its tags could be read."""
-
-    index: int
-    domain: str = ""
-    selector: str = ""
-    signed: tuple[str, ...] = ()
-    """The h= tag: the header fields signed, lower-case."""
-    algorithm: str = ""
-    """The a= tag, lower-case: rsa-sha256, ed25519-sha256 or rsa-sha1."""
-    body_length: str | None = None
-    """The l= tag: how many body bytes are signed, when not all of them."""
-    problem: str | None = None
-
-    @property
-    def label(self) -> str:
-        return (
-            f"d={self.domain} s={self.selector}" if self.domain else f"signature {self.index + 1}"
-        )
-
-    @property
-    def key_type(self) -> str:
-        return "ed25519" if self.algorithm.startswith("ed25519") else "rsa"
 
 
 @dataclass(frozen=True)
@@ -97,51 +71,18 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
 
 
 async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
-    fields = sample.all("DKIM-Signature")
-    if not fields:
+    found = signatures(sample)
+    if not found:
         return RULE.failed(sample.subject, "no DKIM signature", _sign_hint(sheet))
-    signatures = [parse_signature(i, f) for i, f in enumerate(fields)]
-    keys = await asyncio.gather(*(_key_for(s, sheet, ctx) for s in signatures))
-    records = {
-        s.index: key for s, key in zip(signatures, keys, strict=True) if isinstance(key, bytes)
-    }
+    keys = await asyncio.gather(*(_key_for(s, sheet, ctx) for s in found))
+    records = {s.index: key for s, key in zip(found, keys, strict=True) if isinstance(key, bytes)}
     verified = await asyncio.to_thread(_verify, sample.path, records) if records else {}
     outcomes = [
         key if isinstance(key, Result) else verified[s.index]
-        for s, key in zip(signatures, keys, strict=True)
+        for s, key in zip(found, keys, strict=True)
     ]
     required = [name for name in LIST_HEADERS if sample.has(name)]
-    return _verdict(sample, sheet, signatures, outcomes, required)
-
-
-def parse_signature(index: int, field: HeaderField) -> Signature:
-    from dkim.util import InvalidTagValueList, parse_tag_value
-
-    try:
-        tags = parse_tag_value(field.unfolded())
-    except InvalidTagValueList as exc:
-        return Signature(index, problem=f"its tag list cannot be read ({exc})")
-    missing = [t for t in ("d", "s", "h", "b", "bh") if not tags.get(t.encode())]
-    text = {name.decode("ascii", "replace"): _ascii(value) for name, value in tags.items()}
-    signed = tuple(
-        name.strip().lower() for name in re.split(r"\s*:\s*", text.get("h", "")) if name.strip()
-    )
-    problem = f"no {', '.join(t + '=' for t in missing)} tag" if missing else None
-    if not problem and not (text["d"] + text["s"]).isascii():
-        problem = "d= or s= is not ASCII"
-    return Signature(
-        index,
-        text.get("d", "").lower(),
-        text.get("s", ""),
-        signed,
-        "".join(text.get("a", "").split()).lower(),
-        text.get("l"),
-        problem,
-    )
-
-
-def _ascii(value: bytes) -> str:
-    return value.decode("ascii", "replace")
+    return _verdict(sample, sheet, found, outcomes, required)
 
 
 async def _key_for(signature: Signature, sheet: LoadedSheet, ctx: Context) -> bytes | Result:
@@ -315,8 +256,9 @@ def _from_domain(sample: Sample) -> str | None:
 
 
 def _aligned(signing_domain: str, from_domain: str) -> bool:
-    """Relaxed alignment (RFC 7489 §3.1.1): the same organisational domain."""
-    return organisational_domain(signing_domain) == organisational_domain(from_domain)
+    """Relaxed alignment (RFC 7489 §3.1.1): the same organisational domain, taken from the
+    Public Suffix List here (a sample is judged without DNS questions beyond its keys)."""
+    return registrable_domain(signing_domain) == registrable_domain(from_domain)
 
 
 def _align_hint(from_domain: str, sheet: LoadedSheet) -> str:
@@ -326,7 +268,7 @@ def _align_hint(from_domain: str, sheet: LoadedSheet) -> str:
         return f"sign with d={from_domain} s={selectors[0]}, the key published at {key}"
     return (
         f"sign with d={from_domain} (or a domain of its organisation, "
-        f"{organisational_domain(from_domain)}) and publish that key at "
+        f"{registrable_domain(from_domain)}) and publish that key at "
         f"<selector>._domainkey.{from_domain}"
     )
 

@@ -14,12 +14,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-import dns.name
-
 from mailcheck.core.findings import Finding
 from mailcheck.core.hints import record
-from mailcheck.dnsclient import Outcome
+from mailcheck.dnsclient import MX, Outcome
 from mailcheck.dnsclient.names import is_ip_address
+from mailcheck.dnsclient.records import dns_order
 from mailcheck.rules._senders import per_sender_domain
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
@@ -48,14 +47,14 @@ async def _judge(domain: str, ctx: Context) -> Finding:
             "no MX record: mail to the sender address cannot be delivered",
             f"publish an MX record pointing at a mail server that accepts mail, e.g. {example_mx}",
         )
-    exchanges = sorted((r.preference, r.exchange) for r in answer.records)
-    if any(host == dns.name.root for _, host in exchanges):
+    exchanges = sorted(answer.of(MX), key=lambda r: (r.preference, dns_order(r.exchange)))
+    if any(r.is_null for r in exchanges):
         return RULE.failed(
             domain,
             "null MX (RFC 7505): the domain declares that it accepts no mail",
             f"replace the null MX ({record(domain, 'MX', '0 .')}) by a real one, e.g. {example_mx}",
         )
-    hosts = [host.to_text(omit_final_dot=True) for _, host in exchanges]
+    hosts = [r.exchange for r in exchanges]
     literals = [host for host in hosts if is_ip_address(host)]
     if literals:
         return RULE.failed(

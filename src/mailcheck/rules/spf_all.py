@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
-from mailcheck.rules._spf import judge_each_tree, root_problem
+from mailcheck.rules._spf import judge_each_tree, policy_chain, root_problem
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
@@ -25,7 +25,7 @@ from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.common import describe, publish, sound_record
 from mailcheck.spf.record import SpfRecord
-from mailcheck.spf.tree import SpfNode, SpfTree, State
+from mailcheck.spf.tree import SpfTree, State
 
 _WEAK = {
     "+": "+all lets every server in the world send as the domain",
@@ -46,35 +46,30 @@ def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
     fix = publish(
         tree.domain, advice.complete([t.text for t in sound_record(tree).terms], sheet), "publish"
     )
-    node: SpfNode = root
-    while True:
-        record = node.record
-        assert record is not None
-        where = "" if node is root else f" (through redirect to {node.domain})"
-        current = record.all_term
-        if current is not None:
-            return _judge_all(tree.domain, record, where, fix)
-        redirect = next((lk for lk in node.lookups.values() if lk.term.name == "redirect"), None)
-        if redirect is None:
-            return RULE.failed(
-                tree.domain, f"the record has no all{where}: the default is neutral (?all)", fix
-            )
-        child = redirect.child
+    node, stopped = policy_chain(tree)
+    where = "" if node is root else f" (through redirect to {node.domain})"
+    if stopped is not None:
+        child = stopped.child
         if child is None:
             return RULE.errored(
-                tree.domain, f"{redirect.term.text} depends on the message: policy unknown"
+                tree.domain, f"{stopped.term.text} depends on the message: policy unknown"
             )
         if child.state is State.UNDECIDED:
-            return RULE.errored(tree.domain, f"{redirect.term.text}: {describe(child)}")
-        if child.state is not State.RECORD:
-            first = root.record.redirect
-            removed = [first.text] if first is not None else []
-            return RULE.failed(
-                tree.domain,
-                f"{redirect.term.text} leads to {child.domain}, which {describe(child)}",
-                publish(tree.domain, advice.without(sound_record(tree), removed, sheet), "publish"),
-            )
-        node = child
+            return RULE.errored(tree.domain, f"{stopped.term.text}: {describe(child)}")
+        first = root.record.redirect
+        removed = [first.text] if first is not None else []
+        return RULE.failed(
+            tree.domain,
+            f"{stopped.term.text} leads to {child.domain}, which {describe(child)}",
+            publish(tree.domain, advice.without(sound_record(tree), removed, sheet), "publish"),
+        )
+    record = node.record
+    assert record is not None
+    if record.all_term is None:
+        return RULE.failed(
+            tree.domain, f"the record has no all{where}: the default is neutral (?all)", fix
+        )
+    return _judge_all(tree.domain, record, where, fix)
 
 
 def _judge_all(domain: str, record: SpfRecord, where: str, fix: str) -> Finding:

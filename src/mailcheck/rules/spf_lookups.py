@@ -7,7 +7,11 @@ when an `mx` has more than 10 MX names. Which terms a receiver evaluates depends
 server, so this rule counts the static worst case: every term evaluation can reach. Void
 lookups depend on the client's IP version too: `a` asks for A records for an IPv4 client and
 AAAA for an IPv6 client (`mx` likewise for its hosts), so a host with only AAAA records is void
-for every IPv4 client. They are counted per version and the worse one decides.
+for every IPv4 client. They are counted per version and the worse one decides. When the sheet
+lists sending IPs (`spf.sending_ips`, `dedicated_ips`), only the versions mail is sent over
+decide: those of the listed IPs and any `ip_version` declares besides. Too many void lookups
+only for clients of a version nothing is sent over warn instead: no receiver meets them yet,
+the first mail over that version would.
 
 It passes at 10 lookups or fewer, 2 void lookups or fewer, no include loop. It fails with "more
 than 10" and the breakdown by kind of term, with the void names, with the loop's path, or with
@@ -26,6 +30,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
+from mailcheck.rules._ips import sending_families
 from mailcheck.rules._spf import judge_each_tree, root_problem
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
@@ -35,6 +40,7 @@ from mailcheck.spf import advice
 from mailcheck.spf.common import publish, sound_record
 from mailcheck.spf.tree import (
     ADDRESS_TYPES,
+    FAMILIES,
     MAX_LOOKUPS,
     MAX_MX_NAMES,
     MAX_VOID,
@@ -44,25 +50,41 @@ from mailcheck.spf.tree import (
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
-    return await judge_each_tree(RULE, sheet, ctx, judge)
+    families = sending_families(sheet.sheet)
+    return await judge_each_tree(RULE, sheet, ctx, lambda tree: judge(tree, families))
 
 
-def judge(tree: SpfTree) -> Finding:
-    """The verdict on one tree (also used for any domain, e.g. by `mailcheck spf`)."""
-    problem = root_problem(RULE, tree, skip_missing=True)
-    if problem is not None:
-        return problem
-    for verdict in (_loop, _too_many, _mx_names, _void):
-        finding = verdict(tree)
-        if finding is not None:
-            return finding
+def judge(tree: SpfTree, families: frozenset[int] | None = None) -> Finding:
+    """The verdict on one tree (also used for any domain, e.g. by `mailcheck spf`). `families`:
+    the IP versions mail is sent over, when the sheet says; None: clients of both."""
+    sent = families or frozenset(FAMILIES)
+    # the first verdict that applies, in this order: a fail beats an undecided answer only
+    # when the limit is exceeded without it; a warn needs every answer
+    return (
+        root_problem(RULE, tree, skip_missing=True)
+        or _loop(tree)
+        or _too_many(tree)
+        or _mx_names(tree)
+        or _void(tree, sent)
+        or _undecided(tree)
+        or _void_where_nothing_is_sent(tree, sent)
+        or _passed(tree, sent)
+    )
+
+
+def _undecided(tree: SpfTree) -> Finding | None:
     undecided = tree.undecided()
-    if undecided:
-        return RULE.errored(
-            tree.domain,
-            f"{_count(tree.lookup_count, 'DNS lookup')} counted so far, but "
-            f"{undecided[0].why_undecided()}",
-        )
+    if not undecided:
+        return None
+    return RULE.errored(
+        tree.domain,
+        f"{_count(tree.lookup_count, 'DNS lookup')} counted so far, but "
+        f"{undecided[0].why_undecided()}",
+    )
+
+
+def _passed(tree: SpfTree, sent: frozenset[int]) -> Finding:
+    family = tree.worst_family(sent)
     note = ""
     if tree.unfollowed():
         terms = ", ".join(lk.term.text for lk in tree.unfollowed())
@@ -70,7 +92,8 @@ def judge(tree: SpfTree) -> Finding:
     return RULE.passed(
         tree.domain,
         f"{_count(tree.lookup_count, 'DNS lookup')} of {MAX_LOOKUPS} ({tree.breakdown()}), "
-        f"{_count(tree.void_count, 'void lookup')}{_clients(tree)} of {MAX_VOID}{note}",
+        f"{_count(len(tree.void_lookups(family)), 'void lookup')}{_clients(tree, family)} of "
+        f"{MAX_VOID}{note}",
     )
 
 
@@ -78,9 +101,9 @@ def _count(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _clients(tree: SpfTree) -> str:
+def _clients(tree: SpfTree, family: int) -> str:
     """Which clients the void count is about, when IPv4 and IPv6 clients differ."""
-    return f" for IPv{tree.void_family} clients" if tree.void_differs else ""
+    return f" for IPv{family} clients" if tree.void_differs else ""
 
 
 def _loop(tree: SpfTree) -> Finding | None:
@@ -145,32 +168,50 @@ def _mx_names(tree: SpfTree) -> Finding | None:
     )
 
 
-def _void(tree: SpfTree) -> Finding | None:
-    if tree.void_count <= MAX_VOID:
+def _void(tree: SpfTree, sent: frozenset[int]) -> Finding | None:
+    """Too many void lookups for clients of a family mail is sent over: permerror."""
+    family = tree.worst_family(sent)
+    if len(tree.void_lookups(family)) <= MAX_VOID:
         return None
-    family = tree.void_family
-    void = tree.void_lookups(family)
-    names = ", ".join(lk.term.text for lk in void)
-    own = [lk for lk in tree.root.lookups.values() if family in lk.void_families]
-    how = "replace the void terms by the addresses they stand for, or remove them"
-    record = sound_record(tree)
-    hint = (
-        publish(
-            tree.domain, advice.replaced(record, {lk.term.text: _ranges(lk) for lk in own}), how
-        )
-        if len(void) - len(own) <= MAX_VOID and own
-        else f"{how}: {names}"
-    )
     return RULE.failed(
         tree.domain,
-        f"{_count(len(void), 'void lookup')}{_clients(tree)} (names without "
-        f"{_void_records(tree)}: {names}); more than {MAX_VOID} give permerror",
-        hint,
+        f"{_void_text(tree, family)}; more than {MAX_VOID} give permerror",
+        _void_hint(tree, family),
     )
 
 
-def _void_records(tree: SpfTree) -> str:
-    return f"{ADDRESS_TYPES[tree.void_family]} records" if tree.void_differs else "records"
+def _void_where_nothing_is_sent(tree: SpfTree, sent: frozenset[int]) -> Finding | None:
+    """Too many void lookups only for clients of a family the sheet sends nothing over: no
+    receiver meets them today, but the first mail over that family would."""
+    unsent = [f for f in FAMILIES if f not in sent and len(tree.void_lookups(f)) > MAX_VOID]
+    if not unsent:
+        return None
+    family = unsent[0]
+    over = " and ".join(f"IPv{f}" for f in sorted(sent))
+    return RULE.warned(
+        tree.domain,
+        f"{_void_text(tree, family)}; more than {MAX_VOID} give permerror, but the sheet's "
+        f"sending IPs use {over} only",
+        f"before mail is sent over IPv{family}: {_void_hint(tree, family)}",
+    )
+
+
+def _void_text(tree: SpfTree, family: int) -> str:
+    void = tree.void_lookups(family)
+    names = ", ".join(lk.term.text for lk in void)
+    records = f"{ADDRESS_TYPES[family]} records" if tree.void_differs else "records"
+    count = _count(len(void), "void lookup")
+    return f"{count}{_clients(tree, family)} (names without {records}: {names})"
+
+
+def _void_hint(tree: SpfTree, family: int) -> str:
+    void = tree.void_lookups(family)
+    own = [lk for lk in tree.root.lookups.values() if family in lk.void_families]
+    how = "replace the void terms by the addresses they stand for, or remove them"
+    if len(void) - len(own) <= MAX_VOID and own:
+        replaced = advice.replaced(sound_record(tree), {lk.term.text: _ranges(lk) for lk in own})
+        return publish(tree.domain, replaced, how)
+    return f"{how}: {', '.join(lk.term.text for lk in void)}"
 
 
 def _ranges(lookup: Lookup) -> list[str]:
@@ -191,8 +232,9 @@ RULE = Rule(
     title="SPF record within 10 DNS lookups and 2 void lookups",
     checks=(
         "at most 10 DNS-querying terms over the whole include/redirect tree (static worst case), "
-        "at most 2 void lookups (counted for IPv4 and IPv6 clients apart, the worse decides), at "
-        "most 10 MX names per `mx`, no loop"
+        "at most 2 void lookups (counted for IPv4 and IPv6 clients apart, the worse decides; "
+        "with sending IPs in the sheet only the IP versions they use, the other warns), at most "
+        "10 MX names per `mx`, no loop"
     ),
     obligation="SPF implementations MUST limit the total number of those terms to 10 during "
     'SPF evaluation ... SPF implementations SHOULD limit "void lookups" to two.',

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
 from mailcheck.core.hints import record
+from mailcheck.dnsclient import Pointer
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
@@ -56,7 +57,7 @@ async def _judge_host(domain: str, target: str, ctx: Context) -> Finding:
     fix = f"publish: {record(domain, 'CNAME', target + '.')}"
     if not cname.decided:
         return RULE.errored(domain, f"could not be checked: {cname.why_undecided()}")
-    aliases = [r.target.to_text(omit_final_dot=True).lower() for r in cname.records]
+    aliases = [r.target.lower() for r in cname.of(Pointer)]
     if target in aliases:
         return RULE.passed(domain, f"CNAME {target}")
     ours, theirs = await asyncio.gather(_addresses(domain, ctx), _addresses(target, ctx))

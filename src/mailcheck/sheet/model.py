@@ -35,11 +35,11 @@ from pydantic_core import ErrorDetails
 
 from mailcheck.core.compliance import ProfileName
 from mailcheck.core.errors import QUOTE_LIMIT, InputError, quote
+from mailcheck.core.inputs import STDIN
 from mailcheck.core.yamlsafe import Loc, dotted_key, read_mapping
 from mailcheck.core.yamlsafe import kind as kind_of
 from mailcheck.dnsclient.names import domain_problem, host_or_address_problem, selector_problem
 
-STDIN = "-"
 """A file argument that reads standard input instead."""
 
 # --- field types -----------------------------------------------------------------------------

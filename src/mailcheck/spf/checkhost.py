@@ -20,10 +20,9 @@ import contextvars
 from dataclasses import dataclass
 from typing import Any
 
-import dns.name
 import spf as pyspf
 
-from mailcheck.dnsclient import Outcome, Resolver
+from mailcheck.dnsclient import MX, TXT, Address, Outcome, Pointer, Record, Resolver
 
 RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
 _GRACE = 5.0  # seconds beyond the resolver's own budget before a worker stops waiting
@@ -45,7 +44,7 @@ class _Bridge:
         self.loop = loop
         self.unanswered: set[str] = set()  # names no answer came for (not: a broken answer)
 
-    def lookup(self, name: str, qtype: str) -> list[tuple[tuple[str, str], Any]]:
+    def lookup(self, name: str, qtype: str) -> list[tuple[tuple[str, str], object]]:
         future = asyncio.run_coroutine_threadsafe(self.resolver.query(name, qtype), self.loop)
         try:
             answer = future.result(timeout=self.resolver.timeout + _GRACE)
@@ -59,19 +58,21 @@ class _Bridge:
             if answer.outcome in (Outcome.TIMEOUT, Outcome.OUTSIDE):
                 self.unanswered.add(name)
             raise pyspf.TempError(f"DNS {answer.why_undecided()}")
-        return [((name, qtype), _value(record, qtype)) for record in answer.records]
+        return [((name, qtype), _value(record)) for record in answer.records]
 
 
-def _value(record: Any, qtype: str) -> Any:
+def _value(record: Record) -> object:
     """One record in the form pyspf's own dnspython lookup returns it."""
-    if qtype in ("A", "AAAA"):
-        return record.address
-    if qtype == "MX":
-        exchange = record.exchange
-        return record.preference, "" if exchange == dns.name.root else exchange.to_text(True)
-    if qtype == "PTR":
-        return record.target.to_text(omit_final_dot=True)
-    return tuple(record.strings)  # TXT, SPF: the character strings, as bytes
+    match record:
+        case Address(address):
+            return address
+        case MX(preference, exchange):
+            return preference, "" if record.is_null else exchange
+        case Pointer(target):  # PTR
+            return target
+        case TXT(strings):  # TXT, SPF: the character strings, as bytes
+            return strings
+    return record.text
 
 
 _CURRENT: contextvars.ContextVar[_Bridge | None] = contextvars.ContextVar(
@@ -80,7 +81,7 @@ _CURRENT: contextvars.ContextVar[_Bridge | None] = contextvars.ContextVar(
 _PYSPF_LOOKUP = pyspf.DNSLookup
 
 
-def _dispatch(name: str, qtype: str, *args: Any, **kwargs: Any) -> Any:
+def _dispatch(name: str, qtype: str, *args: Any, **kwargs: Any) -> object:
     bridge = _CURRENT.get()
     if bridge is None:
         return _PYSPF_LOOKUP(name, qtype, *args, **kwargs)

@@ -20,12 +20,10 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-import dns.name
-
-from mailcheck.dnsclient import Answer, Outcome, Resolver
+from mailcheck.dnsclient import MX, Answer, Outcome, Resolver
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.spf.record import (
     SpfRecord,
@@ -157,7 +155,12 @@ class SpfTree:
     @property
     def void_family(self) -> int:
         """The IP version whose clients meet the most void lookups (4 on a tie)."""
-        return max(FAMILIES, key=lambda family: len(self.void_lookups(family)))
+        return self.worst_family(FAMILIES)
+
+    def worst_family(self, families: Iterable[int]) -> int:
+        """Of these IP versions, the one whose clients meet the most void lookups (the lower
+        on a tie)."""
+        return max(sorted(families), key=lambda family: len(self.void_lookups(family)))
 
     @property
     def void_count(self) -> int:
@@ -350,7 +353,8 @@ async def _mx(lookup: Lookup, resolver: Resolver, name: str) -> None:
     if not answer.exists:
         lookup.void_for = _BOTH
         return
-    exchanges = sorted(answer.records, key=lambda r: (r.preference, r.exchange.to_text()))
-    lookup.hosts = [r.exchange.to_text(omit_final_dot=True) for r in exchanges]
-    real_hosts = [r.exchange.to_text() for r in exchanges if r.exchange != dns.name.root]
+    # by preference, then by the name as written with its final dot
+    exchanges = sorted(answer.of(MX), key=lambda r: (r.preference, f"{r.exchange}."))
+    lookup.hosts = [r.exchange for r in exchanges]
+    real_hosts = [r.exchange for r in exchanges if not r.is_null]
     await _addresses(lookup, resolver, real_hosts[:MAX_MX_NAMES])

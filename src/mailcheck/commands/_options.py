@@ -1,0 +1,85 @@
+"""The options the commands share, one small record per concern. The engine's own
+(`mailcheck.engine.settings`: DNS, limits, probing, the date) are made here from the command
+line's values too, so `cli.py` only wires options to these helpers and a command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mailcheck.core.compliance import ProfileName
+from mailcheck.core.defaults import DEFAULT_CONCURRENCY
+from mailcheck.engine.selection import select_rules
+from mailcheck.engine.settings import DnsSettings, Limits, Probing, RunSettings
+from mailcheck.output import Format
+from mailcheck.rules import REGISTRY
+from mailcheck.rules.base import Rule
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How the report is written: its format, where to (None: standard output), and whether
+    warnings fail the run (`--strict`)."""
+
+    fmt: Format = Format.TABLE
+    output: Path | None = None
+    strict: bool = False
+    color: bool | None = None  # None: colour when standard output is a terminal
+
+
+@dataclass(frozen=True)
+class Selection:
+    """`--select` / `--ignore`: rule-id prefixes to run (all when none) and not to run."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def rules(self) -> list[Rule]:
+        return select_rules(REGISTRY, self.select, self.ignore)
+
+
+def dns_settings(
+    zones: Sequence[Path] | None, nameservers: Sequence[str] | None, timeout: float
+) -> DnsSettings:
+    return DnsSettings(tuple(zones or ()), tuple(nameservers or ()), timeout)
+
+
+def limits(
+    deadline: float | None, concurrency: int = DEFAULT_CONCURRENCY, workers: int | None = None
+) -> Limits:
+    """The run's bounds; its deadline counts from now, before any sheet is read."""
+    ends_at = None if deadline is None else time.monotonic() + deadline
+    return Limits(concurrency, workers, deadline, ends_at)
+
+
+def run_settings(
+    dns: DnsSettings | None = None,
+    bounds: Limits | None = None,
+    today: dt.datetime | None = None,
+    *,
+    probe_unsubscribe: bool = False,
+    allow_private: bool = False,
+    profiles: Sequence[ProfileName] | None = None,
+) -> RunSettings:
+    """The engine's settings; `today` pins the date (default: today, once for the run);
+    `profiles`: those of `--profile`, each judged once, in the order of `ProfileName`."""
+    wanted = set(profiles or ())
+    return RunSettings(
+        dns or DnsSettings(),
+        bounds or Limits(),
+        Probing(probe_unsubscribe, allow_private),
+        today.date() if today else dt.date.today(),
+        tuple(name for name in ProfileName if name in wanted),
+    )
+
+
+def report_options(fmt: Format, output: Path | None, strict: bool = False) -> ReportOptions:
+    """`--output -` is standard output, as for most tools (a file named - is `./-`)."""
+    return ReportOptions(fmt, None if output is None or str(output) == "-" else output, strict)
+
+
+def selection(select: Sequence[str] | None, ignore: Sequence[str] | None) -> Selection:
+    return Selection(tuple(select or ()), tuple(ignore or ()))

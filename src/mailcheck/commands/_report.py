@@ -1,0 +1,109 @@
+"""Writing a command's report: to stdout or `--output`, its summary and warnings on stderr."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Protocol, TextIO, TypeVar
+
+from mailcheck.commands._options import ReportOptions
+from mailcheck.core.compliance import ProfileVerdict
+from mailcheck.core.errors import InputError
+from mailcheck.core.findings import Finding
+from mailcheck.core.report import Note, Report
+from mailcheck.engine.settings import Limits, RunSettings
+from mailcheck.output import Format, render
+from mailcheck.output.github import running_on_github, write_annotations
+
+
+class Renderer(Protocol):
+    def __call__(
+        self, report: Report, fmt: Format, stream: TextIO, *, color: bool | None = None
+    ) -> None: ...
+
+
+class Summarized(Protocol):
+    """A report of any command: what `write_output` needs besides a way to render it."""
+
+    def summary_line(self) -> str: ...
+
+
+View = TypeVar("View", bound=Summarized)
+
+
+def write_report(
+    findings: Sequence[Finding],
+    settings: RunSettings,
+    options: ReportOptions,
+    renderer: Renderer = render,
+    notes: Sequence[Note] = (),
+    compliance: Sequence[ProfileVerdict] = (),
+) -> int:
+    """Render the report (stdout or `--output`) and return the exit code. `renderer` lets a
+    command show more than the findings, e.g. `mailcheck spf` its include tree; `compliance`:
+    the profiles judged, whose verdicts count for the exit code too."""
+    report = Report(
+        tuple(findings),
+        settings.today,
+        strict=options.strict,
+        notes=tuple(notes),
+        compliance=tuple(compliance),
+    )
+    announce(report)
+    write_output(
+        report, options, lambda r, stream, color: renderer(r, options.fmt, stream, color=color)
+    )
+    announce_deadline(settings.limits)
+    return int(report.exit_code)
+
+
+def write_output(
+    view: View, options: ReportOptions, render_view: Callable[[View, TextIO, bool | None], None]
+) -> None:
+    """Render a report to stdout or `--output` (no colour in a file); its summary line goes to
+    stderr when stdout is not the table a person reads."""
+    if options.output is None:
+        render_view(view, sys.stdout, options.color)
+    else:
+        try:
+            with options.output.open("w", encoding="utf-8") as stream:
+                render_view(view, stream, False)
+        except OSError as exc:
+            raise _cannot_write(options.output, exc) from None
+    if options.output is not None or options.fmt is not Format.TABLE:
+        print(f"mailcheck: {view.summary_line()}", file=sys.stderr)
+
+
+def open_output(path: Path | None) -> AbstractContextManager[TextIO]:
+    """Standard output, or the file `--output` names (an input error when it cannot be made)."""
+    if path is None:
+        return nullcontext(sys.stdout)
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+
+
+def _cannot_write(path: Path, exc: OSError) -> InputError:
+    return InputError(f"cannot write report: {exc.strerror}", file=str(path))
+
+
+def announce_deadline(limits: Limits) -> None:
+    """Say on stderr when the run's deadline passed: what was not answered by then is `error`."""
+    if limits.passed:
+        print(
+            f"mailcheck: warning: the run's deadline (--deadline {limits.deadline:g} s) passed: "
+            "the DNS questions not answered by then ended as error",
+            file=sys.stderr,
+        )
+
+
+def announce(report: Report) -> None:
+    """Input problems on stderr, as GitHub annotations (with the findings) under Actions."""
+    if running_on_github():
+        write_annotations(report, sys.stderr)
+        return
+    for note in report.notes:
+        print(f"mailcheck: warning: {note}", file=sys.stderr)

@@ -1,0 +1,57 @@
+"""`mailcheck spf`: a domain's SPF include/redirect tree, in front of the SPF rules' findings."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from typing import TextIO
+
+from mailcheck.commands._options import ReportOptions
+from mailcheck.commands._report import write_report
+from mailcheck.core.findings import Finding
+from mailcheck.core.report import Report
+from mailcheck.engine.checker import check_sheet
+from mailcheck.engine.domainsheet import domain_sheet
+from mailcheck.engine.runner import build_context
+from mailcheck.engine.settings import RunSettings
+from mailcheck.output import Format, render
+from mailcheck.rules import spf_rules
+from mailcheck.spf.tree import SpfTree
+
+
+def run_spf(domain: str, settings: RunSettings, report: ReportOptions) -> int:
+    """The SPF rules for `domain`, with its include/redirect tree in front of the findings."""
+    sheet = domain_sheet(domain)
+    ctx = build_context(settings)
+    rules = spf_rules()
+
+    async def run() -> tuple[SpfTree, list[Finding]]:
+        tree = await ctx.spf_tree(sheet.display)
+        return tree, await check_sheet(sheet, rules, ctx)
+
+    tree, findings = asyncio.run(run())
+    renderer = functools.partial(render_with_tree, tree)
+    return write_report(findings, settings, report, renderer)
+
+
+def render_with_tree(
+    tree: SpfTree, report: Report, fmt: Format, stream: TextIO, *, color: bool | None = None
+) -> None:
+    from mailcheck.spf.view import summary, tree_dict, tree_view
+
+    if fmt is Format.JSON:
+        from mailcheck.output.json import as_json
+
+        data = {**as_json(report), "spf_tree": tree_dict(tree)}
+        json.dump(data, stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+        return
+    if fmt is Format.TABLE:
+        from mailcheck.output.console import make_console
+
+        console = make_console(stream, color)
+        console.print(tree_view(tree))
+        console.print(summary(tree))
+        console.print()
+    render(report, fmt, stream, color=color)

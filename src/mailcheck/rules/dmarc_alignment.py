@@ -1,0 +1,306 @@
+"""Each sender domain's mail stream can pass DMARC: an aligned SPF or DKIM identifier works.
+
+Beyond the seed: Gmail, Yahoo and Outlook.com require of bulk senders that the From domain is
+aligned with the domain SPF or DKIM authenticates (RFC 7489 §3.1), and DMARC passes only then.
+For each sender domain (the From domain of its mail) the rule looks at what the sheet
+configures: every `dkim:` entry and every `mail_from` domain. An identifier is aligned when its
+domain has the From domain's organisational domain (relaxed), or is the From domain itself when
+the From domain's DMARC record (its own, else its organisational domain's) says `adkim=s`
+(DKIM) or `aspf=s` (SPF); without a DMARC record alignment is relaxed, and the message says so.
+An aligned DKIM entry works when its key is valid in DNS, as dkim.key judges it (a weak key or
+`t=y` still verifies). An aligned MAIL FROM domain works when its SPF record (through
+`redirect=`) ends with `-all` or `~all` and, when the sheet lists `spf.sending_ips`, gives each
+of them SPF `pass`.
+
+Passes when an aligned DKIM entry and an aligned MAIL FROM domain both work. Warns when only one
+of the two does: one forwarding hop from failing DMARC, since forwarding breaks SPF and mailing
+lists that change the message break DKIM; the hint is the missing half. Fails when nothing
+aligned works: the message names each identifier and why it does not count (another
+organisational domain, strict alignment, a broken key or record), and the hint is the smallest
+fix, the aligned entry's repair when there is one, else signing with `d=<From domain>` or using
+`bounce.<From domain>` as MAIL FROM (the From domain itself under `aspf=s`). `error` when the
+verdict depends on an answer DNS did not give: a key, an SPF record or the DMARC record that sets
+the mode (a verdict the same for relaxed and strict alignment stands). Skipped without senders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.hints import txt_record
+from mailcheck.dkim.key import fetch_key, judge_published, publish_fix
+from mailcheck.dnsclient.resolver import to_ascii
+from mailcheck.rules._alignment import (
+    Mode,
+    aligned,
+    alignment_modes,
+    misalignment,
+    modes_note,
+    same_for_every_mode,
+)
+from mailcheck.rules._senders import per_sender_domain
+from mailcheck.rules._spf import policy_chain
+from mailcheck.rules.base import Input, Rule, Subject
+from mailcheck.rules.context import Context
+from mailcheck.sheet.model import DkimKey, LoadedSheet, Sheet
+from mailcheck.spf import advice
+from mailcheck.spf.checkhost import check_host
+from mailcheck.spf.common import describe, fixed_root_hint, mail_from_domains, publish, sound_record
+from mailcheck.spf.tree import State
+
+ENFORCING_ALL = ("-", "~")
+EntryKey = tuple[str, str]  # a DKIM entry's ASCII domain and selector
+
+
+@dataclass(frozen=True)
+class Works:
+    """Whether an aligned identifier works: True, False, or None when DNS did not decide."""
+
+    works: bool | None
+    why: str
+    fix: str = ""  # the repair, when it does not work
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One configured identifier as it counts for a From domain under one mode."""
+
+    label: str
+    works: bool | None
+    why: str
+    fix: str = ""
+    aligned: bool = False
+
+
+async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    addresses = [sender.address for sender in sheet.sheet.senders]
+    if not addresses:
+        return [RULE.skipped(sheet.display, "the sheet registers no sender address")]
+    return await per_sender_domain(RULE, addresses, lambda domain: _judge(domain, sheet, ctx))
+
+
+async def _judge(domain: str, sheet: LoadedSheet, ctx: Context) -> Finding:
+    modes = await alignment_modes(domain, ctx.dns)
+    possible = modes.possible()
+    entries = list({_entry_key(e): e for e in sheet.sheet.dkim}.values())
+    mail_from = mail_from_domains(sheet.sheet)
+    known_keys, known_spf = await _check_aligned(domain, possible, entries, mail_from, sheet, ctx)
+    note = modes_note(modes)
+    verdicts = []
+    for dkim_mode, spf_mode in possible:
+        dkim = [_dkim_entry(e, domain, dkim_mode, known_keys) for e in entries]
+        spf = [_mail_from(m, domain, spf_mode, known_spf) for m in mail_from]
+        verdicts.append(_verdict(domain, dkim, spf, spf_mode, note, sheet.sheet))
+    chosen = same_for_every_mode(verdicts, key=lambda finding: finding.status)
+    if chosen is not None:
+        return chosen
+    statuses = " or ".join(dict.fromkeys(str(v.status) for v in verdicts))
+    return RULE.errored(domain, f"{modes.source}, and the verdict depends on it ({statuses})")
+
+
+async def _check_aligned(
+    domain: str,
+    possible: list[tuple[Mode, Mode]],
+    entries: list[DkimKey],
+    mail_from: list[str],
+    sheet: LoadedSheet,
+    ctx: Context,
+) -> tuple[dict[EntryKey, Works], dict[str, Works]]:
+    """Whether each identifier aligned in some possible mode works; the others are not asked."""
+    keys = [e for e in entries if any(aligned(e.domain, domain, d) for d, _ in possible)]
+    bounces = [m for m in mail_from if any(aligned(m, domain, s) for _, s in possible)]
+    key_works, spf_works = await asyncio.gather(
+        asyncio.gather(*(_key_works(entry, ctx) for entry in keys)),
+        asyncio.gather(*(_spf_works(name, sheet.sheet, ctx) for name in bounces)),
+    )
+    return (
+        {_entry_key(e): works for e, works in zip(keys, key_works, strict=True)},
+        dict(zip(bounces, spf_works, strict=True)),
+    )
+
+
+def _entry_key(entry: DkimKey) -> EntryKey:
+    return to_ascii(entry.domain), entry.selector
+
+
+async def _key_works(entry: DkimKey, ctx: Context) -> Works:
+    key = await fetch_key(entry.selector, entry.domain, ctx.dns)
+    verdict = judge_published(key)
+    if verdict.status is Status.ERROR:
+        return Works(None, verdict.message)
+    if verdict.status is Status.FAIL:
+        fix = publish_fix(key, entry.public_key)
+        return Works(False, f"its key at {key.name}: {verdict.message}", fix)
+    weak = f" ({verdict.message}; see dkim.key)" if verdict.status is Status.WARN else ""
+    return Works(True, f"its key at {key.name} is valid{weak}")
+
+
+async def _spf_works(domain: str, sheet: Sheet, ctx: Context) -> Works:
+    """The record ends with -all or ~all (through redirect=) and passes the sending IPs."""
+    tree = await ctx.spf_tree(domain)
+    root = tree.root
+    if root.state is State.UNDECIDED:
+        return Works(None, f"its SPF record {describe(root)}")
+    if root.state is not State.RECORD:
+        return Works(False, f"it {describe(root)}", fixed_root_hint(root, sheet))
+    fix = publish(
+        domain, advice.complete([t.text for t in sound_record(tree).terms], sheet), "publish"
+    )
+    node, stopped = policy_chain(tree)
+    if stopped is not None:
+        child = stopped.child
+        if child is None:
+            return Works(None, f"its {stopped.term.text} depends on the message")
+        if child.state is State.UNDECIDED:
+            return Works(None, f"its {stopped.term.text}: {describe(child)}")
+        return Works(
+            False, f"its {stopped.term.text} leads to {child.domain}, which {describe(child)}", fix
+        )
+    term = node.record.all_term if node.record is not None else None
+    if term is None:
+        return Works(False, "its SPF record has no all: the default is neutral", fix)
+    if term.qualifier not in ENFORCING_ALL:
+        return Works(False, f"its SPF record ends with {term.text}, not -all or ~all", fix)
+    return await _authorises(domain, term.text, sheet, ctx)
+
+
+async def _authorises(domain: str, ending: str, sheet: Sheet, ctx: Context) -> Works:
+    ips = [str(ip) for ip in sheet.spf.sending_ips]
+    verdicts = await asyncio.gather(
+        *(check_host(ctx.dns, ip, sender=f"postmaster@{domain}", helo=domain) for ip in ips)
+    )
+    results = dict(zip(ips, (v.result for v in verdicts), strict=True))
+    refused = [
+        f"SPF {result} for {ip}"
+        for ip, result in results.items()
+        if result not in ("pass", "temperror")
+    ]
+    if refused:
+        return Works(
+            False,
+            f"its SPF record does not authorise the sending IPs ({', '.join(refused)})",
+            f"authorise the sending IPs in the SPF record of {domain} (spf.authorizes gives "
+            "the record)",
+        )
+    undecided = [ip for ip, result in results.items() if result == "temperror"]
+    if undecided:
+        return Works(None, f"SPF for {', '.join(undecided)} could not be evaluated (temperror)")
+    passes = f" and passes {', '.join(ips)}" if ips else ""
+    return Works(True, f"its SPF record ends with {ending}{passes}")
+
+
+def _dkim_entry(entry: DkimKey, domain: str, mode: Mode, known: dict[EntryKey, Works]) -> Judged:
+    label = f"DKIM d={entry.domain} s={entry.selector}"
+    if not aligned(entry.domain, domain, mode):
+        return Judged(label, False, misalignment(entry.domain, domain, f"adkim={mode[0]}"))
+    works = known[_entry_key(entry)]
+    return Judged(label, works.works, works.why, works.fix, aligned=True)
+
+
+def _mail_from(name: str, domain: str, mode: Mode, known: dict[str, Works]) -> Judged:
+    label = f"MAIL FROM {name}"
+    if not aligned(name, domain, mode):
+        return Judged(label, False, misalignment(name, domain, f"aspf={mode[0]}"))
+    works = known[name]
+    return Judged(label, works.works, works.why, works.fix, aligned=True)
+
+
+def _verdict(
+    domain: str,
+    dkim: Sequence[Judged],
+    spf: Sequence[Judged],
+    spf_mode: Mode,
+    note: str,
+    sheet: Sheet,
+) -> Finding:
+    dkim_works, spf_works = _state(dkim), _state(spf)
+    if dkim_works is None or spf_works is None:
+        undecided = "; ".join(f"{j.label}: {j.why}" for j in (*dkim, *spf) if j.works is None)
+        return RULE.errored(
+            domain, f"whether an aligned identifier works is not known: {undecided}"
+        )
+    dkim_fix, spf_fix = _dkim_fix(dkim, domain), _spf_fix(spf, domain, spf_mode, sheet)
+    if dkim_works and spf_works:
+        good = [_working(dkim), _working(spf)]
+        listed = " and ".join(f"{j.label} ({j.why})" for j in good)
+        return RULE.passed(domain, f"aligned and working: {listed}; {note}")
+    if dkim_works or spf_works:
+        one, other = (_working(dkim), spf) if dkim_works else (_working(spf), dkim)
+        missing = "SPF" if dkim_works else "DKIM"
+        return RULE.warned(
+            domain,
+            f"only {one.label} is aligned and works ({one.why}); no aligned {missing} works: "
+            f"{_reasons(other, missing)}. One forwarding hop from failing DMARC: forwarding "
+            f"breaks SPF, mailing lists that change the message break DKIM; {note}",
+            spf_fix if dkim_works else dkim_fix,
+        )
+    return RULE.failed(
+        domain,
+        f"nothing aligned with {domain} works, so DMARC fails: {_reasons(dkim, 'DKIM')}; "
+        f"{_reasons(spf, 'SPF')}; {note}",
+        f"{dkim_fix}; or {spf_fix}",
+    )
+
+
+def _state(judged: Sequence[Judged]) -> bool | None:
+    """True when one identifier works, else None when one is undecided, else False."""
+    if any(j.works for j in judged):
+        return True
+    return None if any(j.works is None for j in judged) else False
+
+
+def _working(judged: Sequence[Judged]) -> Judged:
+    return next(j for j in judged if j.works)
+
+
+def _reasons(judged: Sequence[Judged], kind: str) -> str:
+    if not judged:
+        what = "no DKIM entry (dkim)" if kind == "DKIM" else "no MAIL FROM domain (mail_from)"
+        return f"the sheet names {what}"
+    return "; ".join(f"{j.label}: {j.why}" for j in judged)
+
+
+def _dkim_fix(judged: Sequence[Judged], domain: str) -> str:
+    """Repair an aligned entry's key when there is one, else sign with the From domain."""
+    broken = next((j for j in judged if j.aligned and j.fix), None)
+    if broken is not None:
+        return f"for {broken.label}, {broken.fix}"
+    selector = "<selector>"
+    return (
+        f"sign with d={domain}: add the item - {{domain: {domain}, selector: {selector}}} under "
+        f"dkim: in the sheet and publish the provider's key at {selector}._domainkey.{domain}"
+    )
+
+
+def _spf_fix(judged: Sequence[Judged], domain: str, mode: Mode, sheet: Sheet) -> str:
+    """Repair an aligned MAIL FROM domain when there is one, else use one of the From domain."""
+    broken = next((j for j in judged if j.aligned and j.fix), None)
+    if broken is not None:
+        return f"for {broken.label}, {broken.fix}"
+    name = domain if mode is Mode.STRICT else f"bounce.{domain}"
+    why = " (aspf=s: exactly the From domain)" if mode is Mode.STRICT else ""
+    return (
+        f"use {name} as MAIL FROM{why}: add it to mail_from in the sheet, have the provider send "
+        f"with it and publish {txt_record(name, advice.new_record(sheet))}"
+    )
+
+
+RULE = Rule(
+    id="dmarc.alignment",
+    title="Each sender domain's mail can pass DMARC: an aligned SPF or DKIM identifier works",
+    checks=(
+        "a `dkim` entry (valid key) or `mail_from` domain (`-all`/`~all`, passes the sending "
+        "IPs) is aligned with the sender domain, relaxed or as `adkim=`/`aspf=` say; only one "
+        "of the two warns, none fails"
+    ),
+    obligation="Bulk senders' From domain is aligned with the SPF or the DKIM domain "
+    "(requirement of large mailbox providers, beyond the seed).",
+    source="RFC 7489 §3.1, §4.2, §6.3; bulk-sender requirements of large mailbox providers",
+    check=check,
+    doc=__doc__ or "",
+    subject=Subject.DOMAIN,
+    inputs=frozenset({Input.SENDERS, Input.MAIL_FROM, Input.DKIM_SELECTORS, Input.DNS}),
+)
