@@ -328,6 +328,47 @@ def test_the_schema_offers_the_profiles(run_cli):
     assert code == 0
 
 
+DMARC_ZONES = {
+    "dm.example": """
+        _dmarc.none IN TXT "v=DMARC1; p=none"
+        _dmarc.two  IN TXT "v=DMARC1; p=reject"
+        _dmarc.two  IN TXT "v=DMARC1; p=none"
+    """,
+    "psd.example": """
+        _dmarc      IN TXT "v=DMARC1; p=reject; psd=y"
+    """,
+}
+
+
+@pytest.mark.parametrize(
+    ("domain", "record", "reports", "verdict"),
+    [
+        ("none.dm.example", "warn", "warn", "met"),  # p=none, no rua=: accepted by Gmail
+        ("absent.dm.example", "warn", "skip", "not_met"),  # no record at all
+        ("shop.psd.example", "warn", "skip", "not_met"),  # only a public suffix's psd=y record
+        ("two.dm.example", "fail", "skip", "not_met"),  # competing records: all discarded
+    ],
+)
+def test_dmarc_reports_skips_exactly_when_no_record_of_the_domains_own_applies(
+    run_cli, tmp_path, domain, record, reports, verdict
+):
+    """What the provider profiles assume: dmarc.record warns both for p=none and for no record,
+    and dmarc.reports' skip is what tells them apart (it skips as well for a sheet without a
+    sender domain, where dmarc.record skips too)."""
+    zones = []
+    for origin, body in DMARC_ZONES.items():
+        path = tmp_path / f"{origin}.zone"
+        head = f"$ORIGIN {origin}.\n$TTL 300\n@ IN SOA ns1 h 1 3600 600 86400 60\n"
+        path.write_text(head + "\n".join(line.strip() for line in body.splitlines()) + "\n")
+        zones += ["--zone", path]
+    code, out = run(run_cli, "domain", domain, *zones, "--profile", "gmail", "--format", "json")
+    report = json.loads(out)
+    statuses = {f["rule"]: f["status"] for f in report["findings"]}
+    assert (statuses["dmarc.record"], statuses["dmarc.reports"]) == (record, reports)
+    assert compliance(report)["gmail"]["dmarc"] == verdict
+    assert code == 1  # none of them has SPF or a DKIM key
+
+
 def test_domain_judges_what_its_rules_can_and_lists_the_rest(run_cli):
     code, out, _ = run_cli(
         "domain",
