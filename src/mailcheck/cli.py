@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from mailcheck import __version__
+from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY, DEFAULT_DEADLINE
 from mailcheck.core.errors import InputError
 from mailcheck.output import Format, ViewFormat
@@ -129,6 +130,14 @@ ProbeOpt = Annotated[
         help="POST One-Click to each sample's unsubscribe URI (this unsubscribes somebody).",
     ),
 ]
+ProfileOpt = Annotated[
+    list[ProfileName] | None,
+    typer.Option(
+        "--profile",
+        help="Also judge the published requirements of seed, gmail, yahoo, outlook or csa "
+        "(repeatable); a requirement not met fails the run.",
+    ),
+]
 AllowPrivateOpt = Annotated[
     bool,
     typer.Option(
@@ -171,6 +180,7 @@ def check(
     ignore: IgnoreOpt = None,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
 
@@ -185,6 +195,7 @@ def check(
         today,
         probe_unsubscribe=probe_unsubscribe,
         allow_private=allow_private,
+        profiles=profile,
     )
     report = opt.report_options(fmt, output, strict)
     raise typer.Exit(run_check(sheets, settings, report, opt.selection(select, ignore), db))
@@ -268,6 +279,7 @@ def domain(
     strict: StrictOpt = False,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes.
 
@@ -278,7 +290,8 @@ def domain(
     from mailcheck.commands.domain import run_domain
 
     dns = opt.dns_settings(zone, nameserver, timeout)
-    settings = opt.run_settings(dns, opt.limits(deadline, concurrency, workers), today)
+    bounds = opt.limits(deadline, concurrency, workers)
+    settings = opt.run_settings(dns, bounds, today, profiles=profile)
     report = opt.report_options(fmt, output, strict)
     raise typer.Exit(run_domain(name, from_file, selector or (), mail_from, settings, report))
 

@@ -5,10 +5,12 @@ is done (see `mailcheck.engine.batch`)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from mailcheck.commands._options import ReportOptions
 from mailcheck.commands._report import announce, announce_deadline, open_output, write_report
+from mailcheck.core.compliance import ProfileVerdict, Verdict, verdict_counts, with_compliance
 from mailcheck.core.findings import Tally
 from mailcheck.core.report import Note, Report
 from mailcheck.engine.batch import Batch
@@ -35,7 +37,8 @@ def report_batch(
         before_report()
     findings = [f for done in batch.kept for f in done.findings]
     notes = [note for done in batch.kept for note in done.notes]
-    return write_report(findings, batch.settings, options, notes=notes)
+    compliance = [verdict for done in batch.kept for verdict in done.compliance]
+    return write_report(findings, batch.settings, options, notes=notes, compliance=compliance)
 
 
 def _streamed(
@@ -44,32 +47,64 @@ def _streamed(
     """`--format jsonl`: each item's lines are written as soon as it is done, and what needs
     attention is announced on stderr then (GitHub annotations under Actions)."""
     from mailcheck.output.github import running_on_github
-    from mailcheck.output.jsonl import summary_line, write_findings
+    from mailcheck.output.jsonl import summary_line, write_compliance, write_findings
 
     today = batch.settings.today
     tally, notes = Tally(), list[Note]()
+    judged = _Judged()
     with open_output(options.output) as stream:
 
         def write(done: Done) -> None:
             if done.rendered is not None:
                 stream.write(done.rendered)
-                stream.flush()
                 tally.add_statuses(done.statuses)
             else:
                 write_findings(done.findings, stream)
                 tally.add(done.findings)
+            write_compliance(done.compliance, stream)
+            stream.flush()
+            judged.add(done.compliance)
             if keep:
                 batch.kept.append(done)
-            announce(Report(tuple(done.findings), today, notes=done.notes))
+            item = Report(tuple(done.findings), today, notes=done.notes)
+            announce(replace(item, compliance=done.compliance))
             notes.extend(done.notes)
 
         # annotating needs the findings themselves, not the workers' text
         batch.check(write, render=not keep and not running_on_github())
-        code = int(tally.exit_code(strict=options.strict))
+        code = int(with_compliance(tally.exit_code(strict=options.strict), judged.verdicts))
         if before_report is not None:
             before_report()
-        stream.write(summary_line(today.isoformat(), tally.summary, code, notes))
+        compliance = judged.counts if judged.any else None
+        stream.write(summary_line(today.isoformat(), tally.summary, code, notes, compliance))
     counts = ", ".join(f"{n} {status}" for status, n in tally.summary.items())
-    print(f"mailcheck: {counts}; exit code {code}", file=sys.stderr)
+    print(f"mailcheck: {counts}{judged.summary()}; exit code {code}", file=sys.stderr)
     announce_deadline(batch.settings.limits)
     return code
+
+
+class _Judged:
+    """The requirement verdicts of a streamed batch, counted as items go by (the verdicts
+    themselves are written and let go, like the findings)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.any = False
+
+    def add(self, results: Sequence[ProfileVerdict]) -> None:
+        if results:
+            self.any = True
+        for verdict, count in verdict_counts(results).items():
+            self.counts[verdict] = self.counts.get(verdict, 0) + count
+
+    @property
+    def verdicts(self) -> set[Verdict]:
+        return {Verdict(verdict) for verdict, count in self.counts.items() if count}
+
+    def summary(self) -> str:
+        """The counts for the line on stderr ("" when no profile was judged)."""
+        if not self.any:
+            return ""
+        return "; requirements: " + ", ".join(
+            f"{n} {Verdict(v).label}" for v, n in self.counts.items()
+        )

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY
 from mailcheck.engine.selection import select_rules
 from mailcheck.engine.settings import DnsSettings, Limits, Probing, RunSettings
@@ -61,13 +62,17 @@ def run_settings(
     *,
     probe_unsubscribe: bool = False,
     allow_private: bool = False,
+    profiles: Sequence[ProfileName] | None = None,
 ) -> RunSettings:
-    """The engine's settings; `today` pins the date (default: today, once for the run)."""
+    """The engine's settings; `today` pins the date (default: today, once for the run);
+    `profiles`: those of `--profile`, each judged once, in the order of `ProfileName`."""
+    wanted = set(profiles or ())
     return RunSettings(
         dns or DnsSettings(),
         bounds or Limits(),
         Probing(probe_unsubscribe, allow_private),
         today.date() if today else dt.date.today(),
+        tuple(name for name in ProfileName if name in wanted),
     )
 
 

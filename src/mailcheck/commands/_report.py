@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Protocol, TextIO, TypeVar
 
 from mailcheck.commands._options import ReportOptions
+from mailcheck.core.compliance import ProfileVerdict
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Note, Report
@@ -38,10 +39,18 @@ def write_report(
     options: ReportOptions,
     renderer: Renderer = render,
     notes: Sequence[Note] = (),
+    compliance: Sequence[ProfileVerdict] = (),
 ) -> int:
     """Render the report (stdout or `--output`) and return the exit code. `renderer` lets a
-    command show more than the findings, e.g. `mailcheck spf` its include tree."""
-    report = Report(tuple(findings), settings.today, strict=options.strict, notes=tuple(notes))
+    command show more than the findings, e.g. `mailcheck spf` its include tree; `compliance`:
+    the profiles judged, whose verdicts count for the exit code too."""
+    report = Report(
+        tuple(findings),
+        settings.today,
+        strict=options.strict,
+        notes=tuple(notes),
+        compliance=tuple(compliance),
+    )
     announce(report)
     write_output(
         report, options, lambda r, stream, color: renderer(r, options.fmt, stream, color=color)

@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from mailcheck.core.compliance import verdicts_of, with_compliance
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import exit_code
 from mailcheck.core.inputs import STDIN
-from mailcheck.engine.runner import CheckedSheet, load_sheets, now
+from mailcheck.engine.runner import CheckedSheet, all_compliance, load_sheets, now
 from mailcheck.sheet.model import LoadedSheet
 from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store
 
@@ -41,12 +42,13 @@ def record_run(
     sheets = [SheetResult(SheetInfo.of(r.sheet), r.findings, r.checked_at, r.dns) for r in results]
     sheets += unchecked
     findings = [f for sheet in sheets for f in sheet.findings]
+    code = exit_code(findings, strict=strict)
     record = RunRecord(
         command=command,
         started=started,
         finished=now(),
         today=today,
-        exit_code=int(exit_code(findings, strict=strict)),
+        exit_code=int(with_compliance(code, verdicts_of(all_compliance(results)))),
         sheets=sheets,
     )
     return store.record(record)

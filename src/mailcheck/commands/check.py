@@ -15,7 +15,14 @@ from mailcheck.commands._options import ReportOptions, Selection
 from mailcheck.commands._report import write_report
 from mailcheck.commands._store import load_recorded_sheets, record_run
 from mailcheck.engine.batch import Batch, worker_count
-from mailcheck.engine.runner import all_findings, check_loaded, exemption_notes, load_sheets, now
+from mailcheck.engine.runner import (
+    all_compliance,
+    all_findings,
+    check_loaded,
+    exemption_notes,
+    load_sheets,
+    now,
+)
 from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
 from mailcheck.state import Store, exclusive
@@ -44,7 +51,8 @@ def run_check(
             results = check_loaded(sheets, rules, settings)
             record_run(store, "check", started, results, settings.today, strict=report.strict)
     notes = exemption_notes(results)
-    return write_report(all_findings(results), settings, report, notes=notes)
+    compliance = all_compliance(results)
+    return write_report(all_findings(results), settings, report, notes=notes, compliance=compliance)
 
 
 def _batched(report: ReportOptions, settings: RunSettings, sheets: int) -> bool:

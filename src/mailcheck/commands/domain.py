@@ -14,7 +14,7 @@ from mailcheck.commands._options import ReportOptions
 from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError
 from mailcheck.engine.domainsheet import domain_sheet
-from mailcheck.engine.runner import all_findings, check_loaded
+from mailcheck.engine.runner import all_compliance, all_findings, check_loaded
 from mailcheck.engine.settings import RunSettings
 from mailcheck.rules import domain_rules
 
@@ -40,8 +40,9 @@ def run_domain(
         raise InputError("give either DOMAIN or --from-file FILE", key="DOMAIN")
     if domain is not None:
         sheet = domain_sheet(domain, selectors, mail_from)
-        findings = all_findings(check_loaded([sheet], domain_rules(), settings))
-        return write_report(findings, settings, report)
+        results = check_loaded([sheet], domain_rules(), settings)
+        compliance = all_compliance(results)
+        return write_report(all_findings(results), settings, report, compliance=compliance)
     from mailcheck.commands._batch import report_batch
     from mailcheck.engine.batch import Batch
     from mailcheck.engine.domainfile import read_domain_file

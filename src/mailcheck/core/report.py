@@ -5,6 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from mailcheck.core.compliance import (
+    ProfileVerdict,
+    Verdict,
+    verdict_counts,
+    verdicts_of,
+    with_compliance,
+)
 from mailcheck.core.findings import ExitCode, Finding, exit_code, summarize
 
 
@@ -31,6 +38,8 @@ class Report:
     strict: bool = False
     notes: tuple[Note, ...] = ()
     """Input problems that did not stop the run (shown by every format)."""
+    compliance: tuple[ProfileVerdict, ...] = ()
+    """The requested profiles, judged per sheet (empty when none was requested)."""
 
     @property
     def summary(self) -> dict[str, int]:
@@ -38,8 +47,25 @@ class Report:
 
     @property
     def exit_code(self) -> ExitCode:
-        return exit_code(self.findings, strict=self.strict)
+        code = exit_code(self.findings, strict=self.strict)
+        return with_compliance(code, verdicts_of(self.compliance))
+
+    @property
+    def verdict(self) -> str:
+        """The run's outcome in words, as the exit code says it."""
+        if self.exit_code is ExitCode.UNDECIDED:
+            return "some checks undecided"
+        if not self.compliance:
+            return "obligations met" if self.exit_code is ExitCode.OK else "obligations not met"
+        if self.exit_code is ExitCode.OK:
+            return "obligations and requirements met"
+        return "obligations or requirements not met"
 
     def summary_line(self) -> str:
         counts = ", ".join(f"{n} {status}" for status, n in self.summary.items())
+        if self.compliance:
+            judged = verdict_counts(self.compliance)
+            counts += "; requirements: " + ", ".join(
+                f"{n} {Verdict(v).label}" for v, n in judged.items()
+            )
         return f"{counts}; exit code {int(self.exit_code)}"

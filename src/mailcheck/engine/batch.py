@@ -98,7 +98,8 @@ class Batch:
     def checked(self, done: Done) -> CheckedSheet:
         """A checked item of a batch of sheets, as the store records it."""
         assert self.sheets is not None
-        return CheckedSheet(self.sheets[done.index], done.findings, done.checked_at, self.dns)
+        sheet = self.sheets[done.index]
+        return CheckedSheet(sheet, done.findings, done.checked_at, self.dns, done.compliance)
 
     def checked_sheets(self) -> list[CheckedSheet]:
         """The kept items of a batch of sheets, in the order of the input."""

@@ -13,10 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from mailcheck.core.compliance import ProfileName, ProfileVerdict
 from mailcheck.core.findings import Finding
 from mailcheck.core.memo import RunMemo
 from mailcheck.core.report import Note
 from mailcheck.engine.checker import load_sheet_for_rules
+from mailcheck.engine.compliance import judge_sheet
 from mailcheck.engine.domainfile import Source
 from mailcheck.engine.domainsheet import domain_sheet
 from mailcheck.engine.grouping import own_domains
@@ -47,6 +49,8 @@ class Done:
     statuses: tuple[str, ...] = ()
     notes: tuple[Note, ...] = ()
     """Exemptions of the item's sheet that matched no finding."""
+    compliance: tuple[ProfileVerdict, ...] = ()
+    """The item's profiles (the run's and its sheet's own), judged from its findings."""
 
 
 OnDone = Callable[[Done], None]
@@ -89,7 +93,7 @@ def check_in_process(
     rules = [REGISTRY[rule_id] for rule_id in rule_ids]
     at_once = items_at_once(settings.limits.concurrency)
     with fewer_collections():
-        asyncio.run(_stream(iter(items), rules, ctx, on_done, at_once))
+        asyncio.run(_stream(iter(items), rules, ctx, on_done, at_once, settings.profiles))
 
 
 @contextmanager
@@ -118,9 +122,11 @@ async def _stream(
     ctx: Context,
     on_done: OnDone,
     at_once: int,
+    profiles: Sequence[ProfileName] = (),
 ) -> None:
     """A fixed number of lanes, each taking the next item when its last one is done: no task
     per item waits in memory, and finished items are handed on at once."""
+    rules_run = frozenset(rule.id for rule in rules)
 
     async def lane() -> None:
         for index, sheet in items:  # one shared iterator: every item is taken once
@@ -129,6 +135,8 @@ async def _stream(
             own = replace(ctx, memo=RunMemo())
             with ctx.dns.cache.scope(own_domains(sheet.sheet)):
                 findings = await check_located(sheet, rules, own)
-            on_done(Done(index, findings, now(), notes=tuple(sheet_notes(sheet, findings))))
+            notes = tuple(sheet_notes(sheet, findings))
+            compliance = judge_sheet(sheet, findings, rules_run, profiles)
+            on_done(Done(index, findings, now(), notes=notes, compliance=compliance))
 
     await asyncio.gather(*(lane() for _ in range(at_once)))

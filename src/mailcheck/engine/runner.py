@@ -14,9 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mailcheck.core.compliance import ProfileName, ProfileVerdict
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Note
 from mailcheck.engine.checker import check_sheet, load_sheet_for_rules, unused_exemptions
+from mailcheck.engine.compliance import judge_sheet
 from mailcheck.engine.locate import locate_findings
 from mailcheck.engine.settings import RunSettings
 from mailcheck.http.probe import ProbeSettings
@@ -34,6 +36,8 @@ class CheckedSheet:
     findings: list[Finding]
     checked_at: dt.datetime
     dns: DnsSource = field(default_factory=DnsSource)  # where the answers came from, for recheck
+    compliance: tuple[ProfileVerdict, ...] = ()
+    """The sheet's profiles (the run's and its own `profiles:`), judged from its findings."""
 
 
 def now() -> dt.datetime:
@@ -60,7 +64,8 @@ def check_loaded(
 ) -> list[CheckedSheet]:
     """Check loaded sheets, at most `MAX_SHEETS_AT_ONCE` at a time, in the given order."""
     ctx = build_context(settings)
-    return asyncio.run(_check_all(sheets, rules, ctx, settings.dns.source, on_done))
+    dns, profiles = settings.dns.source, settings.profiles
+    return asyncio.run(_check_all(sheets, rules, ctx, dns, on_done, profiles))
 
 
 def build_context(settings: RunSettings) -> Context:
@@ -87,13 +92,16 @@ async def _check_all(
     ctx: Context,
     dns: DnsSource,
     on_done: Callable[[CheckedSheet], None] | None,
+    profiles: Sequence[ProfileName] = (),
 ) -> list[CheckedSheet]:
     limit = asyncio.Semaphore(MAX_SHEETS_AT_ONCE)
+    rules_run = frozenset(rule.id for rule in rules)
 
     async def one(sheet: LoadedSheet) -> CheckedSheet:
         async with limit:
             found = await check_located(sheet, rules, ctx)
-            checked = CheckedSheet(sheet, found, now(), dns)
+            compliance = judge_sheet(sheet, found, rules_run, profiles)
+            checked = CheckedSheet(sheet, found, now(), dns, compliance)
         if on_done:
             on_done(checked)
         return checked
@@ -103,6 +111,10 @@ async def _check_all(
 
 def all_findings(results: Sequence[CheckedSheet]) -> list[Finding]:
     return [f for result in results for f in result.findings]
+
+
+def all_compliance(results: Sequence[CheckedSheet]) -> list[ProfileVerdict]:
+    return [verdict for result in results for verdict in result.compliance]
 
 
 def exemption_notes(results: Sequence[CheckedSheet]) -> list[Note]:

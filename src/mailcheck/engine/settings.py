@@ -1,5 +1,6 @@
 """What a run needs to check sheets, by concern: where DNS answers come from, the bounds on
-the run, whether the unsubscribe probe may POST, and the date it checks on.
+the run, whether the unsubscribe probe may POST, the date it checks on, and the compliance
+profiles its sheets are judged by.
 
 These are the engine's terms; how a command line spells them is the commands' business.
 """
@@ -10,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY
 from mailcheck.state import DnsSource
 
@@ -73,3 +75,6 @@ class RunSettings:
     probing: Probing = field(default_factory=Probing)
     today: dt.date = field(default_factory=dt.date.today)
     """The date every finding and clock of the run is judged on (pinned: no midnight in it)."""
+    profiles: tuple[ProfileName, ...] = ()
+    """Compliance profiles every sheet is judged by from its findings, besides those its own
+    `profiles:` names (see `mailcheck.engine.compliance`)."""

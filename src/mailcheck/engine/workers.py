@@ -201,10 +201,18 @@ def _done(kind: str, rest: list[Any]) -> Done:
     from mailcheck.engine.batchitems import Done
 
     if kind == "done":
-        index, findings, checked_at, notes = rest
-        return Done(index, findings, checked_at, notes=notes)
-    index, lines, statuses, checked_at, notes = rest
-    return Done(index, [], checked_at, rendered=lines, statuses=statuses, notes=notes)
+        index, findings, checked_at, notes, compliance = rest
+        return Done(index, findings, checked_at, notes=notes, compliance=compliance)
+    index, lines, statuses, checked_at, notes, compliance = rest
+    return Done(
+        index,
+        [],
+        checked_at,
+        rendered=lines,
+        statuses=statuses,
+        notes=notes,
+        compliance=compliance,
+    )
 
 
 def _worker(
@@ -226,9 +234,11 @@ def _worker(
         if job.render:
             lines = "".join(finding_line(f) for f in done.findings)
             statuses = tuple(f.status.value for f in done.findings)
-            results.put(("text", number, done.index, lines, statuses, done.checked_at, done.notes))
+            text = (done.index, lines, statuses, done.checked_at, done.notes, done.compliance)
+            results.put(("text", number, *text))
         else:
-            results.put(("done", number, done.index, done.findings, done.checked_at, done.notes))
+            found = (done.index, done.findings, done.checked_at, done.notes, done.compliance)
+            results.put(("done", number, *found))
 
     _exit_with_parent()
     try:

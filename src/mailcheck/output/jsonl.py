@@ -7,6 +7,11 @@ as in `--format json`). The last line has no `rule`: it is `{"mailcheck", "today
 the findings of each sheet or domain are written together, flushed, as soon as it is checked,
 so a consumer can read them while the run goes on; sheets and domains come in the order they
 finish, each finding naming its sheet (`sheet`) and what it is about (`subject`).
+
+Only when compliance profiles are judged (`--profile`, a sheet's `profiles:`): each sheet's or
+domain's findings are followed by one line per profile, with `profile` and no `rule` (an entry
+of `compliance` in `--format json`), and the last line also counts the requirements per verdict
+in `compliance` (`met`, `not_met`, `undecided`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from mailcheck import __version__
+from mailcheck.core.compliance import ProfileVerdict, verdict_counts
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Note, Report
 
@@ -29,9 +35,19 @@ def write_findings(findings: Iterable[Finding], stream: TextIO) -> None:
     stream.flush()
 
 
+def write_compliance(results: Iterable[ProfileVerdict], stream: TextIO) -> None:
+    """One line per judged profile (nothing when none was)."""
+    stream.write("".join(json.dumps(r.as_dict(), ensure_ascii=False) + "\n" for r in results))
+
+
 def summary_line(
-    today: str, summary: dict[str, int], exit_code: int, notes: Iterable[Note] = ()
+    today: str,
+    summary: dict[str, int],
+    exit_code: int,
+    notes: Iterable[Note] = (),
+    compliance: dict[str, int] | None = None,
 ) -> str:
+    """The closing line; `compliance`: requirements per verdict, when profiles were judged."""
     data: dict[str, Any] = {
         "mailcheck": __version__,
         "today": today,
@@ -39,10 +55,15 @@ def summary_line(
         "exit_code": exit_code,
         "notes": [note.as_dict() for note in notes],
     }
+    if compliance is not None:
+        data["compliance"] = compliance
     return json.dumps(data, ensure_ascii=False) + "\n"
 
 
 def render_jsonl(report: Report, stream: TextIO, color: bool | None = None) -> None:
     write_findings(report.findings, stream)
+    write_compliance(report.compliance, stream)
     today = report.today.isoformat()
-    stream.write(summary_line(today, report.summary, int(report.exit_code), report.notes))
+    counts = verdict_counts(report.compliance) if report.compliance else None
+    code = int(report.exit_code)
+    stream.write(summary_line(today, report.summary, code, report.notes, counts))

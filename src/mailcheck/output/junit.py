@@ -9,6 +9,12 @@ test per classname and name, so with several sheets every name carries its sheet
 and a pair that still repeats is numbered (`#2`). Input problems that did not stop the run are
 the `<system-err>` of the first suite. The counts of every suite and of the whole report add up
 to the test cases written.
+
+Each compliance profile judged for a sheet (`--profile`, the sheet's `profiles:`) is a suite of
+its own, `compliance <profile>` (with the sheet in brackets when there are several), with one
+test case per requirement: `classname` `compliance.<profile>`, `name` the requirement's id. A
+requirement not met is a `<failure>`, an undecided one an `<error>`; the message names the
+findings behind it and the requirement's source.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from typing import TextIO
 
+from mailcheck.core.compliance import ProfileVerdict, RequirementVerdict, Verdict
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.report import Report
 from mailcheck.output.locations import file_place
@@ -51,6 +58,9 @@ def as_junit(report: Report) -> ET.Element:
                 name = f"{name} #{seen[finding.rule, name]}"
             _testcase(suite, finding, name, strict=report.strict)
         _count(suite, suite)
+    several_subjects = len({result.subject for result in report.compliance}) > 1
+    for result in report.compliance:
+        _compliance_suite(root, result, several_subjects)
     if report.notes and len(root):
         err = ET.SubElement(root[0], "system-err")
         err.text = _clean("\n".join(str(note) for note in report.notes))
@@ -77,6 +87,37 @@ def _testcase(suite: ET.Element, finding: Finding, name: str, *, strict: bool) -
         ET.SubElement(case, "skipped", message=_clean(finding.message))
     elif status is Status.WARN:
         ET.SubElement(case, "system-out").text = f"warn: {text}"
+
+
+def _compliance_suite(root: ET.Element, result: ProfileVerdict, several: bool) -> None:
+    name = f"compliance {result.profile}" + (f" [{result.subject}]" if several else "")
+    suite = ET.SubElement(root, "testsuite", name=_clean(name))
+    for requirement in result.requirements:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=_clean(f"compliance.{result.profile}"),
+            name=_clean(requirement.id),
+            time="0",
+        )
+        if result.sheet:
+            case.set("file", _clean(file_place(result.sheet, None).path))
+        text = _clean(_requirement_text(requirement))
+        if requirement.verdict is Verdict.NOT_MET:
+            ET.SubElement(
+                case, "failure", message=_clean(requirement.title), type="not_met"
+            ).text = text
+        elif requirement.verdict is Verdict.UNDECIDED:
+            ET.SubElement(
+                case, "error", message=_clean(requirement.title), type="undecided"
+            ).text = text
+    _count(suite, suite)
+
+
+def _requirement_text(requirement: RequirementVerdict) -> str:
+    lines = [requirement.title, *map(str, requirement.deciding())]
+    lines += [f"{rule}: no finding" for rule in requirement.silent_rules]
+    return "\n".join([*lines, f"Source: {requirement.source}"])
 
 
 def _count(target: ET.Element, *suites: ET.Element) -> None:

@@ -1,7 +1,9 @@
 """`--format markdown`: a report to paste into a ticket or mail to the customer.
 
 It reads top-down in the order a customer acts: the verdict and counts; the deadlines (findings
-of the rules judging one, `deadline.sheet` and `deadline.dns`, when the sheet has dates); every
+of the rules judging one, `deadline.sheet` and `deadline.dns`, when the sheet has dates); the
+compliance profiles asked for (one table per profile and sheet: each requirement met, not met
+or undecided, the findings behind it and its published source); every
 failing obligation with its finding and the exact fix — DNS records from the fix also in a code
 block, ready to copy into a zone file or a DNS provider's panel; the checks that could not be
 decided; the warnings (with their fixes); then, compactly, what is met and what does not apply,
@@ -16,11 +18,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from mailcheck.core.compliance import ProfileVerdict, RequirementVerdict, Verdict
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.report import Report
 from mailcheck.sheet.due_dates import Kind
 
-VERDICTS = {0: "obligations met", 1: "obligations not met", 3: "some checks undecided"}
 ICONS = {
     Status.FAIL: "❌ fail",
     Status.ERROR: "❓ error",
@@ -28,6 +30,12 @@ ICONS = {
     Status.PASS: "✅ pass",
     Status.SKIP: "⏭️ skip",
 }
+VERDICT_ICONS = {
+    Verdict.NOT_MET: "❌ not met",
+    Verdict.UNDECIDED: "❓ undecided",
+    Verdict.MET: "✅ met",
+}
+MAX_EVIDENCE = 6  # findings listed behind a requirement that is not met; the rest are counted
 _QUOTED = r'"(?:[^"\\]|\\.)*"'
 # A record value's tokens: quoted strings, <placeholders>, or tokens with a digit or a dot
 # (hosts, addresses, priorities); a plain word ends the record and the prose resumes.
@@ -50,6 +58,8 @@ def as_markdown(report: Report) -> str:
     parts = [_header(report)]
     if deadlines:
         parts.append(_deadlines(deadlines, several))
+    if report.compliance:
+        parts.append(compliance_markdown(report.compliance))
     if by_status[Status.FAIL]:
         parts.append(_detailed("What fails and how to fix it", by_status[Status.FAIL], several))
     if by_status[Status.ERROR]:
@@ -78,7 +88,7 @@ def _header(report: Report) -> str:
     lines = [
         "# mailcheck report",
         "",
-        f"**{VERDICTS.get(code, 'done').capitalize()}** (exit code {code}) — {counts}.",
+        f"**{report.verdict.capitalize()}** (exit code {code}) — {counts}.",
         "",
         f"Checked on {report.today.isoformat()}"
         + (
@@ -103,6 +113,56 @@ def _deadlines(findings: Sequence[Finding], several: bool) -> str:
     if fixes:
         text += "\nTo meet them: see the fixes below.\n"
     return text
+
+
+def compliance_markdown(results: Sequence[ProfileVerdict], level: int = 2) -> str:
+    """The compliance sections, their headings at `level` (the README embeds them deeper)."""
+    return "\n".join(_compliance(result, level) for result in results)
+
+
+def _compliance(result: ProfileVerdict, level: int) -> str:
+    """One profile judged for one sheet: a row per requirement, worst first."""
+    title = f"{'#' * level} Compliance: {_text(result.title)} — {_code(result.subject)}\n"
+    counts = ", ".join(f"{n} {Verdict(v).label}" for v, n in result.counts().items() if n)
+    lines = [title, f"**{result.verdict.label.capitalize()}** ({counts or 'nothing judged'}).\n"]
+    if result.requirements:
+        rows = [
+            f"| {VERDICT_ICONS[r.verdict]} | {_cell(_text(r.title))} | {_cell(_evidence(r))} "
+            f"| {_cell(_source(r.source.section, r.source.url))} |"
+            for r in sorted(result.requirements, key=lambda r: r.verdict.rank)
+        ]
+        header = "| Verdict | Requirement | Findings behind it | Source |\n|---|---|---|---|"
+        lines.append("\n".join([header, *rows]) + "\n")
+    sources = [r.source for r in result.requirements] + [u.source for u in result.unchecked]
+    documents = dict.fromkeys((s.document, s.url) for s in sources)
+    lines.append(
+        "Sources: " + "; ".join(_source(document, url) for document, url in documents) + ".\n"
+    )
+    if result.unchecked:
+        items = [f"- {_text(u.title)}: {_text(u.why)}" for u in result.unchecked]
+        lines.append("Not judged here:\n\n" + "\n".join(items) + "\n")
+    return "\n".join(lines)
+
+
+def _evidence(requirement: RequirementVerdict) -> str:
+    """What is not met (or undecided), finding by finding; what is met, counted per rule."""
+    if requirement.verdict is Verdict.MET:
+        parts = [f"{_code(rule)}: {n}" for rule, n in requirement.status_counts().items()]
+    else:
+        deciding = requirement.deciding()
+        parts = [
+            f"{_code(e.rule)} {_code(e.subject)}: {e.status.value}" for e in deciding[:MAX_EVIDENCE]
+        ]
+        if len(deciding) > MAX_EVIDENCE:
+            parts.append(f"and {len(deciding) - MAX_EVIDENCE} more")
+    parts += [f"{_code(rule)}: no finding" for rule in requirement.silent_rules]
+    if requirement.missing_rules:
+        parts.append("not run: " + ", ".join(map(_code, requirement.missing_rules)))
+    return "<br>".join(parts) or "-"
+
+
+def _source(text: str, url: str | None) -> str:
+    return f"[{_text(text)}]({url})" if url else _text(text)
 
 
 def _detailed(title: str, findings: Sequence[Finding], several: bool) -> str:

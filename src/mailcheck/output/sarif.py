@@ -19,6 +19,11 @@ check DNS without a sheet) cannot be placed: it is not a result but a tool execu
 of the invocation, with the same level and message and its rule as `associatedRule`, so the
 upload stays valid; code scanning shows no alert for it. Input problems that did not stop the run
 (a malformed report line) are notifications too.
+
+Compliance profiles (`--profile`, a sheet's `profiles:`) are judged from the same findings: their
+verdicts are in the run's `properties.compliance`, as `compliance` in `--format json`. They add no
+results (the findings behind a requirement not met are results already), but a requirement not
+met fails the invocation's `exitCode` as a `fail` does.
 """
 
 from __future__ import annotations
@@ -65,9 +70,16 @@ def as_sarif(report: Report) -> dict[str, Any]:
         "invocations": [_invocation(report, unplaced)],
         "results": results,
         "columnKind": "unicodeCodePoints",
-        "properties": {"today": report.today.isoformat(), "summary": report.summary},
+        "properties": _run_properties(report),
     }
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _run_properties(report: Report) -> dict[str, Any]:
+    properties: dict[str, Any] = {"today": report.today.isoformat(), "summary": report.summary}
+    if report.compliance:
+        properties["compliance"] = [result.as_dict() for result in report.compliance]
+    return properties
 
 
 def _driver(rule_ids: list[str]) -> dict[str, Any]:

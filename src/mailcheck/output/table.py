@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mailcheck.core.compliance import ProfileVerdict, RequirementVerdict, Verdict, verdict_counts
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.report import Report
 from mailcheck.output.console import make_console
@@ -21,6 +22,12 @@ about half a millisecond a row, which makes a report of 30,000 findings take sec
 LEAN_BATCH = 500  # lines printed at once by the lean layout
 MAX_SUBJECT_WIDTH = 40
 
+MAX_EVIDENCE = 4  # findings shown behind one requirement; the rest are counted
+VERDICT_STYLES = {
+    Verdict.NOT_MET: "bold red",
+    Verdict.UNDECIDED: "bold magenta",
+    Verdict.MET: "green",
+}
 STYLES = {
     Status.FAIL: "bold red",
     Status.ERROR: "bold magenta",
@@ -42,6 +49,8 @@ def render_table(report: Report, stream: TextIO, color: bool | None = None) -> N
         console.print(Text("How to fix", style="bold"))
         for number, finding in enumerate(fixes, 1):
             _print_fix(console, number, finding)
+    for result in report.compliance:
+        _print_compliance(console, result)
     console.print(_summary(report))
 
 
@@ -143,6 +152,62 @@ def _print_fix(console: Console, number: int, finding: Finding) -> None:
     console.print(Text(f"     {finding.hint}", style="cyan"), soft_wrap=True)
 
 
+def _print_compliance(console: Console, result: ProfileVerdict) -> None:
+    """One profile judged for one sheet: a row per requirement with the findings behind it."""
+    console.print()
+    counts = ", ".join(f"{n} {Verdict(v).label}" for v, n in result.counts().items() if n)
+    head = Text(f"Compliance: {result.title} — {result.subject}: ", style="bold")
+    head.append(result.verdict.label.upper(), style=VERDICT_STYLES[result.verdict])
+    head.append(f" ({counts or 'nothing judged'})")
+    console.print(head)
+    if result.requirements:
+        table = Table(show_header=True, header_style="bold", expand=False)
+        table.add_column("Verdict", no_wrap=True)
+        table.add_column("Requirement", overflow="fold", ratio=2)
+        table.add_column("Findings behind it", overflow="fold", ratio=2)
+        table.add_column("Source", overflow="fold", ratio=1)
+        for requirement in sorted(result.requirements, key=lambda r: r.verdict.rank):
+            table.add_row(
+                Text(requirement.verdict.label.upper(), style=VERDICT_STYLES[requirement.verdict]),
+                _requirement_text(requirement),
+                _evidence_text(requirement),
+                requirement.source.section,
+            )
+        console.print(table)
+    sources = [r.source for r in result.requirements] + [u.source for u in result.unchecked]
+    for document, url in dict.fromkeys((source.document, source.url) for source in sources):
+        console.print(Text(f"  Source: {document}" + (f" {url}" if url else ""), style="dim"))
+    not_run = [u for u in result.unchecked if u.rules_not_run]
+    others = [u for u in result.unchecked if not u.rules_not_run]
+    if not_run:
+        names = "; ".join(f"{u.title} ({u.why})" for u in not_run)
+        console.print(Text(f"  Not judged in this run: {names}", style="dim"))
+    if others:
+        names = "; ".join(u.title for u in others)
+        console.print(Text(f"  Not judged by mailcheck: {names}", style="dim"))
+    console.print()
+
+
+def _requirement_text(requirement: RequirementVerdict) -> str:
+    text = requirement.title
+    if requirement.missing_rules:
+        text += f" (not run: {', '.join(requirement.missing_rules)})"
+    return text
+
+
+def _evidence_text(requirement: RequirementVerdict) -> str:
+    """What is not met (or undecided), finding by finding; what is met, counted per rule."""
+    if requirement.verdict is Verdict.MET:
+        shown = [f"{rule}: {counts}" for rule, counts in requirement.status_counts().items()]
+    else:
+        deciding = requirement.deciding()
+        shown = [str(e) for e in deciding[:MAX_EVIDENCE]]
+        if len(deciding) > MAX_EVIDENCE:
+            shown.append(f"… and {len(deciding) - MAX_EVIDENCE} more")
+    shown += [f"{rule}: no finding" for rule in requirement.silent_rules]
+    return "\n".join(shown) or "-"
+
+
 def _summary(report: Report) -> Text:
     line = Text()
     summary = report.summary
@@ -150,6 +215,11 @@ def _summary(report: Report) -> Text:
         count = summary[status.value]
         line.append(f"{count} {status.value}", style=STYLES[status] if count else "dim")
         line.append("  ")
-    verdict = {0: "obligations met", 1: "obligations not met", 3: "some checks undecided"}
-    line.append(f"→ {verdict.get(int(report.exit_code), '')} (exit {int(report.exit_code)})")
+    if report.compliance:
+        line.append("requirements: ")
+        for verdict, count in verdict_counts(report.compliance).items():
+            style = VERDICT_STYLES[Verdict(verdict)] if count else "dim"
+            line.append(f"{count} {Verdict(verdict).label}", style=style)
+            line.append("  ")
+    line.append(f"→ {report.verdict} (exit {int(report.exit_code)})")
     return line

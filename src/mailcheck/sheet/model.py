@@ -33,6 +33,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from mailcheck.core.compliance import ProfileName
 from mailcheck.core.errors import QUOTE_LIMIT, InputError, quote
 from mailcheck.core.inputs import STDIN
 from mailcheck.core.yamlsafe import Loc, dotted_key, read_mapping
@@ -271,6 +272,9 @@ class Sheet(_Model):
     """Sample messages (.eml), relative to the sheet's folder."""
     exemptions: tuple[Exemption, ...] = ()
     roles: RoleSettings = RoleSettings()
+    profiles: tuple[ProfileName, ...] = ()
+    """Compliance profiles to judge the sheet by, besides the obligations (as --profile does):
+    seed, gmail, yahoo, outlook, csa."""
 
 
 def sheet_json_schema() -> dict[str, Any]:

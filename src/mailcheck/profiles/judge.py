@@ -1,0 +1,83 @@
+"""Judging a profile from one sheet's findings.
+
+Each requirement is judged by its checks (`model.py`): a check's verdict is the worst verdict
+of its rule's findings for the sheet (`not_met` before `undecided` before `met`); a rule that
+ran but said nothing about the sheet is `undecided`. The requirement's verdict is the worst of
+its checks. A check whose rule did not run (left out by `--select`/`--ignore`, or not one of the
+command's rules: `mailcheck domain` reads no samples) is left out and named; a requirement none
+of whose rules ran is listed as not checked, not counted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+
+from mailcheck.core.compliance import (
+    Evidence,
+    ProfileVerdict,
+    RequirementVerdict,
+    Unchecked,
+    Verdict,
+    worst,
+)
+from mailcheck.core.findings import Finding
+from mailcheck.profiles.model import Check, Profile, Requirement
+
+
+def judge(
+    profile: Profile,
+    findings: Iterable[Finding],
+    rules_run: Collection[str],
+    subject: str,
+    sheet: str | None,
+) -> ProfileVerdict:
+    """`profile` judged from the findings of one sheet (or domain), `subject` naming it."""
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_rule[finding.rule].append(finding)
+    judged, unchecked = [], []
+    for requirement in profile.requirements:
+        checks = [c for c in requirement.checks if c.rule in rules_run]
+        if checks:
+            judged.append(_requirement(profile, requirement, checks, by_rule))
+        else:
+            unchecked.append(_not_run(profile, requirement))
+    unchecked += [
+        Unchecked(item.id, item.title, profile.source(item), item.why)
+        for item in profile.not_checked
+    ]
+    return ProfileVerdict(
+        profile.profile, profile.title, subject, sheet, tuple(judged), tuple(unchecked)
+    )
+
+
+def _requirement(
+    profile: Profile,
+    requirement: Requirement,
+    checks: Sequence[Check],
+    by_rule: dict[str, list[Finding]],
+) -> RequirementVerdict:
+    evidence = [
+        Evidence(f.rule, f.subject, f.status, check.verdict(f.status))
+        for check in checks
+        for f in by_rule.get(check.rule, ())
+    ]
+    silent = [c.rule for c in checks if not by_rule.get(c.rule)]
+    verdicts = [e.verdict for e in evidence] + [Verdict.UNDECIDED] * len(silent)
+    missing = tuple(c.rule for c in requirement.checks if c not in checks)
+    return RequirementVerdict(
+        id=requirement.id,
+        title=requirement.title,
+        source=profile.source(requirement),
+        verdict=worst(verdicts),
+        evidence=tuple(sorted(evidence, key=lambda e: e.verdict.rank)),
+        missing_rules=missing,
+        silent_rules=tuple(silent),
+    )
+
+
+def _not_run(profile: Profile, requirement: Requirement) -> Unchecked:
+    rules = tuple(check.rule for check in requirement.checks)
+    why = f"{', '.join(rules)} did not run"
+    return Unchecked(requirement.id, requirement.title, profile.source(requirement), why, rules)
