@@ -103,3 +103,9 @@ def is_a_test(reference: str) -> bool:
     path, _, name = reference.partition("::")
     source = REPO_ROOT / path
     return source.is_file() and f"def {name}(" in source.read_text(encoding="utf-8")
+
+
+def test_every_registered_rule_has_its_case_file():
+    from mailcheck.rules import REGISTRY
+
+    assert {path.stem for path in case_files()} == set(REGISTRY)

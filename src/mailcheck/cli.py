@@ -419,11 +419,19 @@ def list_rules(
         bool,
         typer.Option("--markdown", help="The rule reference as a Markdown table (the README's)."),
     ] = False,
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            "--write",
+            metavar="FILE",
+            help="Write the Markdown table over the one between FILE's reference markers.",
+        ),
+    ] = None,
 ) -> None:
     """List every rule: id, title and the obligation's source."""
     from mailcheck.commands.rules import run_rules
 
-    raise typer.Exit(run_rules(markdown=markdown))
+    raise typer.Exit(run_rules(markdown=markdown, write=write))
 
 
 @app.command()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from mailcheck.core.errors import InputError
-from mailcheck.output.reference import markdown_table
+from mailcheck.output.reference import BEGIN, markdown_table, with_table
 from mailcheck.rules import REGISTRY
 
 
-def run_rules(*, markdown: bool) -> int:
-    """Every rule a line (id, title, source), or the README's Markdown table."""
+def run_rules(*, markdown: bool, write: Path | None = None) -> int:
+    """Every rule a line (id, title, source), or the README's Markdown table: printed, or
+    written over the table between the markers of a document (`write`)."""
+    if write is not None:
+        return _write_table(write)
     if markdown:
         print(markdown_table(REGISTRY.values()), end="")
         return 0
@@ -28,4 +33,20 @@ def run_explain(rule_id: str) -> int:
     print(f"Obligation: {rule.obligation}\nSource: {rule.source}\n")
     print(rule.metadata_text() + "\n")
     print(rule.doc.strip())
+    return 0
+
+
+def _write_table(path: Path) -> int:
+    """Replace the rule reference in `path` (the README) with the one the metadata makes."""
+    try:
+        document = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"cannot read it: {getattr(exc, 'strerror', None) or exc}", file=str(path)
+        ) from None
+    updated = with_table(document, markdown_table(REGISTRY.values()))
+    if updated is None:
+        raise InputError(f"no rule reference to replace: it needs the line {BEGIN}", file=str(path))
+    if updated != document:
+        path.write_text(updated, encoding="utf-8")
     return 0

@@ -19,3 +19,12 @@ def markdown_table(rules: Iterable[Rule]) -> str:
 
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
+
+
+def with_table(document: str, table: str) -> str | None:
+    """`document` with the text between its reference markers replaced by `table` (which
+    carries the markers); None when the document has no pair of markers."""
+    start, end = document.find(BEGIN), document.find(END)
+    if start < 0 or end < start:
+        return None
+    return document[:start] + table + document[end + len(END) :].removeprefix("\n")

@@ -12,6 +12,7 @@ functions below), never by the id.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 from collections.abc import Iterable
@@ -69,13 +70,17 @@ def rule_modules() -> list[str]:
 
 
 def load_rules(module_names: Iterable[str]) -> list[Rule]:
-    """Each module's `RULE`; a module without one or a second rule with the same id is a
-    programming error, said at import time with the module's name."""
+    """Each module's `RULE`, documented by the module's docstring unless it says otherwise; a
+    module without one or a second rule with the same id is a programming error, said at import
+    time with the module's name."""
     rules: dict[str, Rule] = {}
     for name in module_names:
-        rule = getattr(importlib.import_module(f"{__name__}.{name}"), "RULE", None)
+        module = importlib.import_module(f"{__name__}.{name}")
+        rule = getattr(module, "RULE", None)
         if not isinstance(rule, Rule):
             raise TypeError(f"rule module {__name__}.{name} defines no RULE = Rule(...)")
+        if not rule.doc and module.__doc__:
+            rule = dataclasses.replace(rule, doc=module.__doc__)
         if rule.id in rules:
             raise ValueError(f"rule id {rule.id!r} is defined twice (again in {name})")
         rules[rule.id] = rule
