@@ -108,6 +108,28 @@ def test_following_the_spf_hint_aligns_the_mail_from(
     assert _alignment(check_json, sheet, dns_server.from_text(zones))[0] == "pass"
 
 
+def test_without_a_dmarc_record_the_spf_hint_publishes_one(dns_server, write_sheet, check_json):
+    """No DMARC record anywhere: under the RFC 9989 tree walk bounce.align.example would be an
+    organisational domain of its own, so the hint adds a first DMARC record to the MAIL FROM's
+    SPF record; both applied, the stream passes."""
+    zones = {
+        "align.example.": ZONE.replace('_dmarc 300 IN TXT "v=DMARC1; p=reject"\n', ""),
+        "esp.example.": PROVIDER,
+    }
+    dkim = "dkim: [{domain: align.example, selector: sel}]\n"
+    sheet = write_sheet("anna@align.example", extra=f"mail_from: [bounce.esp.example]\n{dkim}")
+    sheet.write_text(sheet.read_text() + SPF_SETTINGS, encoding="utf-8")
+    status, hint = _alignment(check_json, sheet, dns_server.from_text(zones))
+    assert status == "warn"
+    records = TXT_LINE.findall(hint)
+    assert [name for name, _ in records] == ["bounce.align.example", "_dmarc.align.example"]
+    zones["align.example."] += "".join(f'{name}. 300 IN TXT "{text}"\n' for name, text in records)
+    sheet = write_sheet(
+        "anna@align.example", extra=f"mail_from: [bounce.align.example]\n{dkim}{SPF_SETTINGS}"
+    )
+    assert _alignment(check_json, sheet, dns_server.from_text(zones))[0] == "pass"
+
+
 def test_following_the_dkim_hint_aligns_the_signature(dns_server, write_sheet, check_json):
     """Signed by the provider, MAIL FROM aligned: warn; the hint's dkim item, with the
     provider's selector and its key published, makes the stream pass."""

@@ -163,13 +163,21 @@ def test_aligned_signature_is_preferred_to_an_unaligned_one(check_samples, dkim_
     assert statuses(check_samples({"m.eml": both}), "message.dkim") == {"m.eml": "pass"}
 
 
-def test_relaxed_alignment_accepts_the_organisational_domain(message_json, zones, dkim_keys,
-                                                             tmp_path):  # fmt: skip
+@pytest.mark.parametrize(("dmarc", "status"), [("v=DMARC1; p=none", "pass"), (None, "warn")])
+def test_relaxed_alignment_accepts_the_organisational_domain(
+    message_json, zones, dkim_keys, tmp_path, dmarc, status
+):
+    """d=msg.example on mail from mail.msg.example: msg.example's DMARC record makes it the
+    organisational domain of both (RFC 9989 tree walk); without any record each name is its own,
+    and the parent's signature is not aligned."""
+    zone = tmp_path / "msg.example.zone"
+    record = f'\n_dmarc IN TXT "{dmarc}"\n' if dmarc else ""
+    zone.write_text(zones[0].read_text(encoding="utf-8") + record, encoding="utf-8")
     message = build(changes={"From": f"Muster <news@mail.{DOMAIN}>"})
     path = tmp_path / "m.eml"
     path.write_bytes(sign(message, dkim_keys["sel"]))  # d=msg.example
-    _, report = message_json(path, "--zone", zones[0], "--zone", zones[1])
-    assert statuses(report, "message.dkim") == {str(path): "pass"}
+    _, report = message_json(path, "--zone", zone, "--zone", zones[1])
+    assert statuses(report, "message.dkim") == {str(path): status}
 
 
 # --- CNAME targets in errors ----------------------------------------------------------------------

@@ -168,7 +168,7 @@ class OrganisationalDomain:
 async def organisational_domain(domain: str, dns: Resolver) -> OrganisationalDomain:
     """The organisational domain of `domain` by the tree walk: asks DNS (at most eight
     questions), hence a coroutine. Two names are aligned in relaxed mode when their
-    organisational domains are the same (RFC 9989 §3.2.9.1)."""
+    organisational domains are the same (RFC 9989 §3.2.10.1)."""
     return OrganisationalDomain(await tree_walk(domain, dns))
 
 

@@ -1,29 +1,45 @@
 """What the alignment rules share: the From domain's alignment modes and the comparison itself.
 
-DMARC (RFC 7489 §3.1) counts an identifier that SPF or DKIM authenticated only when its domain
-is aligned with the From domain: in relaxed mode both have the same organisational domain, in
-strict mode they are identical. The From domain's DMARC record sets the mode, `adkim=` for DKIM
-and `aspf=` for SPF (both relaxed when absent). The record is looked for as receivers look for
-it (RFC 7489 §6.6.3): at `_dmarc.<From domain>`, else at `_dmarc.<organisational domain>`; only
-records that start with `v=DMARC1` count. Without a record, with several (receivers apply none)
-or with one that does not parse, nothing asks for strict alignment: the mode is relaxed and the
-rules say why. When the record cannot be fetched the mode is unknown, and a rule decides only
-when relaxed and strict alignment give the same verdict.
+DMARC (RFC 9989 §3.2.10) counts an identifier that SPF or DKIM authenticated only when its domain
+is aligned with the From domain: in strict mode it is the From domain itself, in relaxed mode it
+has the same organisational domain. Both come from the DNS tree walk (§4.10):
+
+- The modes are those of the DMARC policy record that applies to the From domain (§4.10.1: its
+  own, else its organisational domain's, else a public suffix's `psd=y` record): `adkim=` for
+  DKIM, `aspf=` for SPF, relaxed when absent. Without a record, or with one receivers apply no
+  policy from (it does not parse), nothing asks for strict alignment: the mode is relaxed and the
+  rules say why. A bad tag other than a policy tag is ignored, as receivers ignore it.
+- The organisational domain of a name (§4.10.2) is where the DMARC records met by the walk from
+  it put it: at a `psd=n` record, one label below a `psd=y` record, else at the record with the
+  fewest labels; without any record on the way to the root, the name itself. So where no record
+  is published, only the From domain itself aligns, whatever the mode.
+
+Two names can have the same organisational domain only when it is a name both end in: an
+identifier outside the From domain's organisational domain is not aligned, and is not walked
+from (the provider's names are never looked up then). When a walk is undecided (timeout,
+SERVFAIL, a name outside the offline zones), the alignment is unknown, unless the two names end
+in nothing but public suffixes: those are no one's organisation (see `mailcheck.dmarc.discovery`).
+An unknown mode or alignment gives `error` only when the verdict depends on it: the rules judge
+under every possibility and decide when all agree.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from mailcheck.dmarc.record import DmarcError, is_dmarc, parse_dmarc
-from mailcheck.dmarc.suffixes import registrable_domain as organisational_domain
-from mailcheck.dnsclient import Resolver
+from mailcheck.dmarc import DmarcError, OrganisationalDomain, PolicyDiscovery
+from mailcheck.dmarc.record import read_tags
+from mailcheck.dmarc.suffixes import is_public_suffix
+from mailcheck.dnsclient import Answer, Outcome
 from mailcheck.dnsclient.resolver import to_ascii
+from mailcheck.rules.context import Context
 
 T = TypeVar("T")
+WALK_CLAUSE = "RFC 9989 §4.10.2"
 
 
 class Mode(enum.StrEnum):
@@ -57,41 +73,76 @@ class Modes:
         return [(d, s) for d in dkim for s in spf]
 
 
-async def alignment_modes(domain: str, dns: Resolver) -> Modes:
-    """The modes of the DMARC record that applies to `domain` (RFC 7489 §6.6.3)."""
-    names = list(dict.fromkeys([f"_dmarc.{domain}", f"_dmarc.{organisational_domain(domain)}"]))
-    for name in names:
-        answer = await dns.query(name, "TXT")
-        if not answer.decided:
-            why = f"the DMARC record could not be fetched ({answer.why_undecided()})"
-            return Modes(None, None, f"{why}: strict or relaxed alignment is not known")
-        texts = [text for text in answer.texts() if is_dmarc(text)]
-        if len(texts) > 1:
-            return _relaxed(f"{len(texts)} DMARC records at {name}, so receivers apply none")
-        if texts:
-            return _from_record(name, texts[0])
-    return _relaxed(f"no DMARC record ({', '.join(names)})")
+@dataclass(frozen=True)
+class Author:
+    """The From domain as alignment sees it: its modes and its organisational domain."""
+
+    domain: str  # ASCII, lower case
+    modes: Modes
+    organisation: OrganisationalDomain
+
+    @property
+    def without_records(self) -> bool:
+        """The walk from the From domain met no DMARC record: it is its own organisational
+        domain, and no other name aligns with it."""
+        return self.organisation.undecided is None and not self.organisation.walk.found
 
 
-def _from_record(name: str, text: str) -> Modes:
+@dataclass(frozen=True)
+class Alignment:
+    """Whether an identifier is aligned with a From domain in one mode; None: not known."""
+
+    aligned: bool | None
+    why: str
+    """How it is aligned, why not, or what is not known, in a few words."""
+
+    @property
+    def stated(self) -> str:
+        """`why`, saying `not aligned` first when it is not."""
+        return f"not aligned: {self.why}" if self.aligned is False else self.why
+
+
+async def author(domain: str, ctx: Context) -> Author:
+    """The From domain's applicable DMARC record (its modes) and organisational domain."""
+    name = _name(domain)
+    found, organisation = await asyncio.gather(
+        ctx.dmarc_policy(name), ctx.organisational_domain(name)
+    )
+    return Author(name, _modes(found), organisation)
+
+
+def _modes(found: PolicyDiscovery) -> Modes:
+    if found.undecided is not None:
+        why = f"the DMARC record could not be fetched ({found.undecided.why_undecided()})"
+        return Modes(None, None, f"{why}: strict or relaxed alignment is not known")
+    level = found.level
+    if level is None or level.record_text is None:
+        return _relaxed(f"no DMARC record applies to {found.domain} (none on the tree walk)")
     try:
-        tags = parse_dmarc(text).tags
+        tags = found.record().tags
     except DmarcError as exc:
-        return _relaxed(f"the DMARC record at {name} does not parse ({exc})")
+        if exc.voids_the_record:
+            return _relaxed(
+                f"the DMARC record at {level.name} does not parse ({exc}), so receivers apply none"
+            )
+        tags = read_tags(level.record_text)  # receivers ignore the bad tag, not the record
     dkim, spf = _mode(tags, "adkim"), _mode(tags, "aspf")
-    record = f"the DMARC record at {name} asks"
+    operator = "the public suffix operator's " if found.from_public_suffix else "the "
+    record = f"{operator}DMARC record at {level.name} asks"
     dkim_said = _said(tags, "adkim", "DKIM")
     both = f"{record} {dkim_said} and {_said(tags, 'aspf', 'SPF')} alignment"
     return Modes(dkim, spf, both, f"{record} {dkim_said} alignment")
 
 
 def _mode(tags: dict[str, str], tag: str) -> Mode:
-    return _BY_TAG[tags.get(tag, "r").lower()]
+    return _BY_TAG.get(tags.get(tag, "r").lower(), Mode.RELAXED)
 
 
 def _said(tags: dict[str, str], tag: str, kind: str) -> str:
     """`strict DKIM (adkim=s)` or `relaxed SPF (no aspf=)`."""
     how = f"{tag}={tags[tag]}" if tag in tags else f"no {tag}="
+    if tags.get(tag, "r").lower() not in _BY_TAG:
+        how += ", not r or s: ignored"
     return f"{_mode(tags, tag)} {kind} ({how})"
 
 
@@ -99,35 +150,112 @@ def _relaxed(why: str) -> Modes:
     return Modes(Mode.RELAXED, Mode.RELAXED, f"{why}: alignment is relaxed")
 
 
-def aligned(identifier: str, from_domain: str, mode: Mode) -> bool:
-    """RFC 7489 §3.1.1/§3.1.2: identical (strict) or the same organisational domain."""
-    left, right = _name(identifier), _name(from_domain)
+async def alignment(
+    identifier: str, author: Author, mode: Mode, tag: str, ctx: Context
+) -> Alignment:
+    """Whether `identifier` is aligned with the From domain in `mode` (RFC 9989 §3.2.10);
+    `tag` names the mode's tag (`adkim`, `aspf`) for messages."""
+    name, domain = _name(identifier), author.domain
+    if name == domain:
+        return Alignment(True, f"it is the From domain {domain}")
+    if not name.isascii():
+        return Alignment(False, f"{identifier} is not a name DNS can hold")
     if mode is Mode.STRICT:
-        return left == right
-    return organisational_domain(left) == organisational_domain(right)
+        return Alignment(False, f"strict alignment ({tag}=s) needs exactly {domain}")
+    ours = author.organisation.name
+    if ours is not None and not _within(name, ours):
+        return Alignment(False, _outside(name, ours, author))
+    theirs = await ctx.organisational_domain(name)
+    if ours is not None and theirs.name is not None:
+        return _compared(name, theirs, author, ours)
+    return _undecided(name, theirs, author)
 
 
-def misalignment(identifier: str, from_domain: str, tag: str) -> str:
-    """Why `identifier` is not aligned with `from_domain` (it is not), in a few words; `tag`
-    names the mode (`adkim=s`) for a domain that only strict alignment refuses."""
-    theirs, ours = organisational_domain(_name(identifier)), organisational_domain(from_domain)
-    if theirs == ours:
-        return f"not aligned: strict alignment ({tag}) needs exactly {from_domain}"
-    return f"not aligned: another organisational domain ({theirs}, not {ours})"
+def _compared(name: str, theirs: OrganisationalDomain, author: Author, ours: str) -> Alignment:
+    if theirs.name == ours:
+        return Alignment(True, f"the same organisational domain as {author.domain}, {ours}")
+    why = f"another organisational domain ({theirs.name}, not {ours})"
+    if not theirs.walk.found and author.without_records:
+        why += f": no DMARC record is published, so each name is its own ({WALK_CLAUSE})"
+    return Alignment(False, why)
+
+
+def _outside(name: str, ours: str, author: Author) -> str:
+    if author.without_records:
+        return (
+            f"{author.domain} is its own organisational domain, as no DMARC record is published "
+            f"from it up to the root ({WALK_CLAUSE})"
+        )
+    return f"{name} is outside {ours}, the organisational domain of {author.domain}"
+
+
+def _undecided(name: str, theirs: OrganisationalDomain, author: Author) -> Alignment:
+    """A walk could not be finished: the organisational domain both could have is a name both
+    end in (theirs, when known), and never a public suffix only."""
+    for walked, start in ((theirs, name), (author.organisation, author.domain)):
+        if _invalid(walked.undecided):
+            return Alignment(False, f"{start} is not a valid domain name")
+    shared = _shared_names(name, author.domain)
+    ours = author.organisation.name
+    if ours is not None:
+        candidates = [ours]  # the identifier is within it: only its own walk is missing
+    elif theirs.name is not None:
+        candidates = [theirs.name] if theirs.name in shared else []
+    else:
+        candidates = [n for n in shared if not is_public_suffix(n)]
+    if not candidates and theirs.name is not None:
+        return Alignment(
+            False,
+            f"{author.domain} is outside {theirs.name}, its organisational domain",
+        )
+    if not candidates:
+        common = ", ".join(shared) or "no name at all"
+        return Alignment(
+            False,
+            f"another organisation ({name} and {author.domain} share only {common})",
+        )
+    walked, start = (author.organisation, author.domain) if ours is None else (theirs, name)
+    lost = f" ({walked.undecided.why_undecided()})" if walked.undecided is not None else ""
+    return Alignment(None, f"the organisational domain of {start} is not known{lost}")
+
+
+def _invalid(answer: Answer | None) -> bool:
+    """A name no DNS question could be asked about: nothing can be aligned with it."""
+    return answer is not None and answer.outcome is Outcome.INVALID
+
+
+def _shared_names(left: str, right: str) -> list[str]:
+    """The names both end in, longest first: `a.b.example` and `c.b.example` share `b.example`
+    and `example`."""
+    shared: list[str] = []
+    for a, b in zip(reversed(left.split(".")), reversed(right.split(".")), strict=False):
+        if a != b:
+            break
+        shared.insert(0, f"{a}.{shared[0]}" if shared else a)
+    return shared
+
+
+def _within(name: str, ancestor: str) -> bool:
+    return name == ancestor or name.endswith(f".{ancestor}")
 
 
 def same_for_every_mode(verdicts: list[T], key: Callable[[T], object]) -> T | None:
-    """The first verdict when all agree on `key`, else None: the mode decides."""
+    """The first verdict when all agree on `key`, else None: an unknown answer decides."""
     first = verdicts[0]
     return first if all(key(v) == key(first) for v in verdicts[1:]) else None
 
 
-def modes_note(modes: Modes, dkim_only: bool = False) -> str:
-    """What a verdict says of the modes it was reached under (of DKIM's alone: `dkim_only`)."""
+def modes_note(modes: Modes, unknown: list[str], dkim_only: bool = False) -> str:
+    """What a verdict says of the modes it was reached under (of DKIM's alone: `dkim_only`) and
+    of the identifiers whose alignment is not known (`unknown`: their labels)."""
     source = (modes.dkim_source or modes.source) if dkim_only else modes.source
-    if modes.decided:
+    holds = [] if modes.decided else ["for relaxed and strict alignment"]
+    if unknown:
+        verb = "is" if len(unknown) == 1 else "are"
+        holds.append(f"whether {' and '.join(unknown)} {verb} aligned or not")
+    if not holds:
         return source
-    return f"{source}; the verdict is the same for relaxed and strict alignment"
+    return f"{source}; the verdict is the same {' and '.join(holds)}"
 
 
 def _name(domain: str) -> str:

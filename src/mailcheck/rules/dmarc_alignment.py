@@ -1,12 +1,16 @@
 """Each sender domain's mail stream can pass DMARC: an aligned SPF or DKIM identifier works.
 
 Beyond the seed: Gmail, Yahoo and Outlook.com require of bulk senders that the From domain is
-aligned with the domain SPF or DKIM authenticates (RFC 7489 §3.1), and DMARC passes only then.
+aligned with the domain SPF or DKIM authenticates (RFC 9989 §3.2.10), and DMARC passes only then.
 For each sender domain (the From domain of its mail) the rule looks at what the sheet
-configures: every `dkim:` entry and every `mail_from` domain. An identifier is aligned when its
-domain has the From domain's organisational domain (relaxed), or is the From domain itself when
-the From domain's DMARC record (its own, else its organisational domain's) says `adkim=s`
-(DKIM) or `aspf=s` (SPF); without a DMARC record alignment is relaxed, and the message says so.
+configures: every `dkim:` entry and every `mail_from` domain. An identifier is aligned when it
+has the From domain's organisational domain (relaxed), or is the From domain itself when the
+DMARC record that applies to the From domain (found by the RFC 9989 tree walk: its own, else its
+organisational domain's) says `adkim=s` (DKIM) or `aspf=s` (SPF); without a DMARC record
+alignment is relaxed, and the message says so. Organisational domains come from the tree walk
+too (RFC 9989 §4.10.2), not from a list of public suffixes: where no DMARC record is published
+on the way to the root, a name is its own organisational domain, so only the From domain itself
+aligns until a record (which dmarc.record asks for) joins its names into one organisation.
 An aligned DKIM entry works when its key is valid in DNS, as dkim.key judges it (a weak key or
 `t=y` still verifies). An aligned MAIL FROM domain works when its SPF record (through
 `redirect=`) ends with `-all` or `~all` and, when the sheet lists `spf.sending_ips`, gives each
@@ -18,9 +22,10 @@ lists that change the message break DKIM; the hint is the missing half. Fails wh
 aligned works: the message names each identifier and why it does not count (another
 organisational domain, strict alignment, a broken key or record), and the hint is the smallest
 fix, the aligned entry's repair when there is one, else signing with `d=<From domain>` or using
-`bounce.<From domain>` as MAIL FROM (the From domain itself under `aspf=s`). `error` when the
-verdict depends on an answer DNS did not give: a key, an SPF record or the DMARC record that sets
-the mode (a verdict the same for relaxed and strict alignment stands). Skipped without senders.
+`bounce.<From domain>` as MAIL FROM (the From domain itself under `aspf=s`; with a first DMARC
+record when there is none). `error` when the verdict depends on an answer DNS did not give: a
+key, an SPF record, the DMARC record that sets the mode or a walk that finds an organisational
+domain (a verdict the same whatever that answer would be stands). Skipped without senders.
 """
 
 from __future__ import annotations
@@ -32,12 +37,15 @@ from dataclasses import dataclass
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.hints import txt_record
 from mailcheck.dkim.key import fetch_key, judge_published, publish_fix
+from mailcheck.dmarc.record import starting_record
+from mailcheck.dmarc.suffixes import registrable_domain
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.rules._alignment import (
+    Alignment,
+    Author,
     Mode,
-    aligned,
-    alignment_modes,
-    misalignment,
+    alignment,
+    author,
     modes_note,
     same_for_every_mode,
 )
@@ -82,36 +90,71 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     return await per_sender_domain(RULE, addresses, lambda domain: _judge(domain, sheet, ctx))
 
 
+Alignments = dict[tuple[str, Mode], Alignment]  # by identifier (as the sheet gives it) and mode
+
+
 async def _judge(domain: str, sheet: LoadedSheet, ctx: Context) -> Finding:
-    modes = await alignment_modes(domain, ctx.dns)
-    possible = modes.possible()
+    who = await author(domain, ctx)
+    possible = who.modes.possible()
     entries = list({_entry_key(e): e for e in sheet.sheet.dkim}.values())
     mail_from = mail_from_domains(sheet.sheet)
-    known_keys, known_spf = await _check_aligned(domain, possible, entries, mail_from, sheet, ctx)
-    note = modes_note(modes)
+    dkim_aligned, spf_aligned = await asyncio.gather(
+        _alignments([e.domain for e in entries], who, [d for d, _ in possible], "adkim", ctx),
+        _alignments(mail_from, who, [s for _, s in possible], "aspf", ctx),
+    )
+    known_keys, known_spf = await _check_aligned(
+        entries, mail_from, dkim_aligned, spf_aligned, sheet, ctx
+    )
+    unknown = _unknown(dkim_aligned, spf_aligned)
+    note = modes_note(who.modes, list(unknown))
     verdicts = []
     for dkim_mode, spf_mode in possible:
-        dkim = [_dkim_entry(e, domain, dkim_mode, known_keys) for e in entries]
-        spf = [_mail_from(m, domain, spf_mode, known_spf) for m in mail_from]
-        verdicts.append(_verdict(domain, dkim, spf, spf_mode, note, sheet.sheet))
+        for assumed in (False, True) if unknown else (False,):
+            dkim = [
+                _dkim_entry(e, dkim_aligned[e.domain, dkim_mode], assumed, known_keys)
+                for e in entries
+            ]
+            spf = [_mail_from(m, spf_aligned[m, spf_mode], assumed, known_spf) for m in mail_from]
+            verdicts.append(_verdict(domain, who, dkim, spf, spf_mode, note, sheet.sheet))
     chosen = same_for_every_mode(verdicts, key=lambda finding: finding.status)
     if chosen is not None:
         return chosen
     statuses = " or ".join(dict.fromkeys(str(v.status) for v in verdicts))
-    return RULE.errored(domain, f"{modes.source}, and the verdict depends on it ({statuses})")
+    undecided = ([] if who.modes.decided else [who.modes.source]) + [
+        f"{label}: {why}" for label, why in unknown.items()
+    ]
+    return RULE.errored(
+        domain, f"{'; '.join(undecided)}, and the verdict depends on it ({statuses})"
+    )
+
+
+async def _alignments(
+    names: list[str], who: Author, modes: list[Mode], tag: str, ctx: Context
+) -> Alignments:
+    pairs = [(name, mode) for name in dict.fromkeys(names) for mode in dict.fromkeys(modes)]
+    found = await asyncio.gather(*(alignment(n, who, m, tag, ctx) for n, m in pairs))
+    return dict(zip(pairs, found, strict=True))
+
+
+def _unknown(dkim: Alignments, spf: Alignments) -> dict[str, str]:
+    """The identifiers whose alignment is not known, by label: why."""
+    unknown = {f"DKIM d={name}": a.why for (name, _), a in dkim.items() if a.aligned is None}
+    unknown |= {f"MAIL FROM {name}": a.why for (name, _), a in spf.items() if a.aligned is None}
+    return unknown
 
 
 async def _check_aligned(
-    domain: str,
-    possible: list[tuple[Mode, Mode]],
     entries: list[DkimKey],
     mail_from: list[str],
+    dkim_aligned: Alignments,
+    spf_aligned: Alignments,
     sheet: LoadedSheet,
     ctx: Context,
 ) -> tuple[dict[EntryKey, Works], dict[str, Works]]:
-    """Whether each identifier aligned in some possible mode works; the others are not asked."""
-    keys = [e for e in entries if any(aligned(e.domain, domain, d) for d, _ in possible)]
-    bounces = [m for m in mail_from if any(aligned(m, domain, s) for _, s in possible)]
+    """Whether each identifier that may be aligned works; the others are not asked."""
+    maybe = {name for (name, _), a in dkim_aligned.items() if a.aligned is not False}
+    keys = [e for e in entries if e.domain in maybe]
+    bounces = list(dict.fromkeys(n for (n, _), a in spf_aligned.items() if a.aligned is not False))
     key_works, spf_works = await asyncio.gather(
         asyncio.gather(*(_key_works(entry, ctx) for entry in keys)),
         asyncio.gather(*(_spf_works(name, sheet.sheet, ctx) for name in bounces)),
@@ -192,24 +235,28 @@ async def _authorises(domain: str, ending: str, sheet: Sheet, ctx: Context) -> W
     return Works(True, f"its SPF record ends with {ending}{passes}")
 
 
-def _dkim_entry(entry: DkimKey, domain: str, mode: Mode, known: dict[EntryKey, Works]) -> Judged:
+def _dkim_entry(
+    entry: DkimKey, aligned: Alignment, assumed: bool, known: dict[EntryKey, Works]
+) -> Judged:
+    """The entry as it counts; `assumed`: whether it is aligned when that is not known."""
     label = f"DKIM d={entry.domain} s={entry.selector}"
-    if not aligned(entry.domain, domain, mode):
-        return Judged(label, False, misalignment(entry.domain, domain, f"adkim={mode[0]}"))
+    if not (assumed if aligned.aligned is None else aligned.aligned):
+        return Judged(label, False, aligned.stated)
     works = known[_entry_key(entry)]
     return Judged(label, works.works, works.why, works.fix, aligned=True)
 
 
-def _mail_from(name: str, domain: str, mode: Mode, known: dict[str, Works]) -> Judged:
+def _mail_from(name: str, aligned: Alignment, assumed: bool, known: dict[str, Works]) -> Judged:
     label = f"MAIL FROM {name}"
-    if not aligned(name, domain, mode):
-        return Judged(label, False, misalignment(name, domain, f"aspf={mode[0]}"))
+    if not (assumed if aligned.aligned is None else aligned.aligned):
+        return Judged(label, False, aligned.stated)
     works = known[name]
     return Judged(label, works.works, works.why, works.fix, aligned=True)
 
 
 def _verdict(
     domain: str,
+    who: Author,
     dkim: Sequence[Judged],
     spf: Sequence[Judged],
     spf_mode: Mode,
@@ -222,7 +269,10 @@ def _verdict(
         return RULE.errored(
             domain, f"whether an aligned identifier works is not known: {undecided}"
         )
-    dkim_fix, spf_fix = _dkim_fix(dkim, domain), _spf_fix(spf, domain, spf_mode, sheet)
+    dkim_fix, spf_fix = (
+        _dkim_fix(dkim, domain),
+        _spf_fix(spf, domain, spf_mode, sheet, who.without_records),
+    )
     if dkim_works and spf_works:
         good = [_working(dkim), _working(spf)]
         listed = " and ".join(f"{j.label} ({j.why})" for j in good)
@@ -275,16 +325,26 @@ def _dkim_fix(judged: Sequence[Judged], domain: str) -> str:
     )
 
 
-def _spf_fix(judged: Sequence[Judged], domain: str, mode: Mode, sheet: Sheet) -> str:
-    """Repair an aligned MAIL FROM domain when there is one, else use one of the From domain."""
+def _spf_fix(
+    judged: Sequence[Judged], domain: str, mode: Mode, sheet: Sheet, without_records: bool
+) -> str:
+    """Repair an aligned MAIL FROM domain when there is one, else use one of the From domain
+    (`without_records`: a name below it aligns only once a DMARC record is published)."""
     broken = next((j for j in judged if j.aligned and j.fix), None)
     if broken is not None:
         return f"for {broken.label}, {broken.fix}"
     name = domain if mode is Mode.STRICT else f"bounce.{domain}"
     why = " (aspf=s: exactly the From domain)" if mode is Mode.STRICT else ""
-    return (
+    fix = (
         f"use {name} as MAIL FROM{why}: add it to mail_from in the sheet, have the provider send "
         f"with it and publish {txt_record(name, advice.new_record(sheet))}"
+    )
+    if mode is Mode.STRICT or not without_records:
+        return fix
+    org = registrable_domain(domain)
+    return (
+        f"{fix}, and a DMARC record, {txt_record(f'_dmarc.{org}', starting_record(org))} "
+        f"(see dmarc.record): without one, {name} is an organisational domain of its own"
     )
 
 
@@ -298,7 +358,8 @@ RULE = Rule(
     ),
     obligation="Bulk senders' From domain is aligned with the SPF or the DKIM domain "
     "(requirement of large mailbox providers, beyond the seed).",
-    source="RFC 7489 §3.1, §4.2, §6.3; bulk-sender requirements of large mailbox providers",
+    source="RFC 9989 §3.2.10, §4.4, §4.7, §4.10; bulk-sender requirements of large mailbox "
+    "providers",
     check=check,
     doc=__doc__ or "",
     subject=Subject.DOMAIN,

@@ -1,21 +1,25 @@
 """The sample's From domain is aligned with the signing domain of one of its DKIM signatures.
 
 Beyond the seed: DMARC passes on DKIM only for a signature whose `d=` is aligned with the From
-domain (RFC 7489 §3.1.1), and Gmail, Yahoo and Outlook.com require bulk mail to pass DMARC. A
-provider that signs only with its own domain (`d=esp.example` on mail from `news@acme.example`)
-authenticates itself, not its customer. For each domain in the sample's From field the rule
-reads the `d=` of every DKIM-Signature (their tags only: whether a signature verifies is
-message.dkim's verdict) and compares them with the From domain: relaxed (the same
-organisational domain), or strict (identical) when the From domain's DMARC record says
-`adkim=s`; without a DMARC record alignment is relaxed, and the message says so.
+domain (RFC 9989 §3.2.10, §4.4.1), and Gmail, Yahoo and Outlook.com require bulk mail to pass
+DMARC. A provider that signs only with its own domain (`d=esp.example` on mail from
+`news@acme.example`) authenticates itself, not its customer. For each domain in the sample's
+From field the rule reads the `d=` of every DKIM-Signature (their tags only: whether a signature
+verifies is message.dkim's verdict) and compares them with the From domain: relaxed (the same
+organisational domain, found by the RFC 9989 tree walk), or strict (identical) when the DMARC
+record that applies to the From domain (its own, else its organisational domain's) says
+`adkim=s`; without a DMARC record alignment is relaxed, and the message says so. Where no DMARC
+record is published on the way to the root a name is its own organisational domain, so only
+`d=<From domain>` itself aligns.
 
 Passes when a signature is aligned with every From domain. Fails when the sample is not signed
 at all, has no readable From address, or no signature is aligned (for instance one signed only
 by the provider's domain); the hint is to sign with the customer's domain, naming the sheet's
-selector for it when there is one. `error` when the DMARC record that sets the mode cannot be
-fetched (timeout, SERVFAIL, a name outside the offline zones) and relaxed and strict alignment
-give different verdicts; when they agree, the verdict stands. A sample that cannot be read is
-`error`; skipped when the sheet names no samples.
+selector for it when there is one. `error` when an answer DNS did not give (timeout, SERVFAIL,
+a name outside the offline zones) decides the verdict: the DMARC record that sets the mode, when
+relaxed and strict alignment disagree, or a tree walk, when a signature may or may not share the
+From domain's organisational domain; when the verdict is the same either way, it stands. A
+sample that cannot be read is `error`; skipped when the sheet names no samples.
 """
 
 from __future__ import annotations
@@ -30,16 +34,17 @@ from mailcheck.messages.obligations import from_addresses
 from mailcheck.messages.sample import Sample
 from mailcheck.messages.signatures import Signature, signatures
 from mailcheck.rules._alignment import (
+    Alignment,
+    Author,
     Mode,
-    aligned,
-    alignment_modes,
-    misalignment,
+    alignment,
+    author,
     modes_note,
 )
 from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
-from mailcheck.sheet.model import LoadedSheet
+from mailcheck.sheet.model import DkimKey, LoadedSheet
 
 SEVERITY = (Status.FAIL, Status.ERROR, Status.PASS)
 """Which From domain's verdict speaks for the sample: the first in this order."""
@@ -63,7 +68,7 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
         return RULE.failed(
             sample.subject,
             "no DKIM signature: DMARC can pass only on SPF, which forwarding breaks",
-            _sign_hint(domains[0], Mode.STRICT, sheet),  # right whatever the record says
+            _sign_hint(domains[0], _own_entry(domains[0], sheet)),  # right in either mode
         )
     verdicts = await asyncio.gather(*(_judge_domain(d, found, sample, sheet, ctx) for d in domains))
     return min(verdicts, key=lambda finding: SEVERITY.index(finding.status))
@@ -83,43 +88,89 @@ def from_domains(sample: Sample) -> list[str]:
 async def _judge_domain(
     domain: str, found: Sequence[Signature], sample: Sample, sheet: LoadedSheet, ctx: Context
 ) -> Finding:
-    modes = await alignment_modes(domain, ctx.dns)
+    who = await author(domain, ctx)
     readable = [s for s in found if not s.problem]
-    judged = {
-        mode: [s for s in readable if aligned(s.domain, domain, mode)]
-        for mode in ([modes.dkim] if modes.dkim else list(Mode))
-    }
-    if len({bool(matching) for matching in judged.values()}) > 1:
-        relaxed = judged[Mode.RELAXED][0]
-        return RULE.errored(
-            sample.subject,
-            f"{modes.source}, and it decides: {relaxed.label} is aligned with From {domain} "
-            "only under relaxed alignment",
+    judged: dict[Mode, list[Alignment]] = {}
+    for mode in [who.modes.dkim] if who.modes.dkim else list(Mode):
+        judged[mode] = list(
+            await asyncio.gather(*(alignment(s.domain, who, mode, "adkim", ctx) for s in readable))
         )
-    mode, matching = next(iter(judged.items()))
-    note = modes_note(modes, dkim_only=True)
+    states = {mode: _state(aligns) for mode, aligns in judged.items()}
+    if None in states.values() or len(set(states.values())) > 1:
+        return RULE.errored(sample.subject, _undecided(who, readable, judged, states))
+    mode, aligns = next(iter(judged.items()))
+    note = modes_note(who.modes, [], dkim_only=True)
+    matching = [s for s, a in zip(readable, aligns, strict=True) if a.aligned]
     if matching:
-        how = f" ({mode})" if modes.dkim else ""
+        how = f" ({mode})" if who.modes.dkim else ""
         return RULE.passed(
             sample.subject, f"{matching[0].label} is aligned with From {domain}{how}; {note}"
         )
-    reasons = "; ".join(_reason(s, domain, mode) for s in found)
+    why = dict(zip((s.index for s in readable), aligns, strict=True))
+    reasons = "; ".join(_reason(s, why.get(s.index)) for s in found)
+    entry = await _aligned_entry(who, mode, sheet, ctx)
     return RULE.failed(
         sample.subject,
         f"no DKIM signature is aligned with From {domain}: {reasons}; {note}",
-        _sign_hint(domain, mode, sheet),
+        _sign_hint(domain, entry),
     )
 
 
-def _reason(signature: Signature, domain: str, mode: Mode) -> str:
-    if signature.problem:
+def _state(aligns: Sequence[Alignment]) -> bool | None:
+    """True when a signature is aligned, else None when one may be, else False."""
+    if any(a.aligned for a in aligns):
+        return True
+    return None if any(a.aligned is None for a in aligns) else False
+
+
+def _undecided(
+    who: Author,
+    readable: Sequence[Signature],
+    judged: dict[Mode, list[Alignment]],
+    states: dict[Mode, bool | None],
+) -> str:
+    """Why the verdict is not known: the mode, an organisational domain, or both."""
+    unknown = dict.fromkeys(
+        f"{s.label}: {a.why}"
+        for aligns in judged.values()
+        for s, a in zip(readable, aligns, strict=True)
+        if a.aligned is None
+    )
+    parts = ([] if who.modes.decided else [who.modes.source]) + list(unknown)
+    if not unknown and states.get(Mode.RELAXED) and states.get(Mode.STRICT) is False:
+        relaxed = next(s for s, a in zip(readable, judged[Mode.RELAXED], strict=True) if a.aligned)
+        return (
+            f"{who.modes.source}, and it decides: {relaxed.label} is aligned with From "
+            f"{who.domain} only under relaxed alignment"
+        )
+    return f"{'; '.join(parts)}, and the verdict depends on it (pass or fail)"
+
+
+def _reason(signature: Signature, aligned: Alignment | None) -> str:
+    if signature.problem or aligned is None:
         return f"{signature.label} cannot be read: {signature.problem}"
-    return f"{signature.label} is {misalignment(signature.domain, domain, f'adkim={mode[0]}')}"
+    return f"{signature.label} is {aligned.stated}"
 
 
-def _sign_hint(domain: str, mode: Mode, sheet: LoadedSheet) -> str:
+def _own_entry(domain: str, sheet: LoadedSheet) -> DkimKey | None:
+    """The sheet's DKIM entry for exactly `domain`: aligned whatever the mode."""
+    return next((e for e in sheet.sheet.dkim if _ascii(e.domain) == domain), None)
+
+
+async def _aligned_entry(
+    who: Author, mode: Mode, sheet: LoadedSheet, ctx: Context
+) -> DkimKey | None:
+    """The sheet's DKIM entry aligned with the From domain in `mode`, if there is one."""
+    own = _own_entry(who.domain, sheet)
+    if own is not None or mode is Mode.STRICT:
+        return own
+    entries = sheet.sheet.dkim
+    aligns = await asyncio.gather(*(alignment(e.domain, who, mode, "adkim", ctx) for e in entries))
+    return next((e for e, a in zip(entries, aligns, strict=True) if a.aligned), None)
+
+
+def _sign_hint(domain: str, entry: DkimKey | None) -> str:
     """Sign with the customer's domain: the sheet's selector for it when it has one."""
-    entry = next((e for e in sheet.sheet.dkim if aligned(e.domain, domain, mode)), None)
     if entry is not None:
         key = key_name(entry.selector, entry.domain)
         return (
@@ -132,6 +183,13 @@ def _sign_hint(domain: str, mode: Mode, sheet: LoadedSheet) -> str:
     )
 
 
+def _ascii(domain: str) -> str:
+    try:
+        return to_ascii(domain.rstrip(".")).lower()
+    except UnicodeError:
+        return domain.rstrip(".").lower()
+
+
 RULE = Rule(
     id="message.alignment",
     title="The sample's From domain is aligned with a DKIM signing domain",
@@ -141,7 +199,8 @@ RULE = Rule(
     ),
     obligation="Bulk senders' From domain is aligned with the DKIM domain that signs the mail "
     "(requirement of large mailbox providers, beyond the seed).",
-    source="RFC 7489 §3.1.1, §6.3; bulk-sender requirements of large mailbox providers",
+    source="RFC 9989 §3.2.10, §4.4.1, §4.7, §4.10; bulk-sender requirements of large mailbox "
+    "providers",
     check=check,
     doc=__doc__ or "",
     subject=Subject.SAMPLE,

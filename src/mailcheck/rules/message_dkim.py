@@ -9,10 +9,12 @@ on the way. For every DKIM-Signature of the sample, mailcheck fetches and judges
 
 Passes when one signature verifies, its `h=` names each of the two header fields the message
 carries (mail without them needs only a valid signature), and its signing domain `d=` is
-aligned with the From domain. Alignment is relaxed, as in DMARC (RFC 7489 §3.1.1): `d=` and the
-From domain have the same organisational domain (so `d=acme.example` is aligned with
-`news@mail.acme.example`). The seed wants each sender domain signed with its own key, and DMARC
-passes on DKIM only when the signature is aligned.
+aligned with the From domain. Alignment is relaxed, as in DMARC (RFC 9989 §3.2.10.1): `d=` and
+the From domain have the same organisational domain, found by the RFC 9989 tree walk (so
+`d=acme.example` is aligned with `news@mail.acme.example` when `acme.example` publishes a DMARC
+record; without any record on the way to the root each name is its own organisational domain).
+The seed wants each sender domain signed with its own key, and DMARC passes on DKIM only when
+the signature is aligned; message.alignment applies the DMARC record's `adkim=` too.
 
 Warns when the best signature verifies but is not aligned with From (`d=esp.example` on mail
 from `news@acme.example`), or carries an `l=` body-length tag (content appended after signing
@@ -25,7 +27,9 @@ signature valid); when the key is not published, several TXT records compete, or
 after signing); when the signature does not match the signed header fields; or when the
 signature is malformed or expired. `error` when a signature that could pass cannot be decided:
 its key cannot be fetched (DNS timeout, SERVFAIL, a name outside the given zone files; behind a
-CNAME the message names the target) or the file is too large to verify. A signature that leaves
+CNAME the message names the target) or the file is too large to verify, or when it verifies and
+only its alignment, which a tree walk DNS did not finish would tell, decides between pass and
+warn. A signature that leaves
 out a list header fails whatever its key, since no key can repair that.
 """
 
@@ -39,11 +43,11 @@ from pathlib import Path
 
 from mailcheck.core.findings import Finding, Status
 from mailcheck.dkim.key import fetch_key, judge_published, key_name, publish_fix
-from mailcheck.dmarc.suffixes import registrable_domain
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.messages.obligations import from_addresses
 from mailcheck.messages.sample import Sample, open_regular
 from mailcheck.messages.signatures import Signature, signatures
+from mailcheck.rules._alignment import Alignment, Author, Mode, alignment, author
 from mailcheck.rules._samples import for_each_sample
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
@@ -82,7 +86,7 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
         for s, key in zip(found, keys, strict=True)
     ]
     required = [name for name in LIST_HEADERS if sample.has(name)]
-    return _verdict(sample, sheet, found, outcomes, required)
+    return await _verdict(sample, sheet, found, outcomes, required, ctx)
 
 
 async def _key_for(signature: Signature, sheet: LoadedSheet, ctx: Context) -> bytes | Result:
@@ -177,12 +181,13 @@ class _Collector(logging.Handler):
         return self.messages[-1] if self.messages else ""
 
 
-def _verdict(
+async def _verdict(
     sample: Sample,
     sheet: LoadedSheet,
     signatures: list[Signature],
     outcomes: list[Result],
     required: list[str],
+    ctx: Context,
 ) -> Finding:
     judged = [
         (s, o, [] if s.problem else [LIST_HEADERS[h] for h in required if h not in s.signed])
@@ -191,7 +196,7 @@ def _verdict(
     covered = [(s, o) for s, o, left_out in judged if not left_out]
     good = [s for s, o in covered if o.verified]
     if good:
-        return _judge_good(sample, sheet, good, required)
+        return await _judge_good(sample, sheet, good, required, ctx)
     undecided = next(((s, o) for s, o in covered if o.verified is None), None)
     if undecided is not None:
         return RULE.errored(sample.subject, f"{undecided[0].label}: {undecided[1].problem}")
@@ -203,25 +208,51 @@ def _verdict(
     return RULE.failed(sample.subject, f"{signature.label}: {outcome.problem}", outcome.hint)
 
 
-def _judge_good(
-    sample: Sample, sheet: LoadedSheet, good: list[Signature], required: list[str]
+async def _judge_good(
+    sample: Sample, sheet: LoadedSheet, good: list[Signature], required: list[str], ctx: Context
 ) -> Finding:
-    """Pass for a verified signature without weaknesses; else warn about the best one's."""
+    """Pass for a verified signature without weaknesses; else warn about the best one's;
+    `error` when the best one's alignment is not known and decides between the two."""
     from_domain = _from_domain(sample)
-    weighed = [(s, _weaknesses(s, from_domain, sheet)) for s in good]
-    signature, weak = min(weighed, key=lambda pair: len(pair[1]))
+    who = await author(from_domain, ctx) if from_domain else None
+    aligned = await asyncio.gather(*(_aligned(s, who, ctx) for s in good))
+    weighed = [(s, a, _weaknesses(s, a, who, sheet)) for s, a in zip(good, aligned, strict=True)]
+    signature, alignment, weak = min(weighed, key=lambda one: (len(one[2]), _unknown(one[1])))
     covers = f" and its h= covers {' and '.join(LIST_HEADERS[h] for h in required)}"
     message = f"{signature.label} verifies{covers if required else ''}"
+    unknown = _unknown(alignment)
+    if unknown and not weak:
+        return RULE.errored(
+            sample.subject,
+            f"{message}, and whether its d= is aligned with From decides between pass and warn: "
+            f"{unknown}",
+        )
     if not weak:
         return RULE.passed(sample.subject, message)
     problems = "; ".join(problem for problem, _hint in weak)
+    also = f" (whether its d= is aligned with From is not known: {unknown})" if unknown else ""
     return RULE.warned(
-        sample.subject, f"{message}, but {problems}", "; ".join(hint for _problem, hint in weak)
+        sample.subject,
+        f"{message}, but {problems}{also}",
+        "; ".join(hint for _problem, hint in weak),
     )
 
 
+def _unknown(aligned: Alignment | None) -> str:
+    """What is not known of a signature's alignment; empty when it is known."""
+    return aligned.why if aligned is not None and aligned.aligned is None else ""
+
+
+async def _aligned(signature: Signature, who: Author | None, ctx: Context) -> Alignment | None:
+    """Relaxed alignment with the From domain, as DMARC has it (RFC 9989 §3.2.10.1: the same
+    organisational domain by the tree walk); None without a From domain."""
+    if who is None:
+        return None
+    return await alignment(signature.domain, who, Mode.RELAXED, "adkim", ctx)
+
+
 def _weaknesses(
-    signature: Signature, from_domain: str | None, sheet: LoadedSheet
+    signature: Signature, aligned: Alignment | None, who: Author | None, sheet: LoadedSheet
 ) -> list[tuple[str, str]]:
     """(problem, hint) for what makes a verified signature weak: l= and no alignment."""
     weak = []
@@ -233,13 +264,13 @@ def _weaknesses(
                 "sign the whole body: drop the body-length tag l= from the signature",
             )
         )
-    if from_domain and not _aligned(signature.domain, from_domain):
+    if who is not None and aligned is not None and aligned.aligned is False:
         weak.append(
             (
-                f"its d={signature.domain} is not aligned with the From domain {from_domain}: "
-                "DMARC counts only a signature of the sender's own organisation, and each "
-                "sender domain is to be signed with its own key",
-                _align_hint(from_domain, sheet),
+                f"its d={signature.domain} is not aligned with the From domain {who.domain} "
+                f"({aligned.why}); DMARC counts only a signature of the sender's own "
+                "organisation, and each sender domain is to be signed with its own key",
+                _align_hint(who, sheet),
             )
         )
     return weak
@@ -255,20 +286,16 @@ def _from_domain(sample: Sample) -> str | None:
     return None
 
 
-def _aligned(signing_domain: str, from_domain: str) -> bool:
-    """Relaxed alignment (RFC 7489 §3.1.1): the same organisational domain, taken from the
-    Public Suffix List here (a sample is judged without DNS questions beyond its keys)."""
-    return registrable_domain(signing_domain) == registrable_domain(from_domain)
-
-
-def _align_hint(from_domain: str, sheet: LoadedSheet) -> str:
+def _align_hint(who: Author, sheet: LoadedSheet) -> str:
+    from_domain = who.domain
     selectors = [e.selector for e in sheet.sheet.dkim if to_ascii(e.domain) == from_domain]
     if selectors:
         key = key_name(selectors[0], from_domain)
         return f"sign with d={from_domain} s={selectors[0]}, the key published at {key}"
+    org = who.organisation.name
+    other = f" (or another name of its organisational domain, {org})" if org != from_domain else ""
     return (
-        f"sign with d={from_domain} (or a domain of its organisation, "
-        f"{registrable_domain(from_domain)}) and publish that key at "
+        f"sign with d={from_domain}{other if org else ''} and publish that key at "
         f"<selector>._domainkey.{from_domain}"
     )
 
@@ -309,7 +336,7 @@ RULE = Rule(
     ),
     obligation="The List-Unsubscribe and List-Unsubscribe-Post headers MUST be covered by the "
     "signature (RFC 8058 §4); DKIM ist seitens des Kunden zwingend einzusetzen.",
-    source="RFC 8058 §4; RFC 6376; RFC 8301 §3.1; RFC 7489 §3.1.1; seed 000, "
+    source="RFC 8058 §4; RFC 6376; RFC 8301 §3.1; RFC 9989 §3.2.10.1; seed 000, "
     "Mitwirkungspflichten, Technische Konfiguration",
     check=check,
     doc=__doc__ or "",
