@@ -36,16 +36,14 @@ out a list header fails whatever its key, since no key can repair that.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 
 from mailcheck.core.findings import Finding, Status
 from mailcheck.dkim.key import fetch_key, judge_published, key_name, publish_fix
+from mailcheck.dkim.verify import Verification, verify_signatures
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.messages.obligations import from_addresses
-from mailcheck.messages.sample import Sample, open_regular
+from mailcheck.messages.sample import Sample
 from mailcheck.messages.signatures import Signature, signatures
 from mailcheck.rules._alignment import Alignment, Author, Mode, alignment, author
 from mailcheck.rules._samples import for_each_sample
@@ -57,17 +55,6 @@ LIST_HEADERS = {
     "list-unsubscribe": "List-Unsubscribe",
     "list-unsubscribe-post": "List-Unsubscribe-Post",
 }
-MAX_VERIFY_BYTES = 64 * 1024 * 1024
-"""Larger files are not read whole to verify a body hash: `error`."""
-
-
-@dataclass(frozen=True)
-class Result:
-    """What became of one signature: verified (True), failed (False) or undecided (None)."""
-
-    verified: bool | None
-    problem: str = ""
-    hint: str = ""
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -80,25 +67,25 @@ async def _judge(sample: Sample, sheet: LoadedSheet, ctx: Context) -> Finding:
         return RULE.failed(sample.subject, "no DKIM signature", _sign_hint(sheet))
     keys = await asyncio.gather(*(_key_for(s, sheet, ctx) for s in found))
     records = {s.index: key for s, key in zip(found, keys, strict=True) if isinstance(key, bytes)}
-    verified = await asyncio.to_thread(_verify, sample.path, records) if records else {}
+    verified = await asyncio.to_thread(verify_signatures, sample.path, records) if records else {}
     outcomes = [
-        key if isinstance(key, Result) else verified[s.index]
+        key if isinstance(key, Verification) else verified[s.index]
         for s, key in zip(found, keys, strict=True)
     ]
     required = [name for name in LIST_HEADERS if sample.has(name)]
     return await _verdict(sample, sheet, found, outcomes, required, ctx)
 
 
-async def _key_for(signature: Signature, sheet: LoadedSheet, ctx: Context) -> bytes | Result:
+async def _key_for(signature: Signature, sheet: LoadedSheet, ctx: Context) -> bytes | Verification:
     """The key record to verify with, or the outcome when there is none to use.
 
     The key is fetched and judged by `mailcheck.dkim.key`, as for dkim.key; the hint is the
     record to publish, exact when the sheet gives the provider's key for this selector.
     """
     if signature.problem:
-        return Result(False, f"malformed: {signature.problem}", "re-sign the message")
+        return Verification(False, f"malformed: {signature.problem}", "re-sign the message")
     if signature.algorithm == "rsa-sha1":
-        return Result(
+        return Verification(
             False,
             "signed with rsa-sha1, which verifiers must not consider valid (RFC 8301 §3.1)",
             "sign with rsa-sha256 (a key of at least 2048 bits) or ed25519-sha256",
@@ -106,10 +93,10 @@ async def _key_for(signature: Signature, sheet: LoadedSheet, ctx: Context) -> by
     key = await fetch_key(signature.selector, signature.domain, ctx.dns)
     verdict = judge_published(key)
     if verdict.status is Status.ERROR:
-        return Result(None, verdict.message)
+        return Verification(None, verdict.message)
     if verdict.status is Status.FAIL:
         fix = publish_fix(key, _sheet_key(sheet, signature), signature.key_type)
-        return Result(False, f"key {key.name}: {verdict.message}", fix)
+        return Verification(False, f"key {key.name}: {verdict.message}", fix)
     return key.texts[0].encode("ascii")
 
 
@@ -122,70 +109,11 @@ def _sheet_key(sheet: LoadedSheet, signature: Signature) -> str | None:
     )
 
 
-def _verify(path: Path, records: dict[int, bytes]) -> dict[int, Result]:
-    """Verify the signatures that have a key: reads the whole file once (it must, for bh=)."""
-    import dkim
-
-    try:
-        with open_regular(path) as stream:
-            data = stream.read(MAX_VERIFY_BYTES + 1)
-    except OSError as exc:
-        return {i: Result(None, f"the file cannot be read: {exc.strerror}") for i in records}
-    if len(data) > MAX_VERIFY_BYTES:
-        too_big = f"larger than {MAX_VERIFY_BYTES // 1024 // 1024} MiB: not verified"
-        return {i: Result(None, too_big) for i in records}
-    log = _Collector()
-    verifier = dkim.DKIM(data, logger=log.logger)
-    results = {}
-    for index, key in records.items():
-        try:
-            ok = verifier.verify(idx=index, dnsfunc=lambda name, timeout=5, key=key: key)
-        except dkim.DKIMException as exc:
-            results[index] = _failure(str(exc))
-            continue
-        results[index] = Result(True) if ok else _failure(log.last())
-    return results
-
-
-def _failure(reason: str) -> Result:
-    if reason.startswith("body hash mismatch"):
-        return Result(
-            False,
-            "body hash mismatch: the body was changed after signing",
-            "sign the message after the last change to its body (footers, tracking links or "
-            "a transfer encoding added later break bh=)",
-        )
-    if not reason:
-        return Result(
-            False,
-            "the signature does not match the signed header fields (a signed header changed "
-            "after signing, or the published key is not the signing key)",
-            "sign after the last header change, with the private key of the published key",
-        )
-    return Result(False, reason, "re-sign the message with a valid key and signature")
-
-
-class _Collector(logging.Handler):
-    """Keeps the reasons dkimpy logs instead of raising."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.messages: list[str] = []
-        self.logger = logging.Logger("mailcheck.dkim")
-        self.logger.addHandler(self)
-
-    def emit(self, log_record: logging.LogRecord) -> None:
-        self.messages.append(log_record.getMessage())
-
-    def last(self) -> str:
-        return self.messages[-1] if self.messages else ""
-
-
 async def _verdict(
     sample: Sample,
     sheet: LoadedSheet,
     signatures: list[Signature],
-    outcomes: list[Result],
+    outcomes: list[Verification],
     required: list[str],
     ctx: Context,
 ) -> Finding:
@@ -300,7 +228,7 @@ def _align_hint(who: Author, sheet: LoadedSheet) -> str:
     )
 
 
-def _left_out_message(signature: Signature, outcome: Result, left_out: list[str]) -> str:
+def _left_out_message(signature: Signature, outcome: Verification, left_out: list[str]) -> str:
     state = {True: "verifies", False: "does not verify", None: "could not be verified"}
     them = "it is" if len(left_out) == 1 else "they are"
     return (
