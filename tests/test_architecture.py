@@ -8,6 +8,7 @@ still a dependency) and under `TYPE_CHECKING`. Importing `a.b.c` also runs `a/__
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -204,6 +205,77 @@ def test_the_package_root_holds_only_entry_points_and_layers() -> None:
     assert not loose, f"modules at the package root, move them into a layer: {sorted(loose)}"
 
 
+# --- names -----------------------------------------------------------------------------------
+
+TRANSITIONAL_ALIASES = {"State": "mailcheck.spf.tree"}
+"""Old names kept as plain aliases while a module being edited elsewhere still imports them:
+`spf.tree.State` is `NodeState` until `rules/dmarc_alignment.py` imports the new name (then
+`state.store.State` is the only `State`). Add nothing here but such an alias, and only for a
+while."""
+
+CAP_WORDS = re.compile(r"[A-Z]\w*[a-z]\w*")
+"""A type's name (`NodeState`, `Record`), not a constant's (`MAX_LOOKUPS`) or a type
+variable's (`T`)."""
+
+
+def type_names(path: Path) -> Iterator[str]:
+    """The public types a module defines at its top level: classes, and type aliases and type
+    variables (`Record = AddressRecord | MX | ...`, `Wanted = TypeVar(...)`). Private names
+    (`_Model`) stay in their module and may repeat."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ClassDef):
+            name = node.name
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            name = target.id if isinstance(target, ast.Name) else ""
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name = node.target.id
+        else:
+            continue
+        if CAP_WORDS.fullmatch(name):
+            yield name
+
+
+def names_defined_twice(package_dir: Path) -> dict[str, list[str]]:
+    """Each type name that more than one module defines, with those modules."""
+    where: dict[str, list[str]] = {}
+    for module, path in sorted(module_files(package_dir).items()):
+        for name in type_names(path):
+            if TRANSITIONAL_ALIASES.get(name) != module:
+                where.setdefault(name, []).append(module)
+    return {name: modules for name, modules in where.items() if len(modules) > 1}
+
+
+def module_names_used_twice(package_dir: Path) -> dict[str, list[str]]:
+    """Each module file name (`schema.py`) found in more than one folder, `__init__.py` aside."""
+    where: dict[str, list[str]] = {}
+    for module, path in sorted(module_files(package_dir).items()):
+        if path.name != "__init__.py":
+            where.setdefault(path.name, []).append(module)
+    return {name: modules for name, modules in where.items() if len(modules) > 1}
+
+
+def test_no_two_modules_define_a_type_of_the_same_name() -> None:
+    """One name, one meaning: `Row` of a delivery report and `Row` of the deadlines table are
+    `ReportRow` and `DeadlineRow`; a type two modules need is defined once and imported."""
+    twice = names_defined_twice(PACKAGE_DIR)
+    assert not twice, f"types defined under one name in several modules: {twice}"
+
+
+def test_no_two_modules_share_a_file_name() -> None:
+    """`state/schema.py` beside `commands/schema.py` read as one thing and were two: each
+    module's file name says what it holds without its folder."""
+    twice = module_names_used_twice(PACKAGE_DIR)
+    assert not twice, f"module names used in several folders: {twice}"
+
+
+def test_a_transitional_alias_still_exists() -> None:
+    """An alias listed above that was deleted must leave the list too."""
+    modules = module_files(PACKAGE_DIR)
+    for name, module in TRANSITIONAL_ALIASES.items():
+        assert name in set(type_names(modules[module])), f"{module}.{name} is gone: unlist it"
+
+
 # --- the checker on small packages -----------------------------------------------------------
 
 
@@ -250,3 +322,20 @@ def test_a_package_without_cycles_passes(tmp_path: Path) -> None:
 def test_a_lower_package_importing_an_upper_layer_is_named() -> None:
     graph: Graph = {"mailcheck.spf.tree": {"mailcheck.rules.base", "mailcheck.core.findings"}}
     assert layer_violations(graph) == ["mailcheck.spf.tree -> mailcheck.rules.base"]
+
+
+def test_a_type_name_in_two_modules_is_named(tmp_path: Path) -> None:
+    package = write_package(
+        tmp_path,
+        {
+            "a": "class Row:\n    pass\n\n\nclass _Private:\n    pass\n",
+            "sub/b": "Row = tuple[int, str]\nLIMIT = 3\n_Private = int\n",
+            "sub/c": "from pkg.a import Row\nMAX_ROWS = 3\nLIMIT = 4\n",
+        },
+    )
+    assert names_defined_twice(package) == {"Row": ["pkg.a", "pkg.sub.b"]}
+
+
+def test_a_module_name_in_two_folders_is_named(tmp_path: Path) -> None:
+    package = write_package(tmp_path, {"schema": "", "sub/schema": "", "sub/other": ""})
+    assert module_names_used_twice(package) == {"schema.py": ["pkg.schema", "pkg.sub.schema"]}

@@ -452,10 +452,10 @@ def test_concurrency_caps_the_worker_processes(concurrency, asked, expected):
     """Each worker has a question in flight of its own, and together they keep within
     `--concurrency` (the parent asks only after them, for a worker that failed)."""
     from mailcheck.engine.batch import worker_count
-    from mailcheck.engine.settings import Limits, RunSettings
+    from mailcheck.engine.settings import RunLimits, RunSettings
     from mailcheck.engine.workers import _share
 
-    limits = Limits(concurrency=concurrency, workers=asked)
+    limits = RunLimits(concurrency=concurrency, workers=asked)
     workers = worker_count(limits, 1000)
     assert workers == expected
     if workers > 1:
@@ -612,7 +612,7 @@ def test_items_of_a_failed_worker_are_checked_by_the_parent(
     from mailcheck.commands._batch import report_batch
     from mailcheck.commands._options import ReportOptions
     from mailcheck.engine.batch import Batch
-    from mailcheck.engine.settings import DnsSettings, Limits, RunSettings
+    from mailcheck.engine.settings import DnsSettings, RunLimits, RunSettings
     from mailcheck.output import Format
     from mailcheck.rules import REGISTRY
     from mailcheck.sheet.model import load_sheet
@@ -622,7 +622,7 @@ def test_items_of_a_failed_worker_are_checked_by_the_parent(
     dns = DnsSettings(nameservers=(ns(batch_server),))
 
     def run_sheets(workers: int) -> int:
-        settings = RunSettings(dns, Limits(workers=workers))
+        settings = RunSettings(dns, RunLimits(workers=workers))
         batch = Batch.of_sheets(sheets, list(REGISTRY.values()), settings)
         return report_batch(batch, ReportOptions(Format.JSONL))
 

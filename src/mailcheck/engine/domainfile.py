@@ -65,7 +65,7 @@ class DomainLine:
     line: int
 
 
-Source = Path | DomainLine
+ItemSource = Path | DomainLine
 """An item of a batch as a worker process rebuilds it: a sheet's path or a line of a domain
 list."""
 
