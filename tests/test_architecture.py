@@ -188,6 +188,37 @@ def test_only_the_dns_layer_uses_dnspython() -> None:
     assert not users, f"modules importing dnspython outside dnsclient/: {sorted(users)}"
 
 
+def option_names(path: Path) -> list[str]:
+    """The command-line options (`--mail-from`) that a module's strings other than its
+    docstrings name: what it could put in a message or an error's key."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    prose = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    return [
+        match
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose
+        for match in OPTION.findall(node.value)
+    ]
+
+
+OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
+
+
+def test_the_engine_names_no_command_line_option() -> None:
+    """Options are the commands' own: the engine's input errors name what it was given (a
+    sheet field, a column), and a command checks its options first, naming them."""
+    named = {
+        module: names
+        for module, path in module_files(PACKAGE_DIR).items()
+        if _layer(module) == "engine" and (names := option_names(path))
+    }
+    assert not named, f"engine modules naming command-line options: {named}"
+
+
 def test_every_layer_named_exists() -> None:
     """A module moved or renamed must be moved in the lists above too, or it goes unchecked."""
     layers = {_layer(module) for module in import_graph(PACKAGE_DIR)} - {""}
@@ -339,3 +370,14 @@ def test_a_type_name_in_two_modules_is_named(tmp_path: Path) -> None:
 def test_a_module_name_in_two_folders_is_named(tmp_path: Path) -> None:
     package = write_package(tmp_path, {"schema": "", "sub/schema": "", "sub/other": ""})
     assert module_names_used_twice(package) == {"schema.py": ["pkg.schema", "pkg.sub.schema"]}
+
+
+def test_an_option_in_a_message_is_found_and_one_in_a_docstring_is_not(tmp_path: Path) -> None:
+    package = write_package(
+        tmp_path,
+        {
+            "m": '"""Read with `--from-file`."""\n'
+            'def f():\n    """`--select`."""\n    raise ValueError("give --mail-from", "x--y")\n'
+        },
+    )
+    assert option_names(package / "m.py") == ["--mail-from"]

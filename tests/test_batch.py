@@ -282,6 +282,19 @@ def test_from_file_input_errors_exit_2_with_file_and_line(
     assert "Traceback" not in err and out == ""
 
 
+@pytest.mark.parametrize(
+    ("selectors", "mail_from", "key"), [(["bad/sel"], None, "selector"), ([], "x", "mail-from")]
+)
+def test_a_domain_lists_defaults_are_checked_under_the_columns_name(selectors, mail_from, key):
+    """The engine's own check of the defaults names the column; `mailcheck domain` checks its
+    options first and names them (above)."""
+    from mailcheck.core.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        parse_domain_lines(["acme.example"], "list", selectors, mail_from)
+    assert caught.value.key == key
+
+
 def test_from_file_that_cannot_be_read_exits_2(run_cli, tmp_path):
     code, _, err = run_cli("domain", "--from-file", tmp_path / "missing.txt")
     assert code == 2 and "missing.txt: cannot read the domain list: file not found" in err

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailcheck.commands._selection import select_rules
 from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY
-from mailcheck.engine.selection import select_rules
+from mailcheck.engine.domainsheet import check_selector, domain_name
 from mailcheck.engine.settings import DnsSettings, Probing, RunLimits, RunSettings
 from mailcheck.output import Format
 from mailcheck.rules import REGISTRY
@@ -83,3 +84,16 @@ def report_options(fmt: Format, output: Path | None, strict: bool = False) -> Re
 
 def selection(select: Sequence[str] | None, ignore: Sequence[str] | None) -> Selection:
     return Selection(tuple(select or ()), tuple(ignore or ()))
+
+
+def check_domain_arguments(
+    domain: str | None, selectors: Sequence[str] = (), mail_from: str | None = None
+) -> None:
+    """DOMAIN, `--mail-from` and `--selector`, checked before the engine makes a sheet of them:
+    an input error names the argument or option as typed (the engine knows only its fields)."""
+    if domain is not None:
+        domain_name(domain, "DOMAIN")
+    if mail_from:
+        domain_name(mail_from, "--mail-from")
+    for selector in selectors:
+        check_selector(selector, "--selector")
