@@ -22,16 +22,18 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("core",),
     ("dnsclient", "spf", "dkim", "dmarc", "messages", "delivery", "http", "state", "sheet"),
     ("rules",),
-    ("engine", "output", "profiles"),
+    ("output",),
+    ("engine", "profiles"),
     ("commands",),
     ("cli", "__main__"),
 )
 """Bottom to top. A module imports from its own layer or the ones below, never above:
 shared records (`core`); protocol, storage and sheet code, which knows nothing of rules; the
-rules, one module each; the engine, which runs them over sheets and domain lists, beside the
-report formats it streams findings to (one module each) and the compliance profiles it judges
-sheets by (they name rule ids); siblings import each other without a cycle; one module per
-command, the only code that knows the options; the wiring."""
+rules, one module each; the report formats (one module each), which render records and know
+nothing of how they are computed; the engine, which runs the rules over sheets and domain lists
+and streams findings to the formats, beside the compliance profiles it judges sheets by (they
+name rule ids); siblings import each other without a cycle; one module per command, the only
+code that knows the options; the wiring."""
 
 ENTRY_POINTS = {"__init__.py", "__main__.py", "cli.py", "py.typed"}
 """All the package root holds beside the layer folders."""

@@ -32,8 +32,8 @@ from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.wording import plural
 from mailcheck.engine.batch import check_sheets
-from mailcheck.engine.changes import run_changes
 from mailcheck.engine.checker import load_sheet_for_rules
+from mailcheck.engine.run_changes import run_changes
 from mailcheck.engine.runner import CheckedSheet, now
 from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
