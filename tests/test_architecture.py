@@ -229,6 +229,20 @@ def test_every_layer_named_exists() -> None:
     assert not layers - named, f"in no layer: {sorted(layers - named)}"
 
 
+def test_every_layer_folder_says_what_it_holds() -> None:
+    """Each layer folder is a package whose `__init__.py` has a docstring: what a newcomer
+    reads first."""
+    folders = {path for path in PACKAGE_DIR.iterdir() if path.is_dir() and any(path.glob("*.py"))}
+    silent = sorted(
+        folder.name
+        for folder in folders
+        if not (folder / "__init__.py").is_file()
+        or ast.get_docstring(ast.parse((folder / "__init__.py").read_text(encoding="utf-8")))
+        is None
+    )
+    assert not silent, f"layer folders without an __init__.py docstring: {silent}"
+
+
 def test_the_package_root_holds_only_entry_points_and_layers() -> None:
     loose = {
         path.name
