@@ -310,7 +310,7 @@ def test_no_two_modules_define_a_type_of_the_same_name() -> None:
 
 
 def test_no_two_modules_share_a_file_name() -> None:
-    """`state/schema.py` beside `commands/schema.py` read as one thing and were two: each
+    """Two `schema.py` (SQLite migrations, the JSON Schema command) would read as one thing: each
     module's file name says what it holds without its folder."""
     twice = module_names_used_twice(PACKAGE_DIR)
     assert not twice, f"module names used in several folders: {twice}"
