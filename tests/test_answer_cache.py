@@ -15,7 +15,7 @@ from mailcheck.engine import batchitems
 from mailcheck.engine.batch import check_in_process
 from mailcheck.engine.grouping import own_domains
 from mailcheck.engine.runner import build_context
-from mailcheck.engine.settings import DnsSettings, Limits, RunSettings
+from mailcheck.engine.settings import DnsSettings, RunLimits, RunSettings
 from mailcheck.rules.context import build_resolver
 from test_batch import ESP, batch_server, brands
 
@@ -112,7 +112,7 @@ def test_a_batch_keeps_a_bounded_cache_and_asks_no_name_twice(batch_server, monk
     own go, and still no (name, type) is asked twice."""
     monkeypatch.setattr(answer_cache, "IDLE_ANSWERS", 5)
     monkeypatch.setattr(batchitems, "MAX_SHEETS_AT_ONCE", 2)  # two at a time: the others come later
-    settings = RunSettings(DnsSettings(nameservers=(ns(batch_server),)), Limits(concurrency=2))
+    settings = RunSettings(DnsSettings(nameservers=(ns(batch_server),)), RunLimits(concurrency=2))
     ctx = build_context(settings)
     items = [(n, domain_sheet(name, ["s1"])) for n, name in enumerate(brands(12))]
     done: list[int] = []

@@ -8,6 +8,7 @@ still a dependency) and under `TYPE_CHECKING`. Importing `a.b.c` also runs `a/__
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -21,16 +22,18 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("core",),
     ("dnsclient", "spf", "dkim", "dmarc", "messages", "delivery", "http", "state", "sheet"),
     ("rules",),
-    ("engine", "output", "profiles"),
+    ("output",),
+    ("engine", "profiles"),
     ("commands",),
     ("cli", "__main__"),
 )
 """Bottom to top. A module imports from its own layer or the ones below, never above:
 shared records (`core`); protocol, storage and sheet code, which knows nothing of rules; the
-rules, one module each; the engine, which runs them over sheets and domain lists, beside the
-report formats it streams findings to (one module each) and the compliance profiles it judges
-sheets by (they name rule ids); siblings import each other without a cycle; one module per
-command, the only code that knows the options; the wiring."""
+rules, one module each; the report formats (one module each), which render records and know
+nothing of how they are computed; the engine, which runs the rules over sheets and domain lists
+and streams findings to the formats, beside the compliance profiles it judges sheets by (they
+name rule ids); siblings import each other without a cycle; one module per command, the only
+code that knows the options; the wiring."""
 
 ENTRY_POINTS = {"__init__.py", "__main__.py", "cli.py", "py.typed"}
 """All the package root holds beside the layer folders."""
@@ -187,12 +190,57 @@ def test_only_the_dns_layer_uses_dnspython() -> None:
     assert not users, f"modules importing dnspython outside dnsclient/: {sorted(users)}"
 
 
+def option_names(path: Path) -> list[str]:
+    """The command-line options (`--mail-from`) that a module's strings other than its
+    docstrings name: what it could put in a message or an error's key."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    prose = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    return [
+        match
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose
+        for match in OPTION.findall(node.value)
+    ]
+
+
+OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
+
+
+def test_the_engine_names_no_command_line_option() -> None:
+    """Options are the commands' own: the engine's input errors name what it was given (a
+    sheet field, a column), and a command checks its options first, naming them."""
+    named = {
+        module: names
+        for module, path in module_files(PACKAGE_DIR).items()
+        if _layer(module) == "engine" and (names := option_names(path))
+    }
+    assert not named, f"engine modules naming command-line options: {named}"
+
+
 def test_every_layer_named_exists() -> None:
     """A module moved or renamed must be moved in the lists above too, or it goes unchecked."""
     layers = {_layer(module) for module in import_graph(PACKAGE_DIR)} - {""}
     named = {name for names in LAYERS for name in names}
     assert not named - layers, f"not in the package: {sorted(named - layers)}"
     assert not layers - named, f"in no layer: {sorted(layers - named)}"
+
+
+def test_every_layer_folder_says_what_it_holds() -> None:
+    """Each layer folder is a package whose `__init__.py` has a docstring: what a newcomer
+    reads first."""
+    folders = {path for path in PACKAGE_DIR.iterdir() if path.is_dir() and any(path.glob("*.py"))}
+    silent = sorted(
+        folder.name
+        for folder in folders
+        if not (folder / "__init__.py").is_file()
+        or ast.get_docstring(ast.parse((folder / "__init__.py").read_text(encoding="utf-8")))
+        is None
+    )
+    assert not silent, f"layer folders without an __init__.py docstring: {silent}"
 
 
 def test_the_package_root_holds_only_entry_points_and_layers() -> None:
@@ -202,6 +250,63 @@ def test_the_package_root_holds_only_entry_points_and_layers() -> None:
         if path.is_file() and path.name not in ENTRY_POINTS and path.suffix != ".pyc"
     }
     assert not loose, f"modules at the package root, move them into a layer: {sorted(loose)}"
+
+
+# --- names -----------------------------------------------------------------------------------
+
+CAP_WORDS = re.compile(r"[A-Z]\w*[a-z]\w*")
+"""A type's name (`NodeState`, `Record`), not a constant's (`MAX_LOOKUPS`) or a type
+variable's (`T`)."""
+
+
+def type_names(path: Path) -> Iterator[str]:
+    """The public types a module defines at its top level: classes, and type aliases and type
+    variables (`Record = AddressRecord | MX | ...`, `Wanted = TypeVar(...)`). Private names
+    (`_Model`) stay in their module and may repeat."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ClassDef):
+            name = node.name
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            name = target.id if isinstance(target, ast.Name) else ""
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name = node.target.id
+        else:
+            continue
+        if CAP_WORDS.fullmatch(name):
+            yield name
+
+
+def names_defined_twice(package_dir: Path) -> dict[str, list[str]]:
+    """Each type name that more than one module defines, with those modules."""
+    where: dict[str, list[str]] = {}
+    for module, path in sorted(module_files(package_dir).items()):
+        for name in type_names(path):
+            where.setdefault(name, []).append(module)
+    return {name: modules for name, modules in where.items() if len(modules) > 1}
+
+
+def module_names_used_twice(package_dir: Path) -> dict[str, list[str]]:
+    """Each module file name (`schema.py`) found in more than one folder, `__init__.py` aside."""
+    where: dict[str, list[str]] = {}
+    for module, path in sorted(module_files(package_dir).items()):
+        if path.name != "__init__.py":
+            where.setdefault(path.name, []).append(module)
+    return {name: modules for name, modules in where.items() if len(modules) > 1}
+
+
+def test_no_two_modules_define_a_type_of_the_same_name() -> None:
+    """One name, one meaning: `Row` of a delivery report and `Row` of the deadlines table are
+    `ReportRow` and `DeadlineRow`; a type two modules need is defined once and imported."""
+    twice = names_defined_twice(PACKAGE_DIR)
+    assert not twice, f"types defined under one name in several modules: {twice}"
+
+
+def test_no_two_modules_share_a_file_name() -> None:
+    """Two `schema.py` (SQLite migrations, the JSON Schema command) would read as one thing: each
+    module's file name says what it holds without its folder."""
+    twice = module_names_used_twice(PACKAGE_DIR)
+    assert not twice, f"module names used in several folders: {twice}"
 
 
 # --- the checker on small packages -----------------------------------------------------------
@@ -250,3 +355,31 @@ def test_a_package_without_cycles_passes(tmp_path: Path) -> None:
 def test_a_lower_package_importing_an_upper_layer_is_named() -> None:
     graph: Graph = {"mailcheck.spf.tree": {"mailcheck.rules.base", "mailcheck.core.findings"}}
     assert layer_violations(graph) == ["mailcheck.spf.tree -> mailcheck.rules.base"]
+
+
+def test_a_type_name_in_two_modules_is_named(tmp_path: Path) -> None:
+    package = write_package(
+        tmp_path,
+        {
+            "a": "class Row:\n    pass\n\n\nclass _Private:\n    pass\n",
+            "sub/b": "Row = tuple[int, str]\nLIMIT = 3\n_Private = int\n",
+            "sub/c": "from pkg.a import Row\nMAX_ROWS = 3\nLIMIT = 4\n",
+        },
+    )
+    assert names_defined_twice(package) == {"Row": ["pkg.a", "pkg.sub.b"]}
+
+
+def test_a_module_name_in_two_folders_is_named(tmp_path: Path) -> None:
+    package = write_package(tmp_path, {"schema": "", "sub/schema": "", "sub/other": ""})
+    assert module_names_used_twice(package) == {"schema.py": ["pkg.schema", "pkg.sub.schema"]}
+
+
+def test_an_option_in_a_message_is_found_and_one_in_a_docstring_is_not(tmp_path: Path) -> None:
+    package = write_package(
+        tmp_path,
+        {
+            "m": '"""Read with `--from-file`."""\n'
+            'def f():\n    """`--select`."""\n    raise ValueError("give --mail-from", "x--y")\n'
+        },
+    )
+    assert option_names(package / "m.py") == ["--mail-from"]

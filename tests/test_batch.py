@@ -282,6 +282,19 @@ def test_from_file_input_errors_exit_2_with_file_and_line(
     assert "Traceback" not in err and out == ""
 
 
+@pytest.mark.parametrize(
+    ("selectors", "mail_from", "key"), [(["bad/sel"], None, "selector"), ([], "x", "mail-from")]
+)
+def test_a_domain_lists_defaults_are_checked_under_the_columns_name(selectors, mail_from, key):
+    """The engine's own check of the defaults names the column; `mailcheck domain` checks its
+    options first and names them (above)."""
+    from mailcheck.core.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        parse_domain_lines(["acme.example"], "list", selectors, mail_from)
+    assert caught.value.key == key
+
+
 def test_from_file_that_cannot_be_read_exits_2(run_cli, tmp_path):
     code, _, err = run_cli("domain", "--from-file", tmp_path / "missing.txt")
     assert code == 2 and "missing.txt: cannot read the domain list: file not found" in err
@@ -452,10 +465,10 @@ def test_concurrency_caps_the_worker_processes(concurrency, asked, expected):
     """Each worker has a question in flight of its own, and together they keep within
     `--concurrency` (the parent asks only after them, for a worker that failed)."""
     from mailcheck.engine.batch import worker_count
-    from mailcheck.engine.settings import Limits, RunSettings
+    from mailcheck.engine.settings import RunLimits, RunSettings
     from mailcheck.engine.workers import _share
 
-    limits = Limits(concurrency=concurrency, workers=asked)
+    limits = RunLimits(concurrency=concurrency, workers=asked)
     workers = worker_count(limits, 1000)
     assert workers == expected
     if workers > 1:
@@ -612,7 +625,7 @@ def test_items_of_a_failed_worker_are_checked_by_the_parent(
     from mailcheck.commands._batch import report_batch
     from mailcheck.commands._options import ReportOptions
     from mailcheck.engine.batch import Batch
-    from mailcheck.engine.settings import DnsSettings, Limits, RunSettings
+    from mailcheck.engine.settings import DnsSettings, RunLimits, RunSettings
     from mailcheck.output import Format
     from mailcheck.rules import REGISTRY
     from mailcheck.sheet.model import load_sheet
@@ -622,7 +635,7 @@ def test_items_of_a_failed_worker_are_checked_by_the_parent(
     dns = DnsSettings(nameservers=(ns(batch_server),))
 
     def run_sheets(workers: int) -> int:
-        settings = RunSettings(dns, Limits(workers=workers))
+        settings = RunSettings(dns, RunLimits(workers=workers))
         batch = Batch.of_sheets(sheets, list(REGISTRY.values()), settings)
         return report_batch(batch, ReportOptions(Format.JSONL))
 

@@ -31,12 +31,12 @@ def capacity_json(run_cli):
 
 
 def test_the_worked_example_of_the_service_description():
-    from mailcheck.rules.capacity_interval import Limits
+    from mailcheck.rules.capacity_interval import IntervalLimits
 
-    limits = Limits(150_000)
+    limits = IntervalLimits(150_000)
     assert limits.interval == 12_500
     assert limits.peak == 15_625
-    assert Limits(1_000).interval == Fraction(250, 3)  # not rounded: 83 passes, 84 does not
+    assert IntervalLimits(1_000).interval == Fraction(250, 3)  # not rounded: 83 passes, 84 does not
 
 
 def test_intervals_within_capacity_peak_and_beyond(tmp_path, capacity_json, write_sheet):

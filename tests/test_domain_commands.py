@@ -108,6 +108,31 @@ def test_domain_input_errors(run_cli, args, named):
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("args", "key"),
+    [
+        (("not a domain",), "domain"),
+        (("example.com", ("bad selector",)), "selector"),
+        (("example.com", (), "a..b"), "mail-from"),
+    ],
+)
+def test_the_engine_names_the_sheet_field_not_the_option(args, key):
+    """The option's name is the command's to give: the engine's own errors name the field."""
+    from mailcheck.core.errors import InputError
+    from mailcheck.engine.domainsheet import domain_sheet
+
+    with pytest.raises(InputError) as caught:
+        domain_sheet(*args)
+    assert caught.value.key == key
+
+
+def test_spf_names_its_argument_in_an_input_error(run_cli):
+    code, _, err = run_cli("spf", "localhost", "--zone", REPO_ROOT / SPF)
+    assert code == 2
+    assert "DOMAIN" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_spf_shows_the_tree_with_each_terms_lookups(run_cli):
     code, out, _ = run_cli("spf", "deep.spfcheck.example", *zone_args(SPF))
     assert code == 0

@@ -18,8 +18,8 @@ from conftest import REPO_ROOT
 from mailcheck.core.compliance import ProfileName, Verdict, with_compliance
 from mailcheck.core.findings import ExitCode, Finding, Status
 from mailcheck.profiles import all_profiles, load_profile, profile_files
+from mailcheck.profiles.definition import Profile, RuleCheck
 from mailcheck.profiles.judge import judge
-from mailcheck.profiles.model import Check, Profile
 from mailcheck.rules import REGISTRY
 
 EXAMPLE = REPO_ROOT / "examples/acme"
@@ -93,7 +93,7 @@ def test_the_seed_profile_keeps_every_default():
     """`seed` is the obligations themselves: it must judge as the exit code does."""
     for requirement in load_profile(ProfileName.SEED).requirements:
         for check in requirement.checks:
-            assert check == Check(rule=check.rule), check.rule
+            assert check == RuleCheck(rule=check.rule), check.rule
 
 
 def test_the_stricter_profiles_say_so_per_rule():
@@ -597,12 +597,12 @@ def resolve(example: Path, name: str, rdtype: str) -> list[str]:
     """Answers from the example's own zone files, as `--zone` gives them."""
     import asyncio
 
-    from mailcheck.dnsclient.records import TXT, Address, Pointer
+    from mailcheck.dnsclient.records import TXT, AddressRecord, Pointer
     from mailcheck.rules.context import build_resolver
 
     resolver = build_resolver(zones=sorted((example / "zones").glob("*.zone")))
     answer = asyncio.run(resolver.query(name, rdtype))
-    texts = {Address: "address", Pointer: "target", TXT: "text"}
+    texts = {AddressRecord: "address", Pointer: "target", TXT: "text"}
     return [getattr(record, texts[type(record)]) for record in answer.records]
 
 

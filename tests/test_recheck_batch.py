@@ -123,7 +123,7 @@ def test_check_sheets_hands_on_each_sheet_and_returns_them_in_order(
     per sheet in this process also when workers checked them, and the result keeps the input
     order and the DNS source for the store."""
     from mailcheck.engine.batch import check_sheets
-    from mailcheck.engine.settings import DnsSettings, Limits, RunSettings
+    from mailcheck.engine.settings import DnsSettings, RunLimits, RunSettings
     from mailcheck.rules import REGISTRY
     from mailcheck.sheet.model import load_sheet
     from mailcheck.state import DnsSource
@@ -132,7 +132,7 @@ def test_check_sheets_hands_on_each_sheet_and_returns_them_in_order(
     sheets = [load_sheet(path) for path in sheets_of(write_sheet, "direct")]
     rules = list(REGISTRY.values())
     dns = DnsSettings(nameservers=(ns(server),))
-    settings = RunSettings(dns, Limits(workers=2))
+    settings = RunSettings(dns, RunLimits(workers=2))
     done: list[str] = []
     results = check_sheets(sheets, rules, settings, lambda c: done.append(c.sheet.display))
     assert worker_calls == [2]
@@ -140,7 +140,7 @@ def test_check_sheets_hands_on_each_sheet_and_returns_them_in_order(
     assert [result.sheet for result in results] == sheets
     assert {result.dns for result in results} == {DnsSource((), (ns(server),))}
     assert all(result.findings for result in results)
-    one = check_sheets(sheets, rules, RunSettings(dns, Limits(workers=1)))
+    one = check_sheets(sheets, rules, RunSettings(dns, RunLimits(workers=1)))
     assert [decided(r.findings) for r in one] == [decided(r.findings) for r in results]
 
 

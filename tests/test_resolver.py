@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ns
 from mailcheck.core.errors import InputError
-from mailcheck.dnsclient import MX, TXT, Address, Other, Outcome, Pointer
+from mailcheck.dnsclient import MX, TXT, AddressRecord, Other, Outcome, Pointer
 from mailcheck.dnsclient.network import parse_nameserver
 from mailcheck.rules.context import build_resolver
 
@@ -46,8 +46,8 @@ def test_txt_strings_are_joined(make_resolver):
     ("name", "rdtype", "records"),
     [
         ("sample.example", "MX", {MX(10, "mx1.sample.example"), MX(20, "mx2.sample.example")}),
-        ("sample.example", "A", {Address("192.0.2.10")}),
-        ("sample.example", "AAAA", {Address("2001:db8::10")}),
+        ("sample.example", "A", {AddressRecord("192.0.2.10")}),
+        ("sample.example", "AAAA", {AddressRecord("2001:db8::10")}),
         ("sample.example", "NS", {Pointer("ns1.sample.example")}),
         ("www.sample.example", "CNAME", {Pointer("web.sample.example")}),
         ("sel1._domainkey.sample.example", "TXT", {TXT((b"v=DKIM1; k=rsa; p=MIIBIjAN",))}),

@@ -16,7 +16,7 @@ from conftest import REPO_ROOT
 SOURCE = REPO_ROOT / "src" / "mailcheck"
 REGISTRY_PACKAGE = SOURCE / "rules"
 # `--select spf.` is the user naming rules by prefix, a documented feature: not an internal test.
-USER_PREFIXES = SOURCE / "engine" / "selection.py"
+USER_PREFIXES = SOURCE / "commands" / "_selection.py"
 
 
 def test_every_rule_declares_every_metadata_field():

@@ -76,8 +76,8 @@ def test_unknown_prefix_names_the_known_rules(write_sheet, run_cli):
 
 
 def test_select_rules_api_keeps_registry_order():
+    from mailcheck.commands._selection import select_rules
     from mailcheck.core.errors import InputError
-    from mailcheck.engine.selection import select_rules
     from mailcheck.rules import REGISTRY
 
     chosen = select_rules(REGISTRY, ["sender.a", "sender.s"])

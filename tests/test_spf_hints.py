@@ -46,7 +46,7 @@ def hinted_txt(hint: str) -> tuple[str, str] | None:
 
 
 def assert_whole_record(text: str) -> None:
-    from mailcheck.spf.record import parse_record
+    from mailcheck.spf.syntax import parse_record
 
     record = parse_record(text)
     mechanisms = [t for t in record.terms if not t.modifier]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mailcheck.spf import advice
-from mailcheck.spf.record import SpfSyntaxError, expand_domain, is_spf, parse_record
+from mailcheck.spf.syntax import SpfSyntaxError, expand_domain, is_spf, parse_record
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding, Status
 from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store, exclusive
 from mailcheck.state.lock import EX_TEMPFAIL, lock_path
-from mailcheck.state.schema import LATEST
+from mailcheck.state.migrations import LATEST
 from mailcheck.state.store import State
 from onlyrules import keep_only
 
@@ -219,7 +219,7 @@ def test_the_same_sheet_given_twice_is_checked_and_recorded_once(
 
 
 def test_a_version_1_store_is_migrated_and_its_dns_source_is_unknown(tmp_path):
-    from mailcheck.state.schema import MIGRATIONS
+    from mailcheck.state.migrations import MIGRATIONS
 
     db = tmp_path / "old.sqlite"
     with sqlite3.connect(db) as connection:

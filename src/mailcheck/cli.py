@@ -437,7 +437,7 @@ def list_rules(
 @app.command()
 def explain(rule_id: Annotated[str, typer.Argument(metavar="RULE", help="A rule id.")]) -> None:
     """Show one rule's documentation and the obligation it enforces."""
-    from mailcheck.commands.rules import run_explain
+    from mailcheck.commands.explain import run_explain
 
     raise typer.Exit(run_explain(rule_id))
 

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailcheck.commands._selection import select_rules
 from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY
-from mailcheck.engine.selection import select_rules
-from mailcheck.engine.settings import DnsSettings, Limits, Probing, RunSettings
+from mailcheck.engine.domainsheet import check_selector, domain_name
+from mailcheck.engine.settings import DnsSettings, Probing, RunLimits, RunSettings
 from mailcheck.output import Format
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
@@ -49,15 +50,15 @@ def dns_settings(
 
 def limits(
     deadline: float | None, concurrency: int = DEFAULT_CONCURRENCY, workers: int | None = None
-) -> Limits:
+) -> RunLimits:
     """The run's bounds; its deadline counts from now, before any sheet is read."""
     ends_at = None if deadline is None else time.monotonic() + deadline
-    return Limits(concurrency, workers, deadline, ends_at)
+    return RunLimits(concurrency, workers, deadline, ends_at)
 
 
 def run_settings(
     dns: DnsSettings | None = None,
-    bounds: Limits | None = None,
+    bounds: RunLimits | None = None,
     today: dt.datetime | None = None,
     *,
     probe_unsubscribe: bool = False,
@@ -69,7 +70,7 @@ def run_settings(
     wanted = set(profiles or ())
     return RunSettings(
         dns or DnsSettings(),
-        bounds or Limits(),
+        bounds or RunLimits(),
         Probing(probe_unsubscribe, allow_private),
         today.date() if today else dt.date.today(),
         tuple(name for name in ProfileName if name in wanted),
@@ -83,3 +84,16 @@ def report_options(fmt: Format, output: Path | None, strict: bool = False) -> Re
 
 def selection(select: Sequence[str] | None, ignore: Sequence[str] | None) -> Selection:
     return Selection(tuple(select or ()), tuple(ignore or ()))
+
+
+def check_domain_arguments(
+    domain: str | None, selectors: Sequence[str] = (), mail_from: str | None = None
+) -> None:
+    """DOMAIN, `--mail-from` and `--selector`, checked before the engine makes a sheet of them:
+    an input error names the argument or option as typed (the engine knows only its fields)."""
+    if domain is not None:
+        domain_name(domain, "DOMAIN")
+    if mail_from:
+        domain_name(mail_from, "--mail-from")
+    for selector in selectors:
+        check_selector(selector, "--selector")

@@ -13,7 +13,7 @@ from mailcheck.core.compliance import ProfileVerdict
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Note, Report
-from mailcheck.engine.settings import Limits, RunSettings
+from mailcheck.engine.settings import RunLimits, RunSettings
 from mailcheck.output import Format, render
 from mailcheck.output.github import running_on_github, write_annotations
 
@@ -90,7 +90,7 @@ def _cannot_write(path: Path, exc: OSError) -> InputError:
     return InputError(f"cannot write report: {exc.strerror}", file=str(path))
 
 
-def announce_deadline(limits: Limits) -> None:
+def announce_deadline(limits: RunLimits) -> None:
     """Say on stderr when the run's deadline passed: what was not answered by then is `error`."""
     if limits.passed:
         print(

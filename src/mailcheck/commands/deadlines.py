@@ -32,7 +32,7 @@ LABELS = {Kind.SHEET: "sheet returned (5 wd)", Kind.DNS: "SPF and DKIM (10 wd)"}
 
 
 @dataclass(frozen=True)
-class Row:
+class DeadlineRow:
     customer: str
     sheet: str
     rule: str
@@ -99,7 +99,7 @@ def run_deadlines(sheet_paths: Sequence[Path], settings: RunSettings, report: Re
     return int(exit_code(row.finding for row in rows))
 
 
-def rows_of(result: CheckedSheet, today: dt.date) -> list[Row]:
+def rows_of(result: CheckedSheet, today: dt.date) -> list[DeadlineRow]:
     sheet = result.sheet.sheet
     customer = sheet.customer or result.sheet.display
     found = {clock: f for f in result.findings if (clock := deadline_clock(f.rule)) is not None}
@@ -117,7 +117,7 @@ def rows_of(result: CheckedSheet, today: dt.date) -> list[Row]:
             finding = found[clock]
             still = failing if finding.status not in (Status.PASS, Status.SKIP) else []
             rows.append(
-                Row(
+                DeadlineRow(
                     customer,
                     result.sheet.display,
                     finding.rule,
@@ -131,7 +131,7 @@ def rows_of(result: CheckedSheet, today: dt.date) -> list[Row]:
     return rows
 
 
-def _render_json(rows: Sequence[Row], today: dt.date, stream: TextIO) -> None:
+def _render_json(rows: Sequence[DeadlineRow], today: dt.date, stream: TextIO) -> None:
     import json
 
     data = {
@@ -143,7 +143,9 @@ def _render_json(rows: Sequence[Row], today: dt.date, stream: TextIO) -> None:
     stream.write("\n")
 
 
-def _render_table(rows: Sequence[Row], today: dt.date, stream: TextIO, color: bool | None) -> None:
+def _render_table(
+    rows: Sequence[DeadlineRow], today: dt.date, stream: TextIO, color: bool | None
+) -> None:
     from rich.table import Table
     from rich.text import Text
 

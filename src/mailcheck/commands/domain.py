@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from mailcheck.commands._options import ReportOptions
+from mailcheck.commands._options import ReportOptions, check_domain_arguments
 from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError
 from mailcheck.engine.domainsheet import domain_sheet
@@ -38,6 +38,7 @@ def run_domain(
     (`DomainList.chunks`), so a long list is never in memory whole."""
     if (domain is None) == (from_file is None):
         raise InputError("give either DOMAIN or --from-file FILE", key="DOMAIN")
+    check_domain_arguments(domain, selectors, mail_from)
     if domain is not None:
         sheet = domain_sheet(domain, selectors, mail_from)
         results = check_loaded([sheet], domain_rules(), settings)

@@ -32,12 +32,12 @@ from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.wording import plural
 from mailcheck.engine.batch import check_sheets
-from mailcheck.engine.changes import run_changes
 from mailcheck.engine.checker import load_sheet_for_rules
+from mailcheck.engine.run_changes import run_changes
 from mailcheck.engine.runner import CheckedSheet, now
 from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
-from mailcheck.output.recheck import RecheckReport, as_json, render_json, render_table
+from mailcheck.output.recheck_report import RecheckReport, as_json, render_json, render_table
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
 from mailcheck.sheet.model import LoadedSheet
@@ -52,7 +52,7 @@ from mailcheck.state import (
 )
 from mailcheck.state.store import sheet_key
 
-OnDone = Callable[[CheckedSheet], None]
+OnChecked = Callable[[CheckedSheet], None]
 
 
 def run_recheck(
@@ -114,7 +114,7 @@ def _no_store(db: Path) -> InputError:
 
 
 @dataclass(frozen=True)
-class Unchecked:
+class UnreadableSheet:
     """A recorded sheet this run could not check, and why."""
 
     sheet: str  # its key in the store: the absolute path
@@ -124,7 +124,9 @@ class Unchecked:
         print(f"mailcheck: warning: not re-checked: {self.problem}", file=sys.stderr)
 
 
-def _sheets(store: Store, sheet_paths: Sequence[Path]) -> tuple[list[LoadedSheet], list[Unchecked]]:
+def _sheets(
+    store: Store, sheet_paths: Sequence[Path]
+) -> tuple[list[LoadedSheet], list[UnreadableSheet]]:
     """The sheets to re-check, and the recorded ones that can no longer be read."""
     if sheet_paths:
         return load_recorded_sheets(sheet_paths), []
@@ -133,7 +135,7 @@ def _sheets(store: Store, sheet_paths: Sequence[Path]) -> tuple[list[LoadedSheet
         try:
             sheets.append(load_sheet_for_rules(recorded))
         except InputError as exc:
-            unchecked.append(Unchecked(recorded, str(exc)))
+            unchecked.append(UnreadableSheet(recorded, str(exc)))
             unchecked[-1].announce()
     if not sheets:
         raise _nothing_checked(store)
@@ -148,7 +150,7 @@ def _nothing_checked(store: Store) -> InputError:
     )
 
 
-def _undecided(store: Store, unchecked: Unchecked, moment: dt.datetime) -> SheetResult:
+def _undecided(store: Store, unchecked: UnreadableSheet, moment: dt.datetime) -> SheetResult:
     """What is recorded of a sheet that could not be checked: every rule and subject of its
     last run as `error`, with what it knew of the sheet and its DNS source, so its decided
     statuses, its clocks and the source of its next re-check stay as they were."""
@@ -194,14 +196,14 @@ def _check(
     sheets: Sequence[LoadedSheet],
     rules: Sequence[Rule],
     settings: RunSettings,
-    on_done: OnDone | None,
-) -> tuple[list[CheckedSheet], list[Unchecked]]:
+    on_done: OnChecked | None,
+) -> tuple[list[CheckedSheet], list[UnreadableSheet]]:
     """The checked sheets in the order given, and those whose recorded DNS source failed (a
     zone file moved or broken): each group of sheets fails alone. A `--zone` or
     `--nameserver` given on the command line that fails is an input error of the run."""
     given = settings.dns.given
     results: list[CheckedSheet] = []
-    unchecked: list[Unchecked] = []
+    unchecked: list[UnreadableSheet] = []
     for group_settings, group in _by_dns_source(store, sheets, settings):
         try:
             results += check_sheets(group, rules, group_settings, on_done)
@@ -210,7 +212,7 @@ def _check(
                 raise
             for sheet in group:
                 problem = f"{sheet.display}: its last DNS source cannot be asked: {exc}"
-                unchecked.append(Unchecked(sheet_key(sheet.path), problem))
+                unchecked.append(UnreadableSheet(sheet_key(sheet.path), problem))
                 unchecked[-1].announce()
     order = {id(sheet): n for n, sheet in enumerate(sheets)}
     return sorted(results, key=lambda checked: order[id(checked.sheet)]), unchecked
@@ -218,7 +220,7 @@ def _check(
 
 def _check_with_progress(
     store: Store, sheets: Sequence[LoadedSheet], rules: Sequence[Rule], settings: RunSettings
-) -> tuple[list[CheckedSheet], list[Unchecked]]:
+) -> tuple[list[CheckedSheet], list[UnreadableSheet]]:
     if not sys.stderr.isatty():
         return _check(store, sheets, rules, settings, None)
     from rich.console import Console

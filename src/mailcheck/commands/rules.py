@@ -1,4 +1,4 @@
-"""`mailcheck rules` and `mailcheck explain`: the rule reference, made from the rules' metadata."""
+"""`mailcheck rules`: every rule a line, or the README's rule table, from the rules' metadata."""
 
 from __future__ import annotations
 
@@ -20,19 +20,6 @@ def run_rules(*, markdown: bool, write: Path | None = None) -> int:
     width = max(len(rule_id) for rule_id in REGISTRY)
     for rule in REGISTRY.values():
         print(f"{rule.id:<{width}}  {rule.title}  [{rule.source}]")
-    return 0
-
-
-def run_explain(rule_id: str) -> int:
-    """One rule's documentation, the obligation it enforces and its metadata."""
-    rule = REGISTRY.get(rule_id)
-    if rule is None:
-        known = ", ".join(REGISTRY)
-        raise InputError(f"unknown rule {rule_id!r}; known rules: {known}", key="RULE")
-    print(f"{rule.id}: {rule.title}\n")
-    print(f"Obligation: {rule.obligation}\nSource: {rule.source}\n")
-    print(rule.metadata_text() + "\n")
-    print(rule.doc.strip())
     return 0
 
 

@@ -7,7 +7,7 @@ import functools
 import json
 from typing import TextIO
 
-from mailcheck.commands._options import ReportOptions
+from mailcheck.commands._options import ReportOptions, check_domain_arguments
 from mailcheck.commands._report import write_report
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Report
@@ -22,6 +22,7 @@ from mailcheck.spf.tree import SpfTree
 
 def run_spf(domain: str, settings: RunSettings, report: ReportOptions) -> int:
     """The SPF rules for `domain`, with its include/redirect tree in front of the findings."""
+    check_domain_arguments(domain)
     sheet = domain_sheet(domain)
     ctx = build_context(settings)
     rules = spf_rules()

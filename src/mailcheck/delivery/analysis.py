@@ -36,9 +36,9 @@ from mailcheck.delivery.providers import provider_of
 from mailcheck.delivery.reader import (
     OPT_OUTS,
     SENDS,
+    CsvStream,
     Event,
     Malformed,
-    Source,
     open_sources,
     read_rows,
 )
@@ -199,7 +199,7 @@ class _State:
         self.last_time = float("-inf")
         self.time_sorted = True
 
-    def read(self, source: Source) -> None:
+    def read(self, source: CsvStream) -> None:
         file = source.display
         for item in read_rows(source):
             if isinstance(item, Malformed):
@@ -288,7 +288,7 @@ class _State:
         if len(self.notes) < MAX_NOTES:
             self.notes.append(Note(file, item.line, f"{item.problem}; line skipped"))
 
-    def recheck(self, sources: Sequence[Source]) -> None:
+    def recheck(self, sources: Sequence[CsvStream]) -> None:
         """Second pass for reports not in time order: judge every send of a problem address
         against its final first three bounces and first opt-out."""
         for address in self.addresses.values():

@@ -138,7 +138,7 @@ EVENTS: dict[str, Event] = {
 }  # fmt: skip
 
 
-class Row(NamedTuple):
+class ReportRow(NamedTuple):
     line: int
     time: float  # POSIX seconds (a date alone: its midnight, UTC)
     recipient: str  # lower case
@@ -152,14 +152,14 @@ class Malformed(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Source:
+class CsvStream:
     """One CSV stream: a file, a `.gz` file, or a member of a `.zip` archive."""
 
     display: str
     open: Callable[[], AbstractContextManager[Binary]]
 
 
-def open_sources(path: Path) -> list[Source]:
+def open_sources(path: Path) -> list[CsvStream]:
     """The CSV streams of a report path; unreadable files are input errors (exit 2)."""
     display = str(path)
     if display == STDIN:
@@ -170,11 +170,11 @@ def open_sources(path: Path) -> list[Source]:
     if path.suffix.lower() == ".zip":
         return _zip_sources(path, display)
     if path.suffix.lower() == ".gz":
-        return [Source(display, lambda: _gunzip(path))]
-    return [Source(display, lambda: path.open("rb"))]
+        return [CsvStream(display, lambda: _gunzip(path))]
+    return [CsvStream(display, lambda: path.open("rb"))]
 
 
-def _zip_sources(path: Path, display: str) -> list[Source]:
+def _zip_sources(path: Path, display: str) -> list[CsvStream]:
     try:
         with zipfile.ZipFile(path) as archive:
             names = sorted(n for n in archive.namelist() if n.lower().endswith(".csv"))
@@ -191,7 +191,7 @@ def _zip_sources(path: Path, display: str) -> list[Source]:
 
         return opener
 
-    return [Source(f"{display}{MEMBER_SEPARATOR}{name}", member(name)) for name in names]
+    return [CsvStream(f"{display}{MEMBER_SEPARATOR}{name}", member(name)) for name in names]
 
 
 MEMBER_SEPARATOR = ":"
@@ -206,7 +206,7 @@ def split_member(display: str) -> tuple[str, str | None]:
     return match.group(1), match.group(2)
 
 
-def _stdin_source() -> Source:
+def _stdin_source() -> CsvStream:
     """Standard input, kept in a temporary file: a report is read more than once (its encoding
     first; a second pass when it is not in time order)."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (open while the run reads it)
@@ -225,7 +225,7 @@ def _stdin_source() -> Source:
             else:
                 yield stream
 
-    return Source(STDIN, opener)
+    return CsvStream(STDIN, opener)
 
 
 @contextmanager
@@ -245,7 +245,7 @@ class Layout:
     width: int  # number of header columns
 
 
-def read_rows(source: Source) -> Iterator[Row | Malformed]:
+def read_rows(source: CsvStream) -> Iterator[ReportRow | Malformed]:
     """Every data line of the stream, parsed, in file order; blank lines are skipped."""
     try:
         with source.open() as binary:
@@ -269,7 +269,7 @@ def _encoding(head: bytes) -> str:
     return "utf-8-sig"
 
 
-def _rows(text: IO[str], display: str, encoding: str) -> Iterator[Row | Malformed]:
+def _rows(text: IO[str], display: str, encoding: str) -> Iterator[ReportRow | Malformed]:
     lines = bounded_lines(
         text, MAX_LINE_CHARS, display, unit="characters", kind="a delivery report"
     )
@@ -312,7 +312,7 @@ def _row(
     event_text: str,
     times: _TimeParser,
     events: _EventParser,
-) -> Row | Malformed:
+) -> ReportRow | Malformed:
     event = events.parse(event_text)
     if event is None:
         return Malformed(line, f"unknown event {quote(event_text.strip(), 40)}")
@@ -325,7 +325,7 @@ def _row(
         time = next((t for t in map(parse_time, time_texts[1:]) if t and t.timed), None)
     if time is None:
         return Malformed(line, f"unreadable time {quote(time_texts[0].strip(), 40)}")
-    return Row(line, time.seconds, recipient, event, time.timed)
+    return ReportRow(line, time.seconds, recipient, event, time.timed)
 
 
 def _layout(lines: Iterator[str], display: str, encoding: str) -> tuple[Layout, int]:

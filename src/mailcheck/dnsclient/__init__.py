@@ -9,7 +9,17 @@ SERVFAIL and "outside every zone" apart, and whose records are our own frozen ty
 """
 
 from mailcheck.dnsclient.answer import Answer, Outcome
-from mailcheck.dnsclient.records import MX, TXT, Address, Other, Pointer, Record
+from mailcheck.dnsclient.records import MX, TXT, AddressRecord, Other, Pointer, Record
 from mailcheck.dnsclient.resolver import Resolver
 
-__all__ = ["MX", "TXT", "Address", "Answer", "Other", "Outcome", "Pointer", "Record", "Resolver"]
+__all__ = [
+    "MX",
+    "TXT",
+    "AddressRecord",
+    "Answer",
+    "Other",
+    "Outcome",
+    "Pointer",
+    "Record",
+    "Resolver",
+]

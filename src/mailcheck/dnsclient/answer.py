@@ -6,9 +6,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from mailcheck.dnsclient.records import TXT, Address, Pointer, Record
+from mailcheck.dnsclient.records import TXT, AddressRecord, Pointer, Record
 
-Kind = TypeVar("Kind", bound=Record)
+Wanted = TypeVar("Wanted", bound=Record)
 
 
 class Outcome(enum.StrEnum):
@@ -53,7 +53,7 @@ class Answer:
     def exists(self) -> bool:
         return self.outcome is Outcome.ANSWER
 
-    def of(self, kind: type[Kind]) -> list[Kind]:
+    def of(self, kind: type[Wanted]) -> list[Wanted]:
         """The records of one of our types (`MX`, `Pointer`...)."""
         return [r for r in self.records if isinstance(r, kind)]
 
@@ -62,7 +62,7 @@ class Answer:
         return [r.text for r in self.of(TXT)]
 
     def addresses(self) -> list[str]:
-        return [r.address for r in self.of(Address)]
+        return [r.address for r in self.of(AddressRecord)]
 
     def targets(self) -> list[str]:
         """The names PTR, CNAME or NS records point at: lower case, without the final dot."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from mailcheck.dnsclient.answer import Answer
 
-Key = tuple[str, str]
+Question = tuple[str, str]
 """(name in ASCII, lower case, no trailing dot; record type in upper case)"""
 
 IDLE_ANSWERS = 4096
@@ -40,7 +40,7 @@ class Scope:
     """One item of a batch while it is checked: the answers it used, and its own domains."""
 
     own_domains: frozenset[str]
-    keys: set[Key] = field(default_factory=set)
+    keys: set[Question] = field(default_factory=set)
 
     def owns(self, name: str) -> bool:
         return any(is_within(name, domain) for domain in self.own_domains)
@@ -62,16 +62,16 @@ class AnswerCache:
 
     def __init__(self, idle_limit: int | None = None) -> None:
         self.idle_limit = IDLE_ANSWERS if idle_limit is None else idle_limit
-        self._entries: dict[Key, _Entry] = {}
-        self._idle: OrderedDict[Key, None] = OrderedDict()  # released, oldest first
+        self._entries: dict[Question, _Entry] = {}
+        self._idle: OrderedDict[Question, None] = OrderedDict()  # released, oldest first
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def keys(self) -> set[Key]:
+    def keys(self) -> set[Question]:
         return set(self._entries)
 
-    def get(self, key: Key) -> Answer | asyncio.Future[Answer] | None:
+    def get(self, key: Question) -> Answer | asyncio.Future[Answer] | None:
         """The answer (or the question in flight) for `key`, used by the current item."""
         entry = self._entries.get(key)
         if entry is None:
@@ -79,12 +79,12 @@ class AnswerCache:
         self._use(key, entry)
         return entry.value
 
-    def start(self, key: Key, pending: asyncio.Future[Answer]) -> None:
+    def start(self, key: Question, pending: asyncio.Future[Answer]) -> None:
         """`key` is being asked: later questions join `pending`."""
         entry = self._entries[key] = _Entry(pending)
         self._use(key, entry)
 
-    def settle(self, key: Key, answer: Answer) -> None:
+    def settle(self, key: Question, answer: Answer) -> None:
         entry = self._entries.get(key)
         if entry is not None:
             entry.value = answer
@@ -97,7 +97,7 @@ class AnswerCache:
         item = _current.get()
         return item is None or item.owns(name)
 
-    def forget(self, key: Key) -> None:
+    def forget(self, key: Question) -> None:
         self._entries.pop(key, None)
         self._idle.pop(key, None)
 
@@ -112,7 +112,7 @@ class AnswerCache:
             _current.reset(token)
             self._end(item)
 
-    def _use(self, key: Key, entry: _Entry) -> None:
+    def _use(self, key: Question, entry: _Entry) -> None:
         item = _current.get()
         if item is None or key in item.keys:
             return
@@ -133,7 +133,7 @@ class AnswerCache:
                     self._release(key, entry)
         item.keys.clear()
 
-    def _release(self, key: Key, entry: _Entry) -> None:
+    def _release(self, key: Question, entry: _Entry) -> None:
         if entry.foreign >= SHARED_BY or not isinstance(entry.value, Answer):
             return  # shared by many (or still being asked): kept
         self._idle[key] = None

@@ -53,7 +53,7 @@ _QUERY_HEADER = struct.pack("!HHHHHH", 0, dns.flags.RD, 1, 0, 0, 1)
 _OPT = b"\x00" + struct.pack("!HHIH", dns.rdatatype.OPT, EDNS_PAYLOAD, 0, 0)
 
 Server = tuple[str, int]
-Record = tuple[dns.name.Name, int, dns.rdata.Rdata]  # owner, type, data
+RawRecord = tuple[dns.name.Name, int, dns.rdata.Rdata]  # owner, type, data
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,7 @@ class Response:
     """A server's answer to one question: its rcode and the records of its answer section."""
 
     rcode: dns.rcode.Rcode
-    records: tuple[Record, ...]
+    records: tuple[RawRecord, ...]
 
 
 class ServerFailure(Exception):
@@ -253,7 +253,7 @@ def read_response(wire: bytes, question_length: int) -> Response:
     return Response(dns.rcode.Rcode(flags & 0xF), records)
 
 
-def _records(parser: dns.wire.Parser, count: int) -> Iterator[Record]:
+def _records(parser: dns.wire.Parser, count: int) -> Iterator[RawRecord]:
     """The next `count` resource records, those of class IN (no other class is asked)."""
     for _ in range(count):
         owner = parser.get_name(decompress=True)

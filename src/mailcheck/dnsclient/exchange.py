@@ -21,20 +21,20 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from mailcheck.dnsclient.answer import Answer
-from mailcheck.dnsclient.cache import IDLE_ANSWERS, Key
+from mailcheck.dnsclient.cache import IDLE_ANSWERS, Question
 
-Reply = tuple[int, Key, Answer | None]
+Reply = tuple[int, Question, Answer | None]
 """(worker, key, the answer; None: the worker asks the name itself and tells the answer)"""
 
 
 class Peers(Protocol):
     """Whoever else may know or be asking an answer (the other workers of a batch)."""
 
-    async def claim(self, key: Key) -> Answer | None:
+    async def claim(self, key: Question) -> Answer | None:
         """The answer, if another worker has it; None: ask it and `tell` what came back."""
         ...
 
-    def tell(self, key: Key, answer: Answer | None) -> None:
+    def tell(self, key: Question, answer: Answer | None) -> None:
         """The answer to a claimed question; None: it could not be asked, let another try."""
         ...
 
@@ -45,10 +45,10 @@ class AnswerExchange:
 
     def __init__(self, keep: int = IDLE_ANSWERS) -> None:
         self.keep = keep
-        self._told: OrderedDict[Key, Answer] = OrderedDict()
-        self._asking: dict[Key, list[int]] = {}  # the worker asking, then those waiting
+        self._told: OrderedDict[Question, Answer] = OrderedDict()
+        self._asking: dict[Question, list[int]] = {}  # the worker asking, then those waiting
 
-    def claim(self, worker: int, key: Key) -> list[Reply]:
+    def claim(self, worker: int, key: Question) -> list[Reply]:
         if key in self._told:
             self._told.move_to_end(key)
             return [(worker, key, self._told[key])]
@@ -56,7 +56,7 @@ class AnswerExchange:
         waiting.append(worker)
         return [(worker, key, None)] if len(waiting) == 1 else []
 
-    def tell(self, worker: int, key: Key, answer: Answer | None) -> list[Reply]:
+    def tell(self, worker: int, key: Question, answer: Answer | None) -> list[Reply]:
         others = [w for w in self._asking.pop(key, []) if w != worker]
         if answer is None:  # not asked after all: the next in line asks
             if not others:
@@ -91,10 +91,10 @@ class ExchangeClient:
         self._send = send
         self._replies = replies
         self._wait = wait
-        self._waiting: dict[Key, asyncio.Future[Answer | None]] = {}
+        self._waiting: dict[Question, asyncio.Future[Answer | None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def claim(self, key: Key) -> Answer | None:
+    async def claim(self, key: Question) -> Answer | None:
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop
@@ -110,7 +110,7 @@ class ExchangeClient:
         finally:
             del self._waiting[key]
 
-    def tell(self, key: Key, answer: Answer | None) -> None:
+    def tell(self, key: Question, answer: Answer | None) -> None:
         self._send(("tell", self.number, key, answer))
 
     def _listen(self) -> None:
@@ -122,7 +122,7 @@ class ExchangeClient:
             except RuntimeError:  # the loop has closed: the batch is done
                 return
 
-    def _deliver(self, key: Key, answer: Answer | None) -> None:
+    def _deliver(self, key: Question, answer: Answer | None) -> None:
         future = self._waiting.get(key)
         if future is not None and not future.done():
             future.set_result(answer)

@@ -14,6 +14,9 @@ import dns.reversename
 
 from mailcheck.dnsclient.resolver import to_ascii
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+"""An IP address of either version, as `ipaddress.ip_address` returns it."""
+
 MAX_NAME = 253  # RFC 1035 §2.3.4, without the trailing dot
 # letters, digits and hyphens (RFC 1123), plus the underscore of service labels (_dmarc, _spf)
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
@@ -55,7 +58,7 @@ def is_ip_address(text: str) -> bool:
     return True
 
 
-def reverse_name(address: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+def reverse_name(address: str | IPAddress) -> str:
     """Where the PTR record of `address` lives, without the final dot: `25.2.0.192.in-addr.arpa`
     for 192.0.2.25 (RFC 1035 §3.5), one label per hex digit under `ip6.arpa` for IPv6 (RFC 3596
     §2.5). `address` must be a valid IP address."""

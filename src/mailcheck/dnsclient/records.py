@@ -24,7 +24,7 @@ ROOT = "."
 
 
 @dataclass(frozen=True, slots=True)
-class Address:
+class AddressRecord:
     """An A or AAAA record: an IPv4 or IPv6 address as DNS gave it."""
 
     address: str
@@ -70,7 +70,7 @@ class Other:
     text: str
 
 
-Record = Address | MX | TXT | Pointer | Other
+Record = AddressRecord | MX | TXT | Pointer | Other
 
 _POINTERS = (dns.rdtypes.ANY.CNAME.CNAME, dns.rdtypes.ANY.PTR.PTR, dns.rdtypes.ANY.NS.NS)
 
@@ -78,7 +78,7 @@ _POINTERS = (dns.rdtypes.ANY.CNAME.CNAME, dns.rdtypes.ANY.PTR.PTR, dns.rdtypes.A
 def to_record(rdata: dns.rdata.Rdata) -> Record:
     """Our record for one of dnspython's."""
     if isinstance(rdata, dns.rdtypes.IN.A.A | dns.rdtypes.IN.AAAA.AAAA):
-        return Address(rdata.address)
+        return AddressRecord(rdata.address)
     if isinstance(rdata, dns.rdtypes.ANY.MX.MX):
         return MX(rdata.preference, host_text(rdata.exchange))
     if isinstance(rdata, dns.rdtypes.txtbase.TXTBase):

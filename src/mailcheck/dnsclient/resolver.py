@@ -16,7 +16,7 @@ import dns.rdatatype
 
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY
 from mailcheck.dnsclient.answer import Answer, Outcome
-from mailcheck.dnsclient.cache import AnswerCache, Key
+from mailcheck.dnsclient.cache import AnswerCache, Question
 from mailcheck.dnsclient.exchange import Peers
 
 
@@ -94,7 +94,7 @@ class Resolver:
         return answer
 
     async def _fetch(
-        self, key: Key, qname: dns.name.Name, qtype: dns.rdatatype.RdataType
+        self, key: Question, qname: dns.name.Name, qtype: dns.rdatatype.RdataType
     ) -> Answer:
         """Ask the backend; in a batch split across processes, a name outside the item's own
         domains is first claimed from the others, one of which may have it or be asking it."""

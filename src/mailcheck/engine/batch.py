@@ -29,14 +29,14 @@ from dataclasses import replace
 
 from mailcheck.core.defaults import MAX_AUTO_WORKERS, WORKER_THRESHOLD
 from mailcheck.engine.batchitems import Done, OnDone, built_sheets, check_in_process
-from mailcheck.engine.domainfile import Source
+from mailcheck.engine.domainfile import ItemSource
 from mailcheck.engine.runner import CheckedSheet
-from mailcheck.engine.settings import Limits, RunSettings
+from mailcheck.engine.settings import RunLimits, RunSettings
 from mailcheck.rules.base import Rule
 from mailcheck.sheet.model import LoadedSheet
 
 
-def worker_count(limits: Limits, items: int) -> int:
+def worker_count(limits: RunLimits, items: int) -> int:
     """Worker processes for a batch of `items`; 1: none, the batch is checked in this process.
     Each worker needs a question in flight of its own, so `--concurrency` caps them:
     `--concurrency 1` checks in one process."""
@@ -75,7 +75,7 @@ class Batch:
 
     def __init__(
         self,
-        chunks: Iterable[Sequence[Source]],
+        chunks: Iterable[Sequence[ItemSource]],
         rule_ids: tuple[str, ...],
         settings: RunSettings,
         sheets: Sequence[LoadedSheet] | None = None,
@@ -92,7 +92,7 @@ class Batch:
     def of_sheets(
         cls, sheets: Sequence[LoadedSheet], rules: Sequence[Rule], settings: RunSettings
     ) -> Batch:
-        sources: list[Source] = [sheet.path for sheet in sheets]
+        sources: list[ItemSource] = [sheet.path for sheet in sheets]
         return cls([sources], tuple(rule.id for rule in rules), settings, sheets=sheets)
 
     def checked(self, done: Done) -> CheckedSheet:
@@ -112,7 +112,7 @@ class Batch:
             self._check_chunk(chunk, _shifted(on_done, offset), render)
             offset += len(chunk)
 
-    def _check_chunk(self, sources: Sequence[Source], on_done: OnDone, render: bool) -> None:
+    def _check_chunk(self, sources: Sequence[ItemSource], on_done: OnDone, render: bool) -> None:
         workers = worker_count(self.settings.limits, len(sources))
         if workers > 1:
             from mailcheck.engine.workers import check_in_workers
@@ -130,7 +130,7 @@ class Batch:
         else:
             check_in_process(self._by_customer(sources), self.rule_ids, self.settings, on_done)
 
-    def _by_customer(self, sources: Sequence[Source]) -> Iterator[tuple[int, LoadedSheet]]:
+    def _by_customer(self, sources: Sequence[ItemSource]) -> Iterator[tuple[int, LoadedSheet]]:
         """The items, a customer's one after the other (`mailcheck.engine.grouping`), else in input
         order: the names within the customer's domains are asked once, then let go."""
         from mailcheck.engine.grouping import groups

@@ -18,10 +18,10 @@ from mailcheck.core.findings import Finding
 from mailcheck.core.memo import RunMemo
 from mailcheck.core.report import Note
 from mailcheck.engine.checker import load_sheet_for_rules
-from mailcheck.engine.compliance import judge_sheet
-from mailcheck.engine.domainfile import Source
+from mailcheck.engine.domainfile import ItemSource
 from mailcheck.engine.domainsheet import domain_sheet
 from mailcheck.engine.grouping import own_domains
+from mailcheck.engine.profile_verdicts import judge_sheet
 from mailcheck.engine.runner import (
     MAX_SHEETS_AT_ONCE,
     build_context,
@@ -65,14 +65,14 @@ def items_at_once(concurrency: int) -> int:
     return max(MAX_SHEETS_AT_ONCE, 2 * concurrency)
 
 
-def build_sheet(source: Source) -> LoadedSheet:
+def build_sheet(source: ItemSource) -> LoadedSheet:
     if isinstance(source, Path):
         return load_sheet_for_rules(source)
     return domain_sheet(source.domain, source.selectors, source.mail_from)
 
 
 def built_sheets(
-    sources: Iterable[tuple[int, Source]], loaded: Callable[[int], LoadedSheet] | None = None
+    sources: Iterable[tuple[int, ItemSource]], loaded: Callable[[int], LoadedSheet] | None = None
 ) -> Iterator[tuple[int, LoadedSheet]]:
     """Each item's sheet: the one `loaded` already (by the item's index), else built from its
     source as it is needed, so a long list never exists as sheets all at once."""

@@ -8,7 +8,7 @@
 
 The first column is the domain; the second its DKIM selectors (several joined by `:`, which no
 selector contains); the third its MAIL FROM domain. An empty column or `-` gives none, and then
-`--selector` and `--mail-from` apply.
+the selectors and MAIL FROM domain given for the whole list apply.
 
 Each line picks its separator, so the exports of spreadsheets read as they are: a comma when
 the line has one (CSV), else a semicolon (the CSV of locales whose decimal mark is a comma),
@@ -65,7 +65,7 @@ class DomainLine:
     line: int
 
 
-Source = Path | DomainLine
+ItemSource = Path | DomainLine
 """An item of a batch as a worker process rebuilds it: a sheet's path or a line of a domain
 list."""
 
@@ -199,10 +199,11 @@ def collect_domain_lines(
     selectors: Sequence[str] = (),
     mail_from: str | None = None,
 ) -> DomainList:
-    """Validate every line (input errors name the line) into a `DomainList`."""
-    default_from = domain_name(mail_from, "--mail-from") if mail_from else None
+    """Validate every line (input errors name the line) into a `DomainList`. The defaults are
+    checked too, under the column's name (the command checks its options first)."""
+    default_from = domain_name(mail_from, "mail-from") if mail_from else None
     for selector in selectors:
-        check_selector(selector, "--selector")
+        check_selector(selector, "selector")
     domains = DomainList(display)
     try:
         pending: list[DomainLine] = []

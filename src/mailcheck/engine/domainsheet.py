@@ -1,6 +1,9 @@
-"""A sheet made from the command line: one domain, its DKIM selectors and MAIL FROM domain.
+"""A sheet made without a sheet file: one domain, its DKIM selectors and MAIL FROM domain.
 
 `mailcheck domain` checks it alone; a domain list (`mailcheck.engine.domainfile`) gives one a line.
+The values are checked here too, with keys in the sheet's terms (`domain`, `selector`,
+`mail-from`); a command checks its arguments first (`domain_name`, `check_selector` with the
+argument's or option's name as the key), so its input errors name what the user typed.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from mailcheck.sheet.model import LoadedSheet, Sheet
 
 
 def domain_name(text: str, key: str) -> str:
-    """A domain from the command line in ASCII form; an input error when it is not one."""
+    """A domain name in ASCII form; an input error under `key` when it is not one."""
     problem = domain_problem(text.removesuffix("."))
     if problem:
         raise InputError(f"not a domain name: {quote(text)}: {problem}", key=key)
@@ -24,6 +27,7 @@ def domain_name(text: str, key: str) -> str:
 
 
 def check_selector(selector: str, key: str) -> None:
+    """An input error under `key` when `selector` cannot be a DKIM selector."""
     problem = selector_problem(selector)
     if problem:
         raise InputError(f"not a DKIM selector: {quote(selector)}: {problem}", key=key)
@@ -33,10 +37,10 @@ def domain_sheet(
     domain: str, selectors: Sequence[str] = (), mail_from: str | None = None
 ) -> LoadedSheet:
     """The in-memory sheet for one domain: its sender domain, selectors and MAIL FROM domain."""
-    name = domain_name(domain, "DOMAIN")
-    envelope = domain_name(mail_from, "--mail-from") if mail_from else name
+    name = domain_name(domain, "domain")
+    envelope = domain_name(mail_from, "mail-from") if mail_from else name
     for selector in selectors:
-        check_selector(selector, "--selector")
+        check_selector(selector, "selector")
     data = {
         "version": 1,
         "senders": [{"address": f"sender@{name}"}],
@@ -46,5 +50,5 @@ def domain_sheet(
     try:
         sheet = Sheet.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"invalid options: {exc.errors()[0]['msg']}") from None
+        raise InputError(f"no valid sheet for {quote(name)}: {exc.errors()[0]['msg']}") from None
     return LoadedSheet.in_memory(sheet, name)

@@ -13,16 +13,16 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mailcheck.engine.domainfile import Source
+    from mailcheck.engine.domainfile import ItemSource
     from mailcheck.sheet.model import LoadedSheet, Sheet
 
 
 def groups(
-    sources: Sequence[Source],
+    sources: Sequence[ItemSource],
     sheet_of: Callable[[int], LoadedSheet] | None = None,
     *,
     largest_first: bool = True,
-) -> list[list[tuple[int, Source]]]:
+) -> list[list[tuple[int, ItemSource]]]:
     """Items grouped by customer, so that the names within a customer's domains are asked by
     one worker: items whose senders share an organisational domain (`own_domains`) are
     one group, joined by items that name a domain of the group (a MAIL FROM, DKIM or tracking
@@ -40,7 +40,7 @@ def groups(
     for index, source in enumerate(sources):
         for domain in _domains_of(source, sheet_of, index, named=True) & customers:
             joined.join(keys[index], domain)
-    grouped: dict[str, list[tuple[int, Source]]] = {}
+    grouped: dict[str, list[tuple[int, ItemSource]]] = {}
     for index, source in enumerate(sources):
         grouped.setdefault(joined.root(keys[index]), []).append((index, source))
     if not largest_first:
@@ -49,7 +49,7 @@ def groups(
 
 
 def _domains_of(
-    source: Source, sheet_of: Callable[[int], LoadedSheet] | None, index: int, *, named: bool
+    source: ItemSource, sheet_of: Callable[[int], LoadedSheet] | None, index: int, *, named: bool
 ) -> set[str]:
     """The organisational domains of an item's senders, or (`named`) of the other domains it
     names."""

@@ -72,7 +72,7 @@ class _Value:
     line: int
 
 
-Scope = tuple[str, ...] | None
+TopKeys = tuple[str, ...] | None
 """The top-level sheet keys to look under; None: anywhere."""
 
 
@@ -89,7 +89,7 @@ class _Lines:
         self.anywhere.setdefault(key, value.line)
         self.under.setdefault((value.loc[0], key), value.line)
 
-    def first(self, key: Any, scope: Scope) -> int | None:
+    def first(self, key: Any, scope: TopKeys) -> int | None:
         if scope is None:
             return self.anywhere.get(key)
         lines = (self.under.get((top, key)) for top in scope)
@@ -164,24 +164,24 @@ class SheetIndex:
                     return line
         return self._declaring_key(keys)
 
-    def _equal(self, wanted: str, scope: Scope) -> int | None:
+    def _equal(self, wanted: str, scope: TopKeys) -> int | None:
         return self.texts.first(wanted, scope)
 
-    def _dkim_selector(self, wanted: str, scope: Scope) -> int | None:
+    def _dkim_selector(self, wanted: str, scope: TopKeys) -> int | None:
         # `esp2026._domainkey.acme.example` -> the line of dkim[i].selector `esp2026`
         selector, _, domain = wanted.partition("._domainkey.")
         return self.selectors.first((domain, selector), scope) if domain else None
 
-    def _address_domain(self, wanted: str, scope: Scope) -> int | None:
+    def _address_domain(self, wanted: str, scope: TopKeys) -> int | None:
         return self.address_domains.first(wanted, scope)
 
-    def _parent_domain(self, wanted: str, scope: Scope) -> int | None:
+    def _parent_domain(self, wanted: str, scope: TopKeys) -> int | None:
         """`_dmarc.acme.example` lies under `acme.example` and under `news@acme.example`'s."""
         parents = [wanted[dot + 1 :] for dot, char in enumerate(wanted) if char == "."]
         lines = (self.domains.first(parent, scope) for parent in parents)
         return min((line for line in lines if line is not None), default=None)
 
-    def _option(self, wanted: str, scope: Scope) -> int | None:
+    def _option(self, wanted: str, scope: TopKeys) -> int | None:
         if scope is not None and "options" not in scope:
             return None
         return self.texts.first(wanted.partition("/")[0], ("options",))

@@ -18,8 +18,8 @@ from mailcheck.core.compliance import ProfileName, ProfileVerdict
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Note
 from mailcheck.engine.checker import check_sheet, load_sheet_for_rules, unused_exemptions
-from mailcheck.engine.compliance import judge_sheet
 from mailcheck.engine.locate import locate_findings
+from mailcheck.engine.profile_verdicts import judge_sheet
 from mailcheck.engine.settings import RunSettings
 from mailcheck.http.probe import ProbeSettings
 from mailcheck.rules.base import Rule

@@ -37,7 +37,7 @@ class DnsSettings:
 
 
 @dataclass(frozen=True)
-class Limits:
+class RunLimits:
     """How much of the machine and of the clock a run may take."""
 
     concurrency: int = DEFAULT_CONCURRENCY
@@ -71,10 +71,10 @@ class RunSettings:
     """Everything the engine needs to check sheets: one resolver, one clock, one date."""
 
     dns: DnsSettings = field(default_factory=DnsSettings)
-    limits: Limits = field(default_factory=Limits)
+    limits: RunLimits = field(default_factory=RunLimits)
     probing: Probing = field(default_factory=Probing)
     today: dt.date = field(default_factory=dt.date.today)
     """The date every finding and clock of the run is judged on (pinned: no midnight in it)."""
     profiles: tuple[ProfileName, ...] = ()
     """Compliance profiles every sheet is judged by from its findings, besides those its own
-    `profiles:` names (see `mailcheck.engine.compliance`)."""
+    `profiles:` names (see `mailcheck.engine.profile_verdicts`)."""

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mailcheck.dnsclient.exchange import Reply
     from mailcheck.engine.batchitems import Done, OnDone
-    from mailcheck.engine.domainfile import Source
+    from mailcheck.engine.domainfile import ItemSource
     from mailcheck.engine.settings import RunSettings
     from mailcheck.sheet.model import LoadedSheet
 
@@ -57,7 +57,7 @@ class _Job:
 
 
 def check_in_workers(
-    sources: Sequence[Source],
+    sources: Sequence[ItemSource],
     rule_ids: Sequence[str],
     settings: RunSettings,
     workers: int,
@@ -111,13 +111,13 @@ class _Pool:
     """The worker processes of one batch, the queues between them and the parent, and the
     parent's side of their exchange of shared answers."""
 
-    def __init__(self, work: list[list[tuple[int, Source]]], workers: int, job: _Job) -> None:
+    def __init__(self, work: list[list[tuple[int, ItemSource]]], workers: int, job: _Job) -> None:
         from mailcheck.dnsclient.exchange import AnswerExchange
 
         context = _context()
         self.results: Queue[tuple[Any, ...]] = context.Queue()
         self.replies: list[Queue[tuple[Any, ...]]] = [context.Queue() for _ in range(workers)]
-        self.tasks: Queue[list[tuple[int, Source]] | None] = context.Queue()
+        self.tasks: Queue[list[tuple[int, ItemSource]] | None] = context.Queue()
         self._work = work
         self.exchange = AnswerExchange()
         self.processes = [
@@ -217,7 +217,7 @@ def _done(kind: str, rest: list[Any]) -> Done:
 
 def _worker(
     job: _Job,
-    tasks: Queue[list[tuple[int, Source]] | None],
+    tasks: Queue[list[tuple[int, ItemSource]] | None],
     results: Queue[tuple[Any, ...]],
     replies: Queue[tuple[Any, ...]],
 ) -> None:
@@ -269,7 +269,7 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, args=(parent.sentinel,), daemon=True).start()
 
 
-def _taken(tasks: Queue[list[tuple[int, Source]] | None]) -> Iterator[tuple[int, Source]]:
+def _taken(tasks: Queue[list[tuple[int, ItemSource]] | None]) -> Iterator[tuple[int, ItemSource]]:
     """The items of the groups taken from the queue, whole groups. The queue is filled as the
     workers start, so taking never waits long; who cannot take a group in `TAKE_WAIT` seconds
     (a worker died holding the queue's lock) stops, and the parent checks what is left."""

@@ -24,8 +24,8 @@ from urllib.parse import SplitResult, urlsplit
 from mailcheck import __version__
 from mailcheck.core.findings import Status
 from mailcheck.core.urls import redact_url
-from mailcheck.dnsclient.names import is_ip_address
-from mailcheck.http.netpolicy import IPAddress, why_not_public
+from mailcheck.dnsclient.names import IPAddress, is_ip_address
+from mailcheck.http.netpolicy import why_not_public
 
 if TYPE_CHECKING:
     import httpx

@@ -2,9 +2,9 @@
 each with its public source and the rules whose findings judge it.
 
 A profile is a data file of this package (`<name>.yaml`, read with `importlib.resources`), one
-per `ProfileName`; `model.py` says what a file may contain and how a check maps statuses to
+per `ProfileName`; `definition.py` says what a file may contain and how a check maps statuses to
 verdicts, `judge.py` judges a profile from one sheet's findings. Profiles read rule ids (a test
-holds them to the registry), so they sit above the rules, beside the engine and the formats.
+holds them to the registry), so they sit above the rules and the formats, beside the engine.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from mailcheck.core.compliance import ProfileName
-from mailcheck.profiles.model import Profile
+from mailcheck.profiles.definition import Profile
 
 SUFFIX = ".yaml"
 

@@ -1,6 +1,6 @@
 """Judging a profile from one sheet's findings.
 
-Each requirement is judged by its checks (`model.py`): a check's verdict is the worst verdict
+Each requirement is judged by its checks (`definition.py`): a check's verdict is the worst verdict
 of its rule's findings for the sheet (`not_met` before `undecided` before `met`); a rule that
 ran but said nothing about the sheet is `undecided`. The requirement's verdict is the worst of
 its checks. A check whose rule did not run (left out by `--select`/`--ignore`, or not one of the
@@ -22,7 +22,7 @@ from mailcheck.core.compliance import (
     worst,
 )
 from mailcheck.core.findings import Finding
-from mailcheck.profiles.model import Check, Profile, Requirement
+from mailcheck.profiles.definition import Profile, Requirement, RuleCheck
 
 
 def judge(
@@ -55,7 +55,7 @@ def judge(
 def _requirement(
     profile: Profile,
     requirement: Requirement,
-    checks: Sequence[Check],
+    checks: Sequence[RuleCheck],
     by_rule: dict[str, list[Finding]],
 ) -> RequirementVerdict:
     evidence = [

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import ipaddress
-
+from mailcheck.dnsclient.names import IPAddress
 from mailcheck.sheet.model import IpVersion, Sheet
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _DECLARED_FAMILIES = {
     IpVersion.IPV4: frozenset({4}),

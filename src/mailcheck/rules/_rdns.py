@@ -15,7 +15,7 @@ import ipaddress
 import re
 from functools import cache
 
-from mailcheck.rules._ips import IPAddress
+from mailcheck.dnsclient.names import IPAddress
 
 DYNAMIC_WORDS = frozenset(
     {

@@ -11,7 +11,7 @@ from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf.common import describe, fixed_root_hint, mail_from_domains
-from mailcheck.spf.tree import Lookup, SpfNode, SpfTree, State
+from mailcheck.spf.tree import Lookup, NodeState, SpfNode, SpfTree
 
 
 def no_mail_from(rule: Rule, sheet: LoadedSheet) -> Finding:
@@ -45,9 +45,9 @@ def root_problem(
     their hint stays the whole record to publish, since a fail always says how to fix it.
     """
     root, domain = tree.root, tree.domain
-    if root.state is State.RECORD:
+    if root.state is NodeState.RECORD:
         return None
-    if root.state is State.UNDECIDED:
+    if root.state is NodeState.UNDECIDED:
         return rule.errored(domain, f"the SPF record {describe(root)}")
     if skip_missing:
         return rule.skipped(domain, f"the domain {describe(root)}; see spf.record")
@@ -68,7 +68,7 @@ def policy_chain(tree: SpfTree) -> tuple[SpfNode, Lookup | None]:
         if redirect is None:
             return node, None
         child = redirect.child
-        if child is None or child.state is not State.RECORD:
+        if child is None or child.state is not NodeState.RECORD:
             return node, redirect
-        node = child  # loops end as State.LOOP and the tree's size is bounded: this ends
+        node = child  # loops end as NodeState.LOOP and the tree's size is bounded: this ends
     return node, None

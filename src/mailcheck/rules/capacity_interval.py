@@ -53,7 +53,7 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
         if analysis.untimed_sends:
             why = "the report has no times of day, only dates"
         return [in_report(RULE.skipped(analysis.subject, why), analysis)]
-    limits = Limits(capacity)
+    limits = IntervalLimits(capacity)
     busiest = Busiest()  # found in the same pass: the intervals may be read from disk
     over = (i for i in busiest.watch(analysis.intervals) if i.sends > limits.interval)
     findings = capped(
@@ -100,7 +100,7 @@ def _untimed(analysis: DeliveryAnalysis) -> str:
     return f" ({plural(analysis.untimed_sends, 'send')} with a date but no time not counted)"
 
 
-class Limits:
+class IntervalLimits:
     """capacity / 12 per 5-minute interval, peaks up to 1.25 times that."""
 
     def __init__(self, capacity_per_hour: int) -> None:

@@ -57,7 +57,7 @@ from mailcheck.sheet.model import DkimKey, LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.checkhost import check_host
 from mailcheck.spf.common import describe, fixed_root_hint, mail_from_domains, publish, sound_record
-from mailcheck.spf.tree import State
+from mailcheck.spf.tree import NodeState
 
 ENFORCING_ALL = ("-", "~")
 EntryKey = tuple[str, str]  # a DKIM entry's ASCII domain and selector
@@ -185,9 +185,9 @@ async def _spf_works(domain: str, sheet: Sheet, ctx: Context) -> Works:
     """The record ends with -all or ~all (through redirect=) and passes the sending IPs."""
     tree = await ctx.spf_tree(domain)
     root = tree.root
-    if root.state is State.UNDECIDED:
+    if root.state is NodeState.UNDECIDED:
         return Works(None, f"its SPF record {describe(root)}")
-    if root.state is not State.RECORD:
+    if root.state is not NodeState.RECORD:
         return Works(False, f"it {describe(root)}", fixed_root_hint(root, sheet))
     fix = publish(
         domain, advice.complete([t.text for t in sound_record(tree).terms], sheet), "publish"
@@ -197,7 +197,7 @@ async def _spf_works(domain: str, sheet: Sheet, ctx: Context) -> Works:
         child = stopped.child
         if child is None:
             return Works(None, f"its {stopped.term.text} depends on the message")
-        if child.state is State.UNDECIDED:
+        if child.state is NodeState.UNDECIDED:
             return Works(None, f"its {stopped.term.text}: {describe(child)}")
         return Works(
             False, f"its {stopped.term.text} leads to {child.domain}, which {describe(child)}", fix

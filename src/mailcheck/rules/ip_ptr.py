@@ -30,8 +30,8 @@ from mailcheck.core.addresses import sender_domains
 from mailcheck.core.findings import Finding
 from mailcheck.core.hints import record
 from mailcheck.dnsclient import Answer, Outcome
-from mailcheck.dnsclient.names import reverse_name
-from mailcheck.rules._ips import IPAddress, sending_ips
+from mailcheck.dnsclient.names import IPAddress, reverse_name
+from mailcheck.rules._ips import sending_ips
 from mailcheck.rules._rdns import generic_signs
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context

@@ -24,8 +24,8 @@ from mailcheck.sheet.due_dates import Kind as DeadlineKind
 from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.common import describe, publish, sound_record
-from mailcheck.spf.record import SpfRecord
-from mailcheck.spf.tree import SpfTree, State
+from mailcheck.spf.syntax import SpfRecord
+from mailcheck.spf.tree import NodeState, SpfTree
 
 _WEAK = {
     "+": "+all lets every server in the world send as the domain",
@@ -54,7 +54,7 @@ def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
             return RULE.errored(
                 tree.domain, f"{stopped.term.text} depends on the message: policy unknown"
             )
-        if child.state is State.UNDECIDED:
+        if child.state is NodeState.UNDECIDED:
             return RULE.errored(tree.domain, f"{stopped.term.text}: {describe(child)}")
         first = root.record.redirect
         removed = [first.text] if first is not None else []

@@ -28,8 +28,8 @@ from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.checkhost import SpfVerdict, check_host
 from mailcheck.spf.common import fixed_root_record, mail_from_domains, publish, sound_record
-from mailcheck.spf.record import parse_record
-from mailcheck.spf.tree import MAX_LOOKUPS, MAX_VOID, SpfTree, State
+from mailcheck.spf.syntax import parse_record
+from mailcheck.spf.tree import MAX_LOOKUPS, MAX_VOID, NodeState, SpfTree
 
 _MEANING = {
     "fail": "the record refuses it (fail)",
@@ -90,7 +90,7 @@ async def _covers(include: str, ip: str, ctx: Context) -> bool:
 
 async def _fix(tree: SpfTree, ip: str, mechanism: str, sheet: Sheet, ctx: Context) -> str:
     root = tree.root
-    if root.state is not State.RECORD or root.record is None:
+    if root.state is not NodeState.RECORD or root.record is None:
         fixed, how = fixed_root_record(root, sheet)
         if mechanism not in fixed.split():
             fixed = advice.with_mechanism(parse_record(fixed), mechanism, sheet)

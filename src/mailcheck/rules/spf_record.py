@@ -27,7 +27,7 @@ from mailcheck.sheet.due_dates import Kind as DeadlineKind
 from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.common import describe, publish, sound_record
-from mailcheck.spf.tree import SpfTree, State
+from mailcheck.spf.tree import NodeState, SpfTree
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -53,7 +53,7 @@ def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
             f"{describe(node)}: every receiver gets permerror",
             publish(tree.domain, advice.without(sound_record(tree), [removed], sheet), how),
         )
-    undecided = [n for n in tree.nodes() if n.state is State.UNDECIDED]
+    undecided = [n for n in tree.nodes() if n.state is NodeState.UNDECIDED]
     if undecided:
         node = undecided[0]
         return RULE.errored(

@@ -19,12 +19,11 @@ from collections.abc import Iterable
 from mailcheck.core.findings import Finding
 from mailcheck.core.hints import record
 from mailcheck.dnsclient import Pointer
+from mailcheck.dnsclient.names import IPAddress
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet
-
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -73,10 +72,10 @@ async def _judge_host(domain: str, target: str, ctx: Context) -> Finding:
     return RULE.failed(domain, f"{shown}: does not point at {target}", fix)
 
 
-async def _addresses(name: str, ctx: Context) -> list[Address | str]:
+async def _addresses(name: str, ctx: Context) -> list[IPAddress | str]:
     """The name's addresses, or the reason (a string) when a question was undecided."""
     answers = await asyncio.gather(ctx.dns.query(name, "A"), ctx.dns.query(name, "AAAA"))
-    found: list[Address | str] = []
+    found: list[IPAddress | str] = []
     for answer in answers:
         if not answer.decided:
             found.append(answer.why_undecided())

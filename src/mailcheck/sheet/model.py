@@ -85,18 +85,18 @@ def _plain_int(value: object) -> object:
     return value
 
 
-Text = Annotated[str, StringConstraints(min_length=1), AfterValidator(_non_blank)]
+NonBlank = Annotated[str, StringConstraints(min_length=1), AfterValidator(_non_blank)]
 MAX_ADDRESS_LENGTH = 512
 """Twice what RFC 5321 allows: longer is no address at all (sender.syntax judges the rest),
 and every finding about the sender would repeat it."""
-Address = Annotated[
+AddressText = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_ADDRESS_LENGTH), AfterValidator(_non_blank)
 ]
 Domain = Annotated[str, StringConstraints(min_length=1), AfterValidator(_normalise_domain)]
 Selector = Annotated[str, StringConstraints(min_length=1), AfterValidator(_selector)]
 HostOrAddress = Annotated[str, StringConstraints(min_length=1), AfterValidator(_host_or_address)]
 SheetDate = Annotated[datetime.date, BeforeValidator(_not_a_number)]
-IPAddress = Annotated[IPvAnyAddress, BeforeValidator(_not_a_number)]
+SheetIP = Annotated[IPvAnyAddress, BeforeValidator(_not_a_number)]
 
 
 class Interface(enum.StrEnum):
@@ -190,7 +190,7 @@ class Dates(_Model):
 class Sender(_Model):
     """A registered sender address."""
 
-    address: Address
+    address: AddressText
     """The address as registered; its syntax is checked by rule sender.syntax."""
     mailing: Mailing = Mailing.TRANSACTIONAL
     """list or transactional."""
@@ -201,7 +201,7 @@ class SpfSettings(_Model):
 
     required_include: Domain | None = None
     """The provider's SPF entry that must appear in the include tree."""
-    sending_ips: tuple[IPAddress, ...] = ()
+    sending_ips: tuple[SheetIP, ...] = ()
     """Provider IPs that must evaluate to SPF pass."""
 
 
@@ -225,20 +225,20 @@ class Tracking(_Model):
 class Exemption(_Model):
     """A documented exception to one rule for one subject."""
 
-    rule: Text
+    rule: NonBlank
     """A rule id, e.g. message.list-header."""
-    subject: Text
+    subject: NonBlank
     """The domain, address or sample file the exemption is about."""
-    reason: Text
+    reason: NonBlank
     """Why the obligation does not apply (mandatory)."""
 
 
 class RoleSettings(_Model):
     """Adjust the role-account list of rule sender.role."""
 
-    add: tuple[Text, ...] = ()
+    add: tuple[NonBlank, ...] = ()
     """Extra local parts to treat as role accounts."""
-    allow: tuple[Text, ...] = ()
+    allow: tuple[NonBlank, ...] = ()
     """Local parts not to treat as role accounts."""
 
 
@@ -249,7 +249,7 @@ class Sheet(_Model):
     """Sheet format version; always 1."""
     customer: str | None = None
     interface: Interface = Interface.SMTP
-    region: Text = "DE"
+    region: NonBlank = "DE"
     """Holiday calendar for deadlines: ISO 3166 country, optionally with subdivision (DE-BY)."""
     working_week: WorkingWeek = WorkingWeek.MON_FRI
     dates: Dates = Dates()
@@ -260,7 +260,7 @@ class Sheet(_Model):
     dkim: tuple[DkimKey, ...] = ()
     tracking: Tracking | None = None
     options: tuple[Option, ...] = ()
-    dedicated_ips: tuple[IPAddress, ...] = ()
+    dedicated_ips: tuple[SheetIP, ...] = ()
     ip_version: IpVersion | None = None
     """ipv4, ipv6 or dual: the IP version mail is sent over (SNDS, feedback loop, CSA need IPv4)."""
     data_centres: tuple[DataCentre, ...] = ()

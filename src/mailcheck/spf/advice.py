@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from mailcheck.sheet.model import Sheet
-from mailcheck.spf.record import SpfRecord, SpfSyntaxError, parse_record
+from mailcheck.spf.syntax import SpfRecord, SpfSyntaxError, parse_record
 
 DEFAULT_POLICY = "~all"  # seed 000 accepts -all and ~all; ~all is the gentler change
 # parses as a record, so the hint's shape is right, but names no real domain: to be replaced

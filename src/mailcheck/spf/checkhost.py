@@ -22,7 +22,7 @@ from typing import Any
 
 import spf as pyspf
 
-from mailcheck.dnsclient import MX, TXT, Address, Outcome, Pointer, Record, Resolver
+from mailcheck.dnsclient import MX, TXT, AddressRecord, Outcome, Pointer, Record, Resolver
 
 RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
 _GRACE = 5.0  # seconds beyond the resolver's own budget before a worker stops waiting
@@ -64,7 +64,7 @@ class _Bridge:
 def _value(record: Record) -> object:
     """One record in the form pyspf's own dnspython lookup returns it."""
     match record:
-        case Address(address):
+        case AddressRecord(address):
             return address
         case MX(preference, exchange):
             return preference, "" if record.is_null else exchange

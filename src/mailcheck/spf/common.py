@@ -7,8 +7,8 @@ from mailcheck.core.hints import txt_record
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.sheet.model import Sheet
 from mailcheck.spf import advice
-from mailcheck.spf.record import SpfRecord, parse_record
-from mailcheck.spf.tree import SpfNode, SpfTree, State
+from mailcheck.spf.syntax import SpfRecord, parse_record
+from mailcheck.spf.tree import NodeState, SpfNode, SpfTree
 
 
 def mail_from_domains(sheet: Sheet) -> list[str]:
@@ -18,15 +18,15 @@ def mail_from_domains(sheet: Sheet) -> list[str]:
 
 def describe(node: SpfNode) -> str:
     """What is wrong at a node, in a few words."""
-    if node.state is State.NONE:
+    if node.state is NodeState.NONE:
         return "has no SPF record"
-    if node.state is State.MULTIPLE:
+    if node.state is NodeState.MULTIPLE:
         return f"has {len(node.texts)} SPF records (at most one is allowed)"
-    if node.state is State.SYNTAX and node.error is not None:
+    if node.state is NodeState.SYNTAX and node.error is not None:
         return f"has an invalid SPF record ({node.error})"
-    if node.state is State.UNDECIDED and node.answer is not None:
+    if node.state is NodeState.UNDECIDED and node.answer is not None:
         return f"could not be fetched: {node.answer.why_undecided()}"
-    if node.state is State.LOOP:
+    if node.state is NodeState.LOOP:
         return "closes a loop: " + " → ".join(node.path)
     return node.state.value
 
@@ -40,9 +40,9 @@ def fixed_root_hint(root: SpfNode, sheet: Sheet | None) -> str:
 def fixed_root_record(root: SpfNode, sheet: Sheet | None) -> tuple[str, str]:
     """The record of `fixed_root_hint` and what to do with it. It names the provider's include
     when the sheet requires one, so that it fixes spf.include as well."""
-    if root.state is State.MULTIPLE:
+    if root.state is NodeState.MULTIPLE:
         fixed, how = advice.merged(root.texts, sheet), "replace them by one record"
-    elif root.state is State.SYNTAX and root.texts:
+    elif root.state is NodeState.SYNTAX and root.texts:
         fixed = advice.without_bad_terms(root.texts[0], sheet)
         how = "replace it by the corrected record"
     else:
@@ -59,7 +59,7 @@ def sound_record(tree: SpfTree) -> SpfRecord:
     hint that changes the record, so that no hint carries such a term along."""
     root = tree.root
     assert root.record is not None
-    fatal = (State.NONE, State.MULTIPLE, State.SYNTAX, State.LOOP)
+    fatal = (NodeState.NONE, NodeState.MULTIPLE, NodeState.SYNTAX, NodeState.LOOP)
     dropped = {
         lookup.term.text
         for lookup in root.lookups.values()

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from mailcheck.dnsclient import MX, Answer, Outcome, Resolver
 from mailcheck.dnsclient.resolver import to_ascii
-from mailcheck.spf.record import (
+from mailcheck.spf.syntax import (
     SpfRecord,
     SpfSyntaxError,
     Term,
@@ -44,7 +44,7 @@ _BOTH = frozenset(FAMILIES)
 _VOID = (Outcome.NXDOMAIN, Outcome.NODATA)
 
 
-class State(enum.StrEnum):
+class NodeState(enum.StrEnum):
     """What was found at a node's domain."""
 
     RECORD = "record"  # exactly one parsable v=spf1 record
@@ -105,7 +105,7 @@ class SpfNode:
     domain: str
     path: tuple[str, ...]  # domains from the root down to this one
     via: Term | None = None  # the include or redirect that leads here (None at the root)
-    state: State = State.NONE
+    state: NodeState = NodeState.NONE
     answer: Answer | None = None  # the TXT question
     texts: list[str] = field(default_factory=list)  # the v=spf1 records found
     record: SpfRecord | None = None
@@ -114,7 +114,7 @@ class SpfNode:
 
     @property
     def cost(self) -> int:
-        if self.state is not State.RECORD:
+        if self.state is not NodeState.RECORD:
             return 0
         return sum(lookup.cost for lookup in self.lookups.values())
 
@@ -141,7 +141,7 @@ class SpfTree:
 
     def counted(self) -> Iterator[Lookup]:
         for node in self.nodes():
-            if node.state is State.RECORD:
+            if node.state is NodeState.RECORD:
                 yield from (lookup for lookup in node.lookups.values() if lookup.counted)
 
     @property
@@ -183,7 +183,7 @@ class SpfTree:
         )
 
     def loops(self) -> list[SpfNode]:
-        return [node for node in self.nodes() if node.state is State.LOOP]
+        return [node for node in self.nodes() if node.state is NodeState.LOOP]
 
     def mx_over_limit(self) -> list[Lookup]:
         return [lk for lk in self.counted() if lk.term.name == "mx" and lk.mx_over_limit]
@@ -198,12 +198,12 @@ class SpfTree:
 
     def broken(self) -> list[SpfNode]:
         """Records reached through include/redirect that make check_host() a permerror."""
-        bad = (State.NONE, State.MULTIPLE, State.SYNTAX)
+        bad = (NodeState.NONE, NodeState.MULTIPLE, NodeState.SYNTAX)
         return [n for n in self.nodes() if n is not self.root and n.state in bad]
 
     def undecided(self) -> list[Answer]:
         """Questions the verdicts depend on that got no decided answer."""
-        found = [n.answer for n in self.nodes() if n.state is State.UNDECIDED and n.answer]
+        found = [n.answer for n in self.nodes() if n.state is NodeState.UNDECIDED and n.answer]
         found += [lk.undecided for lk in self.counted() if lk.undecided is not None]
         return found
 
@@ -213,7 +213,7 @@ class SpfTree:
         return [lk for lk in self.counted() if lk.term.name in follows and lk.target is None]
 
     def truncated(self) -> bool:
-        return any(node.state is State.NOT_FOLLOWED for node in self.nodes())
+        return any(node.state is NodeState.NOT_FOLLOWED for node in self.nodes())
 
     def reaches(self, domain: str) -> bool:
         """Whether an include or redirect that check_host() can reach names `domain`."""
@@ -254,9 +254,9 @@ def _next_level(level: list[SpfNode], budget: int) -> tuple[list[SpfNode], int]:
             child = SpfNode(lookup.target, (*node.path, lookup.target), lookup.term)
             lookup.child = child
             if lookup.target in node.path:
-                child.state = State.LOOP
+                child.state = NodeState.LOOP
             elif budget <= 0:
-                child.state = State.NOT_FOLLOWED
+                child.state = NodeState.NOT_FOLLOWED
             else:
                 budget -= 1
                 following.append(child)
@@ -267,18 +267,18 @@ async def _fill(node: SpfNode, resolver: Resolver, sender_domain: str) -> None:
     """Fetch and parse the node's record, then resolve its a, mx and exists terms."""
     answer = node.answer = await resolver.query(node.domain, "TXT")
     if not answer.decided:
-        node.state = State.UNDECIDED
+        node.state = NodeState.UNDECIDED
         return
     node.texts = spf_texts(answer.texts())
     if len(node.texts) != 1:
-        node.state = State.MULTIPLE if node.texts else State.NONE
+        node.state = NodeState.MULTIPLE if node.texts else NodeState.NONE
         return
     try:
         record = parse_record(node.texts[0])
     except SpfSyntaxError as exc:
-        node.state, node.error = State.SYNTAX, exc
+        node.state, node.error = NodeState.SYNTAX, exc
         return
-    node.state, node.record = State.RECORD, record
+    node.state, node.record = NodeState.RECORD, record
     node.lookups = {
         index: Lookup(term, _target(term, node.domain, sender_domain), record.reachable(index))
         for index, term in enumerate(record.terms)

@@ -15,9 +15,9 @@ from mailcheck.spf.tree import (
     MAX_LOOKUPS,
     MAX_VOID,
     Lookup,
+    NodeState,
     SpfNode,
     SpfTree,
-    State,
 )
 
 MAX_SHOWN_ADDRESSES = 4
@@ -60,7 +60,7 @@ def tree_view(tree: SpfTree) -> Tree:
 
 def _node_label(node: SpfNode) -> Text:
     label = Text(node.domain, style="bold")
-    if node.state is State.RECORD and node.record is not None:
+    if node.state is NodeState.RECORD and node.record is not None:
         label.append(f"  {node.record.text}")
     else:
         label.append(f"  {describe(node)}", style="red")
@@ -148,6 +148,6 @@ def _node_dict(node: SpfNode) -> dict[str, Any]:
         "domain": node.domain,
         "state": node.state.value,
         "record": record.text if record else None,
-        "problem": None if node.state is State.RECORD else describe(node),
+        "problem": None if node.state is NodeState.RECORD else describe(node),
         "terms": terms,
     }

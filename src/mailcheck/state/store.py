@@ -31,7 +31,7 @@ from typing import ParamSpec, TypeVar
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding, Status
 from mailcheck.sheet.model import LoadedSheet
-from mailcheck.state.schema import LATEST, MIGRATIONS
+from mailcheck.state.migrations import LATEST, MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
 Key = tuple[str, str, str]

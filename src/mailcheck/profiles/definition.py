@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from mailcheck.core.compliance import Source, Verdict
 from mailcheck.core.findings import Status
 
-Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+TrimmedText = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+\.[a-z0-9-]+$")]
 Url = Annotated[str, StringConstraints(pattern=r"^https://\S+$")]
@@ -38,7 +38,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Check(_Model):
+class RuleCheck(_Model):
     """One rule behind a requirement, and what its statuses mean under the profile."""
 
     rule: RuleId
@@ -66,16 +66,16 @@ class Requirement(_Model):
     """A requirement as its publisher states it (in our words) and the checks that judge it."""
 
     id: Slug
-    title: Text
-    section: Text
+    title: TrimmedText
+    section: TrimmedText
     """The section of the source document that states it."""
     url: Url | None = None
     """The requirement's own address, when it is not the profile's."""
-    document: Text | None = None
+    document: TrimmedText | None = None
     """The document, when it is not the profile's."""
-    note: Text | None = None
+    note: TrimmedText | None = None
     """How the checks read the requirement: where they ask more or less than the obligations."""
-    checks: tuple[Check, ...] = Field(min_length=1)
+    checks: tuple[RuleCheck, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _each_rule_once(self) -> Self:
@@ -90,25 +90,25 @@ class NotChecked(_Model):
     sending connection): listed so the profile is complete, never counted."""
 
     id: Slug
-    title: Text
-    section: Text
+    title: TrimmedText
+    section: TrimmedText
     url: Url | None = None
-    document: Text | None = None
-    why: Text
+    document: TrimmedText | None = None
+    why: TrimmedText
 
 
 class Profile(_Model):
     """A published set of sender requirements."""
 
     profile: Slug
-    title: Text
-    document: Text
+    title: TrimmedText
+    document: TrimmedText
     """The document the requirements come from, as its publisher names it."""
     url: Url | None = None
     """Its public address (None for the provider's own service description)."""
-    reviewed: Text
+    reviewed: TrimmedText
     """When the requirements were last compared with the source (YYYY-MM)."""
-    scope: Text
+    scope: TrimmedText
     """Whom the requirements apply to."""
     requirements: tuple[Requirement, ...] = Field(min_length=1)
     not_checked: tuple[NotChecked, ...] = ()

@@ -17,9 +17,9 @@ from rich.text import Text
 
 from mailcheck import __version__
 from mailcheck.core.findings import ExitCode, Finding, Status, exit_code, summarize
-from mailcheck.engine.changes import Change, Item, sections
 from mailcheck.output.console import make_console
 from mailcheck.output.table import STYLES
+from mailcheck.state.changes import Change, Item, sections
 from mailcheck.state.store import Run
 
 TITLES = {
