@@ -44,7 +44,7 @@ from mailcheck.rules._alignment import (
     Alignment,
     Author,
     Mode,
-    alignment,
+    alignments,
     author,
     modes_note,
     same_for_every_mode,
@@ -132,7 +132,7 @@ async def _alignments(
     names: list[str], who: Author, modes: list[Mode], tag: str, ctx: Context
 ) -> Alignments:
     pairs = [(name, mode) for name in dict.fromkeys(names) for mode in dict.fromkeys(modes)]
-    found = await asyncio.gather(*(alignment(n, who, m, tag, ctx) for n, m in pairs))
+    found = await alignments(pairs, who, tag, ctx)
     return dict(zip(pairs, found, strict=True))
 
 

@@ -37,7 +37,7 @@ from mailcheck.rules._alignment import (
     Alignment,
     Author,
     Mode,
-    alignment,
+    alignments,
     author,
     modes_note,
 )
@@ -93,7 +93,7 @@ async def _judge_domain(
     judged: dict[Mode, list[Alignment]] = {}
     for mode in [who.modes.dkim] if who.modes.dkim else list(Mode):
         judged[mode] = list(
-            await asyncio.gather(*(alignment(s.domain, who, mode, "adkim", ctx) for s in readable))
+            await alignments([(s.domain, mode) for s in readable], who, "adkim", ctx)
         )
     states = {mode: _state(aligns) for mode, aligns in judged.items()}
     if None in states.values() or len(set(states.values())) > 1:
@@ -165,7 +165,7 @@ async def _aligned_entry(
     if own is not None or mode is Mode.STRICT:
         return own
     entries = sheet.sheet.dkim
-    aligns = await asyncio.gather(*(alignment(e.domain, who, mode, "adkim", ctx) for e in entries))
+    aligns = await alignments([(e.domain, mode) for e in entries], who, "adkim", ctx)
     return next((e for e, a in zip(entries, aligns, strict=True) if a.aligned), None)
 
 
