@@ -109,6 +109,33 @@ def judge_published(key: KeyRecord) -> KeyVerdict:
     return judge_key(key.name, texts[0])
 
 
+def match_published(key: KeyRecord, public_key: str) -> KeyVerdict:
+    """Whether DNS holds exactly `public_key`, the key the provider signs for, at the key's
+    name: PASS when it does; FAIL when there is no record, several compete, it cannot be read,
+    holds no key or another key (mail signed with the provider's private key does not verify
+    then); ERROR when DNS did not decide."""
+    if not key.answer.decided:
+        return KeyVerdict(Status.ERROR, f"the DKIM key could not be fetched: {key.why_undecided()}")
+    texts = key.texts
+    if len(texts) != 1:
+        found = "no DKIM key is published" if not texts else f"{len(texts)} TXT records compete"
+        return KeyVerdict(Status.FAIL, found)
+    try:
+        published = parse_tags(texts[0]).get("p")
+    except ValueError as exc:
+        return KeyVerdict(Status.FAIL, f"the record cannot be read: {exc}")
+    if published is None or not published.strip():
+        return KeyVerdict(Status.FAIL, "the record holds no key (missing or revoked p=)")
+    if not same_key(published, public_key):
+        return KeyVerdict(Status.FAIL, "the published key is not the provider's key")
+    return KeyVerdict(Status.PASS, "the published key is the provider's key")
+
+
+def publish_providers_key(name: str, public_key: str) -> str:
+    """The hint that publishes the provider's key at `name`."""
+    return f"publish the provider's key: {record_to_publish(name, public_key)}"
+
+
 def publish_fix(key: KeyRecord, public_key: str | None, key_type: str = "rsa") -> str:
     """The hint when the published key fails: the one record to keep or to publish."""
     fix = "keep exactly one" if len(key.texts) > 1 else "publish the key"

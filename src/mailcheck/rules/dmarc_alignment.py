@@ -12,7 +12,9 @@ too (RFC 9989 §4.10.2), not from a list of public suffixes: where no DMARC reco
 on the way to the root, a name is its own organisational domain, so only the From domain itself
 aligns until a record (which dmarc.record asks for) joins its names into one organisation.
 An aligned DKIM entry works when its key is valid in DNS, as dkim.key judges it (a weak key or
-`t=y` still verifies). An aligned MAIL FROM domain works when its SPF record (through
+`t=y` still verifies), and, when the sheet gives the provider's `public_key`, is that key, as
+dkim.match judges it (the provider signs with the private half: mail does not verify against
+another key). An aligned MAIL FROM domain works when its SPF record (through
 `redirect=`) ends with `-all` or `~all` and, when the sheet lists `spf.sending_ips`, gives each
 of them SPF `pass`.
 
@@ -36,7 +38,13 @@ from dataclasses import dataclass
 
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.hints import txt_record
-from mailcheck.dkim.key import fetch_key, judge_published, publish_fix
+from mailcheck.dkim.key import (
+    fetch_key,
+    judge_published,
+    match_published,
+    publish_fix,
+    publish_providers_key,
+)
 from mailcheck.dmarc.record import starting_record
 from mailcheck.dmarc.suffixes import registrable_domain
 from mailcheck.dnsclient.resolver import to_ascii
@@ -177,6 +185,11 @@ async def _key_works(entry: DkimKey, ctx: Context) -> Works:
     if verdict.status is Status.FAIL:
         fix = publish_fix(key, entry.public_key)
         return Works(False, f"its key at {key.name}: {verdict.message}", fix)
+    if entry.public_key:  # the provider signs with its private key: another key fails
+        match = match_published(key, entry.public_key)
+        if match.status is not Status.PASS:
+            why = f"its key at {key.name}: {match.message} (see dkim.match)"
+            return Works(False, why, publish_providers_key(key.name, entry.public_key))
     weak = f" ({verdict.message}; see dkim.key)" if verdict.status is Status.WARN else ""
     return Works(True, f"its key at {key.name} is valid{weak}")
 
