@@ -130,6 +130,61 @@ def test_without_a_dmarc_record_the_spf_hint_publishes_one(dns_server, write_she
     assert _alignment(check_json, sheet, dns_server.from_text(zones))[0] == "pass"
 
 
+@pytest.mark.parametrize(
+    ("mail_from", "after"),
+    [
+        ("bounce.align.example", "pass"),  # DKIM and MAIL FROM on the parent
+        ("bounce.mail.align.example", "pass"),  # below the From domain: kept apart as well
+        ("bounce.esp.example", "warn"),  # the provider's MAIL FROM never aligns
+    ],
+)
+def test_when_only_the_missing_dmarc_record_splits_them_the_hint_is_that_record(
+    dns_server, write_sheet, check_json, mail_from, after
+):
+    """From news@mail.align.example, DKIM d= (and MAIL FROM) on align.example, no DMARC record
+    anywhere: each name is its own organisational domain. A first record at _dmarc.align.example
+    aligns the identifiers that work already: the hint is that record, and nothing else."""
+    zones = {
+        "align.example.": ZONE.replace('_dmarc 300 IN TXT "v=DMARC1; p=reject"\n', "")
+        + 'bounce 300 IN TXT "v=spf1 ip4:198.51.100.10 -all"\n'
+        + 'bounce.mail 300 IN TXT "v=spf1 ip4:198.51.100.10 -all"\n',
+        "esp.example.": PROVIDER,
+    }
+    extra = f"mail_from: [{mail_from}]\ndkim: [{{domain: align.example, selector: sel}}]\n"
+    sheet = write_sheet("news@mail.align.example", extra=extra)
+    sheet.write_text(sheet.read_text() + SPF_SETTINGS, encoding="utf-8")
+    found, hint = _alignment(check_json, sheet, dns_server.from_text(zones))
+    assert found == "fail"
+    records = TXT_LINE.findall(hint)
+    assert [name for name, _ in records] == ["_dmarc.align.example"]
+    assert not SHEET_ITEM.search(hint)  # the sheet stays as it is
+    zones["align.example."] += "".join(f'{name}. 300 IN TXT "{text}"\n' for name, text in records)
+    assert _alignment(check_json, sheet, dns_server.from_text(zones))[0] == after
+
+
+def test_when_only_the_missing_record_keeps_the_mail_from_apart_the_warn_hint_is_that_record(
+    dns_server, write_sheet, check_json
+):
+    """DKIM d= is the From domain itself (aligned), MAIL FROM on the parent: warn, and the
+    missing half is the DMARC record, not another MAIL FROM."""
+    zones = {
+        "align.example.": ZONE.replace('_dmarc 300 IN TXT "v=DMARC1; p=reject"\n', "")
+        + f'sel._domainkey.mail 300 IN TXT "{KEY}"\n'
+        + 'bounce 300 IN TXT "v=spf1 ip4:198.51.100.10 -all"\n',
+    }
+    extra = (
+        "mail_from: [bounce.align.example]\ndkim: [{domain: mail.align.example, selector: sel}]\n"
+    )
+    sheet = write_sheet("news@mail.align.example", extra=extra)
+    sheet.write_text(sheet.read_text() + SPF_SETTINGS, encoding="utf-8")
+    found, hint = _alignment(check_json, sheet, dns_server.from_text(zones))
+    assert found == "warn"
+    records = TXT_LINE.findall(hint)
+    assert [name for name, _ in records] == ["_dmarc.align.example"]
+    zones["align.example."] += "".join(f'{name}. 300 IN TXT "{text}"\n' for name, text in records)
+    assert _alignment(check_json, sheet, dns_server.from_text(zones))[0] == "pass"
+
+
 def test_following_the_dkim_hint_aligns_the_signature(dns_server, write_sheet, check_json):
     """Signed by the provider, MAIL FROM aligned: warn; the hint's dkim item, with the
     provider's selector and its key published, makes the stream pass."""
