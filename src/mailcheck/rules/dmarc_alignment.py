@@ -15,8 +15,8 @@ An aligned DKIM entry works when its key is valid in DNS, as dkim.key judges it 
 `t=y` still verifies), and, when the sheet gives the provider's `public_key`, is that key, as
 dkim.match judges it (the provider signs with the private half: mail does not verify against
 another key). An aligned MAIL FROM domain works when its SPF record (through
-`redirect=`) ends with `-all` or `~all` and, when the sheet lists `spf.sending_ips`, gives each
-of them SPF `pass`.
+`redirect=`) ends with `-all` or `~all` and, when the sheet lists sending IPs (`spf.sending_ips`,
+`dedicated_ips`), gives each of them SPF `pass`.
 
 Passes when an aligned DKIM entry and an aligned MAIL FROM domain both work. Warns when only one
 of the two does: one forwarding hop from failing DMARC, since forwarding breaks SPF and mailing
@@ -59,6 +59,7 @@ from mailcheck.rules._alignment import (
     modes_note,
     same_for_every_mode,
 )
+from mailcheck.rules._ips import sending_ips
 from mailcheck.rules._senders import per_sender_domain
 from mailcheck.rules._spf import policy_chain
 from mailcheck.rules.base import Input, Rule, Subject
@@ -260,7 +261,7 @@ async def _spf_works(domain: str, sheet: Sheet, ctx: Context) -> Works:
 
 
 async def _authorises(domain: str, ending: str, sheet: Sheet, ctx: Context) -> Works:
-    ips = [str(ip) for ip in sheet.spf.sending_ips]
+    ips = [str(ip) for ip in sending_ips(sheet)]
     verdicts = await asyncio.gather(
         *(check_host(ctx.dns, ip, sender=f"postmaster@{domain}", helo=domain) for ip in ips)
     )
