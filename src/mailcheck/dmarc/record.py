@@ -227,9 +227,10 @@ KNOWN_TAGS = frozenset({"v", *_CHECKS} - set(REMOVED_TAGS))
 """The tags RFC 9989 defines."""
 
 
-def starting_record(org_domain: str) -> str:
-    """A first record: monitor only, with aggregate reports to a mailbox of the domain."""
-    return f"v=DMARC1; p=none; rua=mailto:dmarc-reports@{org_domain}"
+def starting_record(org_domain: str, policy: str = "none") -> str:
+    """A first record with aggregate reports to a mailbox of the domain: monitor only, unless
+    a stricter `policy` applies already (a public suffix's record) and must not be weakened."""
+    return f"v=DMARC1; p={policy}; rua=mailto:dmarc-reports@{org_domain}"
 
 
 def repaired(text: str) -> str:

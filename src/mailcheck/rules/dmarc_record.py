@@ -10,7 +10,9 @@ keep reading.
 It passes when the applicable record parses and its policy is `quarantine` or `reject`: `p=`
 for the domain's own record, for a subdomain `sp=`, or `np=` when the subdomain does not exist.
 It warns when there is no record (hint: a monitoring record at the registrable domain to start
-with), when only a public suffix operator's record (`psd=y`) applies, when the policy is
+with), when only a public suffix operator's record (`psd=y`) applies (hint: a record of the
+domain's own at its organisational domain, with the policy that applies now, so that nothing
+is weakened), when the policy is
 `none` (also a record without `p=`, or without a valid `p=` but with a valid `rua=`, which
 receivers treat as `p=none`; hint: the record enforcing quarantine, never weakening
 `p=reject`, with `sp=`/`np=` raised where it applies), when `t=y` asks receivers to apply one
@@ -81,11 +83,12 @@ def _missing(domain: str, found: PolicyDiscovery) -> Finding:
         start = txt_record(f"_dmarc.{org}", starting_record(org))
         return RULE.warned(domain, f"no DMARC record (_dmarc.{org})", f"publish: {start}")
     org = found.walk.organisational_domain
+    applied = found.policy() or "none"  # the record starts from it: never weaker
     return RULE.warned(
         domain,
         f"no DMARC record of the domain's own: only the public suffix operator's record at "
-        f"{found.level.name} (psd=y) applies, policy {found.policy() or 'none'}",
-        f"publish: {txt_record(f'_dmarc.{org}', starting_record(org))}",
+        f"{found.level.name} (psd=y) applies, policy {applied}",
+        f"publish: {txt_record(f'_dmarc.{org}', starting_record(org, applied))}",
     )
 
 
