@@ -227,6 +227,21 @@ def test_a_transactional_samples_broken_signature_fails_authentication_not_one_c
 
 
 @pytest.mark.parametrize("name", [ProfileName.GMAIL, ProfileName.YAHOO, ProfileName.OUTLOOK])
+def test_without_sending_ips_whether_spf_passes_is_undecided(name):
+    """spf.authorizes skips without sending IPs: every provider profile that asks for SPF
+    leaves that undecided, whatever the other SPF and DKIM rules say."""
+    findings = [
+        finding("spf.record", Status.PASS, "bounce.x.example"),
+        finding("spf.authorizes", Status.SKIP, "bounce.x.example"),
+        finding("dkim.key", Status.PASS, "sel._domainkey.x.example"),
+    ]
+    rules_run = {f.rule for f in findings}
+    verdicts = judge(load_profile(name), findings, rules_run, "s", "s").requirements
+    spf = next(r for r in verdicts if "spf.authorizes" in {e.rule for e in r.evidence})
+    assert spf.verdict is Verdict.UNDECIDED
+
+
+@pytest.mark.parametrize("name", [ProfileName.GMAIL, ProfileName.YAHOO, ProfileName.OUTLOOK])
 def test_a_published_key_that_is_not_the_providers_fails_dkim(name):
     findings = [finding("dkim.match", Status.FAIL, "sel._domainkey.x.example")]
     (requirement,) = judge(load_profile(name), findings, {"dkim.match"}, "s", "s").requirements
