@@ -21,7 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 POLICIES = ("none", "quarantine", "reject")  # weakest first
-_VERSION = re.compile(r"v\s*=\s*DMARC1\s*(;|$)")
+# RFC 9989 §4.8: dmarc-version = "v" equals %s"DMARC1": the tag name is an ABNF quoted string,
+# case-insensitive (RFC 5234 §2.3); only the value is case-sensitive
+_VERSION = re.compile(r"[vV]\s*=\s*DMARC1\s*(;|$)")
 _CLAIMS_DMARC = re.compile(r"\bv\s*=\s*DMARC", re.IGNORECASE)
 _TAG_START = re.compile(r";|\s+(?=[A-Za-z][A-Za-z0-9_]*\s*=)")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s,!]+(![0-9]+[kmgtKMGT]?)?")
@@ -101,7 +103,8 @@ class DmarcRecord:
 
 
 def is_dmarc(text: str) -> bool:
-    """RFC 9989 §4.10: records that do not start with v=DMARC1 are discarded."""
+    """RFC 9989 §4.10: records that do not start with v=DMARC1 are discarded (`V=DMARC1` is
+    the same tag; `v=dmarc1` another value)."""
     return bool(_VERSION.match(text))
 
 
