@@ -84,6 +84,30 @@ def test_message_alignment_with_the_dmarc_record_lost(
 
 
 @pytest.mark.parametrize(
+    ("signer", "dmarc", "provider_named"),
+    [
+        ("align.example", "v=DMARC1; p=reject; adkim=s", False),  # the parent, strict
+        ("esp.example", "v=DMARC1; p=reject", True),  # another organisation's domain
+    ],
+)
+def test_the_message_alignment_hint_says_what_the_signing_domain_is(
+    dns_server, write_sheet, check_json, tmp_path, signer, dmarc, provider_named
+):
+    """Signed with the customer's parent domain under adkim=s, the hint does not call d= the
+    provider's; signed by another organisation, it does. Both name the d= they replace."""
+    zones = {"align.example.": ZONE.replace("v=DMARC1; p=reject", dmarc)}
+    server = dns_server.from_text(zones)
+    sender = "news@mail.align.example"
+    (tmp_path / "m.eml").write_text(signed_sample(sender, signer), encoding="utf-8")
+    sheet = write_sheet(sender, extra="samples: [m.eml]\n")
+    _, report = check_json(sheet, "--nameserver", ns(server), "--select", "message.alignment")
+    (found,) = report["findings"]
+    assert found["status"] == "fail"
+    assert f"d={signer}" in found["hint"]
+    assert ("provider" in found["hint"]) is provider_named
+
+
+@pytest.mark.parametrize(
     ("dmarc", "mail_from"),
     [
         ("v=DMARC1; p=reject", "bounce.align.example"),
