@@ -3,10 +3,11 @@
 The provider signs the customer's mail with its own key pair and hands the customer the public
 key to publish. When the sheet gives that key (`public_key` of a `dkim:` entry, base64 or PEM),
 the `p=` of the record at `selector._domainkey.domain` must hold the same key (white space,
-line breaks and PEM armour are ignored). It passes when they are equal and fails when the
+line breaks and PEM armour are ignored; an Ed25519 key given in PEM is compared by its raw 32
+bytes, which is what `p=` holds, RFC 8463). It passes when they are equal and fails when the
 record is missing, revoked, unreadable or holds another key, with the exact TXT record to
-publish as the fix. A timeout, SERVFAIL or a name outside the offline zones is `error`.
-Entries without `public_key` are skipped.
+publish as the fix (`k=` the type of the provider's key). A timeout, SERVFAIL or a name
+outside the offline zones is `error`. Entries without `public_key` are skipped.
 """
 
 from __future__ import annotations
