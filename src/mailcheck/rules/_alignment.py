@@ -119,13 +119,12 @@ def _modes(found: PolicyDiscovery) -> Modes:
     if level is None or level.record_text is None:
         return _relaxed(f"no DMARC record applies to {found.domain} (none on the tree walk)")
     try:
-        tags = found.record().tags
+        found.record()
     except DmarcError as exc:
-        if exc.voids_the_record:
-            return _relaxed(
-                f"the DMARC record at {level.name} does not parse ({exc}), so receivers apply none"
-            )
-        tags = read_tags(level.record_text)  # receivers ignore the bad tag, not the record
+        return _relaxed(
+            f"the DMARC record at {level.name} does not parse ({exc}), so receivers apply none"
+        )
+    tags = read_tags(level.record_text)  # as written: an invalid adkim= or aspf= is named
     dkim, spf = _mode(tags, "adkim"), _mode(tags, "aspf")
     operator = "the public suffix operator's " if found.from_public_suffix else "the "
     record = f"{operator}DMARC record at {level.name} asks"

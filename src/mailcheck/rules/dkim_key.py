@@ -30,6 +30,7 @@ from mailcheck.dkim.key import (
     judge_published,
     key_bits,
     publish_fix,
+    publish_providers_key,
     record_to_publish,
     testing_flags_removed,
 )
@@ -103,7 +104,7 @@ def _longer_key(name: str, entry: DkimKey) -> str:
             f"provider to issue a {GOOD_RSA_BITS}-bit key, then publish it at {name} and put it "
             "in the sheet's public_key"
         )
-    return "publish the provider's key: " + record_to_publish(name, entry.public_key)
+    return publish_providers_key(name, entry.public_key)
 
 
 RULE = Rule(

@@ -1,6 +1,7 @@
 """Each of the provider's sending IPs passes SPF for the MAIL FROM domain.
 
-For every address in the sheet's `spf.sending_ips` and every MAIL FROM domain, the rule runs
+For every sending IP of the sheet (`spf.sending_ips`, then `dedicated_ips`: both are addresses
+the provider sends the customer's mail from) and every MAIL FROM domain, the rule runs
 RFC 7208 check_host() (pyspf, asking DNS through the run's resolver) as a receiver would for
 mail from that address with envelope sender `postmaster@<domain>`. It passes on `pass`. It
 fails on `fail`, `softfail`, `neutral`, `none` (no record) and `permerror` (a broken record),
@@ -9,8 +10,8 @@ missing and it covers the address, otherwise the address itself as an `ip4:`/`ip
 mechanism before `all` (the message then says when the provider's include does not cover it).
 When the record is over the limits of RFC 7208 §4.6.4, or adding the include would take it
 there, the hint says to repair it first. A
-`temperror` (timeout, SERVFAIL, a name outside the offline zones) is `error`. Without
-`sending_ips` in the sheet the rule is skipped.
+`temperror` (timeout, SERVFAIL, a name outside the offline zones) is `error`. Without sending
+IPs in the sheet the rule is skipped.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
+from mailcheck.rules._ips import sending_ips
 from mailcheck.rules._spf import no_mail_from
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
@@ -40,13 +42,14 @@ _MEANING = {
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
-    ips = [str(ip) for ip in sheet.sheet.spf.sending_ips]
+    ips = [str(ip) for ip in sending_ips(sheet.sheet)]
     domains = mail_from_domains(sheet.sheet)
     if not domains:
         return [no_mail_from(RULE, sheet)]
     if not ips:
         return [
-            RULE.skipped(d, "the sheet lists no sending IPs (spf.sending_ips)") for d in domains
+            RULE.skipped(d, "the sheet lists no sending IPs (spf.sending_ips, dedicated_ips)")
+            for d in domains
         ]
     pairs = [(domain, ip) for domain in domains for ip in ips]
     return await asyncio.gather(*(_judge(domain, ip, sheet.sheet, ctx) for domain, ip in pairs))
@@ -119,7 +122,10 @@ async def _fix(tree: SpfTree, ip: str, mechanism: str, sheet: Sheet, ctx: Contex
 RULE = Rule(
     id="spf.authorizes",
     title="The provider's sending IPs pass SPF",
-    checks="every `spf.sending_ips` address gets SPF `pass` (RFC 7208 `check_host`)",
+    checks=(
+        "every sending IP (`spf.sending_ips`, `dedicated_ips`) gets SPF `pass` "
+        "(RFC 7208 `check_host`)"
+    ),
     obligation="[Ein] SPF-From Record …, der es SPF-Systemen auf Empfängerseite erlaubt, einen "
     "SPF-Test durchzuführen.",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; seed 002, "
