@@ -34,7 +34,7 @@ from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet
 from mailcheck.sla.service_hours import ServiceClock
-from mailcheck.sla.terms import Support
+from mailcheck.sla.terms import LoadedTerms, Support
 from mailcheck.sla.tickets import Ticket
 from mailcheck.sla.timezones import shown
 
@@ -47,7 +47,7 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     if isinstance(found, Finding):
         return [found]
     review, log, support = found
-    judge = Reactions(support, review.terms.name, ctx.today, log.display)
+    judge = Reactions(support, review.terms, ctx.today, log.display)
     return capped(
         log.tickets,
         judge.judge,
@@ -67,16 +67,15 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
 class Reactions:
     """Judges each ticket's reaction time by the terms' support hours."""
 
-    def __init__(self, support: Support, terms: str, today: dt.date, log: str) -> None:
+    def __init__(self, support: Support, terms: LoadedTerms, today: dt.date, log: str) -> None:
         self.support = support
         self.clock = ServiceClock(support)
-        self.terms = terms
+        self.terms = terms.name
         self.log = log
         self.judged_at = dt.datetime.combine(today, dt.time(), support.zone).astimezone(dt.UTC)
-        source = f", {support.source}" if support.source else ""
         self.hint = (
-            f"remind the provider of its reaction times (terms {terms}{source}) and keep the "
-            "ticket log as evidence"
+            f"remind the provider of its reaction times (terms {terms.name}: "
+            f"{support.source or terms.terms.source}) and keep the ticket log as evidence"
         )
 
     def judge(self, ticket: Ticket) -> Finding:

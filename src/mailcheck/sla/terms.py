@@ -68,7 +68,7 @@ from mailcheck.core.workdays import MON_FRI, Region, parse_region
 from mailcheck.core.yamlsafe import Loc, dotted_key, read_mapping
 from mailcheck.core.yamlsafe import kind as kind_of
 from mailcheck.sla.timezones import zone_named
-from mailcheck.sla.vocabulary import Cause, channel_of, service_of
+from mailcheck.sla.vocabulary import Cause, cause_of, channel_of, service_of
 
 BUNDLED = ("002", "003", "004")
 """The terms of the seeds, by seed number: `--terms 003`."""
@@ -112,6 +112,11 @@ def _zone(value: str) -> str:
 def _region(value: str) -> str:
     parse_region(value)
     return value
+
+
+def _cause(value: object) -> object:
+    # The spellings an incident log may use (`DDoS`) name the same cause here.
+    return (cause_of(value) or value) if isinstance(value, str) else value
 
 
 def _clock_time(value: object) -> object:
@@ -175,7 +180,7 @@ class Availability(_Model):
     services: tuple[Name, ...] = ()
     """The services the promise covers; an incident affecting none of them does not count.
     Empty: every service."""
-    excluded_causes: tuple[Cause, ...] = ()
+    excluded_causes: tuple[Annotated[Cause, BeforeValidator(_cause)], ...] = ()
     """Causes of downtime that do not count."""
     maintenance: Maintenance = Maintenance()
     credit: Credit | None = None
