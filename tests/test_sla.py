@@ -642,3 +642,18 @@ def test_check_skips_the_log_rules(write_sheet, run_cli):
     assert statuses == {("sla.availability", "skip"), ("sla.claim", "skip"),
                         ("support.reaction", "skip")}  # fmt: skip
     assert code == 0
+
+
+def test_the_terms_format_has_a_json_schema_the_bundled_terms_meet():
+    import jsonschema
+    import yaml
+
+    from mailcheck.sla.terms import BUNDLED, ServiceTerms
+
+    schema = ServiceTerms.model_json_schema()
+    folder = REPO_ROOT / "src" / "mailcheck" / "sla" / "bundled"
+    for seed in BUNDLED:
+        data = yaml.safe_load((folder / f"{seed}.yaml").read_text(encoding="utf-8"))
+        jsonschema.validate(data, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"terms": 1, "title": "t", "source": "s", "extra": 1}, schema)

@@ -84,16 +84,16 @@ def _verdict(
     name = month_name(figures.month)
     share = decimal(figures.availability * 100, SHARE_PLACES)
     text = (
-        f"{name}: availability {share} % (target {terms.target_percent} %): "
+        f"availability {share} % (target {terms.target_percent} %): "
         f"{duration(figures.counted)} of downtime counted "
         f"({plural(len(figures.downtimes), 'downtime')}), {duration(figures.allowed)} allowed"
         f"{_not_counted_note(figures)}{_credit_text(figures, terms, review)}"
     )
     if not figures.met:
-        return RULE.failed(name, text, _hint(figures, terms))
+        return RULE.failed(name, f"{name}: {text}", _hint(figures, terms))
     if not month_over(figures.month, today):
-        return RULE.warned(name, f"so far (the month is not over): {text}")
-    return RULE.passed(name, text)
+        return RULE.warned(name, f"{name} so far (the month is not over): {text}")
+    return RULE.passed(name, f"{name}: {text}")
 
 
 def _not_counted_note(figures: MonthAvailability) -> str:

@@ -37,9 +37,9 @@ from mailcheck.sla.service_hours import ServiceClock
 from mailcheck.sla.terms import LoadedTerms, Support
 from mailcheck.sla.tickets import Ticket
 from mailcheck.sla.timezones import shown
+from mailcheck.sla.vocabulary import channel_of
 
 MAX_HOLIDAYS_NAMED = 2
-HOLIDAY_SEARCH_DAYS = 31  # holidays are named from the first weeks of a ticket's time only
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -68,60 +68,58 @@ class Reactions:
     """Judges each ticket's reaction time by the terms' support hours."""
 
     def __init__(self, support: Support, terms: LoadedTerms, today: dt.date, log: str) -> None:
-        self.support = support
         self.clock = ServiceClock(support)
         self.terms = terms.name
         self.log = log
-        self.judged_at = dt.datetime.combine(today, dt.time(), support.zone).astimezone(dt.UTC)
+        self.zone = support.zone
+        self.judged_at = dt.datetime.combine(today, dt.time(), self.zone).astimezone(dt.UTC)
+        self.limits = {channel_of(r.channel): r.parsed for r in support.reaction}
         self.hint = (
             f"remind the provider of its reaction times (terms {terms.name}: "
             f"{support.source or terms.terms.source}) and keep the ticket log as evidence"
         )
 
     def judge(self, ticket: Ticket) -> Finding:
-        answered = ticket.answered
-        end = answered if answered is not None else max(self.judged_at, ticket.opened)
+        end = ticket.answered or max(self.judged_at, ticket.opened)
         counted = self.clock.counted(ticket.opened, end)
-        zone = self.support.zone
-        reaction = self.support.reaction_for(ticket.channel)
         inside = f"{duration(counted)} inside the support hours"
-        stopped = self._stopped(ticket, end)
-        opened = f"{ticket.channel} ticket opened {shown(ticket.opened, zone)}"
-        if reaction is None:
+        limit = self.limits.get(ticket.channel)
+        if limit is None:
             finding = RULE.skipped(
                 ticket.label,
-                f"{opened}: the terms ({self.terms}) give no reaction time for channel "
-                f"{ticket.channel!r}; {inside}{stopped}",
+                f"{self._opened(ticket)}: the terms ({self.terms}) give no reaction time for "
+                f"channel {ticket.channel!r}; {inside}{self._stopped(ticket, end)}",
             )
-            return at_line(finding, self.log, ticket.line)
-        limit = reaction.parsed
-        if answered is not None:
-            text = f"{opened}, first answer {shown(answered, zone)}: {inside} (limit {limit})"
-            if limit.met_by(counted):
-                finding = RULE.passed(ticket.label, text + stopped)
-            else:
-                finding = RULE.failed(ticket.label, text + stopped, self.hint)
         else:
-            answer = f"no answer by {shown(self.judged_at, zone)}"
-            text = f"{opened}, {answer}: {inside} (limit {limit}){stopped}"
-            if limit.met_by(counted):
-                finding = RULE.warned(ticket.label, f"{text}; still open")
-            else:
-                finding = RULE.failed(ticket.label, text, self.hint)
+            text = f"{self._opened(ticket)}, {self._answer(ticket)}: {inside} (limit {limit})"
+            finding = self._verdict(
+                ticket, limit.met_by(counted), text + self._stopped(ticket, end)
+            )
         return at_line(finding, self.log, ticket.line)
+
+    def _verdict(self, ticket: Ticket, in_time: bool, text: str) -> Finding:
+        if not in_time:
+            return RULE.failed(ticket.label, text, self.hint)
+        if ticket.answered is None:
+            return RULE.warned(ticket.label, f"{text}; still open")
+        return RULE.passed(ticket.label, text)
+
+    def _opened(self, ticket: Ticket) -> str:
+        return f"{ticket.channel} ticket opened {shown(ticket.opened, self.zone)}"
+
+    def _answer(self, ticket: Ticket) -> str:
+        if ticket.answered is not None:
+            return f"first answer {shown(ticket.answered, self.zone)}"
+        if ticket.opened < self.judged_at:
+            return f"no answer by {shown(self.judged_at, self.zone)}"
+        return "no answer yet"
 
     def _stopped(self, ticket: Ticket, end: dt.datetime) -> str:
         """`; no support on 2026-06-23 (National Day)`: the holidays the clock stopped on."""
-        first = self.clock.local_day(ticket.opened)
-        last = min(self.clock.local_day(end), first + dt.timedelta(days=HOLIDAY_SEARCH_DAYS))
-        named: list[str] = []
-        day = first
-        while day <= last and len(named) < MAX_HOLIDAYS_NAMED:
-            name = self.clock.holiday(day)
-            if name is not None:
-                named.append(f"{day} ({name})")
-            day += dt.timedelta(days=1)
-        return f"; no support on {', '.join(named)}" if named else ""
+        first, last = self.clock.local_day(ticket.opened), self.clock.local_day(end)
+        named = self.clock.holidays_between(first, last, MAX_HOLIDAYS_NAMED)
+        listed = ", ".join(f"{day} ({name})" for day, name in named)
+        return f"; no support on {listed}" if named else ""
 
 
 RULE = Rule(

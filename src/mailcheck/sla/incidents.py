@@ -48,6 +48,7 @@ LAYOUT = LogLayout(
     required=frozenset({"start", "end"}),
 )  # fmt: skip
 MAX_SERVICES = 20
+MAX_SERVICE = 40
 NO_SERVICES: frozenset[str] = frozenset()  # none named: every service
 MAX_ID = 80
 
@@ -143,8 +144,8 @@ def _cause(text: str) -> Cause:
 def _services(text: str) -> frozenset[str]:
     names = [service_of(part) for part in text.replace("|", ";").replace(",", ";").split(";")]
     found = frozenset(name for name in names if name)
-    if len(found) > MAX_SERVICES:
-        raise ValueError(f"more than {MAX_SERVICES} services")
+    if len(found) > MAX_SERVICES or any(len(name) > MAX_SERVICE for name in found):
+        raise ValueError(f"at most {MAX_SERVICES} services of at most {MAX_SERVICE} characters")
     return found
 
 

@@ -13,6 +13,7 @@ open for months costs no more than one open for minutes.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from fractions import Fraction
 
@@ -35,6 +36,7 @@ class ServiceClock:
         self.calendar = Calendar(region, self.weekdays) if region is not None else None
         self._origin = 0  # the ordinal of the first day the running total covers
         self._totals: list[int] = []  # seconds inside the hours before each day from the origin
+        self._holidays: dict[int, list[tuple[dt.date, str]]] = {}
 
     def window(self, day: dt.date) -> Span | None:
         """The day's support hours in UTC; None on a day without support."""
@@ -58,6 +60,33 @@ class ServiceClock:
         if self.calendar is None or day.weekday() not in self.weekdays:
             return None
         return self.calendar.holiday(day)
+
+    def holidays_between(
+        self, first: dt.date, last: dt.date, limit: int
+    ) -> list[tuple[dt.date, str]]:
+        """Up to `limit` holidays without support from `first` to `last`, in order."""
+        found: list[tuple[dt.date, str]] = []
+        for year in range(first.year, last.year + 1):
+            days = self._holidays_of(year)
+            start = bisect.bisect_left(days, (first, ""))
+            for day, name in days[start:]:
+                if day > last or len(found) == limit:
+                    return found
+                found.append((day, name))
+        return found
+
+    def _holidays_of(self, year: int) -> list[tuple[dt.date, str]]:
+        """The year's holidays without support, sorted; looked up once per year."""
+        known = self._holidays.get(year)
+        if known is None:
+            day, known = dt.date(year, 1, 1), []
+            while day.year == year:
+                name = self.holiday(day)
+                if name is not None:
+                    known.append((day, name))
+                day += dt.timedelta(days=1)
+            self._holidays[year] = known
+        return known
 
     def counted(self, start: dt.datetime, end: dt.datetime) -> Fraction:
         """Seconds inside the support hours from `start` to `end`."""

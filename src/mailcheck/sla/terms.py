@@ -276,9 +276,6 @@ class Support(_Model):
         """Opening and closing time of a service day; None: midnight at the day's end."""
         return _time(self.opens), None if self.closes == "24:00" else _time(self.closes)
 
-    def reaction_for(self, channel: str) -> Reaction | None:
-        return next((r for r in self.reaction if channel_of(r.channel) == channel), None)
-
 
 def _time(text: str) -> dt.time:
     hours, minutes = text.split(":")

@@ -63,8 +63,6 @@ def parse_instant(text: str) -> dt.datetime:
             f"{quote(written)} has no time zone: add an offset (+01:00, Z) or a zone name "
             "(Europe/Luxembourg)"
         )
-    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-        raise ValueError(f"{quote(written)} is outside {FIRST_YEAR}-{LAST_YEAR}")
     return moment.astimezone(dt.UTC)
 
 
@@ -72,9 +70,18 @@ def _iso(text: str) -> dt.datetime | None:
     if not _CLOCK.search(text):
         return None  # a date alone is no instant
     try:
-        return dt.datetime.fromisoformat(text)
+        moment = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
+    return _in_range(moment, text)
+
+
+def _in_range(moment: dt.datetime, text: str) -> dt.datetime:
+    """The moment, when its year is one a log may name (a zone cannot then move it off the
+    calendar: year 1 at 00:30 in Berlin is no day in UTC)."""
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"{quote(text)} is outside {FIRST_YEAR}-{LAST_YEAR}")
+    return moment
 
 
 def _with_zone_name(text: str) -> dt.datetime | None:
@@ -96,9 +103,10 @@ def _local(text: str) -> dt.datetime | None:
         return found
     for pattern in _GERMAN:
         try:
-            return dt.datetime.strptime(text, pattern)
+            local = dt.datetime.strptime(text, pattern)
         except ValueError:
             continue
+        return _in_range(local, text)
     return None
 
 
