@@ -64,7 +64,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from mailcheck.core.errors import QUOTE_LIMIT, InputError, InputProblems, quote
-from mailcheck.core.workdays import MON_FRI, Region, parse_region
+from mailcheck.core.workdays import Region, parse_region
 from mailcheck.core.yamlsafe import Loc, dotted_key, read_mapping
 from mailcheck.core.yamlsafe import kind as kind_of
 from mailcheck.sla.timezones import zone_named
@@ -241,7 +241,8 @@ class Support(_Model):
     """Support hours (the clock of a reaction time runs only inside them) and reaction times."""
 
     time_zone: ZoneText
-    days: tuple[Weekday, ...] = tuple(Weekday)[:5]
+    days: Annotated[tuple[Weekday, ...], Field(min_length=1)] = tuple(Weekday)[:5]
+    """The days of the week with support (default Monday to Friday)."""
     opens: ClockTime
     closes: ClockTime
     holidays: RegionText | None = None
@@ -266,7 +267,7 @@ class Support(_Model):
 
     @property
     def weekdays(self) -> frozenset[int]:
-        return frozenset(day.number for day in self.days) if self.days else MON_FRI
+        return frozenset(day.number for day in self.days)
 
     @property
     def region(self) -> Region | None:
