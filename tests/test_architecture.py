@@ -20,7 +20,7 @@ Graph = dict[str, set[str]]
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("core",),
-    ("dnsclient", "spf", "dkim", "dmarc", "messages", "delivery", "http", "state", "sheet"),
+    ("dnsclient", "spf", "dkim", "dmarc", "messages", "delivery", "http", "state", "sheet", "sla"),
     ("rules",),
     ("output",),
     ("engine", "profiles"),

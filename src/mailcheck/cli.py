@@ -413,6 +413,57 @@ def hygiene(
     raise typer.Exit(run_hygiene(reports, options, settings, report, opt.selection(select, ignore)))
 
 
+@app.command()
+def sla(
+    terms: Annotated[
+        str,
+        typer.Option(
+            "--terms",
+            metavar="002|003|004|FILE",
+            help="The provider's terms: a seed's bundled terms or a terms file (YAML).",
+        ),
+    ],
+    incidents: Annotated[
+        Path | None,
+        typer.Option("--incidents", help="Incident log (CSV or YAML): availability and credits."),
+    ] = None,
+    tickets: Annotated[
+        Path | None,
+        typer.Option("--tickets", help="Ticket log (CSV or YAML): reaction times."),
+    ] = None,
+    month: Annotated[
+        str | None,
+        typer.Option(
+            "--month", metavar="YYYY-MM", help="The billing month (default: the one before today)."
+        ),
+    ] = None,
+    fee: Annotated[
+        str | None,
+        typer.Option("--fee", metavar="AMOUNT", help="The monthly fee, for the credit's amount."),
+    ] = None,
+    started_periods: Annotated[
+        bool,
+        typer.Option(
+            "--started-periods", help="Credit every period of downtime begun, not only full ones."
+        ),
+    ] = False,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """Judge a provider by its terms: availability and credits, claim deadlines, reaction times."""
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.sla import SlaOptions, run_sla
+
+    options = SlaOptions(terms, incidents, tickets, month, fee, started_periods)
+    settings = opt.run_settings(today=today)
+    report = opt.report_options(fmt, output, strict)
+    raise typer.Exit(run_sla(options, settings, report, opt.selection(select, ignore)))
+
+
 @app.command("rules")
 def list_rules(
     markdown: Annotated[
@@ -459,7 +510,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return _exit_status(exc.code)
     except InputError as exc:
-        print(f"mailcheck: {exc.label}: {exc}", file=sys.stderr)
+        for report in exc.reports():
+            print(f"mailcheck: {exc.label}: {report}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("mailcheck: interrupted", file=sys.stderr)

@@ -129,6 +129,16 @@ def report_rules() -> list[Rule]:
     return [rule for rule in REGISTRY.values() if Input.DELIVERY_REPORT in rule.inputs]
 
 
+def incident_rules() -> list[Rule]:
+    """The rules judging an incident log against a provider's terms (`mailcheck sla`)."""
+    return [rule for rule in REGISTRY.values() if Input.INCIDENT_LOG in rule.inputs]
+
+
+def ticket_rules() -> list[Rule]:
+    """The rules judging a ticket log against a provider's terms (`mailcheck sla`)."""
+    return [rule for rule in REGISTRY.values() if Input.TICKET_LOG in rule.inputs]
+
+
 def covered_by_dns_deadline(rule_id: str) -> bool:
     """Whether the rule of a finding is an SPF or DKIM entry `deadline.dns` judges."""
     rule = REGISTRY.get(rule_id)

@@ -37,6 +37,9 @@ class Subject(enum.StrEnum):
     DATE = "date"  # the sheet date a deadline is counted from
     RECIPIENT = "recipient"  # a recipient or receiving ISP of a delivery report
     INTERVAL = "interval"  # a 5-minute sending interval of a delivery report
+    MONTH = "month"  # a billing month of an incident log
+    INCIDENT = "incident"  # an incident, or a downtime of merged incidents, of an incident log
+    TICKET = "ticket"  # a support ticket of a ticket log
 
 
 class Input(enum.StrEnum):
@@ -51,6 +54,9 @@ class Input(enum.StrEnum):
     SAMPLES = "samples"  # sample messages
     HTTPS = "https"  # a request to a server a sample names
     DELIVERY_REPORT = "delivery_report"  # a provider's delivery report (`mailcheck hygiene`)
+    SERVICE_TERMS = "service_terms"  # a provider's terms (`mailcheck sla --terms`)
+    INCIDENT_LOG = "incident_log"  # a log of the provider's incidents (`mailcheck sla`)
+    TICKET_LOG = "ticket_log"  # a log of support tickets (`mailcheck sla`)
 
 
 @dataclass(frozen=True)

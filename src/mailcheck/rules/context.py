@@ -33,6 +33,7 @@ from mailcheck.spf.tree import SpfTree, build_tree
 if TYPE_CHECKING:
     from mailcheck.delivery.analysis import Delivery
     from mailcheck.dnsclient.resolver import Backend
+    from mailcheck.sla.review import ServiceReview
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -61,6 +62,9 @@ class Context:
     """Results derived once per run and shared by rules (e.g. the SPF tree of a domain)."""
     delivery: Delivery | None = None
     """Delivery reports of the run (`mailcheck hygiene`), for the hygiene and capacity rules."""
+    review: ServiceReview | None = None
+    """A provider's terms and the incident and ticket logs judged against them (`mailcheck
+    sla`), for the availability, claim and reaction-time rules."""
 
     async def spf_tree(self, domain: str) -> SpfTree:
         """The SPF tree of `domain`, built once per run and shared by every rule that asks."""
