@@ -20,7 +20,18 @@ Graph = dict[str, set[str]]
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("core",),
-    ("dnsclient", "spf", "dkim", "dmarc", "messages", "delivery", "http", "state", "sheet"),
+    (
+        "dnsclient",
+        "spf",
+        "dkim",
+        "dmarc",
+        "messages",
+        "delivery",
+        "http",
+        "state",
+        "sheet",
+        "certs",
+    ),
     ("rules",),
     ("output",),
     ("engine", "profiles"),

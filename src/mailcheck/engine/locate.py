@@ -44,6 +44,7 @@ SUBJECT_KEYS: Mapping[Subject, tuple[str, ...]] = {
     Subject.DATE: ("dates",),
     Subject.RECIPIENT: (),  # a delivery report's: the sheet does not list recipients
     Subject.INTERVAL: ("capacity_per_hour",),
+    Subject.CERTIFICATE: ("certificate",),
 }
 
 

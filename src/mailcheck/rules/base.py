@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.urls import redact_text
+from mailcheck.core.wording import plural
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class Subject(enum.StrEnum):
     DATE = "date"  # the sheet date a deadline is counted from
     RECIPIENT = "recipient"  # a recipient or receiving ISP of a delivery report
     INTERVAL = "interval"  # a 5-minute sending interval of a delivery report
+    CERTIFICATE = "certificate"  # the customer's certificate file (`certificate.file`)
 
 
 class Input(enum.StrEnum):
@@ -51,6 +53,7 @@ class Input(enum.StrEnum):
     SAMPLES = "samples"  # sample messages
     HTTPS = "https"  # a request to a server a sample names
     DELIVERY_REPORT = "delivery_report"  # a provider's delivery report (`mailcheck hygiene`)
+    CERTIFICATE = "certificate"  # the customer's certificate and key files (`certificate:`)
 
 
 @dataclass(frozen=True)
@@ -127,4 +130,4 @@ class Rule:
 
 
 def _deadline_name(kind: DeadlineKind) -> str:
-    return f"{kind} deadline ({kind.days} working days)"
+    return f"{kind} deadline ({plural(kind.days, 'working day')})"
