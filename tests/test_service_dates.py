@@ -171,3 +171,36 @@ def test_explain_names_the_provisioning_deadline(run_cli):
     code, out, _ = run_cli("explain", "deadline.provisioning")
     assert code == 0
     assert "1 working day)" in out
+
+
+# --- the sheet format --------------------------------------------------------------------------
+
+
+def readme_sheet() -> dict:
+    import yaml
+
+    from conftest import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The implementation sheet", 1)[1]
+    return yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
+
+
+def test_the_readme_sheet_with_the_new_keys_meets_the_published_schema(run_cli):
+    """The sheet's new keys (the certificate, the service dates) are in the JSON Schema that
+    `mailcheck schema` publishes, and a typo inside the new section is refused by it."""
+    import jsonschema
+
+    from mailcheck.sheet.model import Sheet
+
+    code, out, _ = run_cli("schema")
+    assert code == 0
+    schema = json.loads(out)
+    sheet = readme_sheet()
+    assert {"ordered", "provisioned", "terminated"} <= set(sheet["dates"])
+    assert {"domain", "file", "key_file"} == set(sheet["certificate"])
+    jsonschema.Draft202012Validator(schema).validate(json.loads(json.dumps(sheet, default=str)))
+    Sheet.model_validate(sheet)
+    sheet["certificate"]["keyfile"] = sheet["certificate"].pop("key_file")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(json.loads(json.dumps(sheet, default=str)))
