@@ -212,6 +212,7 @@ def write_certificates(specs: Mapping[str, Any], folder: Path) -> None:
       issuer: intermediate         # an authority, or `self`
       usage: server                # its extended key usage: server or email
       chain: [intermediate]        # authorities after it (default: its issuer, if not root)
+      leaf_last: true              # ... or before it (the order turned round)
       key_file: mail.key           # also write its private key there
       key_password: secret         # ... encrypted with this password
     stray.key: {key: ec-p256}      # a private key of no certificate
@@ -242,8 +243,9 @@ def _write_leaf(pki: TestPki, spec: Mapping[str, Any], path: Path) -> None:
         end=end,
         usage=spec.get("usage", "server"),
     )
-    chain = spec.get("chain", DEFAULT_CHAIN.get(issuer, []))
-    path.write_bytes(certificate_pem(leaf) + b"".join(pki.pem(name) for name in chain))
+    chain = b"".join(pki.pem(name) for name in spec.get("chain", DEFAULT_CHAIN.get(issuer, [])))
+    pem = certificate_pem(leaf)
+    path.write_bytes(chain + pem if spec.get("leaf_last") else pem + chain)
     if "key_file" in spec:
         password = spec.get("key_password")
         (path.parent / spec["key_file"]).write_bytes(

@@ -7,9 +7,10 @@ constraints, validity of every certificate at the given time). A certificate for
 server needs `serverAuth` in its extended key usage when it has one; which domain it names is
 judged apart (`identity`), so the path is built without a server name.
 
-When no path is found, the reason is worked out here where it can be (the certificate itself not
-valid then, an intermediate missing from the file, a self-signed certificate, an intermediate out
-of its validity), else the verifier's own reason is passed on.
+When no path is found, the reason is worked out here where it can be (a CA certificate where the
+server's should be, the certificate itself not valid then, an intermediate missing from the file,
+a self-signed certificate, a root that is not trusted, an intermediate out of its validity), else
+the verifier's own reason is passed on.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Break(enum.StrEnum):
     """Where a path to a trusted root breaks, when it does."""
 
     LEAF_INVALID = "leaf-invalid"  # the certificate itself is not valid at the time
+    CA_FIRST = "ca-first"  # the file starts with a CA certificate, not the server's
     INCOMPLETE = "incomplete"  # an intermediate is missing from the file
     SELF_SIGNED = "self-signed"  # the certificate is its own issuer
     UNTRUSTED_ROOT = "untrusted-root"  # the file leads to a root that is not trusted
@@ -116,6 +118,11 @@ def _why_broken(
     file: CertificateFile, roots: TrustedRoots, at: dt.datetime, said: str
 ) -> tuple[Break, str]:
     leaf = file.leaf
+    if is_authority(leaf):
+        return Break.CA_FIRST, (
+            f"the file's first certificate, {subject_name(leaf.subject)}, is a certification "
+            "authority's: the server certificate must come first"
+        )
     if not valid_at(leaf, at):
         return Break.LEAF_INVALID, "the certificate itself is not valid then (see cert.validity)"
     current, seen = leaf, [leaf]
@@ -168,6 +175,15 @@ def _dead_end(
         f"incomplete chain: the certificate of the issuer {subject_name(certificate.issuer)} is "
         f"neither in the file nor a trusted root ({roots.source})"
     )
+
+
+def is_authority(certificate: x509.Certificate) -> bool:
+    """Whether the certificate says it is a certification authority's (basic constraints)."""
+    try:
+        constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints)
+    except (x509.ExtensionNotFound, ValueError):
+        return False
+    return constraints.value.ca
 
 
 def valid_at(certificate: x509.Certificate, at: dt.datetime) -> bool:
