@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
@@ -37,7 +38,7 @@ def judge_key(certificate: x509.Certificate) -> CertificateKey:
     """The strength of the certificate's public key and its kind in a few words."""
     try:
         key = certificate.public_key()
-    except (ValueError, TypeError):  # an algorithm the library does not know
+    except (UnsupportedAlgorithm, ValueError, TypeError):  # an algorithm the library lacks
         return CertificateKey(Strength.UNUSUAL, "a key of an unknown kind")
     if isinstance(key, rsa.RSAPublicKey):
         strong = key.key_size >= MIN_RSA_BITS
@@ -67,7 +68,7 @@ def is_its_key(certificate: x509.Certificate, private_key: PrivateKeyTypes) -> b
     """Whether `private_key` belongs to the certificate: their public keys are the same."""
     try:
         public = certificate.public_key()
-    except (ValueError, TypeError):
+    except (UnsupportedAlgorithm, ValueError, TypeError):
         return False
     return _spki(public) == _spki(private_key.public_key())
 

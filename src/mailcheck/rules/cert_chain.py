@@ -14,10 +14,10 @@ It passes when a path is found and the file's intermediates are exactly those on
 on it or in another order (peers that take the list as it comes may fail); it fails when no path
 is found, saying why where it can: a certification authority's certificate first in the file
 (the server certificate must come first), the certificate itself not valid then (see
-cert.validity), an intermediate missing from the file, a self-signed certificate, a root that is not trusted, an
-intermediate out of its validity. A file without a readable certificate fails; one that cannot
-be read at all, or trusted roots that cannot be read, are an error; without a `certificate`
-section the rule is skipped.
+cert.validity), an intermediate missing from the file, a self-signed certificate, a root that
+is not trusted, an intermediate out of its validity. A file without a readable certificate
+fails; one that cannot be read at all, or trusted roots that cannot be read, are an error;
+without a `certificate` section the rule is skipped.
 """
 
 from __future__ import annotations
