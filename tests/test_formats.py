@@ -463,7 +463,11 @@ def test_markdown_names_deadlines_for_the_customer(run_cli, monkeypatch):
     out = run_format(run_cli, "markdown", *args)[1]
     deadlines = out.split("## Deadlines", 1)[1].split("\n## ", 1)[0]
     rows = [line.split(" | ") for line in deadlines.splitlines() if line.startswith("| ")][1:]
-    assert sorted(row[1] for row in rows) == ["SPF/DKIM entries", "Sheet returned"]
+    assert sorted(row[1] for row in rows) == [
+        "SPF/DKIM entries",
+        "Service provisioned",
+        "Sheet returned",
+    ]
     assert "`dates." not in out  # nor in the sections below
 
 

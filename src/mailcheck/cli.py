@@ -138,6 +138,13 @@ ProfileOpt = Annotated[
         "(repeatable); a requirement not met fails the run.",
     ),
 ]
+CaFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--ca-file",
+        help="Trusted root certificates (PEM) for cert.chain; default: certifi's bundle.",
+    ),
+]
 AllowPrivateOpt = Annotated[
     bool,
     typer.Option(
@@ -181,6 +188,7 @@ def check(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
     profile: ProfileOpt = None,
+    ca_file: CaFileOpt = None,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
 
@@ -196,6 +204,7 @@ def check(
         probe_unsubscribe=probe_unsubscribe,
         allow_private=allow_private,
         profiles=profile,
+        ca_file=ca_file,
     )
     report = opt.report_options(fmt, output, strict)
     raise typer.Exit(run_check(sheets, settings, report, opt.selection(select, ignore), db))
@@ -338,13 +347,15 @@ def recheck(
     ] = None,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
+    ca_file: CaFileOpt = None,
 ) -> None:
     """Re-check recorded sheets, record the run, and report what changed since the last run."""
     from mailcheck.commands import _options as opt
     from mailcheck.commands.recheck import run_recheck
 
     dns = opt.dns_settings(zone, nameserver, timeout)
-    settings = opt.run_settings(dns, opt.limits(deadline, concurrency, workers), today)
+    bounds = opt.limits(deadline, concurrency, workers)
+    settings = opt.run_settings(dns, bounds, today, ca_file=ca_file)
     report = opt.report_options(fmt.as_format, output, strict)
     raise typer.Exit(run_recheck(sheets or [], settings, report, db, notify))
 

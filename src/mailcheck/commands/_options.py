@@ -13,6 +13,7 @@ from pathlib import Path
 from mailcheck.commands._selection import select_rules
 from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY
+from mailcheck.core.errors import InputError
 from mailcheck.engine.domainsheet import check_selector, domain_name
 from mailcheck.engine.settings import DnsSettings, Probing, RunLimits, RunSettings
 from mailcheck.output import Format
@@ -64,9 +65,11 @@ def run_settings(
     probe_unsubscribe: bool = False,
     allow_private: bool = False,
     profiles: Sequence[ProfileName] | None = None,
+    ca_file: Path | None = None,
 ) -> RunSettings:
     """The engine's settings; `today` pins the date (default: today, once for the run);
-    `profiles`: those of `--profile`, each judged once, in the order of `ProfileName`."""
+    `profiles`: those of `--profile`, each judged once, in the order of `ProfileName`;
+    `ca_file`: `--ca-file`, checked here before any sheet is read."""
     wanted = set(profiles or ())
     return RunSettings(
         dns or DnsSettings(),
@@ -74,7 +77,21 @@ def run_settings(
         Probing(probe_unsubscribe, allow_private),
         today.date() if today else dt.date.today(),
         tuple(name for name in ProfileName if name in wanted),
+        trusted_roots_file(ca_file),
     )
+
+
+def trusted_roots_file(ca_file: Path | None) -> Path | None:
+    """`--ca-file` as an absolute path (worker processes read it too), once it is known to hold
+    root certificates; a file that does not is an input error."""
+    if ca_file is None:
+        return None
+    from mailcheck.certs.roots import roots_problem
+
+    problem = roots_problem(ca_file)
+    if problem:
+        raise InputError(problem, file=str(ca_file), key="--ca-file")
+    return ca_file.resolve()
 
 
 def report_options(fmt: Format, output: Path | None, strict: bool = False) -> ReportOptions:

@@ -1,9 +1,10 @@
 """`mailcheck deadlines SHEET...`: one table of every customer's deadlines.
 
-For each sheet, its two deadlines (the sheet itself; the SPF and DKIM entries): when the clock
-started, the due date, where it stands (working days left, overdue by, or — for a sheet that was
-returned — returned in time or how many working days late), the status of the rule judging it
-(`deadline.sheet`, `deadline.dns`: the rules whose metadata names a `clock`) and what still
+For each sheet, its deadlines (the sheet itself; the SPF and DKIM entries; the provider's
+provisioning of the service): when the clock started, the due date, where it stands (working
+days left, overdue by, or — for a sheet that was returned, a service that was provisioned — in
+time or how many working days late), the status of the rule judging it (`deadline.sheet`,
+`deadline.dns`, `deadline.provisioning`: the rules whose metadata names a `clock`) and what still
 fails. The sheets are checked like `check` does (DNS included), since what still fails is only
 known after asking DNS. Rows that need attention come first; the exit code is that of the
 deadline findings (1 when one is overdue, 3 when one could not be decided).
@@ -26,9 +27,21 @@ from mailcheck.engine.runner import CheckedSheet, check_loaded, load_sheets
 from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
 from mailcheck.rules import REGISTRY, covered_by_dns_deadline, deadline_clock
-from mailcheck.sheet.due_dates import Deadline, Kind, dns_deadline, sheet_deadline
+from mailcheck.sheet.due_dates import (
+    Deadline,
+    Kind,
+    dns_deadline,
+    provisioning_deadline,
+    sheet_deadline,
+)
 
-LABELS = {Kind.SHEET: "sheet returned (5 wd)", Kind.DNS: "SPF and DKIM (10 wd)"}
+LABELS = {
+    Kind.SHEET: "sheet returned (5 wd)",
+    Kind.DNS: "SPF and DKIM (10 wd)",
+    Kind.PROVISIONING: "service provisioned (1 wd)",
+}
+MISSING = {Kind.SHEET: "sheet not returned", Kind.PROVISIONING: "service not provisioned"}
+"""What still fails for a deadline met by a date in the sheet rather than by other checks."""
 
 
 @dataclass(frozen=True)
@@ -106,12 +119,19 @@ def rows_of(result: CheckedSheet, today: dt.date) -> list[DeadlineRow]:
     failing_dns = [
         f for f in result.findings if covered_by_dns_deadline(f.rule) and f.status is Status.FAIL
     ]
-    returned = sheet.dates.sheet_submitted is not None
-    not_returned = [found[Kind.SHEET]] if Kind.SHEET in found and not returned else []
     rows = []
     for clock, deadline, failing in (
-        (Kind.SHEET, sheet_deadline(sheet), not_returned),
+        (
+            Kind.SHEET,
+            sheet_deadline(sheet),
+            _missing(found, Kind.SHEET, sheet.dates.sheet_submitted),
+        ),
         (Kind.DNS, dns_deadline(sheet), failing_dns),
+        (
+            Kind.PROVISIONING,
+            provisioning_deadline(sheet),
+            _missing(found, Kind.PROVISIONING, sheet.dates.provisioned),
+        ),
     ):
         if clock in found:
             finding = found[clock]
@@ -129,6 +149,11 @@ def rows_of(result: CheckedSheet, today: dt.date) -> list[DeadlineRow]:
                 )
             )
     return rows
+
+
+def _missing(found: dict[Kind, Finding], clock: Kind, met_on: dt.date | None) -> list[Finding]:
+    """The deadline's own finding while the date that meets it is missing from the sheet."""
+    return [found[clock]] if clock in found and met_on is None else []
 
 
 def _render_json(rows: Sequence[DeadlineRow], today: dt.date, stream: TextIO) -> None:
@@ -160,8 +185,7 @@ def _render_table(
     for row in rows:
         d = row.deadline
         failing = "\n".join(
-            "sheet not returned" if row.clock is Kind.SHEET else f"{f.rule} {f.subject}"
-            for f in row.still_failing
+            MISSING.get(row.clock) or f"{f.rule} {f.subject}" for f in row.still_failing
         )
         table.add_row(
             row.customer,

@@ -47,6 +47,7 @@ SUBJECT_KEYS: Mapping[Subject, tuple[str, ...]] = {
     Subject.MONTH: (),  # the logs of `mailcheck sla` are not on the sheet
     Subject.INCIDENT: (),
     Subject.TICKET: (),
+    Subject.CERTIFICATE: ("certificate",),
 }
 
 

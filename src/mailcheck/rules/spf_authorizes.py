@@ -10,8 +10,9 @@ missing and it covers the address, otherwise the address itself as an `ip4:`/`ip
 mechanism before `all` (the message then says when the provider's include does not cover it).
 When the record is over the limits of RFC 7208 §4.6.4, or adding the include would take it
 there, the hint says to repair it first. A
-`temperror` (timeout, SERVFAIL, a name outside the offline zones) is `error`. Without sending
-IPs in the sheet the rule is skipped.
+`temperror` (timeout, SERVFAIL, a name outside the offline zones) is `error`. Without
+sending IPs in the sheet the rule is skipped, and so it is from the day the service ended
+(`dates.terminated` on or before `--today`): the provider's servers need no authorisation then.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
 from mailcheck.rules._ips import sending_ips
-from mailcheck.rules._spf import no_mail_from
+from mailcheck.rules._spf import ended_skips, no_mail_from, service_ended
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
@@ -51,6 +52,9 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
             RULE.skipped(d, "the sheet lists no sending IPs (spf.sending_ips, dedicated_ips)")
             for d in domains
         ]
+    ended = service_ended(sheet.sheet, ctx.today)
+    if ended is not None:
+        return ended_skips(RULE, domains, ended)
     pairs = [(domain, ip) for domain in domains for ip in ips]
     return await asyncio.gather(*(_judge(domain, ip, sheet.sheet, ctx) for domain, ip in pairs))
 
@@ -133,6 +137,6 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     subject=Subject.MAIL_FROM,
-    inputs=frozenset({Input.MAIL_FROM, Input.SHEET_DETAILS, Input.DNS}),
+    inputs=frozenset({Input.MAIL_FROM, Input.SHEET_DETAILS, Input.DATES, Input.DNS}),
     deadline=DeadlineKind.DNS,
 )
