@@ -223,7 +223,8 @@ def message(
 ) -> None:
     """Check messages without a sheet: list headers, DKIM coverage, size, imprint.
 
-    Without --list or --transactional, a message with List-Unsubscribe is list mail.
+    Without --list or --transactional, a message with List-Unsubscribe or marked
+    Precedence: bulk (or list) is list mail.
     """
     from mailcheck.commands import _options as opt
     from mailcheck.commands.message import mailing_of, run_message

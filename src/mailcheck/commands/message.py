@@ -18,7 +18,8 @@ from mailcheck.sheet.model import LoadedSheet, Mailing
 
 
 def mailing_of(*, as_list: bool, as_transactional: bool) -> Mailing | None:
-    """`--list` or `--transactional`; None: a message with List-Unsubscribe is list mail."""
+    """`--list` or `--transactional`; None: the message tells (List-Unsubscribe,
+    Precedence: bulk)."""
     if as_list and as_transactional:
         raise InputError("--list and --transactional exclude each other", key="--list")
     return Mailing.LIST if as_list else Mailing.TRANSACTIONAL if as_transactional else None
