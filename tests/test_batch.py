@@ -234,8 +234,9 @@ def test_from_file_tab_separated_uses_the_third_column_as_mail_from(
         ("spf.all", "brand01.example", "pass"),
         ("spf.lookups", "brand01.example", "pass"),
     }
-    # no selector given: the key cannot be checked (brand01.example was not taken as one)
-    assert statuses_of(findings, "dkim.key") == [("brand00.example", "fail")]
+    # no selector given: the key is found at the common name s1 (brand01.example was not
+    # taken as a selector)
+    assert statuses_of(findings, "dkim.key") == [("s1._domainkey.brand00.example", "pass")]
     assert code == summary["exit_code"] == 1
 
 

@@ -314,6 +314,9 @@ class LoadedSheet:
     sample_files: Mapping[str, Path] = field(default_factory=dict, compare=False, repr=False)
     """The file to read for a sample, by the sample as written, when it is not `resolve()`'s:
     the checked real path (symlinks resolved), or where standard input was kept (`-`)."""
+    probe_selectors: bool = False
+    """True for a sheet made of a domain alone, without a DKIM selector (`mailcheck domain`):
+    dkim.key looks for the domain's keys at common selector names instead of failing."""
 
     @classmethod
     def for_messages(
@@ -340,9 +343,9 @@ class LoadedSheet:
         )
 
     @classmethod
-    def in_memory(cls, sheet: Sheet, display: str) -> LoadedSheet:
+    def in_memory(cls, sheet: Sheet, display: str, *, probe_selectors: bool = False) -> LoadedSheet:
         """A sheet with no file behind it, e.g. built from command-line options."""
-        return cls(sheet, Path.cwd(), display, from_file=False)
+        return cls(sheet, Path.cwd(), display, from_file=False, probe_selectors=probe_selectors)
 
     @property
     def report_name(self) -> str | None:
