@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from mailcheck.commands._selection import select_rules
 from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY
+from mailcheck.core.errors import InputError
 from mailcheck.engine.domainsheet import check_selector, domain_name
 from mailcheck.engine.settings import DnsSettings, Probing, RunLimits, RunSettings
 from mailcheck.output import Format
@@ -97,3 +98,22 @@ def check_domain_arguments(
         domain_name(mail_from, "--mail-from")
     for selector in selectors:
         check_selector(selector, "--selector")
+
+
+# --- `--select` / `--ignore` within one command's rules ----------------------------------------
+
+
+def selected_within(selection: Selection, rules: Iterable[Rule], what: str) -> list[Rule]:
+    """The rules of a command (`rules`, in their order) that `--select`/`--ignore` leave; an
+    input error naming `what` the command checks when none is left (`mailcheck spf --select
+    dkim.` runs nothing)."""
+    chosen = {rule.id for rule in selection.rules()}
+    kept = [rule for rule in rules if rule.id in chosen]
+    if not kept:
+        option = "--select" if selection.select else "--ignore"
+        raise InputError(f"--select and --ignore leave no {what} rule to run", key=option)
+    return kept
+
+
+EVERY_RULE = Selection()
+"""No `--select` or `--ignore`: every rule of the command."""
