@@ -108,10 +108,12 @@ def selected_within(selection: Selection, rules: Iterable[Rule], what: str) -> l
     input error naming `what` the command checks when none is left (`mailcheck spf --select
     dkim.` runs nothing)."""
     chosen = {rule.id for rule in selection.rules()}
-    kept = [rule for rule in rules if rule.id in chosen]
+    own = list(rules)
+    kept = [rule for rule in own if rule.id in chosen]
     if not kept:
         option = "--select" if selection.select else "--ignore"
-        raise InputError(f"--select and --ignore leave no {what} rule to run", key=option)
+        ids = ", ".join(rule.id for rule in own)
+        raise InputError(f"no {what} rule is left to run (the {what} rules: {ids})", key=option)
     return kept
 
 

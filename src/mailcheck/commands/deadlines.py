@@ -26,7 +26,7 @@ from mailcheck.core.wording import iso
 from mailcheck.engine.runner import CheckedSheet, check_loaded, load_sheets
 from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
-from mailcheck.rules import covered_by_dns_deadline, deadline_clock
+from mailcheck.rules import REGISTRY, covered_by_dns_deadline, deadline_clock
 from mailcheck.rules.base import Rule
 from mailcheck.sheet.due_dates import Deadline, Kind, dns_deadline, sheet_deadline
 
@@ -129,8 +129,9 @@ def run_deadlines(
 
 def _with_a_deadline(rules: list[Rule]) -> list[Rule]:
     if not any(deadline_clock(rule.id) is not None for rule in rules):
+        judging = ", ".join(rule_id for rule_id in REGISTRY if deadline_clock(rule_id))
         raise InputError(
-            "--select and --ignore leave no rule that judges a deadline", key="--select"
+            f"no rule that judges a deadline is left to run ({judging})", key="--select"
         )
     return rules
 
