@@ -517,6 +517,40 @@ def hygiene(
     raise typer.Exit(run_hygiene(reports, options, settings, report, opt.selection(select, ignore)))
 
 
+@app.command()
+def init(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="DOMAIN", help="The sender domain: pre-fill the sheet from its DNS."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the sheet to this new file (-: standard output); an existing one is kept.",
+        ),
+    ] = None,
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+) -> None:
+    """Start a new implementation sheet: every key, commented, to fill in.
+
+    With DOMAIN, what its DNS publishes is filled in: the MX hosts, the MAIL FROM domains with
+    SPF (the domain and its usual bounce names) and the DKIM selectors with a key (common names).
+    """
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.init import run_init
+
+    settings = opt.run_settings(opt.dns_settings(zone, nameserver, timeout))
+    target = None if output is None or str(output) == "-" else output
+    raise typer.Exit(run_init(name, settings, target))
+
+
 @app.command("rules")
 def list_rules(
     markdown: Annotated[
