@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,3 +114,24 @@ def check_domain_arguments(
         domain_name(mail_from, "--mail-from")
     for selector in selectors:
         check_selector(selector, "--selector")
+
+
+# --- `--select` / `--ignore` within one command's rules ----------------------------------------
+
+
+def selected_within(selection: Selection, rules: Iterable[Rule], what: str) -> list[Rule]:
+    """The rules of a command (`rules`, in their order) that `--select`/`--ignore` leave; an
+    input error naming `what` the command checks when none is left (`mailcheck spf --select
+    dkim.` runs nothing)."""
+    chosen = {rule.id for rule in selection.rules()}
+    own = list(rules)
+    kept = [rule for rule in own if rule.id in chosen]
+    if not kept:
+        option = "--select" if selection.select else "--ignore"
+        ids = ", ".join(rule.id for rule in own)
+        raise InputError(f"no {what} rule is left to run (the {what} rules: {ids})", key=option)
+    return kept
+
+
+EVERY_RULE = Selection()
+"""No `--select` or `--ignore`: every rule of the command."""

@@ -347,6 +347,9 @@ class LoadedSheet:
     certificate_files: Mapping[str, Path] = field(default_factory=dict, compare=False, repr=False)
     """The checked real path (symlinks resolved) of the certificate and key files, by the path
     as written in `certificate:`."""
+    probe_selectors: bool = False
+    """True for a sheet made of a domain alone, without a DKIM selector (`mailcheck domain`):
+    dkim.key looks for the domain's keys at common selector names instead of failing."""
 
     @classmethod
     def for_messages(
@@ -373,9 +376,9 @@ class LoadedSheet:
         )
 
     @classmethod
-    def in_memory(cls, sheet: Sheet, display: str) -> LoadedSheet:
+    def in_memory(cls, sheet: Sheet, display: str, *, probe_selectors: bool = False) -> LoadedSheet:
         """A sheet with no file behind it, e.g. built from command-line options."""
-        return cls(sheet, Path.cwd(), display, from_file=False)
+        return cls(sheet, Path.cwd(), display, from_file=False, probe_selectors=probe_selectors)
 
     @property
     def report_name(self) -> str | None:
