@@ -47,25 +47,28 @@ def read_mapping(
 # --- reading ---------------------------------------------------------------------------------
 
 
-def read_bounded(path: Path, display: str, what: str = "sheet") -> bytes:
-    """The file's bytes, at most MAX_BYTES; the path `-` reads standard input."""
-    too_big = f"the {what} is larger than {MAX_BYTES // 1024} KiB; is this the right file?"
+def read_bounded(
+    path: Path, display: str, what: str = "sheet", limit: int = MAX_BYTES, too_big: str = ""
+) -> bytes:
+    """The file's bytes, at most `limit`; the path `-` reads standard input. A directory, a
+    missing or unreadable file and one over the limit (`too_big` says so) are input errors."""
+    too_big = too_big or f"the {what} is larger than {limit // 1024} KiB; is this the right file?"
     try:
         if str(path) == "-":
-            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+            data = sys.stdin.buffer.read(limit + 1)
         elif path.is_dir():
-            raise InputError(f"is a directory, not {_a(what)}", file=display)
-        elif path.stat().st_size > MAX_BYTES:
+            raise InputError(f"is a directory, not {a_noun(what)}", file=display)
+        elif path.stat().st_size > limit:
             raise InputError(too_big, file=display)
         else:
             with path.open("rb") as stream:
                 # The size can lie (pipes, growing files): never read more than the limit.
-                data = stream.read(MAX_BYTES + 1)
+                data = stream.read(limit + 1)
     except FileNotFoundError:
         raise InputError("file not found", file=display) from None
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror or exc}", file=display) from None
-    if len(data) > MAX_BYTES:
+    if len(data) > limit:
         raise InputError(too_big, file=display)
     return data
 
@@ -168,23 +171,23 @@ def _check_events(text: str, display: str, what: str) -> None:
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:
-                problem = f"several YAML documents ('---'): {_a(what)} is one document"
+                problem = f"several YAML documents ('---'): {a_noun(what)} is one document"
                 raise InputError(problem, file=display, line=line)
         if isinstance(event, yaml.NodeEvent):
             nodes += 1
             if nodes > MAX_NODES:
-                problem = f"more than {MAX_NODES:,} YAML nodes: not {_a(what)}"
+                problem = f"more than {MAX_NODES:,} YAML nodes: not {a_noun(what)}"
                 raise InputError(problem, file=display, line=line)
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                problem = f"nested deeper than {MAX_DEPTH} levels: not {_a(what)}"
+                problem = f"nested deeper than {MAX_DEPTH} levels: not {a_noun(what)}"
                 raise InputError(problem, file=display, line=line)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
 
-def _a(what: str) -> str:
+def a_noun(what: str) -> str:
     """`a sheet`, `an incident log`."""
     return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
 
@@ -218,7 +221,7 @@ def _check_expansion(root: yaml.Node, display: str, what: str) -> None:
             open_nodes.discard(key)
             _check_expanded(node, size[key], depth[key], display, what)
         elif key in open_nodes:
-            problem = f"a recursive alias (a node that contains itself): not {_a(what)}"
+            problem = f"a recursive alias (a node that contains itself): not {a_noun(what)}"
             raise InputError(problem, file=display, line=_line(node))
         elif key not in size:
             open_nodes.add(key)
@@ -228,10 +231,10 @@ def _check_expansion(root: yaml.Node, display: str, what: str) -> None:
 
 def _check_expanded(node: yaml.Node, size: int, depth: int, display: str, what: str) -> None:
     if size > MAX_EXPANDED_NODES:
-        problem = f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes: not {_a(what)}"
+        problem = f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes: not {a_noun(what)}"
         raise InputError(problem, file=display, line=_line(node))
     if depth > MAX_DEPTH + 1:  # scalars count as a level here, collections only in events
-        problem = f"aliases nest deeper than {MAX_DEPTH} levels: not {_a(what)}"
+        problem = f"aliases nest deeper than {MAX_DEPTH} levels: not {a_noun(what)}"
         raise InputError(problem, file=display, line=_line(node))
 
 

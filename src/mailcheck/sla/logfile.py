@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from mailcheck.core.errors import InputError, InputProblems, quote
 from mailcheck.core.inputs import STDIN
-from mailcheck.core.yamlsafe import decode, parse
+from mailcheck.core.yamlsafe import a_noun, decode, parse, read_bounded
 from mailcheck.core.yamlsafe import kind as kind_of
 from mailcheck.sla.vocabulary import plain
 
@@ -53,33 +52,11 @@ class LogEntry:
 def read_log(path: Path, layout: LogLayout) -> list[LogEntry]:
     """The entries of the log at `path`; what is no such log at all is an input error."""
     display = str(path)
-    data = _read_bounded(path, display, layout.what)
+    too_big = f"more than {MAX_BYTES // 1024 // 1024} MiB: not {a_noun(layout.what)}"
+    data = read_bounded(path, display, layout.what, MAX_BYTES, too_big)
     if _is_yaml(path, data, layout):
         return _yaml_entries(decode(data, display, layout.what), display, layout)
     return _csv_entries(_text(data), display, layout)
-
-
-def _read_bounded(path: Path, display: str, what: str) -> bytes:
-    too_big = f"more than {MAX_BYTES // 1024 // 1024} MiB: not {_a(what)}"
-    try:
-        if display == STDIN:
-            data = sys.stdin.buffer.read(MAX_BYTES + 1)
-        elif path.is_dir():
-            raise InputError(f"is a directory, not {_a(what)}", file=display)
-        else:
-            with path.open("rb") as stream:
-                data = stream.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError("file not found", file=display) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", file=display) from None
-    if len(data) > MAX_BYTES:
-        raise InputError(too_big, file=display)
-    return data
-
-
-def _a(what: str) -> str:
-    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
 
 
 def _is_yaml(path: Path, data: bytes, layout: LogLayout) -> bool:
