@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from mailcheck.core.findings import Status
+from mailcheck.core.fixes import KEY_BLANK
 from mailcheck.core.hints import txt_record
 from mailcheck.dnsclient import Answer, Outcome, Pointer, Resolver
 from mailcheck.dnsclient.resolver import to_ascii
@@ -234,9 +235,12 @@ def key_type_of(public_key: str) -> str:
 
 def record_to_publish(name: str, public_key: str | None, key_type: str = "rsa") -> str:
     """The TXT record of a key: exact when the key is known, else with a placeholder."""
+    return txt_record(name, key_record(public_key, key_type))
+
+
+def key_record(public_key: str | None, key_type: str = "rsa") -> str:
+    """The text of a key's TXT record: exact when the key is known, else with a blank."""
     if public_key:
         key = normalise_key(public_key)
-        value = f"v=DKIM1; k={key_type_of(key)}; p={key}"
-    else:
-        value = f"v=DKIM1; k={key_type}; p=<the public key your provider gives you>"
-    return txt_record(name, value)
+        return f"v=DKIM1; k={key_type_of(key)}; p={key}"
+    return f"v=DKIM1; k={key_type}; p={KEY_BLANK}"

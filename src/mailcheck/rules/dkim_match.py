@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
 from mailcheck.dkim.key import fetch_key, key_name, parse_tags, record_to_publish, same_key
+from mailcheck.rules._signing import key_fix
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
@@ -35,20 +36,23 @@ async def _judge(entry: DkimKey, ctx: Context) -> Finding:
         return RULE.skipped(name, "the sheet gives no public_key to compare with")
     key = await fetch_key(entry.selector, entry.domain, ctx.dns)
     publish = f"publish the provider's key: {record_to_publish(key.name, entry.public_key)}"
+    fix = key_fix(key, entry.public_key)
     if not key.answer.decided:
         return RULE.errored(key.name, f"the DKIM key could not be fetched: {key.why_undecided()}")
     texts = key.texts
     if len(texts) != 1:
         found = "no DKIM key is published" if not texts else f"{len(texts)} TXT records compete"
-        return RULE.failed(key.name, found, publish)
+        return RULE.failed(key.name, found, publish).with_fixes(fix)
     try:
         published = parse_tags(texts[0]).get("p")
     except ValueError as exc:
-        return RULE.failed(key.name, f"the record cannot be read: {exc}", publish)
+        return RULE.failed(key.name, f"the record cannot be read: {exc}", publish).with_fixes(fix)
     if published is None or not published.strip():
-        return RULE.failed(key.name, "the record holds no key (missing or revoked p=)", publish)
+        missing = "the record holds no key (missing or revoked p=)"
+        return RULE.failed(key.name, missing, publish).with_fixes(fix)
     if not same_key(published, entry.public_key):
-        return RULE.failed(key.name, "the published key is not the provider's key", publish)
+        other = "the published key is not the provider's key"
+        return RULE.failed(key.name, other, publish).with_fixes(fix)
     return RULE.passed(key.name, "the published key is the provider's key")
 
 
