@@ -13,7 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-BLANK = re.compile(r"<[^<>]+>")
+PROVIDER_INCLUDE_BLANK = "spf.YOUR-PROVIDER.example"
+"""The provider's SPF include when the sheet names none: a name that parses in an SPF record,
+so the record's shape is right, but names no real domain."""
+BLANK = re.compile(rf"<[^<>]+>|{re.escape(PROVIDER_INCLUDE_BLANK)}")
 """A value to fill in before a record is published."""
 SELECTOR_BLANK = "<selector>"
 KEY_BLANK = "<the public key your provider gives you>"

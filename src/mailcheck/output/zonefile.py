@@ -5,7 +5,8 @@ file: records with absolute names (no `$ORIGIN` needed), TTL 3600, TXT text spli
 of at most 255 characters. A record with a value still to fill in (`<selector>`) is written
 commented out, so that it cannot be published by mistake. What is not the customer's DNS
 follows as comments: records for another party's zone, requests to the provider, conflicts
-for a person to decide, and the fixes that are not DNS at all.
+for a person to decide, and the fixes that are no record to publish (a sample's headers, too
+many SPF lookups to cut).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def plan_lines(plan: Plan) -> list[str]:
     lines += _section("Ask the provider", _requests(plan.requests, provider=True))
     lines += _section("Ask others", _requests(plan.requests, provider=False))
     lines += _section("Conflicts: no one record satisfies every fix, decide", _conflicts(plan))
-    lines += _section("Not DNS: fix these as their checks say", _leftovers(plan.leftovers))
+    lines += _section("Other fixes, not a record: as their checks say", _leftovers(plan.leftovers))
     return lines
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from mailcheck.core.fixes import PROVIDER_INCLUDE_BLANK
 from mailcheck.sheet.model import Sheet
 from mailcheck.spf.syntax import SpfRecord, SpfSyntaxError, parse_record, parse_term
 
 DEFAULT_POLICY = "~all"  # seed 000 accepts -all and ~all; ~all is the gentler change
-# parses as a record, so the hint's shape is right, but names no real domain: to be replaced
-PROVIDER_PLACEHOLDER = "include:spf.YOUR-PROVIDER.example"
+PROVIDER_PLACEHOLDER = f"include:{PROVIDER_INCLUDE_BLANK}"
 # `-al`, `~alll`, `-all:x`: an `all` with a typo, whose qualifier still says what was meant
 _MISSPELT_ALL = re.compile(r"([+\-~?]?)al{1,3}\b.*", re.IGNORECASE | re.DOTALL)
 
