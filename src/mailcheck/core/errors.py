@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mailcheck.core.urls import redact_text
 
 QUOTE_LIMIT = 80  # characters of a bad value an error message shows
@@ -47,3 +49,28 @@ class InputError(Exception):
             where = f"{where}:{self.line}" if where else f"line {self.line}"
         parts = [p for p in (where, self.key) if p]
         return ": ".join([*parts, self.problem])
+
+    def reports(self) -> list[str]:
+        """What is said on stderr, one line each: this one problem."""
+        return [str(self)]
+
+
+class InputProblems(InputError):
+    """Several problems of one input (a user-written data file), each with its position: all
+    are said, one a line, up to `MAX_SAID`; the first is the error's own message."""
+
+    MAX_SAID = 20
+
+    def __init__(self, problems: Sequence[InputError]) -> None:
+        if not problems:
+            raise ValueError("InputProblems needs at least one problem")
+        first = problems[0]
+        super().__init__(first.problem, file=first.file, line=first.line, key=first.key)
+        self.problems = tuple(problems)
+
+    def reports(self) -> list[str]:
+        said = [str(problem) for problem in self.problems[: self.MAX_SAID]]
+        rest = len(self.problems) - len(said)
+        if rest:
+            said.append(f"{self.file or 'input'}: and {rest} more problem{'s' if rest > 1 else ''}")
+        return said

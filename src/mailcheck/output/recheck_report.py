@@ -109,9 +109,16 @@ def render_table(report: RecheckReport, stream: TextIO, color: bool | None = Non
     for number, item in enumerate(failing, 1):
         head = Text(f"{number:>3}. ", style="bold cyan")
         head.append(f"{item.finding.rule} {item.finding.subject}", style="bold")
+        head.append(f" ({_whose(item)})")
         console.print(head)
         console.print(Text(f"     {item.finding.hint}", style="cyan"), soft_wrap=True)
     console.print(Text(report.summary_line()))
+
+
+def _whose(item: Item) -> str:
+    """The customer and sheet a fix is for: a re-check covers many sheets."""
+    sheet = item.finding.sheet
+    return f"{item.customer}, {sheet}" if item.customer and sheet else item.customer or sheet or ""
 
 
 def _section(name: str, items: Sequence[Item]) -> Table:

@@ -46,9 +46,10 @@ def render_table(report: Report, stream: TextIO, color: bool | None = None) -> N
         console.print(_table(groups))
     fixes = [f for group in groups for f in group if f.hint]
     if fixes:
+        several_sheets = len({f.sheet for f in report.findings}) > 1
         console.print(Text("How to fix", style="bold"))
         for number, finding in enumerate(fixes, 1):
-            _print_fix(console, number, finding)
+            _print_fix(console, number, finding, several_sheets)
     for result in report.compliance:
         _print_compliance(console, result)
     console.print(_summary(report))
@@ -144,10 +145,13 @@ def _status(status: Status) -> Text:
     return Text(status.value.upper(), style=STYLES[status])
 
 
-def _print_fix(console: Console, number: int, finding: Finding) -> None:
-    """Fixes are printed unwrapped, so a DNS record or header can be copied in one piece."""
+def _print_fix(console: Console, number: int, finding: Finding, several_sheets: bool) -> None:
+    """Fixes are printed unwrapped, so a DNS record or header can be copied in one piece; with
+    several sheets in the report, each says which sheet it is for."""
     head = Text(f"{number:>3}. ", style="bold cyan")
     head.append(f"{finding.rule} {finding.subject}", style="bold")
+    if several_sheets and finding.sheet:
+        head.append(f" ({finding.sheet})")
     console.print(head)
     console.print(Text(f"     {finding.hint}", style="cyan"), soft_wrap=True)
 
