@@ -103,12 +103,14 @@ def hinted_dmarc(hint: str) -> tuple[str, str]:
             "_dmarc.dup.dmarcfix.example",
             "v=DMARC1; p=reject; rua=mailto:dmarc@dmarcfix.example",
         ),
-        # no p= at all reads as p=none (RFC 9989 §4.7): enforced at the subdomain's own name
+        # no p= at all reads as p=none (RFC 9989 §4.7): enforced at the subdomain's own name;
+        # the record has no rua= either, and the hint is the change set's one record, which
+        # adds the mailbox dmarc.reports asks for
         (
             "nop.dmarcfix.example",
             "warn",
             "_dmarc.nop.dmarcfix.example",
-            "v=DMARC1; p=quarantine; adkim=s",
+            "v=DMARC1; p=quarantine; adkim=s; rua=mailto:dmarc-reports@nop.dmarcfix.example",
         ),
         ("nosemi.dmarcfix.example", "fail", "_dmarc.nosemi.dmarcfix.example", "v=DMARC1; p=reject"),
         (

@@ -109,7 +109,8 @@ def test_every_hinted_spf_record_is_a_whole_fix(write_sheet, check_json, tmp_pat
     [
         ("typo", "v=spf1 include:esp.spfcheck.example -all"),  # -al: the -all meant
         ("typoonly", "v=spf1 include:esp.spfcheck.example ~all"),  # nothing left: the provider
-        ("redirgone", "v=spf1 ip4:192.0.2.5 ~all"),
+        # the hint is the change set's one record: with the include spf.include asks for
+        ("redirgone", "v=spf1 ip4:192.0.2.5 include:esp.spfcheck.example ~all"),
         ("badinclude", "v=spf1 include:esp.spfcheck.example -all"),
         ("twostrict", "v=spf1 ip4:192.0.2.1 include:esp.spfcheck.example -all"),
     ],
@@ -166,13 +167,15 @@ def test_an_include_that_does_not_cover_the_address_is_not_suggested(write_sheet
         f"198.51.100.10 for uses24.{ORIGIN}": "pass",
         f"2001:db8::1 for uses24.{ORIGIN}": "fail",
     }
-    covered = hinted_txt(found[f"198.51.100.10 for noinclude.{ORIGIN}"]["hint"])
-    assert covered == (
+    # the covered address gets the include, the other one its own ip6: term; the hints give
+    # the change set's one record, which does both
+    both = (
         f"noinclude.{ORIGIN}",
-        "v=spf1 ip4:192.0.2.10 include:esp24.spfcheck.example -all",
+        "v=spf1 ip4:192.0.2.10 include:esp24.spfcheck.example ip6:2001:db8::1 -all",
     )
+    assert hinted_txt(found[f"198.51.100.10 for noinclude.{ORIGIN}"]["hint"]) == both
     for domain, expected in [
-        ("noinclude", "v=spf1 ip4:192.0.2.10 ip6:2001:db8::1 -all"),
+        ("noinclude", both[1]),
         ("uses24", "v=spf1 include:esp24.spfcheck.example ip6:2001:db8::1 -all"),
     ]:
         uncovered = found[f"2001:db8::1 for {domain}.{ORIGIN}"]

@@ -255,6 +255,48 @@ def check(
 
 
 @app.command()
+def plan(
+    sheets: Annotated[
+        list[Path], typer.Argument(metavar="SHEET", help="Implementation sheet(s), YAML.")
+    ],
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the zone file snippet to this file (-: standard output).",
+        ),
+    ] = None,
+    today: TodayOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    ca_file: CaFileOpt = None,
+) -> None:
+    """Print every DNS fix of the sheets as one zone file snippet, and what to ask the provider.
+
+    All fixes for one DNS name and type are merged into one record (one SPF record that
+    satisfies every SPF rule, one DMARC record); the exit code is that of check.
+    """
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.plan import run_plan
+
+    settings = opt.run_settings(
+        opt.dns_settings(zone, nameserver, timeout),
+        opt.limits(deadline, concurrency),
+        today,
+        ca_file=ca_file,
+    )
+    written = opt.report_options(Format.TABLE, output).output
+    raise typer.Exit(run_plan(sheets, settings, opt.selection(select, ignore), written))
+
+
+@app.command()
 def message(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Messages (.eml).")],
     as_list: Annotated[

@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from mailcheck.core.fixes import Fix
+
 
 class Status(enum.StrEnum):
     """The outcome of one check on one subject (SPEC.md, "Statuses")."""
@@ -40,6 +42,9 @@ class Finding:
     """The file `line` is in when it is not the sheet (e.g. a delivery report)."""
     line: int | None = field(default=None, compare=False)
     """1-based line that declares the subject: in `file`, else in the sheet."""
+    fixes: tuple[Fix, ...] = field(default=(), compare=False)
+    """The fix as data (`mailcheck.core.fixes`), for the change set that merges every
+    finding's fixes; the hint says the same in words."""
 
     def as_dict(self) -> dict[str, str | int | None]:
         return {
@@ -60,6 +65,10 @@ class Finding:
 
     def with_sheet(self, sheet: str | None) -> Finding:
         return replace(self, sheet=sheet)
+
+    def with_fixes(self, *fixes: Fix) -> Finding:
+        """The same finding, with these fixes besides its own."""
+        return replace(self, fixes=(*self.fixes, *fixes))
 
     def at(self, file: str | None, line: int | None) -> Finding:
         """The same finding, pointing at `line` of `file` (None: the sheet)."""

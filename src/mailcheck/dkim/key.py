@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from mailcheck.core.findings import Status
+from mailcheck.core.fixes import KEY_BLANK
 from mailcheck.core.hints import txt_record
 from mailcheck.dnsclient import Answer, Outcome, Pointer, Resolver
 from mailcheck.dnsclient.resolver import to_ascii
@@ -268,11 +269,6 @@ def dkim_key_value(public_key: str) -> str:
     return normalise_key(public_key)
 
 
-def key_record(public_key: str) -> str:
-    """The DKIM key record of a public key, with the key type it is."""
-    return f"v=DKIM1; k={key_type_of(public_key)}; p={dkim_key_value(public_key)}"
-
-
 def _key_bytes(public_key: str) -> bytes | None:
     """The key's bytes, an Ed25519 key's unwrapped from its SubjectPublicKeyInfo; None when
     it is not base64."""
@@ -287,8 +283,12 @@ def _key_bytes(public_key: str) -> bytes | None:
 
 def record_to_publish(name: str, public_key: str | None, key_type: str = "rsa") -> str:
     """The TXT record of a key: exact when the key is known, else with a placeholder."""
+    return txt_record(name, key_record(public_key, key_type))
+
+
+def key_record(public_key: str | None, key_type: str = "rsa") -> str:
+    """The text of a key's TXT record: exact (with the key type it is) when the key is known,
+    else with a blank."""
     if public_key:
-        value = key_record(public_key)
-    else:
-        value = f"v=DKIM1; k={key_type}; p=<the public key your provider gives you>"
-    return txt_record(name, value)
+        return f"v=DKIM1; k={key_type_of(public_key)}; p={dkim_key_value(public_key)}"
+    return f"v=DKIM1; k={key_type}; p={KEY_BLANK}"

@@ -17,7 +17,7 @@ invalid) void the record.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 POLICIES = ("none", "quarantine", "reject")  # weakest first
@@ -319,6 +319,31 @@ def strength(record_text: str) -> int:
         return POLICIES.index(parse_dmarc(record_text).policy)
     except DmarcError:
         return 0
+
+
+def combined(published: str | None, proposals: Sequence[str]) -> tuple[str, list[str]]:
+    """One record making every proposal's change to the published record (None: a new record
+    made of the proposals' tags), and the clashes: a tag two proposals set to different values.
+    A tag a proposal sets differs from the published one; a tag it drops is one the published
+    record has and the proposal has not. A tag one proposal drops (as invalid or removed) and
+    another sets anew is set when RFC 9989 knows it, else dropped."""
+    base = read_tags(published) if published is not None else {}
+    sets: dict[str, str] = {}
+    drops: set[str] = set()
+    clashes: list[str] = []
+    for text in proposals:
+        tags = read_tags(text)
+        for name, value in tags.items():
+            if base.get(name) == value:
+                continue
+            if name in sets and sets[name] != value:
+                clashes.append(f"{name}={sets[name]} or {name}={value}")
+            sets.setdefault(name, value)
+        drops |= {name for name in base if name not in tags}
+    sets = {name: value for name, value in sets.items() if name in KNOWN_TAGS or name not in drops}
+    tags = {name: value for name, value in base.items() if name not in drops} | sets
+    tags.pop("v", None)
+    return _compose(tags.pop("p", "none"), tags), clashes
 
 
 def _compose(policy: str, tags: dict[str, str]) -> str:

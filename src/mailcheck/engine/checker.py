@@ -8,8 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from mailcheck.core.changeset import Plan
 from mailcheck.core.errors import PROBLEM_LIMIT, clip
 from mailcheck.core.findings import Finding, Status
+from mailcheck.engine.planner import plan_sheet, with_planned_hints
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context
@@ -25,7 +27,17 @@ def load_sheet_for_rules(path: str | Path) -> LoadedSheet:
 
 
 async def check_sheet(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -> list[Finding]:
-    """Every rule's findings for one sheet, in registry order, with exemptions applied.
+    """Every rule's findings for one sheet, in registry order, with exemptions applied, each
+    hint showing the sheet's change set where fixes were merged (see `check_and_plan`)."""
+    findings, _ = await check_and_plan(sheet, rules, ctx)
+    return findings
+
+
+async def check_and_plan(
+    sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context
+) -> tuple[list[Finding], Plan]:
+    """The sheet's findings and its change set: every fix of its findings merged per DNS name
+    and type (`mailcheck.engine.planner`), the hints rewritten to show the merged records.
 
     Two phases: first every ordinary rule concurrently; then the rules with `needs_findings`
     (e.g. `deadline.dns`), which read the first phase's findings from `ctx.findings` and the
@@ -40,7 +52,9 @@ async def check_sheet(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -
     due = tuple(rule.id for rule in REGISTRY.values() if rule.covered_by_dns_deadline)
     later_ctx = replace(ctx, findings=seen, rules_run=ran, due_by_dns_deadline=due)
     found |= await _run_phase(sheet, later, later_ctx)
-    return [f for rule in rules for f in found[rule.id]]
+    findings = [f for rule in rules for f in found[rule.id]]
+    plan = await plan_sheet(sheet, findings, ctx)
+    return with_planned_hints(findings, plan), plan
 
 
 async def _run_phase(

@@ -1,7 +1,8 @@
 """Sheets checked in this process: loaded, checked a bounded number at a time through one
 resolver, each finding located in its sheet.
 
-`check_loaded()` is how `check`, `message`, `domain`, `spf` and `deadlines` check; batches
+`check_loaded()` is how `check`, `message`, `domain`, `spf` and `deadlines` check, and
+`plan_loaded()` how `plan` checks and makes each sheet's change set; batches
 (many sheets or `--format jsonl`, `recheck`, a domain list) go through `mailcheck.engine.batch`,
 which checks them in worker processes when there are many.
 """
@@ -14,10 +15,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mailcheck.core.changeset import Plan
 from mailcheck.core.compliance import ProfileName, ProfileVerdict
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Note
-from mailcheck.engine.checker import check_sheet, load_sheet_for_rules, unused_exemptions
+from mailcheck.engine.checker import (
+    check_and_plan,
+    check_sheet,
+    load_sheet_for_rules,
+    unused_exemptions,
+)
 from mailcheck.engine.locate import locate_findings
 from mailcheck.engine.profile_verdicts import judge_sheet
 from mailcheck.engine.settings import RunSettings
@@ -105,6 +112,36 @@ async def _check_all(
         if on_done:
             on_done(checked)
         return checked
+
+    return list(await asyncio.gather(*(one(sheet) for sheet in sheets)))
+
+
+@dataclass(frozen=True)
+class PlannedSheet:
+    """A sheet's findings and its change set."""
+
+    sheet: LoadedSheet
+    findings: list[Finding]
+    plan: Plan
+
+
+def plan_loaded(
+    sheets: Sequence[LoadedSheet], rules: Sequence[Rule], settings: RunSettings
+) -> list[PlannedSheet]:
+    """Check loaded sheets and make each one's change set, in the given order."""
+    ctx = build_context(settings)
+    return asyncio.run(_plan_all(sheets, rules, ctx))
+
+
+async def _plan_all(
+    sheets: Sequence[LoadedSheet], rules: Sequence[Rule], ctx: Context
+) -> list[PlannedSheet]:
+    limit = asyncio.Semaphore(MAX_SHEETS_AT_ONCE)
+
+    async def one(sheet: LoadedSheet) -> PlannedSheet:
+        async with limit:
+            findings, plan = await check_and_plan(sheet, rules, ctx)
+        return PlannedSheet(sheet, locate_findings(findings, [sheet]), plan)
 
     return list(await asyncio.gather(*(one(sheet) for sheet in sheets)))
 

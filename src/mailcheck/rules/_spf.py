@@ -8,10 +8,11 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from mailcheck.core.findings import Finding
+from mailcheck.core.fixes import SpfEdit
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet, Sheet
-from mailcheck.spf.common import describe, fixed_root_hint, mail_from_domains
+from mailcheck.spf.common import describe, fixed_root_record, mail_from_domains, publish
 from mailcheck.spf.tree import Lookup, NodeState, SpfNode, SpfTree
 
 
@@ -67,8 +68,15 @@ def root_problem(
     if skip_missing:
         return rule.skipped(domain, f"the domain {describe(root)}; see spf.record")
     message = "no usable SPF record (see spf.record)" if see_record else None
-    return rule.failed(
-        domain, message or f"the domain {describe(root)}", fixed_root_hint(root, sheet)
+    fixed, how = fixed_root_record(root, sheet)
+    return spf_failed(rule, domain, message or f"the domain {describe(root)}", fixed, how)
+
+
+def spf_failed(rule: Rule, domain: str, message: str, record: str, how: str) -> Finding:
+    """A fail whose fix is publishing `record` as the domain's SPF record, in words (`how`)
+    and as data for the change set."""
+    return rule.failed(domain, message, publish(domain, record, how)).with_fixes(
+        SpfEdit(domain, record)
     )
 
 

@@ -31,9 +31,11 @@ from dataclasses import replace
 
 from mailcheck.core.addresses import sender_domains
 from mailcheck.core.findings import Finding, Status
+from mailcheck.core.fixes import PROVIDER, Fix, RecordFix, Request
 from mailcheck.core.hints import txt_record
 from mailcheck.dkim.key import (
     GOOD_RSA_BITS,
+    KeyRecord,
     KeyVerdict,
     fetch_key,
     judge_published,
@@ -45,6 +47,7 @@ from mailcheck.dkim.key import (
 )
 from mailcheck.dkim.selectors import SelectorProbe, probe_selectors, selector_of
 from mailcheck.dnsclient.resolver import to_ascii
+from mailcheck.rules._signing import key_fix, signing_fixes
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
@@ -82,7 +85,7 @@ def _no_selector(domain: str, in_sheet: bool) -> Finding:
         domain,
         "no DKIM selector for this sender domain: its key cannot be checked",
         f"add the selector your provider signs with: {where}, {publish}",
-    )
+    ).with_fixes(*signing_fixes(domain))
 
 
 async def _probed(domain: str, ctx: Context) -> list[Finding]:
@@ -127,9 +130,15 @@ async def _judge(entry: DkimKey, ctx: Context) -> Finding:
     if verdict.status is Status.ERROR:
         return RULE.errored(key.name, verdict.message)
     if verdict.status is Status.FAIL:
-        return RULE.failed(key.name, verdict.message, publish_fix(key, entry.public_key))
+        fix = key_fix(key, entry.public_key)
+        return RULE.failed(
+            key.name, verdict.message, publish_fix(key, entry.public_key)
+        ).with_fixes(fix)
     if verdict.status is Status.WARN:
-        return RULE.warned(key.name, verdict.message, _stronger(key.name, verdict, entry))
+        hint = _stronger(key.name, verdict, entry)
+        return RULE.warned(key.name, verdict.message, hint).with_fixes(
+            *_stronger_fixes(key, verdict, entry)
+        )
     return RULE.passed(key.name, verdict.message)
 
 
@@ -139,6 +148,17 @@ def _stronger(name: str, verdict: KeyVerdict, entry: DkimKey) -> str:
         return _longer_key(name, entry)
     kept = "; ".join(f"{k}={v}" for k, v in testing_flags_removed(verdict.tags).items())
     return f"leave testing mode (remove the y flag of t=): {txt_record(name, kept)}"
+
+
+def _stronger_fixes(key: KeyRecord, verdict: KeyVerdict, entry: DkimKey) -> tuple[Fix, ...]:
+    """`_stronger` as data: the record to publish, unless the provider must issue a key."""
+    if verdict.kind == "rsa" and (verdict.bits or 0) < GOOD_RSA_BITS:
+        bits = key_bits(entry.public_key) if entry.public_key else None
+        if bits is not None and bits < GOOD_RSA_BITS:
+            return (Request(PROVIDER, f"a {GOOD_RSA_BITS}-bit DKIM key for {key.name}"),)
+        return (key_fix(key, entry.public_key),)
+    kept = "; ".join(f"{k}={v}" for k, v in testing_flags_removed(verdict.tags).items())
+    return (RecordFix(key.name, "TXT", kept, tuple(key.texts)),)
 
 
 def _longer_key(name: str, entry: DkimKey) -> str:

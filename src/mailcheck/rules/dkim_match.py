@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding, Status
 from mailcheck.dkim.key import fetch_key, key_name, match_published, publish_providers_key
+from mailcheck.rules._signing import key_fix
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
@@ -39,9 +40,9 @@ async def _judge(entry: DkimKey, ctx: Context) -> Finding:
     if verdict.status is Status.ERROR:
         return RULE.errored(key.name, verdict.message)
     if verdict.status is Status.FAIL:
-        return RULE.failed(
-            key.name, verdict.message, publish_providers_key(key.name, entry.public_key)
-        )
+        publish = publish_providers_key(key.name, entry.public_key)
+        fix = key_fix(key, entry.public_key)
+        return RULE.failed(key.name, verdict.message, publish).with_fixes(fix)
     return RULE.passed(key.name, verdict.message)
 
 

@@ -39,6 +39,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from mailcheck.core.findings import Finding, Status
+from mailcheck.core.fixes import (
+    PROVIDER,
+    SELECTOR_BLANK,
+    DmarcEdit,
+    Fix,
+    Request,
+    SheetEntry,
+    SpfEdit,
+)
 from mailcheck.core.hints import txt_record
 from mailcheck.dkim.key import (
     fetch_key,
@@ -61,13 +70,20 @@ from mailcheck.rules._alignment import (
 )
 from mailcheck.rules._ips import sending_ips
 from mailcheck.rules._senders import per_sender_domain
+from mailcheck.rules._signing import key_fix, signing_fixes
 from mailcheck.rules._spf import policy_chain
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import DkimKey, LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.checkhost import check_host
-from mailcheck.spf.common import describe, fixed_root_hint, mail_from_domains, publish, sound_record
+from mailcheck.spf.common import (
+    describe,
+    fixed_root_record,
+    mail_from_domains,
+    publish,
+    sound_record,
+)
 from mailcheck.spf.tree import NodeState
 
 ENFORCING_ALL = ("-", "~")
@@ -81,6 +97,7 @@ class Works:
     works: bool | None
     why: str
     fix: str = ""  # the repair, when it does not work
+    fixes: tuple[Fix, ...] = ()  # the repair as data, for the change set
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,7 @@ class Judged:
     why: str
     fix: str = ""
     aligned: bool = False
+    fixes: tuple[Fix, ...] = ()
     with_record: bool = False
     """Not aligned only because no DMARC record is published, and works: a first record at
     the From domain's registrable domain would align it."""
@@ -221,12 +239,14 @@ async def _key_works(entry: DkimKey, ctx: Context) -> Works:
         return Works(None, verdict.message)
     if verdict.status is Status.FAIL:
         fix = publish_fix(key, entry.public_key)
-        return Works(False, f"its key at {key.name}: {verdict.message}", fix)
+        fixes = (key_fix(key, entry.public_key),)
+        return Works(False, f"its key at {key.name}: {verdict.message}", fix, fixes)
     if entry.public_key:  # the provider signs with its private key: another key fails
         match = match_published(key, entry.public_key)
         if match.status is not Status.PASS:
             why = f"its key at {key.name}: {match.message} (see dkim.match)"
-            return Works(False, why, publish_providers_key(key.name, entry.public_key))
+            fix = publish_providers_key(key.name, entry.public_key)
+            return Works(False, why, fix, (key_fix(key, entry.public_key),))
     weak = f" ({verdict.message}; see dkim.key)" if verdict.status is Status.WARN else ""
     return Works(True, f"its key at {key.name} is valid{weak}")
 
@@ -238,10 +258,11 @@ async def _spf_works(domain: str, sheet: Sheet, ctx: Context) -> Works:
     if root.state is NodeState.UNDECIDED:
         return Works(None, f"its SPF record {describe(root)}")
     if root.state is not NodeState.RECORD:
-        return Works(False, f"it {describe(root)}", fixed_root_hint(root, sheet))
-    fix = publish(
-        domain, advice.complete([t.text for t in sound_record(tree).terms], sheet), "publish"
-    )
+        fixed, how = fixed_root_record(root, sheet)
+        repair = (SpfEdit(domain, fixed),)
+        return Works(False, f"it {describe(root)}", publish(domain, fixed, how), repair)
+    completed = advice.complete([t.text for t in sound_record(tree).terms], sheet)
+    fix, fixes = publish(domain, completed, "publish"), (SpfEdit(domain, completed),)
     node, stopped = policy_chain(tree)
     if stopped is not None:
         child = stopped.child
@@ -249,14 +270,14 @@ async def _spf_works(domain: str, sheet: Sheet, ctx: Context) -> Works:
             return Works(None, f"its {stopped.term.text} depends on the message")
         if child.state is NodeState.UNDECIDED:
             return Works(None, f"its {stopped.term.text}: {describe(child)}")
-        return Works(
-            False, f"its {stopped.term.text} leads to {child.domain}, which {describe(child)}", fix
-        )
+        why = f"its {stopped.term.text} leads to {child.domain}, which {describe(child)}"
+        return Works(False, why, fix, fixes)
     term = node.record.all_term if node.record is not None else None
     if term is None:
-        return Works(False, "its SPF record has no all: the default is neutral", fix)
+        return Works(False, "its SPF record has no all: the default is neutral", fix, fixes)
     if term.qualifier not in ENFORCING_ALL:
-        return Works(False, f"its SPF record ends with {term.text}, not -all or ~all", fix)
+        why = f"its SPF record ends with {term.text}, not -all or ~all"
+        return Works(False, why, fix, fixes)
     return await _authorises(domain, term.text, sheet, ctx)
 
 
@@ -298,7 +319,7 @@ def _dkim_entry(
         later = known[_entry_key(entry)] if entry.domain in joins else None
         return Judged(label, False, aligned.stated, with_record=_works(later))
     works = known[_entry_key(entry)]
-    return Judged(label, works.works, works.why, works.fix, aligned=True)
+    return Judged(label, works.works, works.why, works.fix, aligned=True, fixes=works.fixes)
 
 
 def _mail_from(
@@ -309,7 +330,7 @@ def _mail_from(
         later = known[name] if name in joins else None
         return Judged(label, False, aligned.stated, with_record=_works(later))
     works = known[name]
-    return Judged(label, works.works, works.why, works.fix, aligned=True)
+    return Judged(label, works.works, works.why, works.fix, aligned=True, fixes=works.fixes)
 
 
 def _works(works: Works | None) -> bool:
@@ -331,7 +352,7 @@ def _verdict(
         return RULE.errored(
             domain, f"whether an aligned identifier works is not known: {undecided}"
         )
-    dkim_fix, spf_fix = (
+    (dkim_fix, dkim_fixes), (spf_fix, spf_fixes) = (
         _dkim_fix(dkim, domain),
         _spf_fix(spf, domain, spf_mode, sheet, who.without_records),
     )
@@ -342,33 +363,44 @@ def _verdict(
     if dkim_works or spf_works:
         one, other = (_working(dkim), spf) if dkim_works else (_working(spf), dkim)
         missing = "SPF" if dkim_works else "DKIM"
+        hint, fixes = _first_record(domain, other) or (
+            (spf_fix, spf_fixes) if dkim_works else (dkim_fix, dkim_fixes)
+        )
         return RULE.warned(
             domain,
             f"only {one.label} is aligned and works ({one.why}); no aligned {missing} works: "
             f"{_reasons(other, missing)}. One forwarding hop from failing DMARC: forwarding "
             f"breaks SPF, mailing lists that change the message break DKIM; {note}",
-            _first_record(domain, other) or (spf_fix if dkim_works else dkim_fix),
-        )
+            hint,
+        ).with_fixes(*fixes)
+    # the change set takes both halves: either makes DMARC pass, both make it robust
+    hint, fixes = _first_record(domain, [*dkim, *spf]) or (
+        f"{dkim_fix}; or {spf_fix}",
+        (*dkim_fixes, *spf_fixes),
+    )
     return RULE.failed(
         domain,
         f"nothing aligned with {domain} works, so DMARC fails: {_reasons(dkim, 'DKIM')}; "
         f"{_reasons(spf, 'SPF')}; {note}",
-        _first_record(domain, [*dkim, *spf]) or f"{dkim_fix}; or {spf_fix}",
-    )
+        hint,
+    ).with_fixes(*fixes)
 
 
-def _first_record(domain: str, judged: Sequence[Judged]) -> str | None:
+def _first_record(domain: str, judged: Sequence[Judged]) -> tuple[str, tuple[Fix, ...]] | None:
     """The smallest fix when working identifiers are kept apart from the From domain only by
-    the missing DMARC record: that record, at the registrable domain they share."""
+    the missing DMARC record: that record, at the registrable domain they share (in words, and
+    as data)."""
     joined = [j.label for j in judged if j.with_record]
     if not joined:
         return None
     org = registrable_domain(domain)
-    return (
-        f"publish a first DMARC record, {txt_record(f'_dmarc.{org}', starting_record(org))} "
+    record = starting_record(org)
+    hint = (
+        f"publish a first DMARC record, {txt_record(f'_dmarc.{org}', record)} "
         f"(see dmarc.record): it makes {org} the organisational domain of {domain} and of "
         f"{' and '.join(joined)}, which then align (relaxed) and work already"
     )
+    return hint, (DmarcEdit(f"_dmarc.{org}", record),)
 
 
 def _state(judged: Sequence[Judged]) -> bool | None:
@@ -389,38 +421,52 @@ def _reasons(judged: Sequence[Judged], kind: str) -> str:
     return "; ".join(f"{j.label}: {j.why}" for j in judged)
 
 
-def _dkim_fix(judged: Sequence[Judged], domain: str) -> str:
-    """Repair an aligned entry's key when there is one, else sign with the From domain."""
+def _dkim_fix(judged: Sequence[Judged], domain: str) -> tuple[str, tuple[Fix, ...]]:
+    """Repair an aligned entry's key when there is one, else sign with the From domain: in
+    words, and as data."""
     broken = next((j for j in judged if j.aligned and j.fix), None)
     if broken is not None:
-        return f"for {broken.label}, {broken.fix}"
-    selector = "<selector>"
+        return f"for {broken.label}, {broken.fix}", broken.fixes
+    selector = SELECTOR_BLANK
     return (
         f"sign with d={domain}: add the item - {{domain: {domain}, selector: {selector}}} under "
         f"dkim: in the sheet and publish the provider's key at {selector}._domainkey.{domain}"
-    )
+    ), signing_fixes(domain)
 
 
 def _spf_fix(
     judged: Sequence[Judged], domain: str, mode: Mode, sheet: Sheet, without_records: bool
-) -> str:
+) -> tuple[str, tuple[Fix, ...]]:
     """Repair an aligned MAIL FROM domain when there is one, else use one of the From domain
-    (`without_records`: a name below it aligns only once a DMARC record is published)."""
+    (`without_records`: a name below it aligns only once a DMARC record is published): in
+    words, and as data."""
     broken = next((j for j in judged if j.aligned and j.fix), None)
     if broken is not None:
-        return f"for {broken.label}, {broken.fix}"
+        return f"for {broken.label}, {broken.fix}", broken.fixes
     name = domain if mode is Mode.STRICT else f"bounce.{domain}"
     why = " (aspf=s: exactly the From domain)" if mode is Mode.STRICT else ""
     fix = (
         f"use {name} as MAIL FROM{why}: add it to mail_from in the sheet, have the provider send "
         f"with it and publish {txt_record(name, advice.new_record(sheet))}"
     )
+    fixes = _mail_from_fixes(domain, name, sheet)
     if mode is Mode.STRICT or not without_records:
-        return fix
+        return fix, fixes
     org = registrable_domain(domain)
+    start = DmarcEdit(f"_dmarc.{org}", starting_record(org))
     return (
         f"{fix}, and a DMARC record, {txt_record(f'_dmarc.{org}', starting_record(org))} "
         f"(see dmarc.record): without one, {name} is an organisational domain of its own"
+    ), (*fixes, start)
+
+
+def _mail_from_fixes(domain: str, name: str, sheet: Sheet) -> tuple[Fix, ...]:
+    """Bounce to `name`: its SPF record names the provider (added to one it may have), and the
+    provider sends with it."""
+    ask = f"send the mail of {domain} with MAIL FROM (envelope sender) {name}"
+    return (
+        SpfEdit(name, advice.new_record(sheet), adds_only=True),
+        Request(PROVIDER, ask, SheetEntry("mail_from", name)),
     )
 
 

@@ -35,6 +35,7 @@ from collections.abc import Iterable
 
 from mailcheck.core.addresses import sender_domains
 from mailcheck.core.findings import Finding
+from mailcheck.core.fixes import DmarcEdit
 from mailcheck.core.hints import txt_record
 from mailcheck.dmarc.discovery import Level, PolicyDiscovery
 from mailcheck.dmarc.record import (
@@ -51,6 +52,8 @@ from mailcheck.dmarc.suffixes import registrable_domain
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet
+
+ENFORCE_LATER = "enforce once the aggregate reports show that your mail passes DMARC"
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -83,15 +86,18 @@ def _missing(domain: str, found: PolicyDiscovery) -> Finding:
     if found.level is None:
         org = registrable_domain(domain)
         start = txt_record(f"_dmarc.{org}", starting_record(org))
-        return RULE.warned(domain, f"no DMARC record (_dmarc.{org})", f"publish: {start}")
+        return RULE.warned(
+            domain, f"no DMARC record (_dmarc.{org})", f"publish: {start}"
+        ).with_fixes(DmarcEdit(f"_dmarc.{org}", starting_record(org)))
     org = found.walk.organisational_domain
     applied = found.policy() or "none"  # the record starts from it: never weaker
+    record = starting_record(org, applied)
     return RULE.warned(
         domain,
         f"no DMARC record of the domain's own: only the public suffix operator's record at "
         f"{found.level.name} (psd=y) applies, policy {applied}",
-        f"publish: {txt_record(f'_dmarc.{org}', starting_record(org, applied))}",
-    )
+        f"publish: {txt_record(f'_dmarc.{org}', record)}",
+    ).with_fixes(DmarcEdit(f"_dmarc.{org}", record))
 
 
 def _judge_record(
@@ -111,7 +117,7 @@ def _judge_record(
             f"DMARC policy none at {where}{why}: monitoring only, nothing is refused{notes}",
             f"when the reports show your mail passes, enforce: "
             f"{txt_record(name, enforcing(record, subdomain, exists))}",
-        )
+        ).with_fixes(DmarcEdit(name, enforcing(record, subdomain, exists), note=ENFORCE_LATER))
     dropped = ["t=y"] if record.testing else []
     dropped += [f"{tag}=" for tag in (*record.removed_tags, *record.unknown_tags)]
     dropped += [f"the invalid value of {tag}=" for tag, _ in record.invalid]
@@ -121,7 +127,7 @@ def _judge_record(
             domain,
             f"DMARC policy {policy} at {where}{applied}{notes}",
             f"drop {', '.join(dropped)}: {txt_record(name, cleaned(record))}",
-        )
+        ).with_fixes(DmarcEdit(name, cleaned(record)))
     return RULE.passed(domain, f"DMARC policy {policy} at {where}")
 
 
@@ -160,7 +166,7 @@ def _broken(domain: str, level: Level) -> Finding:
             domain,
             f"{len(level.texts)} DMARC records at {level.name}: receivers discard them all",
             f"replace them by one record: {txt_record(level.name, best)}",
-        )
+        ).with_fixes(DmarcEdit(level.name, best))
     text = level.ignored[0]
     try:
         parse_dmarc(text)
@@ -171,7 +177,7 @@ def _broken(domain: str, level: Level) -> Finding:
         domain,
         f"the DMARC record at {level.name} is ignored by receivers ({problem}): {text!r}",
         f"replace it by the corrected record: {txt_record(level.name, repaired(text))}",
-    )
+    ).with_fixes(DmarcEdit(level.name, repaired(text)))
 
 
 def _invalid(domain: str, level: Level, exc: DmarcError) -> Finding:
@@ -180,7 +186,7 @@ def _invalid(domain: str, level: Level, exc: DmarcError) -> Finding:
         domain,
         f"invalid DMARC record at {level.name}: {exc}; receivers apply no DMARC policy",
         f"replace it by the corrected record: {txt_record(level.name, repaired(text))}",
-    )
+    ).with_fixes(DmarcEdit(level.name, repaired(text)))
 
 
 RULE = Rule(

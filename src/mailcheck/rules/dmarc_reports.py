@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from mailcheck.core.addresses import sender_domains
 from mailcheck.core.findings import Finding, Status
+from mailcheck.core.fixes import DmarcEdit, Fix, RecordFix
 from mailcheck.core.hints import txt_record
 from mailcheck.dmarc.record import read_tags
 from mailcheck.dmarc.reports import (
@@ -60,6 +61,7 @@ class _Verdict:
     problem: str | None = None  # receivers will not send there
     hint: str | None = None
     undecided: Answer | None = None
+    fix: RecordFix | None = None  # the hint's record, as data for the change set
 
 
 async def _judge(domain: str, ctx: Context) -> Finding:
@@ -120,18 +122,20 @@ async def _external(
         return _Verdict(tag, destination, undecided=answer)
     granted = authorisation(answer, host)
     publish = txt_record(name, "v=DMARC1")
+    fix = RecordFix(name, "TXT", "v=DMARC1", tuple(answer.texts()))
     if not granted.granted:
         problem = (
             f"{host} is outside {record_domain}'s organisation and does not authorise "
             f"reports about it (no v=DMARC1 record at {name}): receivers drop them"
         )
-        return _Verdict(tag, destination, problem, f"{host} publishes: {publish}")
+        return _Verdict(tag, destination, problem, f"{host} publishes: {publish}", fix=fix)
     if granted.redirected_to is not None:
         problem = (
             f"the authorisation at {name} sends the reports on to {granted.redirected_to}, "
             "another host: receivers send them to neither"
         )
-        return _Verdict(tag, destination, problem, f"{host} publishes instead: {publish}")
+        hint = f"{host} publishes instead: {publish}"
+        return _Verdict(tag, destination, problem, hint, fix=fix)
     return _Verdict(tag, destination)
 
 
@@ -169,10 +173,14 @@ def _finding(
     if failed:
         message = "; ".join(f"{v.tag}={v.destination.uri}: {v.problem}" for v in failed)
         hints = dict.fromkeys(v.hint for v in failed if v.hint)
+        fixes: list[Fix] = [v.fix for v in failed if v.fix is not None]
         if any(not v.destination.valid for v in failed):
-            fixed = txt_record(name, _with_usable_uris(text, record_domain))
-            hints = {f"publish mailto: destinations: {fixed}": None, **hints}
-        return RULE.failed(domain, f"DMARC reports at {name}: {message}", "; ".join(hints))
+            usable = _with_usable_uris(text, record_domain)
+            hints = {f"publish mailto: destinations: {txt_record(name, usable)}": None, **hints}
+            fixes.insert(0, DmarcEdit(name, usable))
+        return RULE.failed(
+            domain, f"DMARC reports at {name}: {message}", "; ".join(hints)
+        ).with_fixes(*dict.fromkeys(fixes))
     undecided = next((v.undecided for v in verdicts if v.undecided is not None), None)
     if undecided is not None:
         return RULE.errored(
@@ -185,7 +193,7 @@ def _finding(
             f"the DMARC record at {name} asks for no aggregate reports (no rua=): nobody "
             "sees which mail fails DMARC",
             f"add a mailbox that collects them: {txt_record(name, added)}",
-        )
+        ).with_fixes(DmarcEdit(name, added))
     where = ", ".join(f"{v.tag}={v.destination.address}" for v in verdicts)
     return RULE.passed(domain, f"DMARC reports at {name} go to {where}")
 

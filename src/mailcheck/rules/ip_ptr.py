@@ -29,7 +29,8 @@ import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.core.addresses import sender_domains
-from mailcheck.core.findings import Finding
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.fixes import PROVIDER, Request
 from mailcheck.core.hints import record
 from mailcheck.dnsclient import Answer, Outcome
 from mailcheck.dnsclient.names import IPAddress, reverse_name
@@ -56,9 +57,22 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
             )
         ]
     domain = _example_domain(sheet.sheet)
-    return await asyncio.gather(
+    found = await asyncio.gather(
         *(_judge(address, n, domain, ctx) for n, address in enumerate(addresses, start=1))
     )
+    return [_with_request(finding) for finding in found]
+
+
+def _with_request(finding: Finding) -> Finding:
+    """A fail or warn asks the address's holder for a PTR record (as data, for the change
+    set; the hint gives the records)."""
+    if finding.status not in (Status.FAIL, Status.WARN):
+        return finding
+    ask = (
+        f"a PTR record for {finding.subject} naming one of your mail servers, whose A/AAAA "
+        "record resolves back to it"
+    )
+    return finding.with_fixes(Request(PROVIDER, ask))
 
 
 async def _judge(address: IPAddress, number: int, domain: str, ctx: Context) -> Finding:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
+from mailcheck.core.fixes import WEB_SERVER_BLANK, RecordFix
 from mailcheck.core.hints import record
 from mailcheck.dnsclient import Outcome
 from mailcheck.rules._senders import per_sender_domain
@@ -32,9 +33,8 @@ async def _judge(domain: str, ctx: Context) -> Finding:
     return RULE.failed(
         domain,
         f"the sender domain {why}",
-        "publish an A record for the domain, e.g. "
-        + record(domain, "A", "<IPv4 of your web server>"),
-    )
+        "publish an A record for the domain, e.g. " + record(domain, "A", WEB_SERVER_BLANK),
+    ).with_fixes(RecordFix(domain, "A", WEB_SERVER_BLANK))
 
 
 RULE = Rule(

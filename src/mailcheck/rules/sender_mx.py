@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
+from mailcheck.core.fixes import IPV4_BLANK, MAIL_SERVER_BLANK, RecordFix
 from mailcheck.core.hints import record
 from mailcheck.dnsclient import MX, Outcome
 from mailcheck.dnsclient.names import is_ip_address
@@ -46,14 +47,14 @@ async def _judge(domain: str, ctx: Context) -> Finding:
             domain,
             "no MX record: mail to the sender address cannot be delivered",
             f"publish an MX record pointing at a mail server that accepts mail, e.g. {example_mx}",
-        )
+        ).with_fixes(RecordFix(domain, "MX", f"10 {MAIL_SERVER_BLANK}."))
     exchanges = sorted(answer.of(MX), key=lambda r: (r.preference, dns_order(r.exchange)))
     if any(r.is_null for r in exchanges):
         return RULE.failed(
             domain,
             "null MX (RFC 7505): the domain declares that it accepts no mail",
             f"replace the null MX ({record(domain, 'MX', '0 .')}) by a real one, e.g. {example_mx}",
-        )
+        ).with_fixes(RecordFix(domain, "MX", f"10 {MAIL_SERVER_BLANK}.", ("0 .",)))
     hosts = [r.exchange for r in exchanges]
     literals = [host for host in hosts if is_ip_address(host)]
     if literals:
@@ -76,9 +77,9 @@ async def _judge_hosts(domain: str, hosts: list[str], ctx: Context) -> Finding:
         return RULE.failed(
             domain,
             f"MX host without an address (no A or AAAA): {', '.join(missing)}",
-            f"publish an address for it, e.g. {record(missing[0], 'A', '<mail server IPv4>')}, "
+            f"publish an address for it, e.g. {record(missing[0], 'A', IPV4_BLANK)}, "
             "or point the MX record at a host that has one",
-        )
+        ).with_fixes(*(RecordFix(host, "A", IPV4_BLANK) for host in missing))
     if undecided:
         return RULE.errored(domain, f"MX hosts could not all be resolved: {undecided[0]}")
     if aliases:

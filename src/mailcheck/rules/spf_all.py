@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
-from mailcheck.rules._spf import judge_each_tree, policy_chain, root_problem
+from mailcheck.rules._spf import judge_each_tree, policy_chain, root_problem, spf_failed
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
 from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf import advice
-from mailcheck.spf.common import describe, publish, sound_record
+from mailcheck.spf.common import describe, sound_record
 from mailcheck.spf.syntax import SpfRecord
 from mailcheck.spf.tree import NodeState, SpfTree
 
@@ -43,9 +43,7 @@ def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
         return problem
     root = tree.root
     assert root.record is not None
-    fix = publish(
-        tree.domain, advice.complete([t.text for t in sound_record(tree).terms], sheet), "publish"
-    )
+    fix = advice.complete([t.text for t in sound_record(tree).terms], sheet)
     node, stopped = policy_chain(tree)
     where = "" if node is root else f" (through redirect to {node.domain})"
     if stopped is not None:
@@ -58,17 +56,18 @@ def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
             return RULE.errored(tree.domain, f"{stopped.term.text}: {describe(child)}")
         first = root.record.redirect
         removed = [first.text] if first is not None else []
-        return RULE.failed(
+        return spf_failed(
+            RULE,
             tree.domain,
             f"{stopped.term.text} leads to {child.domain}, which {describe(child)}",
-            publish(tree.domain, advice.without(sound_record(tree), removed, sheet), "publish"),
+            advice.without(sound_record(tree), removed, sheet),
+            "publish",
         )
     record = node.record
     assert record is not None
     if record.all_term is None:
-        return RULE.failed(
-            tree.domain, f"the record has no all{where}: the default is neutral (?all)", fix
-        )
+        why = f"the record has no all{where}: the default is neutral (?all)"
+        return spf_failed(RULE, tree.domain, why, fix, "publish")
     return _judge_all(tree.domain, record, where, fix)
 
 
@@ -78,11 +77,10 @@ def _judge_all(domain: str, record: SpfRecord, where: str, fix: str) -> Finding:
     after = record.after_all()
     if after:
         listed = " ".join(t.text for t in after)
-        return RULE.failed(
-            domain, f"mechanisms after {current.text} are never evaluated: {listed}{where}", fix
-        )
+        why = f"mechanisms after {current.text} are never evaluated: {listed}{where}"
+        return spf_failed(RULE, domain, why, fix, "publish")
     if current.qualifier in _WEAK:
-        return RULE.failed(domain, f"{_WEAK[current.qualifier]}{where}", fix)
+        return spf_failed(RULE, domain, f"{_WEAK[current.qualifier]}{where}", fix, "publish")
     return RULE.passed(domain, f"the record ends with {current.text}{where}")
 
 

@@ -22,6 +22,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
+from mailcheck.core.fixes import SpfEdit
 from mailcheck.rules._ips import sending_ips
 from mailcheck.rules._spf import ended_skips, no_mail_from, service_ended
 from mailcheck.rules.base import Input, Rule, Subject
@@ -68,7 +69,8 @@ async def _judge(domain: str, ip: str, sheet: Sheet, ctx: Context) -> Finding:
         return RULE.errored(subject, f"SPF could not be evaluated: {verdict.explanation}")
     tree = await ctx.spf_tree(domain)
     mechanism, note = await _mechanism(tree, ip, sheet, ctx)
-    return RULE.failed(subject, _why(verdict) + note, await _fix(tree, ip, mechanism, sheet, ctx))
+    hint, record = await _fix(tree, ip, mechanism, sheet, ctx)
+    return RULE.failed(subject, _why(verdict) + note, hint).with_fixes(SpfEdit(domain, record))
 
 
 def _why(verdict: SpfVerdict) -> str:
@@ -95,13 +97,16 @@ async def _covers(include: str, ip: str, ctx: Context) -> bool:
     return verdict.result == "pass"
 
 
-async def _fix(tree: SpfTree, ip: str, mechanism: str, sheet: Sheet, ctx: Context) -> str:
+async def _fix(
+    tree: SpfTree, ip: str, mechanism: str, sheet: Sheet, ctx: Context
+) -> tuple[str, str]:
+    """The hint and the record it proposes."""
     root = tree.root
     if root.state is not NodeState.RECORD or root.record is None:
         fixed, how = fixed_root_record(root, sheet)
         if mechanism not in fixed.split():
             fixed = advice.with_mechanism(parse_record(fixed), mechanism, sheet)
-        return publish(tree.domain, fixed, how)
+        return publish(tree.domain, fixed, how), fixed
     base = sound_record(tree)
     record = advice.with_mechanism(base, mechanism, sheet)
     if tree.broken() or tree.over_limits():
@@ -109,18 +114,19 @@ async def _fix(tree: SpfTree, ip: str, mechanism: str, sheet: Sheet, ctx: Contex
             f"repair the record first as spf.record and spf.lookups say (at most {MAX_LOOKUPS} "
             f"DNS lookups, {MAX_VOID} void lookups, no loop), then make sure it authorises {ip}: "
             f"{record}"
-        )
+        ), record
     if mechanism.startswith("include:"):
         added = 1 + (await ctx.spf_tree(mechanism.removeprefix("include:"))).lookup_count
         if tree.lookup_count + added > MAX_LOOKUPS:  # the include would break the record
             own = f"ip{ipaddress.ip_address(ip).version}:{ip}"
+            record = advice.with_mechanism(base, own, sheet)
             return publish(
                 tree.domain,
-                advice.with_mechanism(base, own, sheet),
+                record,
                 f"{mechanism} would take the record to {tree.lookup_count + added} DNS lookups "
                 f"(at most {MAX_LOOKUPS}): authorise {ip} itself",
-            )
-    return publish(tree.domain, record, f"authorise {ip}")
+            ), record
+    return publish(tree.domain, record, f"authorise {ip}"), record
 
 
 RULE = Rule(

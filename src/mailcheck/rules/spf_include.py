@@ -21,13 +21,19 @@ from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
 from mailcheck.dnsclient.resolver import to_ascii
-from mailcheck.rules._spf import ended_skips, no_mail_from, root_problem, service_ended
+from mailcheck.rules._spf import (
+    ended_skips,
+    no_mail_from,
+    root_problem,
+    service_ended,
+    spf_failed,
+)
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
 from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf import advice
-from mailcheck.spf.common import mail_from_domains, publish, sound_record
+from mailcheck.spf.common import mail_from_domains, sound_record
 from mailcheck.spf.tree import SpfTree
 
 
@@ -66,13 +72,12 @@ def _judge(tree: SpfTree, required: str, sheet: Sheet) -> Finding:
             f"include:{required} not found; {tree.unfollowed()[0].term.text} depends on the "
             "message and cannot be followed",
         )
-    record = sound_record(tree)
-    return RULE.failed(
+    return spf_failed(
+        RULE,
         tree.domain,
         f"the record does not include {required}: the provider's servers are not authorised",
-        publish(
-            tree.domain, advice.with_mechanism(record, f"include:{required}", sheet), "publish"
-        ),
+        advice.with_mechanism(sound_record(tree), f"include:{required}", sheet),
+        "publish",
     )
 
 

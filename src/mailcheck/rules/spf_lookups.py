@@ -30,8 +30,9 @@ import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
+from mailcheck.core.fixes import SpfEdit
 from mailcheck.rules._ips import sending_families
-from mailcheck.rules._spf import judge_each_tree, root_problem
+from mailcheck.rules._spf import judge_each_tree, root_problem, spf_failed
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
@@ -114,14 +115,12 @@ def _loop(tree: SpfTree) -> Finding | None:
     step = tree.first_step(node)
     closing = node.via.text if node.via else node.domain
     how = f"remove {closing} from the record of {node.path[-2]}"
-    record = sound_record(tree)
-    hint = (
-        publish(tree.domain, advice.without(record, [step.text]), how)
-        if step is not None and len(node.path) == 2
-        else f"{how}: an include or redirect must not lead back to a record on its own path"
-    )
-    loop = " → ".join(node.path)
-    return RULE.failed(tree.domain, f"include/redirect loop: {loop}", hint)
+    loop = f"include/redirect loop: {' → '.join(node.path)}"
+    if step is not None and len(node.path) == 2:
+        fixed = advice.without(sound_record(tree), [step.text])
+        return spf_failed(RULE, tree.domain, loop, fixed, how)
+    hint = f"{how}: an include or redirect must not lead back to a record on its own path"
+    return RULE.failed(tree.domain, loop, hint)
 
 
 def _too_many(tree: SpfTree) -> Finding | None:
@@ -173,11 +172,10 @@ def _void(tree: SpfTree, sent: frozenset[int]) -> Finding | None:
     family = tree.worst_family(sent)
     if len(tree.void_lookups(family)) <= MAX_VOID:
         return None
+    hint, fixes = _void_hint(tree, family)
     return RULE.failed(
-        tree.domain,
-        f"{_void_text(tree, family)}; more than {MAX_VOID} give permerror",
-        _void_hint(tree, family),
-    )
+        tree.domain, f"{_void_text(tree, family)}; more than {MAX_VOID} give permerror", hint
+    ).with_fixes(*fixes)
 
 
 def _void_where_nothing_is_sent(tree: SpfTree, sent: frozenset[int]) -> Finding | None:
@@ -188,12 +186,13 @@ def _void_where_nothing_is_sent(tree: SpfTree, sent: frozenset[int]) -> Finding 
         return None
     family = unsent[0]
     over = " and ".join(f"IPv{f}" for f in sorted(sent))
+    hint, fixes = _void_hint(tree, family)
     return RULE.warned(
         tree.domain,
         f"{_void_text(tree, family)}; more than {MAX_VOID} give permerror, but the sheet's "
         f"sending IPs use {over} only",
-        f"before mail is sent over IPv{family}: {_void_hint(tree, family)}",
-    )
+        f"before mail is sent over IPv{family}: {hint}",
+    ).with_fixes(*fixes)
 
 
 def _void_text(tree: SpfTree, family: int) -> str:
@@ -204,14 +203,15 @@ def _void_text(tree: SpfTree, family: int) -> str:
     return f"{count}{_clients(tree, family)} (names without {records}: {names})"
 
 
-def _void_hint(tree: SpfTree, family: int) -> str:
+def _void_hint(tree: SpfTree, family: int) -> tuple[str, tuple[SpfEdit, ...]]:
+    """The hint, and the record it proposes as a fix when it gives one."""
     void = tree.void_lookups(family)
     own = [lk for lk in tree.root.lookups.values() if family in lk.void_families]
     how = "replace the void terms by the addresses they stand for, or remove them"
     if len(void) - len(own) <= MAX_VOID and own:
         replaced = advice.replaced(sound_record(tree), {lk.term.text: _ranges(lk) for lk in own})
-        return publish(tree.domain, replaced, how)
-    return f"{how}: {', '.join(lk.term.text for lk in void)}"
+        return publish(tree.domain, replaced, how), (SpfEdit(tree.domain, replaced),)
+    return f"{how}: {', '.join(lk.term.text for lk in void)}", ()
 
 
 def _ranges(lookup: Lookup) -> list[str]:

@@ -20,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
-from mailcheck.rules._spf import judge_each_tree, root_problem
+from mailcheck.rules._spf import judge_each_tree, root_problem, spf_failed
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
 from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf import advice
-from mailcheck.spf.common import describe, publish, sound_record
+from mailcheck.spf.common import describe, sound_record
 from mailcheck.spf.tree import NodeState, SpfTree
 
 
@@ -47,11 +47,13 @@ def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
         how = f"remove {removed}"
         if len(node.path) > 2:  # the broken record is included by someone else's record
             how = f"have the owner of {node.path[-2]} repair its record, or {how}"
-        return RULE.failed(
+        return spf_failed(
+            RULE,
             tree.domain,
             f"{node.via.text if node.via else node.domain} leads to {node.domain}, which "
             f"{describe(node)}: every receiver gets permerror",
-            publish(tree.domain, advice.without(sound_record(tree), [removed], sheet), how),
+            advice.without(sound_record(tree), [removed], sheet),
+            how,
         )
     undecided = [n for n in tree.nodes() if n.state is NodeState.UNDECIDED]
     if undecided:

@@ -17,6 +17,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
+from mailcheck.core.fixes import RecordFix
 from mailcheck.core.hints import record
 from mailcheck.dnsclient import Pointer
 from mailcheck.dnsclient.names import IPAddress
@@ -42,13 +43,14 @@ async def _judge_address(domain: str, target: str, version: int, ctx: Context) -
     rdtype = "A" if version == 4 else "AAAA"
     answer = await ctx.dns.query(domain, rdtype)
     fix = f"publish: {record(domain, rdtype, target)} (and remove other {rdtype} records)"
+    wanted = RecordFix(domain, rdtype, target, tuple(answer.addresses()))
     if not answer.decided:
         return RULE.errored(domain, f"could not be checked: {answer.why_undecided()}")
     found = [ipaddress.ip_address(a).compressed for a in answer.addresses()]
     if target in found:
         return RULE.passed(domain, f"{rdtype} {', '.join(found)} includes {target}")
     shown = ", ".join(found) if found else f"no {rdtype} record"
-    return RULE.failed(domain, f"{shown}: does not point at {target}", fix)
+    return RULE.failed(domain, f"{shown}: does not point at {target}", fix).with_fixes(wanted)
 
 
 async def _judge_host(domain: str, target: str, ctx: Context) -> Finding:
@@ -69,7 +71,8 @@ async def _judge_host(domain: str, target: str, ctx: Context) -> Finding:
         return RULE.passed(domain, f"same addresses as {target}")
     listed = ", ".join(sorted(mine)) or "none"
     shown = f"CNAME {aliases[0]}" if aliases else f"addresses {listed}"
-    return RULE.failed(domain, f"{shown}: does not point at {target}", fix)
+    alias = RecordFix(domain, "CNAME", f"{target}.", tuple(f"{a}." for a in aliases))
+    return RULE.failed(domain, f"{shown}: does not point at {target}", fix).with_fixes(alias)
 
 
 async def _addresses(name: str, ctx: Context) -> list[IPAddress | str]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from mailcheck.core.fixes import PROVIDER_INCLUDE_BLANK
 from mailcheck.sheet.model import Sheet
-from mailcheck.spf.syntax import SpfRecord, SpfSyntaxError, parse_record
+from mailcheck.spf.syntax import SpfRecord, SpfSyntaxError, parse_record, parse_term
 
 DEFAULT_POLICY = "~all"  # seed 000 accepts -all and ~all; ~all is the gentler change
-# parses as a record, so the hint's shape is right, but names no real domain: to be replaced
-PROVIDER_PLACEHOLDER = "include:spf.YOUR-PROVIDER.example"
+PROVIDER_PLACEHOLDER = f"include:{PROVIDER_INCLUDE_BLANK}"
 # `-al`, `~alll`, `-all:x`: an `all` with a typo, whose qualifier still says what was meant
 _MISSPELT_ALL = re.compile(r"([+\-~?]?)al{1,3}\b.*", re.IGNORECASE | re.DOTALL)
 
@@ -143,3 +143,48 @@ def authorising_terms(sheet: Sheet | None) -> list[str]:
 def new_record(sheet: Sheet | None) -> str:
     """A record to start with, for a domain that has none."""
     return compose([*authorising_terms(sheet), DEFAULT_POLICY])
+
+
+def combined(
+    published: SpfRecord | None, proposals: Sequence[str], additions: Sequence[str] = ()
+) -> str:
+    """One record making every proposal's change to the published record (None: it has no
+    usable one): each term a proposal drops (a loop, a broken include, a void `a` replaced by
+    its addresses) is dropped, each term it adds is added where the proposal has it (after the
+    term it follows there), and the record ends in `-all` when a proposal does, else `~all`.
+    `additions`: records whose terms are only added (a rule that did not start from the
+    published record). Every proposal is a whole fix (see `complete`), so the result is one."""
+    base = [t.text for t in published.terms if not t.is_all] if published is not None else []
+    records = [parse_record(text) for text in [*proposals, *additions]]
+    starting = records[: len(proposals)]  # the proposals that drop what they leave out
+    terms = [term for term in base if all(_has(record, term) for record in starting)]
+    added: set[str] = set()
+    for record in records:
+        proposed = [t.text for t in record.terms if not t.is_all]
+        for index, term in enumerate(proposed):
+            if term not in terms and term not in base:
+                terms.insert(_position(terms, proposed, index, added), term)
+                added.add(term)
+    strict = any(own_policy(record) == "-all" for record in records)
+    parsed = [parse_term(text) for text in terms]
+    directives = [t.text for t in parsed if not t.modifier]
+    modifiers = [t.text for t in parsed if t.modifier]
+    return complete([*directives, "-all" if strict else DEFAULT_POLICY, *modifiers])
+
+
+def _position(terms: list[str], proposed: list[str], index: int, added: set[str]) -> int:
+    """Where `proposed[index]` goes in `terms`: after the term it follows in the proposal
+    (and after what other proposals added there), else before the term it precedes, else
+    last."""
+    before = next((t for t in reversed(proposed[:index]) if t in terms), None)
+    if before is not None:
+        position = terms.index(before) + 1
+        while position < len(terms) and terms[position] in added:
+            position += 1
+        return position
+    after = next((t for t in proposed[index + 1 :] if t in terms), None)
+    return terms.index(after) if after is not None else len(terms)
+
+
+def _has(record: SpfRecord, term: str) -> bool:
+    return any(t.text == term for t in record.terms)

@@ -233,12 +233,15 @@ class SpfTree:
         return ", ".join(parts) or "no DNS-querying terms"
 
 
-async def build_tree(domain: str, resolver: Resolver) -> SpfTree:
-    """Walk the tree level by level: every record of a level is fetched concurrently."""
+async def build_tree(domain: str, resolver: Resolver, record: str | None = None) -> SpfTree:
+    """Walk the tree level by level: every record of a level is fetched concurrently.
+    `record`: the root's record as it would be published (a planned change), instead of the
+    one DNS has; everything it reaches is fetched as usual."""
     root = SpfNode(domain, (domain,))
     level, budget = [root], MAX_RECORDS
     while level:
-        await asyncio.gather(*(_fill(node, resolver, domain) for node in level))
+        given = record if level[0] is root else None
+        await asyncio.gather(*(_fill(node, resolver, domain, given) for node in level))
         level, budget = _next_level(level, budget)
     return SpfTree(root)
 
@@ -263,13 +266,19 @@ def _next_level(level: list[SpfNode], budget: int) -> tuple[list[SpfNode], int]:
     return following, budget
 
 
-async def _fill(node: SpfNode, resolver: Resolver, sender_domain: str) -> None:
-    """Fetch and parse the node's record, then resolve its a, mx and exists terms."""
-    answer = node.answer = await resolver.query(node.domain, "TXT")
-    if not answer.decided:
-        node.state = NodeState.UNDECIDED
-        return
-    node.texts = spf_texts(answer.texts())
+async def _fill(
+    node: SpfNode, resolver: Resolver, sender_domain: str, given: str | None = None
+) -> None:
+    """Fetch (unless `given`) and parse the node's record, then resolve its a, mx and exists
+    terms."""
+    if given is not None:
+        node.texts = [given]
+    else:
+        answer = node.answer = await resolver.query(node.domain, "TXT")
+        if not answer.decided:
+            node.state = NodeState.UNDECIDED
+            return
+        node.texts = spf_texts(answer.texts())
     if len(node.texts) != 1:
         node.state = NodeState.MULTIPLE if node.texts else NodeState.NONE
         return
