@@ -20,7 +20,7 @@ from mailcheck import __version__
 from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY, DEFAULT_DEADLINE
 from mailcheck.core.errors import InputError
-from mailcheck.output import Format, ViewFormat
+from mailcheck.output import ColorChoice, Format, ViewFormat
 
 app = typer.Typer(
     name="mailcheck",
@@ -138,6 +138,18 @@ ProfileOpt = Annotated[
         "(repeatable); a requirement not met fails the run.",
     ),
 ]
+ColorOpt = Annotated[
+    ColorChoice,
+    typer.Option(
+        "--color",
+        help="Colour the report for people: auto (a terminal, unless NO_COLOR is set; "
+        "FORCE_COLOR forces it), always or never.",
+    ),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help="List the checks that passed or did not apply too."),
+]
 AllowPrivateOpt = Annotated[
     bool,
     typer.Option(
@@ -181,6 +193,8 @@ def check(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
     profile: ProfileOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
 
@@ -197,7 +211,7 @@ def check(
         allow_private=allow_private,
         profiles=profile,
     )
-    report = opt.report_options(fmt, output, strict)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_check(sheets, settings, report, opt.selection(select, ignore), db))
 
 
@@ -220,6 +234,8 @@ def message(
     strict: StrictOpt = False,
     probe_unsubscribe: ProbeOpt = False,
     allow_private: AllowPrivateOpt = False,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check messages without a sheet: list headers, DKIM coverage, size, imprint.
 
@@ -236,7 +252,8 @@ def message(
         probe_unsubscribe=probe_unsubscribe,
         allow_private=allow_private,
     )
-    raise typer.Exit(run_message(files, mailing, settings, opt.report_options(fmt, output, strict)))
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
+    raise typer.Exit(run_message(files, mailing, settings, report))
 
 
 @app.command()
@@ -280,6 +297,8 @@ def domain(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
     profile: ProfileOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes.
 
@@ -292,7 +311,7 @@ def domain(
     dns = opt.dns_settings(zone, nameserver, timeout)
     bounds = opt.limits(deadline, concurrency, workers)
     settings = opt.run_settings(dns, bounds, today, profiles=profile)
-    report = opt.report_options(fmt, output, strict)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_domain(name, from_file, selector or (), mail_from, settings, report))
 
 
@@ -307,6 +326,8 @@ def spf_tree(
     output: OutputOpt = None,
     today: TodayOpt = None,
     strict: StrictOpt = False,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Show a domain's SPF include/redirect tree with each term's DNS lookups, and check it."""
     from mailcheck.commands import _options as opt
@@ -314,7 +335,8 @@ def spf_tree(
 
     dns = opt.dns_settings(zone, nameserver, timeout)
     settings = opt.run_settings(dns, opt.limits(deadline), today)
-    raise typer.Exit(run_spf(name, settings, opt.report_options(fmt, output, strict)))
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
+    raise typer.Exit(run_spf(name, settings, report))
 
 
 @app.command()
@@ -338,6 +360,7 @@ def recheck(
     ] = None,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
 ) -> None:
     """Re-check recorded sheets, record the run, and report what changed since the last run."""
     from mailcheck.commands import _options as opt
@@ -345,7 +368,7 @@ def recheck(
 
     dns = opt.dns_settings(zone, nameserver, timeout)
     settings = opt.run_settings(dns, opt.limits(deadline, concurrency, workers), today)
-    report = opt.report_options(fmt.as_format, output, strict)
+    report = opt.report_options(fmt.as_format, output, strict, color=color)
     raise typer.Exit(run_recheck(sheets or [], settings, report, db, notify))
 
 
@@ -356,11 +379,15 @@ def history(
     ],
     db: DbOpt = None,
     fmt: ViewFormatOpt = ViewFormat.TABLE,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Show the recorded timeline of a domain, address or sheet: changes, clocks, fixes."""
+    from mailcheck.commands import _options as opt
     from mailcheck.commands.history import run_history
 
-    raise typer.Exit(run_history(subject, db, fmt.as_format))
+    report = opt.report_options(fmt.as_format, None, color=color, verbose=verbose)
+    raise typer.Exit(run_history(subject, db, report))
 
 
 @app.command()
@@ -372,6 +399,7 @@ def deadlines(
     deadline: DeadlineOpt = DEFAULT_DEADLINE,
     fmt: ViewFormatOpt = ViewFormat.TABLE,
     today: TodayOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
 ) -> None:
     """One table of every customer's deadlines: due date, working days left, what still fails."""
     from mailcheck.commands import _options as opt
@@ -379,7 +407,8 @@ def deadlines(
 
     dns = opt.dns_settings(zone, nameserver, timeout)
     settings = opt.run_settings(dns, opt.limits(deadline), today)
-    raise typer.Exit(run_deadlines(sheets, settings, opt.report_options(fmt.as_format, None)))
+    report = opt.report_options(fmt.as_format, None, color=color)
+    raise typer.Exit(run_deadlines(sheets, settings, report))
 
 
 @app.command()
@@ -402,6 +431,8 @@ def hygiene(
     strict: StrictOpt = False,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check list hygiene and sending capacity from delivery reports (CSV)."""
     from mailcheck.commands import _options as opt
@@ -409,7 +440,7 @@ def hygiene(
 
     options = HygieneOptions(sheet=sheet, capacity_per_hour=capacity)
     settings = opt.run_settings(today=today)
-    report = opt.report_options(fmt, output, strict)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_hygiene(reports, options, settings, report, opt.selection(select, ignore)))
 
 
@@ -427,19 +458,23 @@ def list_rules(
             help="Write the Markdown table over the one between FILE's reference markers.",
         ),
     ] = None,
+    color: ColorOpt = ColorChoice.AUTO,
 ) -> None:
     """List every rule: id, title and the obligation's source."""
     from mailcheck.commands.rules import run_rules
 
-    raise typer.Exit(run_rules(markdown=markdown, write=write))
+    raise typer.Exit(run_rules(markdown=markdown, write=write, color=color.forced))
 
 
 @app.command()
-def explain(rule_id: Annotated[str, typer.Argument(metavar="RULE", help="A rule id.")]) -> None:
+def explain(
+    rule_id: Annotated[str, typer.Argument(metavar="RULE", help="A rule id.")],
+    color: ColorOpt = ColorChoice.AUTO,
+) -> None:
     """Show one rule's documentation and the obligation it enforces."""
     from mailcheck.commands.explain import run_explain
 
-    raise typer.Exit(run_explain(rule_id))
+    raise typer.Exit(run_explain(rule_id, color=color.forced))
 
 
 @app.command()

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mailcheck.commands._options import ReportOptions, check_domain_arguments
+from mailcheck.commands._progress import progress
 from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError
 from mailcheck.engine.domainsheet import domain_sheet
@@ -41,7 +42,9 @@ def run_domain(
     check_domain_arguments(domain, selectors, mail_from)
     if domain is not None:
         sheet = domain_sheet(domain, selectors, mail_from)
-        results = check_loaded([sheet], domain_rules(), settings)
+        rules = domain_rules()
+        with progress("checking", len(rules), report.color) as tick:
+            results = check_loaded([sheet], rules, settings, tick=tick)
         compliance = all_compliance(results)
         return write_report(all_findings(results), settings, report, compliance=compliance)
     from mailcheck.commands._batch import report_batch
@@ -50,4 +53,5 @@ def run_domain(
 
     assert from_file is not None
     with read_domain_file(from_file, selectors, mail_from) as domains:
-        return report_batch(Batch(domains.chunks(), domain_rule_ids(), settings), report)
+        batch = Batch(domains.chunks(), domain_rule_ids(), settings, size=len(domains))
+        return report_batch(batch, report)

@@ -17,7 +17,7 @@ from pathlib import Path
 from mailcheck.core.compliance import ProfileName, ProfileVerdict
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Note
-from mailcheck.engine.checker import check_sheet, load_sheet_for_rules, unused_exemptions
+from mailcheck.engine.checker import Tick, check_sheet, load_sheet_for_rules, unused_exemptions
 from mailcheck.engine.locate import locate_findings
 from mailcheck.engine.profile_verdicts import judge_sheet
 from mailcheck.engine.settings import RunSettings
@@ -61,11 +61,13 @@ def check_loaded(
     rules: Sequence[Rule],
     settings: RunSettings,
     on_done: Callable[[CheckedSheet], None] | None = None,
+    tick: Tick | None = None,
 ) -> list[CheckedSheet]:
-    """Check loaded sheets, at most `MAX_SHEETS_AT_ONCE` at a time, in the given order."""
+    """Check loaded sheets, at most `MAX_SHEETS_AT_ONCE` at a time, in the given order;
+    `tick` is told of each rule done on a sheet (a progress bar's unit)."""
     ctx = build_context(settings)
     dns, profiles = settings.dns.source, settings.profiles
-    return asyncio.run(_check_all(sheets, rules, ctx, dns, on_done, profiles))
+    return asyncio.run(_check_all(sheets, rules, ctx, dns, on_done, profiles, tick))
 
 
 def build_context(settings: RunSettings) -> Context:
@@ -81,9 +83,11 @@ def build_context(settings: RunSettings) -> Context:
     return Context(dns=resolver, today=settings.today, probe=probe)
 
 
-async def check_located(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -> list[Finding]:
+async def check_located(
+    sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context, tick: Tick | None = None
+) -> list[Finding]:
     """One sheet's findings, each pointing at the sheet line that declares its subject."""
-    return locate_findings(await check_sheet(sheet, rules, ctx), [sheet])
+    return locate_findings(await check_sheet(sheet, rules, ctx, tick), [sheet])
 
 
 async def _check_all(
@@ -93,13 +97,14 @@ async def _check_all(
     dns: DnsSource,
     on_done: Callable[[CheckedSheet], None] | None,
     profiles: Sequence[ProfileName] = (),
+    tick: Tick | None = None,
 ) -> list[CheckedSheet]:
     limit = asyncio.Semaphore(MAX_SHEETS_AT_ONCE)
     rules_run = frozenset(rule.id for rule in rules)
 
     async def one(sheet: LoadedSheet) -> CheckedSheet:
         async with limit:
-            found = await check_located(sheet, rules, ctx)
+            found = await check_located(sheet, rules, ctx, tick)
             compliance = judge_sheet(sheet, found, rules_run, profiles)
             checked = CheckedSheet(sheet, found, now(), dns, compliance)
         if on_done:
