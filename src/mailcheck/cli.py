@@ -494,7 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return _exit_status(exc.code)
     except InputError as exc:
-        print(f"mailcheck: {exc.label}: {exc}", file=sys.stderr)
+        for line in exc.reported():
+            print(f"mailcheck: {exc.label}: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("mailcheck: interrupted", file=sys.stderr)

@@ -13,7 +13,7 @@ from mailcheck.core.findings import Finding, Status
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context
-from mailcheck.sheet.model import Exemption, LoadedSheet, check_exemption_rules, load_sheet
+from mailcheck.sheet.model import Exemption, LoadedSheet, load_sheet
 
 Tick = Callable[[int], None]
 """Told how many more units of a run's work are done (a rule on a sheet is one): progress."""
@@ -22,9 +22,7 @@ Tick = Callable[[int], None]
 def load_sheet_for_rules(path: str | Path) -> LoadedSheet:
     """A sheet read by `load_sheet`, whose exemptions also name registered rules (else an
     `InputError`, exit 2). Every command that checks a sheet reads it through here."""
-    loaded = load_sheet(path)
-    check_exemption_rules(loaded, list(REGISTRY))
-    return loaded
+    return load_sheet(path, list(REGISTRY))
 
 
 async def check_sheet(

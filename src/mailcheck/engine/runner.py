@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mailcheck.core.compliance import ProfileName, ProfileVerdict
+from mailcheck.core.errors import InputError, raise_all
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Note
 from mailcheck.engine.checker import Tick, check_sheet, load_sheet_for_rules, unused_exemptions
@@ -45,15 +46,23 @@ def now() -> dt.datetime:
 
 
 def load_sheets(paths: Sequence[Path]) -> list[LoadedSheet]:
-    """Load every sheet (every input error before any query), each file once: `a.yaml` and
-    `./a.yaml` are one sheet, checked and recorded once."""
+    """Load every sheet, each file once: `a.yaml` and `./a.yaml` are one sheet, checked and
+    recorded once. The input errors of all the sheets are reported together, before any
+    question is asked."""
     seen: set[Path] = set()
     unique = []
     for path in paths:
         if path.resolve() not in seen:  # the first spelling given wins
             seen.add(path.resolve())
             unique.append(path)
-    return [load_sheet_for_rules(p) for p in unique]
+    sheets, errors = [], []
+    for path in unique:
+        try:
+            sheets.append(load_sheet_for_rules(path))
+        except InputError as exc:
+            errors.append(exc)
+    raise_all(errors)
+    return sheets
 
 
 def check_loaded(
