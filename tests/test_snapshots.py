@@ -1,7 +1,8 @@
 """Every command's human output at 60, 80 and 120 columns, compared with the stored snapshots in
 tests/snapshots/; each output also keeps within its width and breaks no word in two.
 
-After a deliberate change of the output, regenerate the snapshots and read the diff:
+After a deliberate change of the output, regenerate the snapshots (and the README's example
+output, the first command's at 80 columns) and read the diff:
 
     python tests/test_snapshots.py --update
 
@@ -159,10 +160,16 @@ def snapshot_path(case: Case, width: int) -> Path:
 
 
 def update() -> None:
+    """Write every snapshot, and the README's example output, as the commands make them now."""
     for case in CASES:
         for width in case.widths:
             snapshot_path(case, width).write_text(render(case, width), encoding="utf-8")
             print(f"wrote {snapshot_path(case, width).relative_to(REPO_ROOT)}")
+    path = REPO_ROOT / "README.md"
+    readme = path.read_text(encoding="utf-8")
+    output = readme_output()
+    path.write_text(README_BLOCK.sub(lambda m: m.group(1) + output + m.group(3), readme))
+    print("wrote the example output in README.md")
 
 
 # --- the tests ----------------------------------------------------------------------------------
@@ -237,15 +244,33 @@ def test_the_stacked_layout_is_what_narrow_widths_show() -> None:
     assert "┃" in wide and "┃" not in narrow
 
 
-def test_the_readmes_first_command_fits_in_25_lines_at_80_columns() -> None:
-    """The bundled example, as the README's first command runs it, reads on one screen."""
+def readme_output() -> str:
+    """The output of the README's first command (the bundled example) at 80 columns."""
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     command = re.search(r"^pip install \. && mailcheck (check .+)$", readme, re.MULTILINE)
     assert command is not None
     case = Case("readme", (*command.group(1).split(), *AFTER))  # a day fixed for the test
-    lines = _body(render(case, 80)).splitlines()
+    return _body(render(case, 80))
+
+
+README_BLOCK = re.compile(
+    r"(<!-- acme output: [^\n]*-->\n```text\n)(.*?)(```\n<!-- end of the acme output -->)", re.S
+)
+
+
+def test_the_readmes_first_command_fits_in_25_lines_at_80_columns() -> None:
+    """The bundled example, as the README's first command runs it, reads on one screen."""
+    lines = readme_output().splitlines()
     assert len(lines) <= 25, "\n".join(lines)
     assert any(line.lstrip().startswith("FAIL") for line in lines)
+
+
+def test_the_readme_shows_the_first_commands_output_as_it_is() -> None:
+    match = README_BLOCK.search((REPO_ROOT / "README.md").read_text(encoding="utf-8"))
+    assert match, "the README lost its acme output markers"
+    assert match.group(2) == readme_output(), (
+        "the README's example output is out of date: python tests/test_snapshots.py --update"
+    )
 
 
 def _body(snapshot: str) -> str:
