@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 
@@ -469,16 +470,23 @@ def test_markdown_names_deadlines_for_the_customer(run_cli, monkeypatch):
 
 @pytest.mark.parametrize("sheets", [1, 2])
 @pytest.mark.parametrize("verbose", [False, True])
-def test_the_table_keeps_every_finding_and_fix(write_sheet, run_cli, monkeypatch, sheets, verbose):
-    """Printed in batches of lines, grouped by place: nothing may be lost; without -v exactly
-    the findings that need attention are listed."""
-    from mailcheck.output import table
+@pytest.mark.parametrize("color", [False, True])
+def test_the_table_keeps_every_finding_and_fix(
+    write_sheet, run_cli, monkeypatch, sheets, verbose, color
+):
+    """Grouped by place, written as plain text or (coloured) by rich in batches of lines:
+    nothing may be lost; without -v exactly the findings that need attention are listed."""
+    from mailcheck.output import layout
 
-    monkeypatch.setattr(table, "PRINT_BATCH", 3)
+    monkeypatch.setattr(layout, "PRINT_BATCH", 3)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1" if color else "")
     paths = [write_sheet(*SENDERS, extra=MIXED, name=f"s{n}.yaml") for n in range(sheets)]
     report = json_report(run_cli, *paths, "--zone", ZONE)
     code, out = run_format(run_cli, "table", *paths, "--zone", ZONE, *(["-v"] if verbose else []))
     assert code == report["exit_code"]
+    assert ("\x1b[" in out) is color
+    out = re.sub("\x1b\\[[0-9;]*m", "", out)
     listed = Counter(
         line.split()[0] for line in out.splitlines() if line.startswith("  ") and line[2] != " "
     )

@@ -150,15 +150,14 @@ def _render_table(
     rows: Sequence[DeadlineRow], today: dt.date, stream: TextIO, color: bool | None
 ) -> None:
     """A table where it fits, else each deadline as a few lines."""
-    from rich.text import Text
 
     from mailcheck.output.console import make_console
-    from mailcheck.output.layout import TableColumn, fitted_table, styled, wrap
+    from mailcheck.output.layout import TableColumn, fitted_table, print_lines, styled, wrap
 
     console = make_console(stream, color)
     width = console.width
     title = f"Deadlines on {today.isoformat()} (wd: working days)"
-    console.print(Text("\n").join(styled(wrap(title, width), "bold")))
+    print_lines(console, styled(wrap(title, width), "bold"))
     if not rows:
         return
     columns = [
@@ -175,7 +174,7 @@ def _render_table(
         console.print(table)
         return
     lines = [line for row in rows for line in _stacked(row, width)]
-    console.print(Text("\n").join(lines), soft_wrap=True)
+    print_lines(console, lines)
 
 
 def _cells(row: DeadlineRow) -> list[Any]:

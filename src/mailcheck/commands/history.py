@@ -34,7 +34,7 @@ from mailcheck.core.wording import iso, plural
 from mailcheck.core.workdays import UnknownRegion
 from mailcheck.output import Format
 from mailcheck.output.console import make_console
-from mailcheck.output.layout import TableColumn, fitted_table, headed, styled, wrap
+from mailcheck.output.layout import TableColumn, fitted_table, headed, print_lines, styled, wrap
 from mailcheck.output.table import STYLES
 from mailcheck.rules import deadline_kind
 from mailcheck.sheet.due_dates import Deadline, rule_deadline, working_calendar
@@ -185,19 +185,19 @@ def _render_table(
         customer = next((t.customer for t in found if t.customer), None)
         shown = shown_path(sheet)
         title = f"{customer} — {shown}" if customer else shown
-        console.print(Text("\n").join(styled(wrap(title, width), "bold")))
+        print_lines(console, styled(wrap(title, width), "bold"))
         if telling:
             table = fitted_table(COLUMNS, [_row(t) for t in telling], width)
             if table is not None:
                 console.print(table)
             else:
                 lines = [line for t in telling for line in _stacked(t, width)]
-                console.print(Text("\n").join(lines), soft_wrap=True)
+                print_lines(console, lines)
         quiet = Counter(t.changes[0].status.value for t in found if t.quiet)
         if quiet and not options.verbose:
             counts = ", ".join(f"{n} {status}" for status, n in sorted(quiet.items()))
             note = f"{plural(quiet.total(), 'check')} never changed ({counts}): -v lists them"
-            console.print(Text("\n").join(styled(wrap(note, width, 2, 4))), soft_wrap=True)
+            print_lines(console, styled(wrap(note, width, 2, 4)))
 
 
 COLUMNS = [

@@ -12,14 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from rich.console import Console
 from rich.text import Text
 
 from mailcheck import __version__
 from mailcheck.core.findings import ExitCode, Finding, Status, exit_code, summarize
 from mailcheck.core.wording import plural
 from mailcheck.output.console import make_console
-from mailcheck.output.layout import TableColumn, fitted_table, headed, styled, wrap
+from mailcheck.output.layout import TableColumn, fitted_table, headed, print_lines, styled, wrap
 from mailcheck.output.table import STYLES
 from mailcheck.state.changes import Change, Item, sections
 from mailcheck.state.store import Run
@@ -99,25 +98,29 @@ def render_table(report: RecheckReport, stream: TextIO, color: bool | None = Non
         f"Re-check of {plural(len(report.sheets), 'sheet')} on {run.today.isoformat()} "
         f"(run {run.id})"
     )
-    _print(console, styled(wrap(title, width), "bold"))
+    print_lines(console, styled(wrap(title, width), "bold"))
     grouped = sections(report.items)
     if not any(grouped.values()):
-        _print(console, styled(wrap(NO_CHANGES, width)))
+        print_lines(console, styled(wrap(NO_CHANGES, width)))
     several = len({item.finding.sheet for item in report.items}) > 1
     for name in ORDER:
         if grouped[name]:
-            _print(console, styled(wrap(f"{TITLES[name]} ({len(grouped[name])})", width), "bold"))
+            print_lines(
+                console, styled(wrap(f"{TITLES[name]} ({len(grouped[name])})", width), "bold")
+            )
             table = fitted_table(COLUMNS, [_row(name, item) for item in grouped[name]], width)
             if table is not None:
                 console.print(table)
             else:
-                _print(console, [line for i in grouped[name] for line in _stacked(name, i, width)])
+                print_lines(
+                    console, [line for i in grouped[name] for line in _stacked(name, i, width)]
+                )
     failing = [i for i in report.items if i.finding.status is Status.FAIL and i.finding.hint]
     if failing:
-        _print(console, [Text("How to fix", style="bold")])
+        print_lines(console, [Text("How to fix", style="bold")])
     for number, item in enumerate(failing, 1):
-        _print(console, _fix(number, item, width, several))
-    _print(console, styled(wrap(report.summary_line(), width)))
+        print_lines(console, _fix(number, item, width, several))
+    print_lines(console, styled(wrap(report.summary_line(), width)))
 
 
 NO_CHANGES = "No changes since the last run: nothing fails, nothing was fixed."
@@ -130,10 +133,6 @@ COLUMNS = [
     TableColumn("When"),
     TableColumn("Finding"),
 ]
-
-
-def _print(console: Console, lines: Sequence[Text]) -> None:
-    console.print(Text("\n").join(lines), soft_wrap=True)
 
 
 def _row(section: str, item: Item) -> list[Text | str]:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from mailcheck.output.console import make_console
-from mailcheck.output.layout import TableColumn, fitted_table, headed, styled, wrap
+from mailcheck.output.layout import TableColumn, fitted_table, headed, print_lines, styled, wrap
 from mailcheck.rules.base import Rule
 
 BEGIN = "<!-- rule reference: made by `mailcheck rules --markdown`; do not edit -->"
@@ -52,7 +52,7 @@ def render_rule_list(rules: Iterable[Rule], stream: TextIO, color: bool | None =
     for rule in rules:
         lines += headed([(f"{rule.id}  ", "bold")], rule.title, width, 2)
         lines += styled(wrap(f"source: {rule.source}", width, 2, 4), "dim")
-    console.print(Text("\n").join(lines), soft_wrap=True)
+    print_lines(console, lines)
 
 
 def render_explanation(rule: Rule, stream: TextIO, color: bool | None = None) -> None:
@@ -67,7 +67,7 @@ def render_explanation(rule: Rule, stream: TextIO, color: bool | None = None) ->
     parts += headed([("Source: ", "bold")], rule.source, width, 2)
     parts.append(Text())
     parts += styled(line for item in rule.metadata_text().split("\n") for line in wrap(item, width))
-    console.print(Text("\n").join(parts), soft_wrap=True)
+    print_lines(console, parts)
     for paragraph in rule.doc.strip().split("\n\n"):
         console.print()
         lines = paragraph.strip().split("\n")
@@ -75,7 +75,7 @@ def render_explanation(rule: Rule, stream: TextIO, color: bool | None = None) ->
             _print_markdown_table(console, lines)
         else:
             text = " ".join(line.strip() for line in lines)
-            console.print(Text("\n").join(styled(wrap(text, width))), soft_wrap=True)
+            print_lines(console, styled(wrap(text, width)))
 
 
 def _print_markdown_table(console: Console, lines: list[str]) -> None:
@@ -95,4 +95,4 @@ def _print_markdown_table(console: Console, lines: list[str]) -> None:
         for row in body
         for line in headed([(f"{row[0]}: ", "bold")], ", ".join(row[1:]), console.width, 2)
     ]
-    console.print(Text("\n").join(lines_out), soft_wrap=True)
+    print_lines(console, lines_out)

@@ -16,10 +16,16 @@ from mailcheck.core.compliance import ProfileVerdict, RequirementVerdict, Verdic
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.report import Report
 from mailcheck.output.console import make_console
-from mailcheck.output.layout import TableColumn, fitted_table, headed, styled, wrap
+from mailcheck.output.layout import (
+    TableColumn,
+    fitted_table,
+    headed,
+    print_lines,
+    styled,
+    wrap,
+)
 from mailcheck.output.sites import Site, site_of
 
-PRINT_BATCH = 500  # lines printed at once: rich lays out one Text per call, not per line
 MAX_EVIDENCE = 4  # findings shown behind one requirement; the rest are counted
 ATTENTION = (Status.FAIL, Status.ERROR, Status.WARN)
 VERDICT_STYLES = {
@@ -44,15 +50,10 @@ def render_table(
     report: Report, stream: TextIO, color: bool | None = None, *, verbose: bool = False
 ) -> None:
     console = make_console(stream, color)
-    _print_lines(console, list(finding_lines(report.findings, console.width, verbose=verbose)))
+    print_lines(console, list(finding_lines(report.findings, console.width, verbose=verbose)))
     for result in report.compliance:
         _print_compliance(console, result)
-    _print_lines(console, summary_lines(report, console.width, verbose=verbose))
-
-
-def _print_lines(console: Console, lines: Sequence[Text]) -> None:
-    for start in range(0, len(lines), PRINT_BATCH):
-        console.print(Text("\n").join(lines[start : start + PRINT_BATCH]), soft_wrap=True)
+    print_lines(console, summary_lines(report, console.width, verbose=verbose))
 
 
 def finding_lines(findings: Sequence[Finding], width: int, *, verbose: bool) -> Iterator[Text]:
@@ -153,7 +154,7 @@ def _print_compliance(console: Console, result: ProfileVerdict) -> None:
     verdict = result.verdict.label.upper()
     tail = f" ({counts or 'nothing judged'})"
     lines = headed([(head, "bold"), (verdict, VERDICT_STYLES[result.verdict])], tail, width, 2)
-    _print_lines(console, lines)
+    print_lines(console, lines)
     requirements = sorted(result.requirements, key=lambda r: r.verdict.rank)
     if requirements:
         table = fitted_table(
@@ -177,8 +178,8 @@ def _print_compliance(console: Console, result: ProfileVerdict) -> None:
         if table is not None:
             console.print(table)
         else:
-            _print_lines(console, [line for r in requirements for line in _stacked(r, width)])
-    _print_lines(console, _compliance_notes(result, width))
+            print_lines(console, [line for r in requirements for line in _stacked(r, width)])
+    print_lines(console, _compliance_notes(result, width))
     console.print()
 
 
