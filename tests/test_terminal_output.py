@@ -320,3 +320,33 @@ def test_every_bad_zone_file_is_named(run_cli, tmp_path):
     found = _errors(err)
     assert code == 2 and len(found) == 2
     assert "broken.example.zone" in found[0] and "none.zone" in found[1]
+
+
+# --- where a finding is acted on ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "subject", "place"),
+    [
+        ("sender.mx", "acme.example", "acme.example"),
+        ("sender.role", "Info+shop@shop.acme.co.uk", "acme.co.uk"),
+        ("spf.all", "bounce.acme.example", "acme.example"),
+        ("spf.authorizes", "198.51.100.10 for bounce.acme.example", "acme.example"),
+        ("dkim.key", "esp2026._domainkey.acme.example", "acme.example"),
+        ("tracking.dns", "click.acme.example", "acme.example"),
+        ("ip.ptr", "198.51.100.10", "198.51.100.10"),
+        ("message.list-header", "samples/invoice.eml", "samples/invoice.eml"),
+        ("hygiene.complaints", "a@b.example", "report.csv"),
+        ("deadline.sheet", "dates.sheet_submitted", "sheet.yaml"),
+        ("sheet.options", "trace_and_recover/smtp", "sheet.yaml"),
+        ("dkim.key", "sheet.yaml/crashed", "sheet.yaml/crashed"),  # not a DNS name: as it is
+    ],
+)
+def test_a_finding_is_grouped_by_the_place_to_change(rule, subject, place):
+    from mailcheck.core.findings import Finding, Status
+    from mailcheck.output.sites import site_of
+
+    report = "report.csv" if place == "report.csv" else None  # a delivery report's finding
+    finding = Finding(rule, Status.FAIL, subject, "m", sheet="sheet.yaml", file=report)
+    assert site_of(finding).name == place
+    assert site_of(finding, several_sheets=True).sheet == "sheet.yaml"

@@ -10,12 +10,14 @@ and a domain (`198.51.100.10 for bounce.acme.example`) under that domain.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from mailcheck.core.findings import Finding
 
 FOR = " for "  # `IP for domain`: the subject names the domain that is checked for the IP
+DNS_NAME = re.compile(r"[^\s/\\@]+\.[^\s/\\@]+")
 
 
 @dataclass(frozen=True, order=True)
@@ -60,6 +62,6 @@ def _zone(name: str) -> str:
     from mailcheck.dmarc.suffixes import registrable_domain
 
     name = name.strip().rstrip(".")
-    if not name or " " in name:
+    if not DNS_NAME.fullmatch(name):  # not a name at all (a rule that crashed names its sheet)
         return name
     return registrable_domain(name)
