@@ -84,6 +84,30 @@ def test_message_alignment_with_the_dmarc_record_lost(
 
 
 @pytest.mark.parametrize(
+    ("signer", "dmarc", "provider_named"),
+    [
+        ("align.example", "v=DMARC1; p=reject; adkim=s", False),  # the parent, strict
+        ("esp.example", "v=DMARC1; p=reject", True),  # another organisation's domain
+    ],
+)
+def test_the_message_alignment_hint_says_what_the_signing_domain_is(
+    dns_server, write_sheet, check_json, tmp_path, signer, dmarc, provider_named
+):
+    """Signed with the customer's parent domain under adkim=s, the hint does not call d= the
+    provider's; signed by another organisation, it does. Both name the d= they replace."""
+    zones = {"align.example.": ZONE.replace("v=DMARC1; p=reject", dmarc)}
+    server = dns_server.from_text(zones)
+    sender = "news@mail.align.example"
+    (tmp_path / "m.eml").write_text(signed_sample(sender, signer), encoding="utf-8")
+    sheet = write_sheet(sender, extra="samples: [m.eml]\n")
+    _, report = check_json(sheet, "--nameserver", ns(server), "--select", "message.alignment")
+    (found,) = report["findings"]
+    assert found["status"] == "fail"
+    assert f"d={signer}" in found["hint"]
+    assert ("provider" in found["hint"]) is provider_named
+
+
+@pytest.mark.parametrize(
     ("dmarc", "mail_from"),
     [
         ("v=DMARC1; p=reject", "bounce.align.example"),
@@ -127,6 +151,61 @@ def test_without_a_dmarc_record_the_spf_hint_publishes_one(dns_server, write_she
     sheet = write_sheet(
         "anna@align.example", extra=f"mail_from: [bounce.align.example]\n{dkim}{SPF_SETTINGS}"
     )
+    assert _alignment(check_json, sheet, dns_server.from_text(zones))[0] == "pass"
+
+
+@pytest.mark.parametrize(
+    ("mail_from", "after"),
+    [
+        ("bounce.align.example", "pass"),  # DKIM and MAIL FROM on the parent
+        ("bounce.mail.align.example", "pass"),  # below the From domain: kept apart as well
+        ("bounce.esp.example", "warn"),  # the provider's MAIL FROM never aligns
+    ],
+)
+def test_when_only_the_missing_dmarc_record_splits_them_the_hint_is_that_record(
+    dns_server, write_sheet, check_json, mail_from, after
+):
+    """From news@mail.align.example, DKIM d= (and MAIL FROM) on align.example, no DMARC record
+    anywhere: each name is its own organisational domain. A first record at _dmarc.align.example
+    aligns the identifiers that work already: the hint is that record, and nothing else."""
+    zones = {
+        "align.example.": ZONE.replace('_dmarc 300 IN TXT "v=DMARC1; p=reject"\n', "")
+        + 'bounce 300 IN TXT "v=spf1 ip4:198.51.100.10 -all"\n'
+        + 'bounce.mail 300 IN TXT "v=spf1 ip4:198.51.100.10 -all"\n',
+        "esp.example.": PROVIDER,
+    }
+    extra = f"mail_from: [{mail_from}]\ndkim: [{{domain: align.example, selector: sel}}]\n"
+    sheet = write_sheet("news@mail.align.example", extra=extra)
+    sheet.write_text(sheet.read_text() + SPF_SETTINGS, encoding="utf-8")
+    found, hint = _alignment(check_json, sheet, dns_server.from_text(zones))
+    assert found == "fail"
+    records = TXT_LINE.findall(hint)
+    assert [name for name, _ in records] == ["_dmarc.align.example"]
+    assert not SHEET_ITEM.search(hint)  # the sheet stays as it is
+    zones["align.example."] += "".join(f'{name}. 300 IN TXT "{text}"\n' for name, text in records)
+    assert _alignment(check_json, sheet, dns_server.from_text(zones))[0] == after
+
+
+def test_when_only_the_missing_record_keeps_the_mail_from_apart_the_warn_hint_is_that_record(
+    dns_server, write_sheet, check_json
+):
+    """DKIM d= is the From domain itself (aligned), MAIL FROM on the parent: warn, and the
+    missing half is the DMARC record, not another MAIL FROM."""
+    zones = {
+        "align.example.": ZONE.replace('_dmarc 300 IN TXT "v=DMARC1; p=reject"\n', "")
+        + f'sel._domainkey.mail 300 IN TXT "{KEY}"\n'
+        + 'bounce 300 IN TXT "v=spf1 ip4:198.51.100.10 -all"\n',
+    }
+    extra = (
+        "mail_from: [bounce.align.example]\ndkim: [{domain: mail.align.example, selector: sel}]\n"
+    )
+    sheet = write_sheet("news@mail.align.example", extra=extra)
+    sheet.write_text(sheet.read_text() + SPF_SETTINGS, encoding="utf-8")
+    found, hint = _alignment(check_json, sheet, dns_server.from_text(zones))
+    assert found == "warn"
+    records = TXT_LINE.findall(hint)
+    assert [name for name, _ in records] == ["_dmarc.align.example"]
+    zones["align.example."] += "".join(f'{name}. 300 IN TXT "{text}"\n' for name, text in records)
     assert _alignment(check_json, sheet, dns_server.from_text(zones))[0] == "pass"
 
 

@@ -20,7 +20,19 @@ Graph = dict[str, set[str]]
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("core",),
-    ("dnsclient", "spf", "dkim", "dmarc", "messages", "delivery", "http", "state", "sheet"),
+    (
+        "dnsclient",
+        "spf",
+        "dkim",
+        "dmarc",
+        "messages",
+        "delivery",
+        "http",
+        "state",
+        "sheet",
+        "certs",
+        "sla",
+    ),
     ("rules",),
     ("output",),
     ("engine", "profiles"),

@@ -20,6 +20,12 @@ ACME_KEY = (
     "WwZA0MhZOPbVvSKf4lnLRXXwIDAQAB"
 )
 
+# the key 11qYAYKx... as a PEM SubjectPublicKeyInfo (RFC 8410), as providers hand keys out
+ED25519_PEM = (
+    "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n"
+    "-----END PUBLIC KEY-----\n"
+)
+
 
 def dkim_sheet(write_sheet, *selectors: str, domain: str = DOMAIN, key: str | None = None):
     lines = ["dkim:"]
@@ -188,6 +194,7 @@ def test_missing_key_hint_is_the_exact_record_when_the_key_is_known(write_sheet,
         ("nokey", ACME_KEY, "fail"),
         ("revoked", ACME_KEY, "fail"),
         ("ed25519", "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "pass"),
+        ("ed25519", ED25519_PEM, "pass"),  # the same key as PEM: p= holds its raw 32 bytes
     ],
 )
 def test_dkim_match(dns_args, write_sheet, check_json, selector, key, status):
@@ -202,6 +209,33 @@ def test_mismatch_hint_is_the_record_with_the_providers_key(write_sheet, check_j
     chunks = [expected_value[i : i + 255] for i in range(0, len(expected_value), 255)]
     expected = " ".join(f'"{c}"' for c in chunks)
     assert hint.endswith(f"other2048._domainkey.dkimcheck.example. 3600 IN TXT {expected}")
+
+
+def test_the_hint_publishes_an_ed25519_key_given_in_pem_as_ed25519(
+    dns_server, write_sheet, check_json
+):
+    """A provider's Ed25519 key in PEM (SubjectPublicKeyInfo): the hint's record says k=ed25519
+    and holds the raw key (RFC 8463 §4.2); published, it passes dkim.key and dkim.match."""
+    import re
+
+    zone = {"keys.example.": 'sel._domainkey 300 IN TXT "v=DKIM1; k=ed25519; p="\n'}
+    sheet = write_sheet(
+        "anna@keys.example",
+        extra="dkim:\n  - domain: keys.example\n    selector: sel\n    public_key: |\n"
+        + "".join(f"      {line}\n" for line in ED25519_PEM.splitlines()),
+    )
+    args = ("--select", "dkim.key,dkim.match")
+    _, report = check_json(sheet, "--nameserver", ns(dns_server.from_text(zone)), *args)
+    hints = {f["rule"]: f["hint"] for f in report["findings"]}
+    records = {re.search(r'IN TXT "([^"]*)"', hint).group(1) for hint in hints.values()}
+    assert records == {"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="}
+    (record,) = records
+    zone = {"keys.example.": f'sel._domainkey 300 IN TXT "{record}"\n'}
+    _, report = check_json(sheet, "--nameserver", ns(dns_server.from_text(zone)), *args)
+    assert {f["rule"]: f["status"] for f in report["findings"]} == {
+        "dkim.key": "pass",
+        "dkim.match": "pass",
+    }
 
 
 def test_dkim_match_skips_without_a_public_key(write_sheet, check_json):

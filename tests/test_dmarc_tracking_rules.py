@@ -24,8 +24,8 @@ TRACKING = "tests/data/zones/tracking-check.example.zone"
         ("other.dmarccheck.example", "warn"),
         ("badpolicy.dmarccheck.example", "fail"),
         ("nopolicy.dmarccheck.example", "warn"),  # no p=, valid rua=: as p=none
-        ("badrua.dmarccheck.example", "fail"),
-        ("badpct.dmarccheck.example", "fail"),
+        ("badrua.dmarccheck.example", "warn"),  # receivers ignore the invalid rua=
+        ("badpct.dmarccheck.example", "warn"),  # and pct=150: p=reject stands
         ("twice.dmarccheck.example", "fail"),
         ("dmarcorg.example", "pass"),
         ("sub.dmarcorg.example", "warn"),  # the organisational domain's sp=none applies
@@ -75,13 +75,27 @@ def hinted_dmarc(hint: str) -> tuple[str, str]:
 @pytest.mark.parametrize(
     ("domain", "status", "name", "expected"),
     [
-        # broken, duplicate, no p=, discarded: fixed at the subdomain's own name, never by
-        # p=none at the organisational domain, and never weaker than what was meant
+        # broken (a repeated tag), duplicate, no p=, discarded: fixed at the subdomain's own
+        # name, never by p=none at the organisational domain, and never weaker than what was meant
         (
             "broken.dmarcfix.example",
             "fail",
             "_dmarc.broken.dmarcfix.example",
             "v=DMARC1; p=reject; rua=mailto:dmarc@dmarcfix.example",
+        ),
+        # an invalid value receivers discard (RFC 9989 §4.8): the record stands, the hint drops
+        # the value (a URI list keeps its valid URIs)
+        (
+            "badpct.dmarcfix.example",
+            "warn",
+            "_dmarc.badpct.dmarcfix.example",
+            "v=DMARC1; p=reject; rua=mailto:dmarc@dmarcfix.example",
+        ),
+        (
+            "badrua.dmarcfix.example",
+            "warn",
+            "_dmarc.badrua.dmarcfix.example",
+            "v=DMARC1; p=quarantine; rua=mailto:dmarc@dmarcfix.example",
         ),
         (
             "dup.dmarcfix.example",
@@ -250,24 +264,52 @@ def test_registrable_domain_from_the_public_suffix_list(domain, org):
     ("text", "problem"),
     [
         ("v=DMARC1; p=reject; sp=all", "sp="),
-        ("v=DMARC1; p=reject; adkim=x", "adkim="),
         ("v=DMARC1; p=reject; p=none", "twice"),
-        ("v=DMARC1; p=reject; fo=2", "fo="),
-        ("v=DMARC1; p=reject; ruf=mailto:", "ruf="),
         ("v=DMARC1 p=reject", "separated by ';'"),
         ("p=reject; v=DMARC1", "start with v=DMARC1"),
         ("v=DMARC1; p=maybe", "p="),
         ("v=DMARC1; p=reject; np=all", "np="),
-        ("v=DMARC1; p=reject; psd=maybe", "psd="),
-        ("v=DMARC1; p=reject; t=yes", "t="),
-        ("v=DMARC1; p=reject; pct=150", "pct="),  # removed, but RFC 7489 receivers read it
+        ("v=DMARC1; p=maybe; rua=dmarc.example", "p="),  # no valid URI: not read as p=none
     ],
 )
 def test_dmarc_parse_errors(text, problem):
+    """What makes receivers apply no policy from the record."""
     from mailcheck.dmarc.record import DmarcError, parse_dmarc
 
     with pytest.raises(DmarcError, match=problem):
         parse_dmarc(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tag", "kept"),
+    [
+        ("v=DMARC1; p=reject; adkim=x", "adkim", {}),
+        ("v=DMARC1; p=reject; aspf=strict", "aspf", {}),
+        ("v=DMARC1; p=reject; fo=2", "fo", {}),
+        ("v=DMARC1; p=reject; ruf=mailto:", "ruf", {}),
+        ("v=DMARC1; p=reject; psd=maybe", "psd", {}),
+        ("v=DMARC1; p=reject; t=yes", "t", {}),
+        ("v=DMARC1; p=reject; pct=150", "pct", {}),  # removed, but RFC 7489 receivers read it
+        ("v=DMARC1; p=reject; pct=abc", "pct", {}),
+        ("v=DMARC1; p=reject; rua=mailto:a@x.example, x", "rua", {"rua": "mailto:a@x.example"}),
+    ],
+)
+def test_invalid_values_receivers_discard_leave_the_record_standing(text, tag, kept):
+    """RFC 9989 §4.8: a syntax error in the rest of the record is discarded in favour of the
+    tag's default; the policy stays."""
+    from mailcheck.dmarc.record import parse_dmarc
+
+    record = parse_dmarc(text)
+    assert record.policy == "reject"
+    assert [name for name, _ in record.invalid] == [tag]
+    assert {k: v for k, v in record.tags.items() if k not in ("v", "p")} == kept
+
+
+def test_an_invalid_policy_with_a_valid_uri_among_invalid_ones_reads_as_none():
+    from mailcheck.dmarc.record import parse_dmarc
+
+    record = parse_dmarc("v=DMARC1; p=block; rua=x, mailto:a@x.example")
+    assert record.policy == "none" and record.defaulted
 
 
 def tracking_sheet(write_sheet, domain: str, target: str):

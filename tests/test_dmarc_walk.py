@@ -212,6 +212,30 @@ def test_the_rules_over_loopback_dns(dns_server, write_sheet, check_json):
     }
 
 
+@pytest.mark.parametrize(
+    ("suffix_record", "policy"),
+    [
+        ("v=DMARC1; p=reject; psd=y", "reject"),
+        ("v=DMARC1; p=none; sp=quarantine; psd=y", "quarantine"),
+    ],
+)
+def test_below_a_public_suffix_the_hint_keeps_the_policy_that_applies(
+    dns_server, write_sheet, check_json, suffix_record, policy
+):
+    """Only the public suffix's psd=y record applies: the record of the domain's own that the
+    hint proposes starts from the policy receivers apply now, never from p=none."""
+    from mailcheck.dmarc.record import parse_dmarc
+
+    server = dns_server.from_text({"bank.example.": f'_dmarc 300 IN TXT "{suffix_record}"\n'})
+    sheet = write_sheet("bob@mail.mega.bank.example")
+    _, report = check_json(sheet, "--nameserver", ns(server), "--select", "dmarc.record")
+    (found,) = report["findings"]
+    assert found["status"] == "warn"
+    name, _, quoted = found["hint"].rpartition(" 3600 IN TXT ")
+    assert name.rpartition(" ")[2] == "_dmarc.mega.bank.example."
+    assert parse_dmarc(quoted.strip('"')).policy == policy
+
+
 def test_an_unanswered_authorisation_question_is_an_error(dns_server, write_sheet, check_json):
     shop = '_dmarc.shop 300 IN TXT "v=DMARC1; p=reject; rua=mailto:r@vendor.walk.example"\n'
     zones = {"walk.example.": shop + '_dmarc.vendor 300 IN TXT "v=DMARC1; p=none"\n'}

@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO_ROOT
 from mailcheck.dnsclient import Outcome
 from mailcheck.dnsclient import client as client_module
-from mailcheck.dnsclient.client import Client, ServerFailure, _Socket, read_response
+from mailcheck.dnsclient.client import Client, ServerFailure, Unreachable, _Socket, read_response
 from mailcheck.dnsclient.network import NetworkBackend, classify
 from mailcheck.dnsclient.resolver import Resolver
 
@@ -199,7 +199,7 @@ def test_records_of_another_class_are_not_answers():
         (
             [f"{n}.sample.example. 300 IN CNAME {n + 1}.sample.example." for n in range(17)],
             dns.rcode.NOERROR,
-            Outcome.SERVFAIL,  # a chain too long
+            Outcome.CNAME_LOOP,  # a chain too long
         ),
         (
             [
@@ -207,7 +207,7 @@ def test_records_of_another_class_are_not_answers():
                 "b.sample.example. 300 IN CNAME a.sample.example.",
             ],
             dns.rcode.NOERROR,
-            Outcome.SERVFAIL,  # a loop
+            Outcome.CNAME_LOOP,  # a loop
         ),
     ],
 )
@@ -269,3 +269,22 @@ def test_a_server_that_answered_is_asked_again_after_a_timeout(dns_server, monke
     finally:
         client.close()
     assert server.count("www.sample.example") >= 4  # each of the two was sent, and again
+
+
+def test_a_server_the_system_cannot_send_to_is_unreachable_not_servfail(dns_server):
+    """The system refuses to send to a broadcast address (EACCES): no question went out, so it
+    is neither a server failure nor a timeout; a reachable server after it still answers."""
+    broadcast = ("255.255.255.255", 53)
+    client = Client([broadcast], 1.0)
+    try:
+        with pytest.raises(Unreachable):
+            asyncio.run(client.ask(dns.name.from_text("sample.example."), dns.rdatatype.MX))
+    finally:
+        client.close()
+    backend = NetworkBackend([broadcast], 1.0)
+    answer = asyncio.run(backend.lookup(dns.name.from_text("sample.example."), dns.rdatatype.MX))
+    assert answer.outcome is Outcome.UNREACHABLE and not answer.decided
+    server = dns_server(SAMPLE)
+    both = NetworkBackend([broadcast, server.address], 1.0)
+    answer = asyncio.run(both.lookup(dns.name.from_text("sample.example."), dns.rdatatype.MX))
+    assert answer.outcome is Outcome.ANSWER

@@ -66,10 +66,10 @@ def test_domain_strict_makes_the_warnings_fail(run_cli):
     assert run_cli("domain", *args, *zone_args(DKIM, SPF), "--strict")[0] == 1
 
 
-def test_domain_without_selector_fails_dkim_with_a_hint(run_cli):
+def test_domain_without_selector_and_no_common_one_is_undecided_with_a_hint(run_cli):
     code, report = domain_json(run_cli, "dkimcheck.example", *zone_args(DKIM))
     (finding,) = [f for f in report["findings"] if f["rule"] == "dkim.key"]
-    assert finding["status"] == "fail" and "--selector" in finding["hint"]
+    assert finding["status"] == "error" and "--selector" in finding["hint"]
     assert statuses(report, "spf.record") == {"dkimcheck.example": "fail"}  # no SPF record
     assert code == 1
 
@@ -209,3 +209,78 @@ def test_the_example_shows_the_dns_obligations(run_cli):
     assert no_address["hint"].startswith("publish an address for it, e.g. mail.acme-shop.example.")
     assert statuses(report, "tracking.dns") == {"click.acme.example": "pass"}
     assert code == 1
+
+
+# --- no --selector: the keys at common selector names ---------------------------------------------
+
+
+def rsa2048_record() -> str:
+    """The TXT data of a good 2048-bit key, as the dkimcheck.example zone publishes it."""
+    zone = (REPO_ROOT / DKIM).read_text(encoding="utf-8")
+    line = next(line for line in zone.splitlines() if line.startswith("rsa2048._domainkey"))
+    return line.split("TXT", 1)[1].strip()
+
+
+def probe_zone(*records: str) -> dict[str, str]:
+    head = [
+        "@ 300 IN SOA ns.probe.example. h.probe.example. 1 7200 900 1209600 300",
+        "@ 300 IN NS ns.probe.example.",
+        "@ 300 IN MX 10 mx.probe.example.",
+        "mx 300 IN A 127.0.0.1",
+    ]
+    return {"probe.example.": "\n".join([*head, *records]) + "\n"}
+
+
+def dkim_statuses(report: dict) -> dict[str, str]:
+    return statuses(report, "dkim.key")
+
+
+def test_domain_without_selector_finds_the_keys_at_common_names(dns_server, run_cli):
+    from mailcheck.dkim.selectors import COMMON_SELECTORS, CONTROL
+
+    key = rsa2048_record()
+    server = dns_server.from_text(
+        probe_zone(f"google._domainkey 300 IN TXT {key}", f"selector1._domainkey 300 IN TXT {key}")
+    )
+    _, report = domain_json(run_cli, "probe.example", "--nameserver", ns(server))
+    assert dkim_statuses(report) == {
+        "google._domainkey.probe.example": "pass",
+        "selector1._domainkey.probe.example": "pass",
+    }
+    # each name asked once, through the run's resolver (the found keys are not asked again)
+    for selector in (*COMMON_SELECTORS, CONTROL):
+        assert server.count(f"{selector}._domainkey.probe.example", "TXT") == 1
+
+
+def test_a_weak_key_found_by_probing_is_judged_like_a_given_one(run_cli, tmp_path):
+    zone = (REPO_ROOT / DKIM).read_text(encoding="utf-8")
+    weak = next(line for line in zone.splitlines() if line.startswith("rsa1024._domainkey"))
+    probed = tmp_path / "dkimcheck.example.zone"
+    probed.write_text(zone + weak.replace("rsa1024", "k1", 1) + "\n", encoding="utf-8")
+    code, report = domain_json(run_cli, "dkimcheck.example", "--zone", str(probed))
+    assert dkim_statuses(report) == {"k1._domainkey.dkimcheck.example": "warn"}
+    assert code == 1  # no SPF record
+
+
+def test_a_wildcard_under_domainkey_tells_nothing(dns_server, run_cli):
+    server = dns_server.from_text(probe_zone(f"*._domainkey 300 IN TXT {rsa2048_record()}"))
+    _, report = domain_json(run_cli, "probe.example", "--nameserver", ns(server))
+    assert dkim_statuses(report) == {"probe.example": "error"}
+
+
+def test_a_common_name_dns_does_not_answer_leaves_the_key_undecided(dns_server, run_cli):
+    server = dns_server.from_text(probe_zone())
+    server.servfail("k1._domainkey.probe.example.")
+    _, report = domain_json(run_cli, "probe.example", "--nameserver", ns(server))
+    assert dkim_statuses(report) == {"probe.example": "error"}
+
+
+def test_a_given_selector_is_not_probed_around(dns_server, run_cli):
+    from mailcheck.dkim.selectors import COMMON_SELECTORS
+
+    server = dns_server.from_text(probe_zone(f"mine._domainkey 300 IN TXT {rsa2048_record()}"))
+    _, report = domain_json(
+        run_cli, "probe.example", "--selector", "mine", "--nameserver", ns(server)
+    )
+    assert dkim_statuses(report) == {"mine._domainkey.probe.example": "pass"}
+    assert not any(server.count(f"{s}._domainkey.probe.example", "TXT") for s in COMMON_SELECTORS)

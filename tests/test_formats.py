@@ -383,7 +383,8 @@ def test_sarif_of_a_domain_check_keeps_findings_without_a_file_out_of_results(ru
     validate_sarif(document)
     run = document["runs"][0]
     _, report_out = run_format(run_cli, "json", "acme.example", *example_zones(), command="domain")
-    expected = [f for f in json.loads(report_out)["findings"] if f["status"] in ("fail", "warn")]
+    attention = ("fail", "warn", "error")
+    expected = [f for f in json.loads(report_out)["findings"] if f["status"] in attention]
     assert expected  # the example fails DNS obligations
     assert run["results"] == []
     (invocation,) = run["invocations"]
@@ -464,7 +465,11 @@ def test_markdown_names_deadlines_for_the_customer(run_cli, monkeypatch):
     out = run_format(run_cli, "markdown", *args)[1]
     deadlines = out.split("## Deadlines", 1)[1].split("\n## ", 1)[0]
     rows = [line.split(" | ") for line in deadlines.splitlines() if line.startswith("| ")][1:]
-    assert sorted(row[1] for row in rows) == ["SPF/DKIM entries", "Sheet returned"]
+    assert sorted(row[1] for row in rows) == [
+        "SPF/DKIM entries",
+        "Service provisioned",
+        "Sheet returned",
+    ]
     assert "`dates." not in out  # nor in the sections below
 
 

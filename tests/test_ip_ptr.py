@@ -59,6 +59,33 @@ def test_a_finding_sits_on_the_line_that_lists_its_ip(dns_server, write_sheet, c
     assert "dedicated_ips" in text[lines["192.0.2.26"] - 1]
 
 
+def test_following_every_hint_gives_each_address_a_name_of_its_own(
+    dns_server, write_sheet, check_json
+):
+    """Two addresses without PTR and one with a generic name: each hint proposes a mail server
+    name, numbered in the sheet's order, whose forward record points back at its address."""
+    import re
+
+    forward = "192-0-2-27.dyn IN A 192.0.2.27"
+    server = dns_server.from_text(zones("27 IN PTR 192-0-2-27.dyn.ptr.example.", forward))
+    sheet = sheet_with_ips(write_sheet, "192.0.2.25", "192.0.2.26", dedicated=("192.0.2.27",))
+    _, report = check_json(sheet, "--nameserver", ns(server), "--select", "ip.ptr")
+    assert statuses(report, "ip.ptr") == {
+        "192.0.2.25": "fail",
+        "192.0.2.26": "fail",
+        "192.0.2.27": "warn",
+    }
+    names = {}
+    for found in report["findings"]:
+        (ptr,) = re.findall(r"\. \d+ IN PTR (\S+)\.", found["hint"])
+        (forward_name, address) = re.findall(r"(\S+)\. \d+ IN A (\S+)", found["hint"])[0]
+        assert (forward_name, address) == (ptr, found["subject"])
+        names[found["subject"]] = ptr
+    assert len(set(names.values())) == 3
+    assert names["192.0.2.25"].startswith("mailout1.")
+    assert names["192.0.2.27"].startswith("mailout3.")
+
+
 def test_reverse_names():
     from mailcheck.dnsclient.names import reverse_name
 

@@ -83,3 +83,60 @@ def test_all_corpus_messages_in_one_run(message_json, msg_zone_file):
     code, report = message_json(*paths, "--zone", msg_zone_file)
     assert len(report["findings"]) == 9 * len(paths)
     assert code == 1
+
+
+# --- defects found on these newsletters, reproduced by editing one header of a real message ------
+
+NEWSLETTER = CORPUS / "spamscope-mail_test_5.eml"
+UNSUBSCRIBE_URI = (
+    "https://t2d857ce9.emailsys2a.net/136/1071579/1264/4531494/9012/3ee5635269/unsubscribe.html"
+)
+
+
+def edited(tmp_path, *, unsubscribe: str | None, precedence: str | None = "bulk"):
+    """The newsletter with its List-Unsubscribe and Precedence fields replaced (None: removed)."""
+    lines = NEWSLETTER.read_bytes().split(b"\n")
+    fields = {b"list-unsubscribe:": unsubscribe, b"precedence:": precedence}
+    kept = []
+    for line in lines:
+        name = next((n for n in fields if line.lower().startswith(n)), None)
+        if name is None:
+            kept.append(line)
+        elif fields[name] is not None:
+            kept.append(name.title() + b" " + str(fields[name]).encode())
+    path = tmp_path / "edited.eml"
+    path.write_bytes(b"\n".join(kept))
+    return path
+
+
+def test_unbracketed_uri_folded_inside_its_token_keeps_the_token(
+    message_json, msg_zone_file, tmp_path
+):
+    head, tail = UNSUBSCRIBE_URI.split("3ee5635269")
+    folded = f"{head}3ee56\n 35269{tail}"  # folded in the middle of the recipient's token
+    _, report = message_json(edited(tmp_path, unsubscribe=folded), "--zone", msg_zone_file)
+    (unsubscribe,) = [f for f in report["findings"] if f["rule"] == "message.list-unsubscribe"]
+    assert unsubscribe["status"] == "fail"  # no angle brackets
+    assert f"List-Unsubscribe: <{UNSUBSCRIBE_URI}>" in unsubscribe["hint"]
+
+
+@pytest.mark.parametrize("precedence", ["bulk", "list", "BULK"])
+def test_precedence_bulk_makes_a_message_list_mail(
+    message_json, msg_zone_file, tmp_path, precedence
+):
+    path = edited(tmp_path, unsubscribe=None, precedence=precedence)
+    _, report = message_json(path, "--zone", msg_zone_file)
+    found = {f["rule"]: f["status"] for f in report["findings"]}
+    assert found["message.list-unsubscribe"] == "fail"  # list mail without List-Unsubscribe
+    assert found["message.list-help"] == "skip"
+
+
+@pytest.mark.parametrize("precedence", [None, "junk"])
+def test_without_a_list_mark_the_message_is_not_list_mail(
+    message_json, msg_zone_file, tmp_path, precedence
+):
+    path = edited(tmp_path, unsubscribe=None, precedence=precedence)
+    _, report = message_json(path, "--zone", msg_zone_file)
+    found = {f["rule"]: f["status"] for f in report["findings"]}
+    assert found["message.list-unsubscribe"] == "skip"  # not required of non-list mail
+    assert found["message.list-header"] == "fail"  # which needs List-Help instead

@@ -3,10 +3,12 @@ through a loopback DNS server and offline (--zone)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from conftest import ns, statuses
-from mailfactory import BILLING, NEWS, SIGNED, TRANSACTIONAL_MAIL, Key, build, sign
+from mailfactory import BILLING, NEWS, SIGNED, TRANSACTIONAL_MAIL, Key, build, sign, sign_dated
 from onlyrules import keep_only
 
 WITHOUT_POST = tuple(h for h in SIGNED if h != b"list-unsubscribe-post")
@@ -154,3 +156,51 @@ def test_the_key_is_fetched_through_the_run_resolver_once(
     _, report = check_json(sheet, "--nameserver", ns(server))
     assert statuses(report, "message.dkim") == {"a.eml": "pass", "b.eml": "pass"}
     assert server.count("sel._domainkey.msg.example", "TXT") == 1
+
+
+# --- x= (signature expiry) is judged by the run's date, --today, not by the wall clock ----------
+
+
+def at_noon(day: str) -> int:
+    return int(dt.datetime.fromisoformat(f"{day}T12:00:00+00:00").timestamp())
+
+
+@pytest.fixture
+def status_on(write_sheet, check_json, msg_zone_file, tmp_path):
+    """The message.dkim status of one sample checked offline with `--today` (None: not given)."""
+
+    def run(message: bytes, today: str | None) -> str:
+        (tmp_path / "m.eml").write_bytes(message)
+        sheet = write_sheet((NEWS, "list"), extra="samples: [m.eml]\n")
+        pinned = ["--today", today] if today else []
+        _, report = check_json(sheet, "--zone", msg_zone_file, *pinned)
+        return statuses(report, "message.dkim")["m.eml"]
+
+    return run
+
+
+def test_an_old_signature_is_judged_on_the_pinned_date(status_on, dkim_keys):
+    signed = sign_dated(build(), dkim_keys["sel"], at_noon("2020-01-01"), at_noon("2020-01-08"))
+    assert status_on(signed, "2020-01-05") == "pass"  # the wall clock says: long expired
+    assert status_on(signed, "2020-01-08") == "pass"  # valid on the day it ends
+    assert status_on(signed, "2020-01-09") == "fail"
+    assert status_on(signed, None) == "fail"  # today
+
+
+def test_a_signature_valid_now_expires_by_the_pinned_date(status_on, dkim_keys):
+    today = dt.datetime.now(dt.UTC).date()
+    signed = sign_dated(
+        build(), dkim_keys["sel"], at_noon(str(today)), at_noon(str(today + dt.timedelta(days=3)))
+    )
+    assert status_on(signed, None) == "pass"
+    assert status_on(signed, str(today + dt.timedelta(days=10))) == "fail"
+
+
+def test_an_expiry_before_the_signing_time_is_malformed(status_on, dkim_keys):
+    signed = sign_dated(build(), dkim_keys["sel"], at_noon("2020-01-08"), at_noon("2020-01-06"))
+    assert status_on(signed, "2020-01-05") == "fail"
+
+
+def test_a_signing_time_that_is_no_time_is_malformed(status_on, dkim_keys):
+    signed = sign_dated(build(), dkim_keys["sel"], 10**13)  # 14 digits: RFC 6376 allows 12
+    assert status_on(signed, "2020-01-05") == "fail"

@@ -233,6 +233,11 @@ def message_finding(message_json, zones, tmp_path):
         ("<https://acme.example/u?x=1", "<https://acme.example/u?x=1>"),  # missing '>'
         ("https://acme.example/u?x=1>", "<https://acme.example/u?x=1>"),  # missing '<'
         ("<https://acme.example/u?id=47 11>", "<https://acme.example/u?id=4711>"),  # a space
+        ("https://acme.example/u?id=47\n 11", "<https://acme.example/u?id=4711>"),  # bare, folded
+        (
+            "https://acme.example/u?id=47 11 mailto:u@acme.example",
+            "<https://acme.example/u?id=4711>, <mailto:u@acme.example>",
+        ),
         ("<https://acme.example/u?x=1> click here", "<https://acme.example/u?x=1>"),
         (
             "=?utf-8?Q?=3Chttps=3A=2F=2Facme=2Eexample=2Fu=3E?=",  # RFC 2047 encoded-word

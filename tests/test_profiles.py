@@ -117,6 +117,8 @@ def test_the_stricter_profiles_say_so_per_rule():
         ("[{rule: a.b, meet: [pass]}]", "meet"),
         ("[{rule: 'not an id'}]", "rule"),
         ("[]", "checks"),
+        ("[{rule: a.b, only_where: c.d}]", "not one of its checks"),
+        ("[{rule: a.b, only_where: a.b}]", "itself"),
     ],
 )
 def test_a_broken_profile_file_is_refused(checks, problem):
@@ -191,6 +193,59 @@ def test_a_rule_that_ran_without_a_finding_leaves_the_requirement_undecided():
     (requirement,) = result.requirements
     assert requirement.verdict is Verdict.UNDECIDED
     assert requirement.silent_rules == ("c.d",)
+
+
+def test_only_where_counts_a_rule_only_on_the_subjects_another_rule_judged():
+    profile = profile_of("[{rule: a.b}, {rule: c.d, only_where: a.b}]")
+    judged = [finding("a.b", Status.PASS, "list.eml"), finding("a.b", Status.SKIP, "other.eml")]
+    broken_elsewhere = [*judged, finding("c.d", Status.FAIL, "other.eml")]
+    assert verdict_of(profile, broken_elsewhere) is Verdict.MET
+    assert verdict_of(profile, [*judged, finding("c.d", Status.FAIL, "list.eml")]) is (
+        Verdict.NOT_MET
+    )
+    # without the rule that tells where it applies, the check is left out, that rule named
+    result = judge(profile, [finding("c.d", Status.FAIL, "x.eml")], {"c.d"}, "s", "s")
+    assert result.requirements == ()
+    assert result.unchecked[0].rules_not_run == ("a.b", "c.d")
+
+
+@pytest.mark.parametrize("name", [ProfileName.GMAIL, ProfileName.YAHOO])
+def test_a_transactional_samples_broken_signature_fails_authentication_not_one_click(name):
+    """A transactional sample (message.list-unsubscribe skips it) whose DKIM signature fails,
+    and a list sample whose signature verifies: DKIM is not set up right, one-click is."""
+    findings = [
+        finding("message.list-unsubscribe", Status.SKIP, "receipt.eml"),
+        finding("message.dkim", Status.FAIL, "receipt.eml"),
+        finding("message.list-unsubscribe", Status.PASS, "news.eml"),
+        finding("message.dkim", Status.PASS, "news.eml"),
+        finding("dkim.match", Status.PASS, "sel._domainkey.x.example"),
+    ]
+    rules_run = {f.rule for f in findings}
+    verdicts = judge(load_profile(name), findings, rules_run, "s", "s").requirements
+    by_id = {r.id: r.verdict for r in verdicts}
+    assert by_id == {"authentication": Verdict.NOT_MET, "one-click-unsubscribe": Verdict.MET}
+
+
+@pytest.mark.parametrize("name", [ProfileName.GMAIL, ProfileName.YAHOO, ProfileName.OUTLOOK])
+def test_without_sending_ips_whether_spf_passes_is_undecided(name):
+    """spf.authorizes skips without sending IPs: every provider profile that asks for SPF
+    leaves that undecided, whatever the other SPF and DKIM rules say."""
+    findings = [
+        finding("spf.record", Status.PASS, "bounce.x.example"),
+        finding("spf.authorizes", Status.SKIP, "bounce.x.example"),
+        finding("dkim.key", Status.PASS, "sel._domainkey.x.example"),
+    ]
+    rules_run = {f.rule for f in findings}
+    verdicts = judge(load_profile(name), findings, rules_run, "s", "s").requirements
+    spf = next(r for r in verdicts if "spf.authorizes" in {e.rule for e in r.evidence})
+    assert spf.verdict is Verdict.UNDECIDED
+
+
+@pytest.mark.parametrize("name", [ProfileName.GMAIL, ProfileName.YAHOO, ProfileName.OUTLOOK])
+def test_a_published_key_that_is_not_the_providers_fails_dkim(name):
+    findings = [finding("dkim.match", Status.FAIL, "sel._domainkey.x.example")]
+    (requirement,) = judge(load_profile(name), findings, {"dkim.match"}, "s", "s").requirements
+    assert requirement.verdict is Verdict.NOT_MET
 
 
 @pytest.mark.parametrize(
@@ -411,8 +466,9 @@ def test_a_domain_list_judges_every_domain(run_cli, tmp_path, workers):
     )
     lines = [json.loads(line) for line in out.splitlines()]
     verdicts = {x["subject"]: x["verdict"] for x in lines if "profile" in x}
-    # acme-shop.example: no selector given, so its DKIM key cannot be checked, and no SPF
-    # record at the domain itself (its MAIL FROM when the line names none): nothing aligns
+    # acme-shop.example: no selector given and no key at a common selector name, so its DKIM
+    # key cannot be checked (undecided), and no SPF record at the domain itself (its MAIL FROM
+    # when the line names none): nothing aligns
     assert verdicts == {"acme.example": "met", "acme-shop.example": "not_met"}
     judged = [x for x in lines if "profile" in x]
     assert lines[-1]["compliance"] == {
@@ -420,10 +476,12 @@ def test_a_domain_list_judges_every_domain(run_cli, tmp_path, workers):
         for verdict in ("met", "not_met", "undecided")
     }
     (shop,) = [x for x in judged if x["subject"] == "acme-shop.example"]
-    assert {r["id"]: r["verdict"] for r in shop["requirements"]} == dict.fromkeys(
-        ("spf", "dkim", "dmarc"), "not_met"
-    )
-    assert lines[-1]["compliance"]["not_met"] == 3
+    assert {r["id"]: r["verdict"] for r in shop["requirements"]} == {
+        "spf": "not_met",
+        "dkim": "undecided",
+        "dmarc": "not_met",
+    }
+    assert lines[-1]["compliance"]["not_met"] == 2
     assert code == lines[-1]["exit_code"] == 1
 
 
@@ -670,7 +728,10 @@ def test_the_broken_stream_is_broken_in_its_zone_files():
     assert resolve(BROKEN, name, "A") == ["198.51.100.20"]
     (dmarc,) = resolve(BROKEN, "_dmarc.bluebird.example", "TXT")
     assert "rua=mailto:bluebird@reports.dmarc-analyzer.example" in dmarc
-    assert resolve(BROKEN, "bluebird.example._report._dmarc.dmarc-analyzer.example", "TXT") == []
+    # receivers ask under the host of the rua= address, where the service authorises others
+    authorised = "._report._dmarc.reports.dmarc-analyzer.example"
+    assert resolve(BROKEN, f"bluebird.example{authorised}", "TXT") == []
+    assert resolve(BROKEN, f"travel-shop.example{authorised}", "TXT") == ["v=DMARC1"]
     sample = (BROKEN / "samples/angebote.eml").read_text()
     assert re.findall(r"\bd=([^;\s]+);", sample) == ["esp.example"]
 

@@ -6,8 +6,10 @@ A case file holds the rule id and named cases. A case gives what the rule reads 
 status of the rule's finding per subject, all of them (the sheet itself is `sheet.yaml`:
 cases run in their own folder). `zones` gives more zones by origin (reverse zones such as
 `2.0.192.in-addr.arpa.`; SOA and NS added), each passed as one more `--zone`. Names outside the
-zones are undecided offline, which is how a case reaches `error`. `args` replaces the command
-(default `check {sheet} --zone {zone}`); `{sheet}`, `{zone}` and `{dir}` are filled in.
+zones are undecided offline, which is how a case reaches `error`. `certificates` gives
+certificates and keys made for the test session, written beside the sheet by file name (see
+`tests/certfactory.py`: no key is ever in the repository). `args` replaces the command (default
+`check {sheet} --zone {zone}`); `{sheet}`, `{zone}` and `{dir}` are filled in.
 
 `never` lists, with the reason, each status the rule cannot give; `elsewhere` names the test
 (`tests/<file>.py::<test>`) of a status no case file can reach (a 20 MB message, a live HTTPS
@@ -73,6 +75,10 @@ def arguments(case: dict[str, Any], folder: Path) -> list[str]:
     """The command line of a case, its files written into `folder`."""
     for name, text in case.get("files", {}).items():
         (folder / name).write_text(text, encoding="utf-8")
+    if "certificates" in case:
+        from certfactory import write_certificates
+
+        write_certificates(case["certificates"], folder)
     sheet = folder / "sheet.yaml"
     sheet.write_text(SHEET_HEAD + case.get("sheet", "senders: []\n"), encoding="utf-8")
     zone = folder / "case.example.zone"

@@ -49,6 +49,8 @@ BROKEN_ZONES = tuple(
     for arg in ("--zone", f"{BROKEN}/zones/{zone}.zone")
 )
 BEFORE, AFTER = ("--today", "2026-11-16"), ("--today", "2026-11-20")
+SLA_INCIDENTS = ("examples/sla/incidents.csv", "--month", "2026-03", "--fee", "1200", *AFTER)
+SLA_TICKETS = ("examples/sla/tickets.csv", *AFTER)
 DB = "{db}"  # a state store made for the one run
 ENVIRONMENT = ("NO_COLOR", "FORCE_COLOR", "GITHUB_ACTIONS", "MAILCHECK_DB", "COLUMNS")
 
@@ -99,12 +101,27 @@ CASES = (
         ("history", "acme-shop.example", "--db", DB),
         setup=(*RECORDED, ("recheck", "--db", DB, *ZONES, *AFTER)),
     ),
+    Case("sla-incidents", ("sla", "--terms", "003", "--incidents", *SLA_INCIDENTS)),
+    Case("sla-tickets", ("sla", "--terms", "002", "--tickets", *SLA_TICKETS, "-v")),
+    Case(
+        "init",
+        ("init", "acme.example", "--zone", f"{ACME}/zones/acme.example.zone"),
+        human=False,  # a file to keep: its lines do not follow the terminal's width
+        widths=(80,),
+    ),
     Case("rules", ("rules",)),
     Case("explain", ("explain", "hygiene.bounce-rate")),
     Case("schema", ("schema",), human=False, widths=(80,)),
     Case(
         "input-errors",
         ("check", f"{INPUTS}/many-errors.yaml", f"{INPUTS}/missing.yaml"),
+        stream="stderr",
+        human=False,
+        widths=(80,),
+    ),
+    Case(
+        "sla-input-errors",
+        ("sla", "--terms", "002", "--tickets", f"{INPUTS}/bad-tickets.csv"),
         stream="stderr",
         human=False,
         widths=(80,),

@@ -21,6 +21,7 @@ ZONES = [
     for arg in ("--zone", str(ACME / "zones" / f"{zone}.zone"))
 ]
 TODAY = ["--today", "2026-11-20"]
+SLA = ACME.parent / "sla"
 ESCAPE = "\x1b"
 
 
@@ -42,6 +43,7 @@ def printing_commands(db: Path) -> list[list[str]]:
         ["deadlines", sheet, *ZONES, *TODAY],
         ["recheck", "--db", str(db), *ZONES, *TODAY],
         ["history", "acme-shop.example", "--db", str(db), "-v"],
+        ["sla", "--terms", "002", "--tickets", str(SLA / "tickets.csv"), *TODAY, "-v"],
         ["rules"],
         ["explain", "hygiene.bounce-rate"],
     ]
@@ -266,6 +268,37 @@ def test_the_samples_region_and_exemptions_are_named_together(run_cli, tmp_path)
         "region",
         "exemptions[0].rule",
     ]
+
+
+def test_the_certificate_files_are_named_with_the_other_problems(run_cli, tmp_path):
+    sheet = tmp_path / "sheet.yaml"
+    sheet.write_text(
+        "version: 1\nsamples: [a.eml]\n"
+        "certificate: {domain: acme.example, file: cert.pem, key_file: ../key.pem}\n"
+    )
+    code, _, err = run_cli("check", sheet)
+    lines = _errors(err)
+    assert code == 2 and "Traceback" not in err
+    assert [line.split(": ")[3] for line in lines] == [
+        "samples[0]",
+        "certificate.file",
+        "certificate.key_file",
+    ]
+
+
+def test_every_bad_line_of_a_ticket_log_is_named_and_counted(run_cli, tmp_path):
+    from mailcheck.core.errors import MAX_SHOWN_ERRORS
+
+    log = tmp_path / "tickets.csv"
+    bad = "".join(f"T-{n};E-Mail;not a time;\n" for n in range(MAX_SHOWN_ERRORS + 5))
+    log.write_text("id;channel;opened;answered\n" + bad)
+    code, _, err = run_cli("sla", "--terms", "002", "--tickets", log)
+    lines = _errors(err)
+    assert code == 2 and "Traceback" not in err
+    assert [f"{log}:{n}:" in line for n, line in zip(range(2, 22), lines, strict=False)] == [
+        True
+    ] * MAX_SHOWN_ERRORS
+    assert lines[-1].endswith("and 5 more problems")
 
 
 def test_the_errors_of_every_sheet_are_named(run_cli, tmp_path):

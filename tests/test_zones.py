@@ -243,6 +243,21 @@ def test_empty_non_terminal_and_wildcard_match_any_case(tmp_path):
     assert outcome("a.sel._domainkey.z.example.", "TXT") == Outcome.NXDOMAIN
 
 
+def test_a_cname_loop_is_its_own_outcome(tmp_path):
+    """Neither a SERVFAIL nor a timeout: the zone's CNAMEs lead back to where they started."""
+    text = f"{HEAD}a IN CNAME b\nb IN CNAME c\nc IN CNAME a\n"
+    text += "".join(f"l{n} IN CNAME l{n + 1}\n" for n in range(20)) + "l20 IN A 192.0.2.1\n"
+    backend = ZoneBackend.from_files([write_zone(tmp_path, text)])
+
+    def answer(name: str):
+        return asyncio.run(backend.lookup(dns.name.from_text(name), dns.rdatatype.A))
+
+    loop = answer("a.z.example.")
+    assert loop.outcome is Outcome.CNAME_LOOP and not loop.decided
+    assert answer("l0.z.example.").outcome is Outcome.CNAME_LOOP  # a chain that goes on too far
+    assert answer("l15.z.example.").outcome is Outcome.ANSWER
+
+
 @pytest.mark.parametrize(
     "record",
     [

@@ -15,18 +15,28 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperArgument
 
 from mailcheck import __version__
 from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY, DEFAULT_DEADLINE
 from mailcheck.core.errors import InputError
-from mailcheck.output import ColorChoice, Format, ViewFormat
+from mailcheck.output import ColorChoice, Format
+
+
+def _argument_help_without_type(self: TyperArgument, ctx: typer.Context) -> str | None:
+    """An argument's help shows its metavar (`SHEET`), not Python's type (`<list[Path]>`)."""
+    return None
+
+
+TyperArgument.display_type_rich = _argument_help_without_type  # type: ignore[method-assign,assignment]
 
 app = typer.Typer(
     name="mailcheck",
     help="Check a sender of transactional and list email against its provider's obligations.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion: bash, zsh, fish, PowerShell
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -34,13 +44,17 @@ app = typer.Typer(
 ZoneOpt = Annotated[
     list[Path] | None,
     typer.Option(
-        "--zone", help="Answer DNS from this RFC 1035 zone file (repeatable); no network."
+        "--zone",
+        metavar="FILE",
+        help="Answer DNS from this RFC 1035 zone file (repeatable); no network.",
     ),
 ]
 NameserverOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--nameserver", help="Ask this resolver: HOST, HOST:PORT or [IPv6]:PORT (repeatable)."
+        "--nameserver",
+        metavar="HOST[:PORT]",
+        help="Ask this resolver: HOST, HOST:PORT or [IPv6]:PORT (repeatable).",
     ),
 ]
 
@@ -63,6 +77,7 @@ TimeoutOpt = Annotated[
     float,
     typer.Option(
         "--timeout",
+        metavar="SECONDS",
         callback=_timeout,
         help="Seconds allowed for each DNS question and the unsubscribe probe.",
     ),
@@ -71,6 +86,7 @@ DeadlineOpt = Annotated[
     float,
     typer.Option(
         "--deadline",
+        metavar="SECONDS",
         callback=_seconds,
         help="Seconds the whole run may take; questions unanswered then end as error.",
     ),
@@ -80,8 +96,9 @@ DbOpt = Annotated[
     typer.Option(
         "--db",
         envvar="MAILCHECK_DB",
-        help="The state store (SQLite file); default for recheck/history: "
-        "~/.local/state/mailcheck/state.sqlite.",
+        metavar="FILE",
+        help="The state store, a SQLite file: check records the run in it, recheck and history "
+        "read it (default: ~/.local/state/mailcheck/state.sqlite).",
     ),
 ]
 FormatOpt = Annotated[
@@ -90,38 +107,61 @@ FormatOpt = Annotated[
 ]
 ConcurrencyOpt = Annotated[
     int,
-    typer.Option("--concurrency", min=1, help="DNS questions in flight at once, over all workers."),
+    typer.Option(
+        "--concurrency",
+        min=1,
+        metavar="N",
+        help="DNS questions in flight at once, over all workers.",
+    ),
 ]
 WorkersOpt = Annotated[
     int | None,
     typer.Option(
         "--workers",
         min=1,
+        metavar="N",
         help="Processes for a batch (default: one per core, at most 2, from 200 items).",
     ),
 ]
-ViewFormatOpt = Annotated[ViewFormat, typer.Option("--format", help="Output format.")]
+ViewFormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        help="Output format: table and json show this command's own view, the others its "
+        "findings as check reports them.",
+    ),
+]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write the report to this file (-: standard output)."),
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the report to this file (-: standard output).",
+    ),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")]
 SelectOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--select",
+        metavar="PREFIX",
         help="Run only rules whose id starts with this (repeatable, comma-separated: spf.,dkim.).",
     ),
 ]
 IgnoreOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--ignore", help="Do not run rules whose id starts with this (repeatable, comma-separated)."
+        "--ignore",
+        metavar="PREFIX",
+        help="Do not run rules whose id starts with this (repeatable, comma-separated).",
     ),
 ]
 TodayOpt = Annotated[
     dt.datetime | None,
-    typer.Option("--today", formats=["%Y-%m-%d"], help="Pin today's date (YYYY-MM-DD)."),
+    typer.Option(
+        "--today", formats=["%Y-%m-%d"], metavar="DATE", help="Pin today's date (YYYY-MM-DD)."
+    ),
 ]
 ProbeOpt = Annotated[
     bool,
@@ -134,6 +174,7 @@ ProfileOpt = Annotated[
     list[ProfileName] | None,
     typer.Option(
         "--profile",
+        metavar="PROFILE",
         help="Also judge the published requirements of seed, gmail, yahoo, outlook or csa "
         "(repeatable); a requirement not met fails the run.",
     ),
@@ -149,6 +190,14 @@ ColorOpt = Annotated[
 VerboseOpt = Annotated[
     bool,
     typer.Option("--verbose", "-v", help="List the checks that passed or did not apply too."),
+]
+CaFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--ca-file",
+        metavar="FILE",
+        help="Trusted root certificates (PEM) for cert.chain; default: certifi's bundle.",
+    ),
 ]
 AllowPrivateOpt = Annotated[
     bool,
@@ -176,7 +225,9 @@ def _root(
 
 @app.command()
 def check(
-    sheets: Annotated[list[Path], typer.Argument(help="Implementation sheet(s), YAML.")],
+    sheets: Annotated[
+        list[Path], typer.Argument(metavar="SHEET", help="Implementation sheet(s), YAML.")
+    ],
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
     timeout: TimeoutOpt = 5.0,
@@ -195,6 +246,7 @@ def check(
     profile: ProfileOpt = None,
     color: ColorOpt = ColorChoice.AUTO,
     verbose: VerboseOpt = False,
+    ca_file: CaFileOpt = None,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
 
@@ -210,6 +262,7 @@ def check(
         probe_unsubscribe=probe_unsubscribe,
         allow_private=allow_private,
         profiles=profile,
+        ca_file=ca_file,
     )
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_check(sheets, settings, report, opt.selection(select, ignore), db))
@@ -217,7 +270,7 @@ def check(
 
 @app.command()
 def message(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Messages (.eml).")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Messages (.eml).")],
     as_list: Annotated[
         bool, typer.Option("--list", help="Check as list mail (List-Unsubscribe, One-Click).")
     ] = False,
@@ -236,10 +289,13 @@ def message(
     allow_private: AllowPrivateOpt = False,
     color: ColorOpt = ColorChoice.AUTO,
     verbose: VerboseOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
 ) -> None:
     """Check messages without a sheet: list headers, DKIM coverage, size, imprint.
 
-    Without --list or --transactional, a message with List-Unsubscribe is list mail.
+    Without --list or --transactional, a message with List-Unsubscribe or marked
+    Precedence: bulk (or list) is list mail.
     """
     from mailcheck.commands import _options as opt
     from mailcheck.commands.message import mailing_of, run_message
@@ -253,7 +309,7 @@ def message(
         allow_private=allow_private,
     )
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
-    raise typer.Exit(run_message(files, mailing, settings, report))
+    raise typer.Exit(run_message(files, mailing, settings, report, opt.selection(select, ignore)))
 
 
 @app.command()
@@ -274,14 +330,16 @@ def domain(
         list[str] | None,
         typer.Option(
             "--selector",
+            metavar="SELECTOR",
             help="A DKIM selector of the domain (repeatable); with --from-file, of every "
-            "domain whose line gives none.",
+            "domain whose line gives none (none: common selector names are tried).",
         ),
     ] = None,
     mail_from: Annotated[
         str | None,
         typer.Option(
             "--mail-from",
+            metavar="DOMAIN",
             help="The MAIL FROM domain for SPF (default: DOMAIN); with --from-file, of every "
             "domain whose line gives none.",
         ),
@@ -299,6 +357,8 @@ def domain(
     profile: ProfileOpt = None,
     color: ColorOpt = ColorChoice.AUTO,
     verbose: VerboseOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
 ) -> None:
     """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes.
 
@@ -312,7 +372,10 @@ def domain(
     bounds = opt.limits(deadline, concurrency, workers)
     settings = opt.run_settings(dns, bounds, today, profiles=profile)
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
-    raise typer.Exit(run_domain(name, from_file, selector or (), mail_from, settings, report))
+    chosen = opt.selection(select, ignore)
+    raise typer.Exit(
+        run_domain(name, from_file, selector or (), mail_from, settings, report, chosen)
+    )
 
 
 @app.command("spf")
@@ -328,6 +391,8 @@ def spf_tree(
     strict: StrictOpt = False,
     color: ColorOpt = ColorChoice.AUTO,
     verbose: VerboseOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
 ) -> None:
     """Show a domain's SPF include/redirect tree with each term's DNS lookups, and check it."""
     from mailcheck.commands import _options as opt
@@ -336,20 +401,23 @@ def spf_tree(
     dns = opt.dns_settings(zone, nameserver, timeout)
     settings = opt.run_settings(dns, opt.limits(deadline), today)
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
-    raise typer.Exit(run_spf(name, settings, report))
+    raise typer.Exit(run_spf(name, settings, report, opt.selection(select, ignore)))
 
 
 @app.command()
 def recheck(
     sheets: Annotated[
         list[Path] | None,
-        typer.Argument(help="Sheets to re-check (default: every sheet recorded in the store)."),
+        typer.Argument(
+            metavar="SHEET",
+            help="Sheets to re-check (default: every sheet recorded in the store).",
+        ),
     ] = None,
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
     timeout: TimeoutOpt = 5.0,
     deadline: DeadlineOpt = DEFAULT_DEADLINE,
-    fmt: ViewFormatOpt = ViewFormat.TABLE,
+    fmt: ViewFormatOpt = Format.TABLE,
     output: OutputOpt = None,
     today: TodayOpt = None,
     strict: StrictOpt = False,
@@ -361,15 +429,23 @@ def recheck(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
     color: ColorOpt = ColorChoice.AUTO,
+    ca_file: CaFileOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
 ) -> None:
-    """Re-check recorded sheets, record the run, and report what changed since the last run."""
+    """Re-check recorded sheets, record the run, and report what changed since the last run.
+
+    Says on stderr which store it reads: --db, else MAILCHECK_DB, else the default store.
+    """
     from mailcheck.commands import _options as opt
     from mailcheck.commands.recheck import run_recheck
 
     dns = opt.dns_settings(zone, nameserver, timeout)
-    settings = opt.run_settings(dns, opt.limits(deadline, concurrency, workers), today)
-    report = opt.report_options(fmt.as_format, output, strict, color=color)
-    raise typer.Exit(run_recheck(sheets or [], settings, report, db, notify))
+    bounds = opt.limits(deadline, concurrency, workers)
+    settings = opt.run_settings(dns, bounds, today, ca_file=ca_file)
+    report = opt.report_options(fmt, output, strict, color=color)
+    chosen = opt.selection(select, ignore)
+    raise typer.Exit(run_recheck(sheets or [], settings, report, db, notify, chosen))
 
 
 @app.command()
@@ -378,27 +454,52 @@ def history(
         str, typer.Argument(metavar="SUBJECT", help="A domain, an address or a sheet path.")
     ],
     db: DbOpt = None,
-    fmt: ViewFormatOpt = ViewFormat.TABLE,
+    fmt: ViewFormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--today",
+            formats=["%Y-%m-%d"],
+            metavar="DATE",
+            help="Count the working days of a clock still running to this date (YYYY-MM-DD; "
+            "default: the last run's).",
+        ),
+    ] = None,
+    strict: StrictOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
     color: ColorOpt = ColorChoice.AUTO,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Show the recorded timeline of a domain, address or sheet: changes, clocks, fixes."""
+    """Show the recorded timeline of a domain, address or sheet: changes, clocks, fixes.
+
+    Exits by the last recorded finding of each check shown, as check would (0, 1 or 3).
+    """
     from mailcheck.commands import _options as opt
     from mailcheck.commands.history import run_history
 
-    report = opt.report_options(fmt.as_format, None, color=color, verbose=verbose)
-    raise typer.Exit(run_history(subject, db, report))
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
+    chosen = opt.selection(select, ignore)
+    day = today.date() if today else None
+    raise typer.Exit(run_history(subject, db, report, chosen, day))
 
 
 @app.command()
 def deadlines(
-    sheets: Annotated[list[Path], typer.Argument(help="Implementation sheet(s), YAML.")],
+    sheets: Annotated[
+        list[Path], typer.Argument(metavar="SHEET", help="Implementation sheet(s), YAML.")
+    ],
     zone: ZoneOpt = None,
     nameserver: NameserverOpt = None,
     timeout: TimeoutOpt = 5.0,
     deadline: DeadlineOpt = DEFAULT_DEADLINE,
-    fmt: ViewFormatOpt = ViewFormat.TABLE,
+    fmt: ViewFormatOpt = Format.TABLE,
+    output: OutputOpt = None,
     today: TodayOpt = None,
+    strict: StrictOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
     color: ColorOpt = ColorChoice.AUTO,
 ) -> None:
     """One table of every customer's deadlines: due date, working days left, what still fails."""
@@ -407,23 +508,33 @@ def deadlines(
 
     dns = opt.dns_settings(zone, nameserver, timeout)
     settings = opt.run_settings(dns, opt.limits(deadline), today)
-    report = opt.report_options(fmt.as_format, None, color=color)
-    raise typer.Exit(run_deadlines(sheets, settings, report))
+    report = opt.report_options(fmt, output, strict, color=color)
+    raise typer.Exit(run_deadlines(sheets, settings, report, opt.selection(select, ignore)))
 
 
 @app.command()
 def hygiene(
     reports: Annotated[
         list[Path],
-        typer.Argument(help="Delivery report(s): CSV, .csv.gz or .zip; several are read as one."),
+        typer.Argument(
+            metavar="REPORT",
+            help="Delivery report(s): CSV, .csv.gz or .zip; several are read as one.",
+        ),
     ],
     sheet: Annotated[
         Path | None,
-        typer.Option("--sheet", help="The sheet: capacity_per_hour, roles and exemptions."),
+        typer.Option(
+            "--sheet", metavar="FILE", help="The sheet: capacity_per_hour, roles and exemptions."
+        ),
     ] = None,
     capacity: Annotated[
         int | None,
-        typer.Option("--capacity", min=1, help="Contracted mails per hour (wins over the sheet)."),
+        typer.Option(
+            "--capacity",
+            min=1,
+            metavar="N",
+            help="Contracted mails per hour (wins over the sheet).",
+        ),
     ] = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
@@ -442,6 +553,97 @@ def hygiene(
     settings = opt.run_settings(today=today)
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_hygiene(reports, options, settings, report, opt.selection(select, ignore)))
+
+
+@app.command()
+def sla(
+    terms: Annotated[
+        str,
+        typer.Option(
+            "--terms",
+            metavar="002|003|004|FILE",
+            help="The provider's terms: a seed's bundled terms or a terms file (YAML).",
+        ),
+    ],
+    incidents: Annotated[
+        Path | None,
+        typer.Option(
+            "--incidents",
+            metavar="FILE",
+            help="Incident log (CSV or YAML): availability and credits.",
+        ),
+    ] = None,
+    tickets: Annotated[
+        Path | None,
+        typer.Option("--tickets", metavar="FILE", help="Ticket log (CSV or YAML): reaction times."),
+    ] = None,
+    month: Annotated[
+        str | None,
+        typer.Option(
+            "--month", metavar="YYYY-MM", help="The billing month (default: the one before today)."
+        ),
+    ] = None,
+    fee: Annotated[
+        str | None,
+        typer.Option("--fee", metavar="AMOUNT", help="The monthly fee, for the credit's amount."),
+    ] = None,
+    started_periods: Annotated[
+        bool,
+        typer.Option(
+            "--started-periods", help="Credit every period of downtime begun, not only full ones."
+        ),
+    ] = False,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Judge a provider by its terms: availability and credits, claim deadlines, reaction times."""
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.sla import SlaOptions, run_sla
+
+    options = SlaOptions(terms, incidents, tickets, month, fee, started_periods)
+    settings = opt.run_settings(today=today)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
+    raise typer.Exit(run_sla(options, settings, report, opt.selection(select, ignore)))
+
+
+@app.command()
+def init(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="DOMAIN", help="The sender domain: pre-fill the sheet from its DNS."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the sheet to this new file (-: standard output); an existing one is kept.",
+        ),
+    ] = None,
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+) -> None:
+    """Start a new implementation sheet: every key, commented, to fill in.
+
+    With DOMAIN, what its DNS publishes is filled in: the MX hosts, the MAIL FROM domains with
+    SPF (the domain and its usual bounce names) and the DKIM selectors with a key (common names).
+    """
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.init import run_init
+
+    settings = opt.run_settings(opt.dns_settings(zone, nameserver, timeout))
+    target = None if output is None or str(output) == "-" else output
+    raise typer.Exit(run_init(name, settings, target))
 
 
 @app.command("rules")

@@ -61,7 +61,7 @@ def _streamed(
                 stream.write(done.rendered)
                 tally.add_statuses(done.statuses)
             else:
-                write_findings(done.findings, stream)
+                write_findings(done.findings, stream, done.domain)
                 tally.add(done.findings)
             write_compliance(done.compliance, stream)
             stream.flush()

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from mailcheck.commands._selection import select_rules
 from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY
+from mailcheck.core.errors import InputError
 from mailcheck.engine.domainsheet import check_selector, domain_name
 from mailcheck.engine.settings import DnsSettings, Probing, RunLimits, RunSettings
 from mailcheck.output import ColorChoice, Format
@@ -66,9 +67,11 @@ def run_settings(
     probe_unsubscribe: bool = False,
     allow_private: bool = False,
     profiles: Sequence[ProfileName] | None = None,
+    ca_file: Path | None = None,
 ) -> RunSettings:
     """The engine's settings; `today` pins the date (default: today, once for the run);
-    `profiles`: those of `--profile`, each judged once, in the order of `ProfileName`."""
+    `profiles`: those of `--profile`, each judged once, in the order of `ProfileName`;
+    `ca_file`: `--ca-file`, checked here before any sheet is read."""
     wanted = set(profiles or ())
     return RunSettings(
         dns or DnsSettings(),
@@ -76,7 +79,21 @@ def run_settings(
         Probing(probe_unsubscribe, allow_private),
         today.date() if today else dt.date.today(),
         tuple(name for name in ProfileName if name in wanted),
+        trusted_roots_file(ca_file),
     )
+
+
+def trusted_roots_file(ca_file: Path | None) -> Path | None:
+    """`--ca-file` as an absolute path (worker processes read it too), once it is known to hold
+    root certificates; a file that does not is an input error."""
+    if ca_file is None:
+        return None
+    from mailcheck.certs.roots import roots_problem
+
+    problem = roots_problem(ca_file)
+    if problem:
+        raise InputError(problem, file=str(ca_file), key="--ca-file")
+    return ca_file.resolve()
 
 
 def report_options(
@@ -107,3 +124,24 @@ def check_domain_arguments(
         domain_name(mail_from, "--mail-from")
     for selector in selectors:
         check_selector(selector, "--selector")
+
+
+# --- `--select` / `--ignore` within one command's rules ----------------------------------------
+
+
+def selected_within(selection: Selection, rules: Iterable[Rule], what: str) -> list[Rule]:
+    """The rules of a command (`rules`, in their order) that `--select`/`--ignore` leave; an
+    input error naming `what` the command checks when none is left (`mailcheck spf --select
+    dkim.` runs nothing)."""
+    chosen = {rule.id for rule in selection.rules()}
+    own = list(rules)
+    kept = [rule for rule in own if rule.id in chosen]
+    if not kept:
+        option = "--select" if selection.select else "--ignore"
+        ids = ", ".join(rule.id for rule in own)
+        raise InputError(f"no {what} rule is left to run (the {what} rules: {ids})", key=option)
+    return kept
+
+
+EVERY_RULE = Selection()
+"""No `--select` or `--ignore`: every rule of the command."""

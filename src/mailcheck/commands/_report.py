@@ -117,3 +117,24 @@ def announce(report: Report) -> None:
         return
     for note in report.notes:
         print(f"mailcheck: warning: {note}", file=sys.stderr)
+
+
+VIEW_FORMATS = (Format.TABLE, Format.JSON)
+"""The formats in which `recheck`, `deadlines` and `history` show their own view; in the other
+formats they write their findings as `check` does."""
+
+
+def write_view(
+    view: View,
+    report: Report,
+    options: ReportOptions,
+    render_view: Callable[[View, TextIO, bool | None], None],
+) -> None:
+    """A command's own view (`VIEW_FORMATS`), or in the other formats its findings as a
+    report (`report`): SARIF, JUnit, Markdown and JSON Lines read the same as for `check`."""
+    if options.fmt in VIEW_FORMATS:
+        write_output(view, options, render_view)
+        return
+    write_output(
+        report, options, lambda r, stream, color: render(r, options.fmt, stream, color=color)
+    )

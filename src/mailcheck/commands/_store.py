@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,7 +14,21 @@ from mailcheck.core.findings import exit_code
 from mailcheck.core.inputs import STDIN
 from mailcheck.engine.runner import CheckedSheet, all_compliance, load_sheets, now
 from mailcheck.sheet.model import LoadedSheet
-from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store
+from mailcheck.state import ENV, RunRecord, SheetInfo, SheetResult, Store, default_path
+
+
+def store_to_read(db: Path | None) -> Path:
+    """The store `recheck` and `history` read (`--db`, else `MAILCHECK_DB`, else the default),
+    said on stderr with where its path came from: a run `check` recorded in another store (or
+    in none) is then not silently missed."""
+    if db is None:
+        path = default_path()
+        origin = f"the default; `check` records here only with --db {path} or {ENV}"
+    else:
+        path = db
+        origin = f"from {ENV}" if os.environ.get(ENV) == str(db) else "from --db"
+    print(f"mailcheck: reading the state store {path} ({origin})", file=sys.stderr)
+    return path
 
 
 def load_recorded_sheets(paths: Sequence[Path]) -> list[LoadedSheet]:

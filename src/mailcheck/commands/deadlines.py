@@ -1,9 +1,10 @@
 """`mailcheck deadlines SHEET...`: one table of every customer's deadlines.
 
-For each sheet, its two deadlines (the sheet itself; the SPF and DKIM entries): when the clock
-started, the due date, where it stands (working days left, overdue by, or — for a sheet that was
-returned — returned in time or how many working days late), the status of the rule judging it
-(`deadline.sheet`, `deadline.dns`: the rules whose metadata names a `clock`) and what still
+For each sheet, its deadlines (the sheet itself; the SPF and DKIM entries; the provider's
+provisioning of the service): when the clock started, the due date, where it stands (working
+days left, overdue by, or — for a sheet that was returned, a service that was provisioned — in
+time or how many working days late), the status of the rule judging it (`deadline.sheet`,
+`deadline.dns`, `deadline.provisioning`: the rules whose metadata names a `clock`) and what still
 fails. The sheets are checked like `check` does (DNS included), since what still fails is only
 known after asking DNS. Rows that need attention come first; the exit code is that of the
 deadline findings (1 when one is overdue, 3 when one could not be decided).
@@ -12,24 +13,38 @@ deadline findings (1 when one is overdue, 3 when one could not be decided).
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from mailcheck.commands._options import ReportOptions
+from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection
 from mailcheck.commands._progress import progress
-from mailcheck.commands._report import announce_deadline
-from mailcheck.core.findings import Finding, Status, exit_code
+from mailcheck.commands._report import announce_deadline, write_view
+from mailcheck.core.errors import InputError
+from mailcheck.core.findings import ExitCode, Finding, Status, exit_code, summarize
+from mailcheck.core.report import Report
 from mailcheck.core.wording import iso
 from mailcheck.engine.runner import CheckedSheet, check_loaded, load_sheets
 from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
 from mailcheck.rules import REGISTRY, covered_by_dns_deadline, deadline_clock
-from mailcheck.sheet.due_dates import Deadline, Kind, dns_deadline, sheet_deadline
+from mailcheck.rules.base import Rule
+from mailcheck.sheet.due_dates import (
+    Deadline,
+    Kind,
+    dns_deadline,
+    provisioning_deadline,
+    sheet_deadline,
+)
 
-LABELS = {Kind.SHEET: "sheet returned (5 wd)", Kind.DNS: "SPF and DKIM (10 wd)"}
+LABELS = {
+    Kind.SHEET: "sheet returned (5 wd)",
+    Kind.DNS: "SPF and DKIM (10 wd)",
+    Kind.PROVISIONING: "service provisioned (1 wd)",
+}
+MISSING = {Kind.SHEET: "sheet not returned", Kind.PROVISIONING: "service not provisioned"}
+"""What still fails for a deadline met by a date in the sheet rather than by other checks."""
 
 
 @dataclass(frozen=True)
@@ -84,22 +99,63 @@ class DeadlineRow:
         }
 
 
-def run_deadlines(sheet_paths: Sequence[Path], settings: RunSettings, report: ReportOptions) -> int:
+@dataclass(frozen=True)
+class Deadlines:
+    """The view: one row per deadline of every sheet, those that need attention first."""
+
+    rows: Sequence[DeadlineRow]
+    today: dt.date
+    strict: bool = False
+
+    def findings(self) -> list[Finding]:
+        return [row.finding for row in self.rows]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return exit_code(self.findings(), strict=self.strict)
+
+    def summary_line(self) -> str:
+        counts = ", ".join(f"{n} {status}" for status, n in summarize(self.findings()).items())
+        return f"{len(self.rows)} deadlines: {counts}; exit code {int(self.exit_code)}"
+
+
+def run_deadlines(
+    sheet_paths: Sequence[Path],
+    settings: RunSettings,
+    report: ReportOptions,
+    selection: Selection = EVERY_RULE,
+) -> int:
+    """`selection`: the rules run (what still fails is known only of those run); it must keep
+    a rule that judges a deadline."""
+    rules = _with_a_deadline(selection.rules())
     sheets = load_sheets(sheet_paths)
     today = settings.today
-    rules = list(REGISTRY.values())
     with progress("checking", len(sheets) * len(rules), report.color) as tick:
         results = check_loaded(sheets, rules, settings, tick=tick)
     rows = sorted(
         (row for result in results for row in rows_of(result, today)),
         key=lambda r: (r.finding.status.rank, r.deadline.due if r.deadline else dt.date.max),
     )
-    if report.fmt is Format.JSON:
-        _render_json(rows, today, sys.stdout)
-    else:
-        _render_table(rows, today, sys.stdout, report.color)
+    view = Deadlines(rows, today, report.strict)
+    as_report = Report(tuple(view.findings()), today, strict=report.strict)
+    write_view(view, as_report, report, _renderer(report.fmt))
     announce_deadline(settings.limits)
-    return int(exit_code(row.finding for row in rows))
+    return int(view.exit_code)
+
+
+def _with_a_deadline(rules: list[Rule]) -> list[Rule]:
+    if not any(deadline_clock(rule.id) is not None for rule in rules):
+        judging = ", ".join(rule_id for rule_id in REGISTRY if deadline_clock(rule_id))
+        raise InputError(
+            f"no rule that judges a deadline is left to run ({judging})", key="--select"
+        )
+    return rules
+
+
+def _renderer(fmt: Format) -> Callable[[Deadlines, TextIO, bool | None], None]:
+    if fmt is Format.JSON:
+        return lambda view, stream, _color: _render_json(view, stream)
+    return lambda view, stream, color: _render_table(view.rows, view.today, stream, color)
 
 
 def rows_of(result: CheckedSheet, today: dt.date) -> list[DeadlineRow]:
@@ -109,12 +165,19 @@ def rows_of(result: CheckedSheet, today: dt.date) -> list[DeadlineRow]:
     failing_dns = [
         f for f in result.findings if covered_by_dns_deadline(f.rule) and f.status is Status.FAIL
     ]
-    returned = sheet.dates.sheet_submitted is not None
-    not_returned = [found[Kind.SHEET]] if Kind.SHEET in found and not returned else []
     rows = []
     for clock, deadline, failing in (
-        (Kind.SHEET, sheet_deadline(sheet), not_returned),
+        (
+            Kind.SHEET,
+            sheet_deadline(sheet),
+            _missing(found, Kind.SHEET, sheet.dates.sheet_submitted),
+        ),
         (Kind.DNS, dns_deadline(sheet), failing_dns),
+        (
+            Kind.PROVISIONING,
+            provisioning_deadline(sheet),
+            _missing(found, Kind.PROVISIONING, sheet.dates.provisioned),
+        ),
     ):
         if clock in found:
             finding = found[clock]
@@ -134,13 +197,18 @@ def rows_of(result: CheckedSheet, today: dt.date) -> list[DeadlineRow]:
     return rows
 
 
-def _render_json(rows: Sequence[DeadlineRow], today: dt.date, stream: TextIO) -> None:
+def _missing(found: dict[Kind, Finding], clock: Kind, met_on: dt.date | None) -> list[Finding]:
+    """The deadline's own finding while the date that meets it is missing from the sheet."""
+    return [found[clock]] if clock in found and met_on is None else []
+
+
+def _render_json(view: Deadlines, stream: TextIO) -> None:
     import json
 
     data = {
-        "today": today.isoformat(),
-        "deadlines": [row.as_dict() for row in rows],
-        "exit_code": int(exit_code(row.finding for row in rows)),
+        "today": view.today.isoformat(),
+        "deadlines": [row.as_dict() for row in view.rows],
+        "exit_code": int(view.exit_code),
     }
     json.dump(data, stream, indent=2, ensure_ascii=False)
     stream.write("\n")
@@ -195,10 +263,7 @@ def _cells(row: DeadlineRow) -> list[Any]:
 
 
 def _failing(row: DeadlineRow) -> list[str]:
-    return [
-        "sheet not returned" if row.clock is Kind.SHEET else f"{f.rule} {f.subject}"
-        for f in row.still_failing
-    ]
+    return [MISSING.get(row.clock) or f"{f.rule} {f.subject}" for f in row.still_failing]
 
 
 def _stacked(row: DeadlineRow, width: int) -> list[Any]:

@@ -10,20 +10,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from mailcheck.commands._options import ReportOptions, check_domain_arguments
+from mailcheck.commands._options import (
+    EVERY_RULE,
+    ReportOptions,
+    Selection,
+    check_domain_arguments,
+    selected_within,
+)
 from mailcheck.commands._progress import progress
 from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError
 from mailcheck.engine.domainsheet import domain_sheet
 from mailcheck.engine.runner import all_compliance, all_findings, check_loaded
 from mailcheck.engine.settings import RunSettings
-from mailcheck.rules import domain_rules
+from mailcheck.rules import REGISTRY, domain_rules
 
 
-def domain_rule_ids() -> tuple[str, ...]:
+def domain_rule_ids(selection: Selection = EVERY_RULE) -> tuple[str, ...]:
     """The rules that need nothing but DNS and what the command line gives (by their metadata,
-    read when the command runs)."""
-    return tuple(rule.id for rule in domain_rules())
+    read when the command runs), those `--select`/`--ignore` leave."""
+    return tuple(rule.id for rule in selected_within(selection, domain_rules(), "domain"))
 
 
 def run_domain(
@@ -33,6 +39,7 @@ def run_domain(
     mail_from: str | None,
     settings: RunSettings,
     report: ReportOptions,
+    selection: Selection = EVERY_RULE,
 ) -> int:
     """One domain, or every domain of the list `from_file` (exactly one of them is given): the
     list (see `mailcheck.engine.domainfile`) as one batch, checked one chunk after the other
@@ -40,9 +47,10 @@ def run_domain(
     if (domain is None) == (from_file is None):
         raise InputError("give either DOMAIN or --from-file FILE", key="DOMAIN")
     check_domain_arguments(domain, selectors, mail_from)
+    rule_ids = domain_rule_ids(selection)
     if domain is not None:
         sheet = domain_sheet(domain, selectors, mail_from)
-        rules = domain_rules()
+        rules = [REGISTRY[rule_id] for rule_id in rule_ids]
         with progress("checking", len(rules), report.color) as tick:
             results = check_loaded([sheet], rules, settings, tick=tick)
         compliance = all_compliance(results)
@@ -53,5 +61,5 @@ def run_domain(
 
     assert from_file is not None
     with read_domain_file(from_file, selectors, mail_from) as domains:
-        batch = Batch(domains.chunks(), domain_rule_ids(), settings, size=len(domains))
+        batch = Batch(domains.chunks(), rule_ids, settings, size=len(domains))
         return report_batch(batch, report)

@@ -12,33 +12,39 @@ The human view shows per sheet (named relative to the working folder when it lie
 table — or, where the terminal is too narrow for one, the same rows one below the other — with
 a row per rule and subject that ever changed, failed, warned or could not be decided; checks
 that passed (or did not apply) every time are only counted (`-v` lists them too). The JSON lists
-every key.
+every key. The other formats (SARIF, JUnit, Markdown, JSON Lines) hold the last recorded
+finding of each key, as `check` would have reported them, and the exit code is theirs: 1 when
+one of them fails (or warns, with `--strict`), 3 when one is undecided. `--select`/`--ignore`
+keep the keys of the rules chosen; `--today` is the date a clock that still runs counts its
+working days to (default: the date of the last run).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from rich.text import Text
 
-from mailcheck.commands._options import ReportOptions
+from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection
+from mailcheck.commands._report import write_view
+from mailcheck.commands._store import store_to_read
 from mailcheck.core.errors import InputError
-from mailcheck.core.findings import Status
+from mailcheck.core.findings import ExitCode, Finding, Status, exit_code, summarize
+from mailcheck.core.report import Report
 from mailcheck.core.wording import iso, plural
 from mailcheck.core.workdays import UnknownRegion
 from mailcheck.output import Format
 from mailcheck.output.console import make_console
 from mailcheck.output.layout import TableColumn, fitted_table, headed, print_lines, styled, wrap
+from mailcheck.output.sites import shown_path
 from mailcheck.output.table import STYLES
 from mailcheck.rules import deadline_kind
 from mailcheck.sheet.due_dates import Deadline, rule_deadline, working_calendar
-from mailcheck.state import default_path
 from mailcheck.state.store import Key, Recorded, SheetInfo, State, Store
 
 QUIET = (Status.PASS, Status.SKIP)  # a key that only ever had one of these has no story
@@ -119,32 +125,73 @@ class Timeline:
         }
 
 
-def run_history(subject: str, db: Path | None, options: ReportOptions) -> int:
-    """`db`: the state store (None: the default one); `options`: the format, colour and
-    whether checks that never changed are listed (`-v`)."""
-    db = db or default_path()
+@dataclass(frozen=True)
+class History:
+    """The view: the timelines of every key recorded about `subject`."""
+
+    subject: str
+    timelines: Sequence[Timeline]
+    strict: bool = False
+
+    def findings(self) -> list[Finding]:
+        """The last recorded finding of each key."""
+        return [timeline.last.as_finding() for timeline in self.timelines]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return exit_code(self.findings(), strict=self.strict)
+
+    def summary_line(self) -> str:
+        counts = ", ".join(f"{n} {status}" for status, n in summarize(self.findings()).items())
+        code = int(self.exit_code)
+        return f"{len(self.timelines)} recorded checks, last: {counts}; exit code {code}"
+
+
+def run_history(
+    subject: str,
+    db: Path | None,
+    report: ReportOptions,
+    selection: Selection = EVERY_RULE,
+    today: dt.date | None = None,
+) -> int:
+    """`db`: the state store (None: the default one); `selection`: the rules whose keys are
+    shown; `today`: the date running clocks count to (None: each key's last run)."""
+    rule_ids = {rule.id for rule in selection.rules()}
+    db = store_to_read(db)
     with Store.open_readonly(db) as store:
-        rows = store.matching(subject)
+        rows = [row for row in store.matching(subject) if row.rule in rule_ids]
         if not rows:
             raise InputError(f"nothing recorded about {subject!r}", file=str(db))
-        timelines = timelines_of(store, rows)
+        timelines = timelines_of(store, rows, today)
+    view = History(subject, timelines, report.strict)
+    last_run = max(t.last.today for t in timelines)
+    as_report = Report(tuple(view.findings()), today or last_run, strict=report.strict)
+    write_view(view, as_report, report, _renderer(report))
+    return int(view.exit_code)
+
+
+def _renderer(options: ReportOptions) -> Callable[[History, TextIO, bool | None], None]:
     if options.fmt is Format.JSON:
-        _render_json(subject, timelines, sys.stdout)
-    else:
-        _render_table(subject, timelines, sys.stdout, options)
-    return 0
+        return lambda view, stream, _color: _render_json(view.subject, view.timelines, stream)
+    return lambda view, stream, color: _render_table(
+        view.subject, view.timelines, stream, color, verbose=options.verbose
+    )
 
 
-def timelines_of(store: Store, rows: Sequence[Recorded]) -> list[Timeline]:
+def timelines_of(
+    store: Store, rows: Sequence[Recorded], today: dt.date | None = None
+) -> list[Timeline]:
     by_key: dict[Key, list[Recorded]] = {}
     for row in rows:
         by_key.setdefault(row.key, []).append(row)
     infos = {sheet: store.sheet_info(sheet) for sheet, _, _ in by_key}
-    return [_timeline(store, key, found, infos[key[0]]) for key, found in by_key.items()]
+    return [_timeline(store, key, found, infos[key[0]], today) for key, found in by_key.items()]
 
 
-def _timeline(store: Store, key: Key, rows: list[Recorded], info: SheetInfo | None) -> Timeline:
-    last_day = rows[-1].today
+def _timeline(
+    store: Store, key: Key, rows: list[Recorded], info: SheetInfo | None, today: dt.date | None
+) -> Timeline:
+    last_day = today or rows[-1].today
     changes = [r for i, r in enumerate(rows) if i == 0 or r.status is not rows[i - 1].status]
     clocks = [_clock(key[1], info, e.failed_on, e.fixed_on, last_day) for e in store.episodes(key)]
     customer = info.customer if info else None
@@ -172,16 +219,22 @@ def _render_json(subject: str, timelines: Sequence[Timeline], stream: TextIO) ->
 
 
 def _render_table(
-    subject: str, timelines: Sequence[Timeline], stream: TextIO, options: ReportOptions
+    subject: str,
+    timelines: Sequence[Timeline],
+    stream: TextIO,
+    color: bool | None,
+    *,
+    verbose: bool = False,
 ) -> None:
-    console = make_console(stream, options.color)
+    """`verbose`: list the checks that never changed too, not only count them."""
+    console = make_console(stream, color)
     width = console.width
     console.print(Text(f"History of {subject}", style="bold"))
     by_sheet: dict[str, list[Timeline]] = {}
     for timeline in timelines:
         by_sheet.setdefault(timeline.key[0], []).append(timeline)
     for sheet, found in by_sheet.items():
-        telling = [t for t in found if options.verbose or not t.quiet]
+        telling = [t for t in found if verbose or not t.quiet]
         customer = next((t.customer for t in found if t.customer), None)
         shown = shown_path(sheet)
         title = f"{customer} — {shown}" if customer else shown
@@ -194,7 +247,7 @@ def _render_table(
                 lines = [line for t in telling for line in _stacked(t, width)]
                 print_lines(console, lines)
         quiet = Counter(t.changes[0].status.value for t in found if t.quiet)
-        if quiet and not options.verbose:
+        if quiet and not verbose:
             counts = ", ".join(f"{n} {status}" for status, n in sorted(quiet.items()))
             note = f"{plural(quiet.total(), 'check')} never changed ({counts}): -v lists them"
             print_lines(console, styled(wrap(note, width, 2, 4)))
@@ -207,15 +260,6 @@ COLUMNS = [
     TableColumn("Now"),
     TableColumn("Clocks"),
 ]
-
-
-def shown_path(sheet: str) -> str:
-    """A recorded sheet (its absolute path) as the person in the working folder names it."""
-    try:
-        relative = Path(sheet).relative_to(Path.cwd())
-    except ValueError:
-        return sheet
-    return relative.as_posix()
 
 
 def _row(timeline: Timeline) -> list[Text | str]:

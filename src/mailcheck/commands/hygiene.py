@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailcheck.commands._options import ReportOptions, Selection
+from mailcheck.commands._options import ReportOptions, Selection, selected_within
 from mailcheck.commands._progress import progress
 from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError
@@ -64,11 +64,7 @@ def run_hygiene(
 
 
 def hygiene_rules(selection: Selection) -> list[Rule]:
-    judging_reports = {rule.id for rule in report_rules()}
-    rules = [r for r in selection.rules() if r.id in judging_reports]
-    if not rules:
-        raise InputError("no hygiene or capacity rule selected", key="--select")
-    return rules
+    return selected_within(selection, report_rules(), "hygiene or capacity")
 
 
 def _refuse_unreadable(analysis: DeliveryAnalysis) -> None:

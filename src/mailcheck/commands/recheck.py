@@ -25,12 +25,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from mailcheck.commands._options import ReportOptions
+from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection
 from mailcheck.commands._progress import progress
-from mailcheck.commands._report import announce_deadline, write_output
-from mailcheck.commands._store import load_recorded_sheets, record_run
+from mailcheck.commands._report import announce_deadline, write_view
+from mailcheck.commands._store import load_recorded_sheets, record_run, store_to_read
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding, Status
+from mailcheck.core.report import Report
 from mailcheck.core.wording import plural
 from mailcheck.engine.batch import check_sheets
 from mailcheck.engine.checker import Tick, load_sheet_for_rules
@@ -39,7 +40,6 @@ from mailcheck.engine.runner import CheckedSheet, now
 from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
 from mailcheck.output.recheck_report import RecheckReport, as_json, render_json, render_table
-from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
 from mailcheck.sheet.model import LoadedSheet
 from mailcheck.state import (
@@ -48,7 +48,6 @@ from mailcheck.state import (
     SheetInfo,
     SheetResult,
     Store,
-    default_path,
     exclusive,
 )
 from mailcheck.state.store import sheet_key
@@ -60,14 +59,16 @@ def run_recheck(
     report: ReportOptions,
     db: Path | None,
     notify: str | None,
+    selection: Selection = EVERY_RULE,
 ) -> int:
-    """`db`: the state store (None: the default one); `notify`: the webhook for the changes."""
+    """`db`: the state store (None: the default one); `notify`: the webhook for the changes;
+    `selection`: the rules to re-check (the others' recorded statuses stand)."""
     if notify:
         from mailcheck.http.notify import check_url
 
         check_url(notify)
-    db = db or default_path()
-    rules = list(REGISTRY.values())
+    rules = selection.rules()
+    db = store_to_read(db)
     if not sheet_paths and not db.exists():
         raise _no_store(db)
     with exclusive(db), Store.open(db, create=bool(sheet_paths)) as store:
@@ -78,7 +79,8 @@ def run_recheck(
         unchecked += failed
         if not results:
             raise _nothing_checked(store)
-        undecided = [_undecided(store, sheet, now()) for sheet in unchecked]
+        rule_ids = {rule.id for rule in rules}
+        undecided = [_undecided(store, sheet, now(), rule_ids) for sheet in unchecked]
         # a recheck reports what changed in the findings, and exits by them: the profiles a
         # sheet names are judged by `check`, so the run is recorded without them
         results = [replace(result, compliance=()) for result in results]
@@ -97,7 +99,8 @@ def run_recheck(
             run_changes(store, run_id),
             strict=report.strict,
         )
-    write_output(changes, report, _renderer(report.fmt))
+    as_report = Report(tuple(changes.findings()), changes.run.today, strict=report.strict)
+    write_view(changes, as_report, report, _renderer(report.fmt))
     announce_deadline(settings.limits)
     if notify:
         _notify(notify, changes, settings.dns.timeout)
@@ -150,13 +153,17 @@ def _nothing_checked(store: Store) -> InputError:
     )
 
 
-def _undecided(store: Store, unchecked: UnreadableSheet, moment: dt.datetime) -> SheetResult:
-    """What is recorded of a sheet that could not be checked: every rule and subject of its
-    last run as `error`, with what it knew of the sheet and its DNS source, so its decided
-    statuses, its clocks and the source of its next re-check stay as they were."""
+def _undecided(
+    store: Store, unchecked: UnreadableSheet, moment: dt.datetime, rule_ids: set[str]
+) -> SheetResult:
+    """What is recorded of a sheet that could not be checked: every rule (of `rule_ids`, those
+    the run checks) and subject of its last run as `error`, with what it knew of the sheet and
+    its DNS source, so its decided statuses, its clocks and the source of its next re-check
+    stay as they were."""
     findings = [
         Finding(rule, Status.ERROR, subject, f"not re-checked: {unchecked.problem}")
         for rule, subject in store.last_keys(unchecked.sheet)
+        if rule in rule_ids
     ]
     info = store.sheet_info(unchecked.sheet) or SheetInfo(unchecked.sheet)
     return SheetResult(info, findings, moment, store.dns_source(unchecked.sheet))

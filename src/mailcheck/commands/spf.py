@@ -7,7 +7,13 @@ import functools
 import json
 from typing import TextIO
 
-from mailcheck.commands._options import ReportOptions, check_domain_arguments
+from mailcheck.commands._options import (
+    EVERY_RULE,
+    ReportOptions,
+    Selection,
+    check_domain_arguments,
+    selected_within,
+)
 from mailcheck.commands._report import write_report
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Report
@@ -20,12 +26,15 @@ from mailcheck.rules import spf_rules
 from mailcheck.spf.tree import SpfTree
 
 
-def run_spf(domain: str, settings: RunSettings, report: ReportOptions) -> int:
-    """The SPF rules for `domain`, with its include/redirect tree in front of the findings."""
+def run_spf(
+    domain: str, settings: RunSettings, report: ReportOptions, selection: Selection = EVERY_RULE
+) -> int:
+    """The SPF rules for `domain` (those `selection` leaves), with its include/redirect tree in
+    front of the findings."""
     check_domain_arguments(domain)
+    rules = selected_within(selection, spf_rules(), "SPF")
     sheet = domain_sheet(domain)
     ctx = build_context(settings)
-    rules = spf_rules()
 
     async def run() -> tuple[SpfTree, list[Finding]]:
         tree = await ctx.spf_tree(sheet.display)

@@ -107,11 +107,16 @@ class FoundErrors:
 
 def raise_all(errors: Sequence[InputError]) -> None:
     """Raise the errors found, if any: one as itself, several as one `InputErrors`."""
+    if errors:
+        raise combined(errors)
+
+
+def combined(errors: Sequence[InputError]) -> InputError:
+    """The errors as one to raise: one as itself, several as one `InputErrors`."""
     flat = [each for error in errors for each in _each(error)]
-    if len(flat) == 1:
-        raise flat[0]
-    if flat:
-        raise InputErrors(flat)
+    if not flat:
+        raise ValueError("combined needs at least one error")
+    return flat[0] if len(flat) == 1 else InputErrors(flat)
 
 
 def _each(error: InputError) -> tuple[InputError, ...]:

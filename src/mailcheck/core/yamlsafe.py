@@ -37,22 +37,24 @@ def dotted_key(loc: Loc) -> str | None:
     return text.removeprefix(".") or None
 
 
-def read_mapping(path: Path, display: str) -> tuple[dict[str, Any], dict[Loc, int]]:
+def read_mapping(
+    path: Path, display: str, what: str = "sheet"
+) -> tuple[dict[str, Any], dict[Loc, int]]:
     """The YAML mapping in `path` and the 1-based line of every key and list item in it."""
-    return parse(decode(read_bounded(path, display), display), display)
+    return parse(decode(read_bounded(path, display, what), display, what), display, what)
 
 
 # --- reading ---------------------------------------------------------------------------------
 
 
-def read_bounded(path: Path, display: str) -> bytes:
+def read_bounded(path: Path, display: str, what: str = "sheet") -> bytes:
     """The file's bytes, at most MAX_BYTES; the path `-` reads standard input."""
-    too_big = f"the sheet is larger than {MAX_BYTES // 1024} KiB; is this the right file?"
+    too_big = f"the {what} is larger than {MAX_BYTES // 1024} KiB; is this the right file?"
     try:
         if str(path) == "-":
             data = sys.stdin.buffer.read(MAX_BYTES + 1)
         elif path.is_dir():
-            raise InputError("is a directory, not a sheet file", file=display)
+            raise InputError(f"is a directory, not {_a(what)}", file=display)
         elif path.stat().st_size > MAX_BYTES:
             raise InputError(too_big, file=display)
         else:
@@ -68,12 +70,12 @@ def read_bounded(path: Path, display: str) -> bytes:
     return data
 
 
-def decode(data: bytes, display: str) -> str:
+def decode(data: bytes, display: str, what: str = "sheet") -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        problem = f"the sheet is not UTF-8 text (byte 0x{data[exc.start]:02x})"
+        problem = f"the {what} is not UTF-8 text (byte 0x{data[exc.start]:02x})"
         raise InputError(problem, file=display, line=line) from None
 
 
@@ -131,15 +133,17 @@ class _CLoader(yaml.CSafeLoader):
 _Loader = _CLoader if yaml.__with_libyaml__ else _PyLoader
 
 
-def parse(text: str, display: str) -> tuple[Any, dict[Loc, int]]:
+def parse(text: str, display: str, what: str = "sheet") -> tuple[Any, dict[Loc, int]]:
+    """The YAML mapping in `text` and the line of every key and item; `what` the file is (a
+    sheet, a terms file, an incident log), as its errors name it."""
     try:
-        _check_events(text, display)
+        _check_events(text, display, what)
         loader = _Loader(text)
         try:
             root = loader.get_single_node()
             if root is None:
-                raise InputError("the sheet is empty", file=display, line=1)
-            _check_expansion(root, display)
+                raise InputError(f"the {what} is empty", file=display, line=1)
+            _check_expansion(root, display, what)
             builder = _Builder(loader, display)
             data = builder.build(root, ())
         finally:
@@ -147,12 +151,12 @@ def parse(text: str, display: str) -> tuple[Any, dict[Loc, int]]:
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, text, display) from None
     if not isinstance(data, dict):
-        problem = f"the sheet must be a mapping of keys to values, not {kind(data)}"
+        problem = f"the {what} must be a mapping of keys to values, not {kind(data)}"
         raise InputError(problem, file=display, line=_line(root))
     return data, builder.lines
 
 
-def _check_events(text: str, display: str) -> None:
+def _check_events(text: str, display: str, what: str) -> None:
     """Refuse deep nesting, too many nodes and several documents from the event stream.
 
     The event stream is produced iteratively with bounded memory; composing first would
@@ -164,20 +168,25 @@ def _check_events(text: str, display: str) -> None:
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:
-                problem = "several YAML documents ('---'): a sheet is one document"
+                problem = f"several YAML documents ('---'): {_a(what)} is one document"
                 raise InputError(problem, file=display, line=line)
         if isinstance(event, yaml.NodeEvent):
             nodes += 1
             if nodes > MAX_NODES:
-                problem = f"more than {MAX_NODES:,} YAML nodes: not a sheet"
+                problem = f"more than {MAX_NODES:,} YAML nodes: not {_a(what)}"
                 raise InputError(problem, file=display, line=line)
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                problem = f"nested deeper than {MAX_DEPTH} levels: not a sheet"
+                problem = f"nested deeper than {MAX_DEPTH} levels: not {_a(what)}"
                 raise InputError(problem, file=display, line=line)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+
+
+def _a(what: str) -> str:
+    """`a sheet`, `an incident log`."""
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
 
 
 def _children(node: yaml.Node) -> Iterator[yaml.Node]:
@@ -189,7 +198,7 @@ def _children(node: yaml.Node) -> Iterator[yaml.Node]:
         yield from node.value
 
 
-def _check_expansion(root: yaml.Node, display: str) -> None:
+def _check_expansion(root: yaml.Node, display: str, what: str) -> None:
     """Refuse alias bombs, recursive aliases and alias chains that nest too deep.
 
     Aliases share nodes in the composed graph, so sizes are computed once per node
@@ -207,9 +216,9 @@ def _check_expansion(root: yaml.Node, display: str) -> None:
             size[key] = 1 + sum(size[kid] for kid in kids)
             depth[key] = 1 + max((depth[kid] for kid in kids), default=0)
             open_nodes.discard(key)
-            _check_expanded(node, size[key], depth[key], display)
+            _check_expanded(node, size[key], depth[key], display, what)
         elif key in open_nodes:
-            problem = "a recursive alias (a node that contains itself): not a sheet"
+            problem = f"a recursive alias (a node that contains itself): not {_a(what)}"
             raise InputError(problem, file=display, line=_line(node))
         elif key not in size:
             open_nodes.add(key)
@@ -217,12 +226,12 @@ def _check_expansion(root: yaml.Node, display: str) -> None:
             stack.extend((kid, False) for kid in _children(node))
 
 
-def _check_expanded(node: yaml.Node, size: int, depth: int, display: str) -> None:
+def _check_expanded(node: yaml.Node, size: int, depth: int, display: str, what: str) -> None:
     if size > MAX_EXPANDED_NODES:
-        problem = f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes: not a sheet"
+        problem = f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes: not {_a(what)}"
         raise InputError(problem, file=display, line=_line(node))
     if depth > MAX_DEPTH + 1:  # scalars count as a level here, collections only in events
-        problem = f"aliases nest deeper than {MAX_DEPTH} levels: not a sheet"
+        problem = f"aliases nest deeper than {MAX_DEPTH} levels: not {_a(what)}"
         raise InputError(problem, file=display, line=_line(node))
 
 

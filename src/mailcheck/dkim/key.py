@@ -28,6 +28,9 @@ from mailcheck.dnsclient.resolver import to_ascii
 MIN_RSA_BITS = 1024  # RFC 8301 §3.2: verifiers MUST NOT accept smaller keys
 GOOD_RSA_BITS = 2048  # RFC 8301 §3.2: signers SHOULD use at least 2048 bits
 ED25519_KEY_BYTES = 32
+_ED25519_SPKI = bytes.fromhex("302a300506032b6570032100")
+"""The DER SubjectPublicKeyInfo before an Ed25519 key's 32 bytes (RFC 8410 §4, OID 1.3.101.112):
+what a PEM `BEGIN PUBLIC KEY` of an Ed25519 key holds."""
 KEY_PREVIEW = 20
 """Characters of a corrupt p= shown in a message: enough to recognise it, not the whole key."""
 _PEM_ARMOUR = re.compile(r"-----(BEGIN|END)[^-]*-----")
@@ -107,6 +110,33 @@ def judge_published(key: KeyRecord) -> KeyVerdict:
     if len(texts) > 1:
         return KeyVerdict(Status.FAIL, f"{len(texts)} TXT records: verifiers may pick any of them")
     return judge_key(key.name, texts[0])
+
+
+def match_published(key: KeyRecord, public_key: str) -> KeyVerdict:
+    """Whether DNS holds exactly `public_key`, the key the provider signs for, at the key's
+    name: PASS when it does; FAIL when there is no record, several compete, it cannot be read,
+    holds no key or another key (mail signed with the provider's private key does not verify
+    then); ERROR when DNS did not decide."""
+    if not key.answer.decided:
+        return KeyVerdict(Status.ERROR, f"the DKIM key could not be fetched: {key.why_undecided()}")
+    texts = key.texts
+    if len(texts) != 1:
+        found = "no DKIM key is published" if not texts else f"{len(texts)} TXT records compete"
+        return KeyVerdict(Status.FAIL, found)
+    try:
+        published = parse_tags(texts[0]).get("p")
+    except ValueError as exc:
+        return KeyVerdict(Status.FAIL, f"the record cannot be read: {exc}")
+    if published is None or not published.strip():
+        return KeyVerdict(Status.FAIL, "the record holds no key (missing or revoked p=)")
+    if not same_key(published, public_key):
+        return KeyVerdict(Status.FAIL, "the published key is not the provider's key")
+    return KeyVerdict(Status.PASS, "the published key is the provider's key")
+
+
+def publish_providers_key(name: str, public_key: str) -> str:
+    """The hint that publishes the provider's key at `name`."""
+    return f"publish the provider's key: {record_to_publish(name, public_key)}"
 
 
 def publish_fix(key: KeyRecord, public_key: str | None, key_type: str = "rsa") -> str:
@@ -200,8 +230,7 @@ def testing_flags_removed(tags: dict[str, str]) -> dict[str, str]:
 
 def key_bits(public_key: str) -> int | None:
     """The size of a base64 public key in bits (RSA or ed25519); None when it does not parse."""
-    key = normalise_key(public_key)
-    verdict = judge_key("key", f"v=DKIM1; k={key_type_of(key)}; p={key}")
+    verdict = judge_key("key", key_record(public_key))
     return verdict.bits
 
 
@@ -215,28 +244,51 @@ def normalise_key(text: str) -> str:
 
 
 def same_key(published: str, expected: str) -> bool:
-    """Whether two base64 keys hold the same bytes (line breaks and padding style aside)."""
-    left, right = normalise_key(published), normalise_key(expected)
-    try:
-        return base64.b64decode(left, validate=True) == base64.b64decode(right, validate=True)
-    except (binascii.Error, ValueError):
-        return left == right
+    """Whether two base64 keys are the same key (line breaks, padding style and the PEM form
+    of an Ed25519 key aside)."""
+    left, right = _key_bytes(published), _key_bytes(expected)
+    if left is None or right is None:
+        return normalise_key(published) == normalise_key(expected)
+    return left == right
 
 
 def key_type_of(public_key: str) -> str:
-    """`ed25519` for a raw 32-byte key (RFC 8463), else `rsa`."""
+    """`ed25519` for an Ed25519 key (RFC 8463: raw 32 bytes, or in PEM as RFC 8410's
+    SubjectPublicKeyInfo), else `rsa`."""
+    raw = _key_bytes(public_key)
+    return "ed25519" if raw is not None and len(raw) == ED25519_KEY_BYTES else "rsa"
+
+
+def dkim_key_value(public_key: str) -> str:
+    """The key as `p=` holds it: base64 without PEM armour or white space, an Ed25519 key as
+    its raw 32 bytes (RFC 8463 §4.2), also when the provider gave it in PEM."""
+    raw = _key_bytes(public_key)
+    if raw is not None and len(raw) == ED25519_KEY_BYTES:
+        return base64.b64encode(raw).decode("ascii")
+    return normalise_key(public_key)
+
+
+def key_record(public_key: str) -> str:
+    """The DKIM key record of a public key, with the key type it is."""
+    return f"v=DKIM1; k={key_type_of(public_key)}; p={dkim_key_value(public_key)}"
+
+
+def _key_bytes(public_key: str) -> bytes | None:
+    """The key's bytes, an Ed25519 key's unwrapped from its SubjectPublicKeyInfo; None when
+    it is not base64."""
     try:
         raw = base64.b64decode(normalise_key(public_key), validate=True)
     except (binascii.Error, ValueError):
-        return "rsa"
-    return "ed25519" if len(raw) == ED25519_KEY_BYTES else "rsa"
+        return None
+    if raw.startswith(_ED25519_SPKI) and len(raw) == len(_ED25519_SPKI) + ED25519_KEY_BYTES:
+        return raw[len(_ED25519_SPKI) :]
+    return raw
 
 
 def record_to_publish(name: str, public_key: str | None, key_type: str = "rsa") -> str:
     """The TXT record of a key: exact when the key is known, else with a placeholder."""
     if public_key:
-        key = normalise_key(public_key)
-        value = f"v=DKIM1; k={key_type_of(key)}; p={key}"
+        value = key_record(public_key)
     else:
         value = f"v=DKIM1; k={key_type}; p=<the public key your provider gives you>"
     return txt_record(name, value)

@@ -2,7 +2,9 @@
 
 dkimpy does the verification; its reasons, which it logs rather than raises, are kept and said
 in our words where a customer can act on them (a body changed after signing, a header changed
-or a key that is not the signing key).
+or a key that is not the signing key). dkimpy judges the signature's times (`t=`, `x=`) by the
+wall clock; they are left out of its checks here, since a run judges them by its own date
+(`--today`): see `mailcheck.messages.signatures.Signature.expired`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mailcheck.messages.sample import open_regular
 
@@ -40,15 +43,31 @@ def verify_signatures(path: Path, records: dict[int, bytes]) -> dict[int, Verifi
         return {i: Verification(None, too_big) for i in records}
     log = _Collector()
     verifier = dkim.DKIM(data, logger=log.logger)
+    fields = [field for field in verifier.headers if field[0].lower() == b"dkim-signature"]
     results = {}
     for index, key in records.items():
         try:
-            ok = verifier.verify(idx=index, dnsfunc=lambda name, timeout=5, key=key: key)
+            ok = _verify_one(verifier, fields[index], key)
         except dkim.DKIMException as exc:
             results[index] = _failure(str(exc))
             continue
         results[index] = Verification(True) if ok else _failure(log.last())
     return results
+
+
+def _verify_one(verifier: Any, field: tuple[bytes, bytes], key: bytes) -> bool:
+    """Verify one DKIM-Signature field with `key`, its tags checked as dkimpy checks them, but
+    for `t=` and `x=`: dkimpy compares those with the wall clock, the rule with the run's date."""
+    import dkim
+    from dkim.util import InvalidTagValueList, parse_tag_value
+
+    try:
+        tags = parse_tag_value(field[1])
+    except InvalidTagValueList as exc:
+        raise dkim.MessageFormatError(str(exc)) from None
+    dkim.validate_signature_fields({k: v for k, v in tags.items() if k not in (b"t", b"x")})
+    signed = [name.strip().lower() for name in tags[b"h"].split(b":")]
+    return bool(verifier.verify_sig(tags, signed, field, lambda name, timeout=5: key))
 
 
 def _failure(reason: str) -> Verification:

@@ -23,6 +23,7 @@ unanswered question stops the walk: its result is undecided.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from mailcheck.dmarc.record import DmarcError, DmarcRecord, claims_dmarc, is_dmarc, read_tags
 from mailcheck.dmarc.record import parse_dmarc as _parse
@@ -70,7 +71,7 @@ class Level:
         starting with `v=DMARC1;`."""
         return len(self.texts) > 1 or (not self.texts and bool(self.ignored))
 
-    @property
+    @cached_property
     def psd(self) -> str:
         """The record's `psd=` as receivers read it (y, n, or u for absent or invalid)."""
         if self.record_text is None:
@@ -91,12 +92,12 @@ class Walk:
     def answers(self) -> tuple[Answer, ...]:
         return tuple(level.answer for level in self.levels)
 
-    @property
+    @cached_property
     def found(self) -> tuple[Level, ...]:
         """The names with a policy record, longest first."""
         return tuple(level for level in self.levels if level.record_text is not None)
 
-    @property
+    @cached_property
     def organisational_domain(self) -> str:
         """§4.10.2's selection (meaningful only when the walk is decided)."""
         for level in self.found:
@@ -106,7 +107,7 @@ class Walk:
                 return one_label_below(level.domain, self.start)
         return self.found[-1].domain if self.found else self.start
 
-    @property
+    @cached_property
     def public_suffix(self) -> Level | None:
         """The `psd=y` record the walk stopped at, other than the start's own."""
         last = self.found[-1] if self.found else None

@@ -5,7 +5,13 @@ Tags are read as RFC 9989 defines them (`v`, `p`, `sp`, `np`, `psd`, `t`, `adkim
 removed by RFC 9989, are still validated (receivers of the older standard read them) and listed
 in `DmarcRecord.removed_tags`; any other tag is listed in `DmarcRecord.unknown_tags` (receivers
 ignore it). A record without `p=` reads as `p=none` (RFC 9989 §4.7); one with an invalid `p=`,
-`sp=` or `np=` counts as `p=none` when it has a valid `rua=`, else it is invalid (§4.10.1).
+`sp=` or `np=` counts as `p=none` when its `rua=` has a valid URI, else it is invalid: receivers
+apply no DMARC policy (§4.10.1). Any other tag with an invalid value is a syntax error in the
+remainder of the record, which receivers discard in favour of the tag's default (§4.8): it is
+left out of `DmarcRecord.tags` and listed in `DmarcRecord.invalid`, and the record stands. So is
+an invalid URI of `rua=`/`ruf=` when the tag has valid ones. A record not starting with
+`v=DMARC1`, a piece that is not `tag=value` and a repeated tag (RFC 6376 §3.2: the tag list is
+invalid) void the record.
 """
 
 from __future__ import annotations
@@ -15,34 +21,34 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 POLICIES = ("none", "quarantine", "reject")  # weakest first
-_VERSION = re.compile(r"v\s*=\s*DMARC1\s*(;|$)")
+# RFC 9989 §4.8: dmarc-version = "v" equals %s"DMARC1": the tag name is an ABNF quoted string,
+# case-insensitive (RFC 5234 §2.3); only the value is case-sensitive
+_VERSION = re.compile(r"[vV]\s*=\s*DMARC1\s*(;|$)")
 _CLAIMS_DMARC = re.compile(r"\bv\s*=\s*DMARC", re.IGNORECASE)
 _TAG_START = re.compile(r";|\s+(?=[A-Za-z][A-Za-z0-9_]*\s*=)")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s,!]+(![0-9]+[kmgtKMGT]?)?")
 _POLICY_TAGS = ("p", "sp", "np")
+_URI_TAGS = ("rua", "ruf")
 REMOVED_TAGS = ("pct", "rf", "ri")
 """RFC 7489 tags that RFC 9989 removed: still read by receivers of the older standard."""
 
 
 class DmarcError(ValueError):
-    """A DMARC record that does not parse: what is wrong. `tag` names the tag at fault (None:
-    the record as a whole); receivers ignore a bad tag other than a policy tag, and apply no
-    DMARC policy when the record as a whole or its policy is broken."""
+    """A DMARC record receivers apply no policy from: what is wrong. `tag` names the policy tag
+    at fault (None: the record as a whole)."""
 
     def __init__(self, problem: str, tag: str | None = None) -> None:
         super().__init__(problem)
         self.tag = tag
 
-    @property
-    def voids_the_record(self) -> bool:
-        return self.tag is None or self.tag in _POLICY_TAGS
-
 
 @dataclass(frozen=True)
 class DmarcRecord:
     text: str
-    tags: dict[str, str]  # tag names lower-case, in the record's order
+    tags: dict[str, str]  # tag names lower-case, in the record's order; valid values only
     defaulted: str | None = None  # why receivers act as if it said p=none (no valid p=)
+    invalid: tuple[tuple[str, str], ...] = ()
+    """(tag, problem and what receivers do instead) of each tag with an invalid value."""
 
     @property
     def policy(self) -> str:
@@ -97,7 +103,8 @@ class DmarcRecord:
 
 
 def is_dmarc(text: str) -> bool:
-    """RFC 9989 §4.10: records that do not start with v=DMARC1 are discarded."""
+    """RFC 9989 §4.10: records that do not start with v=DMARC1 are discarded (`V=DMARC1` is
+    the same tag; `v=dmarc1` another value)."""
     return bool(_VERSION.match(text))
 
 
@@ -140,20 +147,38 @@ def parse_dmarc(text: str) -> DmarcRecord:
             if missing_semicolon
             else "the record must start with v=DMARC1"
         )
-    for name, check in _CHECKS.items():
-        if name in tags and name not in _POLICY_TAGS:
-            problem = check(tags[name])
-            if problem:
-                raise DmarcError(f"{name}={tags[name]}: {problem}", name)
-    return _with_policy(text, tags)
+    valid, invalid = _discard_invalid(tags)
+    return _with_policy(text, valid, invalid)
 
 
-def _with_policy(text: str, tags: dict[str, str]) -> DmarcRecord:
+def _discard_invalid(tags: dict[str, str]) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    """The tags without the invalid values receivers discard (RFC 9989 §4.8), and those: all
+    but the policy tags, which §4.10.1 rules. A URI list keeps its valid URIs."""
+    valid: dict[str, str] = {}
+    invalid: list[tuple[str, str]] = []
+    for name, value in tags.items():
+        check = _CHECKS.get(name)
+        problem = check(value) if check and name not in _POLICY_TAGS else None
+        if problem is None:
+            valid[name] = value
+            continue
+        usable = _valid_uris(value) if name in _URI_TAGS else []
+        effect = "that URI, keeping the others" if usable else "it and use the tag's default"
+        invalid.append((name, f"{name}={value}: {problem}; receivers discard {effect}"))
+        if usable:
+            valid[name] = ", ".join(usable)
+    return valid, tuple(invalid)
+
+
+def _with_policy(
+    text: str, tags: dict[str, str], invalid: tuple[tuple[str, str], ...]
+) -> DmarcRecord:
     problem, tag = _policy_problem(tags)
-    if problem is None:
-        return DmarcRecord(text, tags)  # without p= it reads as p=none (RFC 9989 §4.7)
-    if "rua" in tags:  # RFC 9989 §4.10.1: act as if p=none, for the reports
-        return DmarcRecord(text, tags, defaulted=f"{problem}, so receivers act as if p=none")
+    if problem is None:  # without p= it reads as p=none (RFC 9989 §4.7)
+        return DmarcRecord(text, tags, invalid=invalid)
+    if "rua" in tags:  # a valid reporting URI (RFC 9989 §4.10.1): act as if p=none
+        why = f"{problem}, so receivers act as if p=none"
+        return DmarcRecord(text, tags, defaulted=why, invalid=invalid)
     raise DmarcError(problem, tag)
 
 
@@ -194,6 +219,11 @@ def _uris(value: str) -> str | None:
     return f"no address in {mailto[0]!r}" if mailto else None
 
 
+def _valid_uris(value: str) -> list[str]:
+    """The URIs of a list that `_uris` finds no fault with."""
+    return [uri for uri in (u.strip() for u in value.split(",")) if uri and not _uris(uri)]
+
+
 def _failure_options(value: str) -> str | None:
     options = [option.strip() for option in value.split(":")]
     return None if all(o in ("0", "1", "d", "s") for o in options) else "options are 0, 1, d, s"
@@ -227,9 +257,10 @@ KNOWN_TAGS = frozenset({"v", *_CHECKS} - set(REMOVED_TAGS))
 """The tags RFC 9989 defines."""
 
 
-def starting_record(org_domain: str) -> str:
-    """A first record: monitor only, with aggregate reports to a mailbox of the domain."""
-    return f"v=DMARC1; p=none; rua=mailto:dmarc-reports@{org_domain}"
+def starting_record(org_domain: str, policy: str = "none") -> str:
+    """A first record with aggregate reports to a mailbox of the domain: monitor only, unless
+    a stricter `policy` applies already (a public suffix's record) and must not be weakened."""
+    return f"v=DMARC1; p={policy}; rua=mailto:dmarc-reports@{org_domain}"
 
 
 def repaired(text: str) -> str:
@@ -252,8 +283,8 @@ def repaired(text: str) -> str:
 
 
 def cleaned(record: DmarcRecord) -> str:
-    """The record without the tags receivers of RFC 9989 ignore (removed and unknown ones)
-    and without `t=y` (test mode), everything else as it is."""
+    """The record without the tags receivers of RFC 9989 ignore (removed, unknown and invalid
+    ones) and without `t=y` (test mode), everything else as it is."""
     tags = {
         name: value
         for name, value in record.tags.items()

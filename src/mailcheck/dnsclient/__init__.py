@@ -4,8 +4,9 @@ Every check asks DNS through `Resolver.query`, which caches each (name, type) an
 concurrent requests for the same pair, so no query is sent twice; in a batch the cache lets go
 of what no other item needs (`mailcheck.dnsclient.cache`), so its size does not grow with the batch.
 Backends turn every outcome into an `Answer` whose `outcome` tells NXDOMAIN, NODATA, timeout,
-SERVFAIL and "outside every zone" apart, and whose records are our own frozen types
-(`mailcheck.dnsclient.records`): nothing outside this package sees dnspython.
+SERVFAIL, a network that cannot reach any server, a CNAME loop and "outside every zone" apart,
+and whose records are our own frozen types (`mailcheck.dnsclient.records`): nothing outside this
+package sees dnspython.
 """
 
 from mailcheck.dnsclient.answer import Answer, Outcome

@@ -17,6 +17,8 @@ class Outcome(enum.StrEnum):
     NODATA = "nodata"  # the name exists, with no record of this type
     TIMEOUT = "timeout"  # no answer within the budget
     SERVFAIL = "servfail"  # the server failed or refused (SERVFAIL, REFUSED, broken reply)
+    UNREACHABLE = "unreachable"  # no server could be sent the question (no route, no network)
+    CNAME_LOOP = "cname-loop"  # the CNAMEs lead back to a name of the chain, or on too far
     OUTSIDE = "outside"  # offline mode: the name is in none of the given zone files
     INVALID = "invalid"  # not a valid domain name: nothing was asked
 
@@ -28,7 +30,9 @@ class Outcome(enum.StrEnum):
 
 _UNDECIDED_TEXT = {
     Outcome.TIMEOUT: "DNS timed out",
-    Outcome.SERVFAIL: "the DNS server failed to answer (SERVFAIL/REFUSED)",
+    Outcome.SERVFAIL: "the DNS server failed to answer",
+    Outcome.UNREACHABLE: "no DNS server could be reached",
+    Outcome.CNAME_LOOP: "its CNAME chain does not end",
     Outcome.OUTSIDE: "the name is outside every given zone file",
     Outcome.INVALID: "not a valid domain name",
 }
@@ -71,5 +75,18 @@ class Answer:
     def why_undecided(self) -> str:
         """One line for an `error` finding: what went wrong with which question."""
         base = _UNDECIDED_TEXT.get(self.outcome, self.outcome.value)
-        extra = f" ({self.detail})" if self.detail else ""
+        detail = self.detail or ("SERVFAIL or REFUSED" if self.outcome is Outcome.SERVFAIL else "")
+        extra = f" ({detail})" if detail else ""
         return f"{self.rdtype} {self.name}: {base}{extra}"
+
+
+CHAIN_SHOWN = 6
+"""Names of a CNAME chain shown in a message; a longer one is cut in the middle."""
+
+
+def cname_chain(names: list[str]) -> str:
+    """`a.example → b.example → a.example`: the names a chain of CNAMEs went through."""
+    shown = [name.rstrip(".") for name in names]
+    if len(shown) > CHAIN_SHOWN:
+        shown = [*shown[: CHAIN_SHOWN // 2], "…", *shown[-CHAIN_SHOWN // 2 :]]
+    return " → ".join(shown)

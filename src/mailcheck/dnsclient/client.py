@@ -68,6 +68,11 @@ class ServerFailure(Exception):
     """Every server answered with an error code (SERVFAIL, REFUSED...)."""
 
 
+class Unreachable(Exception):
+    """No server could be sent the question: the system refused (no route to the network,
+    no address of that family, a broadcast address), so nothing was asked."""
+
+
 class Unreadable(dns.exception.FormError):
     """A datagram that is not a well-formed response to a query."""
 
@@ -148,14 +153,19 @@ class Client:
         wire = bytearray(_QUERY_HEADER + question + _OPT)
         deadline = time.monotonic() + self.timeout
         failures: dict[Server, str] = {}
+        unreachable: dict[Server, str] = {}
         servers = [server for server in self.servers if not self._down(server)]
         attempt = 0
-        while time.monotonic() < deadline and len(failures) < len(servers):
+        while time.monotonic() < deadline and len(failures) + len(unreachable) < len(servers):
             server = servers[attempt % len(servers)]
             attempt += 1
-            if server in failures:
+            if server in failures or server in unreachable:
                 continue
-            data = await self._send(server, wire, question, deadline)
+            try:
+                data = await self._send(server, wire, question, deadline)
+            except OSError as exc:
+                unreachable[server] = exc.strerror or type(exc).__name__
+                continue
             if data is None:
                 continue  # no answer in time: again, to the next server
             self._answered.add(server)
@@ -176,6 +186,9 @@ class Client:
         if failures:
             (host, _port), rcode = next(iter(failures.items()))
             raise ServerFailure(f"{host} answered {rcode}")
+        if unreachable:
+            (host, _port), reason = next(iter(unreachable.items()))
+            raise Unreachable(f"{host}: {reason}")
         raise dns.exception.Timeout(timeout=self.timeout)  # type: ignore[no-untyped-call]
 
     def _down(self, server: Server) -> bool:

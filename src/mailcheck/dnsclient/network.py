@@ -11,8 +11,8 @@ import dns.rdtypes.ANY.CNAME
 import dns.resolver
 
 from mailcheck.core.errors import InputError
-from mailcheck.dnsclient.answer import Answer, Outcome
-from mailcheck.dnsclient.client import Client, Response, ServerFailure
+from mailcheck.dnsclient.answer import Answer, Outcome, cname_chain
+from mailcheck.dnsclient.client import Client, Response, ServerFailure, Unreachable
 from mailcheck.dnsclient.records import to_record
 
 MAX_CHAIN = 16  # CNAME links followed within one answer
@@ -56,7 +56,11 @@ class NetworkBackend:
             response = await self.client.ask(name, rdtype)
         except dns.exception.Timeout:
             return _undecided(name, rdtype, Outcome.TIMEOUT)
-        except (ServerFailure, OSError, dns.exception.DNSException) as exc:
+        except Unreachable as exc:
+            return _undecided(name, rdtype, Outcome.UNREACHABLE, str(exc))
+        except OSError as exc:
+            return _undecided(name, rdtype, Outcome.UNREACHABLE, exc.strerror or str(exc))
+        except (ServerFailure, dns.exception.DNSException) as exc:
             return _undecided(name, rdtype, Outcome.SERVFAIL, str(exc))
         return classify(name, rdtype, response)
 
@@ -69,22 +73,26 @@ def _undecided(
 
 def classify(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, response: Response) -> Answer:
     """NXDOMAIN, NODATA or the records, after the CNAME chain inside the answer section (at
-    most `MAX_CHAIN` links, as dnspython's resolver follows)."""
+    most `MAX_CHAIN` links, as dnspython's resolver follows; a loop is `CNAME_LOOP`)."""
     text, type_text = name.to_text(), dns.rdatatype.to_text(rdtype)
     canonical, records = name, _at(response, name, rdtype)
-    links = 0
+    chain = [name]
     while not records and rdtype != dns.rdatatype.CNAME:
         target = _alias_target(response, canonical)
         if target is None:
             break
-        links += 1
-        if links > MAX_CHAIN:
-            return Answer(text, type_text, Outcome.SERVFAIL, detail="a CNAME chain too long")
+        chain.append(target)
+        if target in chain[:-1] or len(chain) > MAX_CHAIN + 1:
+            why = cname_chain([n.to_text() for n in chain])
+            if target not in chain[:-1]:
+                why = f"more than {MAX_CHAIN} CNAMEs: {why}"
+            return Answer(text, type_text, Outcome.CNAME_LOOP, detail=why)
         canonical = target
         records = _at(response, canonical, rdtype)
     if response.rcode == dns.rcode.NXDOMAIN:
         if records:
-            return Answer(text, type_text, Outcome.SERVFAIL, detail="NXDOMAIN with an answer")
+            why = "the answer contradicts itself: NXDOMAIN with records"
+            return Answer(text, type_text, Outcome.SERVFAIL, detail=why)
         return Answer(text, type_text, Outcome.NXDOMAIN)
     if not records:
         return Answer(text, type_text, Outcome.NODATA)

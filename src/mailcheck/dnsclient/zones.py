@@ -20,7 +20,7 @@ import dns.zone
 import dns.zonefile
 
 from mailcheck.core.errors import QUOTE_LIMIT, InputError, clip, quote, raise_all
-from mailcheck.dnsclient.answer import Answer, Outcome
+from mailcheck.dnsclient.answer import Answer, Outcome, cname_chain
 from mailcheck.dnsclient.records import canonical_key, to_record
 
 MAX_CNAME_CHAIN = 8
@@ -190,7 +190,7 @@ class ZoneBackend:
     async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
         self.sent += 1
         text, type_text = name.to_text(), dns.rdatatype.to_text(rdtype)
-        current = name
+        current, chain = name, [name]
         for _ in range(MAX_CNAME_CHAIN):
             zone = self._zone_for(current)
             if zone is None:
@@ -207,7 +207,12 @@ class ZoneBackend:
             if not isinstance(alias, dns.rdtypes.ANY.CNAME.CNAME) or rdtype == dns.rdatatype.CNAME:
                 return Answer(text, type_text, Outcome.NODATA, canonical=current.to_text())
             current = alias.target
-        return Answer(text, type_text, Outcome.SERVFAIL, detail="CNAME chain too long")
+            chain.append(current)
+            if current in chain[:-1]:
+                why = cname_chain([n.to_text() for n in chain])
+                return Answer(text, type_text, Outcome.CNAME_LOOP, detail=why)
+        why = f"more than {MAX_CNAME_CHAIN} CNAMEs: {cname_chain([n.to_text() for n in chain])}"
+        return Answer(text, type_text, Outcome.CNAME_LOOP, detail=why)
 
     def _zone_for(self, name: dns.name.Name) -> dns.zone.Zone | None:
         return next((z for z in self._zones if z.origin and name.is_subdomain(z.origin)), None)

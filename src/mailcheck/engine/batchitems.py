@@ -51,6 +51,8 @@ class Done:
     """Exemptions of the item's sheet that matched no finding."""
     compliance: tuple[ProfileVerdict, ...] = ()
     """The item's profiles (the run's and its sheet's own), judged from its findings."""
+    domain: str | None = None
+    """The domain of a domain list's line, in ASCII (None for a sheet file)."""
 
 
 OnDone = Callable[[Done], None]
@@ -140,6 +142,7 @@ async def _stream(
                 findings = await check_located(sheet, rules, own, tick)
             notes = tuple(sheet_notes(sheet, findings))
             compliance = judge_sheet(sheet, findings, rules_run, profiles)
-            on_done(Done(index, findings, now(), notes=notes, compliance=compliance))
+            domain = None if sheet.from_file else sheet.display
+            on_done(Done(index, findings, now(), notes=notes, compliance=compliance, domain=domain))
 
     await asyncio.gather(*(lane() for _ in range(at_once)))

@@ -36,7 +36,8 @@ def check_selector(selector: str, key: str) -> None:
 def domain_sheet(
     domain: str, selectors: Sequence[str] = (), mail_from: str | None = None
 ) -> LoadedSheet:
-    """The in-memory sheet for one domain: its sender domain, selectors and MAIL FROM domain."""
+    """The in-memory sheet for one domain: its sender domain, selectors and MAIL FROM domain.
+    Without selectors, dkim.key looks for keys at common selector names."""
     name = domain_name(domain, "domain")
     envelope = domain_name(mail_from, "mail-from") if mail_from else name
     for selector in selectors:
@@ -51,4 +52,4 @@ def domain_sheet(
         sheet = Sheet.model_validate(data)
     except ValidationError as exc:
         raise InputError(f"no valid sheet for {quote(name)}: {exc.errors()[0]['msg']}") from None
-    return LoadedSheet.in_memory(sheet, name)
+    return LoadedSheet.in_memory(sheet, name, probe_selectors=not selectors)

@@ -44,6 +44,10 @@ SUBJECT_KEYS: Mapping[Subject, tuple[str, ...]] = {
     Subject.DATE: ("dates",),
     Subject.RECIPIENT: (),  # a delivery report's: the sheet does not list recipients
     Subject.INTERVAL: ("capacity_per_hour",),
+    Subject.MONTH: (),  # the logs of `mailcheck sla` are not on the sheet
+    Subject.INCIDENT: (),
+    Subject.TICKET: (),
+    Subject.CERTIFICATE: ("certificate",),
 }
 
 

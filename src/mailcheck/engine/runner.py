@@ -89,7 +89,7 @@ def build_context(settings: RunSettings) -> Context:
         allow_private=settings.probing.allow_private,
         deadline=dns.timeout,
     )
-    return Context(dns=resolver, today=settings.today, probe=probe)
+    return Context(dns=resolver, today=settings.today, probe=probe, ca_file=settings.ca_file)
 
 
 async def check_located(

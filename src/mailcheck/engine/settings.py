@@ -1,6 +1,6 @@
 """What a run needs to check sheets, by concern: where DNS answers come from, the bounds on
-the run, whether the unsubscribe probe may POST, the date it checks on, and the compliance
-profiles its sheets are judged by.
+the run, whether the unsubscribe probe may POST, the date it checks on, the compliance
+profiles its sheets are judged by, and the roots a customer's certificate must lead to.
 
 These are the engine's terms; how a command line spells them is the commands' business.
 """
@@ -78,3 +78,5 @@ class RunSettings:
     profiles: tuple[ProfileName, ...] = ()
     """Compliance profiles every sheet is judged by from its findings, besides those its own
     `profiles:` names (see `mailcheck.engine.profile_verdicts`)."""
+    ca_file: Path | None = None
+    """The root certificates a customer's certificate must lead to (PEM); None: certifi's."""

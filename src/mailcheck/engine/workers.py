@@ -201,9 +201,9 @@ def _done(kind: str, rest: list[Any]) -> Done:
     from mailcheck.engine.batchitems import Done
 
     if kind == "done":
-        index, findings, checked_at, notes, compliance = rest
-        return Done(index, findings, checked_at, notes=notes, compliance=compliance)
-    index, lines, statuses, checked_at, notes, compliance = rest
+        index, findings, checked_at, notes, compliance, domain = rest
+        return Done(index, findings, checked_at, notes=notes, compliance=compliance, domain=domain)
+    index, lines, statuses, checked_at, notes, compliance, domain = rest
     return Done(
         index,
         [],
@@ -212,6 +212,7 @@ def _done(kind: str, rest: list[Any]) -> Done:
         statuses=statuses,
         notes=notes,
         compliance=compliance,
+        domain=domain,
     )
 
 
@@ -232,13 +233,13 @@ def _worker(
 
     def send(done: Done) -> None:
         if job.render:
-            lines = "".join(finding_line(f) for f in done.findings)
+            lines = "".join(finding_line(f, done.domain) for f in done.findings)
             statuses = tuple(f.status.value for f in done.findings)
             text = (done.index, lines, statuses, done.checked_at, done.notes, done.compliance)
-            results.put(("text", number, *text))
+            results.put(("text", number, *text, done.domain))
         else:
             found = (done.index, done.findings, done.checked_at, done.notes, done.compliance)
-            results.put(("done", number, *found))
+            results.put(("done", number, *found, done.domain))
 
     _exit_with_parent()
     try:

@@ -70,9 +70,22 @@ def _candidates(text: str) -> list[str]:
             parts = [part.split(">", 1)[0] for part in item.split("<")]
             pieces = ["".join(part.split()) for part in parts if part.strip()]
         else:
-            pieces = item.split()
+            pieces = _bare(item)
         found += [_ascii(piece) for piece in pieces if _SCHEME.match(piece)]
     return found
+
+
+def _bare(item: str) -> list[str]:
+    """The URIs of an item written without brackets. White space inside one (a line folded in
+    the middle of a token, a space typed into it) is removed, as inside brackets: only a word
+    that starts with a scheme begins another URI, so the token after the space is kept."""
+    uris: list[str] = []
+    for word in item.split():
+        if uris and not _SCHEME.match(word):
+            uris[-1] += word
+        else:
+            uris.append(word)
+    return uris
 
 
 def _ascii(uri: str) -> str:

@@ -3,7 +3,9 @@
 The sample's From address is looked up in the sheet's senders: `mailing: list` needs
 List-Unsubscribe with One-Click (RFC 8058), `transactional` needs List-Help. A From that is not
 registered (or a run without a sheet) falls back to `mailcheck message --list/--transactional`,
-and without those to the message itself: a message with List-Unsubscribe is list mail.
+and without those to the message itself: a message with List-Unsubscribe, or marked
+`Precedence: bulk` or `Precedence: list` (the mark mailing-list software and bulk mailers set), is
+list mail.
 """
 
 from __future__ import annotations
@@ -59,6 +61,15 @@ def _match_key(address: str) -> str:
     return (parsed.normalized if parsed.valid else address).casefold()
 
 
+LIST_PRECEDENCE = ("bulk", "list")
+"""`Precedence` values that mark a message as sent to many (a de-facto header, RFC 2076 §3.9)."""
+
+
+def _precedence(sample: Sample) -> str:
+    field = sample.first("precedence")
+    return field.text().strip().lower() if field is not None else ""
+
+
 def applicable(sheet: LoadedSheet, sample: Sample) -> Applicable:
     for address in from_addresses(sample):
         sender = registered_sender(sheet, address)
@@ -68,4 +79,9 @@ def applicable(sheet: LoadedSheet, sample: Sample) -> Applicable:
         return Applicable(sheet.mailing, f"checked as {sheet.mailing} mail")
     if sample.has("list-unsubscribe"):
         return Applicable(Mailing.LIST, "the message has List-Unsubscribe, so it is list mail")
+    precedence = _precedence(sample)
+    if precedence in LIST_PRECEDENCE:
+        return Applicable(
+            Mailing.LIST, f"the message is marked Precedence: {precedence}, so it is list mail"
+        )
     return Applicable(Mailing.TRANSACTIONAL, "no List-Unsubscribe: treated as non-list mail")

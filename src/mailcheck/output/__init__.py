@@ -18,17 +18,6 @@ class Format(enum.StrEnum):
     JSONL = "jsonl"
 
 
-class ViewFormat(enum.StrEnum):
-    """Formats of the views that are not a findings report (recheck, history, deadlines)."""
-
-    TABLE = "table"
-    JSON = "json"
-
-    @property
-    def as_format(self) -> Format:
-        return Format(self.value)
-
-
 class ColorChoice(enum.StrEnum):
     """`--color`: when the human views use colour (see `mailcheck.output.console`)."""
 

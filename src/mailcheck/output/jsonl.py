@@ -6,7 +6,9 @@ as in `--format json`). The last line has no `rule`: it is `{"mailcheck", "today
 `--format json`). In a batch (`mailcheck check` with many sheets, `mailcheck domain --from-file`)
 the findings of each sheet or domain are written together, flushed, as soon as it is checked,
 so a consumer can read them while the run goes on; sheets and domains come in the order they
-finish, each finding naming its sheet (`sheet`) and what it is about (`subject`).
+finish, each finding naming its sheet (`sheet`) and what it is about (`subject`); a domain
+list's findings also name the line's domain (`domain`), since their subject may be another name
+(its MAIL FROM domain, a DKIM key's name).
 
 Only when compliance profiles are judged (`--profile`, a sheet's `profiles:`): each sheet's or
 domain's findings are followed by one line per profile, with `profile` and no `rule` (an entry
@@ -26,12 +28,16 @@ from mailcheck.core.findings import Finding
 from mailcheck.core.report import Note, Report
 
 
-def finding_line(finding: Finding) -> str:
-    return json.dumps(finding.as_dict(), ensure_ascii=False) + "\n"
+def finding_line(finding: Finding, domain: str | None = None) -> str:
+    """One finding; `domain`: the domain-list line it belongs to, if any."""
+    data = finding.as_dict()
+    if domain is not None:
+        data["domain"] = domain
+    return json.dumps(data, ensure_ascii=False) + "\n"
 
 
-def write_findings(findings: Iterable[Finding], stream: TextIO) -> None:
-    stream.write("".join(finding_line(f) for f in findings))
+def write_findings(findings: Iterable[Finding], stream: TextIO, domain: str | None = None) -> None:
+    stream.write("".join(finding_line(f, domain) for f in findings))
     stream.flush()
 
 

@@ -44,7 +44,11 @@ RECORD = re.compile(
     rf"[^\s(),;:\"'`]+\.\s\d+\sIN\s[A-Z][A-Z0-9]*(?:\s{_VALUE_TOKEN})+",
 )
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
-DEADLINE_LABELS = {Kind.SHEET: "Sheet returned", Kind.DNS: "SPF/DKIM entries"}
+DEADLINE_LABELS = {
+    Kind.SHEET: "Sheet returned",
+    Kind.DNS: "SPF/DKIM entries",
+    Kind.PROVISIONING: "Service provisioned",
+}
 
 
 def render_markdown(report: Report, stream: TextIO, color: bool | None = None) -> None:

@@ -19,6 +19,7 @@ from mailcheck.core.findings import ExitCode, Finding, Status, exit_code, summar
 from mailcheck.core.wording import plural
 from mailcheck.output.console import make_console
 from mailcheck.output.layout import TableColumn, fitted_table, headed, print_lines, styled, wrap
+from mailcheck.output.sites import shown_path
 from mailcheck.output.table import STYLES
 from mailcheck.state.changes import Change, Item, sections
 from mailcheck.state.store import Run
@@ -102,7 +103,6 @@ def render_table(report: RecheckReport, stream: TextIO, color: bool | None = Non
     grouped = sections(report.items)
     if not any(grouped.values()):
         print_lines(console, styled(wrap(NO_CHANGES, width)))
-    several = len({item.finding.sheet for item in report.items}) > 1
     for name in ORDER:
         if grouped[name]:
             print_lines(
@@ -119,7 +119,7 @@ def render_table(report: RecheckReport, stream: TextIO, color: bool | None = Non
     if failing:
         print_lines(console, [Text("How to fix", style="bold")])
     for number, item in enumerate(failing, 1):
-        print_lines(console, _fix(number, item, width, several))
+        print_lines(console, _fix(number, item, width))
     print_lines(console, styled(wrap(report.summary_line(), width)))
 
 
@@ -148,7 +148,12 @@ def _row(section: str, item: Item) -> list[Text | str]:
 
 
 def _owner(item: Item) -> str:
-    return item.customer or item.finding.sheet or ""
+    return item.customer or _sheet(item)
+
+
+def _sheet(item: Item) -> str:
+    """The sheet as the person in the working folder names it (the store keeps it absolute)."""
+    return shown_path(item.finding.sheet) if item.finding.sheet else ""
 
 
 def _stacked(section: str, item: Item, width: int) -> list[Text]:
@@ -165,14 +170,20 @@ def _stacked(section: str, item: Item, width: int) -> list[Text]:
     return lines
 
 
-def _fix(number: int, item: Item, width: int, several_sheets: bool) -> list[Text]:
-    """A numbered fix: the rule and subject it is for (and whose, with several sheets), then
-    the fix itself, broken between words."""
+def _fix(number: int, item: Item, width: int) -> list[Text]:
+    """A numbered fix: the rule and subject it is for and whose (a re-check covers many
+    sheets), then the fix itself, broken between words."""
     finding = item.finding
-    whose = f" ({_owner(item)})" if several_sheets else ""
+    whose = f" ({_whose(item)})" if _whose(item) else ""
     head = [(f"{number:>3}. ", "bold cyan"), (f"{finding.rule} ", "bold")]
     lines = headed(head, f"{finding.subject}{whose}", width, 5)
     return lines + styled(wrap(f"→ {finding.hint}", width, 5, 7), "cyan")
+
+
+def _whose(item: Item) -> str:
+    """The customer and sheet a fix is for."""
+    sheet = _sheet(item)
+    return f"{item.customer}, {sheet}" if item.customer and sheet else item.customer or sheet
 
 
 def _when(section: str, item: Item) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from mailcheck.core.findings import Finding
 
@@ -65,3 +66,12 @@ def _zone(name: str) -> str:
     if not DNS_NAME.fullmatch(name):  # not a name at all (a rule that crashed names its sheet)
         return name
     return registrable_domain(name)
+
+
+def shown_path(sheet: str) -> str:
+    """A recorded sheet (its absolute path) as the person in the working folder names it."""
+    try:
+        relative = Path(sheet).relative_to(Path.cwd())
+    except ValueError:
+        return sheet
+    return relative.as_posix()

@@ -8,6 +8,13 @@ A check names one rule and says what its statuses mean under the profile:
 - `undecided`: the statuses that neither meet nor break it. Default `[error]`; `error` is
   always undecided (a check that could not be decided is never "not met", never "met").
 - every other status breaks the requirement (`not_met`).
+- `only_where`: another rule of the same requirement; the check then counts only the findings
+  on subjects that rule judged (did not skip). One-click unsubscribe needs a valid DKIM
+  signature over the list headers of the samples that offer unsubscription
+  (`message.dkim` `only_where: message.list-unsubscribe`), not of every sample: a transactional
+  message's signature is the authentication requirement's business. When that rule did not
+  run, which subjects it applies to is not known, and the check is left out like a rule that
+  did not run.
 
 A profile that asks more than the obligations narrows `met` (the CSA refuses a generic PTR
 name: `ip.ptr` `met: [pass]`, so its `warn` is not met) or moves a status to `undecided` (Gmail
@@ -44,6 +51,8 @@ class RuleCheck(_Model):
     rule: RuleId
     met: tuple[Status, ...] = DEFAULT_MET
     undecided: tuple[Status, ...] = DEFAULT_UNDECIDED
+    only_where: RuleId | None = None
+    """Count only findings on subjects this rule (of the same requirement) did not skip."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -82,6 +91,14 @@ class Requirement(_Model):
         rules = [check.rule for check in self.checks]
         if len(rules) != len(set(rules)):
             raise ValueError(f"requirement {self.id}: a rule is listed twice")
+        for check in self.checks:
+            if check.only_where is not None and check.only_where not in rules:
+                raise ValueError(
+                    f"requirement {self.id}: {check.rule} only_where names {check.only_where}, "
+                    "which is not one of its checks"
+                )
+            if check.only_where == check.rule:
+                raise ValueError(f"requirement {self.id}: {check.rule} only_where names itself")
         return self
 
 

@@ -1,11 +1,13 @@
 """Judging a profile from one sheet's findings.
 
 Each requirement is judged by its checks (`definition.py`): a check's verdict is the worst verdict
-of its rule's findings for the sheet (`not_met` before `undecided` before `met`); a rule that
-ran but said nothing about the sheet is `undecided`. The requirement's verdict is the worst of
-its checks. A check whose rule did not run (left out by `--select`/`--ignore`, or not one of the
-command's rules: `mailcheck domain` reads no samples) is left out and named; a requirement none
-of whose rules ran is listed as not checked, not counted.
+of its rule's findings for the sheet (`not_met` before `undecided` before `met`), of those on
+the subjects its `only_where` rule judged when it names one; a rule that ran but said nothing
+about the sheet is `undecided`. The requirement's verdict is the worst of its checks. A check
+whose rule did not run (left out by `--select`/`--ignore`, or not one of the command's rules:
+`mailcheck domain` reads no samples) is left out and named, and so is one whose `only_where`
+rule did not run (that rule is named); a requirement none of whose rules ran is listed as not
+checked, not counted.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from mailcheck.core.compliance import (
     Verdict,
     worst,
 )
-from mailcheck.core.findings import Finding
+from mailcheck.core.findings import Finding, Status
 from mailcheck.profiles.definition import Profile, Requirement, RuleCheck
 
 
@@ -38,9 +40,13 @@ def judge(
         by_rule[finding.rule].append(finding)
     judged, unchecked = [], []
     for requirement in profile.requirements:
-        checks = [c for c in requirement.checks if c.rule in rules_run]
+        checks = [
+            c
+            for c in requirement.checks
+            if c.rule in rules_run and (c.only_where is None or c.only_where in rules_run)
+        ]
         if checks:
-            judged.append(_requirement(profile, requirement, checks, by_rule))
+            judged.append(_requirement(profile, requirement, checks, by_rule, rules_run))
         else:
             unchecked.append(_not_run(profile, requirement))
     unchecked += [
@@ -57,15 +63,16 @@ def _requirement(
     requirement: Requirement,
     checks: Sequence[RuleCheck],
     by_rule: dict[str, list[Finding]],
+    rules_run: Collection[str],
 ) -> RequirementVerdict:
     evidence = [
         Evidence(f.rule, f.subject, f.status, check.verdict(f.status))
         for check in checks
-        for f in by_rule.get(check.rule, ())
+        for f in _counted(check, by_rule)
     ]
     silent = [c.rule for c in checks if not by_rule.get(c.rule)]
     verdicts = [e.verdict for e in evidence] + [Verdict.UNDECIDED] * len(silent)
-    missing = tuple(c.rule for c in requirement.checks if c not in checks)
+    missing = tuple(c.rule for c in requirement.checks if c.rule not in rules_run)
     return RequirementVerdict(
         id=requirement.id,
         title=requirement.title,
@@ -75,6 +82,15 @@ def _requirement(
         missing_rules=missing,
         silent_rules=tuple(silent),
     )
+
+
+def _counted(check: RuleCheck, by_rule: dict[str, list[Finding]]) -> list[Finding]:
+    """The check's findings; with `only_where`, those on subjects that rule did not skip."""
+    found = by_rule.get(check.rule, [])
+    if check.only_where is None:
+        return found
+    applies = {f.subject for f in by_rule.get(check.only_where, ()) if f.status is not Status.SKIP}
+    return [f for f in found if f.subject in applies]
 
 
 def _not_run(profile: Profile, requirement: Requirement) -> Unchecked:

@@ -32,6 +32,7 @@ REPORT_ORDER = (
     "spf.all",
     "spf.lookups",
     "spf.include",
+    "spf.offboarded",
     "spf.authorizes",
     "ip.ptr",
     "dkim.key",
@@ -40,6 +41,10 @@ REPORT_ORDER = (
     "dmarc.reports",
     "dmarc.alignment",
     "tracking.dns",
+    "cert.domain",
+    "cert.validity",
+    "cert.chain",
+    "cert.key",
     "message.list-header",
     "message.list-unsubscribe",
     "message.list-help",
@@ -51,6 +56,7 @@ REPORT_ORDER = (
     "unsubscribe.probe",
     "deadline.sheet",
     "deadline.dns",
+    "deadline.provisioning",
     "hygiene.hard-bounces",
     "hygiene.bounce-rate",
     "hygiene.complaints",
@@ -127,6 +133,16 @@ def spf_rules() -> list[Rule]:
 def report_rules() -> list[Rule]:
     """The rules judging a delivery report: what `mailcheck hygiene` runs."""
     return [rule for rule in REGISTRY.values() if Input.DELIVERY_REPORT in rule.inputs]
+
+
+def incident_rules() -> list[Rule]:
+    """The rules judging an incident log against a provider's terms (`mailcheck sla`)."""
+    return [rule for rule in REGISTRY.values() if Input.INCIDENT_LOG in rule.inputs]
+
+
+def ticket_rules() -> list[Rule]:
+    """The rules judging a ticket log against a provider's terms (`mailcheck sla`)."""
+    return [rule for rule in REGISTRY.values() if Input.TICKET_LOG in rule.inputs]
 
 
 def covered_by_dns_deadline(rule_id: str) -> bool:

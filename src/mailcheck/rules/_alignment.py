@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -119,13 +119,12 @@ def _modes(found: PolicyDiscovery) -> Modes:
     if level is None or level.record_text is None:
         return _relaxed(f"no DMARC record applies to {found.domain} (none on the tree walk)")
     try:
-        tags = found.record().tags
+        found.record()
     except DmarcError as exc:
-        if exc.voids_the_record:
-            return _relaxed(
-                f"the DMARC record at {level.name} does not parse ({exc}), so receivers apply none"
-            )
-        tags = read_tags(level.record_text)  # receivers ignore the bad tag, not the record
+        return _relaxed(
+            f"the DMARC record at {level.name} does not parse ({exc}), so receivers apply none"
+        )
+    tags = read_tags(level.record_text)  # as written: an invalid adkim= or aspf= is named
     dkim, spf = _mode(tags, "adkim"), _mode(tags, "aspf")
     operator = "the public suffix operator's " if found.from_public_suffix else "the "
     record = f"{operator}DMARC record at {level.name} asks"
@@ -155,6 +154,18 @@ async def alignment(
 ) -> Alignment:
     """Whether `identifier` is aligned with the From domain in `mode` (RFC 9989 §3.2.10);
     `tag` names the mode's tag (`adkim`, `aspf`) for messages."""
+    settled = settled_alignment(identifier, author, mode, tag)
+    if settled is not None:
+        return settled
+    name, ours = _name(identifier), author.organisation.name
+    theirs = await ctx.organisational_domain(name)
+    if ours is not None and theirs.name is not None:
+        return _compared(name, theirs, author, ours)
+    return _undecided(name, theirs, author)
+
+
+def settled_alignment(identifier: str, author: Author, mode: Mode, tag: str) -> Alignment | None:
+    """The alignment when no walk from `identifier` is needed to know it, else None."""
     name, domain = _name(identifier), author.domain
     if name == domain:
         return Alignment(True, f"it is the From domain {domain}")
@@ -165,10 +176,25 @@ async def alignment(
     ours = author.organisation.name
     if ours is not None and not _within(name, ours):
         return Alignment(False, _outside(name, ours, author))
-    theirs = await ctx.organisational_domain(name)
-    if ours is not None and theirs.name is not None:
-        return _compared(name, theirs, author, ours)
-    return _undecided(name, theirs, author)
+    return None
+
+
+async def alignments(
+    requests: Sequence[tuple[str, Mode]], author: Author, tag: str, ctx: Context
+) -> list[Alignment]:
+    """The alignment of each (identifier, mode): those settled without DNS at once, the rest
+    walked concurrently (a sheet of thousands of senders and dozens of identifiers asks a few)."""
+    settled = [settled_alignment(name, author, mode, tag) for name, mode in requests]
+    walked = iter(
+        await asyncio.gather(
+            *(
+                alignment(name, author, mode, tag, ctx)
+                for (name, mode), known in zip(requests, settled, strict=True)
+                if known is None
+            )
+        )
+    )
+    return [known if known is not None else next(walked) for known in settled]
 
 
 def _compared(name: str, theirs: OrganisationalDomain, author: Author, ours: str) -> Alignment:

@@ -1,24 +1,19 @@
-"""What the hygiene and capacity rules share: the missing-report skip, places, capped lists."""
+"""What the hygiene and capacity rules share: the missing-report skip, places, capped lists
+(`capped`, from `_listing`, which the rules of other logs share too)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from collections.abc import Callable, Iterable
-from typing import TypeVar
 
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.wording import plural
 from mailcheck.delivery.analysis import DeliveryAnalysis
 from mailcheck.delivery.places import Place
+from mailcheck.rules._listing import capped as capped  # shared by the hygiene rules
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context
 
-MAX_LISTED = 50
-"""Findings listed one by one per rule; the rest are counted in one more finding."""
 NO_REPORT = "delivery report"
-
-T = TypeVar("T")
 
 
 def analysis_or_skip(rule: Rule, ctx: Context) -> DeliveryAnalysis | Finding:
@@ -55,31 +50,6 @@ def at_moment(place: Place) -> str:
 
 def where(place: Place) -> str:
     return f"{place.file}:{place.line} {at_moment(place)}"
-
-
-def capped(
-    items: Iterable[T],
-    judge: Callable[[T], Finding],
-    rest: Callable[[int, Status], Finding],
-) -> list[Finding]:
-    """One finding per item up to MAX_LISTED (worst first, else in the items' order), then one
-    per status for the rest. The items stream: only MAX_LISTED findings per status are kept."""
-    first: dict[Status, list[Finding]] = {}
-    counts: Counter[Status] = Counter()
-    for item in items:
-        finding = judge(item)
-        counts[finding.status] += 1
-        kept = first.setdefault(finding.status, [])
-        if len(kept) < MAX_LISTED:
-            kept.append(finding)
-    listed: list[Finding] = []
-    for status in sorted(first, key=lambda s: s.rank):
-        listed.extend(first[status][: MAX_LISTED - len(listed)])
-    for status in sorted(counts, key=lambda s: s.rank):
-        unlisted = counts[status] - sum(1 for f in listed if f.status is status)
-        if unlisted:
-            listed.append(rest(unlisted, status))
-    return listed
 
 
 def unfollowed(rule: Rule, analysis: DeliveryAnalysis, events: int, what: str) -> Finding:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.urls import redact_text
+from mailcheck.core.wording import plural
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
 
 if TYPE_CHECKING:
@@ -37,6 +38,10 @@ class Subject(enum.StrEnum):
     DATE = "date"  # the sheet date a deadline is counted from
     RECIPIENT = "recipient"  # a recipient or receiving ISP of a delivery report
     INTERVAL = "interval"  # a 5-minute sending interval of a delivery report
+    MONTH = "month"  # a billing month of an incident log
+    INCIDENT = "incident"  # an incident, or a downtime of merged incidents, of an incident log
+    TICKET = "ticket"  # a support ticket of a ticket log
+    CERTIFICATE = "certificate"  # the customer's certificate file (`certificate.file`)
 
 
 class Input(enum.StrEnum):
@@ -51,6 +56,10 @@ class Input(enum.StrEnum):
     SAMPLES = "samples"  # sample messages
     HTTPS = "https"  # a request to a server a sample names
     DELIVERY_REPORT = "delivery_report"  # a provider's delivery report (`mailcheck hygiene`)
+    SERVICE_TERMS = "service_terms"  # a provider's terms (`mailcheck sla --terms`)
+    INCIDENT_LOG = "incident_log"  # a log of the provider's incidents (`mailcheck sla`)
+    TICKET_LOG = "ticket_log"  # a log of support tickets (`mailcheck sla`)
+    CERTIFICATE = "certificate"  # the customer's certificate and key files (`certificate:`)
 
 
 @dataclass(frozen=True)
@@ -127,4 +136,4 @@ class Rule:
 
 
 def _deadline_name(kind: DeadlineKind) -> str:
-    return f"{kind} deadline ({kind.days} working days)"
+    return f"{kind} deadline ({plural(kind.days, 'working day')})"

@@ -9,6 +9,7 @@ those rules' findings (exemptions applied) in `ctx.findings`, the ids of the run
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,8 +32,10 @@ from mailcheck.messages.sample_store import SampleStore
 from mailcheck.spf.tree import SpfTree, build_tree
 
 if TYPE_CHECKING:
+    from mailcheck.certs.roots import TrustedRoots
     from mailcheck.delivery.analysis import Delivery
     from mailcheck.dnsclient.resolver import Backend
+    from mailcheck.sla.review import ServiceReview
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -61,6 +64,22 @@ class Context:
     """Results derived once per run and shared by rules (e.g. the SPF tree of a domain)."""
     delivery: Delivery | None = None
     """Delivery reports of the run (`mailcheck hygiene`), for the hygiene and capacity rules."""
+    review: ServiceReview | None = None
+    """A provider's terms and the incident and ticket logs judged against them (`mailcheck
+    sla`), for the availability, claim and reaction-time rules."""
+
+    ca_file: Path | None = None
+    """The root certificates a delivered certificate's path must end in (PEM); None: certifi's
+    bundle."""
+
+    async def trusted_roots(self) -> TrustedRoots:
+        """The run's trusted roots, read once per run for every rule that asks."""
+        from mailcheck.certs.roots import load_roots  # cryptography: only for runs that need it
+
+        ca_file = self.ca_file
+        return await self.memo.once(
+            ("trusted-roots", str(ca_file)), lambda: asyncio.to_thread(load_roots, ca_file)
+        )
 
     async def spf_tree(self, domain: str) -> SpfTree:
         """The SPF tree of `domain`, built once per run and shared by every rule that asks."""

@@ -4,7 +4,8 @@ The entries are due at the end of the tenth working day after `dates.dns_request
 day does not count), in the working days of the sheet's `region` and `working_week`; after that,
 every re-check is billed. This rule runs after all other rules of the sheet and judges their
 findings: every SPF and DKIM rule due by this deadline (not `message.dkim`, which is about
-sample messages). It passes when none of them fails (skipped and exempted checks count as met,
+sample messages, nor `spf.offboarded`, which wants the provider's entry gone after the service
+ended). It passes when none of them fails (skipped and exempted checks count as met,
 and so do warnings). While one fails it warns, up to and including the due date, with the due
 date and the working days left; once the due date has passed it fails: the re-check is billable.
 When none fails but one could not be decided (a DNS timeout), it is an error, never a failure.

@@ -13,12 +13,21 @@ the sheet gives the provider's public key; for a weak key, a 2048-bit key (to be
 provider when the sheet's own key is shorter) or the record without the `y` flag of `t=`. A
 timeout, SERVFAIL or a name outside the offline zones is `error`; behind a CNAME, the message
 names the target that could not be answered.
+
+Checked without a sheet and without a selector (`mailcheck domain DOMAIN`), the domain's keys are
+looked for at the selector names providers commonly use (`default`, `selector1`, `google`, `k1`,
+`s1`, … — the list is `mailcheck.dkim.selectors.COMMON_SELECTORS`), all asked at once: each key
+found is judged as above, its finding saying it was found so. When none is found the finding is
+`error`, not `fail`: the key may sit at a selector of the domain's own choosing, and the message
+says that no selector was given and which names were tried. A wildcard that answers every name
+is `error` too, since it tells nothing about the domain's keys.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from dataclasses import replace
 
 from mailcheck.core.addresses import sender_domains
 from mailcheck.core.findings import Finding, Status
@@ -30,9 +39,11 @@ from mailcheck.dkim.key import (
     judge_published,
     key_bits,
     publish_fix,
+    publish_providers_key,
     record_to_publish,
     testing_flags_removed,
 )
+from mailcheck.dkim.selectors import SelectorProbe, probe_selectors, selector_of
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
@@ -44,9 +55,12 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     entries = list({(to_ascii(e.domain), e.selector): e for e in sheet.sheet.dkim}.values())
     configured = {to_ascii(e.domain) for e in entries}
     senders = sender_domains(s.address for s in sheet.sheet.senders)
-    missing = [
-        _no_selector(domain, sheet.from_file) for domain in senders if domain not in configured
-    ]
+    unconfigured = [domain for domain in senders if domain not in configured]
+    if sheet.probe_selectors:
+        probed = await asyncio.gather(*(_probed(domain, ctx) for domain in unconfigured))
+        missing = [finding for found in probed for finding in found]
+    else:
+        missing = [_no_selector(domain, sheet.from_file) for domain in unconfigured]
     judged = await asyncio.gather(*(_judge(entry, ctx) for entry in entries))
     findings = [*missing, *judged]
     if not findings:
@@ -68,6 +82,42 @@ def _no_selector(domain: str, in_sheet: bool) -> Finding:
         domain,
         "no DKIM selector for this sender domain: its key cannot be checked",
         f"add the selector your provider signs with: {where}, {publish}",
+    )
+
+
+async def _probed(domain: str, ctx: Context) -> list[Finding]:
+    """No selector given: the keys at the common selector names, each judged, or why none."""
+    probe = await probe_selectors(domain, ctx.dns)
+    if probe.found and not probe.wildcard:
+        entries = [DkimKey(domain=domain, selector=selector_of(key)) for key in probe.found]
+        judged = await asyncio.gather(*(_judge(entry, ctx) for entry in entries))
+        found = "found at a common selector name (no --selector given)"
+        return [replace(finding, message=f"{found}: {finding.message}") for finding in judged]
+    return [RULE.finding(Status.ERROR, domain, _not_found(probe), _give_selector(domain))]
+
+
+def _not_found(probe: SelectorProbe) -> str:
+    given = "no DKIM selector given, so its key cannot be checked"
+    if probe.wildcard:
+        return (
+            f"{given}: every selector name has a TXT record at _domainkey.{probe.domain} (a "
+            "wildcard), so the common names tell nothing"
+        )
+    names = ", ".join(probe.asked)
+    if probe.undecided:
+        first = probe.undecided[0].why_undecided()
+        return (
+            f"{given}; of the {len(probe.asked)} common selector names ({names}) "
+            f"{len(probe.undecided)} could not be asked ({first}), the others have no key"
+        )
+    return f"{given}; none of the {len(probe.asked)} common selector names has a key ({names})"
+
+
+def _give_selector(domain: str) -> str:
+    return (
+        f"give the selector your provider signs with (--selector): the s= tag of the "
+        f"DKIM-Signature in a message you sent from {domain}; its key is at "
+        f"<selector>._domainkey.{domain}"
     )
 
 
@@ -103,7 +153,7 @@ def _longer_key(name: str, entry: DkimKey) -> str:
             f"provider to issue a {GOOD_RSA_BITS}-bit key, then publish it at {name} and put it "
             "in the sheet's public_key"
         )
-    return "publish the provider's key: " + record_to_publish(name, entry.public_key)
+    return publish_providers_key(name, entry.public_key)
 
 
 RULE = Rule(

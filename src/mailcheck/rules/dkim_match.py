@@ -3,10 +3,11 @@
 The provider signs the customer's mail with its own key pair and hands the customer the public
 key to publish. When the sheet gives that key (`public_key` of a `dkim:` entry, base64 or PEM),
 the `p=` of the record at `selector._domainkey.domain` must hold the same key (white space,
-line breaks and PEM armour are ignored). It passes when they are equal and fails when the
+line breaks and PEM armour are ignored; an Ed25519 key given in PEM is compared by its raw 32
+bytes, which is what `p=` holds, RFC 8463). It passes when they are equal and fails when the
 record is missing, revoked, unreadable or holds another key, with the exact TXT record to
-publish as the fix. A timeout, SERVFAIL or a name outside the offline zones is `error`.
-Entries without `public_key` are skipped.
+publish as the fix (`k=` the type of the provider's key). A timeout, SERVFAIL or a name
+outside the offline zones is `error`. Entries without `public_key` are skipped.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from mailcheck.core.findings import Finding
-from mailcheck.dkim.key import fetch_key, key_name, parse_tags, record_to_publish, same_key
+from mailcheck.core.findings import Finding, Status
+from mailcheck.dkim.key import fetch_key, key_name, match_published, publish_providers_key
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
@@ -34,22 +35,14 @@ async def _judge(entry: DkimKey, ctx: Context) -> Finding:
         name = key_name(entry.selector, entry.domain)
         return RULE.skipped(name, "the sheet gives no public_key to compare with")
     key = await fetch_key(entry.selector, entry.domain, ctx.dns)
-    publish = f"publish the provider's key: {record_to_publish(key.name, entry.public_key)}"
-    if not key.answer.decided:
-        return RULE.errored(key.name, f"the DKIM key could not be fetched: {key.why_undecided()}")
-    texts = key.texts
-    if len(texts) != 1:
-        found = "no DKIM key is published" if not texts else f"{len(texts)} TXT records compete"
-        return RULE.failed(key.name, found, publish)
-    try:
-        published = parse_tags(texts[0]).get("p")
-    except ValueError as exc:
-        return RULE.failed(key.name, f"the record cannot be read: {exc}", publish)
-    if published is None or not published.strip():
-        return RULE.failed(key.name, "the record holds no key (missing or revoked p=)", publish)
-    if not same_key(published, entry.public_key):
-        return RULE.failed(key.name, "the published key is not the provider's key", publish)
-    return RULE.passed(key.name, "the published key is the provider's key")
+    verdict = match_published(key, entry.public_key)
+    if verdict.status is Status.ERROR:
+        return RULE.errored(key.name, verdict.message)
+    if verdict.status is Status.FAIL:
+        return RULE.failed(
+            key.name, verdict.message, publish_providers_key(key.name, entry.public_key)
+        )
+    return RULE.passed(key.name, verdict.message)
 
 
 RULE = Rule(

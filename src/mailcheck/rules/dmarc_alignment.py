@@ -12,20 +12,24 @@ too (RFC 9989 §4.10.2), not from a list of public suffixes: where no DMARC reco
 on the way to the root, a name is its own organisational domain, so only the From domain itself
 aligns until a record (which dmarc.record asks for) joins its names into one organisation.
 An aligned DKIM entry works when its key is valid in DNS, as dkim.key judges it (a weak key or
-`t=y` still verifies). An aligned MAIL FROM domain works when its SPF record (through
-`redirect=`) ends with `-all` or `~all` and, when the sheet lists `spf.sending_ips`, gives each
-of them SPF `pass`.
+`t=y` still verifies), and, when the sheet gives the provider's `public_key`, is that key, as
+dkim.match judges it (the provider signs with the private half: mail does not verify against
+another key). An aligned MAIL FROM domain works when its SPF record (through
+`redirect=`) ends with `-all` or `~all` and, when the sheet lists sending IPs (`spf.sending_ips`,
+`dedicated_ips`), gives each of them SPF `pass`.
 
 Passes when an aligned DKIM entry and an aligned MAIL FROM domain both work. Warns when only one
 of the two does: one forwarding hop from failing DMARC, since forwarding breaks SPF and mailing
 lists that change the message break DKIM; the hint is the missing half. Fails when nothing
 aligned works: the message names each identifier and why it does not count (another
 organisational domain, strict alignment, a broken key or record), and the hint is the smallest
-fix, the aligned entry's repair when there is one, else signing with `d=<From domain>` or using
-`bounce.<From domain>` as MAIL FROM (the From domain itself under `aspf=s`; with a first DMARC
-record when there is none). `error` when the verdict depends on an answer DNS did not give: a
-key, an SPF record, the DMARC record that sets the mode or a walk that finds an organisational
-domain (a verdict the same whatever that answer would be stands). Skipped without senders.
+fix: where no DMARC record is published and a working identifier shares the From domain's
+registrable domain, only a first record there, which aligns it; else the aligned entry's repair
+when there is one, else signing with `d=<From domain>` or using `bounce.<From domain>` as MAIL
+FROM (the From domain itself under `aspf=s`; with a first DMARC record when there is none).
+`error` when the verdict depends on an answer DNS did not give: a key, an SPF record, the DMARC
+record that sets the mode or a walk that finds an organisational domain (a verdict the same
+whatever that answer would be stands). Skipped without senders.
 """
 
 from __future__ import annotations
@@ -36,7 +40,13 @@ from dataclasses import dataclass
 
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.hints import txt_record
-from mailcheck.dkim.key import fetch_key, judge_published, publish_fix
+from mailcheck.dkim.key import (
+    fetch_key,
+    judge_published,
+    match_published,
+    publish_fix,
+    publish_providers_key,
+)
 from mailcheck.dmarc.record import starting_record
 from mailcheck.dmarc.suffixes import registrable_domain
 from mailcheck.dnsclient.resolver import to_ascii
@@ -44,11 +54,12 @@ from mailcheck.rules._alignment import (
     Alignment,
     Author,
     Mode,
-    alignment,
+    alignments,
     author,
     modes_note,
     same_for_every_mode,
 )
+from mailcheck.rules._ips import sending_ips
 from mailcheck.rules._senders import per_sender_domain
 from mailcheck.rules._spf import policy_chain
 from mailcheck.rules.base import Input, Rule, Subject
@@ -81,6 +92,9 @@ class Judged:
     why: str
     fix: str = ""
     aligned: bool = False
+    with_record: bool = False
+    """Not aligned only because no DMARC record is published, and works: a first record at
+    the From domain's registrable domain would align it."""
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -102,8 +116,9 @@ async def _judge(domain: str, sheet: LoadedSheet, ctx: Context) -> Finding:
         _alignments([e.domain for e in entries], who, [d for d, _ in possible], "adkim", ctx),
         _alignments(mail_from, who, [s for _, s in possible], "aspf", ctx),
     )
+    joins = _joined_by_a_record(who, [*(e.domain for e in entries), *mail_from])
     known_keys, known_spf = await _check_aligned(
-        entries, mail_from, dkim_aligned, spf_aligned, sheet, ctx
+        entries, mail_from, dkim_aligned, spf_aligned, joins, sheet, ctx
     )
     unknown = _unknown(dkim_aligned, spf_aligned)
     note = modes_note(who.modes, list(unknown))
@@ -111,10 +126,13 @@ async def _judge(domain: str, sheet: LoadedSheet, ctx: Context) -> Finding:
     for dkim_mode, spf_mode in possible:
         for assumed in (False, True) if unknown else (False,):
             dkim = [
-                _dkim_entry(e, dkim_aligned[e.domain, dkim_mode], assumed, known_keys)
+                _dkim_entry(e, dkim_aligned[e.domain, dkim_mode], assumed, known_keys, joins)
                 for e in entries
             ]
-            spf = [_mail_from(m, spf_aligned[m, spf_mode], assumed, known_spf) for m in mail_from]
+            spf = [
+                _mail_from(m, spf_aligned[m, spf_mode], assumed, known_spf, joins)
+                for m in mail_from
+            ]
             verdicts.append(_verdict(domain, who, dkim, spf, spf_mode, note, sheet.sheet))
     chosen = same_for_every_mode(verdicts, key=lambda finding: finding.status)
     if chosen is not None:
@@ -132,8 +150,29 @@ async def _alignments(
     names: list[str], who: Author, modes: list[Mode], tag: str, ctx: Context
 ) -> Alignments:
     pairs = [(name, mode) for name in dict.fromkeys(names) for mode in dict.fromkeys(modes)]
-    found = await asyncio.gather(*(alignment(n, who, m, tag, ctx) for n, m in pairs))
+    found = await alignments(pairs, who, tag, ctx)
     return dict(zip(pairs, found, strict=True))
+
+
+def _joined_by_a_record(who: Author, names: Iterable[str]) -> set[str]:
+    """The identifiers (as the sheet gives them) that only the missing DMARC record keeps
+    apart from the From domain: where no record is published on the way to the root, those
+    of its registrable domain, which one record there makes its organisational domain."""
+    if not who.without_records:
+        return set()
+    org = registrable_domain(who.domain)
+    return {
+        name
+        for name in names
+        if (ascii_name := _ascii(name)) != who.domain and registrable_domain(ascii_name) == org
+    }
+
+
+def _ascii(domain: str) -> str:
+    try:
+        return to_ascii(domain.rstrip(".")).lower()
+    except UnicodeError:
+        return domain.rstrip(".").lower()
 
 
 def _unknown(dkim: Alignments, spf: Alignments) -> dict[str, str]:
@@ -148,13 +187,19 @@ async def _check_aligned(
     mail_from: list[str],
     dkim_aligned: Alignments,
     spf_aligned: Alignments,
+    joins: set[str],
     sheet: LoadedSheet,
     ctx: Context,
 ) -> tuple[dict[EntryKey, Works], dict[str, Works]]:
-    """Whether each identifier that may be aligned works; the others are not asked."""
-    maybe = {name for (name, _), a in dkim_aligned.items() if a.aligned is not False}
+    """Whether each identifier that may be aligned (or would be, with a first DMARC record:
+    `joins`) works; the others are not asked."""
+    maybe = {name for (name, _), a in dkim_aligned.items() if a.aligned is not False} | joins
     keys = [e for e in entries if e.domain in maybe]
-    bounces = list(dict.fromkeys(n for (n, _), a in spf_aligned.items() if a.aligned is not False))
+    bounces = list(
+        dict.fromkeys(
+            n for (n, _), a in spf_aligned.items() if a.aligned is not False or n in joins
+        )
+    )
     key_works, spf_works = await asyncio.gather(
         asyncio.gather(*(_key_works(entry, ctx) for entry in keys)),
         asyncio.gather(*(_spf_works(name, sheet.sheet, ctx) for name in bounces)),
@@ -177,6 +222,11 @@ async def _key_works(entry: DkimKey, ctx: Context) -> Works:
     if verdict.status is Status.FAIL:
         fix = publish_fix(key, entry.public_key)
         return Works(False, f"its key at {key.name}: {verdict.message}", fix)
+    if entry.public_key:  # the provider signs with its private key: another key fails
+        match = match_published(key, entry.public_key)
+        if match.status is not Status.PASS:
+            why = f"its key at {key.name}: {match.message} (see dkim.match)"
+            return Works(False, why, publish_providers_key(key.name, entry.public_key))
     weak = f" ({verdict.message}; see dkim.key)" if verdict.status is Status.WARN else ""
     return Works(True, f"its key at {key.name} is valid{weak}")
 
@@ -211,7 +261,7 @@ async def _spf_works(domain: str, sheet: Sheet, ctx: Context) -> Works:
 
 
 async def _authorises(domain: str, ending: str, sheet: Sheet, ctx: Context) -> Works:
-    ips = [str(ip) for ip in sheet.spf.sending_ips]
+    ips = [str(ip) for ip in sending_ips(sheet)]
     verdicts = await asyncio.gather(
         *(check_host(ctx.dns, ip, sender=f"postmaster@{domain}", helo=domain) for ip in ips)
     )
@@ -236,22 +286,34 @@ async def _authorises(domain: str, ending: str, sheet: Sheet, ctx: Context) -> W
 
 
 def _dkim_entry(
-    entry: DkimKey, aligned: Alignment, assumed: bool, known: dict[EntryKey, Works]
+    entry: DkimKey,
+    aligned: Alignment,
+    assumed: bool,
+    known: dict[EntryKey, Works],
+    joins: set[str],
 ) -> Judged:
     """The entry as it counts; `assumed`: whether it is aligned when that is not known."""
     label = f"DKIM d={entry.domain} s={entry.selector}"
     if not (assumed if aligned.aligned is None else aligned.aligned):
-        return Judged(label, False, aligned.stated)
+        later = known[_entry_key(entry)] if entry.domain in joins else None
+        return Judged(label, False, aligned.stated, with_record=_works(later))
     works = known[_entry_key(entry)]
     return Judged(label, works.works, works.why, works.fix, aligned=True)
 
 
-def _mail_from(name: str, aligned: Alignment, assumed: bool, known: dict[str, Works]) -> Judged:
+def _mail_from(
+    name: str, aligned: Alignment, assumed: bool, known: dict[str, Works], joins: set[str]
+) -> Judged:
     label = f"MAIL FROM {name}"
     if not (assumed if aligned.aligned is None else aligned.aligned):
-        return Judged(label, False, aligned.stated)
+        later = known[name] if name in joins else None
+        return Judged(label, False, aligned.stated, with_record=_works(later))
     works = known[name]
     return Judged(label, works.works, works.why, works.fix, aligned=True)
+
+
+def _works(works: Works | None) -> bool:
+    return works is not None and works.works is True
 
 
 def _verdict(
@@ -285,13 +347,27 @@ def _verdict(
             f"only {one.label} is aligned and works ({one.why}); no aligned {missing} works: "
             f"{_reasons(other, missing)}. One forwarding hop from failing DMARC: forwarding "
             f"breaks SPF, mailing lists that change the message break DKIM; {note}",
-            spf_fix if dkim_works else dkim_fix,
+            _first_record(domain, other) or (spf_fix if dkim_works else dkim_fix),
         )
     return RULE.failed(
         domain,
         f"nothing aligned with {domain} works, so DMARC fails: {_reasons(dkim, 'DKIM')}; "
         f"{_reasons(spf, 'SPF')}; {note}",
-        f"{dkim_fix}; or {spf_fix}",
+        _first_record(domain, [*dkim, *spf]) or f"{dkim_fix}; or {spf_fix}",
+    )
+
+
+def _first_record(domain: str, judged: Sequence[Judged]) -> str | None:
+    """The smallest fix when working identifiers are kept apart from the From domain only by
+    the missing DMARC record: that record, at the registrable domain they share."""
+    joined = [j.label for j in judged if j.with_record]
+    if not joined:
+        return None
+    org = registrable_domain(domain)
+    return (
+        f"publish a first DMARC record, {txt_record(f'_dmarc.{org}', starting_record(org))} "
+        f"(see dmarc.record): it makes {org} the organisational domain of {domain} and of "
+        f"{' and '.join(joined)}, which then align (relaxed) and work already"
     )
 
 

@@ -7,21 +7,25 @@ domain's own `_dmarc` record, else that of its organisational domain found by th
 organisational domain, one with `psd=y` marks a public suffix). Records written for RFC 7489
 keep reading.
 
-It passes when the applicable record parses and its policy is `quarantine` or `reject`: `p=`
-for the domain's own record, for a subdomain `sp=`, or `np=` when the subdomain does not exist.
-It warns when there is no record (hint: a monitoring record at the registrable domain to start
-with), when only a public suffix operator's record (`psd=y`) applies, when the policy is
-`none` (also a record without `p=`, or without a valid `p=` but with a valid `rua=`, which
-receivers treat as `p=none`; hint: the record enforcing quarantine, never weakening
-`p=reject`, with `sp=`/`np=` raised where it applies), when `t=y` asks receivers to apply one
-level less, and when the record carries tags receivers of RFC 9989 ignore: the removed `pct=`,
-`rf=`, `ri=` or unknown ones (hint: the record without them). It fails when the record does not
-parse, when several DMARC records compete (receivers discard them all) and when a record meant
-as DMARC is discarded by receivers (e.g. `v=DMARC1 p=reject` without `;`) — at the domain or at
-any parent below the public suffixes; the hint is the corrected record at the name where it was
-found. A timeout, SERVFAIL or a name outside the offline zones is `error`, except for a public
-suffix's `_dmarc` name (`_dmarc.com`; offline, one above every zone): it is taken as publishing
-nothing (see `mailcheck.dmarc.discovery`).
+It passes when the applicable record parses and its policy is `quarantine` or `reject`: `p=` for the
+domain's own record, for a subdomain `sp=`, or `np=` when the subdomain does not exist. It warns
+when there is no record (hint: a monitoring record at the registrable domain to start with), when
+only a public suffix operator's record (`psd=y`) applies (hint: a record of the domain's own at its
+organisational domain, with the policy that applies now, so that nothing is weakened), when the
+policy is `none` (also a record without `p=`, or without a valid `p=` but with a valid `rua=`, which
+receivers treat as `p=none`; hint: the record enforcing quarantine, never weakening `p=reject`, with
+`sp=`/`np=` raised where it applies), when `t=y` asks receivers to apply one level less, and when
+the record carries tags receivers of RFC 9989 ignore: the removed `pct=`, `rf=`, `ri=` or unknown
+ones, and tags with an invalid value other than a policy's (`adkim=x`, `pct=abc`, a `rua=` that is
+no URI): receivers discard such a value and use the tag's default (RFC 9989 §4.8; hint: the record
+without them). It fails when receivers apply no policy from the record: it does not parse (a piece
+that is not `tag=value`, a repeated tag, an invalid `p=`, `sp=` or `np=` without a valid `rua=`),
+several DMARC records compete (receivers discard them all), or a record meant as DMARC is discarded
+by receivers (e.g. `v=DMARC1 p=reject` without `;`) — at the domain or at any parent below the
+public suffixes; the hint is the corrected record at the name where it was found. A timeout,
+SERVFAIL or a name outside the offline zones is `error`, except for a public suffix's `_dmarc` name
+(`_dmarc.com`; offline, one above every zone): it is taken as publishing nothing (see
+`mailcheck.dmarc.discovery`).
 """
 
 from __future__ import annotations
@@ -81,11 +85,12 @@ def _missing(domain: str, found: PolicyDiscovery) -> Finding:
         start = txt_record(f"_dmarc.{org}", starting_record(org))
         return RULE.warned(domain, f"no DMARC record (_dmarc.{org})", f"publish: {start}")
     org = found.walk.organisational_domain
+    applied = found.policy() or "none"  # the record starts from it: never weaker
     return RULE.warned(
         domain,
         f"no DMARC record of the domain's own: only the public suffix operator's record at "
-        f"{found.level.name} (psd=y) applies, policy {found.policy() or 'none'}",
-        f"publish: {txt_record(f'_dmarc.{org}', starting_record(org))}",
+        f"{found.level.name} (psd=y) applies, policy {applied}",
+        f"publish: {txt_record(f'_dmarc.{org}', starting_record(org, applied))}",
     )
 
 
@@ -109,6 +114,7 @@ def _judge_record(
         )
     dropped = ["t=y"] if record.testing else []
     dropped += [f"{tag}=" for tag in (*record.removed_tags, *record.unknown_tags)]
+    dropped += [f"the invalid value of {tag}=" for tag, _ in record.invalid]
     if dropped:
         applied = _testing_note(policy) if record.testing else ""
         return RULE.warned(
@@ -141,6 +147,7 @@ def _notes(record: DmarcRecord) -> str:
     if record.unknown_tags:
         tags = ", ".join(f"{name}=" for name in record.unknown_tags)
         notes.append(f"unknown tag {tags} ignored by receivers")
+    notes += [problem for _, problem in record.invalid]
     return "; " + "; ".join(notes) if notes else ""
 
 
@@ -169,14 +176,9 @@ def _broken(domain: str, level: Level) -> Finding:
 
 def _invalid(domain: str, level: Level, exc: DmarcError) -> Finding:
     text = level.record_text or ""
-    effect = (
-        "receivers apply no DMARC policy"
-        if exc.voids_the_record
-        else f"receivers ignore {exc.tag}= and use its default"
-    )
     return RULE.failed(
         domain,
-        f"invalid DMARC record at {level.name}: {exc}; {effect}",
+        f"invalid DMARC record at {level.name}: {exc}; receivers apply no DMARC policy",
         f"replace it by the corrected record: {txt_record(level.name, repaired(text))}",
     )
 
@@ -187,8 +189,9 @@ RULE = Rule(
     checks=(
         "the DMARC record applying to the sender domain (its own, or its organisational "
         "domain's by the RFC 9989 tree walk) is valid and enforces; none, `p=none`, `t=y`, "
-        "tags RFC 9989 removed (`pct`, `rf`, `ri`) or does not know warn; a record receivers "
-        "discard fails where it stands"
+        "tags RFC 9989 removed (`pct`, `rf`, `ri`) or does not know, and invalid values "
+        "receivers replace by the default (`adkim=x`) warn; a record receivers discard or "
+        "apply no policy from fails where it stands"
     ),
     obligation="Bulk senders publish a DMARC policy for their sending domains (requirement "
     "of large mailbox providers, beyond the seed).",

@@ -15,6 +15,8 @@ hexadecimal, the IPv6 nibbles) or its host part has a word of dynamic lines (dyn
 dhcp, pool, cable, ppp, client, broadband and a few more, as whole words). The hint says who
 publishes what: a PTR record is published by whoever holds the address block, which for the
 provider's IPs is the provider; the name's A or AAAA record by whoever holds that name's zone.
+The names it proposes are numbered in the sheet's order of the IPs (`mailout1`, `mailout2`,
+...), so that following every hint gives each address a name of its own.
 A timeout, SERVFAIL or a name outside the offline zones is `error`; offline, reverse zones are
 zone files like any other (`--zone 2.0.192.in-addr.arpa.zone`). Without sending IPs in the sheet
 the rule is skipped.
@@ -53,17 +55,22 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
                 sheet.display, "the sheet lists no sending IPs (spf.sending_ips, dedicated_ips)"
             )
         ]
-    host = _example_host(sheet.sheet)
-    return await asyncio.gather(*(_judge(address, host, ctx) for address in addresses))
+    domain = _example_domain(sheet.sheet)
+    return await asyncio.gather(
+        *(_judge(address, n, domain, ctx) for n, address in enumerate(addresses, start=1))
+    )
 
 
-async def _judge(address: IPAddress, host: str, ctx: Context) -> Finding:
+async def _judge(address: IPAddress, number: int, domain: str, ctx: Context) -> Finding:
+    """`number`: the address's place among the sheet's sending IPs, which numbers the mail
+    server names the hints propose (mailout1, mailout2, ...): one name per address."""
     subject, name = address.compressed, reverse_name(address)
     ptr = await ctx.dns.query(name, "PTR")
     if not ptr.decided:
         return RULE.errored(subject, f"PTR could not be checked: {ptr.why_undecided()}")
     names = sorted({target for target in ptr.targets() if target}) if ptr.exists else []
     if not names:
+        host = f"{_server_label(number)}.{domain}"
         return RULE.failed(subject, f"no PTR record at {name}", _publish_hint(address, host))
     followed = names[:MAX_PTR_NAMES]
     rdtype = _address_type(address)
@@ -71,10 +78,10 @@ async def _judge(address: IPAddress, host: str, ctx: Context) -> Finding:
     confirmed = [n for n, answer in zip(followed, answers, strict=True) if _has(answer, address)]
     if not confirmed:
         return _unconfirmed(address, followed, answers, len(names))
-    return _judge_names(address, confirmed)
+    return _judge_names(address, number, confirmed)
 
 
-def _judge_names(address: IPAddress, confirmed: list[str]) -> Finding:
+def _judge_names(address: IPAddress, number: int, confirmed: list[str]) -> Finding:
     subject = address.compressed
     generic = [(name, signs) for name in confirmed if (signs := generic_signs(name, address))]
     if not generic:
@@ -82,13 +89,14 @@ def _judge_names(address: IPAddress, confirmed: list[str]) -> Finding:
             subject, f"PTR {', '.join(confirmed)}, which resolves back to {subject} (FCrDNS)"
         )
     name, signs = generic[0]
+    better = _named_like(name, number)
     return RULE.warned(
         subject,
         f"PTR {name} resolves back to {subject} but looks generic ({'; '.join(signs)}); "
         "filters and certification bodies take it for an access line's address",
         f"{WHO_PUBLISHES} for a name that identifies the sender as a mail server, e.g. "
-        f"{record(reverse_name(address), 'PTR', _named_like(name) + '.')}, with "
-        f"{record(_named_like(name), _address_type(address), subject)} in the forward zone",
+        f"{record(reverse_name(address), 'PTR', better + '.')}, with "
+        f"{record(better, _address_type(address), subject)} in the forward zone",
     )
 
 
@@ -137,15 +145,21 @@ def _address_type(address: IPAddress) -> str:
     return "A" if address.version == 4 else "AAAA"
 
 
-def _named_like(name: str) -> str:
-    """A mail server's name in the domain of a generic `name`: `mailout1.<its last two labels>`."""
-    return "mailout1." + ".".join(name.split(".")[-2:])
+def _server_label(number: int) -> str:
+    return f"mailout{number}"
 
 
-def _example_host(sheet: Sheet) -> str:
-    """A mail server's name for a hint: under the first sender or MAIL FROM domain."""
+def _named_like(name: str, number: int) -> str:
+    """A mail server's name in the domain of a generic `name`: `mailout<number>.<its last two
+    labels>`."""
+    return f"{_server_label(number)}." + ".".join(name.split(".")[-2:])
+
+
+def _example_domain(sheet: Sheet) -> str:
+    """The domain of the mail server names a hint proposes: the first sender or MAIL FROM
+    domain."""
     domains = [*sender_domains(s.address for s in sheet.senders), *mail_from_domains(sheet)]
-    return f"mailout1.{domains[0]}" if domains else "mailout1.example.com"
+    return domains[0] if domains else "example.com"
 
 
 RULE = Rule(

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 
 from mailcheck.core.findings import Finding, Status
 from mailcheck.dkim.key import key_name
+from mailcheck.dmarc.suffixes import registrable_domain
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.messages.obligations import from_addresses
 from mailcheck.messages.sample import Sample
@@ -37,7 +38,7 @@ from mailcheck.rules._alignment import (
     Alignment,
     Author,
     Mode,
-    alignment,
+    alignments,
     author,
     modes_note,
 )
@@ -93,7 +94,7 @@ async def _judge_domain(
     judged: dict[Mode, list[Alignment]] = {}
     for mode in [who.modes.dkim] if who.modes.dkim else list(Mode):
         judged[mode] = list(
-            await asyncio.gather(*(alignment(s.domain, who, mode, "adkim", ctx) for s in readable))
+            await alignments([(s.domain, mode) for s in readable], who, "adkim", ctx)
         )
     states = {mode: _state(aligns) for mode, aligns in judged.items()}
     if None in states.values() or len(set(states.values())) > 1:
@@ -112,7 +113,7 @@ async def _judge_domain(
     return RULE.failed(
         sample.subject,
         f"no DKIM signature is aligned with From {domain}: {reasons}; {note}",
-        _sign_hint(domain, entry),
+        _sign_hint(domain, entry, [s.domain for s in readable]),
     )
 
 
@@ -165,22 +166,39 @@ async def _aligned_entry(
     if own is not None or mode is Mode.STRICT:
         return own
     entries = sheet.sheet.dkim
-    aligns = await asyncio.gather(*(alignment(e.domain, who, mode, "adkim", ctx) for e in entries))
+    aligns = await alignments([(e.domain, mode) for e in entries], who, "adkim", ctx)
     return next((e for e, a in zip(entries, aligns, strict=True) if a.aligned), None)
 
 
-def _sign_hint(domain: str, entry: DkimKey | None) -> str:
-    """Sign with the customer's domain: the sheet's selector for it when it has one."""
+def _sign_hint(domain: str, entry: DkimKey | None, signers: Sequence[str] = ()) -> str:
+    """Sign with a domain aligned with From: the sheet's selector for it when it has one;
+    `signers`: the d= of the sample's signatures, which the hint names for what they are."""
     if entry is not None:
         key = key_name(entry.selector, entry.domain)
-        return (
-            f"sign with the customer's domain, not the provider's: d={to_ascii(entry.domain)} "
-            f"s={entry.selector}, the key published at {key}"
+        target = f"d={to_ascii(entry.domain)} s={entry.selector}, the key published at {key}"
+    else:
+        target = (
+            f"d={domain}, with a key published at <selector>._domainkey.{domain} (and listed "
+            "under dkim: in the sheet)"
         )
-    return (
-        f"sign with the customer's domain, not the provider's: d={domain}, with a key "
-        f"published at <selector>._domainkey.{domain} (and listed under dkim: in the sheet)"
-    )
+    return f"{_sign_with(domain, [_ascii(s) for s in signers if s])}: {target}"
+
+
+def _sign_with(domain: str, signers: Sequence[str]) -> str:
+    """What to sign with, said by what the present d= is: one of the customer's own domains
+    that is not aligned (a parent, under strict alignment or without a DMARC record), or
+    another organisation's, such as the provider's."""
+    org = registrable_domain(domain)
+    own = next((s for s in signers if registrable_domain(s) == org), None)
+    if own is not None:
+        what = "a parent of the From domain" if domain.endswith(f".{own}") else "your own domain"
+        return f"sign with a domain aligned with From {domain} (d={own} is {what}, but not aligned)"
+    if signers:
+        return (
+            f"sign with the customer's domain, not another organisation's such as the "
+            f"provider's (d={signers[0]})"
+        )
+    return "sign with the customer's domain"
 
 
 def _ascii(domain: str) -> str:

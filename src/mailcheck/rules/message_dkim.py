@@ -25,11 +25,13 @@ One-Click); when it is signed with rsa-sha1 (RFC 8301 §3.1: verifiers MUST NOT 
 signature valid); when the key is not published, several TXT records compete, or it is revoked
 (empty `p=`), corrupt or of an unknown `k=`; when the body hash does not match (the body changed
 after signing); when the signature does not match the signed header fields; or when the
-signature is malformed or expired. `error` when a signature that could pass cannot be decided:
-its key cannot be fetched (DNS timeout, SERVFAIL, a name outside the given zone files; behind a
-CNAME the message names the target) or the file is too large to verify, or when it verifies and
-only its alignment, which a tree walk DNS did not finish would tell, decides between pass and
-warn. A signature that leaves
+signature is malformed or expired: its `x=` ended before the run's date (`--today`; judged by the
+date, not the wall clock, so a pinned run judges an old sample as on that day, and a `t=` after
+that date is not held against it, as a pinned run may check mail signed later). `error` when a
+signature that could pass cannot be decided: its key cannot be fetched (DNS timeout, SERVFAIL, a
+name outside the given zone files; behind a CNAME the message names the target) or the file is
+too large to verify, or when it verifies and only its alignment, which a tree walk DNS did not
+finish would tell, decides between pass and warn. A signature that leaves
 out a list header fails whatever its key, since no key can repair that.
 """
 
@@ -84,6 +86,13 @@ async def _key_for(signature: Signature, sheet: LoadedSheet, ctx: Context) -> by
     """
     if signature.problem:
         return Verification(False, f"malformed: {signature.problem}", "re-sign the message")
+    expired = signature.expired(ctx.today)
+    if expired is not None:
+        return Verification(
+            False,
+            f"expired on {expired.isoformat()} (its x= tag), before {ctx.today.isoformat()}",
+            "send a sample signed now; sign with an x= that leaves days for delivery (or none)",
+        )
     if signature.algorithm == "rsa-sha1":
         return Verification(
             False,

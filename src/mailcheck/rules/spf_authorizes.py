@@ -1,6 +1,7 @@
 """Each of the provider's sending IPs passes SPF for the MAIL FROM domain.
 
-For every address in the sheet's `spf.sending_ips` and every MAIL FROM domain, the rule runs
+For every sending IP of the sheet (`spf.sending_ips`, then `dedicated_ips`: both are addresses
+the provider sends the customer's mail from) and every MAIL FROM domain, the rule runs
 RFC 7208 check_host() (pyspf, asking DNS through the run's resolver) as a receiver would for
 mail from that address with envelope sender `postmaster@<domain>`. It passes on `pass`. It
 fails on `fail`, `softfail`, `neutral`, `none` (no record) and `permerror` (a broken record),
@@ -10,7 +11,8 @@ mechanism before `all` (the message then says when the provider's include does n
 When the record is over the limits of RFC 7208 §4.6.4, or adding the include would take it
 there, the hint says to repair it first. A
 `temperror` (timeout, SERVFAIL, a name outside the offline zones) is `error`. Without
-`sending_ips` in the sheet the rule is skipped.
+sending IPs in the sheet the rule is skipped, and so it is from the day the service ended
+(`dates.terminated` on or before `--today`): the provider's servers need no authorisation then.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
-from mailcheck.rules._spf import no_mail_from
+from mailcheck.rules._ips import sending_ips
+from mailcheck.rules._spf import ended_skips, no_mail_from, service_ended
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
@@ -40,14 +43,18 @@ _MEANING = {
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
-    ips = [str(ip) for ip in sheet.sheet.spf.sending_ips]
+    ips = [str(ip) for ip in sending_ips(sheet.sheet)]
     domains = mail_from_domains(sheet.sheet)
     if not domains:
         return [no_mail_from(RULE, sheet)]
     if not ips:
         return [
-            RULE.skipped(d, "the sheet lists no sending IPs (spf.sending_ips)") for d in domains
+            RULE.skipped(d, "the sheet lists no sending IPs (spf.sending_ips, dedicated_ips)")
+            for d in domains
         ]
+    ended = service_ended(sheet.sheet, ctx.today)
+    if ended is not None:
+        return ended_skips(RULE, domains, ended)
     pairs = [(domain, ip) for domain in domains for ip in ips]
     return await asyncio.gather(*(_judge(domain, ip, sheet.sheet, ctx) for domain, ip in pairs))
 
@@ -119,7 +126,10 @@ async def _fix(tree: SpfTree, ip: str, mechanism: str, sheet: Sheet, ctx: Contex
 RULE = Rule(
     id="spf.authorizes",
     title="The provider's sending IPs pass SPF",
-    checks="every `spf.sending_ips` address gets SPF `pass` (RFC 7208 `check_host`)",
+    checks=(
+        "every sending IP (`spf.sending_ips`, `dedicated_ips`) gets SPF `pass` "
+        "(RFC 7208 `check_host`)"
+    ),
     obligation="[Ein] SPF-From Record …, der es SPF-Systemen auf Empfängerseite erlaubt, einen "
     "SPF-Test durchzuführen.",
     source="seed 000, Mitwirkungspflichten, Technische Konfiguration; seed 002, "
@@ -127,6 +137,6 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     subject=Subject.MAIL_FROM,
-    inputs=frozenset({Input.MAIL_FROM, Input.SHEET_DETAILS, Input.DNS}),
+    inputs=frozenset({Input.MAIL_FROM, Input.SHEET_DETAILS, Input.DATES, Input.DNS}),
     deadline=DeadlineKind.DNS,
 )

@@ -9,7 +9,9 @@ record to publish: the customer's record with the include added before `all`. Wh
 the tree could not be fetched (timeout, SERVFAIL, outside the offline zones) and the include
 was not found in the rest, the result is `error`. Without a usable record of its own (none,
 several, a syntax error) it fails pointing at spf.record, with the one record to publish, which
-names the include. Without `required_include` it is skipped.
+names the include. Without `required_include` it is skipped, and so it is from the day the
+service ended (`dates.terminated` on or before `--today`): then spf.offboarded wants the include
+gone.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
 from mailcheck.dnsclient.resolver import to_ascii
-from mailcheck.rules._spf import no_mail_from, root_problem
+from mailcheck.rules._spf import ended_skips, no_mail_from, root_problem, service_ended
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
@@ -39,6 +41,9 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
             RULE.skipped(d, "the sheet names no required include (spf.required_include)")
             for d in domains
         ]
+    ended = service_ended(sheet.sheet, ctx.today)
+    if ended is not None:
+        return ended_skips(RULE, domains, ended)
     trees = await asyncio.gather(*(ctx.spf_tree(domain) for domain in domains))
     return [_judge(tree, to_ascii(required), sheet.sheet) for tree in trees]
 
@@ -80,6 +85,6 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     subject=Subject.MAIL_FROM,
-    inputs=frozenset({Input.MAIL_FROM, Input.SHEET_DETAILS, Input.DNS}),
+    inputs=frozenset({Input.MAIL_FROM, Input.SHEET_DETAILS, Input.DATES, Input.DNS}),
     deadline=DeadlineKind.DNS,
 )

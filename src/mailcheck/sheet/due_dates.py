@@ -1,8 +1,10 @@
-"""The contract's two deadlines, in working days of the sheet's region (seed 000).
+"""The contract's deadlines, in working days of the sheet's region.
 
-"innerhalb von fünf (5) Werktagen": the sheet is due 5 working days after the contract was
-signed. "innerhalb von zehn (10) Werktagen": SPF and DKIM entries are due 10 working days after
-the provider asked for them; after that, re-checks are billed. `Deadline` answers what every
+"innerhalb von fünf (5) Werktagen" (seed 000): the sheet is due 5 working days after the contract
+was signed. "innerhalb von zehn (10) Werktagen" (seed 000): SPF and DKIM entries are due 10
+working days after the provider asked for them; after that, re-checks are billed. The provider's
+own: "innerhalb eines Werktages" (seed 004, 2.2; seed 002: "1 Tag"): the service is available 1
+working day after the order. `Deadline` answers what every
 report says about one: the due date, working days left or overdue, or — once the obligation was
 met on a known date — whether that was in time or how many working days late.
 
@@ -23,26 +25,32 @@ from mailcheck.sheet.model import Sheet, WorkingWeek
 
 SHEET_DAYS = 5
 DNS_DAYS = 10
+PROVISIONING_DAYS = 1
 
 
 class Kind(enum.StrEnum):
     SHEET = "sheet"
     DNS = "dns"
+    PROVISIONING = "provisioning"
 
     @property
     def days(self) -> int:
-        return SHEET_DAYS if self is Kind.SHEET else DNS_DAYS
+        return _DAYS[self]
 
     @property
     def done(self) -> str:
         """What meeting this obligation is called: `returned 2 working days late`."""
-        return "returned" if self is Kind.SHEET else "published"
+        return _DONE[self]
 
     @property
     def billed(self) -> bool:
         """Failing past this deadline makes re-checks billable: the SPF and DKIM entries
         (seed 000), not the sheet's return."""
         return self is Kind.DNS
+
+
+_DAYS = {Kind.SHEET: SHEET_DAYS, Kind.DNS: DNS_DAYS, Kind.PROVISIONING: PROVISIONING_DAYS}
+_DONE = {Kind.SHEET: "returned", Kind.DNS: "published", Kind.PROVISIONING: "provisioned"}
 
 
 @dataclass(frozen=True)
@@ -143,8 +151,17 @@ def dns_deadline(sheet: Sheet) -> Deadline | None:
     return deadline_of(Kind.DNS, sheet.dates.dns_requested, sheet.region, sheet.working_week, None)
 
 
+def provisioning_deadline(sheet: Sheet) -> Deadline | None:
+    """The service is due 1 working day after the order; None without the order's date."""
+    dates = sheet.dates
+    return deadline_of(
+        Kind.PROVISIONING, dates.ordered, sheet.region, sheet.working_week, dates.provisioned
+    )
+
+
 def rule_deadline(kind: Kind | None, schedule: Schedule) -> Deadline | None:
-    """The deadline of `kind` (a rule's `deadline`), if any: for reports on recorded findings."""
+    """The deadline of `kind` (a rule's `deadline`), if any: for reports on recorded findings.
+    The store records no order date: the provisioning deadline has none."""
     if kind is Kind.SHEET:
         return deadline_of(
             Kind.SHEET,

@@ -175,6 +175,12 @@ class Dates(_Model):
     """When the customer returned the sheet."""
     dns_requested: SheetDate | None = None
     """SPF and DKIM entries are due 10 working days after this."""
+    ordered: SheetDate | None = None
+    """When the provider received the order: the service is due 1 working day after it."""
+    provisioned: SheetDate | None = None
+    """When the provider made the service available."""
+    terminated: SheetDate | None = None
+    """When the service ended: from this day on the provider's SPF entry must be gone."""
 
     @field_validator("sheet_submitted")
     @classmethod
@@ -184,6 +190,16 @@ class Dates(_Model):
         signed = info.data.get("contract_signed")
         if value is not None and signed is not None and value < signed:
             raise ValueError(f"the sheet cannot be returned before the contract ({signed})")
+        return value
+
+    @field_validator("provisioned")
+    @classmethod
+    def _provisioned_after_the_order(
+        cls, value: datetime.date | None, info: ValidationInfo
+    ) -> datetime.date | None:
+        ordered = info.data.get("ordered")
+        if value is not None and ordered is not None and value < ordered:
+            raise ValueError(f"the service cannot be provisioned before the order ({ordered})")
         return value
 
 
@@ -220,6 +236,18 @@ class Tracking(_Model):
     domain: Domain
     target: HostOrAddress
     """The provider's server: an IP address or host name the domain must point at."""
+
+
+class CertificateSettings(_Model):
+    """The customer's certificate for sending from its own domain (seed 004, 2.1)."""
+
+    domain: Domain
+    """The customer's own domain the certificate is for."""
+    file: Path
+    """PEM file, relative to the sheet's folder: the certificate first, then its intermediates."""
+    key_file: Path | None = None
+    """The private key delivered with it (PEM), relative to the sheet's folder: only compared
+    with the certificate, never shown."""
 
 
 class Exemption(_Model):
@@ -270,6 +298,8 @@ class Sheet(_Model):
     """Contracted mails per hour; checked per 5-minute interval."""
     samples: tuple[Path, ...] = ()
     """Sample messages (.eml), relative to the sheet's folder."""
+    certificate: CertificateSettings | None = None
+    """Sending from the customer's own domain: its certificate and domain (seed 004)."""
     exemptions: tuple[Exemption, ...] = ()
     roles: RoleSettings = RoleSettings()
     profiles: tuple[ProfileName, ...] = ()
@@ -314,6 +344,12 @@ class LoadedSheet:
     sample_files: Mapping[str, Path] = field(default_factory=dict, compare=False, repr=False)
     """The file to read for a sample, by the sample as written, when it is not `resolve()`'s:
     the checked real path (symlinks resolved), or where standard input was kept (`-`)."""
+    certificate_files: Mapping[str, Path] = field(default_factory=dict, compare=False, repr=False)
+    """The checked real path (symlinks resolved) of the certificate and key files, by the path
+    as written in `certificate:`."""
+    probe_selectors: bool = False
+    """True for a sheet made of a domain alone, without a DKIM selector (`mailcheck domain`):
+    dkim.key looks for the domain's keys at common selector names instead of failing."""
 
     @classmethod
     def for_messages(
@@ -340,9 +376,9 @@ class LoadedSheet:
         )
 
     @classmethod
-    def in_memory(cls, sheet: Sheet, display: str) -> LoadedSheet:
+    def in_memory(cls, sheet: Sheet, display: str, *, probe_selectors: bool = False) -> LoadedSheet:
         """A sheet with no file behind it, e.g. built from command-line options."""
-        return cls(sheet, Path.cwd(), display, from_file=False)
+        return cls(sheet, Path.cwd(), display, from_file=False, probe_selectors=probe_selectors)
 
     @property
     def report_name(self) -> str | None:
@@ -361,6 +397,10 @@ class LoadedSheet:
         """The file that holds a sample's bytes."""
         return self.sample_files.get(str(sample)) or self.resolve(sample)
 
+    def certificate_file(self, path: Path | str) -> Path:
+        """The file that holds a certificate or key of the `certificate:` section."""
+        return self.certificate_files.get(str(path)) or self.resolve(path)
+
     @property
     def from_stdin(self) -> bool:
         """Whether the sheet was read from standard input (`mailcheck check -`)."""
@@ -377,12 +417,14 @@ def load_sheet(path: str | Path, rule_ids: Sequence[str] | None = None) -> Loade
     data, lines = read_mapping(sheet_path, display)
     sheet = _validate(data, lines, display)
     loaded = LoadedSheet(sheet, sheet_path, display, MappingProxyType(lines))
-    files, problems = _checked_samples(loaded)
+    samples, problems = _checked_samples(loaded)
+    certificate_files, certificate_problems = _checked_certificate_files(loaded)
+    problems += certificate_problems
     problems += _region_errors(loaded)
     if rule_ids is not None:
         problems += exemption_rule_errors(loaded, rule_ids)
     raise_all(problems)
-    return replace(loaded, sample_files=files)
+    return replace(loaded, sample_files=samples, certificate_files=certificate_files)
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -496,40 +538,89 @@ def _checked_samples(loaded: LoadedSheet) -> tuple[dict[str, Path], list[InputEr
     hints, or POST to URIs found in) any other file on the machine, through `..`, an absolute
     path or a symlink; nor hang reading a pipe or a device.
     """
+    places = [(("samples", index), sample) for index, sample in enumerate(loaded.sheet.samples)]
+    return _confined_files(loaded, places, SAMPLE_FILES)
+
+
+def _checked_certificate_files(loaded: LoadedSheet) -> tuple[dict[str, Path], list[InputError]]:
+    """The certificate's and key's real paths, held to the rules of samples: a regular file
+    inside the sheet's folder (a key file must not make mailcheck read another file's secret),
+    and of a size a PEM file has."""
+    certificate = loaded.sheet.certificate
+    if certificate is None:
+        return {}, []
+    places: list[tuple[Loc, Path]] = [(("certificate", "file"), certificate.file)]
+    if certificate.key_file is not None:
+        places.append((("certificate", "key_file"), certificate.key_file))
+    return _confined_files(loaded, places, CERTIFICATE_FILES)
+
+
+@dataclass(frozen=True)
+class _FileKind:
+    """How the problems of one kind of file the sheet names are worded."""
+
+    plural: str  # `samples`
+    noun: str  # `a message`
+    max_bytes: int | None = None
+
+
+SAMPLE_FILES = _FileKind("samples", "a message")
+MAX_PEM_BYTES = 1024 * 1024
+"""A certificate with its intermediates or a key is a few kilobytes; far more is no PEM file."""
+CERTIFICATE_FILES = _FileKind("certificate and key files", "a PEM file", MAX_PEM_BYTES)
+
+
+def _confined_files(
+    loaded: LoadedSheet, places: Sequence[tuple[Loc, Path]], kind: _FileKind
+) -> tuple[dict[str, Path], list[InputError]]:
+    """The real path of each file named at a sheet place, and an input error for each that
+    has a problem (reported with the sheet's other problems)."""
     folder = loaded.resolve(".")
-    files, problems = {}, []
-    for index, sample in enumerate(loaded.sheet.samples):
-        problem = sample_problem(loaded.resolve(sample), inside=folder)
+    files: dict[str, Path] = {}
+    problems: list[InputError] = []
+    for loc, written in places:
+        problem = file_problem(loaded.resolve(written), kind, inside=folder)
         if problem:
+            what = "sample" if kind is SAMPLE_FILES else "file"
             problems.append(
                 InputError(
-                    f"sample {quote(str(sample))}: {problem}",
+                    f"{what} {quote(str(written))}: {problem}",
                     file=loaded.display,
-                    line=loaded.line_of("samples", index),
-                    key=dotted_key(("samples", index)),
+                    line=loaded.line_of(*loc),
+                    key=dotted_key(loc),
                 )
             )
         else:
-            files[str(sample)] = loaded.resolve(sample).resolve()
+            files[str(written)] = loaded.resolve(written).resolve()
     return files, problems
 
 
 def sample_problem(path: Path, inside: Path | None = None) -> str | None:
     """Why `path` cannot be read as a sample message (`inside`: a folder it must not leave,
     symlinks followed), or None."""
+    return file_problem(path, SAMPLE_FILES, inside)
+
+
+def file_problem(path: Path, kind: _FileKind, inside: Path | None = None) -> str | None:
+    """Why `path` cannot be read as a file of this kind (`inside`: a folder it must not leave,
+    symlinks followed), or None."""
     try:
         real = path.resolve()
         if inside is not None and not real.is_relative_to(inside.resolve()):
-            return "outside the sheet's folder: samples are files beside the sheet or below it"
-        mode = real.stat().st_mode
+            return (
+                f"outside the sheet's folder: {kind.plural} are files beside the sheet or below it"
+            )
+        status = real.stat()
     except FileNotFoundError:
         return "file not found" + (" (relative to the sheet's folder)" if inside else "")
     except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
         return f"cannot read the file: {getattr(exc, 'strerror', None) or 'a symlink loop'}"
-    if stat.S_ISDIR(mode):
-        return "is a directory, not a message"
-    if not stat.S_ISREG(mode):
-        return "not a regular file (a pipe, socket or device is no message)"
+    if stat.S_ISDIR(status.st_mode):
+        return f"is a directory, not {kind.noun}"
+    if not stat.S_ISREG(status.st_mode):
+        return f"not a regular file (a pipe, socket or device is not {kind.noun})"
+    if kind.max_bytes is not None and status.st_size > kind.max_bytes:
+        return f"{status.st_size} bytes: larger than {kind.max_bytes} bytes, not {kind.noun}"
     return None
 
 

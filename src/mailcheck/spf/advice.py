@@ -71,6 +71,14 @@ def without(record: SpfRecord, removed: Iterable[str], sheet: Sheet | None = Non
     return replaced(record, {text: [] for text in removed}, sheet)
 
 
+def dropped(record: SpfRecord, removed: Iterable[str]) -> str:
+    """The record without the terms written as in `removed`, ending in its own `-all`/`~all`;
+    nothing takes their place, not even when no mechanism is left: what leaves a provider
+    (offboarding) must not be put back as the provider's terms."""
+    gone = set(removed)
+    return with_policy(parse_record(compose([t.text for t in record.terms if t.text not in gone])))
+
+
 def replaced(
     record: SpfRecord, replacements: Mapping[str, Sequence[str]], sheet: Sheet | None = None
 ) -> str:

@@ -55,7 +55,7 @@ class _Bridge:
         if answer.outcome is Outcome.INVALID:
             return []  # not a valid name: nothing to find, as with an empty answer
         if not answer.decided:
-            if answer.outcome in (Outcome.TIMEOUT, Outcome.OUTSIDE):
+            if answer.outcome in (Outcome.TIMEOUT, Outcome.OUTSIDE, Outcome.UNREACHABLE):
                 self.unanswered.add(name)
             raise pyspf.TempError(f"DNS {answer.why_undecided()}")
         return [((name, qtype), _value(record)) for record in answer.records]

@@ -1,0 +1,107 @@
+"""The ticket log: each support request's channel, when it was opened, and when the first
+qualified answer came.
+
+Fields (CSV columns by any of the spellings below, YAML keys by the first):
+
+- `channel` (required): phone, email, portal, … (`Telefon`, `E-Mail`, `Kundenportal` too);
+- `opened` (required): an instant with a time zone (`2026-03-13T18:55:00+01:00`,
+  `2026-03-13 18:55 Europe/Luxembourg`);
+- `answered`: the first qualified answer, an instant; empty while none came;
+- `id`: the ticket's name in findings (else its line).
+
+Every problem with an entry is an input error at its line; all are reported at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from mailcheck.core.errors import InputError, combined
+from mailcheck.sla.logfile import LogEntry, LogLayout, read_log
+from mailcheck.sla.timezones import parse_instant
+from mailcheck.sla.vocabulary import channel_of
+
+LAYOUT = LogLayout(
+    what="ticket log",
+    list_key="tickets",
+    fields={
+        "channel": ("channel", "kanal", "via", "medium", "source"),
+        "opened": ("opened", "opened_at", "created", "created_at", "eroeffnet", "geoeffnet",
+                   "erstellt", "start"),
+        "answered": ("answered", "answered_at", "first_answer", "first_response", "first_reply",
+                     "qualified", "qualified_at", "erste_antwort", "antwort", "qualifiziert"),
+        "id": ("id", "ticket", "ticket_id", "number", "nummer", "ticketnummer", "reference"),
+        "note": ("note", "notes", "subject", "betreff", "notiz", "bemerkung"),
+    },
+    required=frozenset({"channel", "opened"}),
+)  # fmt: skip
+MAX_ID = 80
+MAX_CHANNEL = 40
+
+
+@dataclass(frozen=True)
+class Ticket:
+    line: int
+    channel: str  # as compared: `email`
+    opened: dt.datetime  # UTC
+    answered: dt.datetime | None  # UTC; None while no answer came
+    reference: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.reference or f"line {self.line}"
+
+
+@dataclass(frozen=True)
+class TicketLog:
+    display: str
+    tickets: tuple[Ticket, ...]
+
+
+def read_tickets(path: Path) -> TicketLog:
+    """The ticket log at `path`; every problem is an input error (exit 2), all reported."""
+    display = str(path)
+    problems: list[InputError] = []
+    tickets = []
+    for entry in read_log(path, LAYOUT):
+        ticket = _ticket(entry, display, problems)
+        if ticket is not None:
+            tickets.append(ticket)
+    if problems:
+        raise combined(problems)
+    return TicketLog(display, tuple(tickets))
+
+
+def _ticket(entry: LogEntry, display: str, problems: list[InputError]) -> Ticket | None:
+    def text(name: str) -> str:
+        value = entry.values.get(name)
+        return "" if value is None else str(value).strip()
+
+    def problem(name: str, what: str) -> None:
+        problems.append(InputError(what, file=display, line=entry.line, key=name))
+
+    before = len(problems)
+    channel = channel_of(text("channel"))
+    if not channel or len(text("channel")) > MAX_CHANNEL:
+        problem("channel", "missing channel" if not channel else "not a channel name")
+    opened = answered = None
+    for name in ("opened", "answered"):
+        if not text(name):
+            if name == "opened":
+                problem(name, "missing opened")
+            continue
+        try:
+            moment = parse_instant(text(name))
+        except ValueError as exc:
+            problem(name, str(exc))
+            continue
+        opened, answered = (moment, answered) if name == "opened" else (opened, moment)
+    if len(text("id")) > MAX_ID:
+        problem("id", f"an id longer than {MAX_ID} characters")
+    if opened is not None and answered is not None and answered < opened:
+        problem("answered", "the first answer is before the ticket was opened")
+    if len(problems) > before or opened is None:
+        return None
+    return Ticket(entry.line, channel, opened, answered, text("id") or None)
