@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 
@@ -473,19 +474,28 @@ def test_markdown_names_deadlines_for_the_customer(run_cli, monkeypatch):
 
 
 @pytest.mark.parametrize("sheets", [1, 2])
-def test_a_large_table_keeps_every_finding_and_fix(write_sheet, run_cli, monkeypatch, sheets):
-    """From LEAN_FROM_ROWS findings the table is laid out by hand: nothing may be lost."""
-    from mailcheck.output import table
+@pytest.mark.parametrize("verbose", [False, True])
+@pytest.mark.parametrize("color", [False, True])
+def test_the_table_keeps_every_finding_and_fix(
+    write_sheet, run_cli, monkeypatch, sheets, verbose, color
+):
+    """Grouped by place, written as plain text or (coloured) by rich in batches of lines:
+    nothing may be lost; without -v exactly the findings that need attention are listed."""
+    from mailcheck.output import layout
 
-    monkeypatch.setattr(table, "LEAN_FROM_ROWS", 1)
+    monkeypatch.setattr(layout, "PRINT_BATCH", 3)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1" if color else "")
     paths = [write_sheet(*SENDERS, extra=MIXED, name=f"s{n}.yaml") for n in range(sheets)]
     report = json_report(run_cli, *paths, "--zone", ZONE)
-    code, out = run_format(run_cli, "table", *paths, "--zone", ZONE)
+    code, out = run_format(run_cli, "table", *paths, "--zone", ZONE, *(["-v"] if verbose else []))
     assert code == report["exit_code"]
-    rows = [line.split() for line in out.splitlines() if line[:1].isupper()]
-    statuses = Counter(
-        row[0] for row in rows if row[0] in ("PASS", "FAIL", "WARN", "ERROR", "SKIP")
+    assert ("\x1b[" in out) is color
+    out = re.sub("\x1b\\[[0-9;]*m", "", out)
+    listed = Counter(
+        line.split()[0] for line in out.splitlines() if line.startswith("  ") and line[2] != " "
     )
-    assert statuses == Counter(f["status"].upper() for f in report["findings"])
-    fixes = sum(1 for f in report["findings"] if f["hint"])
-    assert f"[fix {fixes}]" in out and f"{fixes:>3}. " in out
+    wanted = [f for f in report["findings"] if verbose or f["status"] in ("fail", "warn", "error")]
+    assert listed == Counter(f["status"].upper() for f in wanted)
+    words = " ".join(out.split())
+    assert all(" ".join(f["hint"].split()) in words for f in wanted if f["hint"])

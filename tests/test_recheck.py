@@ -47,7 +47,7 @@ def by_rule(items: list[dict], rule: str) -> dict:
     return item
 
 
-def test_check_twice_then_history_and_recheck_show_the_fix(run_cli, sheet, tmp_path):
+def test_check_twice_then_history_and_recheck_show_the_fix(run_cli, sheet, tmp_path, monkeypatch):
     db = tmp_path / "state.sqlite"
     assert run_cli("check", sheet, "--zone", BEFORE, "--db", db, "--today", "2026-11-17")[0] == 1
     assert run_cli("check", sheet, "--zone", AFTER, "--db", db, "--today", "2026-11-19")[0] == 1
@@ -66,8 +66,11 @@ def test_check_twice_then_history_and_recheck_show_the_fix(run_cli, sheet, tmp_p
         "2026-11-19",
         2,
     )
+    monkeypatch.setenv("COLUMNS", "60")  # narrow: each key's lines one below the other
     code, out, _ = run_cli("history", DOMAIN, "--db", db)
-    assert "2026-11-17" in out and "2026-11-19" in out and "fixed 2026-11-19" in out
+    words = " ".join(out.split())
+    assert "2026-11-17" in out and "2026-11-19" in out and "fixed 2026-11-19" in words
+    monkeypatch.delenv("COLUMNS")
 
     code, out, _ = run_cli(
         "recheck", "--zone", AFTER, "--db", db, "--today", "2026-11-20", "--format", "json"

@@ -350,10 +350,14 @@ def test_bad_enum_lists_the_valid_values(tmp_path: Path) -> None:
     assert "mon-fri" in error.problem and "mon-sat" in error.problem
 
 
-def test_first_problem_is_reported_with_a_count(tmp_path: Path) -> None:
+def test_every_problem_is_reported_in_reading_order(tmp_path: Path) -> None:
+    from mailcheck.core.errors import InputErrors
+
     error = refused(write(tmp_path, "version: 1\nregion: DE\nfoo: 1\nbar: 2\n"))
     assert (error.line, error.key) == (3, "foo")
-    assert "1 more" in error.problem
+    assert isinstance(error, InputErrors)
+    assert [(e.line, e.key) for e in error.errors] == [(3, "foo"), (4, "bar")]
+    assert "1 more" in str(error)  # where one line must do: the first and a count
 
 
 def test_not_utf8(tmp_path: Path) -> None:

@@ -363,7 +363,7 @@ def test_a_wrong_terms_file_gives_one_error_per_problem_with_its_line(tmp_path, 
 
 
 def test_terms_whose_parts_do_not_fit_together(tmp_path):
-    from mailcheck.core.errors import InputProblems
+    from mailcheck.core.errors import InputErrors
     from mailcheck.sla.terms import load_terms
 
     path = tmp_path / "terms.yaml"
@@ -375,9 +375,9 @@ def test_terms_whose_parts_do_not_fit_together(tmp_path):
         "    - {channel: E-Mail, limit: 30 min}\n    - {channel: email, limit: 1 h}\n",
         encoding="utf-8",
     )
-    with pytest.raises(InputProblems) as raised:
+    with pytest.raises(InputErrors) as raised:
         load_terms(str(path))
-    assert [(p.line, p.key) for p in raised.value.problems] == [
+    assert [(p.line, p.key) for p in raised.value.errors] == [
         (4, "availability"),
         (10, "support"),
     ]

@@ -21,7 +21,7 @@ from mailcheck import __version__
 from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY, DEFAULT_DEADLINE
 from mailcheck.core.errors import InputError
-from mailcheck.output import Format
+from mailcheck.output import ColorChoice, Format
 
 
 def _argument_help_without_type(self: TyperArgument, ctx: typer.Context) -> str | None:
@@ -179,6 +179,18 @@ ProfileOpt = Annotated[
         "(repeatable); a requirement not met fails the run.",
     ),
 ]
+ColorOpt = Annotated[
+    ColorChoice,
+    typer.Option(
+        "--color",
+        help="Colour the report for people: auto (a terminal, unless NO_COLOR is set; "
+        "FORCE_COLOR forces it), always or never.",
+    ),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help="List the checks that passed or did not apply too."),
+]
 CaFileOpt = Annotated[
     Path | None,
     typer.Option(
@@ -232,6 +244,8 @@ def check(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
     profile: ProfileOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
     ca_file: CaFileOpt = None,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
@@ -250,7 +264,7 @@ def check(
         profiles=profile,
         ca_file=ca_file,
     )
-    report = opt.report_options(fmt, output, strict)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_check(sheets, settings, report, opt.selection(select, ignore), db))
 
 
@@ -315,6 +329,8 @@ def message(
     strict: StrictOpt = False,
     probe_unsubscribe: ProbeOpt = False,
     allow_private: AllowPrivateOpt = False,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
 ) -> None:
@@ -334,7 +350,7 @@ def message(
         probe_unsubscribe=probe_unsubscribe,
         allow_private=allow_private,
     )
-    report = opt.report_options(fmt, output, strict)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_message(files, mailing, settings, report, opt.selection(select, ignore)))
 
 
@@ -381,6 +397,8 @@ def domain(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
     profile: ProfileOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
 ) -> None:
@@ -395,7 +413,7 @@ def domain(
     dns = opt.dns_settings(zone, nameserver, timeout)
     bounds = opt.limits(deadline, concurrency, workers)
     settings = opt.run_settings(dns, bounds, today, profiles=profile)
-    report = opt.report_options(fmt, output, strict)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
     raise typer.Exit(
         run_domain(name, from_file, selector or (), mail_from, settings, report, chosen)
@@ -413,6 +431,8 @@ def spf_tree(
     output: OutputOpt = None,
     today: TodayOpt = None,
     strict: StrictOpt = False,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
 ) -> None:
@@ -422,7 +442,7 @@ def spf_tree(
 
     dns = opt.dns_settings(zone, nameserver, timeout)
     settings = opt.run_settings(dns, opt.limits(deadline), today)
-    report = opt.report_options(fmt, output, strict)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_spf(name, settings, report, opt.selection(select, ignore)))
 
 
@@ -450,6 +470,7 @@ def recheck(
     ] = None,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
     ca_file: CaFileOpt = None,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
@@ -464,7 +485,7 @@ def recheck(
     dns = opt.dns_settings(zone, nameserver, timeout)
     bounds = opt.limits(deadline, concurrency, workers)
     settings = opt.run_settings(dns, bounds, today, ca_file=ca_file)
-    report = opt.report_options(fmt, output, strict)
+    report = opt.report_options(fmt, output, strict, color=color)
     chosen = opt.selection(select, ignore)
     raise typer.Exit(run_recheck(sheets or [], settings, report, db, notify, chosen))
 
@@ -490,6 +511,8 @@ def history(
     strict: StrictOpt = False,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Show the recorded timeline of a domain, address or sheet: changes, clocks, fixes.
 
@@ -498,7 +521,7 @@ def history(
     from mailcheck.commands import _options as opt
     from mailcheck.commands.history import run_history
 
-    report = opt.report_options(fmt, output, strict)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
     day = today.date() if today else None
     raise typer.Exit(run_history(subject, db, report, chosen, day))
@@ -519,6 +542,7 @@ def deadlines(
     strict: StrictOpt = False,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
 ) -> None:
     """One table of every customer's deadlines: due date, working days left, what still fails."""
     from mailcheck.commands import _options as opt
@@ -526,7 +550,7 @@ def deadlines(
 
     dns = opt.dns_settings(zone, nameserver, timeout)
     settings = opt.run_settings(dns, opt.limits(deadline), today)
-    report = opt.report_options(fmt, output, strict)
+    report = opt.report_options(fmt, output, strict, color=color)
     raise typer.Exit(run_deadlines(sheets, settings, report, opt.selection(select, ignore)))
 
 
@@ -560,6 +584,8 @@ def hygiene(
     strict: StrictOpt = False,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check list hygiene and sending capacity from delivery reports (CSV)."""
     from mailcheck.commands import _options as opt
@@ -567,7 +593,7 @@ def hygiene(
 
     options = HygieneOptions(sheet=sheet, capacity_per_hour=capacity)
     settings = opt.run_settings(today=today)
-    report = opt.report_options(fmt, output, strict)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_hygiene(reports, options, settings, report, opt.selection(select, ignore)))
 
 
@@ -615,6 +641,8 @@ def sla(
     strict: StrictOpt = False,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Judge a provider by its terms: availability and credits, claim deadlines, reaction times."""
     from mailcheck.commands import _options as opt
@@ -622,7 +650,7 @@ def sla(
 
     options = SlaOptions(terms, incidents, tickets, month, fee, started_periods)
     settings = opt.run_settings(today=today)
-    report = opt.report_options(fmt, output, strict)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_sla(options, settings, report, opt.selection(select, ignore)))
 
 
@@ -674,19 +702,23 @@ def list_rules(
             help="Write the Markdown table over the one between FILE's reference markers.",
         ),
     ] = None,
+    color: ColorOpt = ColorChoice.AUTO,
 ) -> None:
     """List every rule: id, title and the obligation's source."""
     from mailcheck.commands.rules import run_rules
 
-    raise typer.Exit(run_rules(markdown=markdown, write=write))
+    raise typer.Exit(run_rules(markdown=markdown, write=write, color=color.forced))
 
 
 @app.command()
-def explain(rule_id: Annotated[str, typer.Argument(metavar="RULE", help="A rule id.")]) -> None:
+def explain(
+    rule_id: Annotated[str, typer.Argument(metavar="RULE", help="A rule id.")],
+    color: ColorOpt = ColorChoice.AUTO,
+) -> None:
     """Show one rule's documentation and the obligation it enforces."""
     from mailcheck.commands.explain import run_explain
 
-    raise typer.Exit(run_explain(rule_id))
+    raise typer.Exit(run_explain(rule_id, color=color.forced))
 
 
 @app.command()
@@ -706,8 +738,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return _exit_status(exc.code)
     except InputError as exc:
-        for report in exc.reports():
-            print(f"mailcheck: {exc.label}: {report}", file=sys.stderr)
+        for line in exc.reported():
+            print(f"mailcheck: {exc.label}: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("mailcheck: interrupted", file=sys.stderr)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from mailcheck.commands._options import ReportOptions
+from mailcheck.commands._progress import progress
 from mailcheck.commands._report import announce, announce_deadline, open_output, write_report
 from mailcheck.core.compliance import ProfileVerdict, Verdict, verdict_counts, with_compliance
 from mailcheck.core.findings import Tally
@@ -31,7 +32,8 @@ def report_batch(
     for a run that could not be recorded); streamed, before its closing line."""
     if options.fmt is Format.JSONL:
         return _streamed(batch, options, keep, before_report)
-    batch.check(batch.kept.append)
+    with progress("checking", batch.units, options.color) as tick:
+        batch.check(batch.kept.append, tick=tick)
     batch.kept.sort(key=lambda done: done.index)  # the order of the input, as without
     if before_report is not None:
         before_report()
@@ -71,7 +73,11 @@ def _streamed(
             notes.extend(done.notes)
 
         # annotating needs the findings themselves, not the workers' text
-        batch.check(write, render=not keep and not running_on_github())
+        render = not keep and not running_on_github()
+        # lines streamed to the terminal the bar is drawn on would tear it
+        shown = options.output is not None or not sys.stdout.isatty()
+        with progress("checking", batch.units, options.color, shown=shown) as tick:
+            batch.check(write, render=render, tick=tick)
         code = int(with_compliance(tally.exit_code(strict=options.strict), judged.verdicts))
         if before_report is not None:
             before_report()

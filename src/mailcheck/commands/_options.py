@@ -16,20 +16,22 @@ from mailcheck.core.defaults import DEFAULT_CONCURRENCY
 from mailcheck.core.errors import InputError
 from mailcheck.engine.domainsheet import check_selector, domain_name
 from mailcheck.engine.settings import DnsSettings, Probing, RunLimits, RunSettings
-from mailcheck.output import Format
+from mailcheck.output import ColorChoice, Format
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
 
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """How the report is written: its format, where to (None: standard output), and whether
-    warnings fail the run (`--strict`)."""
+    """How the report is written: its format, where to (None: standard output), whether
+    warnings fail the run (`--strict`), and for the table a person reads: colour (`--color`)
+    and whether passes and skips are listed (`-v`)."""
 
     fmt: Format = Format.TABLE
     output: Path | None = None
     strict: bool = False
-    color: bool | None = None  # None: colour when standard output is a terminal
+    color: bool | None = None  # None: by the environment (`output.console.wants_color`)
+    verbose: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,9 +96,17 @@ def trusted_roots_file(ca_file: Path | None) -> Path | None:
     return ca_file.resolve()
 
 
-def report_options(fmt: Format, output: Path | None, strict: bool = False) -> ReportOptions:
+def report_options(
+    fmt: Format,
+    output: Path | None,
+    strict: bool = False,
+    *,
+    color: ColorChoice = ColorChoice.AUTO,
+    verbose: bool = False,
+) -> ReportOptions:
     """`--output -` is standard output, as for most tools (a file named - is `./-`)."""
-    return ReportOptions(fmt, None if output is None or str(output) == "-" else output, strict)
+    target = None if output is None or str(output) == "-" else output
+    return ReportOptions(fmt, target, strict, color.forced, verbose)
 
 
 def selection(select: Sequence[str] | None, ignore: Sequence[str] | None) -> Selection:

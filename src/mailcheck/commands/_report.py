@@ -20,7 +20,13 @@ from mailcheck.output.github import running_on_github, write_annotations
 
 class Renderer(Protocol):
     def __call__(
-        self, report: Report, fmt: Format, stream: TextIO, *, color: bool | None = None
+        self,
+        report: Report,
+        fmt: Format,
+        stream: TextIO,
+        *,
+        color: bool | None = None,
+        verbose: bool = False,
     ) -> None: ...
 
 
@@ -53,7 +59,11 @@ def write_report(
     )
     announce(report)
     write_output(
-        report, options, lambda r, stream, color: renderer(r, options.fmt, stream, color=color)
+        report,
+        options,
+        lambda r, stream, color: renderer(
+            r, options.fmt, stream, color=color, verbose=options.verbose
+        ),
     )
     announce_deadline(settings.limits)
     return int(report.exit_code)
@@ -62,14 +72,14 @@ def write_report(
 def write_output(
     view: View, options: ReportOptions, render_view: Callable[[View, TextIO, bool | None], None]
 ) -> None:
-    """Render a report to stdout or `--output` (no colour in a file); its summary line goes to
-    stderr when stdout is not the table a person reads."""
+    """Render a report to stdout or `--output` (a file is coloured only with `--color always`);
+    its summary line goes to stderr when stdout is not the table a person reads."""
     if options.output is None:
         render_view(view, sys.stdout, options.color)
     else:
         try:
             with options.output.open("w", encoding="utf-8") as stream:
-                render_view(view, stream, False)
+                render_view(view, stream, options.color is True)
         except OSError as exc:
             raise _cannot_write(options.output, exc) from None
     if options.output is not None or options.fmt is not Format.TABLE:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mailcheck.commands._batch import report_batch
 from mailcheck.commands._options import ReportOptions, Selection
+from mailcheck.commands._progress import progress
 from mailcheck.commands._report import write_report
 from mailcheck.commands._store import load_recorded_sheets, record_run
 from mailcheck.engine.batch import Batch, worker_count
@@ -43,12 +44,15 @@ def run_check(
     rules = selection.rules()
     if _batched(report, settings, len(sheets)):  # streamed (jsonl) or across worker processes
         return _run_batch(Batch.of_sheets(sheets, rules, settings), report, db)
+    units = len(sheets) * len(rules)
     if db is None:
-        results = check_loaded(sheets, rules, settings)
+        with progress("checking", units, report.color) as tick:
+            results = check_loaded(sheets, rules, settings, tick=tick)
     else:
         with exclusive(db), Store.open(db) as store:
             started = now()
-            results = check_loaded(sheets, rules, settings)
+            with progress("checking", units, report.color) as tick:
+                results = check_loaded(sheets, rules, settings, tick=tick)
             record_run(store, "check", started, results, settings.today, strict=report.strict)
     notes = exemption_notes(results)
     compliance = all_compliance(results)

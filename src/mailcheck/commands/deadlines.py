@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection
+from mailcheck.commands._progress import progress
 from mailcheck.commands._report import announce_deadline, write_view
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import ExitCode, Finding, Status, exit_code, summarize
@@ -129,8 +130,10 @@ def run_deadlines(
     rules = _with_a_deadline(selection.rules())
     sheets = load_sheets(sheet_paths)
     today = settings.today
+    with progress("checking", len(sheets) * len(rules), report.color) as tick:
+        results = check_loaded(sheets, rules, settings, tick=tick)
     rows = sorted(
-        (row for result in check_loaded(sheets, rules, settings) for row in rows_of(result, today)),
+        (row for result in results for row in rows_of(result, today)),
         key=lambda r: (r.finding.status.rank, r.deadline.due if r.deadline else dt.date.max),
     )
     view = Deadlines(rows, today, report.strict)
@@ -214,29 +217,67 @@ def _render_json(view: Deadlines, stream: TextIO) -> None:
 def _render_table(
     rows: Sequence[DeadlineRow], today: dt.date, stream: TextIO, color: bool | None
 ) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    """A table where it fits, else each deadline as a few lines."""
 
     from mailcheck.output.console import make_console
-    from mailcheck.output.table import STYLES
+    from mailcheck.output.layout import TableColumn, fitted_table, print_lines, styled, wrap
 
     console = make_console(stream, color)
-    table = Table(title=f"Deadlines on {today.isoformat()} (wd: working days)", expand=False)
-    for name in ("Customer", "Deadline", "Started", "Due", "Standing", "Status"):
-        table.add_column(name, no_wrap=name != "Customer", overflow="fold")
-    table.add_column("Still failing", overflow="fold", ratio=1)
-    for row in rows:
-        d = row.deadline
-        failing = "\n".join(
-            MISSING.get(row.clock) or f"{f.rule} {f.subject}" for f in row.still_failing
-        )
-        table.add_row(
-            row.customer,
-            LABELS[row.clock],
-            d.start.isoformat() if d else "—",
-            d.due.isoformat() if d else "—",
-            row.standing(),
-            Text(row.finding.status.value.upper(), style=STYLES[row.finding.status]),
-            failing,
-        )
-    console.print(table)
+    width = console.width
+    title = f"Deadlines on {today.isoformat()} (wd: working days)"
+    print_lines(console, styled(wrap(title, width), "bold"))
+    if not rows:
+        return
+    columns = [
+        TableColumn("Customer"),
+        TableColumn("Deadline"),
+        TableColumn("Started", wraps=False),
+        TableColumn("Due", wraps=False),
+        TableColumn("Standing"),
+        TableColumn("Status", wraps=False),
+        TableColumn("Still failing"),
+    ]
+    table = fitted_table(columns, [_cells(row) for row in rows], width)
+    if table is not None:
+        console.print(table)
+        return
+    lines = [line for row in rows for line in _stacked(row, width)]
+    print_lines(console, lines)
+
+
+def _cells(row: DeadlineRow) -> list[Any]:
+    from rich.text import Text
+
+    from mailcheck.output.table import STYLES
+
+    d = row.deadline
+    return [
+        row.customer,
+        LABELS[row.clock],
+        d.start.isoformat() if d else "—",
+        d.due.isoformat() if d else "—",
+        row.standing(),
+        Text(row.finding.status.value.upper(), style=STYLES[row.finding.status]),
+        "\n".join(_failing(row)),
+    ]
+
+
+def _failing(row: DeadlineRow) -> list[str]:
+    return [MISSING.get(row.clock) or f"{f.rule} {f.subject}" for f in row.still_failing]
+
+
+def _stacked(row: DeadlineRow, width: int) -> list[Any]:
+    """A deadline as lines: customer and deadline; status, due date and standing; what still
+    fails."""
+    from mailcheck.output.layout import headed, styled, wrap
+    from mailcheck.output.table import STYLES
+
+    d = row.deadline
+    lines = headed([(f"{row.customer}  ", "bold")], LABELS[row.clock], width, 2)
+    status = row.finding.status.value.upper()
+    dates = f"started {d.start.isoformat()}, due {d.due.isoformat()}: " if d else ""
+    head = [("  ", ""), (f"{status:<5} ", STYLES[row.finding.status])]
+    lines += headed(head, dates + row.standing(), width, 4)
+    for failing in _failing(row):
+        lines += styled(wrap(f"still failing: {failing}", width, 4, 6))
+    return lines

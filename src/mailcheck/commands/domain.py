@@ -17,6 +17,7 @@ from mailcheck.commands._options import (
     check_domain_arguments,
     selected_within,
 )
+from mailcheck.commands._progress import progress
 from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError
 from mailcheck.engine.domainsheet import domain_sheet
@@ -49,7 +50,9 @@ def run_domain(
     rule_ids = domain_rule_ids(selection)
     if domain is not None:
         sheet = domain_sheet(domain, selectors, mail_from)
-        results = check_loaded([sheet], [REGISTRY[rule_id] for rule_id in rule_ids], settings)
+        rules = [REGISTRY[rule_id] for rule_id in rule_ids]
+        with progress("checking", len(rules), report.color) as tick:
+            results = check_loaded([sheet], rules, settings, tick=tick)
         compliance = all_compliance(results)
         return write_report(all_findings(results), settings, report, compliance=compliance)
     from mailcheck.commands._batch import report_batch
@@ -58,4 +61,5 @@ def run_domain(
 
     assert from_file is not None
     with read_domain_file(from_file, selectors, mail_from) as domains:
-        return report_batch(Batch(domains.chunks(), rule_ids, settings), report)
+        batch = Batch(domains.chunks(), rule_ids, settings, size=len(domains))
+        return report_batch(batch, report)

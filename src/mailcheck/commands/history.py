@@ -8,13 +8,15 @@ status changes with their run date (JSON: and the time checked), the last decide
 clocks: failing since, fixed on, after how many working days, and — for the SPF/DKIM and sheet
 obligations — whether the fix came within the deadline or how many working days late.
 
-The table shows one table per sheet, one row per rule and subject that ever changed, failed,
-warned or could not be decided; checks that passed (or did not apply) every time are only
-counted. The JSON lists every key. The other formats (SARIF, JUnit, Markdown, JSON Lines) hold
-the last recorded finding of each key, as `check` would have reported them, and the exit code
-is theirs: 1 when one of them fails (or warns, with `--strict`), 3 when one is undecided.
-`--select`/`--ignore` keep the keys of the rules chosen; `--today` is the date a clock that
-still runs counts its working days to (default: the date of the last run).
+The human view shows per sheet (named relative to the working folder when it lies below it) a
+table — or, where the terminal is too narrow for one, the same rows one below the other — with
+a row per rule and subject that ever changed, failed, warned or could not be decided; checks
+that passed (or did not apply) every time are only counted (`-v` lists them too). The JSON lists
+every key. The other formats (SARIF, JUnit, Markdown, JSON Lines) hold the last recorded
+finding of each key, as `check` would have reported them, and the exit code is theirs: 1 when
+one of them fails (or warns, with `--strict`), 3 when one is undecided. `--select`/`--ignore`
+keep the keys of the rules chosen; `--today` is the date a clock that still runs counts its
+working days to (default: the date of the last run).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from rich.table import Table
 from rich.text import Text
 
 from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection
@@ -39,6 +40,8 @@ from mailcheck.core.wording import iso, plural
 from mailcheck.core.workdays import UnknownRegion
 from mailcheck.output import Format
 from mailcheck.output.console import make_console
+from mailcheck.output.layout import TableColumn, fitted_table, headed, print_lines, styled, wrap
+from mailcheck.output.sites import shown_path
 from mailcheck.output.table import STYLES
 from mailcheck.rules import deadline_kind
 from mailcheck.sheet.due_dates import Deadline, rule_deadline, working_calendar
@@ -163,14 +166,16 @@ def run_history(
     view = History(subject, timelines, report.strict)
     last_run = max(t.last.today for t in timelines)
     as_report = Report(tuple(view.findings()), today or last_run, strict=report.strict)
-    write_view(view, as_report, report, _renderer(report.fmt))
+    write_view(view, as_report, report, _renderer(report))
     return int(view.exit_code)
 
 
-def _renderer(fmt: Format) -> Callable[[History, TextIO, bool | None], None]:
-    if fmt is Format.JSON:
+def _renderer(options: ReportOptions) -> Callable[[History, TextIO, bool | None], None]:
+    if options.fmt is Format.JSON:
         return lambda view, stream, _color: _render_json(view.subject, view.timelines, stream)
-    return lambda view, stream, color: _render_table(view.subject, view.timelines, stream, color)
+    return lambda view, stream, color: _render_table(
+        view.subject, view.timelines, stream, color, verbose=options.verbose
+    )
 
 
 def timelines_of(
@@ -214,50 +219,76 @@ def _render_json(subject: str, timelines: Sequence[Timeline], stream: TextIO) ->
 
 
 def _render_table(
-    subject: str, timelines: Sequence[Timeline], stream: TextIO, color: bool | None
+    subject: str,
+    timelines: Sequence[Timeline],
+    stream: TextIO,
+    color: bool | None,
+    *,
+    verbose: bool = False,
 ) -> None:
+    """`verbose`: list the checks that never changed too, not only count them."""
     console = make_console(stream, color)
+    width = console.width
     console.print(Text(f"History of {subject}", style="bold"))
     by_sheet: dict[str, list[Timeline]] = {}
     for timeline in timelines:
         by_sheet.setdefault(timeline.key[0], []).append(timeline)
     for sheet, found in by_sheet.items():
-        telling = [t for t in found if not t.quiet]
+        telling = [t for t in found if verbose or not t.quiet]
         customer = next((t.customer for t in found if t.customer), None)
-        title = f"{customer} — {sheet}" if customer else sheet
+        shown = shown_path(sheet)
+        title = f"{customer} — {shown}" if customer else shown
+        print_lines(console, styled(wrap(title, width), "bold"))
         if telling:
-            console.print(_sheet_table(title, telling))
-        else:
-            console.print(Text(title, style="bold"))
+            table = fitted_table(COLUMNS, [_row(t) for t in telling], width)
+            if table is not None:
+                console.print(table)
+            else:
+                lines = [line for t in telling for line in _stacked(t, width)]
+                print_lines(console, lines)
         quiet = Counter(t.changes[0].status.value for t in found if t.quiet)
-        if quiet:
+        if quiet and not verbose:
             counts = ", ".join(f"{n} {status}" for status, n in sorted(quiet.items()))
-            console.print(f"  {plural(quiet.total(), 'check')} never changed ({counts})")
+            note = f"{plural(quiet.total(), 'check')} never changed ({counts}): -v lists them"
+            print_lines(console, styled(wrap(note, width, 2, 4)))
 
 
-def _sheet_table(title: str, timelines: Sequence[Timeline]) -> Table:
-    table = Table(title=title, title_justify="left", show_header=True, expand=False)
-    table.add_column("Rule", no_wrap=True)
-    table.add_column("Subject", overflow="fold")
-    table.add_column("Changes (run date, status, finding)", overflow="fold", ratio=1)
-    table.add_column("Now", no_wrap=True)
-    table.add_column("Clocks", overflow="fold")
-    for timeline in timelines:
-        _, rule, subject = timeline.key
-        changes = Text()
-        for n, row in enumerate(timeline.changes):
-            changes.append("\n" if n else "")
-            changes.append(f"{row.today.isoformat()} ")
-            changes.append(row.status.value.upper(), style=STYLES[row.status])
-            changes.append(f" {row.message}")
-        table.add_row(
-            rule,
-            subject,
-            changes,
-            _now(timeline),
-            "\n".join(clock.describe() for clock in timeline.clocks),
-        )
-    return table
+COLUMNS = [
+    TableColumn("Rule", wraps=False),
+    TableColumn("Subject"),
+    TableColumn("Changes (run date, status, finding)"),
+    TableColumn("Now"),
+    TableColumn("Clocks"),
+]
+
+
+def _row(timeline: Timeline) -> list[Text | str]:
+    _, rule, subject = timeline.key
+    changes = Text("\n").join(_change(row) for row in timeline.changes)
+    clocks = "\n".join(clock.describe() for clock in timeline.clocks)
+    return [rule, subject, changes, _now(timeline), clocks]
+
+
+def _change(row: Recorded) -> Text:
+    text = Text(f"{row.today.isoformat()} ")
+    text.append(row.status.value.upper(), style=STYLES[row.status])
+    text.append(f" {row.message}")
+    return text
+
+
+def _stacked(timeline: Timeline, width: int) -> list[Text]:
+    """One rule and subject as lines: its changes, where it stands now, its clocks."""
+    _, rule, subject = timeline.key
+    lines = headed([("  ", ""), (f"{rule}  ", "bold")], subject, width, 4)
+    for row in timeline.changes:
+        status = row.status.value.upper()
+        head = [("    ", ""), (f"{row.today.isoformat()} ", ""), (status, STYLES[row.status])]
+        lines += headed(head, f" {row.message}", width, 6)
+    now = _now(timeline).plain.replace("\n", " ")
+    lines += styled(wrap(f"now: {now}", width, 4, 6))
+    for clock in timeline.clocks:
+        lines += styled(wrap(clock.describe(), width, 4, 6), "dim")
+    return lines
 
 
 def _now(timeline: Timeline) -> Text:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailcheck.commands._options import ReportOptions, Selection, selected_within
+from mailcheck.commands._progress import progress
 from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding
@@ -49,7 +50,8 @@ def run_hygiene(
     rules = hygiene_rules(selection)
     sheet = load_sheet_for_rules(options.sheet) if options.sheet else None
     roles = role_names(sheet.sheet.roles if sheet else RoleSettings())
-    analysis = analyse_reports(report_paths, roles)
+    with progress("lines read", None, report.color) as tick:
+        analysis = analyse_reports(report_paths, roles, tick)
     _refuse_unreadable(analysis)
     ctx = Context(
         dns=_no_dns(),

@@ -7,6 +7,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection, selected_within
+from mailcheck.commands._progress import progress
 from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError
 from mailcheck.core.inputs import STDIN
@@ -38,7 +39,8 @@ def run_message(
     stdin = kept_stdin() if STDIN in map(str, paths) else nullcontext(None)
     with stdin as stdin_file:
         sheet = LoadedSheet.for_messages(paths, mailing, stdin_file)
-        results = check_loaded([sheet], rules, settings)
+        with progress("checking", len(rules), report.color) as tick:
+            results = check_loaded([sheet], rules, settings, tick=tick)
     # without a sheet, each finding points at the message it is about (SARIF needs a file)
     findings = [f if f.file else f.at(f.subject, 1) for f in all_findings(results)]
     return write_report(findings, settings, report)

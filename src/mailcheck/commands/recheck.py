@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection
+from mailcheck.commands._progress import progress
 from mailcheck.commands._report import announce_deadline, write_view
 from mailcheck.commands._store import load_recorded_sheets, record_run, store_to_read
 from mailcheck.core.errors import InputError
@@ -33,7 +34,7 @@ from mailcheck.core.findings import Finding, Status
 from mailcheck.core.report import Report
 from mailcheck.core.wording import plural
 from mailcheck.engine.batch import check_sheets
-from mailcheck.engine.checker import load_sheet_for_rules
+from mailcheck.engine.checker import Tick, load_sheet_for_rules
 from mailcheck.engine.run_changes import run_changes
 from mailcheck.engine.runner import CheckedSheet, now
 from mailcheck.engine.settings import RunSettings
@@ -50,8 +51,6 @@ from mailcheck.state import (
     exclusive,
 )
 from mailcheck.state.store import sheet_key
-
-OnChecked = Callable[[CheckedSheet], None]
 
 
 def run_recheck(
@@ -75,7 +74,8 @@ def run_recheck(
     with exclusive(db), Store.open(db, create=bool(sheet_paths)) as store:
         sheets, unchecked = _sheets(store, sheet_paths)
         started = now()
-        results, failed = _check_with_progress(store, sheets, rules, settings)
+        with progress("re-checking", len(sheets) * len(rules), report.color) as tick:
+            results, failed = _check(store, sheets, rules, settings, tick)
         unchecked += failed
         if not results:
             raise _nothing_checked(store)
@@ -203,7 +203,7 @@ def _check(
     sheets: Sequence[LoadedSheet],
     rules: Sequence[Rule],
     settings: RunSettings,
-    on_done: OnChecked | None,
+    tick: Tick | None = None,
 ) -> tuple[list[CheckedSheet], list[UnreadableSheet]]:
     """The checked sheets in the order given, and those whose recorded DNS source failed (a
     zone file moved or broken): each group of sheets fails alone. A `--zone` or
@@ -213,7 +213,7 @@ def _check(
     unchecked: list[UnreadableSheet] = []
     for group_settings, group in _by_dns_source(store, sheets, settings):
         try:
-            results += check_sheets(group, rules, group_settings, on_done)
+            results += check_sheets(group, rules, group_settings, tick=tick)
         except InputError as exc:
             if given:
                 raise
@@ -223,19 +223,6 @@ def _check(
                 unchecked[-1].announce()
     order = {id(sheet): n for n, sheet in enumerate(sheets)}
     return sorted(results, key=lambda checked: order[id(checked.sheet)]), unchecked
-
-
-def _check_with_progress(
-    store: Store, sheets: Sequence[LoadedSheet], rules: Sequence[Rule], settings: RunSettings
-) -> tuple[list[CheckedSheet], list[UnreadableSheet]]:
-    if not sys.stderr.isatty():
-        return _check(store, sheets, rules, settings, None)
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("re-checking", total=len(sheets))
-        return _check(store, sheets, rules, settings, lambda _: progress.advance(task))
 
 
 def _renderer(fmt: Format) -> Callable[[RecheckReport, TextIO, bool | None], None]:

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from mailcheck.core.errors import InputError
-from mailcheck.output.reference import BEGIN, markdown_table, with_table
+from mailcheck.output.reference import BEGIN, markdown_table, render_rule_list, with_table
 from mailcheck.rules import REGISTRY
 
 
-def run_rules(*, markdown: bool, write: Path | None = None) -> int:
-    """Every rule a line (id, title, source), or the README's Markdown table: printed, or
+def run_rules(*, markdown: bool, write: Path | None = None, color: bool | None = None) -> int:
+    """Every rule (id, title, source) for people, or the README's Markdown table: printed, or
     written over the table between the markers of a document (`write`)."""
     if write is not None:
         return _write_table(write)
     if markdown:
         print(markdown_table(REGISTRY.values()), end="")
         return 0
-    width = max(len(rule_id) for rule_id in REGISTRY)
-    for rule in REGISTRY.values():
-        print(f"{rule.id:<{width}}  {rule.title}  [{rule.source}]")
+    render_rule_list(REGISTRY.values(), sys.stdout, color)
     return 0
 
 

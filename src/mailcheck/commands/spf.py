@@ -46,7 +46,13 @@ def run_spf(
 
 
 def render_with_tree(
-    tree: SpfTree, report: Report, fmt: Format, stream: TextIO, *, color: bool | None = None
+    tree: SpfTree,
+    report: Report,
+    fmt: Format,
+    stream: TextIO,
+    *,
+    color: bool | None = None,
+    verbose: bool = False,
 ) -> None:
     from mailcheck.spf.view import summary, tree_dict, tree_view
 
@@ -64,4 +70,4 @@ def render_with_tree(
         console.print(tree_view(tree))
         console.print(summary(tree))
         console.print()
-    render(report, fmt, stream, color=color)
+    render(report, fmt, stream, color=color, verbose=verbose)

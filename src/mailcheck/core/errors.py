@@ -8,6 +8,7 @@ from mailcheck.core.urls import redact_text
 
 QUOTE_LIMIT = 80  # characters of a bad value an error message shows
 PROBLEM_LIMIT = 500  # characters of a whole problem: a last guard against echoing a megabyte
+MAX_SHOWN_ERRORS = 20  # input errors reported one by one; the rest are counted
 
 
 def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
@@ -50,27 +51,73 @@ class InputError(Exception):
         parts = [p for p in (where, self.key) if p]
         return ": ".join([*parts, self.problem])
 
-    def reports(self) -> list[str]:
-        """What is said on stderr, one line each: this one problem."""
+    def reported(self) -> list[str]:
+        """The lines that report the error: one, `file:line: key: problem`."""
         return [str(self)]
 
 
-class InputProblems(InputError):
-    """Several problems of one input (a user-written data file), each with its position: all
-    are said, one a line, up to `MAX_SAID`; the first is the error's own message."""
+class InputErrors(InputError):
+    """Several input errors found in one pass (a sheet's every bad key, every bad sheet of a
+    run), so that one run names them all: each is reported on a line of its own, the first
+    `MAX_SHOWN_ERRORS` of them, and the others are counted. Where one line must do (a sheet
+    that stops only itself in `recheck`), it is the first error and the count of the others."""
 
-    MAX_SAID = 20
-
-    def __init__(self, problems: Sequence[InputError]) -> None:
-        if not problems:
-            raise ValueError("InputProblems needs at least one problem")
-        first = problems[0]
+    def __init__(self, errors: Sequence[InputError], unlisted: int = 0) -> None:
+        first = errors[0]
         super().__init__(first.problem, file=first.file, line=first.line, key=first.key)
-        self.problems = tuple(problems)
+        self.errors = tuple(errors)
+        self.unlisted = unlisted  # further errors counted, not kept (a list of a million lines)
 
-    def reports(self) -> list[str]:
-        said = [str(problem) for problem in self.problems[: self.MAX_SAID]]
-        rest = len(self.problems) - len(said)
-        if rest:
-            said.append(f"{self.file or 'input'}: and {rest} more problem{'s' if rest > 1 else ''}")
-        return said
+    def __str__(self) -> str:
+        more = len(self.errors) - 1 + self.unlisted
+        return f"{self.errors[0]} (and {more} more problem{'s' if more > 1 else ''})"
+
+    def reported(self) -> list[str]:
+        shown = [str(error) for error in self.errors[:MAX_SHOWN_ERRORS]]
+        hidden = len(self.errors) - len(shown) + self.unlisted
+        if hidden:
+            shown.append(f"... and {hidden} more problem{'s' if hidden > 1 else ''}")
+        return shown
+
+
+class FoundErrors:
+    """The input errors of a long input, gathered while it is read on: the first
+    `MAX_SHOWN_ERRORS` kept, the others only counted, so memory stays bounded."""
+
+    def __init__(self) -> None:
+        self.kept: list[InputError] = []
+        self.unlisted = 0
+
+    def add(self, error: InputError) -> None:
+        for each in _each(error):
+            if len(self.kept) < MAX_SHOWN_ERRORS:
+                self.kept.append(each)
+            else:
+                self.unlisted += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.kept)
+
+    def raise_any(self) -> None:
+        if len(self.kept) == 1 and not self.unlisted:
+            raise self.kept[0]
+        if self.kept:
+            raise InputErrors(self.kept, self.unlisted)
+
+
+def raise_all(errors: Sequence[InputError]) -> None:
+    """Raise the errors found, if any: one as itself, several as one `InputErrors`."""
+    if errors:
+        raise combined(errors)
+
+
+def combined(errors: Sequence[InputError]) -> InputError:
+    """The errors as one to raise: one as itself, several as one `InputErrors`."""
+    flat = [each for error in errors for each in _each(error)]
+    if not flat:
+        raise ValueError("combined needs at least one error")
+    return flat[0] if len(flat) == 1 else InputErrors(flat)
+
+
+def _each(error: InputError) -> tuple[InputError, ...]:
+    return error.errors if isinstance(error, InputErrors) else (error,)

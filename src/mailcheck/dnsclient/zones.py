@@ -19,7 +19,7 @@ import dns.tokenizer
 import dns.zone
 import dns.zonefile
 
-from mailcheck.core.errors import QUOTE_LIMIT, InputError, clip, quote
+from mailcheck.core.errors import QUOTE_LIMIT, InputError, clip, quote, raise_all
 from mailcheck.dnsclient.answer import Answer, Outcome, cname_chain
 from mailcheck.dnsclient.records import canonical_key, to_record
 
@@ -177,7 +177,15 @@ class ZoneBackend:
 
     @classmethod
     def from_files(cls, paths: Iterable[Path]) -> ZoneBackend:
-        return cls(load_zone_file(Path(p)) for p in paths)
+        """The zones of the files; the problems of all the files are reported together."""
+        zones, errors = [], []
+        for path in paths:
+            try:
+                zones.append(load_zone_file(Path(path)))
+            except InputError as exc:
+                errors.append(exc)
+        raise_all(errors)
+        return cls(zones)
 
     async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
         self.sent += 1

@@ -29,6 +29,7 @@ from dataclasses import replace
 
 from mailcheck.core.defaults import MAX_AUTO_WORKERS, WORKER_THRESHOLD
 from mailcheck.engine.batchitems import Done, OnDone, built_sheets, check_in_process
+from mailcheck.engine.checker import Tick
 from mailcheck.engine.domainfile import ItemSource
 from mailcheck.engine.runner import CheckedSheet
 from mailcheck.engine.settings import RunLimits, RunSettings
@@ -55,10 +56,12 @@ def check_sheets(
     rules: Sequence[Rule],
     settings: RunSettings,
     on_done: Callable[[CheckedSheet], None] | None = None,
+    tick: Tick | None = None,
 ) -> list[CheckedSheet]:
     """Check loaded sheets as a batch — in worker processes when there are many (see
     `worker_count`), else in this process — and return them in the order given. `on_done`
-    runs here for each sheet as soon as it is done, wherever it was checked."""
+    runs here for each sheet as soon as it is done, wherever it was checked; `tick` is told
+    of the work done (`Batch.check`)."""
     batch = Batch.of_sheets(sheets, rules, settings)
 
     def keep(done: Done) -> None:
@@ -66,7 +69,7 @@ def check_sheets(
         if on_done is not None:
             on_done(batch.checked(done))
 
-    batch.check(keep)
+    batch.check(keep, tick=tick)
     return batch.checked_sheets()
 
 
@@ -79,6 +82,7 @@ class Batch:
         rule_ids: tuple[str, ...],
         settings: RunSettings,
         sheets: Sequence[LoadedSheet] | None = None,
+        size: int | None = None,
     ) -> None:
         self.settings = settings
         self.chunks = chunks  # checked one after the other; items numbered across them
@@ -87,6 +91,13 @@ class Batch:
         self.kept: list[Done] = []
         """The items kept by whoever handed them on (`check`'s `on_done`), for the store."""
         self.dns = settings.dns.source
+        self.size = len(sheets) if size is None and sheets is not None else size
+        """The number of items, when known before they are checked."""
+
+    @property
+    def units(self) -> int | None:
+        """The batch's work in the units `check`'s `tick` counts: a rule on an item."""
+        return None if self.size is None else self.size * len(self.rule_ids)
 
     @classmethod
     def of_sheets(
@@ -105,14 +116,18 @@ class Batch:
         """The kept items of a batch of sheets, in the order of the input."""
         return [self.checked(done) for done in sorted(self.kept, key=lambda done: done.index)]
 
-    def check(self, on_done: OnDone, *, render: bool = False) -> None:
-        """Check every item; with `render`, workers send JSON Lines instead of findings."""
+    def check(self, on_done: OnDone, *, render: bool = False, tick: Tick | None = None) -> None:
+        """Check every item; with `render`, workers send JSON Lines instead of findings.
+        `tick` is told of the work done (`units`): of each rule on an item checked here, of
+        all of an item's rules at once when a worker process reports it done."""
         offset = 0
         for chunk in self.chunks:
-            self._check_chunk(chunk, _shifted(on_done, offset), render)
+            self._check_chunk(chunk, _shifted(on_done, offset), render, tick)
             offset += len(chunk)
 
-    def _check_chunk(self, sources: Sequence[ItemSource], on_done: OnDone, render: bool) -> None:
+    def _check_chunk(
+        self, sources: Sequence[ItemSource], on_done: OnDone, render: bool, tick: Tick | None
+    ) -> None:
         workers = worker_count(self.settings.limits, len(sources))
         if workers > 1:
             from mailcheck.engine.workers import check_in_workers
@@ -123,12 +138,13 @@ class Batch:
                 self.rule_ids,
                 self.settings,
                 workers,
-                on_done,
+                _ticking(on_done, tick, len(self.rule_ids)),
                 render=render,
                 local=None if sheets is None else sheets.__getitem__,
             )
         else:
-            check_in_process(self._by_customer(sources), self.rule_ids, self.settings, on_done)
+            items = self._by_customer(sources)
+            check_in_process(items, self.rule_ids, self.settings, on_done, tick=tick)
 
     def _by_customer(self, sources: Sequence[ItemSource]) -> Iterator[tuple[int, LoadedSheet]]:
         """The items, a customer's one after the other (`mailcheck.engine.grouping`), else in input
@@ -139,6 +155,18 @@ class Batch:
         order = groups(sources, sheets.__getitem__ if sheets else None, largest_first=False)
         items = ((index, source) for group in order for index, source in group)
         return built_sheets(items, sheets.__getitem__ if sheets else None)
+
+
+def _ticking(on_done: OnDone, tick: Tick | None, units: int) -> OnDone:
+    """`on_done`, telling `tick` of an item's `units` as well."""
+    if tick is None:
+        return on_done
+
+    def done_and_tick(done: Done) -> None:
+        on_done(done)
+        tick(units)
+
+    return done_and_tick
 
 
 def _shifted(on_done: OnDone, offset: int) -> OnDone:

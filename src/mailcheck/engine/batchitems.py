@@ -17,7 +17,7 @@ from mailcheck.core.compliance import ProfileName, ProfileVerdict
 from mailcheck.core.findings import Finding
 from mailcheck.core.memo import RunMemo
 from mailcheck.core.report import Note
-from mailcheck.engine.checker import load_sheet_for_rules
+from mailcheck.engine.checker import Tick, load_sheet_for_rules
 from mailcheck.engine.domainfile import ItemSource
 from mailcheck.engine.domainsheet import domain_sheet
 from mailcheck.engine.grouping import own_domains
@@ -89,13 +89,15 @@ def check_in_process(
     settings: RunSettings,
     on_done: OnDone,
     ctx: Context | None = None,
+    tick: Tick | None = None,
 ) -> None:
-    """Check `items` in this process, through one resolver (`ctx`'s, else a new one)."""
+    """Check `items` in this process, through one resolver (`ctx`'s, else a new one); `tick`
+    is told of each rule done on an item."""
     ctx = ctx or build_context(settings)
     rules = [REGISTRY[rule_id] for rule_id in rule_ids]
     at_once = items_at_once(settings.limits.concurrency)
     with fewer_collections():
-        asyncio.run(_stream(iter(items), rules, ctx, on_done, at_once, settings.profiles))
+        asyncio.run(_stream(iter(items), rules, ctx, on_done, at_once, settings.profiles, tick))
 
 
 @contextmanager
@@ -125,6 +127,7 @@ async def _stream(
     on_done: OnDone,
     at_once: int,
     profiles: Sequence[ProfileName] = (),
+    tick: Tick | None = None,
 ) -> None:
     """A fixed number of lanes, each taking the next item when its last one is done: no task
     per item waits in memory, and finished items are handed on at once."""
@@ -136,7 +139,7 @@ async def _stream(
             # cheap to derive again from the resolver's cache, and would grow with the batch
             own = replace(ctx, memo=RunMemo())
             with ctx.dns.cache.scope(own_domains(sheet.sheet)):
-                findings = await check_located(sheet, rules, own)
+                findings = await check_located(sheet, rules, own, tick)
             notes = tuple(sheet_notes(sheet, findings))
             compliance = judge_sheet(sheet, findings, rules_run, profiles)
             domain = None if sheet.from_file else sheet.display

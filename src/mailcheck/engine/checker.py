@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,26 +15,29 @@ from mailcheck.engine.planner import plan_sheet, with_planned_hints
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context
-from mailcheck.sheet.model import Exemption, LoadedSheet, check_exemption_rules, load_sheet
+from mailcheck.sheet.model import Exemption, LoadedSheet, load_sheet
+
+Tick = Callable[[int], None]
+"""Told how many more units of a run's work are done (a rule on a sheet is one): progress."""
 
 
 def load_sheet_for_rules(path: str | Path) -> LoadedSheet:
     """A sheet read by `load_sheet`, whose exemptions also name registered rules (else an
     `InputError`, exit 2). Every command that checks a sheet reads it through here."""
-    loaded = load_sheet(path)
-    check_exemption_rules(loaded, list(REGISTRY))
-    return loaded
+    return load_sheet(path, list(REGISTRY))
 
 
-async def check_sheet(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -> list[Finding]:
+async def check_sheet(
+    sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context, tick: Tick | None = None
+) -> list[Finding]:
     """Every rule's findings for one sheet, in registry order, with exemptions applied, each
     hint showing the sheet's change set where fixes were merged (see `check_and_plan`)."""
-    findings, _ = await check_and_plan(sheet, rules, ctx)
+    findings, _ = await check_and_plan(sheet, rules, ctx, tick)
     return findings
 
 
 async def check_and_plan(
-    sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context
+    sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context, tick: Tick | None = None
 ) -> tuple[list[Finding], Plan]:
     """The sheet's findings and its change set: every fix of its findings merged per DNS name
     and type (`mailcheck.engine.planner`), the hints rewritten to show the merged records.
@@ -42,25 +45,31 @@ async def check_and_plan(
     Two phases: first every ordinary rule concurrently; then the rules with `needs_findings`
     (e.g. `deadline.dns`), which read the first phase's findings from `ctx.findings` and the
     ids of the run's rules and of the registered rules due by the DNS deadline from
-    `ctx.rules_run` and `ctx.due_by_dns_deadline`.
+    `ctx.rules_run` and `ctx.due_by_dns_deadline`. `tick` is told of each rule done.
     """
     first = [rule for rule in rules if not rule.needs_findings]
     later = [rule for rule in rules if rule.needs_findings]
-    found = await _run_phase(sheet, first, ctx)
+    found = await _run_phase(sheet, first, ctx, tick)
     seen = tuple(f for rule in first for f in found[rule.id])
     ran = frozenset(rule.id for rule in rules)
     due = tuple(rule.id for rule in REGISTRY.values() if rule.covered_by_dns_deadline)
     later_ctx = replace(ctx, findings=seen, rules_run=ran, due_by_dns_deadline=due)
-    found |= await _run_phase(sheet, later, later_ctx)
+    found |= await _run_phase(sheet, later, later_ctx, tick)
     findings = [f for rule in rules for f in found[rule.id]]
     plan = await plan_sheet(sheet, findings, ctx)
     return with_planned_hints(findings, plan), plan
 
 
 async def _run_phase(
-    sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context
+    sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context, tick: Tick | None = None
 ) -> dict[str, list[Finding]]:
-    results = await asyncio.gather(*(run_rule(rule, sheet, ctx) for rule in rules))
+    async def run(rule: Rule) -> list[Finding]:
+        found = await run_rule(rule, sheet, ctx)
+        if tick is not None:
+            tick(1)
+        return found
+
+    results = await asyncio.gather(*(run(rule) for rule in rules))
     return {
         rule.id: apply_exemptions(
             [f.with_sheet(sheet.report_name) for f in found], sheet.sheet.exemptions

@@ -40,7 +40,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from mailcheck.core.errors import InputError
+from mailcheck.core.errors import FoundErrors, InputError
 from mailcheck.core.inputs import STDIN, bounded_lines
 from mailcheck.engine.domainsheet import check_selector, domain_name
 
@@ -106,24 +106,27 @@ class DomainList:
         for chunk in self.chunks():
             yield from chunk
 
-    def add(self, entries: Sequence[DomainLine]) -> None:
-        """Keep `entries` (in the order of the file); a domain listed before is an input error."""
+    def add(self, entries: Sequence[DomainLine]) -> list[InputError]:
+        """Keep `entries` (in the order of the file); a domain listed before is not kept but
+        returned as an input error."""
         before = self._db.total_changes
         self._db.executemany(
             "INSERT OR IGNORE INTO line VALUES (?, ?, ?, ?)",
             ((e.line, e.domain, ":".join(e.selectors), e.mail_from) for e in entries),
         )
-        if self._db.total_changes - before != len(entries):
-            self._refuse_duplicate(entries)
-        self.count += len(entries)
+        kept = self._db.total_changes - before
+        self.count += kept
+        return self._duplicates(entries) if kept != len(entries) else []
 
-    def _refuse_duplicate(self, entries: Sequence[DomainLine]) -> None:
-        for entry in entries:  # in line order: the first one not kept is the first duplicate
+    def _duplicates(self, entries: Sequence[DomainLine]) -> list[InputError]:
+        found = []
+        for entry in entries:  # in line order: those not kept are the duplicates
             query = "SELECT number FROM line WHERE domain = ?"
             (first,) = self._db.execute(query, (entry.domain,)).fetchone()
             if first != entry.line:
                 problem = f"{entry.domain} is listed twice (first on line {first})"
-                raise InputError(problem, file=self.display, line=entry.line, key="domain")
+                found.append(InputError(problem, file=self.display, line=entry.line, key="domain"))
+        return found
 
     def chunks(self, size: int | None = None) -> Iterator[list[DomainLine]]:
         """The lines in the order of the file, `size` (default `CHUNK_LINES`) at a time."""
@@ -199,23 +202,40 @@ def collect_domain_lines(
     selectors: Sequence[str] = (),
     mail_from: str | None = None,
 ) -> DomainList:
-    """Validate every line (input errors name the line) into a `DomainList`. The defaults are
-    checked too, under the column's name (the command checks its options first)."""
+    """Validate every line into a `DomainList`; the input errors of all lines are reported
+    together, each naming its line (the first `MAX_SHOWN_ERRORS`, the rest counted). A line
+    that cannot be read at all (too long, not UTF-8 where reading cannot go on) ends the
+    reading. The defaults are checked too, under the column's name (the command checks its
+    options first)."""
     default_from = domain_name(mail_from, "mail-from") if mail_from else None
     for selector in selectors:
         check_selector(selector, "selector")
     domains = DomainList(display)
+    errors = FoundErrors()
     try:
         pending: list[DomainLine] = []
-        for number, raw in enumerate(lines, 1):
-            columns = _line_columns(raw, number, display)
-            if not columns or (columns[0].lower() == "domain" and not domains and not pending):
-                continue  # blank, a comment, or the header line
-            pending.append(_line_entry(columns, number, display, selectors, default_from))
-            if len(pending) >= CHUNK_LINES:
-                domains.add(pending)
-                pending = []
-        domains.add(pending)
+        seen_any = False
+        try:
+            for number, raw in enumerate(lines, 1):
+                try:
+                    columns = _line_columns(raw, number, display)
+                    if not columns or (columns[0].lower() == "domain" and not seen_any):
+                        continue  # blank, a comment, or the header line
+                    seen_any = True
+                    entry = _line_entry(columns, number, display, selectors, default_from)
+                except InputError as exc:
+                    errors.add(exc)
+                    continue
+                pending.append(entry)
+                if len(pending) >= CHUNK_LINES:
+                    for duplicate in domains.add(pending):
+                        errors.add(duplicate)
+                    pending = []
+        except InputError as exc:  # the file itself cannot be read on
+            errors.add(exc)
+        for duplicate in domains.add(pending):
+            errors.add(duplicate)
+        errors.raise_any()
     except BaseException:
         domains.close()
         raise

@@ -17,9 +17,11 @@ from pathlib import Path
 
 from mailcheck.core.changeset import Plan
 from mailcheck.core.compliance import ProfileName, ProfileVerdict
+from mailcheck.core.errors import InputError, raise_all
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Note
 from mailcheck.engine.checker import (
+    Tick,
     check_and_plan,
     check_sheet,
     load_sheet_for_rules,
@@ -52,15 +54,23 @@ def now() -> dt.datetime:
 
 
 def load_sheets(paths: Sequence[Path]) -> list[LoadedSheet]:
-    """Load every sheet (every input error before any query), each file once: `a.yaml` and
-    `./a.yaml` are one sheet, checked and recorded once."""
+    """Load every sheet, each file once: `a.yaml` and `./a.yaml` are one sheet, checked and
+    recorded once. The input errors of all the sheets are reported together, before any
+    question is asked."""
     seen: set[Path] = set()
     unique = []
     for path in paths:
         if path.resolve() not in seen:  # the first spelling given wins
             seen.add(path.resolve())
             unique.append(path)
-    return [load_sheet_for_rules(p) for p in unique]
+    sheets, errors = [], []
+    for path in unique:
+        try:
+            sheets.append(load_sheet_for_rules(path))
+        except InputError as exc:
+            errors.append(exc)
+    raise_all(errors)
+    return sheets
 
 
 def check_loaded(
@@ -68,11 +78,13 @@ def check_loaded(
     rules: Sequence[Rule],
     settings: RunSettings,
     on_done: Callable[[CheckedSheet], None] | None = None,
+    tick: Tick | None = None,
 ) -> list[CheckedSheet]:
-    """Check loaded sheets, at most `MAX_SHEETS_AT_ONCE` at a time, in the given order."""
+    """Check loaded sheets, at most `MAX_SHEETS_AT_ONCE` at a time, in the given order;
+    `tick` is told of each rule done on a sheet (a progress bar's unit)."""
     ctx = build_context(settings)
     dns, profiles = settings.dns.source, settings.profiles
-    return asyncio.run(_check_all(sheets, rules, ctx, dns, on_done, profiles))
+    return asyncio.run(_check_all(sheets, rules, ctx, dns, on_done, profiles, tick))
 
 
 def build_context(settings: RunSettings) -> Context:
@@ -88,9 +100,11 @@ def build_context(settings: RunSettings) -> Context:
     return Context(dns=resolver, today=settings.today, probe=probe, ca_file=settings.ca_file)
 
 
-async def check_located(sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context) -> list[Finding]:
+async def check_located(
+    sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context, tick: Tick | None = None
+) -> list[Finding]:
     """One sheet's findings, each pointing at the sheet line that declares its subject."""
-    return locate_findings(await check_sheet(sheet, rules, ctx), [sheet])
+    return locate_findings(await check_sheet(sheet, rules, ctx, tick), [sheet])
 
 
 async def _check_all(
@@ -100,13 +114,14 @@ async def _check_all(
     dns: DnsSource,
     on_done: Callable[[CheckedSheet], None] | None,
     profiles: Sequence[ProfileName] = (),
+    tick: Tick | None = None,
 ) -> list[CheckedSheet]:
     limit = asyncio.Semaphore(MAX_SHEETS_AT_ONCE)
     rules_run = frozenset(rule.id for rule in rules)
 
     async def one(sheet: LoadedSheet) -> CheckedSheet:
         async with limit:
-            found = await check_located(sheet, rules, ctx)
+            found = await check_located(sheet, rules, ctx, tick)
             compliance = judge_sheet(sheet, found, rules_run, profiles)
             checked = CheckedSheet(sheet, found, now(), dns, compliance)
         if on_done:

@@ -18,7 +18,33 @@ class Format(enum.StrEnum):
     JSONL = "jsonl"
 
 
-def render(report: Report, fmt: Format, stream: TextIO, *, color: bool | None = None) -> None:
+class ColorChoice(enum.StrEnum):
+    """`--color`: when the human views use colour (see `mailcheck.output.console`)."""
+
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+    @property
+    def forced(self) -> bool | None:
+        """True or False when the choice decides, None when the stream and environment do."""
+        return {ColorChoice.ALWAYS: True, ColorChoice.NEVER: False}.get(self)
+
+
+def render(
+    report: Report,
+    fmt: Format,
+    stream: TextIO,
+    *,
+    color: bool | None = None,
+    verbose: bool = False,
+) -> None:
+    """`color` and `verbose` (list passes and skips too) are for the table a person reads."""
+    if fmt is Format.TABLE:
+        from mailcheck.output.table import render_table
+
+        render_table(report, stream, color, verbose=verbose)
+        return
     _renderer(fmt)(report, stream, color)
 
 

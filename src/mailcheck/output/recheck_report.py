@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from rich.table import Table
 from rich.text import Text
 
 from mailcheck import __version__
 from mailcheck.core.findings import ExitCode, Finding, Status, exit_code, summarize
+from mailcheck.core.wording import plural
 from mailcheck.output.console import make_console
+from mailcheck.output.layout import TableColumn, fitted_table, headed, print_lines, styled, wrap
+from mailcheck.output.sites import shown_path
 from mailcheck.output.table import STYLES
 from mailcheck.state.changes import Change, Item, sections
 from mailcheck.state.store import Run
@@ -88,58 +90,100 @@ def render_json(report: RecheckReport, stream: TextIO) -> None:
 
 
 def render_table(report: RecheckReport, stream: TextIO, color: bool | None = None) -> None:
+    """The changes section by section (a table where it fits, else one item below the other),
+    then the fixes of what fails, then the counts."""
     console = make_console(stream, color)
+    width = console.width
     run = report.run
-    console.print(
-        Text(
-            f"Re-check #{run.id} of {len(report.sheets)} sheet(s) on {run.today.isoformat()}",
-            style="bold",
-        )
+    title = (
+        f"Re-check of {plural(len(report.sheets), 'sheet')} on {run.today.isoformat()} "
+        f"(run {run.id})"
     )
+    print_lines(console, styled(wrap(title, width), "bold"))
     grouped = sections(report.items)
     if not any(grouped.values()):
-        console.print("No changes since the last run: nothing fails, nothing was fixed.")
-    order = ("newly_failing", "fixed", "overdue", "still_failing", "undecided")
-    for name in order:
+        print_lines(console, styled(wrap(NO_CHANGES, width)))
+    for name in ORDER:
         if grouped[name]:
-            console.print(_section(name, grouped[name]))
+            print_lines(
+                console, styled(wrap(f"{TITLES[name]} ({len(grouped[name])})", width), "bold")
+            )
+            table = fitted_table(COLUMNS, [_row(name, item) for item in grouped[name]], width)
+            if table is not None:
+                console.print(table)
+            else:
+                print_lines(
+                    console, [line for i in grouped[name] for line in _stacked(name, i, width)]
+                )
     failing = [i for i in report.items if i.finding.status is Status.FAIL and i.finding.hint]
     if failing:
-        console.print(Text("How to fix", style="bold"))
+        print_lines(console, [Text("How to fix", style="bold")])
     for number, item in enumerate(failing, 1):
-        head = Text(f"{number:>3}. ", style="bold cyan")
-        head.append(f"{item.finding.rule} {item.finding.subject}", style="bold")
-        head.append(f" ({_whose(item)})")
-        console.print(head)
-        console.print(Text(f"     {item.finding.hint}", style="cyan"), soft_wrap=True)
-    console.print(Text(report.summary_line()))
+        print_lines(console, _fix(number, item, width))
+    print_lines(console, styled(wrap(report.summary_line(), width)))
+
+
+NO_CHANGES = "No changes since the last run: nothing fails, nothing was fixed."
+ORDER = ("newly_failing", "fixed", "overdue", "still_failing", "undecided")
+COLUMNS = [
+    TableColumn("Status", wraps=False),
+    TableColumn("Rule", wraps=False),
+    TableColumn("Customer / sheet"),
+    TableColumn("Subject"),
+    TableColumn("When"),
+    TableColumn("Finding"),
+]
+
+
+def _row(section: str, item: Item) -> list[Text | str]:
+    finding = item.finding
+    return [
+        Text(finding.status.value.upper(), style=STYLES[finding.status]),
+        finding.rule,
+        _owner(item),
+        finding.subject,
+        _when(section, item),
+        finding.message,
+    ]
+
+
+def _owner(item: Item) -> str:
+    return item.customer or _sheet(item)
+
+
+def _sheet(item: Item) -> str:
+    """The sheet as the person in the working folder names it (the store keeps it absolute)."""
+    return shown_path(item.finding.sheet) if item.finding.sheet else ""
+
+
+def _stacked(section: str, item: Item, width: int) -> list[Text]:
+    """An item as lines: status, rule, customer and subject; the finding; when."""
+    finding = item.finding
+    head = [
+        ("  ", ""),
+        (f"{finding.status.value.upper():<5} ", STYLES[finding.status]),
+        (f"{finding.rule}  ", "bold"),
+    ]
+    lines = headed(head, f"{_owner(item)}: {finding.subject}", width, 4)
+    lines += styled(wrap(finding.message, width, 4, 4))
+    lines += styled(wrap(_when(section, item).replace("\n", "; "), width, 4, 6), "dim")
+    return lines
+
+
+def _fix(number: int, item: Item, width: int) -> list[Text]:
+    """A numbered fix: the rule and subject it is for and whose (a re-check covers many
+    sheets), then the fix itself, broken between words."""
+    finding = item.finding
+    whose = f" ({_whose(item)})" if _whose(item) else ""
+    head = [(f"{number:>3}. ", "bold cyan"), (f"{finding.rule} ", "bold")]
+    lines = headed(head, f"{finding.subject}{whose}", width, 5)
+    return lines + styled(wrap(f"→ {finding.hint}", width, 5, 7), "cyan")
 
 
 def _whose(item: Item) -> str:
-    """The customer and sheet a fix is for: a re-check covers many sheets."""
-    sheet = item.finding.sheet
-    return f"{item.customer}, {sheet}" if item.customer and sheet else item.customer or sheet or ""
-
-
-def _section(name: str, items: Sequence[Item]) -> Table:
-    table = Table(title=f"{TITLES[name]} ({len(items)})", title_justify="left", expand=False)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Rule", no_wrap=True)
-    table.add_column("Customer / sheet", overflow="fold", max_width=20)
-    table.add_column("Subject", overflow="fold")
-    table.add_column("When", no_wrap=True)
-    table.add_column("Finding", overflow="fold", ratio=1)
-    for item in items:
-        finding = item.finding
-        table.add_row(
-            Text(finding.status.value.upper(), style=STYLES[finding.status]),
-            finding.rule,
-            item.customer or finding.sheet,
-            finding.subject,
-            _when(name, item),
-            finding.message,
-        )
-    return table
+    """The customer and sheet a fix is for."""
+    sheet = _sheet(item)
+    return f"{item.customer}, {sheet}" if item.customer and sheet else item.customer or sheet
 
 
 def _when(section: str, item: Item) -> str:

@@ -1,28 +1,33 @@
-"""The default human report: a rich table grouped by obligation, failures first, with fixes."""
+"""The default human report: what to do. Failures, errors and warnings grouped by the place to
+change (`mailcheck.output.sites`: a domain, a sample file, a sending IP, the sheet), each with
+its fix right below it; passes and skips only counted (`-v` lists them too). Laid out for the
+width of the terminal: lines break between words (`mailcheck.output.layout`).
+"""
 
 from __future__ import annotations
 
-import textwrap
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from mailcheck.core.compliance import ProfileVerdict, RequirementVerdict, Verdict, verdict_counts
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.report import Report
 from mailcheck.output.console import make_console
-
-LEAN_FROM_ROWS = 1_000
-"""From this many findings the table is laid out by hand: rich measures and wraps every cell,
-about half a millisecond a row, which makes a report of 30,000 findings take seconds."""
-LEAN_BATCH = 500  # lines printed at once by the lean layout
-MAX_SUBJECT_WIDTH = 40
+from mailcheck.output.layout import (
+    TableColumn,
+    fitted_table,
+    headed,
+    print_lines,
+    styled,
+    wrap,
+)
+from mailcheck.output.sites import Site, site_of
 
 MAX_EVIDENCE = 4  # findings shown behind one requirement; the rest are counted
+ATTENTION = (Status.FAIL, Status.ERROR, Status.WARN)
 VERDICT_STYLES = {
     Verdict.NOT_MET: "bold red",
     Verdict.UNDECIDED: "bold magenta",
@@ -35,161 +40,179 @@ STYLES = {
     Status.PASS: "green",
     Status.SKIP: "dim",
 }
+FIX_STYLE = "cyan"
+INDENT = 2  # a finding under its place
+HANG = 4  # a finding's further lines
+FIX_HANG = HANG + 2  # a fix's further lines, under its first word
 
 
-def render_table(report: Report, stream: TextIO, color: bool | None = None) -> None:
+def render_table(
+    report: Report, stream: TextIO, color: bool | None = None, *, verbose: bool = False
+) -> None:
     console = make_console(stream, color)
-    groups = _groups(report.findings)
-    if len(report.findings) >= LEAN_FROM_ROWS:
-        _print_lean(console, groups)
-    elif groups:
-        console.print(_table(groups))
-    fixes = [f for group in groups for f in group if f.hint]
-    if fixes:
-        several_sheets = len({f.sheet for f in report.findings}) > 1
-        console.print(Text("How to fix", style="bold"))
-        for number, finding in enumerate(fixes, 1):
-            _print_fix(console, number, finding, several_sheets)
+    print_lines(console, list(finding_lines(report.findings, console.width, verbose=verbose)))
     for result in report.compliance:
         _print_compliance(console, result)
-    console.print(_summary(report))
+    print_lines(console, summary_lines(report, console.width, verbose=verbose))
 
 
-def _table(groups: list[list[Finding]]) -> Table:
-    several_sheets = len({f.sheet for group in groups for f in group}) > 1
-    table = Table(show_header=True, header_style="bold", expand=False, show_lines=False)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Rule", no_wrap=True)
-    if several_sheets:
-        table.add_column("Sheet", overflow="fold")
-    table.add_column("Subject", overflow="fold")
-    table.add_column("Finding", overflow="fold", ratio=1)
-    fix_number = 0
-    for group in groups:
+def finding_lines(findings: Sequence[Finding], width: int, *, verbose: bool) -> Iterator[Text]:
+    """Each place with its findings (those that need attention; with `verbose` all), worst
+    place first, each finding with its fix."""
+    several_sheets = len({f.sheet for f in findings}) > 1
+    for site, group in _by_site(findings, several_sheets, verbose):
+        yield Text(_site_label(site), style="bold")
         for finding in group:
-            cells: list[Text | str] = [_status(finding.status), finding.rule]
-            if several_sheets:
-                cells.append(finding.sheet or "")
-            message = Text(finding.message)
-            if finding.hint:
-                fix_number += 1
-                message.append(f" [fix {fix_number}]", style="bold cyan")
-            table.add_row(*cells, finding.subject, message)
-        table.add_section()
-    return table
+            yield from _finding_block(finding, site, width)
 
 
-def _print_lean(console: Console, groups: list[list[Finding]]) -> None:
-    """The table's rows and columns without its rules: columns sized once, messages wrapped
-    at word boundaries, printed in batches without rich's per-cell layout."""
-    lines = list(_lean_lines(console.width, groups))
-    for start in range(0, len(lines), LEAN_BATCH):
-        batch = Text("\n").join(lines[start : start + LEAN_BATCH])
-        console.print(batch, soft_wrap=True)
-
-
-def _lean_lines(width: int, groups: list[list[Finding]]) -> Iterator[Text]:
-    several_sheets = len({f.sheet for group in groups for f in group}) > 1
-    rule_width = max(len(f.rule) for group in groups for f in group)
-    subject_width = min(
-        MAX_SUBJECT_WIDTH, max(len(_place(f, several_sheets)) for g in groups for f in g)
-    )
-    message_width = max(30, width - 8 - rule_width - 2 - subject_width - 2)
-    fix_number = 0
-    for group in groups:
-        for finding in group:
-            subject = textwrap.wrap(_place(finding, several_sheets), subject_width) or [""]
-            text = textwrap.wrap(finding.message, message_width) or [""]
-            if finding.hint:
-                fix_number += 1
-                _append_whole(text, f"[fix {fix_number}]", message_width)
-            for index in range(max(len(subject), len(text))):
-                line = Text()
-                if index == 0:
-                    line.append(f"{finding.status.value.upper():<8}", STYLES[finding.status])
-                    line.append(f"{finding.rule:<{rule_width}}  ")
-                else:
-                    line.append(" " * (8 + rule_width + 2))
-                line.append(f"{_at(subject, index):<{subject_width}}  ")
-                line.append(_at(text, index))
-                yield line
-        yield Text()
-
-
-def _append_whole(lines: list[str], word: str, width: int) -> None:
-    """Add `word` after the last line, or on a line of its own: never split across two."""
-    if len(lines[-1]) + 1 + len(word) <= width:
-        lines[-1] = f"{lines[-1]} {word}".lstrip()
-    else:
-        lines.append(word)
-
-
-def _place(finding: Finding, several_sheets: bool) -> str:
-    return f"{finding.sheet}: {finding.subject}" if several_sheets else finding.subject
-
-
-def _at(parts: list[str], index: int) -> str:
-    return parts[index] if index < len(parts) else ""
-
-
-def _groups(findings: tuple[Finding, ...]) -> list[list[Finding]]:
-    """Findings per rule; the rule with the worst status first, then the rule's first place."""
-    by_rule: dict[str, list[Finding]] = defaultdict(list)
+def _by_site(
+    findings: Sequence[Finding], several_sheets: bool, verbose: bool
+) -> list[tuple[Site, list[Finding]]]:
+    """The findings per place, in the report's order within a place, worst status first; the
+    places by their worst status, then in the order they first appear (with several sheets,
+    a sheet's places together, in the order of the sheets)."""
+    groups: dict[Site, list[Finding]] = {}
+    sheets: dict[str, int] = {}
     for finding in findings:
-        by_rule[finding.rule].append(finding)
-    groups = [sorted(g, key=lambda f: f.status.rank) for g in by_rule.values()]
-    return sorted(groups, key=lambda g: g[0].status.rank)
+        if verbose or finding.status in ATTENTION:
+            site = site_of(finding, several_sheets)
+            groups.setdefault(site, []).append(finding)
+            sheets.setdefault(site.sheet, len(sheets))
+    ordered = [(site, sorted(group, key=lambda f: f.status.rank)) for site, group in groups.items()]
+    return sorted(ordered, key=lambda pair: (sheets[pair[0].sheet], pair[1][0].status.rank))
 
 
-def _status(status: Status) -> Text:
-    return Text(status.value.upper(), style=STYLES[status])
+def _site_label(site: Site) -> str:
+    if not site.sheet or site.sheet == site.name:
+        return site.name or "(no subject)"
+    return f"{site.sheet}: {site.name}"
 
 
-def _print_fix(console: Console, number: int, finding: Finding, several_sheets: bool) -> None:
-    """Fixes are printed unwrapped, so a DNS record or header can be copied in one piece; with
-    several sheets in the report, each says which sheet it is for."""
-    head = Text(f"{number:>3}. ", style="bold cyan")
-    head.append(f"{finding.rule} {finding.subject}", style="bold")
-    if several_sheets and finding.sheet:
-        head.append(f" ({finding.sheet})")
-    console.print(head)
-    console.print(Text(f"     {finding.hint}", style="cyan"), soft_wrap=True)
+def _finding_block(finding: Finding, site: Site, width: int) -> list[Text]:
+    status = finding.status.value.upper()
+    head = [
+        (" " * INDENT, ""),
+        (f"{status:<5} ", STYLES[finding.status]),
+        (f"{finding.rule}  ", "bold"),
+    ]
+    about = "" if finding.subject == site.name else f"{finding.subject}: "
+    lines = headed(head, about + finding.message, width, HANG)
+    if finding.hint:
+        lines += styled(wrap(f"→ {finding.hint}", width, HANG, FIX_HANG), FIX_STYLE)
+    return lines
+
+
+def summary_lines(report: Report, width: int, *, verbose: bool) -> list[Text]:
+    """One line (wrapped where narrow): what needs attention, counted per status (and the
+    requirements per verdict), the verdict and exit code, then the passes and skips."""
+    summary = report.summary
+    line = Text()
+    attention = [status for status in ATTENTION if summary[status.value]]
+    for index, status in enumerate(attention):
+        line.append(", " if index else "")
+        line.append(f"{summary[status.value]} {status.value}", style=STYLES[status])
+    if not attention:
+        line.append("nothing to fix", style=STYLES[Status.PASS])
+    if report.compliance:
+        line.append("; requirements: ")
+        judged = [(Verdict(v), n) for v, n in verdict_counts(report.compliance).items() if n]
+        for index, (verdict, count) in enumerate(judged):
+            line.append(", " if index else "")
+            line.append(f"{count} {verdict.label}", style=VERDICT_STYLES[verdict])
+    line.append(f" → {report.verdict} (exit {int(report.exit_code)})")
+    quiet = [status for status in (Status.PASS, Status.SKIP) if summary[status.value]]
+    for index, status in enumerate(quiet):
+        line.append(", " if index else "; ")
+        line.append(f"{summary[status.value]} {status.value}", style=STYLES[status])
+    if quiet and not verbose:
+        line.append(": -v lists them", style="dim")
+    return _rewrapped(line, width)
+
+
+def _rewrapped(line: Text, width: int) -> list[Text]:
+    """A styled line broken between words like `wrap` does, its styles kept."""
+    lines: list[Text] = []
+    start = 0
+    for piece in wrap(line.plain, width):
+        start = line.plain.index(piece, start)
+        lines.append(line[start : start + len(piece)])
+        start += len(piece)
+    return lines
+
+
+# --- compliance profiles ---------------------------------------------------------------------
 
 
 def _print_compliance(console: Console, result: ProfileVerdict) -> None:
-    """One profile judged for one sheet: a row per requirement with the findings behind it."""
+    """One profile judged for one sheet: each requirement with the findings behind it; a
+    table where it fits, else one requirement below the other."""
+    width = console.width
     console.print()
     counts = ", ".join(f"{n} {Verdict(v).label}" for v, n in result.counts().items() if n)
-    head = Text(f"Compliance: {result.title} — {result.subject}: ", style="bold")
-    head.append(result.verdict.label.upper(), style=VERDICT_STYLES[result.verdict])
-    head.append(f" ({counts or 'nothing judged'})")
-    console.print(head)
-    if result.requirements:
-        table = Table(show_header=True, header_style="bold", expand=False)
-        table.add_column("Verdict", no_wrap=True)
-        table.add_column("Requirement", overflow="fold", ratio=2)
-        table.add_column("Findings behind it", overflow="fold", ratio=2)
-        table.add_column("Source", overflow="fold", ratio=1)
-        for requirement in sorted(result.requirements, key=lambda r: r.verdict.rank):
-            table.add_row(
-                Text(requirement.verdict.label.upper(), style=VERDICT_STYLES[requirement.verdict]),
-                _requirement_text(requirement),
-                _evidence_text(requirement),
-                requirement.source.section,
-            )
-        console.print(table)
+    head = f"Compliance: {result.title} — {result.subject}: "
+    verdict = result.verdict.label.upper()
+    tail = f" ({counts or 'nothing judged'})"
+    lines = headed([(head, "bold"), (verdict, VERDICT_STYLES[result.verdict])], tail, width, 2)
+    print_lines(console, lines)
+    requirements = sorted(result.requirements, key=lambda r: r.verdict.rank)
+    if requirements:
+        table = fitted_table(
+            [
+                TableColumn("Verdict", wraps=False),
+                TableColumn("Requirement"),
+                TableColumn("Findings behind it"),
+                TableColumn("Source"),
+            ],
+            [
+                (
+                    _verdict(r),
+                    _requirement_text(r),
+                    "\n".join(_evidence(r)),
+                    r.source.section,
+                )
+                for r in requirements
+            ],
+            width,
+        )
+        if table is not None:
+            console.print(table)
+        else:
+            print_lines(console, [line for r in requirements for line in _stacked(r, width)])
+    print_lines(console, _compliance_notes(result, width))
+    console.print()
+
+
+def _verdict(requirement: RequirementVerdict) -> Text:
+    return Text(requirement.verdict.label.upper(), style=VERDICT_STYLES[requirement.verdict])
+
+
+def _stacked(requirement: RequirementVerdict, width: int) -> list[Text]:
+    """A requirement as lines: its verdict and title, then what is behind it and its source."""
+    label = requirement.verdict.label.upper()
+    head = [(" " * INDENT, ""), (f"{label} ", VERDICT_STYLES[requirement.verdict])]
+    lines = headed(head, _requirement_text(requirement), width, HANG)
+    for evidence in _evidence(requirement):
+        lines += styled(wrap(f"- {evidence}", width, HANG, HANG + 2))
+    lines += styled(wrap(f"source: {requirement.source.section}", width, HANG, HANG + 2), "dim")
+    return lines
+
+
+def _compliance_notes(result: ProfileVerdict, width: int) -> list[Text]:
+    lines: list[Text] = []
     sources = [r.source for r in result.requirements] + [u.source for u in result.unchecked]
     for document, url in dict.fromkeys((source.document, source.url) for source in sources):
-        console.print(Text(f"  Source: {document}" + (f" {url}" if url else ""), style="dim"))
+        text = f"Source: {document}" + (f" {url}" if url else "")
+        lines += styled(wrap(text, width, INDENT, HANG), "dim")
     not_run = [u for u in result.unchecked if u.rules_not_run]
     others = [u for u in result.unchecked if not u.rules_not_run]
     if not_run:
         names = "; ".join(f"{u.title} ({u.why})" for u in not_run)
-        console.print(Text(f"  Not judged in this run: {names}", style="dim"))
+        lines += styled(wrap(f"Not judged in this run: {names}", width, INDENT, HANG), "dim")
     if others:
         names = "; ".join(u.title for u in others)
-        console.print(Text(f"  Not judged by mailcheck: {names}", style="dim"))
-    console.print()
+        lines += styled(wrap(f"Not judged by mailcheck: {names}", width, INDENT, HANG), "dim")
+    return lines
 
 
 def _requirement_text(requirement: RequirementVerdict) -> str:
@@ -199,7 +222,7 @@ def _requirement_text(requirement: RequirementVerdict) -> str:
     return text
 
 
-def _evidence_text(requirement: RequirementVerdict) -> str:
+def _evidence(requirement: RequirementVerdict) -> list[str]:
     """What is not met (or undecided), finding by finding; what is met, counted per rule."""
     if requirement.verdict is Verdict.MET:
         shown = [f"{rule}: {counts}" for rule, counts in requirement.status_counts().items()]
@@ -209,21 +232,4 @@ def _evidence_text(requirement: RequirementVerdict) -> str:
         if len(deciding) > MAX_EVIDENCE:
             shown.append(f"… and {len(deciding) - MAX_EVIDENCE} more")
     shown += [f"{rule}: no finding" for rule in requirement.silent_rules]
-    return "\n".join(shown) or "-"
-
-
-def _summary(report: Report) -> Text:
-    line = Text()
-    summary = report.summary
-    for status in sorted(Status, key=lambda s: s.rank):
-        count = summary[status.value]
-        line.append(f"{count} {status.value}", style=STYLES[status] if count else "dim")
-        line.append("  ")
-    if report.compliance:
-        line.append("requirements: ")
-        for verdict, count in verdict_counts(report.compliance).items():
-            style = VERDICT_STYLES[Verdict(verdict)] if count else "dim"
-            line.append(f"{count} {Verdict(verdict).label}", style=style)
-            line.append("  ")
-    line.append(f"→ {report.verdict} (exit {int(report.exit_code)})")
-    return line
+    return shown or ["-"]

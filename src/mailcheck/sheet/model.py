@@ -34,7 +34,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from mailcheck.core.compliance import ProfileName
-from mailcheck.core.errors import QUOTE_LIMIT, InputError, quote
+from mailcheck.core.errors import QUOTE_LIMIT, InputError, InputErrors, quote, raise_all
 from mailcheck.core.inputs import STDIN
 from mailcheck.core.yamlsafe import Loc, dotted_key, read_mapping
 from mailcheck.core.yamlsafe import kind as kind_of
@@ -407,21 +407,24 @@ class LoadedSheet:
         return self.from_file and str(self.path) == STDIN
 
 
-def load_sheet(path: str | Path) -> LoadedSheet:
-    """Read, parse and validate a sheet; every problem is an `InputError` (exit 2). The path
-    `-` reads the sheet from standard input; its samples are then in the working folder."""
+def load_sheet(path: str | Path, rule_ids: Sequence[str] | None = None) -> LoadedSheet:
+    """Read, parse and validate a sheet; its problems are an `InputError` (exit 2), all that
+    one reading finds at once (`InputErrors`). With `rule_ids` (the registered rules, which
+    this layer does not know) every exemption must name one of them. The path `-` reads the
+    sheet from standard input; its samples are then in the working folder."""
     display = str(path)
     sheet_path = Path(path)
     data, lines = read_mapping(sheet_path, display)
     sheet = _validate(data, lines, display)
     loaded = LoadedSheet(sheet, sheet_path, display, MappingProxyType(lines))
-    loaded = replace(
-        loaded,
-        sample_files=_checked_samples(loaded),
-        certificate_files=_checked_certificate_files(loaded),
-    )
-    _check_region(loaded)
-    return loaded
+    samples, problems = _checked_samples(loaded)
+    certificate_files, certificate_problems = _checked_certificate_files(loaded)
+    problems += certificate_problems
+    problems += _region_errors(loaded)
+    if rule_ids is not None:
+        problems += exemption_rule_errors(loaded, rule_ids)
+    raise_all(problems)
+    return replace(loaded, sample_files=samples, certificate_files=certificate_files)
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -437,20 +440,27 @@ def _validate(data: dict[str, Any], lines: Mapping[Loc, int], display: str) -> S
 def _validation_error(
     errors: list[ErrorDetails], lines: Mapping[Loc, int], display: str
 ) -> InputError:
-    """The first problem in the sheet, in reading order, as one input error."""
+    """Every problem in the sheet, in reading order, as input errors (`InputErrors` when
+    there are several)."""
 
-    def order(error: ErrorDetails) -> tuple[bool, bool, int]:
-        # A sheet of another version has unknown keys too: its version is the one to report.
-        # A misspelt key also makes a required key missing: the misspelling explains it.
-        loc = error["loc"]
-        return loc[:1] != ("version",), error["type"] == "missing", _line_at(lines, loc) or 0
+    def order(error: ErrorDetails) -> tuple[bool, int]:
+        # A misspelt key also makes a required key missing: the misspelling, which explains
+        # it, comes first.
+        return error["type"] == "missing", _line_at(lines, error["loc"]) or 0
 
-    first = min(errors, key=order)
-    problem = _problem(first)
-    if len(errors) > 1:
-        problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    loc = first["loc"]
-    return InputError(problem, file=display, line=_line_at(lines, loc), key=dotted_key(loc))
+    version = [error for error in errors if error["loc"][:1] == ("version",)]
+    # a sheet of another version has unknown keys too: its version is the one to report
+    shown = version or sorted(errors, key=order)
+    found = [
+        InputError(
+            _problem(error),
+            file=display,
+            line=_line_at(lines, error["loc"]),
+            key=dotted_key(error["loc"]),
+        )
+        for error in shown
+    ]
+    return found[0] if len(found) == 1 else InputErrors(found)
 
 
 def _problem(error: ErrorDetails) -> str:
@@ -521,7 +531,7 @@ def _unwrap(annotation: Any) -> Any:
 # --- samples ---------------------------------------------------------------------------------
 
 
-def _checked_samples(loaded: LoadedSheet) -> dict[str, Path]:
+def _checked_samples(loaded: LoadedSheet) -> tuple[dict[str, Path], list[InputError]]:
     """Each sample's real path, once it is known to be a regular file inside the sheet's folder.
 
     A sheet comes from a customer: a sample path must not make mailcheck read (and quote in
@@ -532,13 +542,13 @@ def _checked_samples(loaded: LoadedSheet) -> dict[str, Path]:
     return _confined_files(loaded, places, SAMPLE_FILES)
 
 
-def _checked_certificate_files(loaded: LoadedSheet) -> dict[str, Path]:
+def _checked_certificate_files(loaded: LoadedSheet) -> tuple[dict[str, Path], list[InputError]]:
     """The certificate's and key's real paths, held to the rules of samples: a regular file
     inside the sheet's folder (a key file must not make mailcheck read another file's secret),
     and of a size a PEM file has."""
     certificate = loaded.sheet.certificate
     if certificate is None:
-        return {}
+        return {}, []
     places: list[tuple[Loc, Path]] = [(("certificate", "file"), certificate.file)]
     if certificate.key_file is not None:
         places.append((("certificate", "key_file"), certificate.key_file))
@@ -562,22 +572,27 @@ CERTIFICATE_FILES = _FileKind("certificate and key files", "a PEM file", MAX_PEM
 
 def _confined_files(
     loaded: LoadedSheet, places: Sequence[tuple[Loc, Path]], kind: _FileKind
-) -> dict[str, Path]:
-    """The real path of each file named at a sheet place; a problem is an input error there."""
+) -> tuple[dict[str, Path], list[InputError]]:
+    """The real path of each file named at a sheet place, and an input error for each that
+    has a problem (reported with the sheet's other problems)."""
     folder = loaded.resolve(".")
-    files = {}
+    files: dict[str, Path] = {}
+    problems: list[InputError] = []
     for loc, written in places:
         problem = file_problem(loaded.resolve(written), kind, inside=folder)
         if problem:
             what = "sample" if kind is SAMPLE_FILES else "file"
-            raise InputError(
-                f"{what} {quote(str(written))}: {problem}",
-                file=loaded.display,
-                line=loaded.line_of(*loc),
-                key=dotted_key(loc),
+            problems.append(
+                InputError(
+                    f"{what} {quote(str(written))}: {problem}",
+                    file=loaded.display,
+                    line=loaded.line_of(*loc),
+                    key=dotted_key(loc),
+                )
             )
-        files[str(written)] = loaded.resolve(written).resolve()
-    return files
+        else:
+            files[str(written)] = loaded.resolve(written).resolve()
+    return files, problems
 
 
 def sample_problem(path: Path, inside: Path | None = None) -> str | None:
@@ -609,31 +624,36 @@ def file_problem(path: Path, kind: _FileKind, inside: Path | None = None) -> str
     return None
 
 
-def check_exemption_rules(loaded: LoadedSheet, rule_ids: Sequence[str]) -> None:
+def exemption_rule_errors(loaded: LoadedSheet, rule_ids: Sequence[str]) -> list[InputError]:
     """An exemption names a registered rule: a typo must not silently keep a check failing.
     The caller passes the registry's ids (`engine.load_sheet_for_rules`): the sheet model sits
     below the rules and does not know them."""
+    errors = []
     for index, exemption in enumerate(loaded.sheet.exemptions):
         if exemption.rule not in rule_ids:
             loc = ("exemptions", index, "rule")
             problem = f"unknown rule {quote(exemption.rule)}" + _did_you_mean(
                 exemption.rule, list(rule_ids)
             )
-            raise InputError(
-                problem, file=loaded.display, line=loaded.line_of(*loc), key=dotted_key(loc)
+            errors.append(
+                InputError(
+                    problem, file=loaded.display, line=loaded.line_of(*loc), key=dotted_key(loc)
+                )
             )
+    return errors
 
 
 # --- region ----------------------------------------------------------------------------------
 
 
-def _check_region(loaded: LoadedSheet) -> None:
+def _region_errors(loaded: LoadedSheet) -> list[InputError]:
     """A region the holiday calendar does not know would silently miscount every deadline."""
     from mailcheck.core.workdays import UnknownRegion, parse_region
 
     try:
         parse_region(loaded.sheet.region)
     except UnknownRegion as exc:
-        raise InputError(
-            str(exc), file=loaded.display, line=loaded.line_of("region"), key="region"
-        ) from None
+        return [
+            InputError(str(exc), file=loaded.display, line=loaded.line_of("region"), key="region")
+        ]
+    return []

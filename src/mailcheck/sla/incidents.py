@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from mailcheck.core.errors import InputError, InputProblems, quote
+from mailcheck.core.errors import InputError, combined, quote
 from mailcheck.sla.logfile import LogEntry, LogLayout, read_log
 from mailcheck.sla.timezones import parse_day, parse_instant
 from mailcheck.sla.vocabulary import Cause, cause_of, service_of
@@ -81,7 +81,7 @@ def read_incidents(path: Path) -> IncidentLog:
         incident for entry in read_log(path, LAYOUT) if (incident := reader.incident(entry))
     ]
     if reader.problems:
-        raise InputProblems(reader.problems)
+        raise combined(reader.problems)
     return IncidentLog(display, tuple(incidents))
 
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailcheck.core.errors import InputError, InputProblems, quote
+from mailcheck.core.errors import InputError, combined, quote
 from mailcheck.core.inputs import STDIN
 from mailcheck.core.yamlsafe import a_noun, decode, parse, read_bounded
 from mailcheck.core.yamlsafe import kind as kind_of
@@ -105,7 +105,7 @@ def _yaml_entries(text: str, display: str, layout: LogLayout) -> list[LogEntry]:
         values = {name: value for name, value in item.items() if name in layout.fields}
         entries.append(LogEntry(line or 0, values))
     if problems:
-        raise InputProblems(problems)
+        raise combined(problems)
     return entries
 
 

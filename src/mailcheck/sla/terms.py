@@ -63,7 +63,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from mailcheck.core.errors import QUOTE_LIMIT, InputError, InputProblems, quote
+from mailcheck.core.errors import QUOTE_LIMIT, InputError, combined, quote
 from mailcheck.core.workdays import Region, parse_region
 from mailcheck.core.yamlsafe import Loc, dotted_key, read_mapping
 from mailcheck.core.yamlsafe import kind as kind_of
@@ -305,7 +305,7 @@ class LoadedTerms:
 
 def load_terms(name_or_path: str) -> LoadedTerms:
     """The bundled terms of a seed (`002`, `003`, `004`) or a user's terms file. Problems with
-    a user's file are `InputProblems` (exit 2), one per problem with its line."""
+    a user's file are input errors (exit 2), all reported, each with its line."""
     if name_or_path in BUNDLED:
         return LoadedTerms(name_or_path, bundled_terms(name_or_path))
     path = Path(name_or_path)
@@ -338,14 +338,14 @@ def bundled_terms(seed: str) -> ServiceTerms:
 
 def problems_of(
     errors: Sequence[ErrorDetails], lines: Mapping[Loc, int], display: str
-) -> InputProblems:
+) -> InputError:
     """Every validation error as an input error at its line, in reading order."""
     found = [
         InputError(_problem(error), file=display, line=_line(lines, error["loc"]),
                    key=dotted_key(_plain_loc(error["loc"])))
         for error in errors
     ]  # fmt: skip
-    return InputProblems(sorted(found, key=lambda e: e.line or 0))
+    return combined(sorted(found, key=lambda e: e.line or 0))
 
 
 def _plain_loc(loc: tuple[int | str, ...]) -> Loc:

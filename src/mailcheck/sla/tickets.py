@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailcheck.core.errors import InputError, InputProblems
+from mailcheck.core.errors import InputError, combined
 from mailcheck.sla.logfile import LogEntry, LogLayout, read_log
 from mailcheck.sla.timezones import parse_instant
 from mailcheck.sla.vocabulary import channel_of
@@ -70,7 +70,7 @@ def read_tickets(path: Path) -> TicketLog:
         if ticket is not None:
             tickets.append(ticket)
     if problems:
-        raise InputProblems(problems)
+        raise combined(problems)
     return TicketLog(display, tuple(tickets))
 
 
