@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
+from mailcheck.rules._dated import Wording, judge_dated
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
@@ -31,36 +32,20 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     deadline = provisioning_deadline(sheet.sheet)
     if deadline is None:
         return [RULE.skipped(SUBJECT, "no dates.ordered: no provisioning deadline to track")]
-    ordered = f"ordered {deadline.start.isoformat()}"
-    summary = deadline.summary(ctx.today)
-    provisioned = deadline.met_on
-    if provisioned is None:
-        if deadline.is_overdue(ctx.today):
-            return [
-                RULE.failed(
-                    SUBJECT,
-                    f"the service has not been provisioned; {summary} ({ordered})",
-                    f"ask the provider to make the service available now and {RECORD_IT}",
-                )
-            ]
-        return [
-            RULE.warned(
-                SUBJECT,
-                f"the service has not been provisioned yet; {summary} ({ordered})",
-                f"the provider makes it available by {deadline.due.isoformat()}; {RECORD_IT}",
-            )
-        ]
-    made = f"provisioned {provisioned.isoformat()}, {ordered}"
-    if deadline.is_overdue(provisioned):
-        return [
-            RULE.failed(
-                SUBJECT,
-                f"{summary} ({made})",
-                "nothing left to do: the late provisioning is on record, for the customer to "
-                "take up with the provider",
-            )
-        ]
-    return [RULE.passed(SUBJECT, f"{summary}, within 1 working day ({made})")]
+    return [judge_dated(RULE, deadline, ctx.today, WORDING)]
+
+
+WORDING = Wording(
+    subject=SUBJECT,
+    started="ordered",
+    met="provisioned",
+    missing="the service has not been provisioned",
+    act_now=f"ask the provider to make the service available now and {RECORD_IT}",
+    act_by="the provider makes it available by {due}; " + RECORD_IT,
+    late="nothing left to do: the late provisioning is on record, for the customer to take up "
+    "with the provider",
+    within="within 1 working day",
+)
 
 
 RULE = Rule(

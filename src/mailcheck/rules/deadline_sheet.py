@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
+from mailcheck.rules._dated import Wording, judge_dated
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import SHEET_DAYS, sheet_deadline
@@ -27,37 +28,20 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     deadline = sheet_deadline(sheet.sheet)
     if deadline is None:
         return [RULE.skipped(SUBJECT, "no dates.contract_signed: no sheet deadline to track")]
-    signed = f"contract signed {deadline.start.isoformat()}"
-    summary = deadline.summary(ctx.today)
-    submitted = deadline.met_on
-    if submitted is None:
-        if deadline.is_overdue(ctx.today):
-            return [
-                RULE.failed(
-                    SUBJECT,
-                    f"the sheet has not been returned; {summary} ({signed})",
-                    f"return the completed implementation sheet now and {RECORD_IT}",
-                )
-            ]
-        return [
-            RULE.warned(
-                SUBJECT,
-                f"the sheet has not been returned yet; {summary} ({signed})",
-                f"return the completed implementation sheet by {deadline.due.isoformat()} "
-                f"and {RECORD_IT}",
-            )
-        ]
-    returned = f"returned {submitted.isoformat()}, {signed}"
-    if deadline.is_overdue(submitted):
-        return [
-            RULE.failed(
-                SUBJECT,
-                f"{summary} ({returned})",
-                "nothing left to publish: the late return is on record, and costs it caused "
-                "are the customer's (seed 000, Mitwirkungspflichten)",
-            )
-        ]
-    return [RULE.passed(SUBJECT, f"{summary}, within {SHEET_DAYS} working days ({returned})")]
+    return [judge_dated(RULE, deadline, ctx.today, WORDING)]
+
+
+WORDING = Wording(
+    subject=SUBJECT,
+    started="contract signed",
+    met="returned",
+    missing="the sheet has not been returned",
+    act_now=f"return the completed implementation sheet now and {RECORD_IT}",
+    act_by="return the completed implementation sheet by {due} and " + RECORD_IT,
+    late="nothing left to publish: the late return is on record, and costs it caused are the "
+    "customer's (seed 000, Mitwirkungspflichten)",
+    within=f"within {SHEET_DAYS} working days",
+)
 
 
 RULE = Rule(
