@@ -217,3 +217,17 @@ def tls_webhook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTT
         server.ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
         monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
         yield server
+
+
+def read_terminal(leader: int) -> bytes:
+    """All a process wrote to the pseudo-terminal whose leader end is `leader`, until it closed."""
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+    return shown

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, read_terminal
 from onlyrules import keep_only
 
 
@@ -490,15 +490,7 @@ def test_progress_bar_only_on_a_terminal(run_cli, sheet, tmp_path):
         command, stdout=subprocess.DEVNULL, stderr=follower, env=env, close_fds=True
     ) as process:
         os.close(follower)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:  # the terminal closed with the process
-                break
-            if not chunk:
-                break
-            shown += chunk
+        shown = read_terminal(leader)
     os.close(leader)
     assert process.returncode != 2
     assert b"re-checking" in shown

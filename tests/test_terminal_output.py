@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, read_terminal
 
 ACME = REPO_ROOT / "examples" / "acme"
 ZONES = [
@@ -169,15 +169,7 @@ def _on_a_terminal(args: list[str]) -> tuple[int, bytes, bytes]:
         command, stdout=subprocess.PIPE, stderr=follower, env=env, close_fds=True, cwd=REPO_ROOT
     ) as process:
         os.close(follower)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:  # the terminal closed with the process
-                break
-            if not chunk:
-                break
-            shown += chunk
+        shown = read_terminal(leader)
         out = process.stdout.read() if process.stdout else b""
     os.close(leader)
     return process.returncode, out, shown
