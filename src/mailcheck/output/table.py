@@ -61,7 +61,7 @@ def finding_lines(findings: Sequence[Finding], width: int, *, verbose: bool) -> 
     place first, each finding with its fix."""
     several_sheets = len({f.sheet for f in findings}) > 1
     for site, group in _by_site(findings, several_sheets, verbose):
-        yield Text(_site_label(site), style="bold")
+        yield from styled(wrap(_site_label(site), width), "bold")  # a long path is cut too
         for finding in group:
             yield from _finding_block(finding, site, width)
 
