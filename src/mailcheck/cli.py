@@ -635,6 +635,14 @@ def sla(
             "--started-periods", help="Credit every period of downtime begun, not only full ones."
         ),
     ] = False,
+    package: Annotated[
+        str | None,
+        typer.Option(
+            "--package",
+            metavar="NAME",
+            help="The customer's support package, where the terms key reaction times by it.",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     today: TodayOpt = None,
@@ -648,7 +656,7 @@ def sla(
     from mailcheck.commands import _options as opt
     from mailcheck.commands.sla import SlaOptions, run_sla
 
-    options = SlaOptions(terms, incidents, tickets, month, fee, started_periods)
+    options = SlaOptions(terms, incidents, tickets, month, fee, started_periods, package)
     settings = opt.run_settings(today=today)
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_sla(options, settings, report, opt.selection(select, ignore)))

@@ -66,7 +66,8 @@ async def month_figures(
     """The month's availability and credit, computed once for every rule that asks."""
 
     async def compute() -> MonthAvailability:
-        return month_availability(log, terms, month, review.periods)
+        severity_of = review.terms.terms.severity_named
+        return month_availability(log, terms, month, review.periods, severity_of)
 
     return await ctx.memo.once(("sla-month", log.display, month), compute)
 
