@@ -379,6 +379,7 @@ def test_terms_whose_parts_do_not_fit_together(tmp_path):
     assert [(p.line, p.key) for p in raised.value.errors] == [
         (4, "availability"),
         (10, "support"),
+        (16, "support.reaction[1]"),  # E-Mail and email are one channel
     ]
 
 

@@ -730,11 +730,23 @@ def explain(
 
 
 @app.command()
-def schema() -> None:
-    """Print the implementation sheet's JSON Schema, for editors and CI validation."""
+def schema(
+    what: Annotated[
+        str,
+        typer.Argument(
+            metavar="[sheet|terms|incidents|tickets]",
+            help="The sheet (default), the terms format, or an incident or ticket log (YAML).",
+        ),
+    ] = "sheet",
+    markdown: Annotated[
+        bool,
+        typer.Option("--markdown", help="The terms format's reference page, as in docs/."),
+    ] = False,
+) -> None:
+    """Print a JSON Schema (the implementation sheet's by default), for editors and CI."""
     from mailcheck.commands.schema import run_schema
 
-    raise typer.Exit(run_schema())
+    raise typer.Exit(run_schema(what, markdown))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,6 +51,22 @@ LAYOUT = LogLayout(
         "note": ("note", "notes", "description", "beschreibung", "notiz", "bemerkung"),
     },
     required=frozenset({"start", "end"}),
+    meanings={
+        "start": "When the service became unavailable: an instant with its zone "
+                 "(2026-03-12T10:00:00+01:00, 2026-03-12 10:00 Europe/Berlin).",
+        "end": "When it was available again, after the start.",
+        "services": "The services affected (api; smtp, or a list); empty: every service.",
+        "cause": "outage (also when empty), maintenance, denial_of_service, virus, hacking, "
+                 "customer_breach, beyond_control, customer_component or data_restore (German "
+                 "and English spellings: DDoS, Wartung, Kundenkomponente).",
+        "severity": "The disruption's severity as the terms name it (critical, Kritische "
+                    "Störung): needed where the terms count only some severities.",
+        "announced": "When maintenance was announced (or its reminder sent): an instant.",
+        "claimed": "The day the credit was claimed (2026-04-10).",
+        "id": "The incident's name in findings (else its start).",
+        "note": "Free text, ignored.",
+    },
+    lists=frozenset({"services"}),
 )  # fmt: skip
 MAX_SERVICES = 20
 MAX_SERVICE = 40

@@ -43,7 +43,7 @@ from mailcheck.core.errors import InputError, combined, quote
 from mailcheck.core.workdays import Region, parse_region
 from mailcheck.core.yamlsafe import Loc, dotted_key, read_mapping
 from mailcheck.sla.durations import LIMIT, NOTICE, Notice, ReactionLimit, parse_limit, parse_notice
-from mailcheck.sla.terms_problems import line_of, problems_of
+from mailcheck.sla.terms_problems import line_of, validation_problems
 from mailcheck.sla.timezones import zone_named
 from mailcheck.sla.vocabulary import Cause, cause_of, channel_of, plain, service_of
 
@@ -54,6 +54,8 @@ WHAT = "terms file"
 
 
 class Weekday(enum.StrEnum):
+    """A day of the week."""
+
     MON = "mon"
     TUE = "tue"
     WED = "wed"
@@ -120,19 +122,44 @@ def _clock_time(value: object) -> object:
 
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-ZoneText = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_zone)]
-RegionText = Annotated[str, StringConstraints(min_length=2, max_length=10), AfterValidator(_region)]
+ZoneText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    AfterValidator(_zone),
+    Field(examples=["Europe/Berlin", "UTC", "+01:00"]),
+]
+RegionText = Annotated[
+    str,
+    StringConstraints(min_length=2, max_length=10),
+    AfterValidator(_region),
+    Field(examples=["DE-BW", "LU"]),
+]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"[A-Za-z0-9]")]
+CLOCK = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+START = r"^([01]\d|2[0-3]):[0-5]\d$"
 ClockTime = Annotated[
     str,
     BeforeValidator(_clock_time),
-    StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"),
+    StringConstraints(pattern=CLOCK),
+    # the JSON Schema of a value read before it is checked leaves out the pattern: said again
+    Field(examples=["09:00", "24:00"], json_schema_extra={"pattern": CLOCK}),
 ]
 StartTime = Annotated[
-    str, BeforeValidator(_clock_time), StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    str,
+    BeforeValidator(_clock_time),
+    StringConstraints(pattern=START),
+    Field(examples=["17:00"], json_schema_extra={"pattern": START}),
 ]
-LimitText = Annotated[str, StringConstraints(max_length=20, pattern=LIMIT.pattern)]
-NoticeText = Annotated[str, StringConstraints(max_length=20, pattern=NOTICE.pattern)]
+LimitText = Annotated[
+    str,
+    StringConstraints(max_length=20, pattern=LIMIT.pattern),
+    Field(examples=["< 15 min", "4 h", "2 d"]),
+]
+NoticeText = Annotated[
+    str,
+    StringConstraints(max_length=20, pattern=NOTICE.pattern),
+    Field(examples=["72 h", "7 d"]),
+]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=12)]
 
 
@@ -252,8 +279,11 @@ class Availability(_Model):
     excluded_causes: tuple[Annotated[Cause, BeforeValidator(_cause)], ...] = ()
     """Causes of downtime that do not count."""
     maintenance: Maintenance = Maintenance()
+    """Which maintenance is not downtime (default: announced before it began)."""
     credit: Credit | None = None
+    """The credit for downtime beyond the target; none: no credit."""
     claim: Claim | None = None
+    """How long a credit can be claimed; none: no deadline to judge."""
     source: Text | None = None
     """The sections the promise is written in."""
 
@@ -280,7 +310,8 @@ KEYS = ("channel", "package", "severity")
 
 
 class Reaction(_Model):
-    """The reaction time promised for the tickets a row's keys match."""
+    """The reaction time promised for the tickets a row's keys match: a row names a channel,
+    or a package and a severity (or one of them), and either a `limit` or `no_figure`."""
 
     channel: Name | None = None
     """phone, email, portal, … (compared without case or punctuation: E-Mail is email)."""
@@ -318,7 +349,9 @@ class Reaction(_Model):
 
 
 class Support(_Model):
-    """Support hours (the clock of a reaction time runs only inside them) and reaction times."""
+    """Support hours (the clock of a reaction time runs only inside them) and reaction times.
+    `closes` is after `opens`; every reaction row names the same keys, and no combination of
+    keys twice."""
 
     time_zone: ZoneText
     """Where the support hours are kept."""
@@ -385,7 +418,8 @@ def _time(text: str) -> dt.time:
 
 class ServiceTerms(_Model):
     """A provider's promises: availability (with credits and claims) and support (hours and
-    reaction times), each optional."""
+    reaction times), each optional. A name a reaction row or `counted_severities` uses is
+    declared under `severities` or `packages`, and no spelling names two of them."""
 
     terms: Literal[1, 2]
     """The format's version: 2 (1 is read too, without the keys version 2 added)."""
@@ -398,7 +432,9 @@ class ServiceTerms(_Model):
     packages: Annotated[tuple[Named, ...], Field(max_length=20)] = ()
     """Version 2: the support packages a customer may book."""
     availability: Availability | None = None
+    """The availability promise (`sla.availability`, `sla.claim`, `sla.maintenance`)."""
     support: Support | None = None
+    """Support hours and reaction times (`support.reaction`)."""
 
     def severity_named(self, text: str) -> str | None:
         """The severity a log's text names (`Kritische Störung` -> `critical`), or None."""
@@ -435,15 +471,15 @@ def load_terms(name_or_path: str) -> LoadedTerms:
             f"{', '.join(BUNDLED)} or a terms file"
         )
     data, lines = read_mapping(path, name_or_path, WHAT)
+    found = [
+        InputError(problem, file=name_or_path, line=line_of(lines, loc), key=dotted_key(loc))
+        for loc, problem in [*version_problems(data), *reference_problems(data)]
+    ]
     try:
         terms = ServiceTerms.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        raise problems_of(errors, lines, name_or_path, ServiceTerms) from None
-    found = [
-        InputError(problem, file=name_or_path, line=line_of(lines, loc), key=dotted_key(loc))
-        for loc, problem in [*version_problems(data), *reference_problems(terms)]
-    ]
+        found += validation_problems(exc.errors(include_url=False), lines, name_or_path,
+                                     ServiceTerms)  # fmt: skip
     if found:
         raise combined(sorted(found, key=lambda e: e.line or 0))
     return LoadedTerms(name_or_path, terms)
@@ -458,7 +494,7 @@ def bundled_terms(seed: str) -> ServiceTerms:
         terms = ServiceTerms.model_validate(data)
     except ValidationError as exc:
         raise ValueError(f"bundled terms {seed}.yaml are invalid: {exc}") from None
-    problems = [*version_problems(data), *reference_problems(terms)]
+    problems = [*version_problems(data), *reference_problems(data)]
     if problems:
         raise ValueError(f"bundled terms {seed}.yaml are invalid: {problems}")
     return terms
@@ -509,41 +545,99 @@ def _present(data: Any, loc: Loc) -> bool:
     return True
 
 
-def reference_problems(terms: ServiceTerms) -> list[tuple[Loc, str]]:
-    """Names used that the terms do not declare, and names declared twice."""
-    found = [*_declared_twice("severities", terms.severities),
-             *_declared_twice("packages", terms.packages)]  # fmt: skip
-    severities = {named.name for named in terms.severities}
-    packages = {named.name for named in terms.packages}
-    if terms.availability is not None:
-        for index, name in enumerate(terms.availability.counted_severities):
-            if name not in severities:
-                loc: Loc = ("availability", "counted_severities", index)
-                found.append((loc, _undeclared("severity", name, severities)))
-    rows = terms.support.reaction if terms.support is not None else ()
-    for index, row in enumerate(rows):
-        if row.severity is not None and row.severity not in severities:
-            loc = ("support", "reaction", index, "severity")
-            found.append((loc, _undeclared("severity", row.severity, severities)))
-        if row.package is not None and row.package not in packages:
-            loc = ("support", "reaction", index, "package")
-            found.append((loc, _undeclared("package", row.package, packages)))
+def reference_problems(data: Any) -> list[tuple[Loc, str]]:
+    """What one part of a file says of another, read from the file as written (so that these
+    problems are said with the others): names used that the terms do not declare, names declared
+    twice, reaction rows keyed differently or twice."""
+    if not isinstance(data, dict):
+        return []
+    severities = _declared(data, "severities")
+    packages = _declared(data, "packages")
+    found = [*severities.problems, *packages.problems]
+    availability = data.get("availability")
+    counted = availability.get("counted_severities") if isinstance(availability, dict) else None
+    for index, name in _texts(counted):
+        if name not in severities.names:
+            loc: Loc = ("availability", "counted_severities", index)
+            found.append((loc, _undeclared("severity", name, severities.names)))
+    support = data.get("support")
+    rows = support.get("reaction") if isinstance(support, dict) else None
+    found += _row_problems(rows if isinstance(rows, list) else [], severities, packages)
     return found
 
 
-def _declared_twice(key: str, names: tuple[Named, ...]) -> Iterator[tuple[Loc, str]]:
+@dataclass(frozen=True)
+class _Declared:
+    names: frozenset[str]
+    problems: list[tuple[Loc, str]]
+
+
+def _declared(data: dict[str, Any], key: str) -> _Declared:
+    """The names declared under `key`, and each name or spelling declared twice."""
     owner: dict[str, str] = {}  # each spelling: the name it belongs to
-    for index, named in enumerate(names):
-        if named.name in owner.values():
-            yield (key, index, "name"), f"{quote(named.name)} is declared twice"
+    problems: list[tuple[Loc, str]] = []
+    entries = data.get(key)
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
             continue
-        for spelling in sorted(named.spellings):
+        if name in owner.values():
+            problems.append(((key, index, "name"), f"{quote(name)} is declared twice"))
+            continue
+        aliases = entry.get("aliases")
+        texts = [name, *(a for a in (aliases if isinstance(aliases, list) else [])
+                         if isinstance(a, str))]  # fmt: skip
+        for spelling in sorted({plain(text) for text in texts}):
             if spelling in owner:
-                yield (key, index), f"{quote(spelling)} names {owner[spelling]} already"
-            owner.setdefault(spelling, named.name)
+                already = f"{quote(spelling)} names {owner[spelling]} already"
+                problems.append(((key, index), already))
+            owner.setdefault(spelling, name)
+    return _Declared(frozenset(owner.values()), problems)
 
 
-def _undeclared(what: str, name: str, declared: set[str]) -> str:
+def _row_problems(
+    rows: list[Any], severities: _Declared, packages: _Declared
+) -> list[tuple[Loc, str]]:
+    """Rows naming a severity or package not declared, keyed unlike the first, or twice."""
+    found: list[tuple[Loc, str]] = []
+    first: tuple[str, ...] | None = None
+    seen: set[tuple[str, ...]] = set()
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            continue
+        keys = tuple(key for key in KEYS if isinstance(row.get(key), str))
+        for key, declared in (("severity", severities), ("package", packages)):
+            if key in keys and row[key] not in declared.names:
+                found.append((("support", "reaction", index, key),
+                              _undeclared(key, row[key], declared.names)))  # fmt: skip
+        if not keys:  # a row without a key: its own problem, said by the model
+            continue
+        first = keys if first is None else first
+        if keys != first:
+            found.append((("support", "reaction", index), _keyed_unlike(keys, first)))
+            continue
+        compared = tuple(channel_of(row[k]) if k == "channel" else plain(row[k]) for k in keys)
+        if compared in seen:
+            label = " x ".join(str(row[k]) for k in keys)
+            found.append((("support", "reaction", index), f"a second reaction time for {label}"))
+        seen.add(compared)
+    return found
+
+
+def _keyed_unlike(keys: tuple[str, ...], first: tuple[str, ...]) -> str:
+    return (
+        f"this row names {' and '.join(keys)}, the first row {' and '.join(first)}: every row "
+        "names the same keys"
+    )
+
+
+def _texts(values: Any) -> Iterator[tuple[int, str]]:
+    for index, value in enumerate(values if isinstance(values, list) else []):
+        if isinstance(value, str):
+            yield index, value
+
+
+def _undeclared(what: str, name: str, declared: frozenset[str]) -> str:
     plural = "severities" if what == "severity" else "packages"
     known = ", ".join(sorted(declared)) or "none"
     return f"{what} {quote(name)} is not declared under {plural} (declared: {known})"

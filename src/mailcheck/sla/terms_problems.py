@@ -10,23 +10,22 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from mailcheck.core.errors import QUOTE_LIMIT, InputError, combined, quote
+from mailcheck.core.errors import QUOTE_LIMIT, InputError, quote
 from mailcheck.core.yamlsafe import Loc, dotted_key
 from mailcheck.core.yamlsafe import kind as kind_of
 
 KNOWN_VERSIONS = "1 and 2"
 
 
-def problems_of(
+def validation_problems(
     errors: Sequence[ErrorDetails], lines: Mapping[Loc, int], display: str, root: type[BaseModel]
-) -> InputError:
+) -> list[InputError]:
     """Every validation error of a file read as `root` as an input error at its line."""
-    found = [
+    return [
         InputError(_problem(error, root), file=display, line=line_of(lines, error["loc"]),
                    key=dotted_key(_plain_loc(error["loc"])))
         for error in errors
     ]  # fmt: skip
-    return combined(sorted(found, key=lambda e: e.line or 0))
 
 
 def line_of(lines: Mapping[Loc, int], loc: tuple[int | str, ...]) -> int | None:
@@ -60,10 +59,15 @@ def _problem(error: ErrorDetails, root: type[BaseModel]) -> str:
         return f"invalid limit {quote(value)}: write '< 15 min', '30 min', '4 h' or '2 d'"
     if kind == "string_pattern_mismatch" and loc[-1:] in (("notice",), ("reminder",)):
         return f"invalid notice {quote(value)}: write '72 h', '7 d' or '30 min'"
-    if kind == "string_pattern_mismatch" and loc[-1:] in (("opens",), ("closes",), ("starts",)):
+    if kind == "string_pattern_mismatch" and loc[-1:] in (("opens",), ("closes",)):
         return f"invalid time {quote(value)}: write HH:MM, e.g. '07:00' (24:00 for midnight)"
+    if kind == "string_pattern_mismatch" and loc[-1:] == ("starts",):
+        return f"invalid time {quote(value)}: write HH:MM, e.g. '17:00'"
     message = error["msg"].removeprefix("Value error, ")
-    return f"invalid value {quote(value)}: {message[:1].lower()}{message[1:]}"
+    message = f"{message[:1].lower()}{message[1:]}"
+    if isinstance(value, dict):  # a rule of the whole mapping: the key says where
+        return message
+    return f"invalid value {quote(value)}: {message}"
 
 
 def _did_you_mean(word: str, names: list[str]) -> str:

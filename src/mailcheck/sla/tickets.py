@@ -43,6 +43,19 @@ LAYOUT = LogLayout(
         "note": ("note", "notes", "subject", "betreff", "notiz", "bemerkung"),
     },
     required=frozenset({"opened"}),
+    meanings={
+        "channel": "phone, email, portal, … (Telefon, E-Mail, Kundenportal): needed where the "
+                   "terms key reaction times by channel.",
+        "severity": "The ticket's severity as the terms name it (critical, Kritische Störung): "
+                    "needed where the terms key reaction times by severity.",
+        "package": "The customer's support package as the terms name it (premium, Premium "
+                   "Flex), where the terms key reaction times by it; else --package.",
+        "opened": "When the ticket was opened: an instant with its zone "
+                  "(2026-03-13T18:55:00+01:00, 2026-03-13 18:55 Europe/Luxembourg).",
+        "answered": "The first qualified answer, an instant; empty while none came.",
+        "id": "The ticket's name in findings (else its line).",
+        "note": "Free text, ignored.",
+    },
 )  # fmt: skip
 MAX_ID = 80
 MAX_NAME = 40  # a channel, severity or package
