@@ -467,3 +467,16 @@ def test_the_docs_page_is_made_from_the_schema(run_cli):
     for definition in ServiceTerms.model_json_schema()["$defs"].values():
         for key in definition.get("properties", {}):
             assert f"| `{key}` |" in page
+
+
+def test_the_readme_terms_example_is_valid(tmp_path):
+    from mailcheck.sla.terms import ServiceTerms, load_terms
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Terms files") :]
+    example = section[section.index("```yaml\n") + 8 : section.index("```\n", 8)]
+    path = tmp_path / "terms.yaml"
+    path.write_text(example, encoding="utf-8")
+    terms = load_terms(str(path)).terms
+    assert terms.support is not None and terms.support.keyed_by == ("package", "severity")
+    jsonschema.validate(yaml.safe_load(example), ServiceTerms.model_json_schema())

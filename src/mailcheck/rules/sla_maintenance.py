@@ -52,7 +52,7 @@ from mailcheck.sla.timezones import shown
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
-    found = incidents_or_skip(RULE, ctx)
+    found = incidents_or_skip(RULE, ctx, seed="004")
     if isinstance(found, Finding):
         return [found]
     review, log, terms, month = found
