@@ -28,7 +28,6 @@ class MaintenanceNotice:
 
     incident: Incident
     window: MaintenanceWindow | None  # the regular window it starts in, if any
-    ahead: dt.timedelta | None  # how long before its start it was announced; None: never
     counted: bool  # downtime under the terms
     reminder_late: bool  # in a window whose promised reminder came later
 
@@ -52,12 +51,9 @@ def maintenance_in(incidents: Iterable[Incident], bounds: Span) -> list[Incident
 def judge_notice(incident: Incident, terms: Availability) -> MaintenanceNotice:
     zone = terms.zone
     window = next((w for w in terms.maintenance.windows if w.holds(incident.start, zone)), None)
-    announced = incident.announced
-    ahead = incident.start - announced if announced is not None else None
     return MaintenanceNotice(
         incident,
         window,
-        ahead,
         counted=not announced_maintenance(incident, terms),
         reminder_late=window is not None and not _reminded(incident, window, zone),
     )

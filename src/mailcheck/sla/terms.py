@@ -6,7 +6,8 @@ severity).
 The terms of the seeds are bundled (`bundled/002.yaml`, `003.yaml`, `004.yaml`); a user writes
 their own provider's terms in the same format and names the file instead. Every problem in a
 user's file is reported with its line and key (all of them, not only the first), never with a
-traceback (`terms_problems`). The format's reference, generated from its JSON Schema, is
+traceback (`terms_problems` words the schema's errors, `terms_checks` finds what the schema cannot
+say). The format's reference, generated from its JSON Schema, is
 `docs/terms-format.md` (`mailcheck schema terms --markdown`).
 
 Version 2 added the severities and packages, what counts by severity, the period availability
@@ -20,12 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 import yaml
 from pydantic import (
@@ -41,8 +41,9 @@ from pydantic import (
 
 from mailcheck.core.errors import InputError, combined, quote
 from mailcheck.core.workdays import Region, parse_region
-from mailcheck.core.yamlsafe import Loc, dotted_key, read_mapping
+from mailcheck.core.yamlsafe import dotted_key, read_mapping
 from mailcheck.sla.durations import LIMIT, NOTICE, Notice, ReactionLimit, parse_limit, parse_notice
+from mailcheck.sla.terms_checks import KEYS, reference_problems, version_problems
 from mailcheck.sla.terms_problems import line_of, validation_problems
 from mailcheck.sla.timezones import zone_named
 from mailcheck.sla.vocabulary import Cause, cause_of, channel_of, plain, service_of
@@ -305,10 +306,6 @@ class Availability(_Model):
         return self
 
 
-KEYS = ("channel", "package", "severity")
-"""What a reaction row may be keyed by."""
-
-
 class Reaction(_Model):
     """The reaction time promised for the tickets a row's keys match: a row names a channel,
     or a package and a severity (or one of them), and either a `limit` or `no_figure`."""
@@ -503,141 +500,3 @@ def bundled_terms(seed: str) -> ServiceTerms:
 def bundled_text(seed: str) -> str:
     """The bundled terms file of a seed, as written (with its quotes of the seed)."""
     return (resources.files(__package__) / "bundled" / f"{seed}.yaml").read_text("utf-8")
-
-
-# --- what one part of a file says of another -------------------------------------------------
-
-V2_KEYS: tuple[Loc, ...] = (
-    ("severities",),
-    ("packages",),
-    ("availability", "base"),
-    ("availability", "counted_severities"),
-    ("availability", "maintenance", "notice"),
-    ("availability", "maintenance", "windows"),
-)
-V2_ROW_KEYS = ("package", "severity", "no_figure", "clock")
-
-
-def version_problems(data: Any) -> list[tuple[Loc, str]]:
-    """The keys of version 2 in a file that says it is version 1."""
-    if not isinstance(data, dict) or data.get("terms") != 1:
-        return []
-    found = [(loc, _needs_version_2(loc)) for loc in V2_KEYS if _present(data, loc)]
-    support = data.get("support")
-    rows = support.get("reaction") if isinstance(support, dict) else None
-    for index, row in enumerate(rows if isinstance(rows, list) else []):
-        for key in V2_ROW_KEYS:
-            if isinstance(row, dict) and key in row:
-                loc: Loc = ("support", "reaction", index, key)
-                found.append((loc, _needs_version_2(loc)))
-    return found
-
-
-def _needs_version_2(loc: Loc) -> str:
-    return f"{quote(loc[-1])} is a key of terms version 2: write `terms: 2`"
-
-
-def _present(data: Any, loc: Loc) -> bool:
-    for part in loc:
-        if not isinstance(data, dict) or part not in data:
-            return False
-        data = data[part]
-    return True
-
-
-def reference_problems(data: Any) -> list[tuple[Loc, str]]:
-    """What one part of a file says of another, read from the file as written (so that these
-    problems are said with the others): names used that the terms do not declare, names declared
-    twice, reaction rows keyed differently or twice."""
-    if not isinstance(data, dict):
-        return []
-    severities = _declared(data, "severities")
-    packages = _declared(data, "packages")
-    found = [*severities.problems, *packages.problems]
-    availability = data.get("availability")
-    counted = availability.get("counted_severities") if isinstance(availability, dict) else None
-    for index, name in _texts(counted):
-        if name not in severities.names:
-            loc: Loc = ("availability", "counted_severities", index)
-            found.append((loc, _undeclared("severity", name, severities.names)))
-    support = data.get("support")
-    rows = support.get("reaction") if isinstance(support, dict) else None
-    found += _row_problems(rows if isinstance(rows, list) else [], severities, packages)
-    return found
-
-
-@dataclass(frozen=True)
-class _Declared:
-    names: frozenset[str]
-    problems: list[tuple[Loc, str]]
-
-
-def _declared(data: dict[str, Any], key: str) -> _Declared:
-    """The names declared under `key`, and each name or spelling declared twice."""
-    owner: dict[str, str] = {}  # each spelling: the name it belongs to
-    problems: list[tuple[Loc, str]] = []
-    entries = data.get(key)
-    for index, entry in enumerate(entries if isinstance(entries, list) else []):
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str):
-            continue
-        if name in owner.values():
-            problems.append(((key, index, "name"), f"{quote(name)} is declared twice"))
-            continue
-        aliases = entry.get("aliases")
-        texts = [name, *(a for a in (aliases if isinstance(aliases, list) else [])
-                         if isinstance(a, str))]  # fmt: skip
-        for spelling in sorted({plain(text) for text in texts}):
-            if spelling in owner:
-                already = f"{quote(spelling)} names {owner[spelling]} already"
-                problems.append(((key, index), already))
-            owner.setdefault(spelling, name)
-    return _Declared(frozenset(owner.values()), problems)
-
-
-def _row_problems(
-    rows: list[Any], severities: _Declared, packages: _Declared
-) -> list[tuple[Loc, str]]:
-    """Rows naming a severity or package not declared, keyed unlike the first, or twice."""
-    found: list[tuple[Loc, str]] = []
-    first: tuple[str, ...] | None = None
-    seen: set[tuple[str, ...]] = set()
-    for index, row in enumerate(rows):
-        if not isinstance(row, dict):
-            continue
-        keys = tuple(key for key in KEYS if isinstance(row.get(key), str))
-        for key, declared in (("severity", severities), ("package", packages)):
-            if key in keys and row[key] not in declared.names:
-                found.append((("support", "reaction", index, key),
-                              _undeclared(key, row[key], declared.names)))  # fmt: skip
-        if not keys:  # a row without a key: its own problem, said by the model
-            continue
-        first = keys if first is None else first
-        if keys != first:
-            found.append((("support", "reaction", index), _keyed_unlike(keys, first)))
-            continue
-        compared = tuple(channel_of(row[k]) if k == "channel" else plain(row[k]) for k in keys)
-        if compared in seen:
-            label = " x ".join(str(row[k]) for k in keys)
-            found.append((("support", "reaction", index), f"a second reaction time for {label}"))
-        seen.add(compared)
-    return found
-
-
-def _keyed_unlike(keys: tuple[str, ...], first: tuple[str, ...]) -> str:
-    return (
-        f"this row names {' and '.join(keys)}, the first row {' and '.join(first)}: every row "
-        "names the same keys"
-    )
-
-
-def _texts(values: Any) -> Iterator[tuple[int, str]]:
-    for index, value in enumerate(values if isinstance(values, list) else []):
-        if isinstance(value, str):
-            yield index, value
-
-
-def _undeclared(what: str, name: str, declared: frozenset[str]) -> str:
-    plural = "severities" if what == "severity" else "packages"
-    known = ", ".join(sorted(declared)) or "none"
-    return f"{what} {quote(name)} is not declared under {plural} (declared: {known})"
