@@ -652,7 +652,7 @@ def sla(
     color: ColorOpt = ColorChoice.AUTO,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Judge a provider by its terms: availability and credits, claim deadlines, reaction times."""
+    """Judge a provider by its terms: availability, credits, claims, maintenance, reaction times."""
     from mailcheck.commands import _options as opt
     from mailcheck.commands.sla import SlaOptions, run_sla
 
