@@ -47,7 +47,7 @@ from mailcheck.sheet.model import LoadedSheet
 from mailcheck.sla.downtime import Span, month_bounds
 from mailcheck.sla.incidents import Incident
 from mailcheck.sla.maintenance import MaintenanceNotice, judge_notice, maintenance_in
-from mailcheck.sla.terms import Availability
+from mailcheck.sla.terms import Availability, MaintenanceRule
 from mailcheck.sla.timezones import shown
 
 
@@ -58,7 +58,12 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     review, log, terms, month = found
     name = month_name(month)
     if not terms.maintenance.judged:
-        return [RULE.skipped(review.terms.name, "the terms promise no notice for maintenance")]
+        why = (
+            "the terms count every maintenance as downtime"
+            if terms.maintenance.excluded is MaintenanceRule.NEVER
+            else "the terms promise no notice for maintenance"
+        )
+        return [RULE.skipped(review.terms.name, why)]
     if not_begun(month, ctx.today):
         return [RULE.skipped(name, f"{name} has not begun (today is {ctx.today})")]
     entries = maintenance_in(log.incidents, month_bounds(month, terms.zone))
