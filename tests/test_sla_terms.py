@@ -480,3 +480,12 @@ def test_the_readme_terms_example_is_valid(tmp_path):
     terms = load_terms(str(path)).terms
     assert terms.support is not None and terms.support.keyed_by == ("package", "severity")
     jsonschema.validate(yaml.safe_load(example), ServiceTerms.model_json_schema())
+
+
+def test_a_row_given_twice_is_one_problem(tmp_path, run_cli):
+    text = (
+        "terms: 2\ntitle: t\nsource: s\nsupport:\n  time_zone: UTC\n  opens: '08:00'\n"
+        "  closes: '18:00'\n  reaction:\n    - {channel: E-Mail, limit: 1 h}\n"
+        "    - {channel: email, limit: 2 h}\n    - {channel: phone, limit: 2 h}\n"
+    )
+    assert problems(run_cli, tmp_path, text) == [(10, "support.reaction[1]")]
