@@ -51,6 +51,8 @@ BROKEN_ZONES = tuple(
 BEFORE, AFTER = ("--today", "2026-11-16"), ("--today", "2026-11-20")
 SLA_INCIDENTS = ("examples/sla/incidents.csv", "--month", "2026-03", "--fee", "1200", *AFTER)
 SLA_TICKETS = ("examples/sla/tickets.csv", *AFTER)
+SLA_004 = ("--incidents", "examples/sla/incidents-004.csv", "--month", "2026-05", "--tickets",
+           "examples/sla/tickets-004.csv", "--package", "premium")  # fmt: skip
 DB = "{db}"  # a state store made for the one run
 ENVIRONMENT = ("NO_COLOR", "FORCE_COLOR", "GITHUB_ACTIONS", "MAILCHECK_DB", "COLUMNS")
 
@@ -103,6 +105,7 @@ CASES = (
     ),
     Case("sla-incidents", ("sla", "--terms", "003", "--incidents", *SLA_INCIDENTS)),
     Case("sla-tickets", ("sla", "--terms", "002", "--tickets", *SLA_TICKETS, "-v")),
+    Case("sla-004", ("sla", "--terms", "004", *SLA_004, "-v", *AFTER)),
     Case(
         "init",
         ("init", "acme.example", "--zone", f"{ACME}/zones/acme.example.zone"),

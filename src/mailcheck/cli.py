@@ -635,6 +635,14 @@ def sla(
             "--started-periods", help="Credit every period of downtime begun, not only full ones."
         ),
     ] = False,
+    package: Annotated[
+        str | None,
+        typer.Option(
+            "--package",
+            metavar="NAME",
+            help="The customer's support package, where the terms key reaction times by it.",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     today: TodayOpt = None,
@@ -644,11 +652,11 @@ def sla(
     color: ColorOpt = ColorChoice.AUTO,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Judge a provider by its terms: availability and credits, claim deadlines, reaction times."""
+    """Judge a provider by its terms: availability, credits, claims, maintenance, reaction times."""
     from mailcheck.commands import _options as opt
     from mailcheck.commands.sla import SlaOptions, run_sla
 
-    options = SlaOptions(terms, incidents, tickets, month, fee, started_periods)
+    options = SlaOptions(terms, incidents, tickets, month, fee, started_periods, package)
     settings = opt.run_settings(today=today)
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_sla(options, settings, report, opt.selection(select, ignore)))
@@ -722,11 +730,23 @@ def explain(
 
 
 @app.command()
-def schema() -> None:
-    """Print the implementation sheet's JSON Schema, for editors and CI validation."""
+def schema(
+    what: Annotated[
+        str,
+        typer.Argument(
+            metavar="[sheet|terms|incidents|tickets]",
+            help="The sheet (default), the terms format, or an incident or ticket log (YAML).",
+        ),
+    ] = "sheet",
+    markdown: Annotated[
+        bool,
+        typer.Option("--markdown", help="The terms format's reference page, as in docs/."),
+    ] = False,
+) -> None:
+    """Print a JSON Schema (the implementation sheet's by default), for editors and CI."""
     from mailcheck.commands.schema import run_schema
 
-    raise typer.Exit(run_schema())
+    raise typer.Exit(run_schema(what, markdown))
 
 
 def main(argv: list[str] | None = None) -> int:

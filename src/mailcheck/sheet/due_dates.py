@@ -117,6 +117,10 @@ class Schedule(Protocol):
     def sheet_submitted(self) -> dt.date | None: ...
     @property
     def dns_requested(self) -> dt.date | None: ...
+    @property
+    def ordered(self) -> dt.date | None: ...
+    @property
+    def provisioned(self) -> dt.date | None: ...
 
 
 def working_calendar(region: str, working_week: str) -> Calendar:
@@ -160,18 +164,17 @@ def provisioning_deadline(sheet: Sheet) -> Deadline | None:
 
 
 def rule_deadline(kind: Kind | None, schedule: Schedule) -> Deadline | None:
-    """The deadline of `kind` (a rule's `deadline`), if any: for reports on recorded findings.
-    The store records no order date: the provisioning deadline has none."""
+    """The deadline of `kind` (a rule's `deadline`), if any: for reports on recorded findings."""
+    if kind is None:
+        return None
+    start, met_on = _recorded_dates(kind, schedule)
+    return deadline_of(kind, start, schedule.region, schedule.working_week, met_on)
+
+
+def _recorded_dates(kind: Kind, schedule: Schedule) -> tuple[dt.date | None, dt.date | None]:
+    """The day a deadline of `kind` starts from, and the day it was met (None: not known)."""
     if kind is Kind.SHEET:
-        return deadline_of(
-            Kind.SHEET,
-            schedule.contract_signed,
-            schedule.region,
-            schedule.working_week,
-            schedule.sheet_submitted,
-        )
+        return schedule.contract_signed, schedule.sheet_submitted
     if kind is Kind.DNS:
-        return deadline_of(
-            Kind.DNS, schedule.dns_requested, schedule.region, schedule.working_week, None
-        )
-    return None
+        return schedule.dns_requested, None
+    return schedule.ordered, schedule.provisioned
