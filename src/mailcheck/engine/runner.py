@@ -101,6 +101,7 @@ def build_context(settings: RunSettings) -> Context:
     smtp = SmtpSettings(
         enabled=probing.smtp,
         allow_private=probing.allow_private,
+        port=probing.smtp_port,
         host_deadline=probing.smtp_timeout,
         ends_at=limits.ends_at,
     )

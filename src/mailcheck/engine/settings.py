@@ -67,6 +67,8 @@ class Probing:
     allow_private: bool = False
     smtp: bool = False
     smtp_timeout: float = 20.0
+    smtp_port: int = 25
+    """The port mail servers are probed on: 25, but for tests of servers on loopback."""
 
 
 @dataclass(frozen=True)

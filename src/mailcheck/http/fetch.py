@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from mailcheck import __version__
@@ -70,9 +70,15 @@ class FetchResult:
 
 
 async def fetch_https(
-    host: str, path: str, dns: Resolver, settings: FetchSettings, max_bytes: int
+    host: str,
+    path: str,
+    dns: Resolver,
+    settings: FetchSettings,
+    max_bytes: int,
+    port: int | None = None,
 ) -> FetchResult:
-    """GET `https://host/path` under the settings' deadline, address policy and `max_bytes`."""
+    """GET `https://host:port/path` (default: the settings' port) under the settings'
+    deadline, address policy and `max_bytes`."""
     addresses, undecided = await resolve_addresses(host, dns)
     if not addresses:
         if undecided:
@@ -88,7 +94,9 @@ async def fetch_https(
             )
     try:
         async with asyncio.timeout(settings.deadline):
-            return await _get_first_reachable(host, path, addresses, settings, max_bytes)
+            return await _get_first_reachable(
+                host, path, addresses, replace(settings, port=port or settings.port), max_bytes
+            )
     except TimeoutError:
         return FetchResult(
             Fetched.UNDECIDED, f"no answer from {host} within {settings.deadline:g} s"

@@ -36,7 +36,8 @@ class MxHosts:
 
     hosts: tuple[str, ...] = ()
     undecided: str = ""  # DNS could not say
-    missing: str = ""  # the domain receives no mail: why
+    missing: str = ""  # why there are none
+    implicit: bool = False  # no MX record: mail goes to the domain itself (RFC 5321 §5.1)
 
 
 async def mx_hosts(domain: str, ctx: Context) -> MxHosts:
@@ -47,7 +48,7 @@ async def mx_hosts(domain: str, ctx: Context) -> MxHosts:
         return MxHosts(missing="the domain does not exist in DNS (NXDOMAIN)")
     records = sorted(answer.of(MX), key=lambda r: (r.preference, dns_order(r.exchange)))
     if not records:
-        return MxHosts(missing="the domain has no MX record (see sender.mx)")
+        return MxHosts(missing="the domain has no MX record (see sender.mx)", implicit=True)
     if any(record.is_null for record in records):
         return MxHosts(missing="the domain publishes a null MX: it accepts no mail")
     hosts = tuple(dict.fromkeys(record.exchange.lower() for record in records))
@@ -213,7 +214,7 @@ def _judge_chain(chain: tuple[bytes, ...], host: str, roots: object, ctx: Contex
         after = file.leaf.not_valid_after_utc.date().isoformat()
         before = file.leaf.not_valid_before_utc.date().isoformat()
         problems.append(f"the certificate is not valid on {ctx.today} (valid {before} to {after})")
-    verdict = judge_chain(file, roots, at)
+    verdict = judge_chain(file, roots, at, any_leaf=True)
     if verdict.standing is Standing.BROKEN and not problems:
         problems.append(f"no path to a trusted root: {verdict.reason}")
     return problems
