@@ -1,14 +1,14 @@
-"""A loopback HTTPS server for the unsubscribe probe and the webhook: certificates from a throwaway
-trustme CA (or plain HTTP with `tls=False`).
+"""A loopback HTTPS server for the unsubscribe probe, the webhook, MTA-STS policies and BIMI
+files: certificates from a throwaway trustme CA (or plain HTTP with `tls=False`).
 
 GET serves `server.files`: {path: File(status, content type, body)}, where a body given as a
 number of bytes is streamed (a policy of 10 MB); a 3xx status sends a Location header; any
 other path is 404. POST paths choose the answer: `/ok` 200, `/accepted` 202, `/redirect`
 302, `/error` 500, anything under `/hooks/` 200, `/slow` waits until the server stops (for
-deadline tests), `/trickle` starts a 200 answer and then sends one byte of a header every 0.1 s until the server stops (no
-phase timeout ever trips). `server.answers` scripts the statuses of the next requests, whatever
-their path (502, 504, then the path's). Every request and every accepted connection is recorded,
-and so is the SNI name of every TLS handshake.
+deadline tests), `/trickle` starts a 200 answer and then sends one byte of a header every
+0.1 s until the server stops (no phase timeout ever trips). `server.answers` scripts the
+statuses of the next requests, whatever their path (502, 504, then the path's). Every request
+and every accepted connection is recorded, and so is the SNI name of every TLS handshake.
 """
 
 from __future__ import annotations
