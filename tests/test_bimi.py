@@ -120,7 +120,7 @@ def test_a_logo_without_title_and_no_certificate_warn(judge, server, tmp_path):
 
 
 def test_a_mark_certificate_not_valid_on_the_day_fails(judge):
-    assert judge(today=dt.date(2000, 1, 1)) == "fail"  # before it was issued
+    assert judge(today=dt.date(1999, 12, 31)) == "fail"  # before it was issued
 
 
 def test_a_missing_record_is_skipped_unless_the_sheet_names_a_logo(judge):

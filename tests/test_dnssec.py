@@ -129,7 +129,7 @@ def test_a_bad_trust_anchor_file_is_an_input_error(run_cli, tmp_path, content):
     anchor.write_bytes(content if isinstance(content, bytes) else content.encode())
     sheet = tmp_path / "s.yaml"
     sheet.write_text("version: 1\nsenders: [{address: anna@signed.example}]\n")
-    code, out, err = run_cli("check", sheet, "--trust-anchor", anchor, "--zone", sheet)
+    code, _, err = run_cli("check", sheet, "--trust-anchor", anchor, "--zone", sheet)
     assert code == 2
     assert "--trust-anchor" in err and "Traceback" not in err
 
@@ -143,3 +143,4 @@ def test_a_timeout_on_the_way_is_undecided(run_cli, tmp_path, dns_server, tree_f
     args = ["--nameserver", ns(server), "--timeout", "0.3", "--trust-anchor", anchor]
     code, out, _ = run_cli("check", sheet, *args, "--select", "dnssec.", "--format", "json")
     assert [f["status"] for f in json.loads(out)["findings"]] == ["error"]
+    assert code == 3
