@@ -63,10 +63,10 @@ def _records(origin: str) -> str:
         f"$ORIGIN {origin}\n$TTL 300\n"
         f"@ IN SOA ns.example. hostmaster.{origin} 1 3600 600 604800 60\n"
         "@ IN NS ns.example.\n"
-        "@ IN A 192.0.2.25\n"
+        "@ IN A 127.0.0.1\n"
         f"@ IN MX 10 mx.{origin}\n"
         '@ IN TXT "v=spf1 -all"\n'
-        "mx IN A 192.0.2.26\n"
+        "mx IN A 127.0.0.1\n"
     )
 
 

@@ -180,8 +180,9 @@ class _TCPServer(socketserver.ThreadingTCPServer):
 class ZoneServer:
     """Authoritative server for some zones on 127.0.0.1, one ephemeral port for UDP and TCP."""
 
-    def __init__(self, *zones: dns.zone.Zone) -> None:
+    def __init__(self, *zones: dns.zone.Zone, host: str = "127.0.0.1", port: int = 0) -> None:
         self.zones = list(zones)
+        self._bind = (host, port)  # another loopback address and port 53: for tools without ports
         self._lock = threading.Lock()
         self._faults: dict[tuple[dns.name.Name, int | None], tuple[str, float]] = {}
         self._log: list[tuple[str, str, str]] = []
@@ -205,10 +206,11 @@ class ZoneServer:
         return str(host), int(port)
 
     def start(self) -> ZoneServer:
+        host, port = self._bind
         for _ in range(20):  # the UDP port may be taken for TCP: try another
-            udp = _UDPServer(("127.0.0.1", 0), _UDPHandler)
+            udp = _UDPServer((host, port), _UDPHandler)
             try:
-                tcp = _TCPServer(("127.0.0.1", udp.server_address[1]), _TCPHandler)
+                tcp = _TCPServer((host, udp.server_address[1]), _TCPHandler)
                 break
             except OSError:
                 udp.server_close()

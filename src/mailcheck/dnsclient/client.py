@@ -70,7 +70,12 @@ class Response:
 
 
 class ServerFailure(Exception):
-    """Every server answered with an error code (SERVFAIL, REFUSED...)."""
+    """Every server answered with an error code (SERVFAIL, REFUSED...). `refused`: every one
+    refused (REFUSED: it serves no such zone, e.g. an authoritative server asked for the root)."""
+
+    def __init__(self, message: str, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class Unreachable(Exception):
@@ -196,7 +201,8 @@ class Client:
             failures[server] = dns.rcode.to_text(response.rcode)
         if failures:
             (host, _port), rcode = next(iter(failures.items()))
-            raise ServerFailure(f"{host} answered {rcode}")
+            refused = all(said == "REFUSED" for said in failures.values())
+            raise ServerFailure(f"{host} answered {rcode}", refused=refused and not unreachable)
         if unreachable:
             (host, _port), reason = next(iter(unreachable.items()))
             raise Unreachable(f"{host}: {reason}")

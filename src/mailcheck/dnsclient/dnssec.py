@@ -12,7 +12,10 @@ The verdict is `SECURE` (every step validates), `INSECURE` (a zone on the way ha
 parent: the chain of trust ends, validators treat the answers as unsigned), `BOGUS` (a signature
 that does not verify, has expired or is not yet valid, a DS without a matching DNSKEY, a zone
 with DS whose answers are not signed), with the name and type that failed, or `UNDECIDED` (DNS
-did not answer; a name outside the given zone files). Denial of existence (NSEC, NSEC3) is not
+did not answer; a name below the anchor outside the given zone files). Offline, when the trust
+anchor's own zone is in none of the zone files (the root, unless `--trust-anchor` names a zone
+that is), or the `--nameserver` asked refuses it (an authoritative server of the customer's
+zones, not a resolver), there is no chain to follow: `NO_ANCHOR`. Denial of existence (NSEC, NSEC3) is not
 validated: a DS that is absent is taken as the answer says.
 
 Questions go out with the DO and CD bits (`Resolver.query_signed`): a validating resolver then
@@ -63,6 +66,7 @@ class Security(enum.StrEnum):
     BOGUS = "bogus"
     UNDECIDED = "undecided"
     NOTHING = "nothing"  # the domain has none of the records that are checked
+    NO_ANCHOR = "no-anchor"  # offline: the trust anchor's zone is in none of the zone files
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,13 @@ async def validate_domain(
             Security.INSECURE, f"no trust anchor covers {domain} ({anchors.source})"
         )
     zone, trusted = start
+    anchored = await resolver.query_signed(zone, dns.rdatatype.DNSKEY)  # asked once: kept
+    if anchored.unserved:
+        why = (
+            f"the chain of trust starts at {_text(zone)} ({anchors.source}), which no zone file "
+            "holds and the name servers asked do not serve"
+        )
+        return DnssecVerdict(Security.NO_ANCHOR, why)
     walk = _Walk(resolver, now)
     keys = await walk.zone_keys(zone, trusted)
     if isinstance(keys, DnssecVerdict):

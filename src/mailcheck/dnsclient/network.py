@@ -77,7 +77,9 @@ class NetworkBackend:
             return SignedRRset(name, rdtype, Outcome.TIMEOUT)
         except (Unreachable, OSError) as exc:
             return SignedRRset(name, rdtype, Outcome.UNREACHABLE, detail=str(exc))
-        except (ServerFailure, dns.exception.DNSException) as exc:
+        except ServerFailure as exc:
+            return SignedRRset(name, rdtype, Outcome.SERVFAIL, detail=str(exc), refused=exc.refused)
+        except dns.exception.DNSException as exc:
             return SignedRRset(name, rdtype, Outcome.SERVFAIL, detail=str(exc))
         if response.rcode == dns.rcode.NXDOMAIN:
             return SignedRRset(name, rdtype, Outcome.NXDOMAIN)

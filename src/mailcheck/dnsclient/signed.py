@@ -23,6 +23,12 @@ class SignedRRset:
     records: dns.rdataset.Rdataset | None = None
     signatures: dns.rdataset.Rdataset | None = None
     detail: str = ""
+    refused: bool = False  # every server asked answered REFUSED: none serves the name
+
+    @property
+    def unserved(self) -> bool:
+        """No source of answers holds the name: outside every zone file, or refused."""
+        return self.outcome is Outcome.OUTSIDE or self.refused
 
     @property
     def decided(self) -> bool:

@@ -12,9 +12,12 @@ Passes when every step validates. Warns when the chain of trust ends above the d
 on the way has no DS at its parent: unsigned, or signed without the DS published). Fails when
 the answers are bogus, naming the name and type that failed: a signature that does not verify,
 an RRSIG that has expired or is not yet valid, a DS without a matching DNSKEY, records of a
-signed zone without a signature. `error` when DNS does not answer (offline: a name on the way,
-the root to begin with, outside every zone file given). Skipped when the domain has none of the
-records checked. Denial of existence (NSEC, NSEC3) is not validated.
+signed zone without a signature. `error` when DNS does not answer, or offline when a name below
+the trust anchor is outside every zone file given. Skipped when the domain has none of the
+records checked, and when the trust anchor's zone is in no zone file and refused by the
+`--nameserver` (the root, unless `--trust-anchor` names a zone they hold): zone files and an
+authoritative server hold the records about to be published; the chain of trust to them is
+judged through a resolver. Denial of existence (NSEC, NSEC3) is not validated.
 """
 
 from __future__ import annotations
@@ -80,6 +83,12 @@ async def _judge(domain: str, ctx: Context) -> Finding:
         return RULE.failed(domain, f"DNSSEC bogus: {found.detail}", REPAIR)
     if found.security is Security.NOTHING:
         return RULE.skipped(domain, f"nothing to validate: {found.detail} (see sender.mx)")
+    if found.security is Security.NO_ANCHOR:
+        return RULE.skipped(
+            domain,
+            f"not checked: {found.detail}; ask a resolver, or give --trust-anchor for a zone "
+            "they hold",
+        )
     return RULE.errored(domain, found.detail)
 
 
