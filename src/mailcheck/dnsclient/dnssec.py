@@ -15,8 +15,8 @@ with DS whose answers are not signed), with the name and type that failed, or `U
 did not answer; a name below the anchor outside the given zone files). Offline, when the trust
 anchor's own zone is in none of the zone files (the root, unless `--trust-anchor` names a zone
 that is), or the `--nameserver` asked refuses it (an authoritative server of the customer's
-zones, not a resolver), there is no chain to follow: `NO_ANCHOR`. Denial of existence (NSEC, NSEC3) is not
-validated: a DS that is absent is taken as the answer says.
+zones, not a resolver), there is no chain to follow: `NO_ANCHOR`. Denial of existence (NSEC,
+NSEC3) is not validated: a DS that is absent is taken as the answer says.
 
 Questions go out with the DO and CD bits (`Resolver.query_signed`): a validating resolver then
 passes on what it would refuse, and the failure is named here instead of a SERVFAIL.

@@ -125,6 +125,26 @@ class Resolver:
     async def _ask_signed(
         self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
     ) -> SignedRRset:
+        """Ask the backend; in a batch split across processes, a name outside the item's own
+        domains is claimed from the other workers first, as for plain questions."""
+        text = name.to_text(omit_final_dot=True).lower() or "."
+        if self.peers is None or self.cache.is_own(text):
+            return await self._ask_signed_here(name, rdtype)
+        key = (text, f"{dns.rdatatype.to_text(rdtype)}/DO")
+        told = await self.peers.claim(key)
+        if isinstance(told, SignedRRset):
+            return told
+        try:
+            answer = await self._ask_signed_here(name, rdtype)
+        except BaseException:
+            self.peers.tell(key, None)
+            raise
+        self.peers.tell(key, answer)
+        return answer
+
+    async def _ask_signed_here(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
+    ) -> SignedRRset:
         try:
             async with asyncio.timeout(self._left()):
                 async with self._slots():
@@ -145,7 +165,7 @@ class Resolver:
         if self.peers is None or self.cache.is_own(key[0]):
             return await self._ask(qname, qtype)
         told = await self.peers.claim(key)
-        if told is not None:
+        if isinstance(told, Answer):
             return told
         try:
             answer = await self._ask(qname, qtype)
