@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from mailcheck.rules import domain_rules
-
 from conftest import REPO_ROOT, ns
 from mailcheck.core.errors import InputError
 from mailcheck.engine.domainfile import DomainLine, parse_domain_lines
 from mailcheck.engine.grouping import groups
+from mailcheck.rules import domain_rules
 
 OTHER_ZONE = str(REPO_ROOT / "tests/data/zones/other.example.zone")  # names asked lie outside
 

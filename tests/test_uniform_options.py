@@ -191,7 +191,7 @@ def test_recheck_and_history_name_the_store_they_read(run_cli, store, tmp_path, 
     [
         ("spf", "--select=dkim."),  # no SPF rule left
         ("message", "--select=spf."),
-        ("domain", "--ignore=sender.,spf.,dkim.,dmarc."),
+        ("domain", "--ignore=sender.,spf.,dkim.,dmarc.,mx.,mta-sts.,tls-rpt.,dnssec.,bimi."),
         ("hygiene", "--select=spf."),
         ("deadlines", "--select=spf."),  # no rule that judges a deadline
         ("check", "--select=nosuch."),

@@ -55,7 +55,7 @@ def run_recipients(
     with progress("recipient domains", len(recipients.domains), report.color) as tick:
         findings = asyncio.run(_judge_all(recipients.domains, rules, blank, ctx, tick))
     findings = sorted(locate_findings(findings, [sheet] if sheet else []), key=_order)
-    renderer = functools.partial(render_with_count, recipients)
+    renderer = functools.partial(render_with_count, recipients, settings.probing.smtp)
     return write_report(findings, settings, report, renderer, notes=recipients.notes)
 
 
@@ -96,6 +96,7 @@ def aborted(report: Report) -> list[str]:
 
 def render_with_count(
     recipients: RecipientDomains,
+    probed: bool,
     report: Report,
     fmt: Format,
     stream: TextIO,
@@ -109,6 +110,7 @@ def render_with_count(
 
         summary = {
             "domains": len(recipients.domains),
+            "probed": probed,
             "aborted": len(lost),
             "aborted_domains": lost,
             "addresses": {d: recipients.addresses[d] for d in lost if d in recipients.addresses},
@@ -117,12 +119,21 @@ def render_with_count(
         stream.write("\n")
         return
     if fmt is Format.TABLE:
-        stream.write(headline(recipients, lost) + "\n\n")
+        from mailcheck.output.console import output_width
+        from mailcheck.output.layout import wrap
+
+        lines = wrap(headline(recipients, lost, probed), output_width(stream))
+        stream.write("\n".join(lines) + "\n\n")
     render(report, fmt, stream, color=color, verbose=verbose)
 
 
-def headline(recipients: RecipientDomains, lost: Sequence[str]) -> str:
+def headline(recipients: RecipientDomains, lost: Sequence[str], probed: bool = True) -> str:
     total = len(recipients.domains)
+    if not probed:
+        return (
+            f"{total} recipient domains judged from DNS alone (--dns-only): whether their mail "
+            "servers take TLS was not probed."
+        )
     if not lost:
         return f"No recipient domain of {total} would lose mail under enforced TLS."
     named = []
