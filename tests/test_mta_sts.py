@@ -241,9 +241,9 @@ def test_two_records_fail(judge, policy_server, zone_file, extra, status):
     assert judge(zone=zone_file(extra)).status == status
 
 
-def test_no_record_warns(judge, zone_file, policy_server):
+def test_no_record_is_skipped(judge, zone_file, policy_server):
     zone = zone_file(replace=('_mta-sts.good IN TXT "v=STSv1; id=20261120"', ""))
-    assert judge(zone=zone).status == "warn"
+    assert judge(zone=zone).status == "skip"
     assert policy_server.log.connections == 0
 
 

@@ -16,8 +16,9 @@ Passes when the policy is in `enforce` mode, covers every MX host and is cached 
 more. Fails when the record or the policy is one senders must ignore (several records, bad
 syntax, a policy that is not there, redirected, not `text/plain`, too large, or served with an
 invalid certificate) and when an MX host matches no pattern (in `enforce` mode senders refuse
-to deliver to it, in `testing` mode they report it). Warns without a record (nothing protects
-the mail from a downgrade), in `testing` or `none` mode, and with a `max_age` under a day.
+to deliver to it, in `testing` mode they report it). Warns in `testing` or `none` mode, and with
+a `max_age` under a day. Skipped without a record: MTA-STS is optional (mx.starttls probes the
+servers' TLS itself), and a domain without it is judged by nothing here.
 `error` when DNS or the policy's server did not answer, or the policy's host has a non-public
 address.
 """
@@ -54,10 +55,8 @@ async def _judge(domain: str, ctx: Context) -> Finding:
     if found.state is StsState.UNDECIDED:
         return RULE.errored(domain, found.detail)
     if found.state is StsState.ABSENT:
-        return RULE.warned(
-            domain,
-            f"{found.detail}: other servers may deliver replies and bounces without TLS",
-            publish_hint(domain),
+        return RULE.skipped(
+            domain, f"{found.detail}: the domain publishes no MTA-STS policy to judge"
         )
     if found.state is StsState.INVALID or found.policy is None:
         return RULE.failed(domain, found.detail, publish_hint(domain))
@@ -111,7 +110,7 @@ RULE = Rule(
     checks=(
         "the `_mta-sts` record and the policy at `https://mta-sts.<domain>/.well-known/"
         "mta-sts.txt` are valid (RFC 8461), in mode enforce, cached a day or more, and cover "
-        "every MX host; no record, testing or none warn"
+        "every MX host; testing or none warn, no record is skipped"
     ),
     obligation="Senders that implement MTA-STS deliver only over TLS with a valid certificate "
     "to the MX hosts the policy names (RFC 8461 §5).",

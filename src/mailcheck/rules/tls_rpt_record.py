@@ -8,8 +8,9 @@ unnoticed until mail is lost.
 
 Passes with exactly one valid record whose every `rua` URI is `mailto:` with a valid address or
 `https:` with a host. Fails with several records (senders then send no report), bad syntax, no
-`rua`, or a destination reports cannot be sent to. Warns without a record. `error` when DNS
-does not answer.
+`rua`, or a destination reports cannot be sent to. Without a record it warns when the domain
+publishes an MTA-STS record (whose failures then go unreported), and is skipped when it does
+not. `error` when DNS does not answer.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from mailcheck.rules._senders import per_sender_domain
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet
+from mailcheck.tlspolicy.sts import sts_records
 from mailcheck.tlspolicy.tlsrpt import TlsRptProblem, parse_tlsrpt, tlsrpt_records, uri_problem
 
 
@@ -42,11 +44,7 @@ async def _judge(domain: str, ctx: Context) -> Finding:
         return RULE.errored(domain, f"TXT could not be checked: {answer.why_undecided()}")
     records = tlsrpt_records(answer.texts())
     if not records:
-        return RULE.warned(
-            domain,
-            f"no TLS reporting record at {name}: TLS failures of mail to the domain go unnoticed",
-            _hint(domain),
-        )
+        return await _judge_absence(domain, name, ctx)
     if len(records) > 1:
         why = f"{len(records)} TLS reporting records at {name}: senders send no report"
         return RULE.failed(domain, why, _hint(domain))
@@ -60,12 +58,27 @@ async def _judge(domain: str, ctx: Context) -> Finding:
     return RULE.passed(domain, f"TLS reports go to {', '.join(parsed.rua)}")
 
 
+async def _judge_absence(domain: str, name: str, ctx: Context) -> Finding:
+    """No record: it matters where the domain asks senders for TLS (MTA-STS)."""
+    sts = await ctx.dns.query(f"_mta-sts.{domain}", "TXT")
+    if not sts.decided:
+        return RULE.errored(domain, f"TXT could not be checked: {sts.why_undecided()}")
+    if not sts_records(sts.texts()):
+        return RULE.skipped(domain, f"no TLS reporting record at {name}, and no MTA-STS policy")
+    return RULE.warned(
+        domain,
+        f"an MTA-STS policy, but no TLS reporting record at {name}: senders that fail to "
+        "deliver over TLS tell nobody",
+        _hint(domain),
+    )
+
+
 RULE = Rule(
     id="tls-rpt.record",
     title="TLS reporting record names where TLS failures are reported",
     checks=(
         "exactly one `v=TLSRPTv1` record at `_smtp._tls.<domain>` (RFC 8460) with `rua` "
-        "destinations that are `mailto:` or `https:`; none warns"
+        "destinations that are `mailto:` or `https:`; none warns where MTA-STS is published"
     ),
     obligation="A Policy Domain publishes a TXT record at _smtp._tls.<domain> naming where "
     "reports of TLS failures are sent (RFC 8460 §3).",
