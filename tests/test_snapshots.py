@@ -112,6 +112,10 @@ CASES = (
         human=False,  # a file to keep: its lines do not follow the terminal's width
         widths=(80,),
     ),
+    Case(
+        "recipients",
+        ("recipients", f"{INPUTS}/recipients.txt", *ZONES, *AFTER, "--dns-only", "-v"),
+    ),
     Case("rules", ("rules",)),
     Case("explain", ("explain", "hygiene.bounce-rate")),
     Case("schema", ("schema",), human=False, widths=(80,)),

@@ -18,6 +18,7 @@ from test_formats import validate_sarif
 EXAMPLE = REPO_ROOT / "examples/acme"
 SHEET = EXAMPLE / "sheet.yaml"
 ZONES = [arg for z in sorted((EXAMPLE / "zones").glob("*.zone")) for arg in ("--zone", str(z))]
+RECIPIENTS = REPO_ROOT / "tests/snapshots/inputs/recipients.txt"
 TODAY = "2026-11-20"
 
 # command -> (its arguments, a --select and an --ignore that leave some of its rules)
@@ -30,6 +31,7 @@ COMMANDS: dict[str, tuple[list[str], str, str]] = {
     "hygiene": ([str(EXAMPLE / "delivery-report.csv")], "hygiene.", "hygiene.complaints"),
     "deadlines": ([str(SHEET), *ZONES], "deadline.,spf.", "spf.lookups"),
     "history": (["acme.example"], "sender.,spf.", "spf.lookups"),
+    "recipients": ([str(RECIPIENTS), *ZONES, "--dns-only"], "recipient.", "spf."),
 }
 STORE_COMMANDS = ("recheck", "history")
 
@@ -191,7 +193,7 @@ def test_recheck_and_history_name_the_store_they_read(run_cli, store, tmp_path, 
     [
         ("spf", "--select=dkim."),  # no SPF rule left
         ("message", "--select=spf."),
-        ("domain", "--ignore=sender.,spf.,dkim.,dmarc."),
+        ("domain", "--ignore=sender.,spf.,dkim.,dmarc.,mx.,mta-sts.,tls-rpt.,dnssec.,bimi."),
         ("hygiene", "--select=spf."),
         ("deadlines", "--select=spf."),  # no rule that judges a deadline
         ("check", "--select=nosuch."),

@@ -203,7 +203,33 @@ AllowPrivateOpt = Annotated[
     bool,
     typer.Option(
         "--allow-private",
-        help="Let the unsubscribe probe connect to loopback and private addresses.",
+        help="Let the probes and fetches (unsubscribe, SMTP, MTA-STS, BIMI) connect to "
+        "loopback and private addresses.",
+    ),
+]
+ProbeSmtpOpt = Annotated[
+    bool,
+    typer.Option(
+        "--probe-smtp",
+        help="Connect to port 25 of each MX host: EHLO, STARTTLS, QUIT (mx.starttls).",
+    ),
+]
+SmtpTimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--smtp-timeout",
+        metavar="SECONDS",
+        callback=_seconds,
+        help="Seconds one mail server's probe may take, from connect to QUIT.",
+    ),
+]
+TrustAnchorOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--trust-anchor",
+        metavar="FILE",
+        help="DNSSEC trust anchors: DS or DNSKEY records in zone file form (default: the "
+        "root zone's, bundled).",
     ),
 ]
 
@@ -247,6 +273,9 @@ def check(
     color: ColorOpt = ColorChoice.AUTO,
     verbose: VerboseOpt = False,
     ca_file: CaFileOpt = None,
+    probe_smtp: ProbeSmtpOpt = False,
+    smtp_timeout: SmtpTimeoutOpt = 20.0,
+    trust_anchor: TrustAnchorOpt = None,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
 
@@ -263,6 +292,8 @@ def check(
         allow_private=allow_private,
         profiles=profile,
         ca_file=ca_file,
+        smtp=opt.SmtpProbing(probe_smtp, smtp_timeout),
+        trust_anchors=trust_anchor,
     )
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_check(sheets, settings, report, opt.selection(select, ignore), db))
@@ -401,8 +432,14 @@ def domain(
     verbose: VerboseOpt = False,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    probe_smtp: ProbeSmtpOpt = False,
+    smtp_timeout: SmtpTimeoutOpt = 20.0,
+    allow_private: AllowPrivateOpt = False,
+    ca_file: CaFileOpt = None,
+    trust_anchor: TrustAnchorOpt = None,
 ) -> None:
-    """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes.
+    """Check a domain's DNS without a sheet: MX, A, SPF, DKIM, DMARC, MTA-STS, TLS reporting,
+    DNSSEC and BIMI, with the fixes.
 
     With --from-file, every domain of the list is checked in one run: shared names are asked
     once, and --format jsonl streams each domain's findings as soon as they are known.
@@ -412,12 +449,77 @@ def domain(
 
     dns = opt.dns_settings(zone, nameserver, timeout)
     bounds = opt.limits(deadline, concurrency, workers)
-    settings = opt.run_settings(dns, bounds, today, profiles=profile)
+    settings = opt.run_settings(
+        dns,
+        bounds,
+        today,
+        profiles=profile,
+        allow_private=allow_private,
+        ca_file=ca_file,
+        smtp=opt.SmtpProbing(probe_smtp, smtp_timeout),
+        trust_anchors=trust_anchor,
+    )
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
     raise typer.Exit(
         run_domain(name, from_file, selector or (), mail_from, settings, report, chosen)
     )
+
+
+@app.command()
+def recipients(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="Recipient domains, one a line, or a delivery report (CSV); - reads stdin.",
+        ),
+    ],
+    sheet: Annotated[
+        Path | None,
+        typer.Option("--sheet", metavar="FILE", help="The sheet: whether it books enforced_tls."),
+    ] = None,
+    dns_only: Annotated[
+        bool,
+        typer.Option("--dns-only", help="Do not probe the MX hosts: judge MTA-STS and DANE only."),
+    ] = False,
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
+    smtp_timeout: SmtpTimeoutOpt = 20.0,
+    allow_private: AllowPrivateOpt = False,
+    ca_file: CaFileOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """Which recipient domains would lose mail under enforced TLS (seed 000).
+
+    Each domain's MX hosts are probed for STARTTLS (EHLO, STARTTLS, QUIT; no mail is sent), and
+    its MTA-STS policy and DANE records are read; the domains whose mail would be aborted are
+    listed first, with their count.
+    """
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.recipients import run_recipients
+
+    settings = opt.run_settings(
+        opt.dns_settings(zone, nameserver, timeout),
+        opt.limits(deadline, concurrency),
+        today,
+        allow_private=allow_private,
+        ca_file=ca_file,
+        smtp=opt.SmtpProbing(not dns_only, smtp_timeout),
+    )
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
+    chosen = opt.selection(select, ignore)
+    raise typer.Exit(run_recipients(file, sheet, settings, report, chosen))
 
 
 @app.command("spf")

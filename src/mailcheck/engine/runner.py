@@ -30,10 +30,12 @@ from mailcheck.engine.checker import (
 from mailcheck.engine.locate import locate_findings
 from mailcheck.engine.profile_verdicts import judge_sheet
 from mailcheck.engine.settings import RunSettings
+from mailcheck.http.fetch import FetchSettings
 from mailcheck.http.probe import ProbeSettings
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context, build_resolver
 from mailcheck.sheet.model import LoadedSheet
+from mailcheck.smtp.starttls import SmtpSettings
 from mailcheck.state import DnsSource
 
 MAX_SHEETS_AT_ONCE = 16  # bounds the DNS questions in flight when cron re-checks many customers
@@ -92,12 +94,28 @@ def build_context(settings: RunSettings) -> Context:
     resolver = build_resolver(
         dns.zones, dns.nameservers, dns.timeout, limits.concurrency, limits.ends_at
     )
+    probing = settings.probing
     probe = ProbeSettings(
-        enabled=settings.probing.unsubscribe,
-        allow_private=settings.probing.allow_private,
-        deadline=dns.timeout,
+        enabled=probing.unsubscribe, allow_private=probing.allow_private, deadline=dns.timeout
     )
-    return Context(dns=resolver, today=settings.today, probe=probe, ca_file=settings.ca_file)
+    smtp = SmtpSettings(
+        enabled=probing.smtp,
+        allow_private=probing.allow_private,
+        port=probing.smtp_port,
+        host_deadline=probing.smtp_timeout,
+        ends_at=limits.ends_at,
+    )
+    fetch = FetchSettings(allow_private=probing.allow_private, deadline=dns.timeout)
+    return Context(
+        dns=resolver,
+        today=settings.today,
+        probe=probe,
+        smtp=smtp,
+        fetch=fetch,
+        ca_file=settings.ca_file,
+        trust_anchors=settings.trust_anchors,
+        recipients=settings.recipients,
+    )
 
 
 async def check_located(

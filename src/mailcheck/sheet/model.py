@@ -250,6 +250,13 @@ class CertificateSettings(_Model):
     with the certificate, never shown."""
 
 
+class BimiSettings(_Model):
+    """The customer's BIMI logo (Brand Indicators for Message Identification)."""
+
+    selector: Selector = "default"
+    """The BIMI selector: the record is looked up at `<selector>._bimi.<sender domain>`."""
+
+
 class Exemption(_Model):
     """A documented exception to one rule for one subject."""
 
@@ -300,6 +307,9 @@ class Sheet(_Model):
     """Sample messages (.eml), relative to the sheet's folder."""
     certificate: CertificateSettings | None = None
     """Sending from the customer's own domain: its certificate and domain (seed 004)."""
+    bimi: BimiSettings | None = None
+    """The customer shows a BIMI logo: a record must then be published for each sender domain
+    (without this key a missing record is skipped)."""
     exemptions: tuple[Exemption, ...] = ()
     roles: RoleSettings = RoleSettings()
     profiles: tuple[ProfileName, ...] = ()
