@@ -59,6 +59,9 @@ def assert_readable(fmt: Format, text: str) -> None:
         validate_sarif(json.loads(text))
     elif fmt is Format.JUNIT:
         assert ElementTree.fromstring(text).tag in ("testsuites", "testsuite")
+    elif fmt is Format.HTML:
+        assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+        assert "Verdict:" in text
     elif fmt is Format.JSONL:
         lines = [json.loads(line) for line in text.splitlines()]
         assert "exit_code" in lines[-1] and all("rule" in line for line in lines[:-1])
