@@ -158,7 +158,7 @@ OPTION_NAMES = {
     Option.SPAM_SCORE_CHECK: "Spam Score Check",
     Option.IP_WHITELISTING: "IP-Whitelisting",
     Option.ENFORCED_TLS: "Enforced TLS: mail to a recipient without TLS is not delivered",
-    Option.CNAME_TRACKING: "Tracking under the customer's own (sub)domain (needs Open or Link Tracking)",
+    Option.CNAME_TRACKING: "Tracking under the customer's own domain (needs Open or Link Tracking)",
     Option.CSV_REPORTING: "CSV-Reports",
 }
 """Each bookable option as the service description names it, with what it needs."""
