@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[list[str], str, str]] = {
     "hygiene": ([str(EXAMPLE / "delivery-report.csv")], "hygiene.", "hygiene.complaints"),
     "deadlines": ([str(SHEET), *ZONES], "deadline.,spf.", "spf.lookups"),
     "history": (["acme.example"], "sender.,spf.", "spf.lookups"),
+    # the Git hook: the repository's zone files of the example, by a Git pathspec
+    "hook": ([str(SHEET), "--zones", f"{EXAMPLE}/zones/*.zone"], "sender.,spf.", "spf.lookups"),
 }
 STORE_COMMANDS = ("recheck", "history")
 
