@@ -77,6 +77,7 @@ __all__ = [
     "check_domains",
     "check_sheet",
     "check_sheets",
+    "github_annotations",
     "load_sheet",
     "render",
     "rule_ids",
@@ -201,6 +202,17 @@ def render(report: Report, fmt: Format | str = Format.JSON) -> str:
     `markdown`, `jsonl`, `html`), as text; the table without colour."""
     stream = io.StringIO()
     render_to(report, Format(fmt), stream, color=False)
+    return stream.getvalue()
+
+
+def github_annotations(report: Report) -> str:
+    """GitHub Actions workflow commands (`::error file=…,line=…::…`) for the findings that need
+    attention, the requirements not met or undecided and the input problems: what the command
+    line writes to stderr under Actions, for a program that runs there."""
+    from mailcheck.output.github import write_annotations
+
+    stream = io.StringIO()
+    write_annotations(report, stream)
     return stream.getvalue()
 
 
