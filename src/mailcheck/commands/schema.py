@@ -113,5 +113,5 @@ def _checked_by(rules: Iterable[Rule]) -> dict[str, list[str]]:
 
 
 def run_schema() -> int:
-    print(json.dumps(schema_with_rules(), indent=2, ensure_ascii=False))
+    print(json.dumps(schema_with_rules(), indent=2))
     return 0
