@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[list[str], str, str]] = {
     "deadlines": ([str(SHEET), *ZONES], "deadline.,spf.", "spf.lookups"),
     "history": (["acme.example"], "sender.,spf.", "spf.lookups"),
     "recipients": ([str(RECIPIENTS), *ZONES, "--dns-only"], "recipient.", "spf."),
+    # the Git hook: the repository's zone files of the example, by a Git pathspec
+    "hook": ([str(SHEET), "--zones", f"{EXAMPLE}/zones/*.zone"], "sender.,spf.", "spf.lookups"),
 }
 STORE_COMMANDS = ("recheck", "history")
 
@@ -61,6 +63,9 @@ def assert_readable(fmt: Format, text: str) -> None:
         validate_sarif(json.loads(text))
     elif fmt is Format.JUNIT:
         assert ElementTree.fromstring(text).tag in ("testsuites", "testsuite")
+    elif fmt is Format.HTML:
+        assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+        assert "Verdict:" in text
     elif fmt is Format.JSONL:
         lines = [json.loads(line) for line in text.splitlines()]
         assert "exit_code" in lines[-1] and all("rule" in line for line in lines[:-1])

@@ -342,6 +342,70 @@ def plan(
 
 
 @app.command()
+def hook(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="FILE", help="Changed sheets and zone files (from the Git hook)."),
+    ] = None,
+    zones: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--zones",
+            metavar="PATTERN",
+            help="The repository's zone files DNS is answered from (Git pathspec, repeatable; "
+            "default: *.zone).",
+        ),
+    ] = None,
+    sheets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sheets",
+            metavar="PATTERN",
+            help="The sheets checked again when a zone file changed (repeatable; default: "
+            "*.mailcheck.yaml, *.mailcheck.yml).",
+        ),
+    ] = None,
+    undecided_fails: Annotated[
+        bool,
+        typer.Option(
+            "--undecided-fails",
+            help="Fail on checks undecided offline too (names outside the zones).",
+        ),
+    ] = False,
+    timeout: TimeoutOpt = 5.0,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Check a commit's changed sheets and zone files offline (pre-commit and other Git hooks).
+
+    DNS is answered from the repository's zone files only; a changed zone file re-checks every
+    sheet. Exit 1 on a fail, 2 on an invalid file; undecided checks pass unless
+    --undecided-fails.
+    """
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.hook import SHEET_PATTERNS, ZONE_PATTERNS, run_hook
+
+    settings = opt.run_settings(opt.dns_settings(None, None, timeout), opt.limits(None), today)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
+    code = run_hook(
+        files or [],
+        zones or ZONE_PATTERNS,
+        sheets or SHEET_PATTERNS,
+        settings,
+        report,
+        opt.selection(select, ignore),
+        undecided_fails=undecided_fails,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
 def message(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Messages (.eml).")],
     as_list: Annotated[

@@ -19,6 +19,8 @@ from mailcheck.engine.batch import Batch, worker_count
 from mailcheck.engine.runner import (
     all_compliance,
     all_findings,
+    all_milestones,
+    all_plans,
     check_loaded,
     exemption_notes,
     load_sheets,
@@ -54,9 +56,15 @@ def run_check(
             with progress("checking", units, report.color) as tick:
                 results = check_loaded(sheets, rules, settings, tick=tick)
             record_run(store, "check", started, results, settings.today, strict=report.strict)
-    notes = exemption_notes(results)
-    compliance = all_compliance(results)
-    return write_report(all_findings(results), settings, report, notes=notes, compliance=compliance)
+    return write_report(
+        all_findings(results),
+        settings,
+        report,
+        notes=exemption_notes(results),
+        compliance=all_compliance(results),
+        plans=all_plans(results),
+        milestones=all_milestones(sheets),
+    )
 
 
 def _batched(report: ReportOptions, settings: RunSettings, sheets: int) -> bool:

@@ -19,6 +19,7 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol
 
+from mailcheck.core.milestones import Milestone
 from mailcheck.core.wording import plural
 from mailcheck.core.workdays import Calendar, UnknownRegion, calendar_for
 from mailcheck.sheet.model import Sheet, WorkingWeek
@@ -178,3 +179,33 @@ def _recorded_dates(kind: Kind, schedule: Schedule) -> tuple[dt.date | None, dt.
     if kind is Kind.DNS:
         return schedule.dns_requested, None
     return schedule.ordered, schedule.provisioned
+
+
+EVENTS = (
+    ("contract_signed", "Contract signed"),
+    ("sheet_submitted", "Sheet returned"),
+    ("dns_requested", "SPF and DKIM entries requested"),
+    ("ordered", "Service ordered"),
+    ("provisioned", "Service provisioned"),
+    ("terminated", "Service terminated"),
+)
+"""The sheet's `dates:` a timeline shows, each named for people."""
+DUE_LABELS = {
+    Kind.SHEET: f"Sheet due ({SHEET_DAYS} working days)",
+    Kind.DNS: f"SPF and DKIM entries due ({DNS_DAYS} working days)",
+    Kind.PROVISIONING: f"Service due ({PROVISIONING_DAYS} working day)",
+}
+
+
+def milestones(sheet: Sheet, name: str | None) -> tuple[Milestone, ...]:
+    """The sheet's dated events and the due dates they start, by day (an event before the due
+    date of the same day). `name`: the sheet as findings name it."""
+    found = [
+        Milestone(name, day, label)
+        for key, label in EVENTS
+        if (day := getattr(sheet.dates, key)) is not None
+    ]
+    for deadline in (sheet_deadline(sheet), dns_deadline(sheet), provisioning_deadline(sheet)):
+        if deadline is not None:
+            found.append(Milestone(name, deadline.due, DUE_LABELS[deadline.kind], deadline.kind))
+    return tuple(sorted(found, key=lambda m: (m.day, m.due)))

@@ -142,6 +142,28 @@ class Option(enum.StrEnum):
     CSV_REPORTING = "csv_reporting"
 
 
+OPTION_NAMES = {
+    Option.ANTIVIRUS_MULTISCAN: "AntiVirus MultiScan",
+    Option.TRACE_AND_RECOVER: "Trace & Recover (needs AntiVirus MultiScan and SMTP)",
+    Option.SECURE_DOCUMENT_HANDLING: "Secure Document Handling (needs AntiVirus MultiScan, REST)",
+    Option.OPEN_TRACKING: "Open Tracking (REST)",
+    Option.LINK_TRACKING: "Link Tracking (REST)",
+    Option.TEMPLATE_RENDERING: "Template-Rendering (REST)",
+    Option.ENVELOPE_FROM_REWRITING: "Envelope-From Address Rewriting",
+    Option.SNDS: "Smart Network Data Services Reporting (needs a dedicated IP, IPv4)",
+    Option.FEEDBACK_LOOP: "Feedback Loop Service (IPv4)",
+    Option.CSA: "CSA-zertifizierte IP-Bereiche, Certified Senders Alliance (IPv4)",
+    Option.DEDICATED_IP: "Dedizierte IP-Adressen (at least two)",
+    Option.VPN: "VPN (both data centres)",
+    Option.SPAM_SCORE_CHECK: "Spam Score Check",
+    Option.IP_WHITELISTING: "IP-Whitelisting",
+    Option.ENFORCED_TLS: "Enforced TLS: mail to a recipient without TLS is not delivered",
+    Option.CNAME_TRACKING: "Tracking under the customer's own domain (needs Open or Link Tracking)",
+    Option.CSV_REPORTING: "CSV-Reports",
+}
+"""Each bookable option as the service description names it, with what it needs."""
+
+
 class IpVersion(enum.StrEnum):
     """The IP version mail leaves the provider over (seed 000, Basiskonfiguration)."""
 
