@@ -444,6 +444,20 @@ def test_every_problem_of_an_incident_log_is_said_with_its_line(tmp_path, run_cl
     assert lines == ["3", "4", "5", "5", "6", "6"]
 
 
+def test_a_local_time_the_clocks_passed_twice_is_refused(tmp_path, run_cli):
+    # 25 October 2026, 02:30 in Berlin was CEST and then CET: either reading moves it an hour
+    log = tmp_path / "incidents.csv"
+    log.write_text(
+        "id,start,end\n"
+        "A,2026-10-25 02:30 Europe/Berlin,2026-10-25 04:00 Europe/Berlin\n"
+        "B,2026-10-25 02:30 +01:00,2026-10-25 04:00 Europe/Berlin\n",
+        encoding="utf-8",
+    )
+    code, findings, err = sla(run_cli, "--terms", "003", "--incidents", log, "--month", "2026-10")
+    assert code == 2 and not findings
+    assert err.count("mailcheck: error:") == 1 and "incidents.csv:2:" in err
+
+
 @pytest.mark.parametrize(
     ("text", "problem_line"),
     [
