@@ -383,6 +383,21 @@ def test_terms_whose_parts_do_not_fit_together(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("limit", ["< 0 min", "0 h", "<= 00 d"])
+def test_a_reaction_time_of_nothing_is_no_limit(tmp_path, run_cli, limit):
+    (tmp_path / "terms.yaml").write_text(
+        "terms: 2\ntitle: t\nsource: s\nsupport:\n  time_zone: UTC\n  opens: '07:00'\n"
+        f"  closes: '19:00'\n  reaction:\n    - {{channel: phone, limit: '{limit}'}}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "tickets.csv").write_text("channel,opened\nphone,2026-03-13T18:55Z\n")
+    code, out, err = run_cli(
+        "sla", "--terms", tmp_path / "terms.yaml", "--tickets", tmp_path / "tickets.csv"
+    )
+    assert code == 2 and not out and "Traceback" not in err
+    assert err.count("mailcheck: error:") == 1 and "terms.yaml:9:" in err
+
+
 def test_terms_of_another_version_or_not_yaml(tmp_path, run_cli):
     tickets = tmp_path / "tickets.csv"
     tickets.write_text("channel,opened\nphone,2026-03-13T18:55Z\n")
