@@ -507,6 +507,22 @@ def test_a_yaml_log_refuses_unknown_keys(tmp_path, run_cli):
     assert code == 2 and "incidents.yaml:1" in err
 
 
+def test_a_yaml_log_says_its_unknown_keys_with_the_problems_of_its_values(tmp_path, run_cli):
+    log = tmp_path / "tickets.yaml"
+    log.write_text(
+        "tickets:\n"
+        "  - {channel: phone, opened: '2026-03-13 18:55'}\n"  # no zone
+        "  - {channel: phone, opened: '2026-03-13T18:55Z', answerd: '2026-03-13T19:00Z'}\n"
+        "  - 42\n"
+        "  - {channel: phone, opened: '2026-03-13T18:55Z', answered: 'soon'}\n",
+        encoding="utf-8",
+    )
+    code, findings, err = sla(run_cli, "--terms", "002", "--tickets", log)
+    assert code == 2 and not findings
+    lines = [line.split(": ")[2].rsplit(":", 1)[1] for line in err.strip().splitlines()]
+    assert lines == ["2", "3", "4", "5"]
+
+
 def test_logs_are_bounded(tmp_path, run_cli, monkeypatch):
     from mailcheck.sla import logfile
 
