@@ -523,6 +523,27 @@ def test_a_yaml_log_says_its_unknown_keys_with_the_problems_of_its_values(tmp_pa
     assert lines == ["2", "3", "4", "5"]
 
 
+def test_an_id_with_a_control_character_is_refused(tmp_path, run_cli):
+    # an id is shown as it is: a terminal escape in it would reach the reader's terminal
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text(
+        "id,channel,opened\nT-\x1b[31m1,phone,2026-03-13T18:55Z\nT-2,phone,2026-03-13T18:55Z\n",
+        encoding="utf-8",
+    )
+    code, findings, err = sla(run_cli, "--terms", "002", "--tickets", tickets)
+    assert code == 2 and not findings and "\x1b" not in err
+    assert err.count("mailcheck: error:") == 1 and "tickets.csv:2:" in err
+    incidents = tmp_path / "incidents.yaml"
+    incidents.write_text(
+        "incidents:\n  - {id: \"I\\e]0;x\\a\", start: '2026-03-03T14:00:00Z',"
+        " end: '2026-03-03T15:00:00Z'}\n",
+        encoding="utf-8",
+    )
+    code, findings, err = sla(run_cli, "--terms", "003", "--incidents", incidents)
+    assert code == 2 and not findings and "\x1b" not in err and "\x07" not in err
+    assert err.count("mailcheck: error:") == 1 and "incidents.yaml:2:" in err
+
+
 def test_logs_are_bounded(tmp_path, run_cli, monkeypatch):
     from mailcheck.sla import logfile
 

@@ -91,6 +91,16 @@ def read_log(path: Path, layout: LogLayout) -> tuple[list[LogEntry], list[InputE
     return _csv_entries(_text(data), display, layout), []
 
 
+def id_problem(text: str, longest: int) -> str | None:
+    """Why `text` cannot name an entry in findings, or None: an id is shown as it is, so a
+    control character in it (a terminal escape) is refused, as is a very long one."""
+    if len(text) > longest:
+        return f"an id longer than {longest} characters"
+    if not text.isprintable():
+        return f"an id with a control character: {quote(text)}"
+    return None
+
+
 def by_line(problems: list[InputError]) -> list[InputError]:
     """The problems in the order of the log's lines (those of an entry's shape and of its values
     read in two passes)."""

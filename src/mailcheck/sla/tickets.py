@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailcheck.core.errors import InputError, combined
-from mailcheck.sla.logfile import LogEntry, LogLayout, by_line, read_log
+from mailcheck.sla.logfile import LogEntry, LogLayout, by_line, id_problem, read_log
 from mailcheck.sla.timezones import parse_instant
 from mailcheck.sla.vocabulary import channel_of, plain
 
@@ -127,8 +127,8 @@ def _ticket(entry: LogEntry, display: str, problems: list[InputError]) -> Ticket
             problem(name, str(exc))
             continue
         opened, answered = (moment, answered) if name == "opened" else (opened, moment)
-    if len(text("id")) > MAX_ID:
-        problem("id", f"an id longer than {MAX_ID} characters")
+    if reference_problem := id_problem(text("id"), MAX_ID):
+        problem("id", reference_problem)
     if opened is not None and answered is not None and answered < opened:
         problem("answered", "the first answer is before the ticket was opened")
     if len(problems) > before or opened is None:
