@@ -398,6 +398,23 @@ def test_a_reaction_time_of_nothing_is_no_limit(tmp_path, run_cli, limit):
     assert err.count("mailcheck: error:") == 1 and "terms.yaml:9:" in err
 
 
+def test_a_control_character_in_the_terms_text_is_refused(tmp_path, run_cli):
+    # the title, source and names are shown as written: no terminal escape may reach a report
+    (tmp_path / "terms.yaml").write_text(
+        'terms: 2\ntitle: t\nsource: "s\\e[31m"\nsupport:\n  time_zone: UTC\n'
+        "  opens: '07:00'\n  closes: '19:00'\n  reaction:\n"
+        '    - {channel: "ph\\eone", limit: "< 15 min"}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "tickets.csv").write_text("channel,opened\nphone,2026-03-13T18:55Z\n")
+    code, out, err = run_cli(
+        "sla", "--terms", tmp_path / "terms.yaml", "--tickets", tmp_path / "tickets.csv"
+    )
+    assert code == 2 and not out and "\x1b" not in err
+    assert err.count("mailcheck: error:") == 2
+    assert "terms.yaml:3:" in err and "terms.yaml:9:" in err
+
+
 def test_terms_of_another_version_or_not_yaml(tmp_path, run_cli):
     tickets = tmp_path / "tickets.csv"
     tickets.write_text("channel,opened\nphone,2026-03-13T18:55Z\n")
