@@ -617,6 +617,8 @@ def test_options_are_checked(tmp_path, run_cli):
         assert code == 2 and option in err
     code, _, err = sla(run_cli, "--terms", "003", "--incidents", log, "--select", "support.")
     assert code == 2 and "--select" in err
+    code, _, err = sla(run_cli, "--terms", "003", "--incidents", log, "--ignore", "sla.")
+    assert code == 2 and "--ignore" in err and "--select" not in err
 
 
 def test_the_month_defaults_to_the_one_before_today(tmp_path, run_cli):
