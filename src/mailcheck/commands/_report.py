@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Protocol, TextIO, TypeVar
 
 from mailcheck.commands._options import ReportOptions
+from mailcheck.core.changeset import Plan
 from mailcheck.core.compliance import ProfileVerdict
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding
@@ -46,16 +47,19 @@ def write_report(
     renderer: Renderer = render,
     notes: Sequence[Note] = (),
     compliance: Sequence[ProfileVerdict] = (),
+    plans: Sequence[Plan] = (),
 ) -> int:
     """Render the report (stdout or `--output`) and return the exit code. `renderer` lets a
     command show more than the findings, e.g. `mailcheck spf` its include tree; `compliance`:
-    the profiles judged, whose verdicts count for the exit code too."""
+    the profiles judged, whose verdicts count for the exit code too; `plans`: the change sets
+    of the sheets or domains checked."""
     report = Report(
         tuple(findings),
         settings.today,
         strict=options.strict,
         notes=tuple(notes),
         compliance=tuple(compliance),
+        plans=tuple(plans),
     )
     announce(report)
     write_output(

@@ -19,6 +19,7 @@ from mailcheck.engine.batch import Batch, worker_count
 from mailcheck.engine.runner import (
     all_compliance,
     all_findings,
+    all_plans,
     check_loaded,
     exemption_notes,
     load_sheets,
@@ -56,7 +57,14 @@ def run_check(
             record_run(store, "check", started, results, settings.today, strict=report.strict)
     notes = exemption_notes(results)
     compliance = all_compliance(results)
-    return write_report(all_findings(results), settings, report, notes=notes, compliance=compliance)
+    return write_report(
+        all_findings(results),
+        settings,
+        report,
+        notes=notes,
+        compliance=compliance,
+        plans=all_plans(results),
+    )
 
 
 def _batched(report: ReportOptions, settings: RunSettings, sheets: int) -> bool:

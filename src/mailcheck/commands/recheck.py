@@ -36,7 +36,7 @@ from mailcheck.core.wording import plural
 from mailcheck.engine.batch import check_sheets
 from mailcheck.engine.checker import Tick, load_sheet_for_rules
 from mailcheck.engine.run_changes import run_changes
-from mailcheck.engine.runner import CheckedSheet, now
+from mailcheck.engine.runner import CheckedSheet, all_plans, now
 from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
 from mailcheck.output.recheck_report import RecheckReport, as_json, render_json, render_table
@@ -99,7 +99,10 @@ def run_recheck(
             run_changes(store, run_id),
             strict=report.strict,
         )
-    as_report = Report(tuple(changes.findings()), changes.run.today, strict=report.strict)
+    plans = tuple(all_plans(results))
+    as_report = Report(
+        tuple(changes.findings()), changes.run.today, strict=report.strict, plans=plans
+    )
     write_view(changes, as_report, report, _renderer(report.fmt))
     announce_deadline(settings.limits)
     if notify:

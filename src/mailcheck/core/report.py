@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from mailcheck.core.changeset import Plan
 from mailcheck.core.compliance import (
     ProfileVerdict,
     Verdict,
@@ -40,6 +41,9 @@ class Report:
     """Input problems that did not stop the run (shown by every format)."""
     compliance: tuple[ProfileVerdict, ...] = ()
     """The requested profiles, judged per sheet (empty when none was requested)."""
+    plans: tuple[Plan, ...] = ()
+    """The change set of each sheet or domain checked, whose fixes the hints show (empty when
+    the command makes none: its findings are not about DNS, or come from the store)."""
 
     @property
     def summary(self) -> dict[str, int]:

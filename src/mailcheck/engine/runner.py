@@ -23,7 +23,6 @@ from mailcheck.core.report import Note
 from mailcheck.engine.checker import (
     Tick,
     check_and_plan,
-    check_sheet,
     load_sheet_for_rules,
     unused_exemptions,
 )
@@ -47,6 +46,9 @@ class CheckedSheet:
     dns: DnsSource = field(default_factory=DnsSource)  # where the answers came from, for recheck
     compliance: tuple[ProfileVerdict, ...] = ()
     """The sheet's profiles (the run's and its own `profiles:`), judged from its findings."""
+    plan: Plan | None = None
+    """The sheet's change set (None when not made: a sheet recorded by a batch of workers
+    streaming JSON Lines)."""
 
 
 def now() -> dt.datetime:
@@ -102,9 +104,11 @@ def build_context(settings: RunSettings) -> Context:
 
 async def check_located(
     sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context, tick: Tick | None = None
-) -> list[Finding]:
-    """One sheet's findings, each pointing at the sheet line that declares its subject."""
-    return locate_findings(await check_sheet(sheet, rules, ctx, tick), [sheet])
+) -> tuple[list[Finding], Plan]:
+    """One sheet's findings, each pointing at the sheet line that declares its subject, and
+    its change set."""
+    findings, plan = await check_and_plan(sheet, rules, ctx, tick)
+    return locate_findings(findings, [sheet]), plan
 
 
 async def _check_all(
@@ -121,9 +125,9 @@ async def _check_all(
 
     async def one(sheet: LoadedSheet) -> CheckedSheet:
         async with limit:
-            found = await check_located(sheet, rules, ctx, tick)
+            found, plan = await check_located(sheet, rules, ctx, tick)
             compliance = judge_sheet(sheet, found, rules_run, profiles)
-            checked = CheckedSheet(sheet, found, now(), dns, compliance)
+            checked = CheckedSheet(sheet, found, now(), dns, compliance, plan)
         if on_done:
             on_done(checked)
         return checked
@@ -155,14 +159,18 @@ async def _plan_all(
 
     async def one(sheet: LoadedSheet) -> PlannedSheet:
         async with limit:
-            findings, plan = await check_and_plan(sheet, rules, ctx)
-        return PlannedSheet(sheet, locate_findings(findings, [sheet]), plan)
+            findings, plan = await check_located(sheet, rules, ctx)
+        return PlannedSheet(sheet, findings, plan)
 
     return list(await asyncio.gather(*(one(sheet) for sheet in sheets)))
 
 
 def all_findings(results: Sequence[CheckedSheet]) -> list[Finding]:
     return [f for result in results for f in result.findings]
+
+
+def all_plans(results: Sequence[CheckedSheet]) -> list[Plan]:
+    return [result.plan for result in results if result.plan is not None]
 
 
 def all_compliance(results: Sequence[CheckedSheet]) -> list[ProfileVerdict]:

@@ -7,6 +7,14 @@ one entry per profile and sheet (or domain): `profile`, `title`, `subject`, `she
 `rule`, `subject`, `status` and the `verdict` the profile makes of that status, and
 `rules_not_run`) and `not_checked` (requirements no rule of the run judges, with `why`). The
 key is absent when no profile was judged.
+
+`plan` lists the change set of each sheet or domain checked (`mailcheck.core.changeset`): the
+records to publish, one per DNS name and type (`name`, `type`, `value`, `ttl`, the zone file
+`line`, what it `replaces`, the `operator` of a zone not the customer's, `when` to publish a
+record meant for later, the `blanks` to fill in, `ready`, the `rules` it fixes), the `requests`
+to the provider and others, the `tasks` the customer does itself, the `conflicts` a person
+decides and the `other_fixes` given in words only. Every hint shows the plan's record. The key
+is absent when the command makes no change set.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ def as_json(report: Report) -> dict[str, Any]:
     }
     if report.compliance:
         data["compliance"] = [result.as_dict() for result in report.compliance]
+    if report.plans:
+        data["plan"] = [plan.as_dict() for plan in report.plans]
     return data
 
 

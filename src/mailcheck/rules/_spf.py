@@ -28,6 +28,15 @@ def service_ended(sheet: Sheet, today: dt.date) -> dt.date | None:
     return ended if ended is not None and ended <= today else None
 
 
+def fixing_sheet(sheet: Sheet, today: dt.date) -> Sheet:
+    """The sheet the SPF fixes are made from: once the service ended, without the provider's
+    entry and IPs, so that no fix puts back what spf.offboarded wants gone."""
+    if service_ended(sheet, today) is None:
+        return sheet
+    spf = sheet.spf.model_copy(update={"required_include": None, "sending_ips": ()})
+    return sheet.model_copy(update={"spf": spf, "dedicated_ips": ()})
+
+
 def ended_skips(rule: Rule, domains: Sequence[str], ended: dt.date) -> list[Finding]:
     """The findings of an onboarding rule after the service ended: it no longer applies."""
     why = f"the service ended on {ended.isoformat()} (dates.terminated): see spf.offboarded"
