@@ -1,7 +1,8 @@
 """Every command that produces findings takes the same options, spelled the same, and acts on
 them: `--format` (every format), `-o/--output` (`-`: standard output), `--select`/`--ignore`,
-`--today`, `--strict`; every command takes `-h`; help shows metavars, not Python types; the
-store option is `--db` wherever there is one, and the commands that read the store say which."""
+`--today`, `--strict`, `-v/--verbose`, `--color`; every command takes `-h`; help shows
+metavars, not Python types; the store option is `--db` wherever there is one, and the commands
+that read the store say which."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import json
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+import dns.zone
 import pytest
 
 from conftest import REPO_ROOT
 from mailcheck.output import Format
 from test_formats import validate_sarif
 
-EXAMPLE = REPO_ROOT / "examples/acme"
+EXAMPLES = REPO_ROOT / "examples"
+EXAMPLE = EXAMPLES / "acme"
 SHEET = EXAMPLE / "sheet.yaml"
 ZONES = [arg for z in sorted((EXAMPLE / "zones").glob("*.zone")) for arg in ("--zone", str(z))]
 TODAY = "2026-11-20"
@@ -30,6 +33,11 @@ COMMANDS: dict[str, tuple[list[str], str, str]] = {
     "hygiene": ([str(EXAMPLE / "delivery-report.csv")], "hygiene.", "hygiene.complaints"),
     "deadlines": ([str(SHEET), *ZONES], "deadline.,spf.", "spf.lookups"),
     "history": (["acme.example"], "sender.,spf.", "spf.lookups"),
+    "sla": (
+        ["--terms", "003", "--incidents", str(EXAMPLES / "sla/incidents.csv"), "--month=2026-03"],
+        "sla.",
+        "sla.claim",
+    ),
 }
 STORE_COMMANDS = ("recheck", "history")
 
@@ -62,6 +70,14 @@ def assert_readable(fmt: Format, text: str) -> None:
     elif fmt is Format.JSONL:
         lines = [json.loads(line) for line in text.splitlines()]
         assert "exit_code" in lines[-1] and all("rule" in line for line in lines[:-1])
+    elif fmt is Format.ZONE:  # a zone file: records and comments only
+        assert text.startswith("; Change set")
+        dns.zone.from_text(
+            "@ 3600 IN SOA ns. host. 1 2 3 4 5\n@ 3600 IN NS ns.\n" + text,
+            origin="example.",
+            relativize=False,
+            check_origin=False,
+        )
 
 
 @pytest.mark.parametrize("fmt", list(Format))
@@ -75,6 +91,29 @@ def test_every_findings_command_takes_the_uniform_options(run_cli, store, tmp_pa
     assert out == ""  # the report went to the file, its summary to stderr
     assert "exit code" in err
     assert_readable(fmt, target.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_verbose_lists_more_and_color_follows_the_choice(run_cli, store, tmp_path, command):
+    """`-v` lists what needs no action too; `--color always` colours even a file, `never` not
+    even a terminal would be."""
+    quiet, verbose = tmp_path / "quiet.txt", tmp_path / "verbose.txt"
+    base = [*arguments(command, store), "--today", TODAY]
+    code, _, err = run_cli(*base, "-o", quiet, "--color", "never")
+    assert code in (0, 1, 3), err
+    code, _, err = run_cli(*base, "-o", verbose, "--verbose", "--color", "always")
+    assert code in (0, 1, 3), err
+    plain, coloured = quiet.read_text(encoding="utf-8"), verbose.read_text(encoding="utf-8")
+    assert "\x1b[" not in plain and "\x1b[" in coloured
+    listed, counted = len(_visible(coloured).splitlines()), len(plain.splitlines())
+    # what -v adds is counted without it, and then said
+    assert listed > counted if "-v lists them" in plain else listed >= counted
+
+
+def _visible(text: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))

@@ -471,6 +471,10 @@ def recheck(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
     color: ColorOpt = ColorChoice.AUTO,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="List the checks that did not change too."),
+    ] = False,
     ca_file: CaFileOpt = None,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
@@ -485,7 +489,7 @@ def recheck(
     dns = opt.dns_settings(zone, nameserver, timeout)
     bounds = opt.limits(deadline, concurrency, workers)
     settings = opt.run_settings(dns, bounds, today, ca_file=ca_file)
-    report = opt.report_options(fmt, output, strict, color=color)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
     raise typer.Exit(run_recheck(sheets or [], settings, report, db, notify, chosen))
 
@@ -543,6 +547,10 @@ def deadlines(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     color: ColorOpt = ColorChoice.AUTO,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="List the deadlines met or not tracked too."),
+    ] = False,
 ) -> None:
     """One table of every customer's deadlines: due date, working days left, what still fails."""
     from mailcheck.commands import _options as opt
@@ -550,7 +558,7 @@ def deadlines(
 
     dns = opt.dns_settings(zone, nameserver, timeout)
     settings = opt.run_settings(dns, opt.limits(deadline), today)
-    report = opt.report_options(fmt, output, strict, color=color)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_deadlines(sheets, settings, report, opt.selection(select, ignore)))
 
 

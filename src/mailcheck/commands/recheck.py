@@ -19,6 +19,7 @@ is sent after the run was committed: a webhook that is down loses no result.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -103,7 +104,7 @@ def run_recheck(
     as_report = Report(
         tuple(changes.findings()), changes.run.today, strict=report.strict, plans=plans
     )
-    write_view(changes, as_report, report, _renderer(report.fmt))
+    write_view(changes, as_report, report, _renderer(report))
     announce_deadline(settings.limits)
     if notify:
         _notify(notify, changes, settings.dns.timeout)
@@ -228,10 +229,10 @@ def _check(
     return sorted(results, key=lambda checked: order[id(checked.sheet)]), unchecked
 
 
-def _renderer(fmt: Format) -> Callable[[RecheckReport, TextIO, bool | None], None]:
-    if fmt is Format.JSON:
+def _renderer(options: ReportOptions) -> Callable[[RecheckReport, TextIO, bool | None], None]:
+    if options.fmt is Format.JSON:
         return lambda report, stream, _color: render_json(report, stream)
-    return render_table
+    return functools.partial(render_table, verbose=options.verbose)
 
 
 def _notify(url: str, report: RecheckReport, timeout: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mailcheck.core.sources import cited_alone
 from mailcheck.profiles import all_profiles
 from mailcheck.rules import REGISTRY
 from mailcheck.sheet.model import sheet_json_schema
@@ -21,7 +22,8 @@ def schema_with_rules() -> dict[str, Any]:
         for r in REGISTRY.values()
     ]
     schema["$defs"]["ProfileName"]["oneOf"] = [
-        {"const": p.profile, "title": p.title, "description": p.document} for p in all_profiles()
+        {"const": p.profile, "title": p.title, "description": cited_alone(p.document)}
+        for p in all_profiles()
     ]
     return schema
 

@@ -27,6 +27,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding, Status
+from mailcheck.core.sources import cite
 from mailcheck.core.wording import plural
 from mailcheck.rules._listing import capped
 from mailcheck.rules._sla import at_line, duration, tickets_or_skip
@@ -76,7 +77,7 @@ class Reactions:
         self.limits = {channel_of(r.channel): r.parsed for r in support.reaction}
         self.hint = (
             f"remind the provider of its reaction times (terms {terms.name}: "
-            f"{support.source or terms.terms.source}) and keep the ticket log as evidence"
+            f"{cite(support.source or terms.terms.source)}) and keep the ticket log as evidence"
         )
 
     def judge(self, ticket: Ticket) -> Finding:
