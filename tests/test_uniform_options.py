@@ -6,7 +6,9 @@ that read the store say which."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -111,8 +113,6 @@ def test_verbose_lists_more_and_color_follows_the_choice(run_cli, store, tmp_pat
 
 
 def _visible(text: str) -> str:
-    import re
-
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
@@ -182,6 +182,17 @@ def test_dash_h_is_help_with_metavars_not_python_types(run_cli, command):
     assert "-h, --help" in out
     for raw in ("<list[", "<float>", "<int", "<path>", "<str>", "%Y", "<datetime"):
         assert raw not in out, f"{command}: {raw}"
+
+
+@pytest.mark.parametrize("command", command_names())
+def test_help_fits_60_columns_in_whole_words(run_cli, monkeypatch, command):
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = run_cli(command, "-h")
+    assert code == 0
+    lines = out.splitlines()
+    assert all(len(line) <= 60 for line in lines), [line for line in lines if len(line) > 60]
+    for line, following in itertools.pairwise(lines):  # no word broken at a hyphen
+        assert not (re.search(r"[A-Za-z]-$", line) and re.match(r"\s*[A-Za-z]", following)), line
 
 
 def test_top_level_dash_h_and_shell_completion(run_cli):
@@ -267,3 +278,16 @@ def test_jsonl_of_a_domain_list_names_each_lines_domain(run_cli, tmp_path, worke
     # a finding about another name (the MAIL FROM domain, a key) names its line's domain
     mail_from = [f for f in findings if f["subject"] == "bounce.acme.example"]
     assert mail_from and {f["domain"] for f in mail_from} == {"acme.example"}
+
+
+def test_a_bad_date_says_the_form_not_a_format_string(run_cli):
+    code, _, err = run_cli("deadlines", SHEET, "--today", "2026-02-30")
+    assert code == 2
+    assert "YYYY-MM-DD" in err and "%Y" not in err
+
+
+def test_a_zone_file_that_cannot_be_read_is_named_once(run_cli, tmp_path):
+    missing = tmp_path / "gone.zone"
+    code, _, err = run_cli("plan", SHEET, "--zone", missing)
+    assert code == 2
+    assert err.count(str(missing)) == 1 and "Errno" not in err
