@@ -104,7 +104,7 @@ async def plan_sheet(sheet: LoadedSheet, findings: Sequence[Finding], ctx: Conte
     plan = Plan(
         sheet=sheet.display if sheet.from_file else None,
         customer=sheet.sheet.customer,
-        subject=sheet.display,
+        subject=_subject(sheet),
         requests=tuple(_requests(fixes.requests)),
         tasks=tuple(_tasks(fixes.tasks)),
         conflicts=tuple(conflicts),
@@ -113,6 +113,14 @@ async def plan_sheet(sheet: LoadedSheet, findings: Sequence[Finding], ctx: Conte
     )
     kept = (r for r in records if plan.conflict_for(r.name, r.rtype) is None)
     return replace(plan, records=tuple(sorted(kept, key=_record_order)))
+
+
+def _subject(sheet: LoadedSheet) -> str:
+    """What was checked: the sheet's path, the domain, or the messages checked without a
+    sheet."""
+    if sheet.from_file or sheet.sheet.senders or not sheet.sheet.samples:
+        return sheet.display
+    return ", ".join(str(sample) for sample in sheet.sheet.samples)
 
 
 def _rules(pairs: Iterable[tuple[str, object]]) -> tuple[str, ...]:

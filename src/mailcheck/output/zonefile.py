@@ -28,6 +28,7 @@ from mailcheck.core.changeset import (
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.fixes import PROVIDER
 from mailcheck.core.report import Report
+from mailcheck.core.wording import plural
 from mailcheck.rules import REGISTRY
 
 WIDTH = 78  # comment lines are wrapped to this width; a record line is never broken
@@ -91,8 +92,8 @@ def _heading(plan: Plan) -> list[str]:
         )
     if plan.undecided:
         lines += _comment(
-            f"{plan.undecided} check(s) could not be decided (DNS did not answer): what they "
-            "would ask for is missing. Check again before you rely on this change set."
+            f"{plural(plan.undecided, 'check')} could not be decided (DNS did not answer): what "
+            "they would ask for is missing. Check again before you rely on this change set."
         )
     return lines
 
