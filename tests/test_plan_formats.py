@@ -124,3 +124,25 @@ def test_commands_without_a_change_set_give_their_fixes_in_words(run_cli):
     assert all(line.startswith(";") for line in out.splitlines() if line)
     _, data, _ = run_cli("hygiene", report, "--format", "json", "--today", TODAY)
     assert "plan" not in json.loads(data)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_each_sheet_of_a_batch_has_its_change_set(run_cli, workers):
+    """Checked in worker processes or not, the JSON report holds one plan per sheet."""
+    sheets = [example_args(example) for example in EXAMPLES]
+    zones = [arg for args in sheets for arg in args[1:]]
+    code, out, err = run_cli(
+        "check",
+        *(args[0] for args in sheets),
+        *zones,
+        "--today",
+        TODAY,
+        "--format",
+        "json",
+        "--workers",
+        workers,
+    )
+    assert code == 1, err
+    plans = json.loads(out)["plan"]
+    assert [Path(plan["sheet"]).parent.name for plan in plans] == EXAMPLES
+    assert all(plan["records"] for plan in plans)

@@ -39,9 +39,11 @@ def run_plan(
 def _summary(plans: Sequence[Plan]) -> str:
     records = sum(len(plan.records) for plan in plans)
     requests = sum(len(plan.requests) for plan in plans)
+    tasks = sum(len(plan.tasks) for plan in plans)
     conflicts = sum(len(plan.conflicts) for plan in plans)
     undecided = sum(plan.undecided for plan in plans)
-    parts = [plural(records, "record"), plural(requests, "request"), plural(conflicts, "conflict")]
+    parts = [plural(records, "record"), plural(requests, "request"), plural(tasks, "task")]
+    parts.append(plural(conflicts, "conflict"))
     if undecided:
         parts.append(f"{plural(undecided, 'check')} undecided")
     return ", ".join(parts)
