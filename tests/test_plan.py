@@ -371,6 +371,26 @@ ns       3600 IN A   192.0.2.53
     assert not [r for r in planned.plan.records if r.name == "mail.clash.example"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "v=spf1 " + " ".join(f"include:w{i}.spfcheck.example" for i in range(12)) + " -all",
+        "v=DKIM1; k=rsa; p=" + "A" * 400,  # no space to split at
+        'v=spf1 exp="quoted" ' + "x" * 250,
+        "",
+    ],
+)
+def test_a_long_txt_record_is_split_between_words_where_it_can_be(text):
+    from mailcheck.core.hints import txt_record
+
+    line = txt_record("long.example", text)
+    rdata = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.TXT, line.split(maxsplit=4)[4])
+    strings = [s.decode() for s in rdata.strings]
+    assert "".join(strings) == text and all(len(s) <= 255 for s in strings)
+    if text.startswith("v=spf1 include"):  # words all shorter than a string
+        assert all(s.endswith(" ") for s in strings[:-1])  # no word cut in two
+
+
 # --- the command -----------------------------------------------------------------------------
 
 

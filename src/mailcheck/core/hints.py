@@ -10,8 +10,22 @@ def record(name: str, rtype: str, value: str, ttl: int = DEFAULT_TTL) -> str:
     return f"{name.rstrip('.')}. {ttl} IN {rtype} {value}"
 
 
+TXT_STRING = 255  # characters in one string of a TXT record (RFC 1035 §3.3.14)
+
+
 def txt_record(name: str, text: str, ttl: int = DEFAULT_TTL) -> str:
-    """A TXT record line; text longer than 255 characters is split into several strings."""
-    chunks = [text[i : i + 255] for i in range(0, len(text), 255)] or [""]
-    quoted = " ".join('"' + c.replace("\\", "\\\\").replace('"', '\\"') + '"' for c in chunks)
+    """A TXT record line; text longer than 255 characters is split into several strings, after
+    a space where there is one (receivers join the strings as they are: the space stays)."""
+    quoted = " ".join(
+        '"' + c.replace("\\", "\\\\").replace('"', '\\"') + '"' for c in _strings(text)
+    )
     return record(name, "TXT", quoted, ttl)
+
+
+def _strings(text: str) -> list[str]:
+    strings = []
+    while len(text) > TXT_STRING:
+        cut = text.rfind(" ", 0, TXT_STRING) + 1 or TXT_STRING  # the space ends the string
+        strings.append(text[:cut])
+        text = text[cut:]
+    return [*strings, text]

@@ -75,11 +75,8 @@ class Cut:
     own: bool = True  # of the customer's own domains
 
     def describe(self) -> str:
-        cost = f"{self.saves} lookup{'s' if self.saves != 1 else ''}"
-        if self.ranges is None:
-            return f"drop {self.term} ({self.why}, {cost})"
-        whose = "" if self.own else ", whose ranges you then keep up to date"
-        return f"flatten {self.term} ({cost}) into the ranges it stands for{whose}"
+        """A dropped term and why, in words (a flattened one is said with the others)."""
+        return f"drop {self.term} ({self.why}, {_lookups(self.saves)})"
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,23 @@ class Room:
     lookups: int
 
     def describe(self) -> str:
-        return "; ".join(cut.describe() for cut in self.cuts)
+        """`drop include:a (written twice, 1 lookup); flatten include:b, include:c (4 lookups)
+        into the ip4:/ip6: ranges they stand for`."""
+        parts = [cut.describe() for cut in self.cuts if cut.ranges is None]
+        for own in (True, False):
+            flat = [cut for cut in self.cuts if cut.ranges is not None and cut.own is own]
+            if flat:
+                terms = ", ".join(cut.term for cut in flat)
+                they = "they stand" if len(flat) > 1 else "it stands"
+                text = f"flatten {terms} ({_lookups(sum(cut.saves for cut in flat))}) into the "
+                text += f"ip4:/ip6: ranges {they} for"
+                kept = ", and keep them up to date: their owners may change them"
+                parts.append(text if own else text + kept)
+        return "; ".join(parts)
+
+
+def _lookups(count: int) -> str:
+    return f"{count} lookup{'s' if count != 1 else ''}"
 
 
 def make_room(tree: SpfTree, ownership: Ownership) -> Room | None:
