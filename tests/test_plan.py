@@ -375,7 +375,7 @@ ns       3600 IN A   192.0.2.53
     "text",
     [
         "v=spf1 " + " ".join(f"include:w{i}.spfcheck.example" for i in range(12)) + " -all",
-        "v=DKIM1; k=rsa; p=" + "A" * 400,  # no space to split at
+        "v=DKIM1; k=rsa; p=" + "A" * 400,  # a word longer than a string: cut every 255
         'v=spf1 exp="quoted" ' + "x" * 250,
         "",
     ],

@@ -13,6 +13,7 @@ from mailcheck.core.changeset import Plan
 from mailcheck.core.compliance import ProfileVerdict
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding
+from mailcheck.core.milestones import Milestone
 from mailcheck.core.report import Note, Report
 from mailcheck.engine.settings import RunLimits, RunSettings
 from mailcheck.output import Format, render
@@ -48,11 +49,12 @@ def write_report(
     notes: Sequence[Note] = (),
     compliance: Sequence[ProfileVerdict] = (),
     plans: Sequence[Plan] = (),
+    milestones: Sequence[Milestone] = (),
 ) -> int:
     """Render the report (stdout or `--output`) and return the exit code. `renderer` lets a
     command show more than the findings, e.g. `mailcheck spf` its include tree; `compliance`:
-    the profiles judged, whose verdicts count for the exit code too; `plans`: the change sets
-    of the sheets or domains checked."""
+    the profiles judged, whose verdicts count for the exit code too; `plans` and `milestones`:
+    the sheets' change sets and timelines, for the formats that show them."""
     report = Report(
         tuple(findings),
         settings.today,
@@ -60,6 +62,7 @@ def write_report(
         notes=tuple(notes),
         compliance=tuple(compliance),
         plans=tuple(plans),
+        milestones=tuple(milestones),
     )
     announce(report)
     write_output(

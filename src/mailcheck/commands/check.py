@@ -19,6 +19,7 @@ from mailcheck.engine.batch import Batch, worker_count
 from mailcheck.engine.runner import (
     all_compliance,
     all_findings,
+    all_milestones,
     all_plans,
     check_loaded,
     exemption_notes,
@@ -55,15 +56,14 @@ def run_check(
             with progress("checking", units, report.color) as tick:
                 results = check_loaded(sheets, rules, settings, tick=tick)
             record_run(store, "check", started, results, settings.today, strict=report.strict)
-    notes = exemption_notes(results)
-    compliance = all_compliance(results)
     return write_report(
         all_findings(results),
         settings,
         report,
-        notes=notes,
-        compliance=compliance,
+        notes=exemption_notes(results),
+        compliance=all_compliance(results),
         plans=all_plans(results),
+        milestones=all_milestones(sheets),
     )
 
 

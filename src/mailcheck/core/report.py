@@ -14,6 +14,7 @@ from mailcheck.core.compliance import (
     with_compliance,
 )
 from mailcheck.core.findings import ExitCode, Finding, exit_code, summarize
+from mailcheck.core.milestones import Milestone
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +43,10 @@ class Report:
     compliance: tuple[ProfileVerdict, ...] = ()
     """The requested profiles, judged per sheet (empty when none was requested)."""
     plans: tuple[Plan, ...] = ()
-    """The change set of each sheet or domain checked, whose fixes the hints show (empty when
-    the command makes none: its findings are not about DNS, or come from the store)."""
+    """Each checked sheet's change set (`mailcheck.engine.planner`), where the command made
+    one: the formats that show it take it from here."""
+    milestones: tuple[Milestone, ...] = ()
+    """The checked sheets' dated events and due dates, for the formats that draw a timeline."""
 
     @property
     def summary(self) -> dict[str, int]:

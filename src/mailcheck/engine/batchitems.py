@@ -26,7 +26,7 @@ from mailcheck.engine.profile_verdicts import judge_sheet
 from mailcheck.engine.runner import (
     MAX_SHEETS_AT_ONCE,
     build_context,
-    check_located,
+    check_located_and_plan,
     now,
     sheet_notes,
 )
@@ -142,7 +142,7 @@ async def _stream(
             # cheap to derive again from the resolver's cache, and would grow with the batch
             own = replace(ctx, memo=RunMemo())
             with ctx.dns.cache.scope(own_domains(sheet.sheet)):
-                findings, plan = await check_located(sheet, rules, own, tick)
+                findings, plan = await check_located_and_plan(sheet, rules, own, tick)
             notes = tuple(sheet_notes(sheet, findings))
             compliance = judge_sheet(sheet, findings, rules_run, profiles)
             domain = None if sheet.from_file else sheet.display

@@ -18,6 +18,7 @@ class Format(enum.StrEnum):
     JSONL = "jsonl"
     ZONE = "zone"
     """The change set as an RFC 1035 zone file snippet (`mailcheck.output.zonefile`)."""
+    HTML = "html"
 
 
 class ColorChoice(enum.StrEnum):
@@ -75,6 +76,10 @@ def _renderer(fmt: Format) -> Callable[[Report, TextIO, bool | None], None]:
         from mailcheck.output.zonefile import render_zone
 
         return render_zone
+    if fmt is Format.HTML:
+        from mailcheck.output.html import render_html
+
+        return render_html
     from mailcheck.output.table import render_table
 
     return render_table

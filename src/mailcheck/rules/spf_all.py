@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
+from mailcheck.rules._service import fixing_sheet
 from mailcheck.rules._spf import (
-    fixing_sheet,
     judge_each_tree,
     policy_chain,
     root_problem,

@@ -23,7 +23,8 @@ from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
 from mailcheck.core.fixes import Request, Task
-from mailcheck.rules._spf import fixing_sheet, judge_each_tree, root_problem, spf_failed
+from mailcheck.rules._service import fixing_sheet
+from mailcheck.rules._spf import judge_each_tree, root_problem, spf_failed
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind

@@ -84,6 +84,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE run_sheets ADD COLUMN zones TEXT",  # JSON list of absolute paths
         "ALTER TABLE run_sheets ADD COLUMN nameservers TEXT",  # JSON list; both NULL: unknown
     ),
+    # 3: the provider's own deadline: when the service was ordered and when it was provisioned.
+    (
+        "ALTER TABLE run_sheets ADD COLUMN ordered TEXT",
+        "ALTER TABLE run_sheets ADD COLUMN provisioned TEXT",
+    ),
 )
 
 LATEST = len(MIGRATIONS)
