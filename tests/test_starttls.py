@@ -119,6 +119,21 @@ def test_the_run_deadline_bounds_every_probe(zone):
     assert finding.status == "error"
 
 
+def test_a_probe_cut_short_by_the_run_deadline_is_undecided(zone):
+    """The run's deadline falls inside the host's time: error, and the seconds left are not
+    shown as a long fraction."""
+    import re
+    from dataclasses import replace
+
+    with TricklingServer() as server:
+        ctx = context(zone, server.port, None, deadline=30)
+        ends_at = time.monotonic() + 0.7
+        finding = mx_starttls(replace(ctx, smtp=replace(ctx.smtp, ends_at=ends_at)))
+        assert server.connections == 1
+    assert finding.status == "error"
+    assert not re.search(r"\d\.\d{3,}", finding.message)
+
+
 def test_a_closed_port_is_undecided(zone):
     assert mx_starttls(context(zone, free_port(), None)).status == "error"
 
