@@ -31,6 +31,7 @@ mx1.two IN A 127.0.0.1
 mx2.two IN A 127.0.0.2
 nomx IN A 127.0.0.1
 nullmx IN MX 0 .
+three IN MX 10 mx.one
 """
 
 
@@ -132,6 +133,23 @@ def test_a_probe_cut_short_by_the_run_deadline_is_undecided(zone):
         assert server.connections == 1
     assert finding.status == "error"
     assert not re.search(r"\d\.\d{3,}", finding.message)
+
+
+def test_a_batch_probes_a_host_that_many_domains_name_once(zone):
+    """`domain --from-file`: each domain is checked with a memo of its own, but the probes are
+    the run's: two domains whose MX is the same host make one connection to it."""
+    from mailcheck.engine.batchitems import check_in_process
+    from mailcheck.engine.domainsheet import domain_sheet
+    from mailcheck.engine.settings import DnsSettings, Probing, RunSettings
+
+    found: list = []
+    with SmtpServer("mx.one.tls.example") as server:
+        probing = Probing(allow_private=True, smtp=True, smtp_port=server.port)
+        settings = RunSettings(DnsSettings(zones=(zone,)), probing=probing, today=TODAY)
+        items = [(0, domain_sheet("one.tls.example")), (1, domain_sheet("three.tls.example"))]
+        check_in_process(items, ["mx.starttls"], settings, found.append)
+        assert server.commands.count("EHLO") == 1
+    assert sorted(f.rule for done in found for f in done.findings) == ["mx.starttls"] * 2
 
 
 def test_a_closed_port_is_undecided(zone):
