@@ -278,6 +278,27 @@ def test_recipients_lists_the_aborted_domains_first_with_a_count(zone, tmp_path,
     assert found["recipients"]["domains"] == 2
 
 
+def test_recipients_markdown_gives_the_count_under_its_title(zone, tmp_path, capsys):
+    """The count of the domains that would lose mail leads the Markdown report too, not only
+    the table and the JSON: before the verdict, right under the title."""
+    from mailcheck.commands._options import ReportOptions, Selection
+    from mailcheck.commands.recipients import run_recipients
+    from mailcheck.engine.settings import DnsSettings, Probing, RunSettings
+    from mailcheck.output import Format
+
+    listed = tmp_path / "domains.txt"
+    listed.write_text("one.tls.example\nnullmx.tls.example\n")
+    with SmtpServer(starttls=False) as server:
+        probing = Probing(allow_private=True, smtp=True, smtp_port=server.port)
+        settings = RunSettings(DnsSettings(zones=(zone,)), probing=probing, today=TODAY)
+        code = run_recipients(listed, None, settings, ReportOptions(Format.MARKDOWN), Selection())
+    out = capsys.readouterr().out
+    assert code == 1
+    title, lead = out.split("\n\n")[:2]
+    assert title.startswith("# ")
+    assert lead.startswith("1 of 2 ") and "one.tls.example" in lead
+
+
 def test_recipients_input_errors(run_cli, tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_text("good.example\nnot a domain\n-x-.example\n")

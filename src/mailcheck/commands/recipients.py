@@ -124,6 +124,13 @@ def render_with_count(
 
         lines = wrap(headline(recipients, lost, probed), output_width(stream))
         stream.write("\n".join(lines) + "\n\n")
+    if fmt is Format.MARKDOWN:
+        from mailcheck.output.markdown import as_markdown
+
+        # the count under the report's title, as the table gives it first (names are DNS names)
+        title, rest = as_markdown(report).split("\n", 1)
+        stream.write(f"{title}\n\n{headline(recipients, lost, probed)}\n{rest}")
+        return
     render(report, fmt, stream, color=color, verbose=verbose)
 
 
