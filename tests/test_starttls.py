@@ -278,9 +278,12 @@ def test_recipients_lists_the_aborted_domains_first_with_a_count(zone, tmp_path,
     assert found["recipients"]["domains"] == 2
 
 
-def test_recipients_markdown_gives_the_count_under_its_title(zone, tmp_path, capsys):
-    """The count of the domains that would lose mail leads the Markdown report too, not only
-    the table and the JSON: before the verdict, right under the title."""
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_recipients_reports_give_the_count_under_their_title(zone, tmp_path, capsys, fmt):
+    """The count of the domains that would lose mail leads the Markdown and HTML reports too,
+    not only the table and the JSON: right under the title, before the verdict."""
+    import re
+
     from mailcheck.commands._options import ReportOptions, Selection
     from mailcheck.commands.recipients import run_recipients
     from mailcheck.engine.settings import DnsSettings, Probing, RunSettings
@@ -291,12 +294,13 @@ def test_recipients_markdown_gives_the_count_under_its_title(zone, tmp_path, cap
     with SmtpServer(starttls=False) as server:
         probing = Probing(allow_private=True, smtp=True, smtp_port=server.port)
         settings = RunSettings(DnsSettings(zones=(zone,)), probing=probing, today=TODAY)
-        code = run_recipients(listed, None, settings, ReportOptions(Format.MARKDOWN), Selection())
+        report = ReportOptions(Format(fmt))
+        code = run_recipients(listed, None, settings, report, Selection())
     out = capsys.readouterr().out
     assert code == 1
-    title, lead = out.split("\n\n")[:2]
-    assert title.startswith("# ")
-    assert lead.startswith("1 of 2 ") and "one.tls.example" in lead
+    title = out.index("<h1>" if fmt == "html" else "# ")
+    lead = re.search(r"1 of 2 \D+one\.tls\.example", out)
+    assert lead is not None and title < lead.start() < out.index("exit code")
 
 
 def test_recipients_input_errors(run_cli, tmp_path):

@@ -127,9 +127,12 @@ def render_with_count(
     if fmt is Format.MARKDOWN:
         from mailcheck.output.markdown import as_markdown
 
-        # the count under the report's title, as the table gives it first (names are DNS names)
-        title, rest = as_markdown(report).split("\n", 1)
-        stream.write(f"{title}\n\n{headline(recipients, lost, probed)}\n{rest}")
+        stream.write(as_markdown(report, lead=headline(recipients, lost, probed)))
+        return
+    if fmt is Format.HTML:
+        from mailcheck.output.html import as_html
+
+        stream.write(as_html(report, lead=headline(recipients, lost, probed)))
         return
     render(report, fmt, stream, color=color, verbose=verbose)
 
