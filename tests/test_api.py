@@ -123,10 +123,14 @@ def test_bad_arguments_are_input_errors(arguments, key):
     assert caught.value.key == key
 
 
-def test_domains_as_one_string_is_an_input_error():
+@pytest.mark.parametrize(
+    ("domains", "selectors", "key"),
+    [("acme.example", [], "domains"), (["acme.example"], "esp2026", "selectors")],
+)
+def test_domains_or_selectors_as_one_string_are_input_errors(domains, selectors, key):
     with pytest.raises(api.InputError) as caught:
-        api.check_domains("acme.example", zones=ZONE_FILES)  # type: ignore[arg-type]
-    assert caught.value.key == "domains"
+        api.check_domains(domains, selectors=selectors, zones=ZONE_FILES)
+    assert caught.value.key == key
 
 
 def test_a_moment_counts_by_its_date():

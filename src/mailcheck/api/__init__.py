@@ -193,8 +193,9 @@ def check_domains(
     FROM domain (`mail_from`, default: the domain itself); only the rules that need nothing but
     DNS run. Findings name no sheet; the other options are those of `check_sheets`."""
     settings = _settings(zones, nameservers, timeout, deadline, today, profiles, concurrency)
-    if isinstance(domains, str):
-        raise InputError("give a list of domains, not one string", key="domains")
+    for key, given in (("domains", domains), ("selectors", selectors)):
+        if isinstance(given, str):  # a domain or a selector per letter otherwise
+            raise InputError(f"give a list of {key}, not one string", key=key)
     loaded = [domain_sheet(domain, selectors, mail_from) for domain in domains]
     results = check_loaded(loaded, _rules(select, ignore, domain_rules()), settings)
     return _report(results, settings, strict, [])
