@@ -21,7 +21,7 @@ from mailcheck.commands._progress import progress
 from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError
 from mailcheck.engine.domainsheet import domain_sheet
-from mailcheck.engine.runner import all_compliance, all_findings, check_loaded
+from mailcheck.engine.runner import all_compliance, all_findings, all_plans, check_loaded
 from mailcheck.engine.settings import RunSettings
 from mailcheck.rules import REGISTRY, domain_rules
 
@@ -54,7 +54,10 @@ def run_domain(
         with progress("checking", len(rules), report.color) as tick:
             results = check_loaded([sheet], rules, settings, tick=tick)
         compliance = all_compliance(results)
-        return write_report(all_findings(results), settings, report, compliance=compliance)
+        plans = all_plans(results)
+        return write_report(
+            all_findings(results), settings, report, compliance=compliance, plans=plans
+        )
     from mailcheck.commands._batch import report_batch
     from mailcheck.engine.batch import Batch
     from mailcheck.engine.domainfile import read_domain_file

@@ -201,8 +201,16 @@ def _done(kind: str, rest: list[Any]) -> Done:
     from mailcheck.engine.batchitems import Done
 
     if kind == "done":
-        index, findings, checked_at, notes, compliance, domain = rest
-        return Done(index, findings, checked_at, notes=notes, compliance=compliance, domain=domain)
+        index, findings, checked_at, notes, compliance, domain, plan = rest
+        return Done(
+            index,
+            findings,
+            checked_at,
+            notes=notes,
+            compliance=compliance,
+            domain=domain,
+            plan=plan,
+        )
     index, lines, statuses, checked_at, notes, compliance, domain = rest
     return Done(
         index,
@@ -239,7 +247,7 @@ def _worker(
             results.put(("text", number, *text, done.domain))
         else:
             found = (done.index, done.findings, done.checked_at, done.notes, done.compliance)
-            results.put(("done", number, *found, done.domain))
+            results.put(("done", number, *found, done.domain, done.plan))
 
     _exit_with_parent()
     try:
