@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from mailcheck import __version__
 from mailcheck.dnsclient.names import IPAddress
 from mailcheck.http.netpolicy import refused_addresses, resolve_addresses
-from mailcheck.http.probe import certificate_problem, reason_of
+from mailcheck.http.probe import certificate_problem, direct_client, reason_of
 
 if TYPE_CHECKING:
     import httpx
@@ -109,12 +109,7 @@ async def _get_first_reachable(
     import httpx
 
     failures = []
-    async with httpx.AsyncClient(
-        verify=settings.verify or True,
-        follow_redirects=False,
-        trust_env=False,
-        timeout=settings.deadline,
-    ) as client:
+    async with direct_client(settings.verify, settings.deadline) as client:
         for address in addresses:
             try:
                 return await _get(client, host, path, address, settings.port, max_bytes)

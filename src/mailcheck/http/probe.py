@@ -150,12 +150,7 @@ async def _post_first_reachable(
     import httpx
 
     failures = []
-    async with httpx.AsyncClient(
-        verify=settings.verify or True,
-        follow_redirects=False,
-        trust_env=False,
-        timeout=settings.deadline,
-    ) as client:
+    async with direct_client(settings.verify, settings.deadline) as client:
         for address in addresses:
             try:
                 return await _post(client, target, address, settings)
@@ -223,6 +218,16 @@ def _judge(response: httpx.Response, address: IPAddress) -> ProbeResult:
         )
     return ProbeResult(
         Status.FAIL, f"{said} from {address}: the POST was not accepted", _ACCEPT_POST
+    )
+
+
+def direct_client(verify: ssl.SSLContext | None, deadline: float) -> httpx.AsyncClient:
+    """A client that connects where it is told: no redirect followed, no proxy or certificate
+    settings taken from the environment; `verify`: the trusted roots (None: the default)."""
+    import httpx
+
+    return httpx.AsyncClient(
+        verify=verify or True, follow_redirects=False, trust_env=False, timeout=deadline
     )
 
 
