@@ -92,13 +92,13 @@ DeadlineOpt = Annotated[
     ),
 ]
 DbOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--db",
         envvar="MAILCHECK_DB",
-        metavar="FILE",
-        help="The state store, a SQLite file: check records the run in it, recheck and history "
-        "read it (default: ~/.local/state/mailcheck/state.sqlite).",
+        metavar="FILE|URL",
+        help="The state store, a SQLite file or a postgresql:// URL: check records the run in "
+        "it, recheck and history read it (default: ~/.local/state/mailcheck/state.sqlite).",
     ),
 ]
 FormatOpt = Annotated[
@@ -265,7 +265,8 @@ def check(
         ca_file=ca_file,
     )
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
-    raise typer.Exit(run_check(sheets, settings, report, opt.selection(select, ignore), db))
+    chosen = opt.selection(select, ignore)
+    raise typer.Exit(run_check(sheets, settings, report, chosen, opt.store(db)))
 
 
 @app.command()
@@ -487,7 +488,7 @@ def recheck(
     settings = opt.run_settings(dns, bounds, today, ca_file=ca_file)
     report = opt.report_options(fmt, output, strict, color=color)
     chosen = opt.selection(select, ignore)
-    raise typer.Exit(run_recheck(sheets or [], settings, report, db, notify, chosen))
+    raise typer.Exit(run_recheck(sheets or [], settings, report, opt.store(db), notify, chosen))
 
 
 @app.command()
@@ -524,7 +525,7 @@ def history(
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
     day = today.date() if today else None
-    raise typer.Exit(run_history(subject, db, report, chosen, day))
+    raise typer.Exit(run_history(subject, opt.store(db), report, chosen, day))
 
 
 @app.command()

@@ -19,6 +19,7 @@ from mailcheck.engine.settings import DnsSettings, Probing, RunLimits, RunSettin
 from mailcheck.output import ColorChoice, Format
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
+from mailcheck.state import StoreLocation, store_location
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,13 @@ def report_options(
     """`--output -` is standard output, as for most tools (a file named - is `./-`)."""
     target = None if output is None or str(output) == "-" else output
     return ReportOptions(fmt, target, strict, color.forced, verbose)
+
+
+def store(db: str | None) -> StoreLocation | None:
+    """`--db` (or `MAILCHECK_DB`): a SQLite file or a PostgreSQL URL; None: not given."""
+    if db is None or not db.strip():
+        return None
+    return store_location(db)
 
 
 def selection(select: Sequence[str] | None, ignore: Sequence[str] | None) -> Selection:

@@ -14,10 +14,19 @@ from mailcheck.core.findings import exit_code
 from mailcheck.core.inputs import STDIN
 from mailcheck.engine.runner import CheckedSheet, all_compliance, load_sheets, now
 from mailcheck.sheet.model import LoadedSheet
-from mailcheck.state import ENV, RunRecord, SheetInfo, SheetResult, Store, default_path
+from mailcheck.state import (
+    ENV,
+    RunRecord,
+    SheetInfo,
+    SheetResult,
+    Store,
+    StoreLocation,
+    default_path,
+    store_location,
+)
 
 
-def store_to_read(db: Path | None) -> Path:
+def store_to_read(db: StoreLocation | None) -> StoreLocation:
     """The store `recheck` and `history` read (`--db`, else `MAILCHECK_DB`, else the default),
     said on stderr with where its path came from: a run `check` recorded in another store (or
     in none) is then not silently missed."""
@@ -26,7 +35,8 @@ def store_to_read(db: Path | None) -> Path:
         origin = f"the default; `check` records here only with --db {path} or {ENV}"
     else:
         path = db
-        origin = f"from {ENV}" if os.environ.get(ENV) == str(db) else "from --db"
+        given = os.environ.get(ENV)
+        origin = f"from {ENV}" if given and store_location(given) == db else "from --db"
     print(f"mailcheck: reading the state store {path} ({origin})", file=sys.stderr)
     return path
 

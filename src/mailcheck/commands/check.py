@@ -26,7 +26,7 @@ from mailcheck.engine.runner import (
 )
 from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
-from mailcheck.state import Store, exclusive
+from mailcheck.state import Store, StoreLocation, exclusive
 
 
 def run_check(
@@ -34,7 +34,7 @@ def run_check(
     settings: RunSettings,
     report: ReportOptions,
     selection: Selection,
-    db: Path | None,
+    db: StoreLocation | None,
 ) -> int:
     """`db`: the state store the run is recorded in (None: not recorded)."""
     sheets = load_sheets(sheet_paths) if db is None else load_recorded_sheets(sheet_paths)
@@ -64,7 +64,7 @@ def _batched(report: ReportOptions, settings: RunSettings, sheets: int) -> bool:
     return report.fmt is Format.JSONL or worker_count(settings.limits, sheets) > 1
 
 
-def _run_batch(batch: Batch, report: ReportOptions, db: Path | None) -> int:
+def _run_batch(batch: Batch, report: ReportOptions, db: StoreLocation | None) -> int:
     """The sheets as a batch; with a store, the run is recorded before the report goes out."""
     if db is None:
         return report_batch(batch, report)

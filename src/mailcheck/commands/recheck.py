@@ -48,8 +48,10 @@ from mailcheck.state import (
     SheetInfo,
     SheetResult,
     Store,
+    StoreLocation,
     exclusive,
 )
+from mailcheck.state.location import exists
 from mailcheck.state.store import sheet_key
 
 
@@ -57,7 +59,7 @@ def run_recheck(
     sheet_paths: Sequence[Path],
     settings: RunSettings,
     report: ReportOptions,
-    db: Path | None,
+    db: StoreLocation | None,
     notify: str | None,
     selection: Selection = EVERY_RULE,
 ) -> int:
@@ -69,7 +71,7 @@ def run_recheck(
         check_url(notify)
     rules = selection.rules()
     db = store_to_read(db)
-    if not sheet_paths and not db.exists():
+    if not sheet_paths and not exists(db):
         raise _no_store(db)
     with exclusive(db), Store.open(db, create=bool(sheet_paths)) as store:
         sheets, unchecked = _sheets(store, sheet_paths)
@@ -107,7 +109,7 @@ def run_recheck(
     return int(changes.exit_code)
 
 
-def _no_store(db: Path) -> InputError:
+def _no_store(db: StoreLocation) -> InputError:
     return InputError(
         "no state store here, so nothing to re-check: `mailcheck check` records only with "
         f"--db or {ENV}; record the sheets first with `mailcheck check SHEET... --db {db}` "
