@@ -475,10 +475,19 @@ def recheck(
     ca_file: CaFileOpt = None,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    enqueue: Annotated[
+        bool,
+        typer.Option(
+            "--enqueue",
+            help="Put the sheets on the PostgreSQL store's queue for `mailcheck worker` "
+            "instead of checking them here.",
+        ),
+    ] = False,
 ) -> None:
     """Re-check recorded sheets, record the run, and report what changed since the last run.
 
     Says on stderr which store it reads: --db, else MAILCHECK_DB, else the default store.
+    With --enqueue (a PostgreSQL store), workers on any host check the sheets instead.
     """
     from mailcheck.commands import _options as opt
     from mailcheck.commands.recheck import run_recheck
@@ -488,7 +497,39 @@ def recheck(
     settings = opt.run_settings(dns, bounds, today, ca_file=ca_file)
     report = opt.report_options(fmt, output, strict, color=color)
     chosen = opt.selection(select, ignore)
-    raise typer.Exit(run_recheck(sheets or [], settings, report, opt.store(db), notify, chosen))
+    raise typer.Exit(
+        run_recheck(sheets or [], settings, report, opt.store(db), notify, chosen, enqueue=enqueue)
+    )
+
+
+@app.command()
+def worker(
+    db: DbOpt = None,
+    until_done: Annotated[
+        bool,
+        typer.Option("--until-done", help="Stop when no queued sheet is waiting or being checked."),
+    ] = False,
+    stalled_after: Annotated[
+        float,
+        typer.Option(
+            "--stalled-after",
+            metavar="SECONDS",
+            callback=_seconds,
+            help="Take a sheet again whose worker sent no heartbeat for this long.",
+        ),
+    ] = 30.0,
+) -> None:
+    """Check the sheets `recheck --enqueue` queued in a PostgreSQL store, and record them.
+
+    Run one per core on every host; SIGTERM stops it after the sheet in hand.
+    """
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.worker import run_worker
+    from mailcheck.state import default_path
+    from mailcheck.state.queue import WorkerOptions
+
+    options = WorkerOptions(stalled_after=stalled_after, until_done=until_done)
+    raise typer.Exit(run_worker(opt.store(db) or default_path(), options))
 
 
 @app.command()

@@ -18,19 +18,24 @@ is sent after the run was committed: a webhook that is down loses no result.
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection
 from mailcheck.commands._progress import progress
 from mailcheck.commands._report import announce_deadline, write_view
-from mailcheck.commands._store import load_recorded_sheets, record_run, store_to_read
+from mailcheck.commands._store import (
+    UnreadableSheet,
+    asking,
+    load_recorded_sheets,
+    record_run,
+    store_to_read,
+    undecided,
+)
 from mailcheck.core.errors import InputError
-from mailcheck.core.findings import Finding, Status
 from mailcheck.core.report import Report
 from mailcheck.core.wording import plural
 from mailcheck.engine.batch import check_sheets
@@ -45,8 +50,6 @@ from mailcheck.sheet.model import LoadedSheet
 from mailcheck.state import (
     ENV,
     DnsSource,
-    SheetInfo,
-    SheetResult,
     Store,
     StoreLocation,
     exclusive,
@@ -62,9 +65,14 @@ def run_recheck(
     db: StoreLocation | None,
     notify: str | None,
     selection: Selection = EVERY_RULE,
+    *,
+    enqueue: bool = False,
 ) -> int:
     """`db`: the state store (None: the default one); `notify`: the webhook for the changes;
-    `selection`: the rules to re-check (the others' recorded statuses stand)."""
+    `selection`: the rules to re-check (the others' recorded statuses stand); `enqueue`: put
+    the sheets on the store's queue for `mailcheck worker` instead of checking them here."""
+    if enqueue:
+        return _enqueue(sheet_paths, settings, report, db, notify, selection)
     if notify:
         from mailcheck.http.notify import check_url
 
@@ -82,7 +90,7 @@ def run_recheck(
         if not results:
             raise _nothing_checked(store)
         rule_ids = {rule.id for rule in rules}
-        undecided = [_undecided(store, sheet, now(), rule_ids) for sheet in unchecked]
+        not_checked = [undecided(store, sheet, now(), rule_ids) for sheet in unchecked]
         # a recheck reports what changed in the findings, and exits by them: the profiles a
         # sheet names are judged by `check`, so the run is recorded without them
         results = [replace(result, compliance=()) for result in results]
@@ -93,7 +101,7 @@ def run_recheck(
             results,
             settings.today,
             strict=report.strict,
-            unchecked=undecided,
+            unchecked=not_checked,
         )
         changes = RecheckReport(
             store.run(run_id),
@@ -109,6 +117,47 @@ def run_recheck(
     return int(changes.exit_code)
 
 
+def _enqueue(
+    sheet_paths: Sequence[Path],
+    settings: RunSettings,
+    report: ReportOptions,
+    db: StoreLocation | None,
+    notify: str | None,
+    selection: Selection,
+) -> int:
+    """A new round on the queue: one job per sheet; the workers record the runs."""
+    import json
+
+    from mailcheck.commands._queue import postgres_store, recorded_sheet_keys, round_jobs
+    from mailcheck.state.queue import enqueue
+
+    if notify:
+        raise InputError(
+            "--notify needs the changes of a whole run, which --enqueue leaves to the workers: "
+            "leave one of them out",
+            key="--notify",
+        )
+    location = postgres_store(store_to_read(db), "recheck --enqueue")
+    selection.rules()  # an unknown prefix is an input error here, not in every worker
+    with Store.open(location) as store:
+        sheets = recorded_sheet_keys(store, sheet_paths)
+    if not sheets:
+        raise _no_store(location)
+    jobs = round_jobs(sheets, settings, selection, strict=report.strict)
+    count = enqueue(location, [job.payload() for job in jobs])
+    name = jobs[0].round
+    print(
+        f"mailcheck: {plural(count, 'sheet')} queued as round {name}; "
+        "`mailcheck worker` on each host checks and records them",
+        file=sys.stderr,
+    )
+    if report.fmt is Format.JSON:
+        print(json.dumps({"round": name, "queued": count, "store": str(location)}))
+    else:
+        print(f"round {name}: {plural(count, 'sheet')} queued")
+    return 0
+
+
 def _no_store(db: StoreLocation) -> InputError:
     return InputError(
         "no state store here, so nothing to re-check: `mailcheck check` records only with "
@@ -116,17 +165,6 @@ def _no_store(db: StoreLocation) -> InputError:
         f"(or set {ENV}), or name the sheets to re-check (mailcheck recheck SHEET...)",
         file=str(db),
     )
-
-
-@dataclass(frozen=True)
-class UnreadableSheet:
-    """A recorded sheet this run could not check, and why."""
-
-    sheet: str  # its key in the store: the absolute path
-    problem: str
-
-    def announce(self) -> None:
-        print(f"mailcheck: warning: not re-checked: {self.problem}", file=sys.stderr)
 
 
 def _sheets(
@@ -155,22 +193,6 @@ def _nothing_checked(store: Store) -> InputError:
     )
 
 
-def _undecided(
-    store: Store, unchecked: UnreadableSheet, moment: dt.datetime, rule_ids: set[str]
-) -> SheetResult:
-    """What is recorded of a sheet that could not be checked: every rule (of `rule_ids`, those
-    the run checks) and subject of its last run as `error`, with what it knew of the sheet and
-    its DNS source, so its decided statuses, its clocks and the source of its next re-check
-    stay as they were."""
-    findings = [
-        Finding(rule, Status.ERROR, subject, f"not re-checked: {unchecked.problem}")
-        for rule, subject in store.last_keys(unchecked.sheet)
-        if rule in rule_ids
-    ]
-    info = store.sheet_info(unchecked.sheet) or SheetInfo(unchecked.sheet)
-    return SheetResult(info, findings, moment, store.dns_source(unchecked.sheet))
-
-
 def _by_dns_source(
     store: Store, sheets: Sequence[LoadedSheet], settings: RunSettings
 ) -> list[tuple[RunSettings, list[LoadedSheet]]]:
@@ -185,13 +207,7 @@ def _by_dns_source(
         if not source.is_system:
             names = _some([s.display for s in group])
             print(f"mailcheck: re-checking {names} against {source}, as last run", file=sys.stderr)
-    return [(_asking(source, settings), group) for source, group in groups.items()]
-
-
-def _asking(source: DnsSource, settings: RunSettings) -> RunSettings:
-    """`settings` asking the zone files or name servers a sheet was last checked against."""
-    zones = tuple(Path(z) for z in source.zones)
-    return replace(settings, dns=replace(settings.dns, zones=zones, nameservers=source.nameservers))
+    return [(asking(source, settings), group) for source, group in groups.items()]
 
 
 def _some(names: Sequence[str], shown: int = 3) -> str:
