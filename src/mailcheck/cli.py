@@ -170,6 +170,15 @@ ProbeOpt = Annotated[
         help="POST One-Click to each sample's unsubscribe URI (this unsubscribes somebody).",
     ),
 ]
+ShardOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--shard",
+        metavar="K/N",
+        help="Check only shard K of N: the items whose organisational domain hashes to K "
+        "(run K = 1..N on N hosts to check every item once).",
+    ),
+]
 ProfileOpt = Annotated[
     list[ProfileName] | None,
     typer.Option(
@@ -247,6 +256,7 @@ def check(
     color: ColorOpt = ColorChoice.AUTO,
     verbose: VerboseOpt = False,
     ca_file: CaFileOpt = None,
+    shard: ShardOpt = None,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
 
@@ -266,7 +276,8 @@ def check(
     )
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
-    raise typer.Exit(run_check(sheets, settings, report, chosen, opt.store(db)))
+    split = opt.shard(shard)
+    raise typer.Exit(run_check(sheets, settings, report, chosen, opt.store(db), split))
 
 
 @app.command()
@@ -402,6 +413,7 @@ def domain(
     verbose: VerboseOpt = False,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    shard: ShardOpt = None,
 ) -> None:
     """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes.
 
@@ -416,8 +428,9 @@ def domain(
     settings = opt.run_settings(dns, bounds, today, profiles=profile)
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
+    split = opt.shard(shard)
     raise typer.Exit(
-        run_domain(name, from_file, selector or (), mail_from, settings, report, chosen)
+        run_domain(name, from_file, selector or (), mail_from, settings, report, chosen, split)
     )
 
 
@@ -483,6 +496,7 @@ def recheck(
             "instead of checking them here.",
         ),
     ] = False,
+    shard: ShardOpt = None,
 ) -> None:
     """Re-check recorded sheets, record the run, and report what changed since the last run.
 
@@ -498,7 +512,16 @@ def recheck(
     report = opt.report_options(fmt, output, strict, color=color)
     chosen = opt.selection(select, ignore)
     raise typer.Exit(
-        run_recheck(sheets or [], settings, report, opt.store(db), notify, chosen, enqueue=enqueue)
+        run_recheck(
+            sheets or [],
+            settings,
+            report,
+            opt.store(db),
+            notify,
+            chosen,
+            enqueue=enqueue,
+            shard=opt.shard(shard),
+        )
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from mailcheck.commands._batch import report_batch
-from mailcheck.commands._options import ReportOptions, Selection
+from mailcheck.commands._options import ReportOptions, Selection, in_shard
 from mailcheck.commands._progress import progress
 from mailcheck.commands._report import write_report
 from mailcheck.commands._store import load_recorded_sheets, record_run
@@ -25,6 +25,7 @@ from mailcheck.engine.runner import (
     now,
 )
 from mailcheck.engine.settings import RunSettings
+from mailcheck.engine.shards import Shard, sheet_shard_key
 from mailcheck.output import Format
 from mailcheck.state import Store, StoreLocation, exclusive
 
@@ -35,21 +36,24 @@ def run_check(
     report: ReportOptions,
     selection: Selection,
     db: StoreLocation | None,
+    shard: Shard | None = None,
 ) -> int:
-    """`db`: the state store the run is recorded in (None: not recorded)."""
+    """`db`: the state store the run is recorded in (None: not recorded); `shard`: check only
+    the sheets of this shard (`mailcheck.engine.shards`)."""
     sheets = load_sheets(sheet_paths) if db is None else load_recorded_sheets(sheet_paths)
+    sheets = in_shard(shard, sheets, sheet_shard_key, "sheet")
     if any(sheet.from_stdin for sheet in sheets):
         # a worker process could not read stdin again
         settings = replace(settings, limits=replace(settings.limits, workers=1))
     rules = selection.rules()
     if _batched(report, settings, len(sheets)):  # streamed (jsonl) or across worker processes
-        return _run_batch(Batch.of_sheets(sheets, rules, settings), report, db)
+        return _run_batch(Batch.of_sheets(sheets, rules, settings), report, db, shard)
     units = len(sheets) * len(rules)
     if db is None:
         with progress("checking", units, report.color) as tick:
             results = check_loaded(sheets, rules, settings, tick=tick)
     else:
-        with exclusive(db), Store.open(db) as store:
+        with exclusive(db, shard), Store.open(db) as store:
             started = now()
             with progress("checking", units, report.color) as tick:
                 results = check_loaded(sheets, rules, settings, tick=tick)
@@ -64,11 +68,13 @@ def _batched(report: ReportOptions, settings: RunSettings, sheets: int) -> bool:
     return report.fmt is Format.JSONL or worker_count(settings.limits, sheets) > 1
 
 
-def _run_batch(batch: Batch, report: ReportOptions, db: StoreLocation | None) -> int:
+def _run_batch(
+    batch: Batch, report: ReportOptions, db: StoreLocation | None, shard: Shard | None
+) -> int:
     """The sheets as a batch; with a store, the run is recorded before the report goes out."""
     if db is None:
         return report_batch(batch, report)
-    with exclusive(db), Store.open(db) as store:
+    with exclusive(db, shard), Store.open(db) as store:
         started = now()
 
         def commit() -> None:

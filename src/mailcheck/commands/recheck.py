@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection
+from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection, in_shard
 from mailcheck.commands._progress import progress
 from mailcheck.commands._report import announce_deadline, write_view
 from mailcheck.commands._store import (
@@ -43,6 +43,7 @@ from mailcheck.engine.checker import Tick, load_sheet_for_rules
 from mailcheck.engine.run_changes import run_changes
 from mailcheck.engine.runner import CheckedSheet, now
 from mailcheck.engine.settings import RunSettings
+from mailcheck.engine.shards import Shard, path_key, sheet_shard_key
 from mailcheck.output import Format
 from mailcheck.output.recheck_report import RecheckReport, as_json, render_json, render_table
 from mailcheck.rules.base import Rule
@@ -67,10 +68,18 @@ def run_recheck(
     selection: Selection = EVERY_RULE,
     *,
     enqueue: bool = False,
+    shard: Shard | None = None,
 ) -> int:
     """`db`: the state store (None: the default one); `notify`: the webhook for the changes;
     `selection`: the rules to re-check (the others' recorded statuses stand); `enqueue`: put
-    the sheets on the store's queue for `mailcheck worker` instead of checking them here."""
+    the sheets on the store's queue for `mailcheck worker` instead of checking them here;
+    `shard`: re-check only the sheets of this shard (`mailcheck.engine.shards`)."""
+    if enqueue and shard is not None:
+        raise InputError(
+            "--shard splits a run without a queue; the queue gives each worker its sheets: "
+            "leave one of them out",
+            key="--shard",
+        )
     if enqueue:
         return _enqueue(sheet_paths, settings, report, db, notify, selection)
     if notify:
@@ -81,8 +90,10 @@ def run_recheck(
     db = store_to_read(db)
     if not sheet_paths and not exists(db):
         raise _no_store(db)
-    with exclusive(db), Store.open(db, create=bool(sheet_paths)) as store:
+    with exclusive(db, shard), Store.open(db, create=bool(sheet_paths)) as store:
         sheets, unchecked = _sheets(store, sheet_paths)
+        sheets = in_shard(shard, sheets, sheet_shard_key, "readable sheet")
+        unchecked = [u for u in unchecked if shard is None or shard.holds(path_key(u.sheet))]
         started = now()
         with progress("re-checking", len(sheets) * len(rules), report.color) as tick:
             results, failed = _check(store, sheets, rules, settings, tick)

@@ -47,12 +47,14 @@ def lock_path(db: Path) -> Path:
 
 
 @contextmanager
-def exclusive(db: StoreLocation) -> Iterator[None]:
-    """Hold the store's run lock, or raise `StoreBusy` at once if another process holds it."""
+def exclusive(db: StoreLocation, shard: object = None) -> Iterator[None]:
+    """Hold the store's run lock, or raise `StoreBusy` at once if another process holds it.
+    In a PostgreSQL store, runs of different shards (`shard`: `K/N`) share the store: each
+    holds only its own shard (and keeps whole runs out)."""
     if isinstance(db, PostgresUrl):
         from mailcheck.state.postgres_db import run_lock
 
-        with run_lock(db, StoreBusy):
+        with run_lock(db, StoreBusy, None if shard is None else str(shard)):
             yield
         return
     path = lock_path(db)

@@ -147,14 +147,27 @@ def open_error(location: PostgresUrl, exc: Exception) -> InputError:
 
 
 @contextmanager
-def run_lock(location: PostgresUrl, busy: type[InputError]) -> Iterator[None]:
-    """Hold the store's run lock on a connection of its own, or raise `busy` at once."""
+def run_lock(
+    location: PostgresUrl, busy: type[InputError], shard: str | None = None
+) -> Iterator[None]:
+    """Hold the store's run lock on a connection of its own, or raise `busy` at once. A whole
+    run holds it alone; a run of one shard (`K/N`) shares it with the other shards' runs and
+    holds its shard's lock alone."""
     try:
         connection = connect(location)
     except driver().Error as exc:
         raise open_error(location, exc) from None
     try:
-        row = connection.execute("SELECT pg_try_advisory_lock(%s)", (RUN_LOCK,)).fetchone()
+        args: tuple[object, ...] = (RUN_LOCK,)
+        if shard is None:
+            query = "SELECT pg_try_advisory_lock(%s)"
+        else:
+            query = (
+                "SELECT pg_try_advisory_lock_shared(%s)"
+                " AND pg_try_advisory_lock(hashtextextended(%s, %s))"
+            )
+            args = (RUN_LOCK, shard, RUN_LOCK)
+        row = connection.execute(query, args).fetchone()
         if not (row and row[0]):
             raise busy(
                 "another mailcheck run holds the store; nothing was checked or recorded: "
