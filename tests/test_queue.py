@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from conftest import ns
+from test_metrics import read_metrics, value
 from test_store import subprocess_env
 
 SHEETS = 200
@@ -97,12 +98,17 @@ def test_two_workers_check_each_sheet_of_a_round_exactly_once(run_cli, tmp_path,
     code, _, err = run_cli("check", *sheets, "--zone", zone, "--db", postgres_url, *select)
     assert code == 0, err
     round_name = enqueue(run_cli, postgres_url, "--zone", str(zone), *select)
-    workers = [worker(postgres_url) for _ in range(2)]
+    proms = [tmp_path / f"worker{n}.prom" for n in range(2)]
+    workers = [worker(postgres_url, "--metrics", str(prom)) for prom in proms]
     outputs = [process.communicate(timeout=300) for process in workers]
     assert [process.returncode for process in workers] == [0, 0], outputs
     per_sheet = runs_per_sheet(postgres_url, round_name)
     assert per_sheet == {str(sheet.resolve()): 1 for sheet in sheets}
     assert sum(checked_count(err) for _, err in outputs) == SHEETS  # nobody checked one twice
+    items = [
+        value(read_metrics(prom), "mailcheck_items_checked", command="worker") for prom in proms
+    ]
+    assert sum(items) == SHEETS
     assert jobs_left(postgres_url) == 0
     for _, err in outputs:
         assert "s3cret" not in err

@@ -170,6 +170,15 @@ ProbeOpt = Annotated[
         help="POST One-Click to each sample's unsubscribe URI (this unsubscribes somebody).",
     ),
 ]
+MetricsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--metrics",
+        metavar="FILE",
+        help="Write the run's metrics to FILE (Prometheus text format, for node-exporter's "
+        "textfile collector), atomically.",
+    ),
+]
 ShardOpt = Annotated[
     str | None,
     typer.Option(
@@ -257,6 +266,7 @@ def check(
     verbose: VerboseOpt = False,
     ca_file: CaFileOpt = None,
     shard: ShardOpt = None,
+    metrics: MetricsOpt = None,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
 
@@ -277,7 +287,7 @@ def check(
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
     split = opt.shard(shard)
-    raise typer.Exit(run_check(sheets, settings, report, chosen, opt.store(db), split))
+    raise typer.Exit(run_check(sheets, settings, report, chosen, opt.store(db), split, metrics))
 
 
 @app.command()
@@ -414,6 +424,7 @@ def domain(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     shard: ShardOpt = None,
+    metrics: MetricsOpt = None,
 ) -> None:
     """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes.
 
@@ -430,7 +441,9 @@ def domain(
     chosen = opt.selection(select, ignore)
     split = opt.shard(shard)
     raise typer.Exit(
-        run_domain(name, from_file, selector or (), mail_from, settings, report, chosen, split)
+        run_domain(
+            name, from_file, selector or (), mail_from, settings, report, chosen, split, metrics
+        )
     )
 
 
@@ -497,6 +510,7 @@ def recheck(
         ),
     ] = False,
     shard: ShardOpt = None,
+    metrics: MetricsOpt = None,
 ) -> None:
     """Re-check recorded sheets, record the run, and report what changed since the last run.
 
@@ -521,6 +535,7 @@ def recheck(
             chosen,
             enqueue=enqueue,
             shard=opt.shard(shard),
+            metrics=metrics,
         )
     )
 
@@ -541,6 +556,7 @@ def worker(
             help="Take a sheet again whose worker sent no heartbeat for this long.",
         ),
     ] = 30.0,
+    metrics: MetricsOpt = None,
 ) -> None:
     """Check the sheets `recheck --enqueue` queued in a PostgreSQL store, and record them.
 
@@ -552,7 +568,7 @@ def worker(
     from mailcheck.state.queue import WorkerOptions
 
     options = WorkerOptions(stalled_after=stalled_after, until_done=until_done)
-    raise typer.Exit(run_worker(opt.store(db) or default_path(), options))
+    raise typer.Exit(run_worker(opt.store(db) or default_path(), options, metrics))
 
 
 @app.command()

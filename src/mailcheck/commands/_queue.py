@@ -22,10 +22,10 @@ from typing import Any
 from mailcheck.commands._options import Selection
 from mailcheck.commands._store import UnreadableSheet, asking, record_run, undecided
 from mailcheck.core.errors import InputError
-from mailcheck.core.findings import Finding
 from mailcheck.engine.checker import load_sheet_for_rules
-from mailcheck.engine.runner import check_loaded, now
+from mailcheck.engine.runner import build_context, check_loaded, now
 from mailcheck.engine.settings import DnsSettings, RunSettings
+from mailcheck.output.metrics import RunTally
 from mailcheck.state import DnsSource, PostgresUrl, Store, StoreLocation
 from mailcheck.state.store import sheet_key
 
@@ -115,21 +115,22 @@ def round_jobs(
     ]
 
 
-def check_job(store: Store, job: SheetJob) -> list[Finding] | None:
-    """Check and record the job's sheet; its findings, or None when the job's run was recorded
-    already (a job taken again)."""
+def check_job(store: Store, job: SheetJob, tally: RunTally) -> bool:
+    """Check and record the job's sheet, counted in `tally`; False when the job's run was
+    recorded already (a job taken again)."""
     if store.run_of_job(job.key) is not None:
-        return None
+        return False
     rules = Selection(job.select, job.ignore).rules()
     started = now()
     settings = job.settings(store)
     try:
         sheet = load_sheet_for_rules(Path(job.sheet))
-        results = check_loaded([sheet], rules, settings)
+        ctx = build_context(settings)
+        results = check_loaded([sheet], rules, settings, ctx=ctx)
     except InputError as exc:  # the sheet or its DNS source is gone or broken: this job only
         unread = UnreadableSheet(job.sheet, f"{job.sheet}: {exc}")
         unread.announce()
-        result = undecided(store, unread, now(), {rule.id for rule in rules})
+        not_checked = undecided(store, unread, now(), {rule.id for rule in rules})
         record_run(
             store,
             "recheck",
@@ -137,13 +138,18 @@ def check_job(store: Store, job: SheetJob) -> list[Finding] | None:
             [],
             settings.today,
             strict=job.strict,
-            unchecked=[result],
+            unchecked=[not_checked],
             job=job.key,
         )
-        return list(result.findings)
+        tally.unchecked += 1
+        tally.add_item(not_checked.findings)
+        return True
     results = [replace(result, compliance=()) for result in results]  # as `recheck` records
     record_run(store, "recheck", started, results, settings.today, strict=job.strict, job=job.key)
-    return [finding for result in results for finding in result.findings]
+    for result in results:
+        tally.add_item(result.findings)
+    tally.queries += ctx.dns.queries_sent
+    return True
 
 
 def recorded_sheet_keys(store: Store, paths: Sequence[Path]) -> list[str]:

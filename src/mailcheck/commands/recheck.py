@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from mailcheck.commands._metrics import add_checked, finish, metrics_tally
 from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection, in_shard
 from mailcheck.commands._progress import progress
 from mailcheck.commands._report import announce_deadline, write_view
@@ -69,19 +70,27 @@ def run_recheck(
     *,
     enqueue: bool = False,
     shard: Shard | None = None,
+    metrics: Path | None = None,
 ) -> int:
     """`db`: the state store (None: the default one); `notify`: the webhook for the changes;
     `selection`: the rules to re-check (the others' recorded statuses stand); `enqueue`: put
     the sheets on the store's queue for `mailcheck worker` instead of checking them here;
-    `shard`: re-check only the sheets of this shard (`mailcheck.engine.shards`)."""
+    `shard`: re-check only the sheets of this shard (`mailcheck.engine.shards`); `metrics`:
+    the file the run's metrics are written to."""
     if enqueue and shard is not None:
         raise InputError(
             "--shard splits a run without a queue; the queue gives each worker its sheets: "
             "leave one of them out",
             key="--shard",
         )
+    if enqueue and metrics is not None:
+        raise InputError(
+            "the metrics of a queued round are the workers': give --metrics to mailcheck worker",
+            key="--metrics",
+        )
     if enqueue:
         return _enqueue(sheet_paths, settings, report, db, notify, selection)
+    tally = metrics_tally(metrics, "recheck")
     if notify:
         from mailcheck.http.notify import check_url
 
@@ -114,18 +123,23 @@ def run_recheck(
             strict=report.strict,
             unchecked=not_checked,
         )
+        items = run_changes(store, run_id)
         changes = RecheckReport(
             store.run(run_id),
             [r.sheet.display for r in results] + [u.sheet for u in unchecked],
-            run_changes(store, run_id),
+            items,
             strict=report.strict,
         )
+    if tally is not None:
+        add_checked(tally, results, 0)
+        tally.unchecked = len(unchecked)
+        tally.overdue = len({item.finding.sheet for item in items if item.overdue})
     as_report = Report(tuple(changes.findings()), changes.run.today, strict=report.strict)
     write_view(changes, as_report, report, _renderer(report.fmt))
     announce_deadline(settings.limits)
     if notify:
         _notify(notify, changes, settings.dns.timeout)
-    return int(changes.exit_code)
+    return finish(metrics, tally, int(changes.exit_code))
 
 
 def _enqueue(

@@ -2,41 +2,52 @@
 store, one after the other, check each and record it in the store (see `_queue`). Run one
 worker per core on as many hosts as the night needs; stop one with SIGTERM (the sheet in hand
 is finished and recorded first). With `--until-done` the worker stops when no job is waiting
-or running any more, so cron can run a round to its end.
+or running any more, so cron can run a round to its end. `--metrics FILE` is written every
+`METRICS_EVERY` seconds while jobs come, and when the worker stops.
 """
 
 from __future__ import annotations
 
 import sys
-from collections import Counter
+import time
+from pathlib import Path
 from typing import Any
 
+from mailcheck.commands._metrics import finish, metrics_tally
 from mailcheck.commands._queue import SheetJob, check_job, postgres_store
 from mailcheck.core.wording import plural
+from mailcheck.output.metrics import RunTally, write_metrics
 from mailcheck.state import Store, StoreLocation
 from mailcheck.state.queue import WorkerOptions, work
 
+METRICS_EVERY = 10.0  # seconds
 
-def run_worker(db: StoreLocation, options: WorkerOptions) -> int:
+
+def run_worker(db: StoreLocation, options: WorkerOptions, metrics: Path | None = None) -> int:
     location = postgres_store(db, "mailcheck worker")
-    statuses: Counter[str] = Counter()
-    done = {"checked": 0, "again": 0}
+    tally = metrics_tally(metrics, "worker") or RunTally("worker")
+    again = 0
+    written = [time.monotonic()]
     with Store.open(location) as store:
 
         def handle(**payload: Any) -> None:
-            findings = check_job(store, SheetJob.of(payload))
-            if findings is None:
-                done["again"] += 1
-                return
-            done["checked"] += 1
-            statuses.update(finding.status.value for finding in findings)
+            nonlocal again
+            if not check_job(store, SheetJob.of(payload), tally):
+                again += 1
+            if metrics is not None and time.monotonic() - written[0] >= METRICS_EVERY:
+                write_metrics(metrics, tally, 0)
+                written[0] = time.monotonic()
 
         work(location, handle, options)
+    print(f"mailcheck: worker: {_summary(tally, again)}", file=sys.stderr)
+    return finish(metrics, tally, 0)
+
+
+def _summary(tally: RunTally, again: int) -> str:
+    statuses: dict[str, int] = {}
+    for (_rule, status), count in tally.findings.items():
+        statuses[status] = statuses.get(status, 0) + count
     counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-    again = f"; {plural(done['again'], 'job')} recorded before" if done["again"] else ""
-    print(
-        f"mailcheck: worker: {plural(done['checked'], 'sheet')} checked and recorded"
-        f"{f' ({counts})' if counts else ''}{again}",
-        file=sys.stderr,
-    )
-    return 0
+    text = f"{plural(tally.items, 'sheet')} checked and recorded"
+    text += f" ({counts})" if counts else ""
+    return text + (f"; {plural(again, 'job')} recorded before" if again else "")

@@ -110,7 +110,9 @@ class Batch:
         """A checked item of a batch of sheets, as the store records it."""
         assert self.sheets is not None
         sheet = self.sheets[done.index]
-        return CheckedSheet(sheet, done.findings, done.checked_at, self.dns, done.compliance)
+        return CheckedSheet(
+            sheet, done.findings, done.checked_at, self.dns, done.compliance, done.queries
+        )
 
     def checked_sheets(self) -> list[CheckedSheet]:
         """The kept items of a batch of sheets, in the order of the input."""

@@ -47,6 +47,8 @@ class CheckedSheet:
     dns: DnsSource = field(default_factory=DnsSource)  # where the answers came from, for recheck
     compliance: tuple[ProfileVerdict, ...] = ()
     """The sheet's profiles (the run's and its own `profiles:`), judged from its findings."""
+    queries: int = 0
+    """DNS queries sent for it, where a batch counted them (see `batchitems.Done.queries`)."""
 
 
 def now() -> dt.datetime:
@@ -79,10 +81,12 @@ def check_loaded(
     settings: RunSettings,
     on_done: Callable[[CheckedSheet], None] | None = None,
     tick: Tick | None = None,
+    ctx: Context | None = None,
 ) -> list[CheckedSheet]:
     """Check loaded sheets, at most `MAX_SHEETS_AT_ONCE` at a time, in the given order;
-    `tick` is told of each rule done on a sheet (a progress bar's unit)."""
-    ctx = build_context(settings)
+    `tick` is told of each rule done on a sheet (a progress bar's unit); `ctx`: the context to
+    check in (its resolver counts the queries), else a new one."""
+    ctx = ctx or build_context(settings)
     dns, profiles = settings.dns.source, settings.profiles
     return asyncio.run(_check_all(sheets, rules, ctx, dns, on_done, profiles, tick))
 
