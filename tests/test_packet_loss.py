@@ -12,9 +12,13 @@ import pytest
 from conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "bench"))
-from udpproxy import ProxyThread  # noqa: E402
+from udpproxy import ProxyThread
 
 DOMAINS = 40
+
+
+def hostport(address: tuple[str, int]) -> str:
+    return f"{address[0]}:{address[1]}"
 
 
 def zone_text() -> str:
@@ -58,10 +62,10 @@ def lossy(dns_server, tmp_path):
 
 def test_a_lost_packet_is_asked_again_never_a_failure(run_cli, lossy):
     server, listing = lossy
-    code, clean = statuses(run_cli, listing, "%s:%d" % server.address, "3")
+    code, clean = statuses(run_cli, listing, hostport(server.address), "3")
     assert code == 0 and set(clean.values()) == {"pass"}
     with ProxyThread(server.address, delay=0.005, drop=0.3) as proxy:
-        code, lossy_run = statuses(run_cli, listing, "%s:%d" % proxy.address, "3")
+        code, lossy_run = statuses(run_cli, listing, hostport(proxy.address), "3")
     assert proxy.counters.dropped > 20  # the proxy did lose packets
     assert lossy_run.keys() == clean.keys()
     assert "fail" not in lossy_run.values()
@@ -73,7 +77,7 @@ def test_a_lost_packet_is_asked_again_never_a_failure(run_cli, lossy):
 def test_when_every_packet_is_lost_everything_is_undecided(run_cli, lossy):
     server, listing = lossy
     with ProxyThread(server.address, delay=0.0, drop=1.0) as proxy:
-        code, found = statuses(run_cli, listing, "%s:%d" % proxy.address, "0.5")
+        code, found = statuses(run_cli, listing, hostport(proxy.address), "0.5")
     assert proxy.counters.forwarded == 0
     assert code == 3  # undecided, not failing
     assert "fail" not in found.values()
