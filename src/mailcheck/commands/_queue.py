@@ -22,6 +22,7 @@ from typing import Any
 from mailcheck.commands._options import Selection
 from mailcheck.commands._store import UnreadableSheet, asking, record_run, undecided
 from mailcheck.core.errors import InputError
+from mailcheck.dnsclient.zones import ZoneBackend
 from mailcheck.engine.checker import load_sheet_for_rules
 from mailcheck.engine.runner import build_context, check_loaded, now
 from mailcheck.engine.settings import DnsSettings, RunSettings
@@ -115,9 +116,34 @@ def round_jobs(
     ]
 
 
-def check_job(store: Store, job: SheetJob, tally: RunTally) -> bool:
+class ParsedZones:
+    """A worker's zone files, parsed once for all its jobs (a file changed is parsed again),
+    the last `KEPT` sets of them. Answers from name servers are asked anew for every job."""
+
+    KEPT = 8
+
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[tuple[str, int, int], ...], ZoneBackend] = {}
+
+    def backend(self, zones: Sequence[Path]) -> ZoneBackend | None:
+        if not zones:
+            return None
+        try:
+            key = tuple((str(z), z.stat().st_mtime_ns, z.stat().st_size) for z in zones)
+        except OSError:
+            return None  # reading it says what is wrong
+        found = self._parsed.pop(key, None) or ZoneBackend.from_files(zones)
+        self._parsed[key] = found  # the most recent last
+        while len(self._parsed) > self.KEPT:
+            del self._parsed[next(iter(self._parsed))]
+        return found
+
+
+def check_job(
+    store: Store, job: SheetJob, tally: RunTally, zones: ParsedZones | None = None
+) -> bool:
     """Check and record the job's sheet, counted in `tally`; False when the job's run was
-    recorded already (a job taken again)."""
+    recorded already (a job taken again). `zones`: the worker's parsed zone files."""
     if store.run_of_job(job.key) is not None:
         return False
     rules = Selection(job.select, job.ignore).rules()
@@ -125,7 +151,8 @@ def check_job(store: Store, job: SheetJob, tally: RunTally) -> bool:
     settings = job.settings(store)
     try:
         sheet = load_sheet_for_rules(Path(job.sheet))
-        ctx = build_context(settings)
+        ctx = build_context(settings, (zones or ParsedZones()).backend(settings.dns.zones))
+        sent_before = ctx.dns.queries_sent
         results = check_loaded([sheet], rules, settings, ctx=ctx)
     except InputError as exc:  # the sheet or its DNS source is gone or broken: this job only
         unread = UnreadableSheet(job.sheet, f"{job.sheet}: {exc}")
@@ -148,7 +175,7 @@ def check_job(store: Store, job: SheetJob, tally: RunTally) -> bool:
     record_run(store, "recheck", started, results, settings.today, strict=job.strict, job=job.key)
     for result in results:
         tally.add_item(result.findings)
-    tally.queries += ctx.dns.queries_sent
+    tally.queries += ctx.dns.queries_sent - sent_before
     return True
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mailcheck.commands._metrics import finish, metrics_tally
-from mailcheck.commands._queue import SheetJob, check_job, postgres_store
+from mailcheck.commands._queue import ParsedZones, SheetJob, check_job, postgres_store
 from mailcheck.core.wording import plural
 from mailcheck.output.metrics import RunTally, write_metrics
 from mailcheck.state import Store, StoreLocation
@@ -28,11 +28,12 @@ def run_worker(db: StoreLocation, options: WorkerOptions, metrics: Path | None =
     tally = metrics_tally(metrics, "worker") or RunTally("worker")
     again = 0
     written = [time.monotonic()]
+    zones = ParsedZones()
     with Store.open(location) as store:
 
         def handle(**payload: Any) -> None:
             nonlocal again
-            if not check_job(store, SheetJob.of(payload), tally):
+            if not check_job(store, SheetJob.of(payload), tally, zones):
                 again += 1
             if metrics is not None and time.monotonic() - written[0] >= METRICS_EVERY:
                 write_metrics(metrics, tally, 0)

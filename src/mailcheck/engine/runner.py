@@ -20,6 +20,7 @@ from mailcheck.core.compliance import ProfileName, ProfileVerdict
 from mailcheck.core.errors import InputError, raise_all
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Note
+from mailcheck.dnsclient.resolver import Backend
 from mailcheck.engine.checker import (
     Tick,
     check_and_plan,
@@ -91,10 +92,12 @@ def check_loaded(
     return asyncio.run(_check_all(sheets, rules, ctx, dns, on_done, profiles, tick))
 
 
-def build_context(settings: RunSettings) -> Context:
+def build_context(settings: RunSettings, backend: Backend | None = None) -> Context:
+    """The context of a run; `backend`: DNS answers from one made before (see
+    `build_resolver`)."""
     dns, limits = settings.dns, settings.limits
     resolver = build_resolver(
-        dns.zones, dns.nameservers, dns.timeout, limits.concurrency, limits.ends_at
+        dns.zones, dns.nameservers, dns.timeout, limits.concurrency, limits.ends_at, backend
     )
     probe = ProbeSettings(
         enabled=settings.probing.unsubscribe,
