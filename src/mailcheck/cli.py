@@ -557,6 +557,12 @@ def worker(
         ),
     ] = 30.0,
     metrics: MetricsOpt = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", min=1, max=64, metavar="N", help="Sheets checked at once (default 4)."
+        ),
+    ] = 4,
 ) -> None:
     """Check the sheets `recheck --enqueue` queued in a PostgreSQL store, and record them.
 
@@ -567,7 +573,7 @@ def worker(
     from mailcheck.state import default_path
     from mailcheck.state.queue import WorkerOptions
 
-    options = WorkerOptions(stalled_after=stalled_after, until_done=until_done)
+    options = WorkerOptions(stalled_after=stalled_after, until_done=until_done, jobs=jobs)
     raise typer.Exit(run_worker(opt.store(db) or default_path(), options, metrics))
 
 

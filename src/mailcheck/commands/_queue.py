@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -126,6 +127,7 @@ class ParsedZones:
         self._parsed: dict[tuple[tuple[str, int, int], ...], ZoneBackend] = {}
 
     def backend(self, zones: Sequence[Path]) -> ZoneBackend | None:
+        """A backend of the files' zones with a query count of its own (None: no files)."""
         if not zones:
             return None
         try:
@@ -136,47 +138,63 @@ class ParsedZones:
         self._parsed[key] = found  # the most recent last
         while len(self._parsed) > self.KEPT:
             del self._parsed[next(iter(self._parsed))]
-        return found
+        return found.sharing()
 
 
-def check_job(
-    store: Store, job: SheetJob, tally: RunTally, zones: ParsedZones | None = None
-) -> bool:
-    """Check and record the job's sheet, counted in `tally`; False when the job's run was
-    recorded already (a job taken again). `zones`: the worker's parsed zone files."""
-    if store.run_of_job(job.key) is not None:
-        return False
-    rules = Selection(job.select, job.ignore).rules()
-    started = now()
-    settings = job.settings(store)
-    try:
-        sheet = load_sheet_for_rules(Path(job.sheet))
-        ctx = build_context(settings, (zones or ParsedZones()).backend(settings.dns.zones))
-        sent_before = ctx.dns.queries_sent
-        results = check_loaded([sheet], rules, settings, ctx=ctx)
-    except InputError as exc:  # the sheet or its DNS source is gone or broken: this job only
+class JobRunner:
+    """How a worker process checks its jobs: through one store connection, with its parsed
+    zone files, counted in its tally. A worker runs several jobs at once, each in a thread of
+    its own: the store, the zone files and the tally are used by one job at a time, while the
+    jobs' DNS questions overlap."""
+
+    def __init__(self, store: Store, tally: RunTally) -> None:
+        self.store = store
+        self.tally = tally
+        self.zones = ParsedZones()
+        self.lock = threading.Lock()
+
+    def run(self, job: SheetJob) -> bool:
+        """Check and record the job's sheet; False when the job's run was recorded already (a
+        job taken again after its worker died)."""
+        with self.lock:
+            if self.store.run_of_job(job.key) is not None:
+                return False
+            settings = job.settings(self.store)
+        rules = Selection(job.select, job.ignore).rules()
+        started = now()
+        try:
+            sheet = load_sheet_for_rules(Path(job.sheet))
+            with self.lock:
+                backend = self.zones.backend(settings.dns.zones)
+            ctx = build_context(settings, backend)
+            results = check_loaded([sheet], rules, settings, ctx=ctx)
+        except InputError as exc:  # the sheet or its DNS source is gone or broken: this job only
+            self._not_checked(job, exc, started, settings.today, {rule.id for rule in rules})
+            return True
+        results = [replace(result, compliance=()) for result in results]  # as `recheck` does
+        with self.lock:
+            record_run(
+                self.store, "recheck", started, results, settings.today, strict=job.strict,
+                job=job.key,
+            )  # fmt: skip
+            for result in results:
+                self.tally.add_item(result.findings)
+            self.tally.queries += ctx.dns.queries_sent
+        return True
+
+    def _not_checked(
+        self, job: SheetJob, exc: InputError, started: dt.datetime, today: dt.date, rules: set[str]
+    ) -> None:
         unread = UnreadableSheet(job.sheet, f"{job.sheet}: {exc}")
         unread.announce()
-        not_checked = undecided(store, unread, now(), {rule.id for rule in rules})
-        record_run(
-            store,
-            "recheck",
-            started,
-            [],
-            settings.today,
-            strict=job.strict,
-            unchecked=[not_checked],
-            job=job.key,
-        )
-        tally.unchecked += 1
-        tally.add_item(not_checked.findings)
-        return True
-    results = [replace(result, compliance=()) for result in results]  # as `recheck` records
-    record_run(store, "recheck", started, results, settings.today, strict=job.strict, job=job.key)
-    for result in results:
-        tally.add_item(result.findings)
-    tally.queries += ctx.dns.queries_sent - sent_before
-    return True
+        with self.lock:
+            result = undecided(self.store, unread, now(), rules)
+            record_run(
+                self.store, "recheck", started, [], today, strict=job.strict,
+                unchecked=[result], job=job.key,
+            )  # fmt: skip
+            self.tally.unchecked += 1
+            self.tally.add_item(result.findings)
 
 
 def recorded_sheet_keys(store: Store, paths: Sequence[Path]) -> list[str]:

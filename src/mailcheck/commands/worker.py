@@ -2,7 +2,8 @@
 store, one after the other, check each and record it in the store (see `_queue`). Run one
 worker per core on as many hosts as the night needs; stop one with SIGTERM (the sheet in hand
 is finished and recorded first). With `--until-done` the worker stops when no job is waiting
-or running any more, so cron can run a round to its end. `--metrics FILE` is written every
+or running any more, so cron can run a round to its end. `--jobs N` sheets are checked at once
+(their DNS questions overlap; one core's worth of checking). `--metrics FILE` is written every
 `METRICS_EVERY` seconds while jobs come, and when the worker stops.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mailcheck.commands._metrics import finish, metrics_tally
-from mailcheck.commands._queue import ParsedZones, SheetJob, check_job, postgres_store
+from mailcheck.commands._queue import JobRunner, SheetJob, postgres_store
 from mailcheck.core.wording import plural
 from mailcheck.output.metrics import RunTally, write_metrics
 from mailcheck.state import Store, StoreLocation
@@ -28,16 +29,18 @@ def run_worker(db: StoreLocation, options: WorkerOptions, metrics: Path | None =
     tally = metrics_tally(metrics, "worker") or RunTally("worker")
     again = 0
     written = [time.monotonic()]
-    zones = ParsedZones()
     with Store.open(location) as store:
+        runner = JobRunner(store, tally)
 
         def handle(**payload: Any) -> None:
             nonlocal again
-            if not check_job(store, SheetJob.of(payload), tally, zones):
-                again += 1
-            if metrics is not None and time.monotonic() - written[0] >= METRICS_EVERY:
-                write_metrics(metrics, tally, 0)
-                written[0] = time.monotonic()
+            if not runner.run(SheetJob.of(payload)):
+                with runner.lock:
+                    again += 1
+            with runner.lock:
+                if metrics is not None and time.monotonic() - written[0] >= METRICS_EVERY:
+                    write_metrics(metrics, tally, 0)
+                    written[0] = time.monotonic()
 
         work(location, handle, options)
     print(f"mailcheck: worker: {_summary(tally, again)}", file=sys.stderr)

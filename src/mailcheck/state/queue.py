@@ -3,8 +3,8 @@
 The queue is procrastinate's (a maintained PostgreSQL job queue: jobs are rows, a worker takes
 one with `FOR UPDATE SKIP LOCKED`, so no two workers ever take the same job). `enqueue` puts
 one job per sheet (what to check it with, as JSON); `work` runs a worker that hands each job
-to the given function, one at a time, until it is stopped (SIGTERM, Ctrl-C) or, with
-`until_done`, until no job of the queue is left waiting or running.
+to the given function (`jobs` at once, each in a thread), until it is stopped (SIGTERM,
+Ctrl-C) or, with `until_done`, until no job of the queue is left waiting or running.
 
 A worker sends a heartbeat every third of `stalled_after` seconds. A worker killed in the middle
 of a job (SIGKILL, a host that died) sends none: once `stalled_after` seconds have passed, any
@@ -45,6 +45,8 @@ class WorkerOptions:
     """Stop when no job is waiting or running (else: run until stopped)."""
     poll: float = 1.0
     """Seconds between looks at the queue while other workers still run jobs."""
+    jobs: int = 4
+    """Jobs run at once, each in a thread of its own (their waits for DNS overlap)."""
 
 
 def _procrastinate() -> Any:
@@ -137,6 +139,7 @@ class _Serving:
             stalled_worker_timeout=stalled,
             fetch_job_polling_interval=self.options.poll,
             delete_jobs="successful",
+            concurrency=self.options.jobs,
         )
         return self.worker
 
