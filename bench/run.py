@@ -386,9 +386,11 @@ def failing(path: Path) -> set[tuple[str, str]]:
     return found
 
 
-def dnsperf_qps(folder: Path) -> float:
+def dnsperf_qps(folder: Path, server: str = SERVER, outstanding: int = 100) -> float:
+    """Queries per second dnsperf gets answered (`outstanding`: its questions in flight)."""
+    queries = str(folder / "queries.txt")
     done = subprocess.run(
-        netns("dnsperf", "-s", SERVER, "-d", str(folder / "queries.txt"), "-l", "5", "-c", "4"),
+        netns("dnsperf", "-s", server, "-d", queries, "-l", "5", "-c", "4", "-q", str(outstanding)),
         capture_output=True,
         text=True,
         check=True,
@@ -432,6 +434,9 @@ def bench_size(count: int, args: argparse.Namespace, env: Env, workload: str) ->
             print(f"-- {mode}", flush=True)
             if mode == "latency":
                 with Proxy(args.delay, args.loss):
+                    # the proxy's own ceiling: a Python process, on the same cores
+                    result["proxy_qps"] = dnsperf_qps(folder, PROXY, outstanding=2000)
+                    print(f"dnsperf through the proxy: {result['proxy_qps']:,.0f} queries/s")
                     result[mode] = bench_mode(folder, count, args, env, PROXY, mode, nsd)
             else:
                 result[mode] = bench_mode(folder, count, args, env, SERVER, mode, nsd)

@@ -19,6 +19,7 @@ import contextlib
 import random
 import signal
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 
 MAX_PENDING = 65_536  # questions in flight upstream (the 16-bit id space)
@@ -47,6 +48,8 @@ class _Proxy:
     next_id: int = 0
     clients: asyncio.DatagramTransport | None = None
     server: asyncio.DatagramTransport | None = None
+    held: deque[tuple[float, bytes, tuple[str, int]]] = field(default_factory=deque)
+    timer: asyncio.TimerHandle | None = None
 
     def question(self, data: bytes, client: tuple[str, int]) -> None:
         if len(data) < 12 or len(self.pending) >= MAX_PENDING:
@@ -71,12 +74,21 @@ class _Proxy:
             return
         client, their_id = found
         loop = asyncio.get_running_loop()
-        loop.call_later(self.delay, self._send, their_id + data[2:], client)
+        # every answer waits the same time, so they fall due in the order they came: one
+        # queue and one timer at a time, not a timer per answer
+        self.held.append((loop.time() + self.delay, their_id + data[2:], client))
+        if self.timer is None:
+            self.timer = loop.call_at(self.held[0][0], self._release)
 
-    def _send(self, data: bytes, client: tuple[str, int]) -> None:
-        if self.clients is not None:
-            self.clients.sendto(data, client)
-            self.counters.answered += 1
+    def _release(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self.held and self.held[0][0] <= now:
+            _due, data, client = self.held.popleft()
+            if self.clients is not None:
+                self.clients.sendto(data, client)
+                self.counters.answered += 1
+        self.timer = loop.call_at(self.held[0][0], self._release) if self.held else None
 
 
 class _Side(asyncio.DatagramProtocol):
