@@ -187,3 +187,12 @@ def test_stalled_after_must_be_a_time(run_cli, postgres_url, stalled):
     code, _, err = run_cli("worker", "--db", postgres_url, "--stalled-after", stalled)
     assert code == 2
     assert "Traceback" not in err
+
+
+def test_an_empty_store_has_nothing_to_queue_or_re_check(run_cli, postgres_url):
+    for command in (["recheck", "--enqueue"], ["recheck"]):
+        code, out, err = run_cli(*command, "--db", postgres_url)
+        assert code == 2, err
+        assert "no recorded sheet" in err
+        assert "s3cret" not in err
+        assert "Traceback" not in out + err

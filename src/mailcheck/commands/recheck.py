@@ -14,6 +14,10 @@ on the command line must be readable (exit 2 otherwise), as for `check`, and so 
 suddenly judged on live DNS. The sheets of each DNS source are checked as one batch (see
 `mailcheck.engine.batch`): in worker processes when there are many. The notification, if asked for,
 is sent after the run was committed: a webhook that is down loses no result.
+
+`--shard K/N` re-checks only the sheets of one shard (`mailcheck.engine.shards`); `--enqueue`
+checks nothing here but puts a round of jobs on a PostgreSQL store's queue for `mailcheck
+worker` on any host (`_queue`).
 """
 
 from __future__ import annotations
@@ -167,7 +171,7 @@ def _enqueue(
     with Store.open(location) as store:
         sheets = recorded_sheet_keys(store, sheet_paths)
     if not sheets:
-        raise _no_store(location)
+        raise _none_recorded(location)
     jobs = round_jobs(sheets, settings, selection, strict=report.strict)
     count = enqueue(location, [job.payload() for job in jobs])
     name = jobs[0].round
@@ -199,7 +203,10 @@ def _sheets(
     if sheet_paths:
         return load_recorded_sheets(sheet_paths), []
     sheets, unchecked = [], []
-    for recorded in store.sheets():
+    recorded_sheets = store.sheets()
+    if not recorded_sheets:
+        raise _none_recorded(store.path)
+    for recorded in recorded_sheets:
         try:
             sheets.append(load_sheet_for_rules(recorded))
         except InputError as exc:
@@ -208,6 +215,14 @@ def _sheets(
     if not sheets:
         raise _nothing_checked(store)
     return sheets, unchecked
+
+
+def _none_recorded(db: StoreLocation) -> InputError:
+    return InputError(
+        "the store has no recorded sheet yet, so nothing to re-check: record the sheets first "
+        f"with `mailcheck check SHEET... --db {db}`, or name the sheets to re-check",
+        file=str(db),
+    )
 
 
 def _nothing_checked(store: Store) -> InputError:

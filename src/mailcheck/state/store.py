@@ -25,7 +25,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -189,6 +189,30 @@ def _guarded(method: Callable[P, R]) -> Callable[P, R]:
             ) from None
 
     return guarded
+
+
+@dataclass
+class _Writes:
+    """The rows one sheet of a run writes, gathered to be written kind by kind."""
+
+    findings: list[tuple[object, ...]] = field(default_factory=list)
+    states: list[tuple[object, ...]] = field(default_factory=list)  # a new decided status
+    held: list[tuple[object, ...]] = field(default_factory=list)  # the same status again
+    failing: list[tuple[object, ...]] = field(default_factory=list)  # a clock starts
+    fixed: list[tuple[object, ...]] = field(default_factory=list)  # a clock stops
+
+    def advance(
+        self, key: Key, state: State | None, status: Status, run_id: int, today: dt.date
+    ) -> None:
+        if state is None or state.status is not status:
+            self.states.append((*key, status.value, today.isoformat(), run_id, run_id))
+        else:
+            self.held.append((run_id, *key))
+        failing = state is not None and state.status is Status.FAIL
+        if status is Status.FAIL and not failing:
+            self.failing.append((*key, today.isoformat(), run_id))
+        elif status is not Status.FAIL and failing:
+            self.fixed.append((today.isoformat(), run_id, *key))
 
 
 class Store:
@@ -359,50 +383,64 @@ class Store:
         for finding in result.findings:
             by_key.setdefault((info.path, finding.rule, finding.subject), []).append(finding)
         checked_at = _utc(result.checked_at)
+        states = self._states_of(info.path)
+        writes = _Writes()
         for key, findings in by_key.items():
-            state = self.state(key)
+            state = states.get(key)
             previous = state.status.value if state else None
-            self.db.executemany(
-                "INSERT INTO findings (run_id, sheet, rule, subject, status, previous, message,"
-                " hint, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (run_id, *key, f.status.value, previous, f.message, f.hint, checked_at)
-                    for f in findings
-                ],
-            )
+            writes.findings += [
+                (run_id, *key, f.status.value, previous, f.message, f.hint, checked_at)
+                for f in findings
+            ]
             status = decided(f.status for f in findings)
             if status is not None:  # an `error` or a `skip` changes no state and no clock
-                self._advance(key, state, status, run_id, today)
+                writes.advance(key, state, status, run_id, today)
+        self._write(writes)
 
-    def _advance(
-        self, key: Key, state: State | None, status: Status, run_id: int, today: dt.date
-    ) -> None:
-        if state is None or state.status is not status:
-            self.db.execute(
+    def _states_of(self, sheet: str) -> dict[Key, State]:
+        """The last decided status of every key of a sheet: read at once, not key by key (a
+        round trip each to a database server)."""
+        rows = self.db.execute(
+            "SELECT rule, subject, status, since FROM states WHERE sheet = ?", (sheet,)
+        )
+        return {
+            (sheet, rule, subject): State(Status(status), dt.date.fromisoformat(since))
+            for rule, subject, status, since in rows
+        }
+
+    def _write(self, writes: _Writes) -> None:
+        """A sheet's rows, each kind in one batch."""
+        statements = (
+            (
+                "INSERT INTO findings (run_id, sheet, rule, subject, status, previous, message,"
+                " hint, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                writes.findings,
+            ),
+            (
                 "INSERT INTO states VALUES (?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (sheet, rule, subject) DO UPDATE SET status = excluded.status,"
                 " since = excluded.since, since_run = excluded.since_run,"
                 " last_run = excluded.last_run",
-                (*key, status.value, today.isoformat(), run_id, run_id),
-            )
-        else:
-            self.db.execute(
+                writes.states,
+            ),
+            (
                 "UPDATE states SET last_run = ? WHERE sheet = ? AND rule = ? AND subject = ?",
-                (run_id, *key),
-            )
-        failing = state is not None and state.status is Status.FAIL
-        if status is Status.FAIL and not failing:
-            self.db.execute(
+                writes.held,
+            ),
+            (
                 "INSERT INTO episodes (sheet, rule, subject, failed_on, failed_run)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (*key, today.isoformat(), run_id),
-            )
-        elif status is not Status.FAIL and failing:
-            self.db.execute(
+                writes.failing,
+            ),
+            (
                 "UPDATE episodes SET fixed_on = ?, fixed_run = ?"
                 " WHERE sheet = ? AND rule = ? AND subject = ? AND fixed_run IS NULL",
-                (today.isoformat(), run_id, *key),
-            )
+                writes.fixed,
+            ),
+        )
+        for statement, rows in statements:
+            if rows:
+                self.db.executemany(statement, rows)
 
     # --- reading -------------------------------------------------------------------------------
 
