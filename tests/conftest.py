@@ -35,6 +35,10 @@ class DNSServerFactory:
         """A running server for {origin: zone text}; SOA and NS may be left out."""
         return self._start(ZoneServer.from_text(zones))
 
+    def from_zones(self, *zones: object) -> ZoneServer:
+        """A running server for zones already parsed (signed ones: tests/dnssecfactory.py)."""
+        return self._start(ZoneServer(*zones))  # type: ignore[arg-type]
+
     def _start(self, server: ZoneServer) -> ZoneServer:
         self.servers.append(server.start())
         return server

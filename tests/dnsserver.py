@@ -96,8 +96,17 @@ def _soa(zone: dns.zone.Zone) -> dns.rrset.RRset:
     return rrset
 
 
-def resolve(zones: list[dns.zone.Zone], qname: dns.name.Name, rdtype: int) -> Answer:
-    """Authoritative answer from the served zones, chasing CNAMEs while they stay in them.
+def _parent_zone(zones: list[dns.zone.Zone], name: dns.name.Name) -> dns.zone.Zone | None:
+    """The most specific served zone above `name`: where its DS records live (RFC 4035
+    s3.1.4.1), even when the zone of `name` itself is served too."""
+    return _find_zone([zone for zone in zones if zone.origin != name], name)
+
+
+def resolve(
+    zones: list[dns.zone.Zone], qname: dns.name.Name, rdtype: int, dnssec: bool = False
+) -> Answer:
+    """Authoritative answer from the served zones, chasing CNAMEs while they stay in them;
+    with `dnssec` (the DO bit), each RRset with the RRSIGs covering it.
 
     The rcode is the one of the last name in the chain (RFC 6604); a chain that leaves the
     served zones ends with the CNAME alone, and the client follows it itself.
@@ -105,7 +114,8 @@ def resolve(zones: list[dns.zone.Zone], qname: dns.name.Name, rdtype: int) -> An
     answer: list[dns.rrset.RRset] = []
     name = qname
     for _ in range(MAX_CHAIN):
-        zone = _find_zone(zones, name)
+        ds = rdtype == dns.rdatatype.DS
+        zone = _parent_zone(zones, name) if ds else _find_zone(zones, name)
         if zone is None:
             break
         exists, node = _source_node(zone, name)
@@ -114,12 +124,23 @@ def resolve(zones: list[dns.zone.Zone], qname: dns.name.Name, rdtype: int) -> An
         rdataset = node.get_rdataset(IN, rdtype) if node else None
         cname = node.get_rdataset(IN, CNAME) if node and rdtype != CNAME else None
         if rdataset is not None:
-            return dns.rcode.NOERROR, [*answer, _rrset(name, rdataset)], []
+            return dns.rcode.NOERROR, [*answer, *_signed(name, node, rdataset, dnssec)], []
         if cname is None:
             return dns.rcode.NOERROR, answer, [_soa(zone)]
-        answer.append(_rrset(name, cname))
+        answer.extend(_signed(name, node, cname, dnssec))
         name = cname[0].target
     return dns.rcode.NOERROR, answer, []
+
+
+def _signed(
+    name: dns.name.Name, node: dns.node.Node, rdataset: dns.rdataset.Rdataset, dnssec: bool
+) -> list[dns.rrset.RRset]:
+    """The RRset, and when asked for DNSSEC the RRSIGs over it that the zone holds."""
+    found = [_rrset(name, rdataset)]
+    signatures = node.get_rdataset(IN, dns.rdatatype.RRSIG, rdataset.rdtype) if dnssec else None
+    if signatures is not None:
+        found.append(_rrset(name, signatures))
+    return found
 
 
 class _UDPHandler(socketserver.BaseRequestHandler):
@@ -159,8 +180,9 @@ class _TCPServer(socketserver.ThreadingTCPServer):
 class ZoneServer:
     """Authoritative server for some zones on 127.0.0.1, one ephemeral port for UDP and TCP."""
 
-    def __init__(self, *zones: dns.zone.Zone) -> None:
+    def __init__(self, *zones: dns.zone.Zone, host: str = "127.0.0.1", port: int = 0) -> None:
         self.zones = list(zones)
+        self._bind = (host, port)  # another loopback address and port 53: for tools without ports
         self._lock = threading.Lock()
         self._faults: dict[tuple[dns.name.Name, int | None], tuple[str, float]] = {}
         self._log: list[tuple[str, str, str]] = []
@@ -184,10 +206,11 @@ class ZoneServer:
         return str(host), int(port)
 
     def start(self) -> ZoneServer:
+        host, port = self._bind
         for _ in range(20):  # the UDP port may be taken for TCP: try another
-            udp = _UDPServer(("127.0.0.1", 0), _UDPHandler)
+            udp = _UDPServer((host, port), _UDPHandler)
             try:
-                tcp = _TCPServer(("127.0.0.1", udp.server_address[1]), _TCPHandler)
+                tcp = _TCPServer((host, udp.server_address[1]), _TCPHandler)
                 break
             except OSError:
                 udp.server_close()
@@ -290,8 +313,9 @@ class ZoneServer:
         ):  # not authoritative for it
             response.set_rcode(dns.rcode.REFUSED)
         else:
+            dnssec = bool(query.ednsflags & dns.flags.DO)
             rcode, response.answer, response.authority = resolve(
-                self.zones, question.name, question.rdtype
+                self.zones, question.name, question.rdtype, dnssec
             )
             response.set_rcode(rcode)
             response.flags |= dns.flags.AA

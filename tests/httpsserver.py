@@ -1,12 +1,14 @@
-"""A loopback HTTPS server for the unsubscribe probe and the webhook: certificates from a throwaway
-trustme CA (or plain HTTP with `tls=False`).
+"""A loopback HTTPS server for the unsubscribe probe, the webhook, MTA-STS policies and BIMI
+files: certificates from a throwaway trustme CA (or plain HTTP with `tls=False`).
 
-Paths choose the answer: `/ok` 200, `/accepted` 202, `/redirect` 302, `/error` 500, anything
-under `/hooks/` 200, `/slow` waits until the server stops (for deadline tests), `/trickle`
-starts a 200 answer and then sends one byte of a header every 0.1 s until the server stops (no
-phase timeout ever trips). `server.answers` scripts the statuses of the next requests, whatever
-their path (502, 504, then the path's). Every request and every accepted connection is recorded,
-and so is the SNI name of every TLS handshake.
+GET serves `server.files`: {path: File(status, content type, body)}, where a body given as a
+number of bytes is streamed (a policy of 10 MB); a 3xx status sends a Location header; any
+other path is 404. POST paths choose the answer: `/ok` 200, `/accepted` 202, `/redirect`
+302, `/error` 500, anything under `/hooks/` 200, `/slow` waits until the server stops (for
+deadline tests), `/trickle` starts a 200 answer and then sends one byte of a header every
+0.1 s until the server stops (no phase timeout ever trips). `server.answers` scripts the
+statuses of the next requests, whatever their path (502, 504, then the path's). Every request
+and every accepted connection is recorded, and so is the SNI name of every TLS handshake.
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ class Request:
     body: bytes
 
 
+@dataclass(frozen=True)
+class File:
+    status: int = 200
+    content_type: str = "text/plain"
+    body: bytes | int = b""  # an int: that many bytes, streamed
+
+
 @dataclass
 class Log:
     requests: list[Request] = field(default_factory=list)
@@ -37,6 +46,27 @@ class Log:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+
+    def do_GET(self) -> None:
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.server.log.requests.append(Request("GET", self.path, headers, b""))
+        file = self.server.files.get(self.path.split("?", 1)[0], File(404, "text/plain", b""))
+        size = file.body if isinstance(file.body, int) else len(file.body)
+        self.send_response(file.status)
+        self.send_header("Content-Type", file.content_type)
+        self.send_header("Content-Length", str(size))
+        if 300 <= file.status < 400:
+            self.send_header("Location", "https://elsewhere.example/.well-known/mta-sts.txt")
+        self.end_headers()
+        try:
+            if isinstance(file.body, bytes):
+                self.wfile.write(file.body)
+                return
+            chunk = b"a" * 65536
+            for _ in range(file.body // len(chunk)):
+                self.wfile.write(chunk)
+        except OSError:  # the client stopped reading: what a size bound does
+            return
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
@@ -85,6 +115,7 @@ class _Server(ThreadingHTTPServer):
         self.log = Log()
         self.release = threading.Event()
         self.answers: list[int] = []
+        self.files: dict[str, File] = {}
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a client that gave up (the deadline test) is expected
@@ -122,6 +153,11 @@ class HTTPSServer:
     @property
     def log(self) -> Log:
         return self._server.log
+
+    @property
+    def files(self) -> dict[str, File]:
+        """What GET serves, by path."""
+        return self._server.files
 
     @property
     def answers(self) -> list[int]:

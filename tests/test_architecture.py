@@ -32,10 +32,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "sheet",
         "certs",
         "sla",
+        "smtp",
+        "tlspolicy",
+        "bimi",
     ),
     ("rules",),
     ("output",),
     ("engine", "profiles"),
+    ("api",),
     ("commands",),
     ("cli", "__main__"),
 )
@@ -44,8 +48,10 @@ shared records (`core`); protocol, storage and sheet code, which knows nothing o
 rules, one module each; the report formats (one module each), which render records and know
 nothing of how they are computed; the engine, which runs the rules over sheets and domain lists
 and streams findings to the formats, beside the compliance profiles it judges sheets by (they
-name rule ids); siblings import each other without a cycle; one module per command, the only
-code that knows the options; the wiring."""
+name rule ids); siblings import each other without a cycle; the Python API, a program's way
+in (typed functions over the engine that return the same records, naming its keyword
+arguments, never a command-line option); one module per command, the only code that knows
+the options; the wiring."""
 
 ENTRY_POINTS = {"__init__.py", "__main__.py", "cli.py", "py.typed"}
 """All the package root holds beside the layer folders."""
@@ -222,15 +228,16 @@ def option_names(path: Path) -> list[str]:
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
 
 
-def test_the_engine_names_no_command_line_option() -> None:
+def test_the_engine_and_the_api_name_no_command_line_option() -> None:
     """Options are the commands' own: the engine's input errors name what it was given (a
-    sheet field, a column), and a command checks its options first, naming them."""
+    sheet field, a column), and a command checks its options first, naming them; the API's
+    errors name its keyword arguments (a program has no `--select`)."""
     named = {
         module: names
         for module, path in module_files(PACKAGE_DIR).items()
-        if _layer(module) == "engine" and (names := option_names(path))
+        if _layer(module) in ("engine", "api") and (names := option_names(path))
     }
-    assert not named, f"engine modules naming command-line options: {named}"
+    assert not named, f"engine and API modules naming command-line options: {named}"
 
 
 def test_every_layer_named_exists() -> None:

@@ -15,14 +15,17 @@ from hypothesis import strategies as st
 SETTINGS = settings(max_examples=60, deadline=5000, database=None)
 
 INCIDENT_COLUMNS = ("id", "start", "end", "services", "cause", "announced", "claimed", "Beginn",
-                    "Ende", "note", "")  # fmt: skip
-TICKET_COLUMNS = ("id", "channel", "opened", "answered", "Kanal", "Erste Antwort", "x", "")
+                    "Ende", "note", "severity", "")  # fmt: skip
+TICKET_COLUMNS = ("id", "channel", "opened", "answered", "Kanal", "Erste Antwort", "x", "",
+                  "severity", "Paket")  # fmt: skip
 VALUES = (
     "2026-04-10T10:00:00Z", "2026-04-10T12:00:00+02:00", "2026-04-10 10:00 Europe/Berlin",
     "2026-03-29 02:30 Europe/Berlin", "0001-01-01 00:30 Europe/Berlin", "9999-12-31T23:59Z",
     "2026-04-10 10:00", "2026-04-10", "10.04.2026 10:00 UTC", "2026-04-10 10:00 Mars/Olympus",
     "2026-04-10 10:00 ../../etc", "+01:00", "smtp", "api;smtp", "DDoS", "maintenance", "meteor",
     "phone", "E-Mail", "fax", "2026-05-10", "31.04.2026", '"', '""', ";", ",", "\t", "|", "",
+    "critical", "Kritische Störung", "major", "blocker", "premium", "Premium Flex", "gold",
+    "Kundenkomponente",
     "\x00", "ä", "x" * 200,
 )  # fmt: skip
 
@@ -57,6 +60,15 @@ TERMS_LINES = (
     "  opens: 7:00", "  closes: '19:00'", "  closes: 24:00", "  holidays: LU", "  holidays: XX",
     "  reaction:", "    - {channel: phone, limit: '< 15 min'}", "    - {channel: phone, limit: x}",
     "  days: [mon, fri, sun]", "  days: mon", "  - x", "&a [*a]", "",
+    "severities: [{name: high, aliases: [P1]}, {name: low}]", "severities: [{name: high}, x]",
+    "packages: [{name: gold}]", "packages: [{name: gold}, {name: GOLD}]",
+    "  counted_severities: [high]", "  counted_severities: [none]",
+    "  base: month_without_maintenance", "  base: year",
+    "  maintenance: {notice: 72 h, windows: [{name: w, weekday: tue, week: 1, starts: '17:00'}]}",
+    "  maintenance: {notice: soon, windows: [{weekday: tue, week: 0}]}",
+    "    - {severity: high, limit: '< 1 h', clock: always}", "    - {severity: low, no_figure: x}",
+    "    - {package: gold, severity: high, limit: 2 d}", "    - {severity: high, limit: 1 h}",
+    "    - {limit: 1 h}", "    - {severity: low, limit: 1 h, no_figure: y}",
 )  # fmt: skip
 
 
@@ -77,9 +89,8 @@ def assert_findings_or_input_errors(code: int, folder: str, err: str) -> None:
     assert "Traceback" not in err
     if code == 2:
         lines = err.strip().splitlines()
-        assert lines and all(
-            re.match(rf"mailcheck: error: {re.escape(folder)}/", line) for line in lines
-        ), err
+        place = rf"mailcheck: error: ({re.escape(folder)}/|--package: |\.\.\. and \d+ more)"
+        assert lines and all(re.match(place, line) for line in lines), err
     else:
         assert code in (0, 1, 3), err
 
@@ -95,10 +106,26 @@ def test_any_incident_log(text: str) -> None:
 
 
 @SETTINGS
-@given(st.one_of(log_text(TICKET_COLUMNS), yaml_log("tickets", TICKET_COLUMNS)))
-def test_any_ticket_log(text: str) -> None:
+@given(
+    st.one_of(log_text(TICKET_COLUMNS), yaml_log("tickets", TICKET_COLUMNS)),
+    st.sampled_from(("002", "004")),
+    st.sampled_from(((), ("--package", "premium"), ("--package", "gold"))),
+)
+def test_any_ticket_log(text: str, terms: str, package: tuple[str, ...]) -> None:
     name = "log.yaml" if text.startswith(("tickets:", "other:")) else "log.csv"
-    code, folder, err = run_sla({name: text}, "--terms", "002", "--tickets", f"{{dir}}/{name}")
+    code, folder, err = run_sla(
+        {name: text}, "--terms", terms, "--tickets", f"{{dir}}/{name}", *package
+    )
+    assert_findings_or_input_errors(code, folder, err)
+
+
+@SETTINGS
+@given(st.one_of(log_text(INCIDENT_COLUMNS), yaml_log("incidents", INCIDENT_COLUMNS)))
+def test_any_incident_log_under_seed_004(text: str) -> None:
+    name = "log.yaml" if text.startswith(("incidents:", "other:")) else "log.csv"
+    code, folder, err = run_sla(
+        {name: text}, "--terms", "004", "--incidents", f"{{dir}}/{name}", "--month", "2026-04"
+    )
     assert_findings_or_input_errors(code, folder, err)
 
 
@@ -107,8 +134,10 @@ def test_any_ticket_log(text: str) -> None:
 def test_any_terms_file(lines: list[str]) -> None:
     files = {
         "terms.yaml": "\n".join(lines),
-        "tickets.csv": "channel,opened\nphone,2026-04-10T10:00:00Z\n",
-        "incidents.csv": "start,end\n2026-04-10T10:00:00Z,2026-04-10T12:00:00Z\n",
+        "tickets.csv": "channel,severity,opened\nphone,P1,2026-04-10T10:00:00Z\n",
+        "incidents.csv": "start,end,cause,severity,announced\n"
+        "2026-04-10T10:00:00Z,2026-04-10T12:00:00Z,,low,\n"
+        "2026-04-07T15:00:00Z,2026-04-07T16:00:00Z,maintenance,,2026-04-01T10:00:00Z\n",
     }
     code, folder, err = run_sla(
         files, "--terms", "{dir}/terms.yaml", "--tickets", "{dir}/tickets.csv",

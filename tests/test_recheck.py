@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import threading
@@ -136,6 +137,32 @@ def test_a_fix_of_a_dns_obligation_says_how_late_it_came(run_cli, sheet, tmp_pat
         "2026-11-23",
         2,
     )
+
+
+def test_the_provisioning_deadline_is_recorded_for_recheck_and_history(
+    run_cli, write_sheet, tmp_path
+):
+    # Ordered on Monday 2026-11-02: due at the end of Tuesday 2026-11-03 (DE-BY).
+    ordered = "region: DE-BY\ndates:\n  ordered: 2026-11-02\n"
+    sheet = write_sheet(f"anna@{DOMAIN}", extra=ordered)
+    db = tmp_path / "state.sqlite"
+    run_cli("check", sheet, "--zone", AFTER, "--db", db, "--today", "2026-11-05")
+    _, out, _ = run_cli(
+        "recheck", "--zone", AFTER, "--db", db, "--today", "2026-11-06", "--format", "json"
+    )
+    missing = by_rule(json.loads(out)["changes"]["still_failing"], "deadline.provisioning")
+    assert (missing["due"], missing["since"]) == ("2026-11-03", "2026-11-05")
+    sheet.write_text(sheet.read_text() + "  provisioned: 2026-11-04\n", encoding="utf-8")
+    run_cli("recheck", "--zone", AFTER, "--db", db, "--today", "2026-11-09")
+    from mailcheck.state.store import Store
+
+    with Store.open(db) as store:
+        info = store.sheet_info(str(sheet.resolve()))
+    assert info is not None
+    assert (info.ordered, info.provisioned) == (dt.date(2026, 11, 2), dt.date(2026, 11, 4))
+    _, out, _ = run_cli("history", str(sheet), "--db", db, "--format", "json")
+    (clock,) = by_rule(json.loads(out)["keys"], "deadline.provisioning")["clocks"]
+    assert (clock["failed_on"], clock["due"]) == ("2026-11-05", "2026-11-03")
 
 
 def test_only_spf_and_dkim_entries_are_billed_as_overdue(run_cli, sheet, tmp_path, monkeypatch):

@@ -61,6 +61,11 @@ def test_the_commands_run_the_rules_they_ran_when_chosen_by_id():
         "dmarc.record",
         "dmarc.reports",
         "dmarc.alignment",
+        "mx.starttls",
+        "mta-sts.policy",
+        "tls-rpt.record",
+        "dnssec.signed",
+        "bimi.record",
     ]
     assert [r.id for r in spf_rules()] == ["spf.record", "spf.all", "spf.lookups"]
     assert {r.id for r in report_rules()} == {

@@ -18,6 +18,7 @@ from test_formats import validate_sarif
 EXAMPLE = REPO_ROOT / "examples/acme"
 SHEET = EXAMPLE / "sheet.yaml"
 ZONES = [arg for z in sorted((EXAMPLE / "zones").glob("*.zone")) for arg in ("--zone", str(z))]
+RECIPIENTS = REPO_ROOT / "tests/snapshots/inputs/recipients.txt"
 TODAY = "2026-11-20"
 
 # command -> (its arguments, a --select and an --ignore that leave some of its rules)
@@ -30,6 +31,9 @@ COMMANDS: dict[str, tuple[list[str], str, str]] = {
     "hygiene": ([str(EXAMPLE / "delivery-report.csv")], "hygiene.", "hygiene.complaints"),
     "deadlines": ([str(SHEET), *ZONES], "deadline.,spf.", "spf.lookups"),
     "history": (["acme.example"], "sender.,spf.", "spf.lookups"),
+    "recipients": ([str(RECIPIENTS), *ZONES, "--dns-only"], "recipient.", "spf."),
+    # the Git hook: the repository's zone files of the example, by a Git pathspec
+    "hook": ([str(SHEET), "--zones", f"{EXAMPLE}/zones/*.zone"], "sender.,spf.", "spf.lookups"),
 }
 STORE_COMMANDS = ("recheck", "history")
 
@@ -59,6 +63,9 @@ def assert_readable(fmt: Format, text: str) -> None:
         validate_sarif(json.loads(text))
     elif fmt is Format.JUNIT:
         assert ElementTree.fromstring(text).tag in ("testsuites", "testsuite")
+    elif fmt is Format.HTML:
+        assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+        assert "Verdict:" in text
     elif fmt is Format.JSONL:
         lines = [json.loads(line) for line in text.splitlines()]
         assert "exit_code" in lines[-1] and all("rule" in line for line in lines[:-1])
@@ -191,7 +198,7 @@ def test_recheck_and_history_name_the_store_they_read(run_cli, store, tmp_path, 
     [
         ("spf", "--select=dkim."),  # no SPF rule left
         ("message", "--select=spf."),
-        ("domain", "--ignore=sender.,spf.,dkim.,dmarc."),
+        ("domain", "--ignore=sender.,spf.,dkim.,dmarc.,mx.,mta-sts.,tls-rpt.,dnssec.,bimi."),
         ("hygiene", "--select=spf."),
         ("deadlines", "--select=spf."),  # no rule that judges a deadline
         ("check", "--select=nosuch."),

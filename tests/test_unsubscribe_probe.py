@@ -208,7 +208,7 @@ def test_public_addresses_are_allowed(address):
 def test_one_non_public_address_refuses_the_host():
     from ipaddress import ip_address
 
-    from mailcheck.http.probe import refused_addresses
+    from mailcheck.http.netpolicy import refused_addresses
 
     mixed = [ip_address("8.8.8.8"), ip_address("::1")]
     assert refused_addresses(mixed) == ["::1 (loopback)"]

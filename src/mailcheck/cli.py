@@ -221,7 +221,33 @@ AllowPrivateOpt = Annotated[
     bool,
     typer.Option(
         "--allow-private",
-        help="Let the unsubscribe probe connect to loopback and private addresses.",
+        help="Let the probes and fetches (unsubscribe, SMTP, MTA-STS, BIMI) connect to "
+        "loopback and private addresses.",
+    ),
+]
+ProbeSmtpOpt = Annotated[
+    bool,
+    typer.Option(
+        "--probe-smtp",
+        help="Connect to port 25 of each MX host: EHLO, STARTTLS, QUIT (mx.starttls).",
+    ),
+]
+SmtpTimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--smtp-timeout",
+        metavar="SECONDS",
+        callback=_seconds,
+        help="Seconds one mail server's probe may take, from connect to QUIT.",
+    ),
+]
+TrustAnchorOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--trust-anchor",
+        metavar="FILE",
+        help="DNSSEC trust anchors: DS or DNSKEY records in zone file form (default: the "
+        "root zone's, bundled).",
     ),
 ]
 
@@ -267,6 +293,9 @@ def check(
     ca_file: CaFileOpt = None,
     shard: ShardOpt = None,
     metrics: MetricsOpt = None,
+    probe_smtp: ProbeSmtpOpt = False,
+    smtp_timeout: SmtpTimeoutOpt = 20.0,
+    trust_anchor: TrustAnchorOpt = None,
 ) -> None:
     """Check implementation sheets: every obligation a machine can check, with the fix.
 
@@ -283,6 +312,8 @@ def check(
         allow_private=allow_private,
         profiles=profile,
         ca_file=ca_file,
+        smtp=opt.SmtpProbing(probe_smtp, smtp_timeout),
+        trust_anchors=trust_anchor,
     )
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
@@ -330,6 +361,70 @@ def plan(
     )
     written = opt.report_options(Format.TABLE, output).output
     raise typer.Exit(run_plan(sheets, settings, opt.selection(select, ignore), written))
+
+
+@app.command()
+def hook(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="FILE", help="Changed sheets and zone files (from the Git hook)."),
+    ] = None,
+    zones: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--zones",
+            metavar="PATTERN",
+            help="The repository's zone files DNS is answered from (Git pathspec, repeatable; "
+            "default: *.zone).",
+        ),
+    ] = None,
+    sheets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sheets",
+            metavar="PATTERN",
+            help="The sheets checked again when a zone file changed (repeatable; default: "
+            "*.mailcheck.yaml, *.mailcheck.yml).",
+        ),
+    ] = None,
+    undecided_fails: Annotated[
+        bool,
+        typer.Option(
+            "--undecided-fails",
+            help="Fail on checks undecided offline too (names outside the zones).",
+        ),
+    ] = False,
+    timeout: TimeoutOpt = 5.0,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Check a commit's changed sheets and zone files offline (pre-commit and other Git hooks).
+
+    DNS is answered from the repository's zone files only; a changed zone file re-checks every
+    sheet. Exit 1 on a fail, 2 on an invalid file; undecided checks pass unless
+    --undecided-fails.
+    """
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.hook import SHEET_PATTERNS, ZONE_PATTERNS, run_hook
+
+    settings = opt.run_settings(opt.dns_settings(None, None, timeout), opt.limits(None), today)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
+    code = run_hook(
+        files or [],
+        zones or ZONE_PATTERNS,
+        sheets or SHEET_PATTERNS,
+        settings,
+        report,
+        opt.selection(select, ignore),
+        undecided_fails=undecided_fails,
+    )
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -425,8 +520,14 @@ def domain(
     ignore: IgnoreOpt = None,
     shard: ShardOpt = None,
     metrics: MetricsOpt = None,
+    probe_smtp: ProbeSmtpOpt = False,
+    smtp_timeout: SmtpTimeoutOpt = 20.0,
+    allow_private: AllowPrivateOpt = False,
+    ca_file: CaFileOpt = None,
+    trust_anchor: TrustAnchorOpt = None,
 ) -> None:
-    """Check a domain's DNS without a sheet: MX, A, SPF, DKIM and DMARC, with the fixes.
+    """Check a domain's DNS without a sheet: MX, A, SPF, DKIM, DMARC, MTA-STS, TLS reporting,
+    DNSSEC and BIMI, with the fixes.
 
     With --from-file, every domain of the list is checked in one run: shared names are asked
     once, and --format jsonl streams each domain's findings as soon as they are known.
@@ -436,7 +537,16 @@ def domain(
 
     dns = opt.dns_settings(zone, nameserver, timeout)
     bounds = opt.limits(deadline, concurrency, workers)
-    settings = opt.run_settings(dns, bounds, today, profiles=profile)
+    settings = opt.run_settings(
+        dns,
+        bounds,
+        today,
+        profiles=profile,
+        allow_private=allow_private,
+        ca_file=ca_file,
+        smtp=opt.SmtpProbing(probe_smtp, smtp_timeout),
+        trust_anchors=trust_anchor,
+    )
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
     split = opt.shard(shard)
@@ -445,6 +555,62 @@ def domain(
             name, from_file, selector or (), mail_from, settings, report, chosen, split, metrics
         )
     )
+
+
+@app.command()
+def recipients(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="Recipient domains, one a line, or a delivery report (CSV); - reads stdin.",
+        ),
+    ],
+    sheet: Annotated[
+        Path | None,
+        typer.Option("--sheet", metavar="FILE", help="The sheet: whether it books enforced_tls."),
+    ] = None,
+    dns_only: Annotated[
+        bool,
+        typer.Option("--dns-only", help="Do not probe the MX hosts: judge MTA-STS and DANE only."),
+    ] = False,
+    zone: ZoneOpt = None,
+    nameserver: NameserverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
+    smtp_timeout: SmtpTimeoutOpt = 20.0,
+    allow_private: AllowPrivateOpt = False,
+    ca_file: CaFileOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    today: TodayOpt = None,
+    strict: StrictOpt = False,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    color: ColorOpt = ColorChoice.AUTO,
+    verbose: VerboseOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """Which recipient domains would lose mail under enforced TLS (seed 000).
+
+    Each domain's MX hosts are probed for STARTTLS (EHLO, STARTTLS, QUIT; no mail is sent), and
+    its MTA-STS policy and DANE records are read; the domains whose mail would be aborted are
+    listed first, with their count.
+    """
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.recipients import run_recipients
+
+    settings = opt.run_settings(
+        opt.dns_settings(zone, nameserver, timeout),
+        opt.limits(deadline, concurrency),
+        today,
+        allow_private=allow_private,
+        ca_file=ca_file,
+        smtp=opt.SmtpProbing(not dns_only, smtp_timeout),
+    )
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
+    chosen = opt.selection(select, ignore)
+    raise typer.Exit(run_recipients(file, sheet, settings, report, chosen))
 
 
 @app.command("spf")
@@ -722,6 +888,14 @@ def sla(
             "--started-periods", help="Credit every period of downtime begun, not only full ones."
         ),
     ] = False,
+    package: Annotated[
+        str | None,
+        typer.Option(
+            "--package",
+            metavar="NAME",
+            help="The customer's support package, where the terms key reaction times by it.",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     today: TodayOpt = None,
@@ -731,11 +905,11 @@ def sla(
     color: ColorOpt = ColorChoice.AUTO,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Judge a provider by its terms: availability and credits, claim deadlines, reaction times."""
+    """Judge a provider by its terms: availability, credits, claims, maintenance, reaction times."""
     from mailcheck.commands import _options as opt
     from mailcheck.commands.sla import SlaOptions, run_sla
 
-    options = SlaOptions(terms, incidents, tickets, month, fee, started_periods)
+    options = SlaOptions(terms, incidents, tickets, month, fee, started_periods, package)
     settings = opt.run_settings(today=today)
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_sla(options, settings, report, opt.selection(select, ignore)))
@@ -809,11 +983,23 @@ def explain(
 
 
 @app.command()
-def schema() -> None:
-    """Print the implementation sheet's JSON Schema, for editors and CI validation."""
+def schema(
+    what: Annotated[
+        str,
+        typer.Argument(
+            metavar="[sheet|terms|incidents|tickets]",
+            help="The sheet (default), the terms format, or an incident or ticket log (YAML).",
+        ),
+    ] = "sheet",
+    markdown: Annotated[
+        bool,
+        typer.Option("--markdown", help="The terms format's reference page, as in docs/."),
+    ] = False,
+) -> None:
+    """Print a JSON Schema (the implementation sheet's by default), for editors and CI."""
     from mailcheck.commands.schema import run_schema
 
-    raise typer.Exit(run_schema())
+    raise typer.Exit(run_schema(what, markdown))
 
 
 def main(argv: list[str] | None = None) -> int:

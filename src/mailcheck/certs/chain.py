@@ -66,15 +66,18 @@ class ChainVerdict:
     broken: Break | None = None
 
 
-def judge_chain(file: CertificateFile, roots: TrustedRoots, at: dt.datetime) -> ChainVerdict:
-    """Whether the file's certificates build a path to one of `roots` valid at `at`."""
+def judge_chain(
+    file: CertificateFile, roots: TrustedRoots, at: dt.datetime, *, any_leaf: bool = False
+) -> ChainVerdict:
+    """Whether the file's certificates build a path to one of `roots` valid at `at`. With
+    `any_leaf`, the server certificate's own extensions are not held to the web PKI's profile
+    (a mail server's certificate is judged by its path, validity and name only)."""
+    leaf_policy = ExtensionPolicy.permit_all() if any_leaf else _server_certificate_policy()
     verifier = (
         PolicyBuilder()
         .store(roots.store)
         .time(at)
-        .extension_policies(
-            ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=_server_certificate_policy()
-        )
+        .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=leaf_policy)
         .build_client_verifier()  # a verifier without a server name: see the docstring
     )
     try:

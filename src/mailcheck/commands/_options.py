@@ -73,19 +73,45 @@ def run_settings(
     allow_private: bool = False,
     profiles: Sequence[ProfileName] | None = None,
     ca_file: Path | None = None,
+    smtp: SmtpProbing | None = None,
+    trust_anchors: Path | None = None,
 ) -> RunSettings:
     """The engine's settings; `today` pins the date (default: today, once for the run);
     `profiles`: those of `--profile`, each judged once, in the order of `ProfileName`;
-    `ca_file`: `--ca-file`, checked here before any sheet is read."""
+    `ca_file`: `--ca-file` and `trust_anchors`: `--trust-anchor`, each checked here before any
+    sheet is read."""
     wanted = set(profiles or ())
+    smtp = smtp or SmtpProbing()
     return RunSettings(
         dns or DnsSettings(),
         bounds or RunLimits(),
-        Probing(probe_unsubscribe, allow_private),
+        Probing(probe_unsubscribe, allow_private, smtp.enabled, smtp.timeout),
         today.date() if today else dt.date.today(),
         tuple(name for name in ProfileName if name in wanted),
         trusted_roots_file(ca_file),
+        trust_anchors_file(trust_anchors),
     )
+
+
+@dataclass(frozen=True)
+class SmtpProbing:
+    """`--probe-smtp` and `--smtp-timeout`."""
+
+    enabled: bool = False
+    timeout: float = 20.0
+
+
+def trust_anchors_file(path: Path | None) -> Path | None:
+    """`--trust-anchor` as an absolute path (worker processes read it too), once it is known to
+    hold DS or DNSKEY records; a file that does not is an input error."""
+    if path is None:
+        return None
+    from mailcheck.dnsclient.dnssec import anchors_problem
+
+    problem = anchors_problem(path)
+    if problem:
+        raise InputError(problem, file=str(path), key="--trust-anchor")
+    return path.resolve()
 
 
 def trusted_roots_file(ca_file: Path | None) -> Path | None:

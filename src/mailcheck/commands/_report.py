@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Protocol, TextIO, TypeVar
 
 from mailcheck.commands._options import ReportOptions
+from mailcheck.core.changeset import Plan
 from mailcheck.core.compliance import ProfileVerdict
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding
+from mailcheck.core.milestones import Milestone
 from mailcheck.core.report import Note, Report
 from mailcheck.engine.settings import RunLimits, RunSettings
 from mailcheck.output import Format, render
@@ -46,16 +48,21 @@ def write_report(
     renderer: Renderer = render,
     notes: Sequence[Note] = (),
     compliance: Sequence[ProfileVerdict] = (),
+    plans: Sequence[Plan] = (),
+    milestones: Sequence[Milestone] = (),
 ) -> int:
     """Render the report (stdout or `--output`) and return the exit code. `renderer` lets a
     command show more than the findings, e.g. `mailcheck spf` its include tree; `compliance`:
-    the profiles judged, whose verdicts count for the exit code too."""
+    the profiles judged, whose verdicts count for the exit code too; `plans` and `milestones`:
+    the sheets' change sets and timelines, for the formats that show them."""
     report = Report(
         tuple(findings),
         settings.today,
         strict=options.strict,
         notes=tuple(notes),
         compliance=tuple(compliance),
+        plans=tuple(plans),
+        milestones=tuple(milestones),
     )
     announce(report)
     write_output(

@@ -21,6 +21,8 @@ from mailcheck.engine.batchitems import Done
 from mailcheck.engine.runner import (
     all_compliance,
     all_findings,
+    all_milestones,
+    all_plans,
     build_context,
     check_loaded,
     exemption_notes,
@@ -67,9 +69,15 @@ def run_check(
                 results = check_loaded(sheets, rules, settings, tick=tick, ctx=ctx)
             record_run(store, "check", started, results, settings.today, strict=report.strict)
     add_checked(tally, results, ctx.dns.queries_sent)
-    notes = exemption_notes(results)
-    compliance = all_compliance(results)
-    code = write_report(all_findings(results), settings, report, notes=notes, compliance=compliance)
+    code = write_report(
+        all_findings(results),
+        settings,
+        report,
+        notes=exemption_notes(results),
+        compliance=all_compliance(results),
+        plans=all_plans(results),
+        milestones=all_milestones(sheets),
+    )
     return finish(metrics, tally, code)
 
 

@@ -25,7 +25,7 @@ from mailcheck.core.errors import InputError
 from mailcheck.core.findings import ExitCode, Finding, Status, exit_code, summarize
 from mailcheck.core.report import Report
 from mailcheck.core.wording import iso
-from mailcheck.engine.runner import CheckedSheet, check_loaded, load_sheets
+from mailcheck.engine.runner import CheckedSheet, all_milestones, check_loaded, load_sheets
 from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
 from mailcheck.rules import REGISTRY, covered_by_dns_deadline, deadline_clock
@@ -137,7 +137,8 @@ def run_deadlines(
         key=lambda r: (r.finding.status.rank, r.deadline.due if r.deadline else dt.date.max),
     )
     view = Deadlines(rows, today, report.strict)
-    as_report = Report(tuple(view.findings()), today, strict=report.strict)
+    milestones = tuple(all_milestones(sheets))  # the timeline of `--format html`
+    as_report = Report(tuple(view.findings()), today, strict=report.strict, milestones=milestones)
     write_view(view, as_report, report, _renderer(report.fmt))
     announce_deadline(settings.limits)
     return int(view.exit_code)

@@ -4,9 +4,11 @@ incident log, reaction times from a ticket log.
 `--terms` names the bundled terms of a seed (`002`, `003`, `004`) or a terms file (the format:
 `mailcheck.sla.terms`). `--incidents` runs the rules that judge an incident log (for the billing
 month `--month`, default the month before `--today`; `--fee` gives the credit's amount,
-`--started-periods` counts every period begun), `--tickets` those that judge a ticket log; both
-may be given. The terms and logs are read before any rule runs, so every problem in them ends the
-run with exit 2, all of them said.
+`--started-periods` counts every period begun), `--tickets` those that judge a ticket log
+(`--package` names the customer's support package where the terms key reaction times by it);
+both may be given. The terms and logs are read, and the logs checked for what the terms need of
+them (`mailcheck.sla.fit`), before any rule runs, so every problem in them ends the run with
+exit 2, all of them said.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from mailcheck.commands._options import ReportOptions, Selection
 from mailcheck.commands._report import write_report
-from mailcheck.core.errors import InputError, quote
+from mailcheck.core.errors import InputError, combined, quote
 from mailcheck.core.findings import Finding
 from mailcheck.dnsclient import Resolver
 from mailcheck.engine.checker import run_rule
@@ -30,10 +32,12 @@ from mailcheck.rules import incident_rules, ticket_rules
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet, Sheet
-from mailcheck.sla.incidents import read_incidents
+from mailcheck.sla.fit import incident_problems as incidents_unfit
+from mailcheck.sla.fit import ticket_problems as tickets_unfit
+from mailcheck.sla.incidents import collect_incidents
 from mailcheck.sla.review import ServiceReview
 from mailcheck.sla.terms import LoadedTerms, PeriodCount, load_terms
-from mailcheck.sla.tickets import read_tickets
+from mailcheck.sla.tickets import collect_tickets
 from mailcheck.sla.timezones import FIRST_YEAR, LAST_YEAR
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -50,6 +54,7 @@ class SlaOptions:
     month: str | None = None
     fee: str | None = None
     started_periods: bool = False
+    package: str | None = None
 
 
 def run_sla(
@@ -58,19 +63,41 @@ def run_sla(
     if options.incidents is None and options.tickets is None:
         raise InputError("give an incident log (--incidents) or a ticket log (--tickets)")
     rules = sla_rules(options, selection)
-    month = parse_month(options.month) if options.month else None
-    fee = parse_fee(options.fee) if options.fee is not None else None
-    review = ServiceReview(
-        terms=_terms(options.terms),
-        incidents=read_incidents(options.incidents) if options.incidents else None,
-        tickets=read_tickets(options.tickets) if options.tickets else None,
-        month=month,
-        fee=fee,
-        periods=PeriodCount.STARTED if options.started_periods else None,
-    )
+    review = _review(options)
     ctx = Context(dns=_no_dns(), today=settings.today, review=review)
     findings = asyncio.run(_check(rules, ctx))
     return write_report(findings, settings, report)
+
+
+def _review(options: SlaOptions) -> ServiceReview:
+    """The terms and logs the rules judge; every problem with them (an entry that cannot be
+    read, one that lacks what the terms need of it) is an input error, all of them at once."""
+    month = parse_month(options.month) if options.month else None
+    fee = parse_fee(options.fee) if options.fee is not None else None
+    terms = _terms(options.terms)
+    incidents, unread = collect_incidents(options.incidents) if options.incidents else (None, [])
+    tickets, more = collect_tickets(options.tickets) if options.tickets else (None, [])
+    review = ServiceReview(
+        terms=terms,
+        incidents=incidents,
+        tickets=tickets,
+        month=month,
+        fee=fee,
+        periods=PeriodCount.STARTED if options.started_periods else None,
+        package=options.package,
+    )
+    problems = [
+        *unread,
+        *more,
+        *(incidents_unfit(incidents, review.terms) if incidents else []),
+        *(tickets_unfit(tickets, review.terms, review.package) if tickets else []),
+    ]
+    if problems:
+        first = incidents.display if incidents else None
+        raise combined(
+            sorted(problems, key=lambda e: (e.file is not None, e.file != first, e.line or 0))
+        )
+    return review
 
 
 def sla_rules(options: SlaOptions, selection: Selection) -> list[Rule]:

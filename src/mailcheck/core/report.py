@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from mailcheck.core.changeset import Plan
 from mailcheck.core.compliance import (
     ProfileVerdict,
     Verdict,
@@ -13,6 +14,7 @@ from mailcheck.core.compliance import (
     with_compliance,
 )
 from mailcheck.core.findings import ExitCode, Finding, exit_code, summarize
+from mailcheck.core.milestones import Milestone
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,11 @@ class Report:
     """Input problems that did not stop the run (shown by every format)."""
     compliance: tuple[ProfileVerdict, ...] = ()
     """The requested profiles, judged per sheet (empty when none was requested)."""
+    plans: tuple[Plan, ...] = ()
+    """Each checked sheet's change set (`mailcheck.engine.planner`), where the command made
+    one: the formats that show it take it from here."""
+    milestones: tuple[Milestone, ...] = ()
+    """The checked sheets' dated events and due dates, for the formats that draw a timeline."""
 
     @property
     def summary(self) -> dict[str, int]:

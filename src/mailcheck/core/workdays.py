@@ -54,6 +54,16 @@ def _supported() -> dict[str, tuple[str, ...]]:
     return {code: tuple(subs) for code, subs in countries.items() if len(code) == 2}
 
 
+def region_codes() -> list[str]:
+    """Every region the calendar knows, as the sheet writes it: `DE`, `DE-BY`, … (what the
+    sheet's JSON Schema offers an editor)."""
+    return [
+        code
+        for country, subdivisions in sorted(_supported().items())
+        for code in (country, *(f"{country}-{sub}" for sub in subdivisions))
+    ]
+
+
 def parse_region(text: str) -> Region:
     """`DE-BY` -> Region("DE", "BY"); case-insensitive; `UnknownRegion` names the valid ones."""
     country_text, _, sub_text = text.strip().partition("-")

@@ -51,6 +51,11 @@ _TC = 0x0200
 # it with dnspython's renderer cost more than reading the answer.
 _QUERY_HEADER = struct.pack("!HHHHHH", 0, dns.flags.RD, 1, 0, 0, 1)
 _OPT = b"\x00" + struct.pack("!HHIH", dns.rdatatype.OPT, EDNS_PAYLOAD, 0, 0)
+# A question for DNSSEC: the DO bit asks for the signatures (RFC 3225), and CD (RFC 4035
+# §3.2.2) makes a validating resolver pass on records that fail its validation, so that the
+# validator here can say what is wrong with them instead of seeing SERVFAIL.
+_SIGNED_QUERY_HEADER = struct.pack("!HHHHHH", 0, dns.flags.RD | dns.flags.CD, 1, 0, 0, 1)
+_SIGNED_OPT = b"\x00" + struct.pack("!HHIH", dns.rdatatype.OPT, EDNS_PAYLOAD, dns.flags.DO, 0)
 
 Server = tuple[str, int]
 RawRecord = tuple[dns.name.Name, int, dns.rdata.Rdata]  # owner, type, data
@@ -65,7 +70,12 @@ class Response:
 
 
 class ServerFailure(Exception):
-    """Every server answered with an error code (SERVFAIL, REFUSED...)."""
+    """Every server answered with an error code (SERVFAIL, REFUSED...). `refused`: every one
+    refused (REFUSED: it serves no such zone, e.g. an authoritative server asked for the root)."""
+
+    def __init__(self, message: str, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class Unreachable(Exception):
@@ -144,13 +154,19 @@ class Client:
         # closed when the client goes, even when no one calls close()
         weakref.finalize(self, _close_all, self._sockets)
 
-    async def ask(self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Response:
-        """The answer to (qname, rdtype). Raises `dns.exception.Timeout` when no server answers
-        within the timeout, `ServerFailure` when every server answered with an error."""
+    async def ask(
+        self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, *, dnssec: bool = False
+    ) -> Response:
+        """The answer to (qname, rdtype); with `dnssec`, with the signatures and unvalidated.
+        Raises `dns.exception.Timeout` when no server answers within the timeout,
+        `ServerFailure` when every server answered with an error."""
         name = qname.to_wire()
         assert name is not None  # an absolute name always has a wire form
         question = name + struct.pack("!HH", rdtype, dns.rdataclass.IN)
-        wire = bytearray(_QUERY_HEADER + question + _OPT)
+        if dnssec:
+            wire = bytearray(_SIGNED_QUERY_HEADER + question + _SIGNED_OPT)
+        else:
+            wire = bytearray(_QUERY_HEADER + question + _OPT)
         deadline = time.monotonic() + self.timeout
         failures: dict[Server, str] = {}
         unreachable: dict[Server, str] = {}
@@ -185,7 +201,8 @@ class Client:
             failures[server] = dns.rcode.to_text(response.rcode)
         if failures:
             (host, _port), rcode = next(iter(failures.items()))
-            raise ServerFailure(f"{host} answered {rcode}")
+            refused = all(said == "REFUSED" for said in failures.values())
+            raise ServerFailure(f"{host} answered {rcode}", refused=refused and not unreachable)
         if unreachable:
             (host, _port), reason = next(iter(unreachable.items()))
             raise Unreachable(f"{host}: {reason}")

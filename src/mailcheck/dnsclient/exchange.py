@@ -22,19 +22,23 @@ from typing import Any, Protocol
 
 from mailcheck.dnsclient.answer import Answer
 from mailcheck.dnsclient.cache import IDLE_ANSWERS, Question
+from mailcheck.dnsclient.signed import SignedRRset
 
-Reply = tuple[int, Question, Answer | None]
+Told = Answer | SignedRRset
+"""An answer passed between workers: a plain one, or one asked for DNSSEC (whose key's type
+ends in `/DO`)."""
+Reply = tuple[int, Question, Told | None]
 """(worker, key, the answer; None: the worker asks the name itself and tells the answer)"""
 
 
 class Peers(Protocol):
     """Whoever else may know or be asking an answer (the other workers of a batch)."""
 
-    async def claim(self, key: Question) -> Answer | None:
+    async def claim(self, key: Question) -> Told | None:
         """The answer, if another worker has it; None: ask it and `tell` what came back."""
         ...
 
-    def tell(self, key: Question, answer: Answer | None) -> None:
+    def tell(self, key: Question, answer: Told | None) -> None:
         """The answer to a claimed question; None: it could not be asked, let another try."""
         ...
 
@@ -45,7 +49,7 @@ class AnswerExchange:
 
     def __init__(self, keep: int = IDLE_ANSWERS) -> None:
         self.keep = keep
-        self._told: OrderedDict[Question, Answer] = OrderedDict()
+        self._told: OrderedDict[Question, Told] = OrderedDict()
         self._asking: dict[Question, list[int]] = {}  # the worker asking, then those waiting
 
     def claim(self, worker: int, key: Question) -> list[Reply]:
@@ -56,7 +60,7 @@ class AnswerExchange:
         waiting.append(worker)
         return [(worker, key, None)] if len(waiting) == 1 else []
 
-    def tell(self, worker: int, key: Question, answer: Answer | None) -> list[Reply]:
+    def tell(self, worker: int, key: Question, answer: Told | None) -> list[Reply]:
         others = [w for w in self._asking.pop(key, []) if w != worker]
         if answer is None:  # not asked after all: the next in line asks
             if not others:
@@ -91,15 +95,15 @@ class ExchangeClient:
         self._send = send
         self._replies = replies
         self._wait = wait
-        self._waiting: dict[Question, asyncio.Future[Answer | None]] = {}
+        self._waiting: dict[Question, asyncio.Future[Told | None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def claim(self, key: Question) -> Answer | None:
+    async def claim(self, key: Question) -> Told | None:
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop
             threading.Thread(target=self._listen, daemon=True).start()
-        future: asyncio.Future[Answer | None] = loop.create_future()
+        future: asyncio.Future[Told | None] = loop.create_future()
         self._waiting[key] = future
         self._send(("claim", self.number, key))
         try:
@@ -110,7 +114,7 @@ class ExchangeClient:
         finally:
             del self._waiting[key]
 
-    def tell(self, key: Question, answer: Answer | None) -> None:
+    def tell(self, key: Question, answer: Told | None) -> None:
         self._send(("tell", self.number, key, answer))
 
     def _listen(self) -> None:
@@ -122,7 +126,7 @@ class ExchangeClient:
             except RuntimeError:  # the loop has closed: the batch is done
                 return
 
-    def _deliver(self, key: Question, answer: Answer | None) -> None:
+    def _deliver(self, key: Question, answer: Told | None) -> None:
         future = self._waiting.get(key)
         if future is not None and not future.done():
             future.set_result(answer)

@@ -6,6 +6,7 @@ import dns.exception
 import dns.name
 import dns.rcode
 import dns.rdata
+import dns.rdataset
 import dns.rdatatype
 import dns.rdtypes.ANY.CNAME
 import dns.resolver
@@ -14,6 +15,7 @@ from mailcheck.core.errors import InputError
 from mailcheck.dnsclient.answer import Answer, Outcome, cname_chain
 from mailcheck.dnsclient.client import Client, Response, ServerFailure, Unreachable
 from mailcheck.dnsclient.records import to_record
+from mailcheck.dnsclient.signed import SignedRRset
 
 MAX_CHAIN = 16  # CNAME links followed within one answer
 
@@ -64,6 +66,29 @@ class NetworkBackend:
             return _undecided(name, rdtype, Outcome.SERVFAIL, str(exc))
         return classify(name, rdtype, response)
 
+    async def lookup_signed(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
+    ) -> SignedRRset:
+        """The records of (name, rdtype) exactly, no CNAME followed, with their RRSIGs."""
+        self.sent += 1
+        try:
+            response = await self.client.ask(name, rdtype, dnssec=True)
+        except dns.exception.Timeout:
+            return SignedRRset(name, rdtype, Outcome.TIMEOUT)
+        except (Unreachable, OSError) as exc:
+            return SignedRRset(name, rdtype, Outcome.UNREACHABLE, detail=str(exc))
+        except ServerFailure as exc:
+            return SignedRRset(name, rdtype, Outcome.SERVFAIL, detail=str(exc), refused=exc.refused)
+        except dns.exception.DNSException as exc:
+            return SignedRRset(name, rdtype, Outcome.SERVFAIL, detail=str(exc))
+        if response.rcode == dns.rcode.NXDOMAIN:
+            return SignedRRset(name, rdtype, Outcome.NXDOMAIN)
+        records = _rdataset(response, name, rdtype)
+        if records is None:
+            return SignedRRset(name, rdtype, Outcome.NODATA)
+        signatures = _signatures(response, name, rdtype)
+        return SignedRRset(name, rdtype, Outcome.ANSWER, records, signatures)
+
 
 def _undecided(
     name: dns.name.Name, rdtype: dns.rdatatype.RdataType, outcome: Outcome, detail: str = ""
@@ -103,6 +128,37 @@ def classify(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, response: Res
         records=tuple(to_record(r) for r in records),
         canonical=text if canonical is name else canonical.to_text(),
     )
+
+
+def _rdataset(
+    response: Response, owner: dns.name.Name, rdtype: dns.rdatatype.RdataType
+) -> dns.rdataset.Rdataset | None:
+    """The records of `rdtype` at `owner` as one rdataset, or None. The TTL is left at 0: a
+    signature covers the original TTL it carries, not the one a resolver counts down."""
+    found = _at(response, owner, rdtype)
+    if not found:
+        return None
+    rdataset = dns.rdataset.Rdataset(found[0].rdclass, rdtype)
+    for data in found:
+        rdataset.add(data, 0)
+    return rdataset
+
+
+def _signatures(
+    response: Response, owner: dns.name.Name, rdtype: dns.rdatatype.RdataType
+) -> dns.rdataset.Rdataset | None:
+    """The RRSIG records at `owner` that cover `rdtype`, or None."""
+    found = [
+        data
+        for data in _at(response, owner, dns.rdatatype.RRSIG)
+        if data.covers() == rdtype  # type: ignore[no-untyped-call]
+    ]
+    if not found:
+        return None
+    rdataset = dns.rdataset.Rdataset(found[0].rdclass, dns.rdatatype.RRSIG, rdtype)
+    for data in found:
+        rdataset.add(data, 0)
+    return rdataset
 
 
 def _at(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from typing import Protocol
 
 import dns.exception
@@ -18,12 +19,22 @@ from mailcheck.core.defaults import DEFAULT_CONCURRENCY
 from mailcheck.dnsclient.answer import Answer, Outcome
 from mailcheck.dnsclient.cache import AnswerCache, Question
 from mailcheck.dnsclient.exchange import Peers
+from mailcheck.dnsclient.signed import SignedRRset
 
 
 class Backend(Protocol):
     sent: int
 
     async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer: ...
+
+    async def lookup_signed(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
+    ) -> SignedRRset: ...
+
+
+SIGNED_KEPT = 1024
+"""Answers to DNSSEC questions kept: the zones above many domains (the root, a top-level
+domain) are asked once."""
 
 
 def to_ascii(domain: str) -> str:
@@ -61,6 +72,7 @@ class Resolver:
         self.peers: Peers | None = None  # the other worker processes of a batch
         self._in_flight = asyncio.Semaphore(concurrency)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._signed: OrderedDict[tuple[str, int], asyncio.Future[SignedRRset]] = OrderedDict()
 
     @property
     def queries_sent(self) -> int:
@@ -93,6 +105,58 @@ class Resolver:
         pending.set_result(answer)
         return answer
 
+    async def query_signed(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
+    ) -> SignedRRset:
+        """The records of (name, rdtype) with their RRSIGs, for the DNSSEC validator: within the
+        question's and the run's time budget, each asked once while it is among the last
+        `SIGNED_KEPT` asked."""
+        key = (name.to_text().lower(), int(rdtype))
+        known = self._signed.get(key)
+        if known is not None and known.get_loop() is asyncio.get_running_loop():
+            self._signed.move_to_end(key)
+            return await asyncio.shield(known)
+        future = asyncio.ensure_future(self._ask_signed(name, rdtype))
+        self._signed[key] = future
+        if len(self._signed) > SIGNED_KEPT:
+            self._signed.popitem(last=False)
+        return await asyncio.shield(future)
+
+    async def _ask_signed(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
+    ) -> SignedRRset:
+        """Ask the backend; in a batch split across processes, a name outside the item's own
+        domains is claimed from the other workers first, as for plain questions."""
+        text = name.to_text(omit_final_dot=True).lower() or "."
+        if self.peers is None or self.cache.is_own(text):
+            return await self._ask_signed_here(name, rdtype)
+        key = (text, f"{dns.rdatatype.to_text(rdtype)}/DO")
+        told = await self.peers.claim(key)
+        if isinstance(told, SignedRRset):
+            return told
+        try:
+            answer = await self._ask_signed_here(name, rdtype)
+        except BaseException:
+            self.peers.tell(key, None)
+            raise
+        self.peers.tell(key, answer)
+        return answer
+
+    async def _ask_signed_here(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
+    ) -> SignedRRset:
+        try:
+            async with asyncio.timeout(self._left()):
+                async with self._slots():
+                    left = self._left()
+                    if left is not None and left <= 0:
+                        raise TimeoutError
+                    budget = self.timeout if left is None else min(self.timeout, left)
+                    async with asyncio.timeout(budget):
+                        return await self.backend.lookup_signed(name, rdtype)
+        except TimeoutError:
+            return SignedRRset(name, rdtype, Outcome.TIMEOUT, detail=self._why_late())
+
     async def _fetch(
         self, key: Question, qname: dns.name.Name, qtype: dns.rdatatype.RdataType
     ) -> Answer:
@@ -101,7 +165,7 @@ class Resolver:
         if self.peers is None or self.cache.is_own(key[0]):
             return await self._ask(qname, qtype)
         told = await self.peers.claim(key)
-        if told is not None:
+        if isinstance(told, Answer):
             return told
         try:
             answer = await self._ask(qname, qtype)

@@ -22,6 +22,7 @@ import dns.zonefile
 from mailcheck.core.errors import QUOTE_LIMIT, InputError, clip, quote, raise_all
 from mailcheck.dnsclient.answer import Answer, Outcome, cname_chain
 from mailcheck.dnsclient.records import canonical_key, to_record
+from mailcheck.dnsclient.signed import SignedRRset
 
 MAX_CNAME_CHAIN = 8
 # A zone file is the records a customer is about to publish: these bound what a hostile or
@@ -221,8 +222,35 @@ class ZoneBackend:
         why = f"more than {MAX_CNAME_CHAIN} CNAMEs: {cname_chain([n.to_text() for n in chain])}"
         return Answer(text, type_text, Outcome.CNAME_LOOP, detail=why)
 
-    def _zone_for(self, name: dns.name.Name) -> dns.zone.Zone | None:
-        return next((z for z in self._zones if z.origin and name.is_subdomain(z.origin)), None)
+    async def lookup_signed(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
+    ) -> SignedRRset:
+        """The records of (name, rdtype) exactly, no CNAME followed, with their RRSIGs; a DS
+        record comes from the parent's side of a zone cut (RFC 4035 §3.1.4.1)."""
+        self.sent += 1
+        zone = self._zone_for(name, parent_side=rdtype == dns.rdatatype.DS)
+        if zone is None:
+            return SignedRRset(name, rdtype, Outcome.OUTSIDE)
+        node = self._find_node(zone, name)
+        if node is None:
+            return SignedRRset(name, rdtype, self._missing(zone, name))
+        records = node.get_rdataset(dns.rdataclass.IN, rdtype)
+        if records is None:
+            return SignedRRset(name, rdtype, Outcome.NODATA)
+        signatures = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.RRSIG, rdtype)
+        return SignedRRset(name, rdtype, Outcome.ANSWER, records, signatures)
+
+    def _zone_for(self, name: dns.name.Name, parent_side: bool = False) -> dns.zone.Zone | None:
+        return next(
+            (
+                z
+                for z in self._zones
+                if z.origin
+                and name.is_subdomain(z.origin)
+                and not (parent_side and z.origin == name)
+            ),
+            None,
+        )
 
     def _find_node(self, zone: dns.zone.Zone, name: dns.name.Name) -> dns.node.Node | None:
         """The node at `name`, or the wildcard that synthesises it (RFC 4592), or None."""

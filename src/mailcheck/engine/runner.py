@@ -19,6 +19,7 @@ from mailcheck.core.changeset import Plan
 from mailcheck.core.compliance import ProfileName, ProfileVerdict
 from mailcheck.core.errors import InputError, raise_all
 from mailcheck.core.findings import Finding
+from mailcheck.core.milestones import Milestone
 from mailcheck.core.report import Note
 from mailcheck.dnsclient.resolver import Backend
 from mailcheck.engine.checker import (
@@ -31,10 +32,13 @@ from mailcheck.engine.checker import (
 from mailcheck.engine.locate import locate_findings
 from mailcheck.engine.profile_verdicts import judge_sheet
 from mailcheck.engine.settings import RunSettings
+from mailcheck.http.fetch import FetchSettings
 from mailcheck.http.probe import ProbeSettings
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context, build_resolver
+from mailcheck.sheet.due_dates import milestones
 from mailcheck.sheet.model import LoadedSheet
+from mailcheck.smtp.starttls import SmtpSettings
 from mailcheck.state import DnsSource
 
 MAX_SHEETS_AT_ONCE = 16  # bounds the DNS questions in flight when cron re-checks many customers
@@ -48,6 +52,8 @@ class CheckedSheet:
     dns: DnsSource = field(default_factory=DnsSource)  # where the answers came from, for recheck
     compliance: tuple[ProfileVerdict, ...] = ()
     """The sheet's profiles (the run's and its own `profiles:`), judged from its findings."""
+    plan: Plan | None = None
+    """The sheet's change set, made from its findings as they were checked."""
     queries: int = 0
     """DNS queries sent for it, where a batch counted them (see `batchitems.Done.queries`)."""
 
@@ -99,12 +105,28 @@ def build_context(settings: RunSettings, backend: Backend | None = None) -> Cont
     resolver = build_resolver(
         dns.zones, dns.nameservers, dns.timeout, limits.concurrency, limits.ends_at, backend
     )
+    probing = settings.probing
     probe = ProbeSettings(
-        enabled=settings.probing.unsubscribe,
-        allow_private=settings.probing.allow_private,
-        deadline=dns.timeout,
+        enabled=probing.unsubscribe, allow_private=probing.allow_private, deadline=dns.timeout
     )
-    return Context(dns=resolver, today=settings.today, probe=probe, ca_file=settings.ca_file)
+    smtp = SmtpSettings(
+        enabled=probing.smtp,
+        allow_private=probing.allow_private,
+        port=probing.smtp_port,
+        host_deadline=probing.smtp_timeout,
+        ends_at=limits.ends_at,
+    )
+    fetch = FetchSettings(allow_private=probing.allow_private, deadline=dns.timeout)
+    return Context(
+        dns=resolver,
+        today=settings.today,
+        probe=probe,
+        smtp=smtp,
+        fetch=fetch,
+        ca_file=settings.ca_file,
+        trust_anchors=settings.trust_anchors,
+        recipients=settings.recipients,
+    )
 
 
 async def check_located(
@@ -112,6 +134,14 @@ async def check_located(
 ) -> list[Finding]:
     """One sheet's findings, each pointing at the sheet line that declares its subject."""
     return locate_findings(await check_sheet(sheet, rules, ctx, tick), [sheet])
+
+
+async def check_located_and_plan(
+    sheet: LoadedSheet, rules: Sequence[Rule], ctx: Context, tick: Tick | None = None
+) -> tuple[list[Finding], Plan]:
+    """One sheet's located findings and its change set."""
+    findings, plan = await check_and_plan(sheet, rules, ctx, tick)
+    return locate_findings(findings, [sheet]), plan
 
 
 async def _check_all(
@@ -128,9 +158,9 @@ async def _check_all(
 
     async def one(sheet: LoadedSheet) -> CheckedSheet:
         async with limit:
-            found = await check_located(sheet, rules, ctx, tick)
+            found, plan = await check_located_and_plan(sheet, rules, ctx, tick)
             compliance = judge_sheet(sheet, found, rules_run, profiles)
-            checked = CheckedSheet(sheet, found, now(), dns, compliance)
+            checked = CheckedSheet(sheet, found, now(), dns, compliance, plan)
         if on_done:
             on_done(checked)
         return checked
@@ -162,8 +192,8 @@ async def _plan_all(
 
     async def one(sheet: LoadedSheet) -> PlannedSheet:
         async with limit:
-            findings, plan = await check_and_plan(sheet, rules, ctx)
-        return PlannedSheet(sheet, locate_findings(findings, [sheet]), plan)
+            findings, plan = await check_located_and_plan(sheet, rules, ctx)
+        return PlannedSheet(sheet, findings, plan)
 
     return list(await asyncio.gather(*(one(sheet) for sheet in sheets)))
 
@@ -174,6 +204,17 @@ def all_findings(results: Sequence[CheckedSheet]) -> list[Finding]:
 
 def all_compliance(results: Sequence[CheckedSheet]) -> list[ProfileVerdict]:
     return [verdict for result in results for verdict in result.compliance]
+
+
+def all_plans(results: Sequence[CheckedSheet]) -> list[Plan]:
+    return [result.plan for result in results if result.plan is not None]
+
+
+def all_milestones(sheets: Sequence[LoadedSheet]) -> list[Milestone]:
+    """The dated events and due dates of the sheets that come from a file, sheet by sheet."""
+    return [
+        m for sheet in sheets if sheet.from_file for m in milestones(sheet.sheet, sheet.display)
+    ]
 
 
 def exemption_notes(results: Sequence[CheckedSheet]) -> list[Note]:

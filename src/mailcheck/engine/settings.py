@@ -59,11 +59,16 @@ class RunLimits:
 
 @dataclass(frozen=True)
 class Probing:
-    """Whether `unsubscribe.probe` may POST One-Click (it unsubscribes somebody), and whether to
-    loopback and private addresses too."""
+    """Whether `unsubscribe.probe` may POST One-Click (it unsubscribes somebody), whether the
+    mail servers may be probed for STARTTLS and for how long each, and whether any probe may
+    connect to loopback and private addresses too."""
 
     unsubscribe: bool = False
     allow_private: bool = False
+    smtp: bool = False
+    smtp_timeout: float = 20.0
+    smtp_port: int = 25
+    """The port mail servers are probed on: 25, but for tests of servers on loopback."""
 
 
 @dataclass(frozen=True)
@@ -80,3 +85,7 @@ class RunSettings:
     `profiles:` names (see `mailcheck.engine.profile_verdicts`)."""
     ca_file: Path | None = None
     """The root certificates a customer's certificate must lead to (PEM); None: certifi's."""
+    trust_anchors: Path | None = None
+    """The DNSSEC trust anchors (a zone file of DS or DNSKEY records); None: the bundled root's."""
+    recipients: tuple[str, ...] = ()
+    """The recipient domains `mailcheck recipients` judges (recipient.tls)."""

@@ -1,4 +1,4 @@
-"""Which IP addresses mailcheck may connect to when it probes a customer's URL.
+"""Which IP addresses mailcheck may connect to when it probes a customer's URL or mail server.
 
 Only public unicast addresses: a URL from a sample message must not make mailcheck reach into
 the network it runs in (loopback, private ranges, the cloud metadata service at 169.254.169.254).
@@ -8,10 +8,16 @@ IPv4-compatible forms of loopback global, so embedded IPv4 addresses are unwrapp
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from ipaddress import IPv4Address, IPv6Address
+from typing import TYPE_CHECKING
 
 from mailcheck.dnsclient.names import IPAddress
+
+if TYPE_CHECKING:
+    from mailcheck.dnsclient import Resolver
+
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated (RFC 4291 §2.5.5.1)
@@ -57,3 +63,20 @@ def _classify(ip: IPAddress) -> str | None:
         (not ip.is_global, "not globally routable"),
     )
     return next((reason for failed, reason in checks if failed), None)
+
+
+def refused_addresses(addresses: list[IPAddress]) -> list[str]:
+    """The addresses the probe must not connect to, each with the reason."""
+    return [f"{a} ({why})" for a in addresses if (why := why_not_public(a))]
+
+
+async def resolve_addresses(host: str, dns: Resolver) -> tuple[list[IPAddress], str | None]:
+    """The host's addresses (an IP literal is its own) and why some lookup was undecided."""
+    try:
+        return [ipaddress.ip_address(host)], None
+    except ValueError:
+        pass
+    answers = await asyncio.gather(dns.query(host, "A"), dns.query(host, "AAAA"))
+    addresses = [ipaddress.ip_address(a) for answer in answers for a in answer.addresses()]
+    undecided = next((a.why_undecided() for a in answers if not a.decided), None)
+    return addresses, undecided

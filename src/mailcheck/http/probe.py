@@ -25,7 +25,7 @@ from mailcheck import __version__
 from mailcheck.core.findings import Status
 from mailcheck.core.urls import redact_url
 from mailcheck.dnsclient.names import IPAddress, is_ip_address
-from mailcheck.http.netpolicy import why_not_public
+from mailcheck.http.netpolicy import refused_addresses, resolve_addresses
 
 if TYPE_CHECKING:
     import httpx
@@ -118,7 +118,7 @@ def _port(parts: SplitResult) -> int:
 
 
 async def _probe(target: _Target, dns: Resolver, settings: ProbeSettings) -> ProbeResult:
-    addresses, undecided = await _resolve(target.host, dns)
+    addresses, undecided = await resolve_addresses(target.host, dns)
     if not addresses:
         if undecided:
             return ProbeResult(Status.ERROR, f"the host could not be resolved: {undecided}")
@@ -144,25 +144,6 @@ async def _probe(target: _Target, dns: Resolver, settings: ProbeSettings) -> Pro
         )
 
 
-def refused_addresses(addresses: list[IPAddress]) -> list[str]:
-    """The addresses the probe must not connect to, each with the reason."""
-    return [f"{a} ({why})" for a in addresses if (why := why_not_public(a))]
-
-
-async def _resolve(host: str, dns: Resolver) -> tuple[list[IPAddress], str | None]:
-    """The host's addresses (an IP literal is its own) and why some lookup was undecided."""
-    import ipaddress
-
-    try:
-        return [ipaddress.ip_address(host)], None
-    except ValueError:
-        pass
-    answers = await asyncio.gather(dns.query(host, "A"), dns.query(host, "AAAA"))
-    addresses = [ipaddress.ip_address(a) for answer in answers for a in answer.addresses()]
-    undecided = next((a.why_undecided() for a in answers if not a.decided), None)
-    return addresses, undecided
-
-
 async def _post_first_reachable(
     target: _Target, addresses: list[IPAddress], settings: ProbeSettings
 ) -> ProbeResult:
@@ -179,18 +160,18 @@ async def _post_first_reachable(
             try:
                 return await _post(client, target, address, settings)
             except httpx.ConnectError as exc:
-                if _certificate_problem(exc):
+                if certificate_problem(exc):
                     return ProbeResult(
                         Status.FAIL,
-                        f"TLS certificate of {target.host} is not valid: {_reason(exc)}",
+                        f"TLS certificate of {target.host} is not valid: {reason_of(exc)}",
                         f"serve a certificate for {target.host} from a public certificate "
                         "authority",
                     )
-                failures.append(f"{address}: {_reason(exc)}")
+                failures.append(f"{address}: {reason_of(exc)}")
             except httpx.RemoteProtocolError as exc:
                 return ProbeResult(
                     Status.FAIL,
-                    f"no valid HTTP answer from {address}: {_reason(exc)}",
+                    f"no valid HTTP answer from {address}: {reason_of(exc)}",
                     _ACCEPT_POST,
                 )
             except httpx.TimeoutException:
@@ -198,7 +179,7 @@ async def _post_first_reachable(
                     Status.ERROR, f"no answer from {address} within {settings.deadline:g} s"
                 )
             except httpx.HTTPError as exc:
-                failures.append(f"{address}: {_reason(exc)}")
+                failures.append(f"{address}: {reason_of(exc)}")
     return ProbeResult(Status.ERROR, f"could not connect: {'; '.join(failures)}")
 
 
@@ -245,7 +226,7 @@ def _judge(response: httpx.Response, address: IPAddress) -> ProbeResult:
     )
 
 
-def _certificate_problem(exc: BaseException) -> bool:
+def certificate_problem(exc: BaseException) -> bool:
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ssl.SSLCertVerificationError):
@@ -254,5 +235,5 @@ def _certificate_problem(exc: BaseException) -> bool:
     return False
 
 
-def _reason(exc: BaseException) -> str:
+def reason_of(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__

@@ -16,6 +16,7 @@ class Format(enum.StrEnum):
     JUNIT = "junit"
     MARKDOWN = "markdown"
     JSONL = "jsonl"
+    HTML = "html"
 
 
 class ColorChoice(enum.StrEnum):
@@ -69,6 +70,10 @@ def _renderer(fmt: Format) -> Callable[[Report, TextIO, bool | None], None]:
         from mailcheck.output.jsonl import render_jsonl
 
         return render_jsonl
+    if fmt is Format.HTML:
+        from mailcheck.output.html import render_html
+
+        return render_html
     from mailcheck.output.table import render_table
 
     return render_table

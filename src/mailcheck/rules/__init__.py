@@ -40,6 +40,11 @@ REPORT_ORDER = (
     "dmarc.record",
     "dmarc.reports",
     "dmarc.alignment",
+    "mx.starttls",
+    "mta-sts.policy",
+    "tls-rpt.record",
+    "dnssec.signed",
+    "bimi.record",
     "tracking.dns",
     "cert.domain",
     "cert.validity",
@@ -61,6 +66,7 @@ REPORT_ORDER = (
     "hygiene.bounce-rate",
     "hygiene.complaints",
     "capacity.interval",
+    "recipient.tls",
 )
 """Where each rule sits in a report. Listing a rule here is optional: one not listed comes right
 after the listed rules about the same subject (by id among themselves), or last."""
@@ -107,8 +113,11 @@ def in_report_order(rules: Iterable[Rule]) -> list[Rule]:
 
 REGISTRY: dict[str, Rule] = {rule.id: rule for rule in in_report_order(load_rules(rule_modules()))}
 
-DOMAIN_INPUTS = frozenset({Input.SENDERS, Input.MAIL_FROM, Input.DKIM_SELECTORS, Input.DNS})
-"""What a domain on the command line gives: its sender domain, MAIL FROM domain, selectors."""
+DOMAIN_INPUTS = frozenset(
+    {Input.SENDERS, Input.MAIL_FROM, Input.DKIM_SELECTORS, Input.DNS, Input.HTTPS, Input.SMTP}
+)
+"""What a domain on the command line gives: its sender domain, MAIL FROM domain, selectors,
+and the servers its DNS names (an MTA-STS policy, a BIMI logo; the MX hosts to probe)."""
 
 
 def message_rules() -> list[Rule]:
@@ -128,6 +137,11 @@ def domain_rules() -> list[Rule]:
 def spf_rules() -> list[Rule]:
     """The domain rules about the MAIL FROM domain's SPF record: what `mailcheck spf` runs."""
     return [rule for rule in domain_rules() if rule.subject is Subject.MAIL_FROM]
+
+
+def recipient_rules() -> list[Rule]:
+    """The rules judging recipient domains: what `mailcheck recipients` runs."""
+    return [rule for rule in REGISTRY.values() if Input.RECIPIENTS in rule.inputs]
 
 
 def report_rules() -> list[Rule]:

@@ -22,15 +22,15 @@ TICKET_LOG = "ticket log"
 
 
 def incidents_or_skip(
-    rule: Rule, ctx: Context
+    rule: Rule, ctx: Context, seed: str = "003"
 ) -> tuple[ServiceReview, IncidentLog, Availability, dt.date] | Finding:
     """The run's review with its incident log, the terms' availability promise and the month,
-    or the `skip` finding saying which is missing."""
+    or the `skip` finding saying which is missing (and how to run it, with the terms of `seed`)."""
     review = ctx.review
     if review is None or review.incidents is None:
         return rule.skipped(
             INCIDENT_LOG,
-            "no incident log given: run `mailcheck sla --terms 003 --incidents LOG`",
+            f"no incident log given: run `mailcheck sla --terms {seed} --incidents LOG`",
         )
     availability = review.terms.terms.availability
     if availability is None:
@@ -66,7 +66,8 @@ async def month_figures(
     """The month's availability and credit, computed once for every rule that asks."""
 
     async def compute() -> MonthAvailability:
-        return month_availability(log, terms, month, review.periods)
+        severity_of = review.terms.terms.severity_named
+        return month_availability(log, terms, month, review.periods, severity_of)
 
     return await ctx.memo.once(("sla-month", log.display, month), compute)
 

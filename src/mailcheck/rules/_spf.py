@@ -4,8 +4,7 @@ has no usable record of its own."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from mailcheck.core.findings import Finding
 from mailcheck.core.fixes import SpfEdit
@@ -18,20 +17,6 @@ from mailcheck.spf.tree import Lookup, NodeState, SpfNode, SpfTree
 
 def no_mail_from(rule: Rule, sheet: LoadedSheet) -> Finding:
     return rule.skipped(sheet.display, "the sheet names no MAIL FROM domain (mail_from)")
-
-
-def service_ended(sheet: Sheet, today: dt.date) -> dt.date | None:
-    """The day the service ended (`dates.terminated`) once it has come, else None. From that
-    day on, the relay's onboarding entries no longer apply, and spf.offboarded wants them gone
-    (seed 002, Beendigung des Dienstes)."""
-    ended = sheet.dates.terminated
-    return ended if ended is not None and ended <= today else None
-
-
-def ended_skips(rule: Rule, domains: Sequence[str], ended: dt.date) -> list[Finding]:
-    """The findings of an onboarding rule after the service ended: it no longer applies."""
-    why = f"the service ended on {ended.isoformat()} (dates.terminated): see spf.offboarded"
-    return [rule.skipped(domain, why) for domain in domains]
 
 
 async def judge_each_tree(

@@ -54,7 +54,9 @@ class Input(enum.StrEnum):
     DATES = "dates"  # the sheet's dates, region and working week
     DNS = "dns"
     SAMPLES = "samples"  # sample messages
-    HTTPS = "https"  # a request to a server a sample names
+    HTTPS = "https"  # a request to a server a sample or the domain's DNS names
+    SMTP = "smtp"  # a connection to a mail server (`--probe-smtp`)
+    RECIPIENTS = "recipients"  # recipient domains (`mailcheck recipients`)
     DELIVERY_REPORT = "delivery_report"  # a provider's delivery report (`mailcheck hygiene`)
     SERVICE_TERMS = "service_terms"  # a provider's terms (`mailcheck sla --terms`)
     INCIDENT_LOG = "incident_log"  # a log of the provider's incidents (`mailcheck sla`)

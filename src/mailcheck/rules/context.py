@@ -27,8 +27,10 @@ from mailcheck.dmarc.discovery import (
 )
 from mailcheck.dnsclient import Resolver
 from mailcheck.dnsclient.resolver import to_ascii
+from mailcheck.http.fetch import FetchSettings
 from mailcheck.http.probe import ProbeSettings
 from mailcheck.messages.sample_store import SampleStore
+from mailcheck.smtp.starttls import SmtpSettings
 from mailcheck.spf.tree import SpfTree, build_tree
 
 if TYPE_CHECKING:
@@ -58,6 +60,15 @@ class Context:
     import it)."""
     probe: ProbeSettings = field(default_factory=ProbeSettings)
     """Whether and how unsubscribe.probe may POST (its trust store, deadline, address policy)."""
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    """Whether and how the MX hosts may be probed for STARTTLS (`--probe-smtp`)."""
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    """How the files a domain publishes over HTTPS are fetched (MTA-STS policy, BIMI logo)."""
+    trust_anchors: Path | None = None
+    """The DNSSEC trust anchors (DS or DNSKEY records in a zone file); None: the root's
+    anchor bundled with mailcheck."""
+    recipients: tuple[str, ...] = ()
+    """The recipient domains of `mailcheck recipients`, for recipient.tls."""
     samples: SampleStore = field(default_factory=SampleStore)
     """The run's sample messages, each read once for all message rules."""
     memo: RunMemo = field(default_factory=RunMemo, compare=False)

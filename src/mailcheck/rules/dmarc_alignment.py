@@ -29,7 +29,9 @@ when there is one, else signing with `d=<From domain>` or using `bounce.<From do
 FROM (the From domain itself under `aspf=s`; with a first DMARC record when there is none).
 `error` when the verdict depends on an answer DNS did not give: a key, an SPF record, the DMARC
 record that sets the mode or a walk that finds an organisational domain (a verdict the same
-whatever that answer would be stands). Skipped without senders.
+whatever that answer would be stands). Skipped without senders, and from the day the service
+ended (`dates.terminated` on or before `--today`): the identifiers the sheet configures are the
+provider's set-up, which no longer sends the domain's mail.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from mailcheck.core.addresses import sender_domains
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.fixes import (
     PROVIDER,
@@ -70,6 +73,7 @@ from mailcheck.rules._alignment import (
 )
 from mailcheck.rules._ips import sending_ips
 from mailcheck.rules._senders import per_sender_domain
+from mailcheck.rules._service import ended_skips, service_ended
 from mailcheck.rules._signing import key_fix, signing_fixes
 from mailcheck.rules._spf import policy_chain
 from mailcheck.rules.base import Input, Rule, Subject
@@ -119,6 +123,10 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     addresses = [sender.address for sender in sheet.sheet.senders]
     if not addresses:
         return [RULE.skipped(sheet.display, "the sheet registers no sender address")]
+    ended = service_ended(sheet.sheet, ctx.today)
+    if ended is not None:
+        why = "the provider no longer sends this domain's mail"
+        return ended_skips(RULE, list(sender_domains(addresses)), ended, why)
     return await per_sender_domain(RULE, addresses, lambda domain: _judge(domain, sheet, ctx))
 
 

@@ -19,7 +19,8 @@ The names it proposes are numbered in the sheet's order of the IPs (`mailout1`, 
 ...), so that following every hint gives each address a name of its own.
 A timeout, SERVFAIL or a name outside the offline zones is `error`; offline, reverse zones are
 zone files like any other (`--zone 2.0.192.in-addr.arpa.zone`). Without sending IPs in the sheet
-the rule is skipped.
+the rule is skipped, and so it is for each address from the day the service ended
+(`dates.terminated` on or before `--today`): the provider no longer sends from them.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from mailcheck.dnsclient import Answer, Outcome
 from mailcheck.dnsclient.names import IPAddress, reverse_name
 from mailcheck.rules._ips import sending_ips
 from mailcheck.rules._rdns import generic_signs
+from mailcheck.rules._service import ended_skips, service_ended
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet, Sheet
@@ -56,6 +58,10 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
                 sheet.display, "the sheet lists no sending IPs (spf.sending_ips, dedicated_ips)"
             )
         ]
+    ended = service_ended(sheet.sheet, ctx.today)
+    if ended is not None:
+        subjects = [address.compressed for address in addresses]
+        return ended_skips(RULE, subjects, ended, "the provider no longer sends from this address")
     domain = _example_domain(sheet.sheet)
     found = await asyncio.gather(
         *(_judge(address, n, domain, ctx) for n, address in enumerate(addresses, start=1))

@@ -2,25 +2,35 @@
 
 From an incident log and the provider's terms (`mailcheck sla --terms 003 --incidents LOG
 --month 2026-03 --fee 1200`): availability = 1 - counted downtime / the month's length, judged
-against the terms' target (seed 003: 99.99 % of each monthly billing period). Incidents that
-overlap are merged (two at once count once), a downtime across a month boundary counts in each
-month with its part, and what the terms exclude is listed — one `skip` finding per incident, with
-the reason — but not counted: seed 003 excludes announced maintenance (3.1, 3.2) and downtime
-from denial-of-service attacks, virus activity, hacking attempts, the customer's breach of the
-terms and other circumstances beyond the provider's control (3.3); an incident affecting only
-services the terms do not cover (seed 003: API, SMTP and outbound delivery) does not count either.
+against the terms' target. Incidents that overlap are merged (two at once count once), a
+downtime across a month boundary counts in each month with its part, and what the terms exclude
+is listed — one `skip` finding per incident, with the reason — but not counted.
 
-The month's finding fails below the target, naming the figure and the credit: seed 003 gives 5 %
-of the monthly fee for each full 30 minutes of counted downtime beyond the first 0.01 % of the
-month (4 min 19.2 s in a 30-day month, 4 min 27.84 s in a 31-day one), at most 100 %.
-"für jede dreißig (30)-minütige Nichtverfügbarkeit" is read as full periods (29 minutes beyond
-the allowance earn nothing); `--started-periods` counts every period begun instead. So downtime
-just over the allowance fails the target with no credit yet. While the month is not over
-(`--today` inside it), a month still within the target warns: the figure can still fall.
-It passes when the month is over and within the target. `--month` defaults to the month before
-`--today`; the months begin at midnight in the terms' zone (seed 003: UTC, as it names none).
-Without an incident log (as in `mailcheck check`) the rule is skipped; so it is for terms that
-promise no availability, and for a month that has not begun.
+Seed 003 (3.1-3.3): 99.99 % of each monthly billing period; announced maintenance and downtime
+from denial-of-service attacks, virus activity, hacking attempts, the customer's breach of the
+terms and other circumstances beyond the provider's control do not count, nor does an incident
+affecting only services the terms do not cover (API, SMTP and outbound delivery). The finding
+names the credit: 5 % of the monthly fee for each full 30 minutes of counted downtime beyond
+the first 0.01 % of the month (4 min 19.2 s in a 30-day month, 4 min 27.84 s in a 31-day one),
+at most 100 %. "für jede dreißig (30)-minütige Nichtverfügbarkeit" is read as full periods
+(29 minutes beyond the allowance earn nothing); `--started-periods` counts every period begun
+instead. So downtime just over the allowance fails the target with no credit yet.
+
+Seed 004 (2.4.3, 2.4.5): 99.5 % of each calendar month in German legal time, "nach Abzug der
+geplanten und zuvor mitgeteilten Wartungszeiten": maintenance announced at least 72 hours ahead
+is taken out of the month (and downtime during it is not counted); maintenance announced later
+or never counts (`sla.maintenance` says which and why). Only disruptions of severity critical
+count ("Als Ausfallzeiten gelten nur Störungen der Supportstufe „Kritische Störung“"), each
+entry's `severity` as the terms name it; a fault in a component the customer built
+(`customer_component`) and the restore of large amounts of data (`data_restore`) do not. There
+is no credit: the finding gives the figure and the counted incidents.
+
+While the month is not over (`--today` inside it), a month still within the target warns: the
+figure can still fall. It passes when the month is over and within the target, and fails below
+it. `--month` defaults to the month before `--today`; the months begin at midnight in the terms'
+zone (seed 003: UTC, as it names none). Without an incident log (as in `mailcheck check`) the
+rule is skipped; so it is for terms that promise no availability, and for a month that has not
+begun.
 """
 
 from __future__ import annotations
@@ -53,6 +63,7 @@ from mailcheck.sla.terms import Availability, PeriodCount
 
 CENT = Decimal("0.01")
 SHARE_PLACES = 4  # 99.9899 %: enough to tell a miss from the 99.99 % target
+MAX_COUNTED_NAMED = 5
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
@@ -86,7 +97,8 @@ def _verdict(
     text = (
         f"availability {share} % (target {terms.target_percent} %): "
         f"{duration(figures.counted)} of downtime counted "
-        f"({plural(len(figures.downtimes), 'downtime')}), {duration(figures.allowed)} allowed"
+        f"({plural(len(figures.downtimes), 'downtime')}{_counted_incidents(figures, terms)}), "
+        f"{duration(figures.allowed)} allowed{_deducted_note(figures)}"
         f"{_not_counted_note(figures)}{_credit_text(figures, terms, review)}"
     )
     if not figures.met:
@@ -94,6 +106,22 @@ def _verdict(
     if not month_over(figures.month, today):
         return RULE.warned(name, f"{name} so far (the month is not over): {text}")
     return RULE.passed(name, f"{name}: {text}")
+
+
+def _counted_incidents(figures: MonthAvailability, terms: Availability) -> str:
+    """`: INC-2, INC-5`: the incidents counted, the first few by name."""
+    labels = [incident_label(i, terms.zone) for d in figures.downtimes for i in d.incidents]
+    if not labels:
+        return ""
+    shown = ", ".join(labels[:MAX_COUNTED_NAMED])
+    more = len(labels) - MAX_COUNTED_NAMED
+    return f": {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+def _deducted_note(figures: MonthAvailability) -> str:
+    if not figures.deducted:
+        return ""
+    return f" (in the month less {duration(figures.deducted)} of maintenance announced in time)"
 
 
 def _not_counted_note(figures: MonthAvailability) -> str:
@@ -152,17 +180,23 @@ RULE = Rule(
     title="Availability of the billing month at or above the provider's target",
     checks=(
         "availability of the billing month (incidents merged, split at month ends, excluded "
-        "causes and announced maintenance not counted) at or above the target; the message "
-        "gives the credit: 5 % per full 30 minutes beyond 0.01 %, at most 100 % (seed 003)"
+        "causes and maintenance announced in time not counted) at or above the target: seed "
+        "003 99.99 % with a credit of 5 % per full 30 minutes beyond 0.01 %, at most 100 %; "
+        "seed 004 99.5 % of the month less announced maintenance, only critical disruptions, "
+        "not those of the customer's own components"
     ),
     obligation="Mailgun garantiert, dass die Dienste (d. h. einige oder alle der auf unserer "
     "Statusseite aufgeführten API-, SMTP- und Outbound-Lieferdienste) in 99,99 % der Zeit in "
     "einem bestimmten monatlichen Abrechnungszeitraum verfügbar sind, ausgenommen "
     "Wartungsdienste. … Gutschrift von 5 % Ihrer angegebenen monatlichen Gebühr für die "
     "Dienste für jede dreißig (30)-minütige Nichtverfügbarkeit der Dienste (nach den ersten "
-    "0,01 %) in einem bestimmten monatlichen Zeitraum.",
+    "0,01 %) in einem bestimmten monatlichen Zeitraum. (seed 003) — United Planet gewährleistet "
+    "eine Verfügbarkeit der IntrexX PaaS Instanz von 99,5% im Monatsdurchschnitt nach Abzug der "
+    "geplanten und zuvor mitgeteilten Wartungszeiten. … Als Ausfallzeiten gelten nur Störungen "
+    "der Supportstufe „Kritische Störung“ (seed 004, 2.4.5)",
     source="seed 003, 3.1 Dienstverfügbarkeit, 3.2 Geplante Wartungszeiträume, "
-    "3.3 Gutschriftbeschränkungen (or the terms given with --terms)",
+    "3.3 Gutschriftbeschränkungen; seed 004, 2.4.3 Wartung und Ausfallzeiten, 2.4.5 "
+    "Verfügbarkeit (or the terms given with --terms)",
     check=check,
     doc=__doc__ or "",
     subject=Subject.MONTH,

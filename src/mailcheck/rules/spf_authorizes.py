@@ -24,7 +24,8 @@ from collections.abc import Iterable
 from mailcheck.core.findings import Finding
 from mailcheck.core.fixes import SpfEdit
 from mailcheck.rules._ips import sending_ips
-from mailcheck.rules._spf import ended_skips, no_mail_from, service_ended
+from mailcheck.rules._service import ended_skips, service_ended
+from mailcheck.rules._spf import no_mail_from
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind

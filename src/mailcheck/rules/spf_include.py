@@ -21,13 +21,8 @@ from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
 from mailcheck.dnsclient.resolver import to_ascii
-from mailcheck.rules._spf import (
-    ended_skips,
-    no_mail_from,
-    root_problem,
-    service_ended,
-    spf_failed,
-)
+from mailcheck.rules._service import ended_skips, service_ended
+from mailcheck.rules._spf import no_mail_from, root_problem, spf_failed
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind

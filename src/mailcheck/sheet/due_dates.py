@@ -19,6 +19,7 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol
 
+from mailcheck.core.milestones import Milestone
 from mailcheck.core.wording import plural
 from mailcheck.core.workdays import Calendar, UnknownRegion, calendar_for
 from mailcheck.sheet.model import Sheet, WorkingWeek
@@ -117,6 +118,10 @@ class Schedule(Protocol):
     def sheet_submitted(self) -> dt.date | None: ...
     @property
     def dns_requested(self) -> dt.date | None: ...
+    @property
+    def ordered(self) -> dt.date | None: ...
+    @property
+    def provisioned(self) -> dt.date | None: ...
 
 
 def working_calendar(region: str, working_week: str) -> Calendar:
@@ -160,18 +165,47 @@ def provisioning_deadline(sheet: Sheet) -> Deadline | None:
 
 
 def rule_deadline(kind: Kind | None, schedule: Schedule) -> Deadline | None:
-    """The deadline of `kind` (a rule's `deadline`), if any: for reports on recorded findings.
-    The store records no order date: the provisioning deadline has none."""
+    """The deadline of `kind` (a rule's `deadline`), if any: for reports on recorded findings."""
+    if kind is None:
+        return None
+    start, met_on = _recorded_dates(kind, schedule)
+    return deadline_of(kind, start, schedule.region, schedule.working_week, met_on)
+
+
+def _recorded_dates(kind: Kind, schedule: Schedule) -> tuple[dt.date | None, dt.date | None]:
+    """The day a deadline of `kind` starts from, and the day it was met (None: not known)."""
     if kind is Kind.SHEET:
-        return deadline_of(
-            Kind.SHEET,
-            schedule.contract_signed,
-            schedule.region,
-            schedule.working_week,
-            schedule.sheet_submitted,
-        )
+        return schedule.contract_signed, schedule.sheet_submitted
     if kind is Kind.DNS:
-        return deadline_of(
-            Kind.DNS, schedule.dns_requested, schedule.region, schedule.working_week, None
-        )
-    return None
+        return schedule.dns_requested, None
+    return schedule.ordered, schedule.provisioned
+
+
+EVENTS = (
+    ("contract_signed", "Contract signed"),
+    ("sheet_submitted", "Sheet returned"),
+    ("dns_requested", "SPF and DKIM entries requested"),
+    ("ordered", "Service ordered"),
+    ("provisioned", "Service provisioned"),
+    ("terminated", "Service terminated"),
+)
+"""The sheet's `dates:` a timeline shows, each named for people."""
+DUE_LABELS = {
+    Kind.SHEET: f"Sheet due ({SHEET_DAYS} working days)",
+    Kind.DNS: f"SPF and DKIM entries due ({DNS_DAYS} working days)",
+    Kind.PROVISIONING: f"Service due ({PROVISIONING_DAYS} working day)",
+}
+
+
+def milestones(sheet: Sheet, name: str | None) -> tuple[Milestone, ...]:
+    """The sheet's dated events and the due dates they start, by day (an event before the due
+    date of the same day). `name`: the sheet as findings name it."""
+    found = [
+        Milestone(name, day, label)
+        for key, label in EVENTS
+        if (day := getattr(sheet.dates, key)) is not None
+    ]
+    for deadline in (sheet_deadline(sheet), dns_deadline(sheet), provisioning_deadline(sheet)):
+        if deadline is not None:
+            found.append(Milestone(name, deadline.due, DUE_LABELS[deadline.kind], deadline.kind))
+    return tuple(sorted(found, key=lambda m: (m.day, m.due)))

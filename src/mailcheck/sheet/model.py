@@ -142,6 +142,28 @@ class Option(enum.StrEnum):
     CSV_REPORTING = "csv_reporting"
 
 
+OPTION_NAMES = {
+    Option.ANTIVIRUS_MULTISCAN: "AntiVirus MultiScan",
+    Option.TRACE_AND_RECOVER: "Trace & Recover (needs AntiVirus MultiScan and SMTP)",
+    Option.SECURE_DOCUMENT_HANDLING: "Secure Document Handling (needs AntiVirus MultiScan, REST)",
+    Option.OPEN_TRACKING: "Open Tracking (REST)",
+    Option.LINK_TRACKING: "Link Tracking (REST)",
+    Option.TEMPLATE_RENDERING: "Template-Rendering (REST)",
+    Option.ENVELOPE_FROM_REWRITING: "Envelope-From Address Rewriting",
+    Option.SNDS: "Smart Network Data Services Reporting (needs a dedicated IP, IPv4)",
+    Option.FEEDBACK_LOOP: "Feedback Loop Service (IPv4)",
+    Option.CSA: "CSA-zertifizierte IP-Bereiche, Certified Senders Alliance (IPv4)",
+    Option.DEDICATED_IP: "Dedizierte IP-Adressen (at least two)",
+    Option.VPN: "VPN (both data centres)",
+    Option.SPAM_SCORE_CHECK: "Spam Score Check",
+    Option.IP_WHITELISTING: "IP-Whitelisting",
+    Option.ENFORCED_TLS: "Enforced TLS: mail to a recipient without TLS is not delivered",
+    Option.CNAME_TRACKING: "Tracking under the customer's own domain (needs Open or Link Tracking)",
+    Option.CSV_REPORTING: "CSV-Reports",
+}
+"""Each bookable option as the service description names it, with what it needs."""
+
+
 class IpVersion(enum.StrEnum):
     """The IP version mail leaves the provider over (seed 000, Basiskonfiguration)."""
 
@@ -250,6 +272,13 @@ class CertificateSettings(_Model):
     with the certificate, never shown."""
 
 
+class BimiSettings(_Model):
+    """The customer's BIMI logo (Brand Indicators for Message Identification)."""
+
+    selector: Selector = "default"
+    """The BIMI selector: the record is looked up at `<selector>._bimi.<sender domain>`."""
+
+
 class Exemption(_Model):
     """A documented exception to one rule for one subject."""
 
@@ -300,6 +329,9 @@ class Sheet(_Model):
     """Sample messages (.eml), relative to the sheet's folder."""
     certificate: CertificateSettings | None = None
     """Sending from the customer's own domain: its certificate and domain (seed 004)."""
+    bimi: BimiSettings | None = None
+    """The customer shows a BIMI logo: a record must then be published for each sender domain
+    (without this key a missing record is skipped)."""
     exemptions: tuple[Exemption, ...] = ()
     roles: RoleSettings = RoleSettings()
     profiles: tuple[ProfileName, ...] = ()

@@ -7,9 +7,12 @@ Fields (CSV columns by any of the spellings below, YAML keys by the first):
   `2026-03-12 10:00 Europe/Berlin`); `end` after `start`.
 - `services`: the services affected (`api; smtp`, a YAML list); empty: every service.
 - `cause`: outage (also when empty), maintenance, denial_of_service (`DoS`, `DDoS`), virus,
-  hacking, customer_breach, beyond_control (`force majeure`), in German or English spellings.
-- `announced`: when maintenance was announced (an instant); maintenance announced before it
-  began is not downtime under terms that say so.
+  hacking, customer_breach, beyond_control (`force majeure`), customer_component (a fault in a
+  component the customer built), data_restore, in German or English spellings.
+- `severity`: the disruption's severity, as the terms name them (`critical`, `Kritische
+  Störung`): needed where the terms count only some severities (checked against the terms).
+- `announced`: when maintenance was announced (an instant); maintenance announced in time (before
+  it began, or the terms' notice ahead) is not downtime under terms that say so.
 - `claimed`: the day the credit was claimed (`2026-04-10`).
 - `id`: the incident's name in findings (else its start time).
 - `note`: free text, ignored.
@@ -39,6 +42,8 @@ LAYOUT = LogLayout(
                 "bis"),
         "services": ("services", "service", "affected", "affected_services", "dienste", "dienst"),
         "cause": ("cause", "ursache", "reason", "grund", "category", "kategorie"),
+        "severity": ("severity", "schweregrad", "stufe", "supportstufe", "stoerungsklasse",
+                     "priority", "prioritaet"),
         "announced": ("announced", "announced_at", "angekuendigt", "ankuendigung"),
         "claimed": ("claimed", "claimed_on", "claim", "claim_date", "beantragt",
                     "gutschrift_beantragt"),
@@ -46,11 +51,28 @@ LAYOUT = LogLayout(
         "note": ("note", "notes", "description", "beschreibung", "notiz", "bemerkung"),
     },
     required=frozenset({"start", "end"}),
+    meanings={
+        "start": "When the service became unavailable: an instant with its zone "
+                 "(2026-03-12T10:00:00+01:00, 2026-03-12 10:00 Europe/Berlin).",
+        "end": "When it was available again, after the start.",
+        "services": "The services affected (api; smtp, or a list); empty: every service.",
+        "cause": "outage (also when empty), maintenance, denial_of_service, virus, hacking, "
+                 "customer_breach, beyond_control, customer_component or data_restore (German "
+                 "and English spellings: DDoS, Wartung, Kundenkomponente).",
+        "severity": "The disruption's severity as the terms name it (critical, Kritische "
+                    "Störung): needed where the terms count only some severities.",
+        "announced": "When maintenance was announced (or its reminder sent): an instant.",
+        "claimed": "The day the credit was claimed (2026-04-10).",
+        "id": "The incident's name in findings (else its start).",
+        "note": "Free text, ignored.",
+    },
+    lists=frozenset({"services"}),
 )  # fmt: skip
 MAX_SERVICES = 20
 MAX_SERVICE = 40
 NO_SERVICES: frozenset[str] = frozenset()  # none named: every service
 MAX_ID = 80
+MAX_SEVERITY = 40
 
 T = TypeVar("T")
 
@@ -65,6 +87,7 @@ class Incident:
     announced: dt.datetime | None = None
     claimed: dt.date | None = None
     reference: str | None = None
+    severity: str | None = None  # as the log writes it; the terms say which severity it is
 
 
 @dataclass(frozen=True)
@@ -75,14 +98,22 @@ class IncidentLog:
 
 def read_incidents(path: Path) -> IncidentLog:
     """The incident log at `path`; every problem is an input error (exit 2), all reported."""
+    log, problems = collect_incidents(path)
+    if problems:
+        raise combined(problems)
+    return log
+
+
+def collect_incidents(path: Path) -> tuple[IncidentLog, list[InputError]]:
+    """The incidents that can be read, and the problem of each entry that cannot (to be
+    reported with what else is wrong). A file that is no incident log at all is an input error
+    at once."""
     display = str(path)
     reader = _EntryReader(display)
     incidents = [
         incident for entry in read_log(path, LAYOUT) if (incident := reader.incident(entry))
     ]
-    if reader.problems:
-        raise combined(reader.problems)
-    return IncidentLog(display, tuple(incidents))
+    return IncidentLog(display, tuple(incidents)), reader.problems
 
 
 class _EntryReader:
@@ -100,12 +131,15 @@ class _EntryReader:
         announced = self.field(entry, "announced", parse_instant)
         claimed = self.field(entry, "claimed", parse_day)
         reference = self.field(entry, "id", _reference)
+        severity = self.field(entry, "severity", _severity)
         if start is None or end is None or cause is None or services is None:
             return None
         if end <= start:
             self.problem(entry, "end", "the end is not after the start")
             return None
-        return Incident(entry.line, start, end, services, cause, announced, claimed, reference)
+        return Incident(
+            entry.line, start, end, services, cause, announced, claimed, reference, severity
+        )
 
     def field(
         self,
@@ -147,6 +181,12 @@ def _services(text: str) -> frozenset[str]:
     if len(found) > MAX_SERVICES or any(len(name) > MAX_SERVICE for name in found):
         raise ValueError(f"at most {MAX_SERVICES} services of at most {MAX_SERVICE} characters")
     return found
+
+
+def _severity(text: str) -> str:
+    if len(text) > MAX_SEVERITY:
+        raise ValueError(f"a severity longer than {MAX_SEVERITY} characters")
+    return text
 
 
 def _reference(text: str) -> str:

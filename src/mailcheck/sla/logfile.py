@@ -13,10 +13,12 @@ CSV; `-` reads standard input, YAML when its first line is the list's key.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mailcheck.core.errors import InputError, combined, quote
 from mailcheck.core.inputs import STDIN
@@ -39,6 +41,34 @@ class LogLayout:
     list_key: str  # "incidents"
     fields: Mapping[str, tuple[str, ...]]
     required: frozenset[str]
+    meanings: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """What each field holds, in a sentence: its JSON Schema's description."""
+    lists: frozenset[str] = frozenset()
+    """The fields a YAML log may give as a list (`services: [api, smtp]`)."""
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the log written as YAML, for editors and CI."""
+        entry = {
+            "type": "object",
+            "additionalProperties": False,
+            "required": sorted(self.required),
+            "properties": {name: self._property(name) for name in self.fields},
+        }
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": self.what,
+            "type": "object",
+            "additionalProperties": False,
+            "required": [self.list_key],
+            "properties": {self.list_key: {"type": "array", "items": entry}},
+        }
+
+    def _property(self, name: str) -> dict[str, Any]:
+        text: dict[str, Any] = {"type": ["string", "number"]}
+        value = {"anyOf": [text, {"type": "array", "items": text}]} if name in self.lists else text
+        spellings = self.fields[name][1:]
+        also = f" CSV column also: {', '.join(spellings)}." if spellings else ""
+        return {**value, "description": self.meanings.get(name, "") + also}
 
 
 @dataclass(frozen=True)

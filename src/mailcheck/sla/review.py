@@ -24,3 +24,5 @@ class ServiceReview:
     """The monthly fee, for the credit's amount (None: the credit in percent only)."""
     periods: PeriodCount | None = None
     """How periods of downtime are counted, when not as the terms say."""
+    package: str | None = None
+    """The customer's support package (`--package`), for tickets that do not name one."""

@@ -1,54 +1,31 @@
-"""A provider's terms as data: the availability it promises (with a credit scheme and claim
-window) and its support hours and reaction times — one documented format for every provider.
+"""A provider's terms as data, one documented format for every provider: the availability it
+promises (what counts as downtime, announced maintenance and its notice, a credit scheme and a
+claim window) and its support hours and reaction times (keyed by channel, or by package and
+severity).
 
 The terms of the seeds are bundled (`bundled/002.yaml`, `003.yaml`, `004.yaml`); a user writes
 their own provider's terms in the same format and names the file instead. Every problem in a
 user's file is reported with its line and key (all of them, not only the first), never with a
-traceback. The format (version 1):
+traceback (`terms_problems` words the schema's errors, `terms_checks` finds what the schema cannot
+say). The format's reference, generated from its JSON Schema, is
+`docs/terms-format.md` (`mailcheck schema terms --markdown`).
 
-    terms: 1                      # the format's version
-    title: SLA of an e-mail service provider
-    source: seed 003              # where the promises are written
-    availability:                 # optional
-      target_percent: 99.99       # of each calendar month
-      time_zone: UTC              # where months begin and claim deadlines end
-      services: [api, smtp, outbound]   # an incident affecting one of these counts; [] all
-      excluded_causes: [denial_of_service, virus, hacking, customer_breach, beyond_control]
-      maintenance: {excluded: announced}  # announced | never
-      credit:                     # optional
-        percent_per_period: 5
-        period_minutes: 30
-        allowance_percent: 0.01   # downtime that earns no credit
-        cap_percent: 100
-        periods: full             # full | started
-      claim: {within_days: 30}    # optional: after the end of the downtime
-    support:                      # optional
-      time_zone: Europe/Luxembourg
-      days: [mon, tue, wed, thu, fri]
-      opens: "07:00"
-      closes: "19:00"             # 24:00 for midnight
-      holidays: LU                # ISO 3166 country[-subdivision]; null: none
-      reaction:
-        - {channel: phone, limit: "< 15 min"}   # "<": strictly less; without: at most
-
-Later versions add keys (reaction rows keyed by package and severity, maintenance notice
-rules); a file of this version stays valid.
+Version 2 added the severities and packages, what counts by severity, the period availability
+is measured over, maintenance notice and windows, and reaction rows by package and severity
+(with limits of no figure and clocks that run around the clock). A version 1 file stays valid;
+it may not use these keys (a reader of version 1 would refuse them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import enum
 import functools
-import re
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 import yaml
 from pydantic import (
@@ -61,21 +38,25 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from pydantic_core import ErrorDetails
 
-from mailcheck.core.errors import QUOTE_LIMIT, InputError, combined, quote
+from mailcheck.core.errors import InputError, combined, quote
 from mailcheck.core.workdays import Region, parse_region
-from mailcheck.core.yamlsafe import Loc, dotted_key, read_mapping
-from mailcheck.core.yamlsafe import kind as kind_of
+from mailcheck.core.yamlsafe import dotted_key, read_mapping
+from mailcheck.sla.durations import LIMIT, NOTICE, Notice, ReactionLimit, parse_limit, parse_notice
+from mailcheck.sla.terms_checks import KEYS, reference_problems, version_problems
+from mailcheck.sla.terms_problems import line_of, validation_problems
 from mailcheck.sla.timezones import zone_named
-from mailcheck.sla.vocabulary import Cause, cause_of, channel_of, service_of
+from mailcheck.sla.vocabulary import Cause, cause_of, channel_of, plain, service_of
 
 BUNDLED = ("002", "003", "004")
 """The terms of the seeds, by seed number: `--terms 003`."""
+VERSIONS = (1, 2)
 WHAT = "terms file"
 
 
 class Weekday(enum.StrEnum):
+    """A day of the week."""
+
     MON = "mon"
     TUE = "tue"
     WED = "wed"
@@ -98,10 +79,25 @@ class PeriodCount(enum.StrEnum):
 
 
 class MaintenanceRule(enum.StrEnum):
-    """Which maintenance is not downtime: maintenance announced before it began, or none."""
+    """Which maintenance is not downtime: maintenance announced in time, or none."""
 
     ANNOUNCED = "announced"
     NEVER = "never"
+
+
+class Base(enum.StrEnum):
+    """What availability is a share of: the whole month, or the month less the maintenance
+    that is not downtime ("nach Abzug der geplanten und zuvor mitgeteilten Wartungszeiten")."""
+
+    MONTH = "month"
+    MONTH_WITHOUT_MAINTENANCE = "month_without_maintenance"
+
+
+class ReactionClock(enum.StrEnum):
+    """When a reaction time's clock runs: inside the support hours, or around the clock."""
+
+    SUPPORT_HOURS = "support_hours"
+    ALWAYS = "always"
 
 
 def _zone(value: str) -> str:
@@ -126,23 +122,64 @@ def _clock_time(value: object) -> object:
     return value
 
 
-LIMIT = re.compile(r"^\s*(<=|<|≤)?\s*(\d{1,5})\s*(min|h)\s*$")
-
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-ZoneText = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_zone)]
-RegionText = Annotated[str, StringConstraints(min_length=2, max_length=10), AfterValidator(_region)]
+ZoneText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    AfterValidator(_zone),
+    Field(examples=["Europe/Berlin", "UTC", "+01:00"]),
+]
+RegionText = Annotated[
+    str,
+    StringConstraints(min_length=2, max_length=10),
+    AfterValidator(_region),
+    Field(examples=["DE-BW", "LU"]),
+]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"[A-Za-z0-9]")]
+CLOCK = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+START = r"^([01]\d|2[0-3]):[0-5]\d$"
 ClockTime = Annotated[
     str,
     BeforeValidator(_clock_time),
-    StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"),
+    StringConstraints(pattern=CLOCK),
+    # the JSON Schema of a value read before it is checked leaves out the pattern: said again
+    Field(examples=["09:00", "24:00"], json_schema_extra={"pattern": CLOCK}),
 ]
-LimitText = Annotated[str, StringConstraints(max_length=20, pattern=LIMIT.pattern)]
+StartTime = Annotated[
+    str,
+    BeforeValidator(_clock_time),
+    StringConstraints(pattern=START),
+    Field(examples=["17:00"], json_schema_extra={"pattern": START}),
+]
+LimitText = Annotated[
+    str,
+    StringConstraints(max_length=20, pattern=LIMIT.pattern),
+    Field(examples=["< 15 min", "4 h", "2 d"]),
+]
+NoticeText = Annotated[
+    str,
+    StringConstraints(max_length=20, pattern=NOTICE.pattern),
+    Field(examples=["72 h", "7 d"]),
+]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=12)]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Named(_Model):
+    """A severity or a package, with the other names logs may give it."""
+
+    name: Name
+    """The name reaction rows and `counted_severities` use (`critical`, `premium`)."""
+    aliases: Annotated[tuple[Text, ...], Field(max_length=20)] = ()
+    """Other spellings in logs and on the command line (`Kritische Störung`, `Premium Flex`);
+    compared without case, spaces or punctuation."""
+
+    @property
+    def spellings(self) -> frozenset[str]:
+        return frozenset(plain(text) for text in (self.name, *self.aliases))
 
 
 class Credit(_Model):
@@ -164,27 +201,90 @@ class Claim(_Model):
     """How long after the end of a downtime its credit can be claimed."""
 
     within_days: Annotated[int, Field(gt=0, le=3660)]
+    """Calendar days after the day the downtime ended (seed 003: 30)."""
+
+
+def _week(week: int) -> int:
+    if week == 0:
+        raise ValueError("0 is no week of the month: 1 is the first, -1 the last")
+    return week
+
+
+class MaintenanceWindow(_Model):
+    """A regular maintenance window, with the reminder promised before each maintenance in it."""
+
+    name: Name
+    """What the terms call it (`monthly`)."""
+    weekday: Weekday
+    """The day of the week it falls on."""
+    week: Annotated[int, Field(ge=-1, le=5), AfterValidator(_week)]
+    """Which of the month's `weekday`s: 1 the first … 5 the fifth, -1 the last."""
+    starts: StartTime
+    """The local time it starts (in the availability's zone); a maintenance in the window
+    starts at or after it, on that day."""
+    reminder: NoticeText | None = None
+    """How far ahead a reminder is promised (`7 d`); none: no reminder promised."""
+
+    @property
+    def reminder_notice(self) -> Notice | None:
+        return parse_notice(self.reminder) if self.reminder else None
+
+    def holds(self, start: dt.datetime, zone: dt.tzinfo) -> bool:
+        """Whether a maintenance starting at `start` lies in the window."""
+        local = start.astimezone(zone)
+        day = local.date()
+        if day.weekday() != self.weekday.number or local.time() < _time(self.starts):
+            return False
+        if self.week == -1:
+            return (day + dt.timedelta(days=7)).month != day.month
+        return (day.day - 1) // 7 + 1 == self.week
 
 
 class Maintenance(_Model):
+    """Which maintenance is not downtime, and the notice it needs."""
+
     excluded: MaintenanceRule = MaintenanceRule.ANNOUNCED
-    """`announced`: maintenance announced before it began is not downtime; `never`: it is."""
+    """`announced`: maintenance announced in time is not downtime; `never`: all of it is."""
+    notice: NoticeText | None = None
+    """Version 2: how far ahead maintenance must be announced not to count (`72 h`); later, or
+    never announced, it is downtime. None: announced before it began is enough."""
+    windows: Annotated[tuple[MaintenanceWindow, ...], Field(max_length=10)] = ()
+    """Version 2: regular maintenance windows and the reminder each promises."""
+
+    @property
+    def least_notice(self) -> Notice | None:
+        return parse_notice(self.notice) if self.notice else None
+
+    @property
+    def judged(self) -> bool:
+        """Whether the terms promise a notice to judge maintenance by (sla.maintenance)."""
+        return self.excluded is MaintenanceRule.ANNOUNCED and bool(self.notice or self.windows)
 
 
 class Availability(_Model):
     """The availability promised per calendar month, and what does not count as downtime."""
 
     target_percent: Annotated[Decimal, Field(gt=0, le=100, max_digits=12)]
+    """The least availability of each calendar month, in percent (seed 003: 99.99)."""
     time_zone: ZoneText = "UTC"
-    """Where the months begin and end, and the day a claim deadline ends."""
-    services: tuple[Name, ...] = ()
+    """Where the months begin and end, maintenance windows lie, and claim deadlines end."""
+    base: Base = Base.MONTH
+    """Version 2: `month`, or `month_without_maintenance`: the month less the maintenance that
+    is not downtime (seed 004)."""
+    services: Annotated[tuple[Name, ...], Field(max_length=50)] = ()
     """The services the promise covers; an incident affecting none of them does not count.
     Empty: every service."""
+    counted_severities: Annotated[tuple[Name, ...], Field(max_length=20)] = ()
+    """Version 2: only disruptions of these severities (names from `severities`) count
+    (seed 004: critical); maintenance is judged by its notice instead. Empty: every one."""
     excluded_causes: tuple[Annotated[Cause, BeforeValidator(_cause)], ...] = ()
     """Causes of downtime that do not count."""
     maintenance: Maintenance = Maintenance()
+    """Which maintenance is not downtime (default: announced before it began)."""
     credit: Credit | None = None
+    """The credit for downtime beyond the target; none: no credit."""
     claim: Claim | None = None
+    """How long a credit can be claimed; none: no deadline to judge."""
     source: Text | None = None
     """The sections the promise is written in."""
 
@@ -206,60 +306,76 @@ class Availability(_Model):
         return self
 
 
-@dataclass(frozen=True)
-class ReactionLimit:
-    seconds: int
-    strict: bool  # "< 15 min": 15 minutes is too late; "15 min": 15 minutes is in time
-    written: str
-
-    def met_by(self, seconds: Fraction) -> bool:
-        return seconds < self.seconds if self.strict else seconds <= self.seconds
-
-    def __str__(self) -> str:
-        return self.written
-
-
 class Reaction(_Model):
-    """The reaction time promised for tickets of one channel."""
+    """The reaction time promised for the tickets a row's keys match: a row names a channel,
+    or a package and a severity (or one of them), and either a `limit` or `no_figure`."""
 
-    channel: Name
+    channel: Name | None = None
     """phone, email, portal, … (compared without case or punctuation: E-Mail is email)."""
-    limit: LimitText
-    """`< 15 min`: strictly less than; `30 min`, `4 h`: at most."""
+    package: Name | None = None
+    """Version 2: a name from `packages`."""
+    severity: Name | None = None
+    """Version 2: a name from `severities`."""
+    limit: LimitText | None = None
+    """`< 15 min`: strictly less than; `30 min`, `4 h`, `2 d`: at most."""
+    no_figure: Text | None = None
+    """Version 2, instead of `limit`: the terms' words for a promise without a figure
+    ("Vertretbarer Aufwand"): reported with the time counted, never judged."""
+    clock: ReactionClock = ReactionClock.SUPPORT_HOURS
+    """Version 2: `support_hours` (the clock stops outside them) or `always`."""
+
+    @model_validator(mode="after")
+    def _one_promise(self) -> Self:
+        if not self.keys:
+            raise ValueError("a reaction row names a channel, or a package and a severity")
+        if (self.limit is None) == (self.no_figure is None):
+            raise ValueError("give a reaction row either a limit or no_figure, not both")
+        return self
 
     @property
-    def parsed(self) -> ReactionLimit:
-        match = LIMIT.match(self.limit)
-        assert match is not None  # the field's pattern
-        strict, number, unit = match.groups()
-        seconds = int(number) * (3600 if unit == "h" else 60)
-        written = f"{'< ' if strict == '<' else ''}{number} {unit}"
-        return ReactionLimit(seconds, strict == "<", written)
+    def keys(self) -> tuple[str, ...]:
+        return tuple(key for key in KEYS if getattr(self, key) is not None)
+
+    @property
+    def parsed(self) -> ReactionLimit | None:
+        return parse_limit(self.limit) if self.limit is not None else None
+
+    def label(self) -> str:
+        """`portal`, `premium x critical`."""
+        return " x ".join(str(getattr(self, key)) for key in self.keys)
 
 
 class Support(_Model):
-    """Support hours (the clock of a reaction time runs only inside them) and reaction times."""
+    """Support hours (the clock of a reaction time runs only inside them) and reaction times.
+    `closes` is after `opens`; every reaction row names the same keys, and no combination of
+    keys twice."""
 
     time_zone: ZoneText
+    """Where the support hours are kept."""
     days: Annotated[tuple[Weekday, ...], Field(min_length=1)] = tuple(Weekday)[:5]
     """The days of the week with support (default Monday to Friday)."""
     opens: ClockTime
+    """Local time, HH:MM."""
     closes: ClockTime
+    """Local time, HH:MM; 24:00 for midnight."""
     holidays: RegionText | None = None
     """The public holidays without support: ISO 3166 country, optionally with a subdivision
     (`LU`, `DE-BW`), from the `holidays` calendar."""
-    reaction: tuple[Reaction, ...] = ()
+    reaction: Annotated[tuple[Reaction, ...], Field(max_length=200)] = ()
+    """The reaction times: every row keyed the same way."""
     source: Text | None = None
+    """The sections the promise is written in."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.closes <= self.opens:
             raise ValueError(f"closes ({self.closes}) must be after opens ({self.opens})")
-        channels = [channel_of(r.channel) for r in self.reaction]
-        twice = sorted({c for c in channels if channels.count(c) > 1})
-        if twice:
-            raise ValueError(f"a reaction time is given twice for: {', '.join(twice)}")
-        return self
+        return self  # rows keyed unalike or twice: `terms_checks`, with the row's line
+
+    @property
+    def keyed_by(self) -> tuple[str, ...]:
+        """What the reaction rows are keyed by; () without rows."""
+        return self.reaction[0].keys if self.reaction else ()
 
     @property
     def zone(self) -> dt.tzinfo:
@@ -278,21 +394,49 @@ class Support(_Model):
         return _time(self.opens), None if self.closes == "24:00" else _time(self.closes)
 
 
+def row_key(row: Reaction) -> tuple[str, ...]:
+    """A row's keys as compared: channels by their common name, the rest without case."""
+    channel = (channel_of(row.channel),) if row.channel is not None else ()
+    return (*channel, *(plain(str(getattr(row, key))) for key in row.keys if key != "channel"))
+
+
 def _time(text: str) -> dt.time:
     hours, minutes = text.split(":")
     return dt.time(int(hours), int(minutes))
 
 
 class ServiceTerms(_Model):
-    """A provider's promises, version 1 of the terms format."""
+    """A provider's promises: availability (with credits and claims) and support (hours and
+    reaction times), each optional. A name a reaction row or `counted_severities` uses is
+    declared under `severities` or `packages`, and no spelling names two of them."""
 
-    terms: Literal[1]
-    """The format's version: 1."""
+    terms: Literal[1, 2]
+    """The format's version: 2 (1 is read too, without the keys version 2 added)."""
     title: Text
+    """What the terms are, in a line."""
     source: Text
     """Where the promises are written (document and sections)."""
+    severities: Annotated[tuple[Named, ...], Field(max_length=20)] = ()
+    """Version 2: the severities of disruptions and tickets, most severe first."""
+    packages: Annotated[tuple[Named, ...], Field(max_length=20)] = ()
+    """Version 2: the support packages a customer may book."""
     availability: Availability | None = None
+    """The availability promise (`sla.availability`, `sla.claim`, `sla.maintenance`)."""
     support: Support | None = None
+    """Support hours and reaction times (`support.reaction`)."""
+
+    def severity_named(self, text: str) -> str | None:
+        """The severity a log's text names (`Kritische Störung` -> `critical`), or None."""
+        return _named(self.severities, text)
+
+    def package_named(self, text: str) -> str | None:
+        """The package a log or option names (`Premium Flex` -> `premium`), or None."""
+        return _named(self.packages, text)
+
+
+def _named(names: tuple[Named, ...], text: str) -> str | None:
+    wanted = plain(text)
+    return next((named.name for named in names if wanted in named.spellings), None)
 
 
 @dataclass(frozen=True)
@@ -316,10 +460,17 @@ def load_terms(name_or_path: str) -> LoadedTerms:
             f"{', '.join(BUNDLED)} or a terms file"
         )
     data, lines = read_mapping(path, name_or_path, WHAT)
+    found = [
+        InputError(problem, file=name_or_path, line=line_of(lines, loc), key=dotted_key(loc))
+        for loc, problem in [*version_problems(data), *reference_problems(data)]
+    ]
     try:
         terms = ServiceTerms.model_validate(data)
     except ValidationError as exc:
-        raise problems_of(exc.errors(include_url=False), lines, name_or_path) from None
+        found += validation_problems(exc.errors(include_url=False), lines, name_or_path,
+                                     ServiceTerms)  # fmt: skip
+    if found:
+        raise combined(sorted(found, key=lambda e: e.line or 0))
     return LoadedTerms(name_or_path, terms)
 
 
@@ -327,84 +478,17 @@ def load_terms(name_or_path: str) -> LoadedTerms:
 def bundled_terms(seed: str) -> ServiceTerms:
     """The bundled terms of a seed; a broken file is a defect of the package, not input."""
     text = (resources.files(__package__) / "bundled" / f"{seed}.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
     try:
-        return ServiceTerms.model_validate(yaml.safe_load(text))
+        terms = ServiceTerms.model_validate(data)
     except ValidationError as exc:
         raise ValueError(f"bundled terms {seed}.yaml are invalid: {exc}") from None
+    problems = [*version_problems(data), *reference_problems(data)]
+    if problems:
+        raise ValueError(f"bundled terms {seed}.yaml are invalid: {problems}")
+    return terms
 
 
-# --- problems --------------------------------------------------------------------------------
-
-
-def problems_of(
-    errors: Sequence[ErrorDetails], lines: Mapping[Loc, int], display: str
-) -> InputError:
-    """Every validation error as an input error at its line, in reading order."""
-    found = [
-        InputError(_problem(error), file=display, line=_line(lines, error["loc"]),
-                   key=dotted_key(_plain_loc(error["loc"])))
-        for error in errors
-    ]  # fmt: skip
-    return combined(sorted(found, key=lambda e: e.line or 0))
-
-
-def _plain_loc(loc: tuple[int | str, ...]) -> Loc:
-    """The location without pydantic's validator names (`function-after[...]`)."""
-    return tuple(part for part in loc if isinstance(part, int) or "[" not in part)
-
-
-def _line(lines: Mapping[Loc, int], loc: tuple[int | str, ...]) -> int | None:
-    plain = _plain_loc(loc)
-    for end in range(len(plain), -1, -1):  # a missing key: its parent's line
-        if plain[:end] in lines:
-            return lines[plain[:end]]
-    return None
-
-
-def _problem(error: ErrorDetails) -> str:
-    kind, loc, value = error["type"], _plain_loc(error["loc"]), error.get("input")
-    if kind == "missing":
-        return f"missing required key {loc[-1]!r}"
-    if kind == "extra_forbidden":
-        return f"unknown key {quote(loc[-1])}" + _did_you_mean(str(loc[-1]), _keys_at(loc[:-1]))
-    if loc == ("terms",):
-        return f"unsupported terms version {quote(value)}: this mailcheck reads version 1"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"expected a mapping of keys to values, got {kind_of(value)}"
-    if kind in ("tuple_type", "list_type"):
-        return f"expected a list, got {kind_of(value)} {quote(value)}"
-    if kind == "string_pattern_mismatch" and loc[-1:] == ("limit",):
-        return f"invalid limit {quote(value)}: write '< 15 min', '30 min' or '4 h'"
-    if kind == "string_pattern_mismatch" and loc[-1:] in (("opens",), ("closes",)):
-        return f"invalid time {quote(value)}: write HH:MM, e.g. '07:00' (24:00 for midnight)"
-    message = error["msg"].removeprefix("Value error, ")
-    return f"invalid value {quote(value)}: {message[:1].lower()}{message[1:]}"
-
-
-def _did_you_mean(word: str, names: list[str]) -> str:
-    if len(word) > QUOTE_LIMIT:
-        return ""
-    close = difflib.get_close_matches(word, names, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _keys_at(loc: Loc) -> list[str]:
-    """The keys a mapping at `loc` may have."""
-    model: Any = ServiceTerms
-    for part in loc:
-        if isinstance(part, int) or model is None:
-            continue
-        field = model.model_fields.get(part)
-        model = _model_in(field.annotation) if field else None
-    return list(model.model_fields) if model is not None else []
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The model class an annotation holds: `X | None`, `tuple[X, ...]` -> X."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
+def bundled_text(seed: str) -> str:
+    """The bundled terms file of a seed, as written (with its quotes of the seed)."""
+    return (resources.files(__package__) / "bundled" / f"{seed}.yaml").read_text("utf-8")

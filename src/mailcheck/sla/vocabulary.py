@@ -17,6 +17,8 @@ class Cause(enum.StrEnum):
     HACKING = "hacking"
     CUSTOMER_BREACH = "customer_breach"  # the customer broke the terms (e.g. acceptable use)
     BEYOND_CONTROL = "beyond_control"  # other circumstances the provider cannot influence
+    CUSTOMER_COMPONENT = "customer_component"  # a fault in a component the customer built
+    DATA_RESTORE = "data_restore"  # restoring large amounts of data
 
     @property
     def words(self) -> str:
@@ -38,6 +40,21 @@ CAUSE_SPELLINGS: dict[str, Cause] = {
         Cause.CUSTOMER_BREACH,
     ),
     **dict.fromkeys(("forcemajeure", "hoeheregewalt"), Cause.BEYOND_CONTROL),
+    **dict.fromkeys(
+        (
+            "customercode",
+            "customerapplication",
+            "kundenkomponente",
+            "kundenanwendung",
+            "kundencode",
+            "kundenapplikation",
+        ),
+        Cause.CUSTOMER_COMPONENT,
+    ),
+    **dict.fromkeys(
+        ("restore", "datarestoration", "datenwiederherstellung", "wiederherstellung"),
+        Cause.DATA_RESTORE,
+    ),
 }
 
 CHANNEL_SPELLINGS = {

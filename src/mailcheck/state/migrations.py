@@ -88,7 +88,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE run_sheets ADD COLUMN zones TEXT",  # JSON list of absolute paths
         "ALTER TABLE run_sheets ADD COLUMN nameservers TEXT",  # JSON list; both NULL: unknown
     ),
-    # 3: the queue job a run was recorded for (`recheck --enqueue`): one run per job, so a job
+    # 3: the provider's own deadline: when the service was ordered and when it was provisioned.
+    (
+        "ALTER TABLE run_sheets ADD COLUMN ordered TEXT",
+        "ALTER TABLE run_sheets ADD COLUMN provisioned TEXT",
+    ),
+    # 4: the queue job a run was recorded for (`recheck --enqueue`): one run per job, so a job
     # a dead worker left and another took again is never recorded twice.
     (
         "ALTER TABLE runs ADD COLUMN job TEXT",

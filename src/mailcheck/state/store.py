@@ -55,6 +55,8 @@ class SheetInfo:
     contract_signed: dt.date | None = None
     sheet_submitted: dt.date | None = None
     dns_requested: dt.date | None = None
+    ordered: dt.date | None = None
+    provisioned: dt.date | None = None
 
     @classmethod
     def of(cls, loaded: LoadedSheet) -> SheetInfo:
@@ -67,6 +69,8 @@ class SheetInfo:
             contract_signed=sheet.dates.contract_signed,
             sheet_submitted=sheet.dates.sheet_submitted,
             dns_requested=sheet.dates.dns_requested,
+            ordered=sheet.dates.ordered,
+            provisioned=sheet.dates.provisioned,
         )
 
 
@@ -364,8 +368,8 @@ class Store:
         dns = result.dns
         self.db.execute(
             "INSERT INTO run_sheets (run_id, sheet, customer, region, working_week,"
-            " contract_signed, sheet_submitted, dns_requested, zones, nameservers)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " contract_signed, sheet_submitted, dns_requested, ordered, provisioned, zones,"
+            " nameservers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 info.path,
@@ -375,6 +379,8 @@ class Store:
                 _date(info.contract_signed),
                 _date(info.sheet_submitted),
                 _date(info.dns_requested),
+                _date(info.ordered),
+                _date(info.provisioned),
                 json.dumps(dns.zones) if dns else None,
                 json.dumps(dns.nameservers) if dns else None,
             ),
@@ -492,7 +498,7 @@ class Store:
         """What the given run (default: the latest that checked it) knew of a sheet."""
         row = self.db.execute(
             "SELECT sheet, customer, region, working_week, contract_signed, sheet_submitted,"
-            " dns_requested FROM run_sheets WHERE sheet = ? AND run_id <= ?"
+            " dns_requested, ordered, provisioned FROM run_sheets WHERE sheet = ? AND run_id <= ?"
             " ORDER BY run_id DESC LIMIT 1",
             (sheet, run_id if run_id is not None else 2**62),
         ).fetchone()
