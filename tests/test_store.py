@@ -28,7 +28,6 @@ from mailcheck.state import (
     SheetInfo,
     SheetResult,
     Store,
-    StoreBusy,
     exclusive,
     store_location,
 )
