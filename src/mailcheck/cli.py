@@ -726,9 +726,9 @@ def worker(
     jobs: Annotated[
         int,
         typer.Option(
-            "--jobs", min=1, max=64, metavar="N", help="Sheets checked at once (default 4)."
+            "--jobs", min=1, max=64, metavar="N", help="Sheets checked at once (default 8)."
         ),
-    ] = 4,
+    ] = 8,
 ) -> None:
     """Check the sheets `recheck --enqueue` queued in a PostgreSQL store, and record them.
 

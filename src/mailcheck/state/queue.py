@@ -45,7 +45,7 @@ class WorkerOptions:
     """Stop when no job is waiting or running (else: run until stopped)."""
     poll: float = 1.0
     """Seconds between looks at the queue while other workers still run jobs."""
-    jobs: int = 4
+    jobs: int = 8
     """Jobs run at once, each in a thread of its own (their waits for DNS overlap)."""
 
 
