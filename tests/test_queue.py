@@ -196,3 +196,19 @@ def test_an_empty_store_has_nothing_to_queue_or_re_check(run_cli, postgres_url):
         assert "no recorded sheet" in err
         assert "s3cret" not in err
         assert "Traceback" not in out + err
+
+
+def test_a_job_that_fails_is_said_in_one_line_and_the_worker_goes_on(run_cli, postgres_url):
+    from mailcheck.state import store_location
+    from mailcheck.state.queue import enqueue
+
+    enqueue(store_location(postgres_url), [{"not_a_field": 1}])  # no worker can run it
+    process = worker(postgres_url)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    failed = [line for line in err.splitlines() if "not_a_field" in line]
+    assert failed and all(line.startswith("mailcheck: worker: ") for line in failed)
+    with psycopg.connect(postgres_url) as connection:
+        row = connection.execute("SELECT status, attempts FROM procrastinate_jobs").fetchone()
+    assert row == ("failed", 3)  # tried three times, then left failed for a person to see

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -104,11 +105,34 @@ def enqueue(location: PostgresUrl, jobs: Sequence[dict[str, Any]]) -> int:
 
 def work(location: PostgresUrl, handler: Handler, options: WorkerOptions) -> None:
     """Run jobs with `handler(**job)` until stopped, or with `until_done` until none is left."""
+    _say_in_one_line()
     install(location)
     try:
         asyncio.run(_serve(location, handler, options))
     except driver().Error as exc:
         raise open_error(location, exc) from None
+
+
+class _OneLine(logging.Formatter):
+    """The queue's warnings and errors (a job that failed and will be tried again) as one line
+    on stderr, with the exception's message but no traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"mailcheck: worker: {record.getMessage()}"
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            text += f": {type(error).__name__}: {error}"
+        return " ".join(text.split())
+
+
+def _say_in_one_line() -> None:
+    logger = logging.getLogger("procrastinate")
+    if not any(isinstance(h.formatter, _OneLine) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(_OneLine())
+        handler.setLevel(logging.WARNING)
+        logger.addHandler(handler)
+        logger.propagate = False
 
 
 class _Serving:
