@@ -69,7 +69,8 @@ def failing(planned: PlannedSheet, rules: set[str]) -> list[str]:
 
 
 def apply_records(records: Iterable[PlannedRecord], zone_files: list[Path]) -> None:
-    """Add each record to the zone file that holds its name, removing what it replaces."""
+    """Add each record to the zone file that holds its name, removing what it replaces and
+    the records of other types it says must go."""
     zones = {
         path: dns.zone.from_file(str(path), relativize=False, check_origin=False)
         for path in zone_files
@@ -81,6 +82,13 @@ def apply_records(records: Iterable[PlannedRecord], zone_files: list[Path]) -> N
         zone = zones[max(holders, key=lambda p: len(zones[p].origin))]
         rdtype = dns.rdatatype.from_text(record.rtype)
         node = zone.find_node(name, create=True)
+        for removed in record.removes:  # records of other types the name must no longer hold
+            removed_type, removed_data = removed.split(maxsplit=1)
+            other = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.from_text(removed_type))
+            for old in [rd for rd in other or () if rd.to_text() == removed_data]:
+                other.discard(old)
+            if other is not None and not other:
+                node.delete_rdataset(dns.rdataclass.IN, other.rdtype)
         rdataset = node.find_rdataset(dns.rdataclass.IN, rdtype, create=True)
         for old in [rd for rd in rdataset if _value(rd) in record.replaces]:
             rdataset.discard(old)
@@ -217,10 +225,13 @@ def test_three_spf_rules_failing_on_one_record_get_one_record(write_sheet, tmp_p
 
 
 def test_a_record_that_cannot_hold_the_include_is_a_conflict(write_sheet, tmp_path):
-    """Nine lookups already, and the provider's include is required: no one record satisfies
+    """Nine lookups already, none of them to flatten exactly (each included record excludes an
+    address first), and the provider's include is required: no one record satisfies
     spf.include and the lookup limit; the plan says so instead of a record that breaks one."""
     includes = " ".join(f"include:n{i}.merge.example" for i in range(9))
-    extra = "".join(f'n{i}     3600 IN TXT "v=spf1 ip4:192.0.2.{i} -all"\n' for i in range(9))
+    extra = "".join(
+        f'n{i}     3600 IN TXT "v=spf1 -ip4:192.0.2.{i}9 ip4:192.0.2.{i} -all"\n' for i in range(9)
+    )
     sheet, zones = spf_setup(write_sheet, tmp_path, f'"v=spf1 {includes} ~all"')
     zones[0].write_text(zones[0].read_text() + extra, encoding="utf-8")
     zones[1].write_text(
@@ -358,6 +369,26 @@ ns       3600 IN A   192.0.2.53
     conflict = planned.plan.conflict_for("mail.clash.example", "CNAME")
     assert conflict is not None and {"sender.mx", "tracking.dns"} <= set(conflict.rules)
     assert not [r for r in planned.plan.records if r.name == "mail.clash.example"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "v=spf1 " + " ".join(f"include:w{i}.spfcheck.example" for i in range(12)) + " -all",
+        "v=DKIM1; k=rsa; p=" + "A" * 400,  # a word longer than a string: cut every 255
+        'v=spf1 exp="quoted" ' + "x" * 250,
+        "",
+    ],
+)
+def test_a_long_txt_record_is_split_between_words_where_it_can_be(text):
+    from mailcheck.core.hints import txt_record
+
+    line = txt_record("long.example", text)
+    rdata = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.TXT, line.split(maxsplit=4)[4])
+    strings = [s.decode() for s in rdata.strings]
+    assert "".join(strings) == text and all(len(s) <= 255 for s in strings)
+    if text.startswith("v=spf1 include"):  # words all shorter than a string
+        assert all(s.endswith(" ") for s in strings[:-1])  # no word cut in two
 
 
 # --- the command -----------------------------------------------------------------------------

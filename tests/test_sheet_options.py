@@ -87,7 +87,7 @@ def test_each_dependency_both_ways(write_sheet, check_json, subject, violated, m
     assert statuses(report, "sheet.options")[subject] == "fail"
     (finding,) = [f for f in report["findings"] if f["subject"] == subject]
     assert finding["hint"]
-    assert '"' in finding["message"] and "seed 000" in finding["message"]  # the quoted reason
+    assert '"' in finding["message"] and "customer obligations" in finding["message"]
     assert code == 1
     code, report = options_report(write_sheet, check_json, met)
     assert statuses(report, "sheet.options")[subject] == "pass"

@@ -97,6 +97,10 @@ CASES = (
         "deadlines",
         ("deadlines", f"{ACME}/sheet.yaml", f"{INPUTS}/second.yaml", *ZONES, *AFTER),
     ),
+    Case(
+        "deadlines-verbose",
+        ("deadlines", f"{ACME}/sheet.yaml", f"{INPUTS}/second.yaml", *ZONES, *AFTER, "-v"),
+    ),
     Case("recheck", ("recheck", "--db", DB, *ZONES, *AFTER), setup=RECORDED),
     Case(
         "history",
@@ -110,6 +114,12 @@ CASES = (
         "init",
         ("init", "acme.example", "--zone", f"{ACME}/zones/acme.example.zone"),
         human=False,  # a file to keep: its lines do not follow the terminal's width
+        widths=(80,),
+    ),
+    Case(
+        "plan",
+        ("plan", f"{BROKEN}/sheet.yaml", *BROKEN_ZONES, *AFTER),
+        human=False,  # a zone file to paste: a record line is never broken
         widths=(80,),
     ),
     Case(

@@ -183,6 +183,14 @@ def test_a_long_command_shows_progress_on_a_terminal_and_keeps_it_out_of_the_rep
     assert b"FAIL" in out
 
 
+def test_plan_shows_progress_on_a_terminal_and_keeps_the_snippet_clean():
+    code, out, shown = _on_a_terminal(["plan", str(ACME / "sheet.yaml"), *ZONES, *TODAY])
+    assert code == 1
+    assert b"planning" in shown
+    assert b"planning" not in out and b"\x1b" not in out
+    assert out.startswith(b"; Change set")
+
+
 def test_without_a_terminal_no_progress_is_drawn(run_cli, plain_environment):
     _, out, err = run_cli("check", ACME / "sheet.yaml", *ZONES, *TODAY)
     assert "checking" not in err and "checking" not in out

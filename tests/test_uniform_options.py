@@ -1,21 +1,26 @@
 """Every command that produces findings takes the same options, spelled the same, and acts on
 them: `--format` (every format), `-o/--output` (`-`: standard output), `--select`/`--ignore`,
-`--today`, `--strict`; every command takes `-h`; help shows metavars, not Python types; the
-store option is `--db` wherever there is one, and the commands that read the store say which."""
+`--today`, `--strict`, `-v/--verbose`, `--color`; every command takes `-h`; help shows
+metavars, not Python types; the store option is `--db` wherever there is one, and the commands
+that read the store say which."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+import dns.zone
 import pytest
 
 from conftest import REPO_ROOT
 from mailcheck.output import Format
 from test_formats import validate_sarif
 
-EXAMPLE = REPO_ROOT / "examples/acme"
+EXAMPLES = REPO_ROOT / "examples"
+EXAMPLE = EXAMPLES / "acme"
 SHEET = EXAMPLE / "sheet.yaml"
 ZONES = [arg for z in sorted((EXAMPLE / "zones").glob("*.zone")) for arg in ("--zone", str(z))]
 RECIPIENTS = REPO_ROOT / "tests/snapshots/inputs/recipients.txt"
@@ -31,6 +36,11 @@ COMMANDS: dict[str, tuple[list[str], str, str]] = {
     "hygiene": ([str(EXAMPLE / "delivery-report.csv")], "hygiene.", "hygiene.complaints"),
     "deadlines": ([str(SHEET), *ZONES], "deadline.,spf.", "spf.lookups"),
     "history": (["acme.example"], "sender.,spf.", "spf.lookups"),
+    "sla": (
+        ["--terms", "003", "--incidents", str(EXAMPLES / "sla/incidents.csv"), "--month=2026-03"],
+        "sla.",
+        "sla.claim",
+    ),
     "recipients": ([str(RECIPIENTS), *ZONES, "--dns-only"], "recipient.", "spf."),
     # the Git hook: the repository's zone files of the example, by a Git pathspec
     "hook": ([str(SHEET), "--zones", f"{EXAMPLE}/zones/*.zone"], "sender.,spf.", "spf.lookups"),
@@ -69,6 +79,14 @@ def assert_readable(fmt: Format, text: str) -> None:
     elif fmt is Format.JSONL:
         lines = [json.loads(line) for line in text.splitlines()]
         assert "exit_code" in lines[-1] and all("rule" in line for line in lines[:-1])
+    elif fmt is Format.ZONE:  # a zone file: records and comments only
+        assert text.startswith("; Change set")
+        dns.zone.from_text(
+            "@ 3600 IN SOA ns. host. 1 2 3 4 5\n@ 3600 IN NS ns.\n" + text,
+            origin="example.",
+            relativize=False,
+            check_origin=False,
+        )
 
 
 @pytest.mark.parametrize("fmt", list(Format))
@@ -82,6 +100,27 @@ def test_every_findings_command_takes_the_uniform_options(run_cli, store, tmp_pa
     assert out == ""  # the report went to the file, its summary to stderr
     assert "exit code" in err
     assert_readable(fmt, target.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_verbose_lists_more_and_color_follows_the_choice(run_cli, store, tmp_path, command):
+    """`-v` lists what needs no action too; `--color always` colours even a file, `never` not
+    even a terminal would be."""
+    quiet, verbose = tmp_path / "quiet.txt", tmp_path / "verbose.txt"
+    base = [*arguments(command, store), "--today", TODAY]
+    code, _, err = run_cli(*base, "-o", quiet, "--color", "never")
+    assert code in (0, 1, 3), err
+    code, _, err = run_cli(*base, "-o", verbose, "--verbose", "--color", "always")
+    assert code in (0, 1, 3), err
+    plain, coloured = quiet.read_text(encoding="utf-8"), verbose.read_text(encoding="utf-8")
+    assert "\x1b[" not in plain and "\x1b[" in coloured
+    listed, counted = len(_visible(coloured).splitlines()), len(plain.splitlines())
+    # what -v adds is counted without it, and then said
+    assert listed > counted if "-v lists them" in plain else listed >= counted
+
+
+def _visible(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
@@ -150,6 +189,17 @@ def test_dash_h_is_help_with_metavars_not_python_types(run_cli, command):
     assert "-h, --help" in out
     for raw in ("<list[", "<float>", "<int", "<path>", "<str>", "%Y", "<datetime"):
         assert raw not in out, f"{command}: {raw}"
+
+
+@pytest.mark.parametrize("command", command_names())
+def test_help_fits_60_columns_in_whole_words(run_cli, monkeypatch, command):
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = run_cli(command, "-h")
+    assert code == 0
+    lines = out.splitlines()
+    assert all(len(line) <= 60 for line in lines), [line for line in lines if len(line) > 60]
+    for line, following in itertools.pairwise(lines):  # no word broken at a hyphen
+        assert not (re.search(r"[A-Za-z]-$", line) and re.match(r"\s*[A-Za-z]", following)), line
 
 
 def test_top_level_dash_h_and_shell_completion(run_cli):
@@ -235,3 +285,16 @@ def test_jsonl_of_a_domain_list_names_each_lines_domain(run_cli, tmp_path, worke
     # a finding about another name (the MAIL FROM domain, a key) names its line's domain
     mail_from = [f for f in findings if f["subject"] == "bounce.acme.example"]
     assert mail_from and {f["domain"] for f in mail_from} == {"acme.example"}
+
+
+def test_a_bad_date_says_the_form_not_a_format_string(run_cli):
+    code, _, err = run_cli("deadlines", SHEET, "--today", "2026-02-30")
+    assert code == 2
+    assert "YYYY-MM-DD" in err and "%Y" not in err
+
+
+def test_a_zone_file_that_cannot_be_read_is_named_once(run_cli, tmp_path):
+    missing = tmp_path / "gone.zone"
+    code, _, err = run_cli("plan", SHEET, "--zone", missing)
+    assert code == 2
+    assert err.count(str(missing)) == 1 and "Errno" not in err

@@ -12,9 +12,10 @@ import datetime as dt
 import math
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer._click import _textwrap
 from typer.core import TyperArgument
 
 from mailcheck import __version__
@@ -30,6 +31,17 @@ def _argument_help_without_type(self: TyperArgument, ctx: typer.Context) -> str 
 
 
 TyperArgument.display_type_rich = _argument_help_without_type  # type: ignore[method-assign,assignment]
+
+
+class _WholeWords(_textwrap.TextWrapper):
+    """Help text breaks between words only: `YYYY-MM-DD`, `re-check` stay whole at any width."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("break_on_hyphens", False)
+        super().__init__(*args, **kwargs)
+
+
+_textwrap.TextWrapper = _WholeWords  # type: ignore[misc]  # the wrapper the help formatter uses
 
 app = typer.Typer(
     name="mailcheck",
@@ -157,11 +169,21 @@ IgnoreOpt = Annotated[
         help="Do not run rules whose id starts with this (repeatable, comma-separated).",
     ),
 ]
+
+
+def _date(value: str | dt.datetime) -> dt.datetime:
+    """A day as YYYY-MM-DD; anything else is named as what it is not."""
+    if isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date of the calendar (YYYY-MM-DD)") from None
+
+
 TodayOpt = Annotated[
     dt.datetime | None,
-    typer.Option(
-        "--today", formats=["%Y-%m-%d"], metavar="DATE", help="Pin today's date (YYYY-MM-DD)."
-    ),
+    typer.Option("--today", parser=_date, metavar="DATE", help="Pin today's date (YYYY-MM-DD)."),
 ]
 ProbeOpt = Annotated[
     bool,
@@ -664,6 +686,10 @@ def recheck(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     workers: WorkersOpt = None,
     color: ColorOpt = ColorChoice.AUTO,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="List the checks that did not change too."),
+    ] = False,
     ca_file: CaFileOpt = None,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
@@ -689,7 +715,7 @@ def recheck(
     dns = opt.dns_settings(zone, nameserver, timeout)
     bounds = opt.limits(deadline, concurrency, workers)
     settings = opt.run_settings(dns, bounds, today, ca_file=ca_file)
-    report = opt.report_options(fmt, output, strict, color=color)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
     raise typer.Exit(
         run_recheck(
@@ -755,7 +781,7 @@ def history(
         dt.datetime | None,
         typer.Option(
             "--today",
-            formats=["%Y-%m-%d"],
+            parser=_date,
             metavar="DATE",
             help="Count the working days of a clock still running to this date (YYYY-MM-DD; "
             "default: the last run's).",
@@ -796,6 +822,10 @@ def deadlines(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     color: ColorOpt = ColorChoice.AUTO,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="List the deadlines met or not tracked too."),
+    ] = False,
 ) -> None:
     """One table of every customer's deadlines: due date, working days left, what still fails."""
     from mailcheck.commands import _options as opt
@@ -803,7 +833,7 @@ def deadlines(
 
     dns = opt.dns_settings(zone, nameserver, timeout)
     settings = opt.run_settings(dns, opt.limits(deadline), today)
-    report = opt.report_options(fmt, output, strict, color=color)
+    report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     raise typer.Exit(run_deadlines(sheets, settings, report, opt.selection(select, ignore)))
 
 

@@ -48,7 +48,10 @@ def report_batch(
     findings = [f for done in batch.kept for f in done.findings]
     notes = [note for done in batch.kept for note in done.notes]
     compliance = [verdict for done in batch.kept for verdict in done.compliance]
-    return write_report(findings, batch.settings, options, notes=notes, compliance=compliance)
+    plans = [done.plan for done in batch.kept if done.plan is not None]
+    return write_report(
+        findings, batch.settings, options, notes=notes, compliance=compliance, plans=plans
+    )
 
 
 def _streamed(

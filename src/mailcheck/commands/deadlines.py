@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection
 from mailcheck.commands._progress import progress
@@ -25,7 +25,13 @@ from mailcheck.core.errors import InputError
 from mailcheck.core.findings import ExitCode, Finding, Status, exit_code, summarize
 from mailcheck.core.report import Report
 from mailcheck.core.wording import iso
-from mailcheck.engine.runner import CheckedSheet, all_milestones, check_loaded, load_sheets
+from mailcheck.engine.runner import (
+    CheckedSheet,
+    all_milestones,
+    all_plans,
+    check_loaded,
+    load_sheets,
+)
 from mailcheck.engine.settings import RunSettings
 from mailcheck.output import Format
 from mailcheck.rules import REGISTRY, covered_by_dns_deadline, deadline_clock
@@ -37,6 +43,9 @@ from mailcheck.sheet.due_dates import (
     provisioning_deadline,
     sheet_deadline,
 )
+
+if TYPE_CHECKING:  # rich is imported by the runs that print a table
+    from rich.console import Console
 
 LABELS = {
     Kind.SHEET: "sheet returned (5 wd)",
@@ -138,8 +147,14 @@ def run_deadlines(
     )
     view = Deadlines(rows, today, report.strict)
     milestones = tuple(all_milestones(sheets))  # the timeline of `--format html`
-    as_report = Report(tuple(view.findings()), today, strict=report.strict, milestones=milestones)
-    write_view(view, as_report, report, _renderer(report.fmt))
+    as_report = Report(
+        tuple(view.findings()),
+        today,
+        strict=report.strict,
+        plans=tuple(all_plans(results)),
+        milestones=milestones,
+    )
+    write_view(view, as_report, report, _renderer(report))
     announce_deadline(settings.limits)
     return int(view.exit_code)
 
@@ -153,10 +168,12 @@ def _with_a_deadline(rules: list[Rule]) -> list[Rule]:
     return rules
 
 
-def _renderer(fmt: Format) -> Callable[[Deadlines, TextIO, bool | None], None]:
-    if fmt is Format.JSON:
+def _renderer(options: ReportOptions) -> Callable[[Deadlines, TextIO, bool | None], None]:
+    if options.fmt is Format.JSON:
         return lambda view, stream, _color: _render_json(view, stream)
-    return lambda view, stream, color: _render_table(view.rows, view.today, stream, color)
+    return lambda view, stream, color: _render_table(
+        view.rows, view.today, stream, color, verbose=options.verbose
+    )
 
 
 def rows_of(result: CheckedSheet, today: dt.date) -> list[DeadlineRow]:
@@ -216,19 +233,35 @@ def _render_json(view: Deadlines, stream: TextIO) -> None:
 
 
 def _render_table(
-    rows: Sequence[DeadlineRow], today: dt.date, stream: TextIO, color: bool | None
+    rows: Sequence[DeadlineRow],
+    today: dt.date,
+    stream: TextIO,
+    color: bool | None,
+    *,
+    verbose: bool = False,
 ) -> None:
-    """A table where it fits, else each deadline as a few lines."""
-
+    """A table where it fits, else each deadline as a few lines: those that need attention,
+    the others counted (`verbose` lists them too)."""
+    from mailcheck.core.wording import plural
     from mailcheck.output.console import make_console
-    from mailcheck.output.layout import TableColumn, fitted_table, print_lines, styled, wrap
+    from mailcheck.output.layout import print_lines, styled, wrap
 
     console = make_console(stream, color)
     width = console.width
     title = f"Deadlines on {today.isoformat()} (wd: working days)"
     print_lines(console, styled(wrap(title, width), "bold"))
-    if not rows:
-        return
+    shown = [row for row in rows if verbose or not row.met]
+    if shown:
+        _print_rows(console, shown, width)
+    if len(shown) < len(rows):
+        quiet = len(rows) - len(shown)
+        note = f"{plural(quiet, 'deadline')} met or not tracked: -v lists them"
+        print_lines(console, styled(wrap(note, width), "dim"))
+
+
+def _print_rows(console: Console, rows: Sequence[DeadlineRow], width: int) -> None:
+    from mailcheck.output.layout import TableColumn, fitted_table, print_lines
+
     columns = [
         TableColumn("Customer"),
         TableColumn("Deadline"),

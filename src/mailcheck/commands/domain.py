@@ -24,7 +24,13 @@ from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError
 from mailcheck.engine.domainfile import DomainLine
 from mailcheck.engine.domainsheet import domain_sheet
-from mailcheck.engine.runner import all_compliance, all_findings, build_context, check_loaded
+from mailcheck.engine.runner import (
+    all_compliance,
+    all_findings,
+    all_plans,
+    build_context,
+    check_loaded,
+)
 from mailcheck.engine.settings import RunSettings
 from mailcheck.engine.shards import Shard, line_key
 from mailcheck.rules import REGISTRY, domain_rules
@@ -65,7 +71,10 @@ def run_domain(
             results = check_loaded([sheet], rules, settings, tick=tick, ctx=ctx)
         add_checked(tally, results, ctx.dns.queries_sent)
         compliance = all_compliance(results)
-        code = write_report(all_findings(results), settings, report, compliance=compliance)
+        plans = all_plans(results)
+        code = write_report(
+            all_findings(results), settings, report, compliance=compliance, plans=plans
+        )
         return finish(metrics, tally, code)
     from mailcheck.commands._batch import report_batch
     from mailcheck.engine.batch import Batch

@@ -11,7 +11,7 @@ from mailcheck.commands._progress import progress
 from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError
 from mailcheck.core.inputs import STDIN
-from mailcheck.engine.runner import all_findings, check_loaded
+from mailcheck.engine.runner import all_findings, all_plans, check_loaded
 from mailcheck.engine.settings import RunSettings
 from mailcheck.messages.sample import kept_stdin
 from mailcheck.rules import message_rules
@@ -43,4 +43,4 @@ def run_message(
             results = check_loaded([sheet], rules, settings, tick=tick)
     # without a sheet, each finding points at the message it is about (SARIF needs a file)
     findings = [f if f.file else f.at(f.subject, 1) for f in all_findings(results)]
-    return write_report(findings, settings, report)
+    return write_report(findings, settings, report, plans=all_plans(results))

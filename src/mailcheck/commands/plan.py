@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mailcheck.commands._options import Selection
+from mailcheck.commands._progress import progress
 from mailcheck.commands._report import announce_deadline, open_output
 from mailcheck.core.changeset import Plan
 from mailcheck.core.findings import exit_code
@@ -26,7 +27,9 @@ def run_plan(
 ) -> int:
     """`output`: the file to write (None: standard output)."""
     sheets = load_sheets(sheet_paths)
-    planned = plan_loaded(sheets, selection.rules(), settings)
+    rules = selection.rules()
+    with progress("planning", len(sheets) * len(rules)) as tick:
+        planned = plan_loaded(sheets, rules, settings, tick)
     plans = [result.plan for result in planned]
     with open_output(output) as stream:
         render_plans(plans, stream)
@@ -39,9 +42,11 @@ def run_plan(
 def _summary(plans: Sequence[Plan]) -> str:
     records = sum(len(plan.records) for plan in plans)
     requests = sum(len(plan.requests) for plan in plans)
+    tasks = sum(len(plan.tasks) for plan in plans)
     conflicts = sum(len(plan.conflicts) for plan in plans)
     undecided = sum(plan.undecided for plan in plans)
-    parts = [plural(records, "record"), plural(requests, "request"), plural(conflicts, "conflict")]
+    parts = [plural(records, "record"), plural(requests, "request"), plural(tasks, "task")]
+    parts.append(plural(conflicts, "conflict"))
     if undecided:
         parts.append(f"{plural(undecided, 'check')} undecided")
     return ", ".join(parts)

@@ -22,6 +22,7 @@ worker` on any host (`_queue`).
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -46,7 +47,7 @@ from mailcheck.core.wording import plural
 from mailcheck.engine.batch import check_sheets
 from mailcheck.engine.checker import Tick, load_sheet_for_rules
 from mailcheck.engine.run_changes import run_changes
-from mailcheck.engine.runner import CheckedSheet, now
+from mailcheck.engine.runner import CheckedSheet, all_plans, now
 from mailcheck.engine.settings import RunSettings
 from mailcheck.engine.shards import Shard, path_key, sheet_shard_key
 from mailcheck.output import Format
@@ -138,8 +139,11 @@ def run_recheck(
         add_checked(tally, results, 0)
         tally.unchecked = len(unchecked)
         tally.overdue = len({item.finding.sheet for item in items if item.overdue})
-    as_report = Report(tuple(changes.findings()), changes.run.today, strict=report.strict)
-    write_view(changes, as_report, report, _renderer(report.fmt))
+    plans = tuple(all_plans(results))
+    as_report = Report(
+        tuple(changes.findings()), changes.run.today, strict=report.strict, plans=plans
+    )
+    write_view(changes, as_report, report, _renderer(report))
     announce_deadline(settings.limits)
     if notify:
         _notify(notify, changes, settings.dns.timeout)
@@ -283,10 +287,10 @@ def _check(
     return sorted(results, key=lambda checked: order[id(checked.sheet)]), unchecked
 
 
-def _renderer(fmt: Format) -> Callable[[RecheckReport, TextIO, bool | None], None]:
-    if fmt is Format.JSON:
+def _renderer(options: ReportOptions) -> Callable[[RecheckReport, TextIO, bool | None], None]:
+    if options.fmt is Format.JSON:
         return lambda report, stream, _color: render_json(report, stream)
-    return render_table
+    return functools.partial(render_table, verbose=options.verbose)
 
 
 def _notify(url: str, report: RecheckReport, timeout: float) -> None:

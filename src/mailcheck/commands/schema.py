@@ -20,6 +20,7 @@ from typing import Any
 
 from mailcheck.commands._schema_page import schema_page
 from mailcheck.core.errors import InputError, quote
+from mailcheck.core.sources import cited_alone
 from mailcheck.core.workdays import region_codes
 from mailcheck.profiles import all_profiles
 from mailcheck.rules import REGISTRY
@@ -89,7 +90,8 @@ def schema_with_rules() -> dict[str, Any]:
         for r in REGISTRY.values()
     ]
     defs["ProfileName"]["oneOf"] = [
-        {"const": p.profile, "title": p.title, "description": p.document} for p in all_profiles()
+        {"const": p.profile, "title": p.title, "description": cited_alone(p.document)}
+        for p in all_profiles()
     ]
     defs["Option"]["oneOf"] = [
         {"const": option.value, "description": name} for option, name in OPTION_NAMES.items()

@@ -15,9 +15,10 @@ from mailcheck.commands._options import (
     selected_within,
 )
 from mailcheck.commands._report import write_report
+from mailcheck.core.changeset import Plan
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Report
-from mailcheck.engine.checker import check_sheet
+from mailcheck.engine.checker import check_and_plan
 from mailcheck.engine.domainsheet import domain_sheet
 from mailcheck.engine.runner import build_context
 from mailcheck.engine.settings import RunSettings
@@ -36,13 +37,13 @@ def run_spf(
     sheet = domain_sheet(domain)
     ctx = build_context(settings)
 
-    async def run() -> tuple[SpfTree, list[Finding]]:
+    async def run() -> tuple[SpfTree, tuple[list[Finding], Plan]]:
         tree = await ctx.spf_tree(sheet.display)
-        return tree, await check_sheet(sheet, rules, ctx)
+        return tree, await check_and_plan(sheet, rules, ctx)
 
-    tree, findings = asyncio.run(run())
+    tree, (findings, plan) = asyncio.run(run())
     renderer = functools.partial(render_with_tree, tree)
-    return write_report(findings, settings, report, renderer)
+    return write_report(findings, settings, report, renderer, plans=[plan])
 
 
 def render_with_tree(

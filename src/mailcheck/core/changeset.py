@@ -1,12 +1,14 @@
 """A sheet's change set: every fix of its findings merged into one record per DNS name and type,
-the requests to the provider (and other parties) for what is not the customer's DNS, and the
-conflicts a person must decide. `mailcheck.engine.planner` makes it; the formats render it.
+the requests to the provider (and other parties) for what is not the customer's DNS, what the
+customer does itself, and the conflicts a person must decide. `mailcheck.engine.planner` makes
+it; the formats render it (`as_dict` is the `plan` of `--format json`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from mailcheck.core.fixes import SheetEntry, blanks
 from mailcheck.core.hints import DEFAULT_TTL, record, txt_record
@@ -26,6 +28,8 @@ class PlannedRecord:
     rules: tuple[str, ...]
     replaces: tuple[str, ...] = ()
     """The published records of this name and type (of its kind: SPF, DMARC) it replaces."""
+    removes: tuple[str, ...] = ()
+    """Published records of other types at the name that must go, as `TYPE data`."""
     operator: str | None = None
     when: str | None = None
     ttl: int = DEFAULT_TTL
@@ -51,6 +55,22 @@ class PlannedRecord:
             return txt_record(self.name, self.value, self.ttl)
         return record(self.name, self.rtype, self.value, self.ttl)
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.rtype,
+            "value": self.value,
+            "ttl": self.ttl,
+            "line": self.line(),
+            "replaces": list(self.replaces),
+            "removes": list(self.removes),
+            "operator": self.operator,
+            "when": self.when,
+            "blanks": self.blanks,
+            "ready": self.ready,
+            "rules": list(self.rules),
+        }
+
     def filled(self, values: Mapping[str, str]) -> PlannedRecord:
         """The record with each blank that `values` names filled in."""
         name, value = self.name, self.value
@@ -69,6 +89,30 @@ class PlannedRequest:
     rules: tuple[str, ...]
     sheet: SheetEntry | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "party": self.party,
+            "text": self.text,
+            **_entry(self.sheet),
+            "rules": [*self.rules],
+        }
+
+
+@dataclass(frozen=True)
+class PlannedTask:
+    """What the customer does itself that is no record, with the sheet entry it leads to."""
+
+    text: str
+    rules: tuple[str, ...]
+    sheet: SheetEntry | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, **_entry(self.sheet), "rules": list(self.rules)}
+
+
+def _entry(sheet: SheetEntry | None) -> dict[str, Any]:
+    return {"sheet": None if sheet is None else {"key": sheet.key, "item": sheet.item}}
+
 
 @dataclass(frozen=True)
 class Conflict:
@@ -79,6 +123,9 @@ class Conflict:
     text: str
     rules: tuple[str, ...]
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.rtype, "text": self.text, "rules": [*self.rules]}
+
 
 @dataclass(frozen=True)
 class Leftover:
@@ -87,6 +134,9 @@ class Leftover:
     rule: str
     subject: str
     hint: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "subject": self.subject, "hint": self.hint}
 
 
 @dataclass(frozen=True)
@@ -101,10 +151,28 @@ class Plan:
     leftovers: tuple[Leftover, ...] = ()
     undecided: int = 0
     """Checks that ended in `error`: what they would ask for is not in the plan."""
+    tasks: tuple[PlannedTask, ...] = ()
+    subject: str | None = None
+    """What was checked: the sheet's path, or the domain checked without a sheet."""
 
     @property
     def empty(self) -> bool:
-        return not (self.records or self.requests or self.conflicts or self.leftovers)
+        parts = (self.records, self.requests, self.tasks, self.conflicts, self.leftovers)
+        return not any(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The change set as `--format json` gives it: records by DNS name and type."""
+        return {
+            "subject": self.subject,
+            "sheet": self.sheet,
+            "customer": self.customer,
+            "records": [record.as_dict() for record in self.records],
+            "requests": [request.as_dict() for request in self.requests],
+            "tasks": [task.as_dict() for task in self.tasks],
+            "conflicts": [conflict.as_dict() for conflict in self.conflicts],
+            "other_fixes": [leftover.as_dict() for leftover in self.leftovers],
+            "undecided": self.undecided,
+        }
 
     def record_for(self, name: str, rtype: str, *, later: bool = False) -> PlannedRecord | None:
         """The record for a name and type: the one to publish now, or (`later`) the one to

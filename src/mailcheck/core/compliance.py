@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailcheck.core.findings import ExitCode, Status
+from mailcheck.core.sources import cite, cited_alone, documents_in
 
 
 class ProfileName(enum.StrEnum):
@@ -56,14 +57,29 @@ def worst(verdicts: Iterable[Verdict]) -> Verdict:
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where a requirement is published: a document, the section in it, its address."""
+    """Where a requirement is published: a document, the section in it, its address, as people
+    read them (`mailcheck.core.sources.cite`); `reference`: the same with the provider's
+    document ids (`seed 000, Mitwirkungspflichten`), for machines, when it cites one."""
 
     document: str
     section: str
     url: str | None = None
+    reference: str | None = None
+
+    @classmethod
+    def cited(cls, document: str, section: str, url: str | None = None) -> Source:
+        """The source of a document and section as written, with their ids named."""
+        raw = f"{document}, {section}"
+        reference = raw if documents_in(raw) else None
+        return cls(cited_alone(document), cite(section), url, reference)
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"document": self.document, "section": self.section, "url": self.url}
+        return {
+            "document": self.document,
+            "section": self.section,
+            "url": self.url,
+            "reference": self.reference,
+        }
 
     def __str__(self) -> str:
         where = f"{self.document}, {self.section}"

@@ -4,8 +4,10 @@ A finding's hint says the fix in words for a person. A rule may also attach fixe
 the record a DNS name should hold (`RecordFix`), the whole SPF or DMARC record the rule proposes
 for a name (`SpfEdit`, `DmarcEdit`: the planner merges every proposal for one name into one
 record), or a request to the provider or another party for what is not in the customer's DNS
-(`Request`, with the sheet entry that records it once done). A value the customer must fill in
-is written as a blank in angle brackets (`<selector>`); the blanks below are the ones rules use.
+(`Request`, with the sheet entry that records it once done), or what the customer does itself
+that is no record (`Task`: deliver a certificate, record a date in the sheet). A value the
+customer must fill in is written as a blank in angle brackets (`<selector>`); the blanks below
+are the ones rules use.
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ PROVIDER = "provider"
 class RecordFix:
     """One record that `name` (ASCII, without the final dot) must hold. `value` is the text of
     a TXT record (unquoted), else the record data as a zone file writes it; `replaces`: the
-    values of the same name and type it replaces, when the rule knows them."""
+    values of the same name and type it replaces, when the rule knows them; `removes`: records
+    of other types at the name that must go, as `TYPE data` (an alias holds its name alone)."""
 
     name: str
     rtype: str
     value: str
     replaces: tuple[str, ...] = ()
+    removes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +83,16 @@ class Request:
     sheet: SheetEntry | None = None
 
 
-Fix = RecordFix | SpfEdit | DmarcEdit | Request
+@dataclass(frozen=True, slots=True)
+class Task:
+    """What the customer does itself that is no DNS record (deliver a renewed certificate,
+    record a date in the sheet), with the sheet entry it leads to, if any."""
+
+    text: str
+    sheet: SheetEntry | None = None
+
+
+Fix = RecordFix | SpfEdit | DmarcEdit | Request | Task
 
 
 def blanks(text: str) -> list[str]:

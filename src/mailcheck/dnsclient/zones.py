@@ -54,8 +54,10 @@ def _read_zone_text(path: Path) -> str:
                 f"zone file is larger than {MAX_ZONE_BYTES // (1024 * 1024)} MiB", file=str(path)
             )
         return data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read zone file: {exc}", file=str(path)) from None
+    except OSError as exc:  # the reason only: the file is named once, in front
+        raise InputError(f"cannot read zone file: {exc.strerror or exc}", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("cannot read zone file: not UTF-8 text", file=str(path)) from None
 
 
 def _parse_zone(text: str, path: Path, origin: str | None) -> dns.zone.Zone:

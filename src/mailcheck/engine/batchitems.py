@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from mailcheck.core.changeset import Plan
 from mailcheck.core.compliance import ProfileName, ProfileVerdict
 from mailcheck.core.findings import Finding
 from mailcheck.core.memo import RunMemo
@@ -25,7 +26,7 @@ from mailcheck.engine.profile_verdicts import judge_sheet
 from mailcheck.engine.runner import (
     MAX_SHEETS_AT_ONCE,
     build_context,
-    check_located,
+    check_located_and_plan,
     now,
     sheet_notes,
 )
@@ -53,6 +54,8 @@ class Done:
     """The item's profiles (the run's and its sheet's own), judged from its findings."""
     domain: str | None = None
     """The domain of a domain list's line, in ASCII (None for a sheet file)."""
+    plan: Plan | None = None
+    """The item's change set (None when a worker sent its findings as JSON Lines)."""
     queries: int = 0
     """DNS queries its process sent since the item before it was done: summed over a batch,
     the batch's queries (for `--metrics`)."""
@@ -149,11 +152,11 @@ async def _stream(
             # cheap to derive again from the resolver's cache, and would grow with the batch
             own = replace(ctx, memo=RunMemo())
             with ctx.dns.cache.scope(own_domains(sheet.sheet)):
-                findings = await check_located(sheet, rules, own, tick)
+                findings, plan = await check_located_and_plan(sheet, rules, own, tick)
             notes = tuple(sheet_notes(sheet, findings))
             compliance = judge_sheet(sheet, findings, rules_run, profiles)
             domain = None if sheet.from_file else sheet.display
             done = Done(index, findings, now(), notes=notes, compliance=compliance, domain=domain)
-            on_done(replace(done, queries=sent()))
+            on_done(replace(done, plan=plan, queries=sent()))
 
     await asyncio.gather(*(lane() for _ in range(at_once)))

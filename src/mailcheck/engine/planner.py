@@ -13,6 +13,7 @@ answer `mailcheck plan` gives.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -23,17 +24,20 @@ from mailcheck.core.changeset import (
     Plan,
     PlannedRecord,
     PlannedRequest,
+    PlannedTask,
 )
 from mailcheck.core.findings import Finding, Status
-from mailcheck.core.fixes import BLANK, PROVIDER, DmarcEdit, RecordFix, Request, SpfEdit
+from mailcheck.core.fixes import BLANK, PROVIDER, DmarcEdit, RecordFix, Request, SpfEdit, Task
 from mailcheck.core.hints import txt_record
 from mailcheck.dmarc.record import DmarcError, claims_dmarc, is_dmarc, parse_dmarc
 from mailcheck.dmarc.record import combined as combined_dmarc
 from mailcheck.dmarc.suffixes import registrable_domain
+from mailcheck.dnsclient.records import MX, TXT, AddressRecord, Pointer, Record
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet
 from mailcheck.spf import advice
+from mailcheck.spf.room import Ownership, make_room
 from mailcheck.spf.syntax import SpfRecord, SpfSyntaxError, parse_record, spf_texts
 from mailcheck.spf.tree import MAX_LOOKUPS, MAX_MX_NAMES, MAX_VOID, SpfTree, build_tree
 
@@ -49,6 +53,7 @@ class _Fixes:
     dmarc: dict[str, list[tuple[str, DmarcEdit]]] = field(default_factory=dict)
     records: dict[tuple[str, str], list[tuple[str, RecordFix]]] = field(default_factory=dict)
     requests: dict[Request, list[str]] = field(default_factory=dict)
+    tasks: dict[Task, list[str]] = field(default_factory=dict)
     leftovers: list[Leftover] = field(default_factory=list)
 
     def add(self, finding: Finding) -> None:
@@ -64,6 +69,8 @@ class _Fixes:
                 self.dmarc.setdefault(fix.name, []).append((rule, fix))
             elif isinstance(fix, RecordFix):
                 self.records.setdefault((fix.name, fix.rtype), []).append((rule, fix))
+            elif isinstance(fix, Task):
+                self.tasks.setdefault(fix, []).append(rule)
             else:
                 self.requests.setdefault(fix, []).append(rule)
 
@@ -81,12 +88,15 @@ async def plan_sheet(sheet: LoadedSheet, findings: Sequence[Finding], ctx: Conte
         if finding.status in ACTING:
             fixes.add(finding)
     merged: list[PlannedRecord | Conflict] = []
+    ownership = Ownership.of_sheet(sheet.sheet)
     for domain, edits in fixes.spf.items():
-        merged += await _spf_record(domain, edits, ctx)
+        merged += await _spf_record(domain, edits, ctx, ownership)
     for name, changes in fixes.dmarc.items():
         merged += await _dmarc_record(name, changes, ctx)
     for (name, rtype), wanted in fixes.records.items():
-        merged.append(_one_record(name, rtype, wanted))
+        one = _one_record(name, rtype, wanted)
+        if isinstance(one, Conflict) or not await _published(one, ctx):
+            merged.append(one)
     conflicts = [c for c in merged if isinstance(c, Conflict)]
     own = {registrable_domain(d) for d in sender_domains(s.address for s in sheet.sheet.senders)}
     records = [_operated(r, own) for r in merged if isinstance(r, PlannedRecord)]
@@ -94,13 +104,23 @@ async def plan_sheet(sheet: LoadedSheet, findings: Sequence[Finding], ctx: Conte
     plan = Plan(
         sheet=sheet.display if sheet.from_file else None,
         customer=sheet.sheet.customer,
+        subject=_subject(sheet),
         requests=tuple(_requests(fixes.requests)),
+        tasks=tuple(_tasks(fixes.tasks)),
         conflicts=tuple(conflicts),
         leftovers=tuple(fixes.leftovers),
         undecided=sum(1 for f in findings if f.status is Status.ERROR),
     )
     kept = (r for r in records if plan.conflict_for(r.name, r.rtype) is None)
     return replace(plan, records=tuple(sorted(kept, key=_record_order)))
+
+
+def _subject(sheet: LoadedSheet) -> str:
+    """What was checked: the sheet's path, the domain, or the messages checked without a
+    sheet."""
+    if sheet.from_file or sheet.sheet.senders or not sheet.sheet.samples:
+        return sheet.display
+    return ", ".join(str(sample) for sample in sheet.sheet.samples)
 
 
 def _rules(pairs: Iterable[tuple[str, object]]) -> tuple[str, ...]:
@@ -111,9 +131,11 @@ def _rules(pairs: Iterable[tuple[str, object]]) -> tuple[str, ...]:
 
 
 async def _spf_record(
-    domain: str, edits: list[tuple[str, SpfEdit]], ctx: Context
+    domain: str, edits: list[tuple[str, SpfEdit]], ctx: Context, ownership: Ownership
 ) -> list[PlannedRecord | Conflict]:
-    """One SPF record with every proposal's change, unless it breaks the lookup limits."""
+    """One SPF record with every proposal's change. When that takes it over 10 lookups, room
+    is made as spf.lookups makes it (terms dropped or flattened, `mailcheck.spf.room`); when
+    no choice makes room, or another limit breaks, a conflict."""
     answer = await ctx.dns.query(domain, "TXT")
     if not answer.decided:
         why = f"the published SPF record could not be read ({answer.why_undecided()})"
@@ -128,13 +150,21 @@ async def _spf_record(
     if published is not None and value == published.text:
         return []  # nothing to change (a proposal that only restates the record)
     rules = _rules(edits)
-    problem = _over_limits(await build_tree(domain, ctx.dns, value))
+    tree = await build_tree(domain, ctx.dns, value)
+    room = make_room(tree, ownership) if tree.lookup_count > MAX_LOOKUPS else None
+    if room is not None:
+        value, rules = room.record, tuple(dict.fromkeys((*rules, "spf.lookups")))
+        tree = await build_tree(domain, ctx.dns, value)
+    problem = _over_limits(tree)
     if problem is not None:
+        how = (
+            "no term can be dropped or flattened exactly: remove includes no longer used"
+            if tree.lookup_count > MAX_LOOKUPS
+            else "repair that first, as spf.record and spf.lookups say"
+        )
         text = (
             f"no one SPF record satisfies {', '.join(rules)} within the limits of RFC 7208 "
-            f"§4.6.4: {value} would have {problem}; make room first (replace a, mx and includes "
-            "you control by the ip4:/ip6: ranges they stand for, remove includes no longer "
-            "used), then add what is missing"
+            f"§4.6.4: {value} would have {problem}; {how}, then add what is missing"
         )
         return [Conflict(domain, "TXT", text, (*rules, "spf.lookups"))]
     return [PlannedRecord(domain, "TXT", value, rules, replaces=tuple(texts))]
@@ -210,7 +240,52 @@ def _one_record(
         listed = " or ".join(repr(v) for v in values)
         return Conflict(name, rtype, f"{', '.join(rules)} ask for {listed}: choose one", rules)
     replaces = tuple(dict.fromkeys(text for _, fix in wanted for text in fix.replaces))
-    return PlannedRecord(name, rtype, values[0], rules, replaces)
+    removes = tuple(dict.fromkeys(text for _, fix in wanted for text in fix.removes))
+    return PlannedRecord(name, rtype, values[0], rules, replaces, removes)
+
+
+async def _published(record: PlannedRecord, ctx: Context) -> bool:
+    """Whether the name holds the record already and nothing it replaces or removes: a fix
+    that another party still has to complete (a PTR to point at the name) asks for it again."""
+    if record.blanks or record.replaces or record.removes:
+        return False
+    answer = await ctx.dns.query(record.name, record.rtype)
+    if not answer.exists or (answer.canonical or record.name).rstrip(".") != record.name:
+        return False
+    return _comparable(record.rtype, record.value) in {_held(r) for r in answer.records}
+
+
+def _comparable(rtype: str, value: str) -> object:
+    """A record's data as `_held` gives a published record's, so that the two compare."""
+    if rtype in ("A", "AAAA"):
+        return _address(value)
+    if rtype == "MX":
+        preference, _, exchange = value.partition(" ")
+        return (int(preference) if preference.isdigit() else -1), _host(exchange)
+    return value if rtype == "TXT" else _host(value)
+
+
+def _held(record: Record) -> object:
+    if isinstance(record, AddressRecord):
+        return _address(record.address)
+    if isinstance(record, MX):
+        return record.preference, _host(record.exchange)
+    if isinstance(record, TXT):
+        return record.text
+    if isinstance(record, Pointer):
+        return _host(record.target)
+    return record.text
+
+
+def _address(text: str) -> object:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return text
+
+
+def _host(name: str) -> str:
+    return name.strip().rstrip(".").lower() or "."
 
 
 def _aliases_beside_data(records: Sequence[PlannedRecord]) -> list[Conflict]:
@@ -245,6 +320,13 @@ def _requests(requests: dict[Request, list[str]]) -> list[PlannedRequest]:
         for request, rules in requests.items()
     ]
     return sorted(planned, key=lambda r: r.party != PROVIDER)
+
+
+def _tasks(tasks: dict[Task, list[str]]) -> list[PlannedTask]:
+    return [
+        PlannedTask(task.text, tuple(dict.fromkeys(rules)), task.sheet)
+        for task, rules in tasks.items()
+    ]
 
 
 # --- hints -----------------------------------------------------------------------------------

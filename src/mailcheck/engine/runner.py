@@ -178,21 +178,25 @@ class PlannedSheet:
 
 
 def plan_loaded(
-    sheets: Sequence[LoadedSheet], rules: Sequence[Rule], settings: RunSettings
+    sheets: Sequence[LoadedSheet],
+    rules: Sequence[Rule],
+    settings: RunSettings,
+    tick: Tick | None = None,
 ) -> list[PlannedSheet]:
-    """Check loaded sheets and make each one's change set, in the given order."""
+    """Check loaded sheets and make each one's change set, in the given order; `tick` is told
+    of each rule done on a sheet."""
     ctx = build_context(settings)
-    return asyncio.run(_plan_all(sheets, rules, ctx))
+    return asyncio.run(_plan_all(sheets, rules, ctx, tick))
 
 
 async def _plan_all(
-    sheets: Sequence[LoadedSheet], rules: Sequence[Rule], ctx: Context
+    sheets: Sequence[LoadedSheet], rules: Sequence[Rule], ctx: Context, tick: Tick | None
 ) -> list[PlannedSheet]:
     limit = asyncio.Semaphore(MAX_SHEETS_AT_ONCE)
 
     async def one(sheet: LoadedSheet) -> PlannedSheet:
         async with limit:
-            findings, plan = await check_located_and_plan(sheet, rules, ctx)
+            findings, plan = await check_located_and_plan(sheet, rules, ctx, tick)
         return PlannedSheet(sheet, findings, plan)
 
     return list(await asyncio.gather(*(one(sheet) for sheet in sheets)))

@@ -201,7 +201,7 @@ def _done(kind: str, rest: list[Any]) -> Done:
     from mailcheck.engine.batchitems import Done
 
     if kind == "done":
-        index, findings, checked_at, notes, compliance, domain, queries = rest
+        index, findings, checked_at, notes, compliance, domain, plan, queries = rest
         return Done(
             index,
             findings,
@@ -209,6 +209,7 @@ def _done(kind: str, rest: list[Any]) -> Done:
             notes=notes,
             compliance=compliance,
             domain=domain,
+            plan=plan,
             queries=queries,
         )
     index, lines, statuses, checked_at, notes, compliance, domain, queries = rest
@@ -248,7 +249,7 @@ def _worker(
             results.put(("text", number, *text, done.domain, done.queries))
         else:
             found = (done.index, done.findings, done.checked_at, done.notes, done.compliance)
-            results.put(("done", number, *found, done.domain, done.queries))
+            results.put(("done", number, *found, done.domain, done.plan, done.queries))
 
     _exit_with_parent()
     try:

@@ -16,6 +16,8 @@ class Format(enum.StrEnum):
     JUNIT = "junit"
     MARKDOWN = "markdown"
     JSONL = "jsonl"
+    ZONE = "zone"
+    """The change set as an RFC 1035 zone file snippet (`mailcheck.output.zonefile`)."""
     HTML = "html"
 
 
@@ -70,6 +72,10 @@ def _renderer(fmt: Format) -> Callable[[Report, TextIO, bool | None], None]:
         from mailcheck.output.jsonl import render_jsonl
 
         return render_jsonl
+    if fmt is Format.ZONE:
+        from mailcheck.output.zonefile import render_zone
+
+        return render_zone
     if fmt is Format.HTML:
         from mailcheck.output.html import render_html
 

@@ -24,12 +24,13 @@ from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from mailcheck import __version__
-from mailcheck.core.changeset import Plan, PlannedRecord, PlannedRequest
+from mailcheck.core.changeset import Plan, PlannedRecord, PlannedRequest, PlannedTask
 from mailcheck.core.compliance import ProfileVerdict, RequirementVerdict, Verdict
 from mailcheck.core.findings import ExitCode, Finding, Status
-from mailcheck.core.fixes import PROVIDER
+from mailcheck.core.fixes import PROVIDER, SheetEntry
 from mailcheck.core.milestones import Milestone
 from mailcheck.core.report import Report
+from mailcheck.core.wording import plural
 from mailcheck.output.sites import Site, site_of
 from mailcheck.output.zonefile import plan_lines
 
@@ -329,8 +330,8 @@ def _change_set(plan: Plan, *, several: bool) -> str:
     parts = [f"<h3>Change set for {_e(who)}{where}</h3>"] if several or plan.customer else []
     if plan.undecided:
         parts.append(
-            f"<p>{plan.undecided} check(s) could not be decided: what they would ask for is "
-            "missing. Check again before you rely on this change set.</p>"
+            f"<p>{plural(plan.undecided, 'check')} could not be decided: what they would ask "
+            "for is missing. Check again before you rely on this change set.</p>"
         )
     if plan.empty:
         parts.append("<p>Nothing to change.</p>")
@@ -342,6 +343,7 @@ def _change_set(plan: Plan, *, several: bool) -> str:
         parts.append(_records(f"Records for {operator}: ask its operator to publish them", theirs))
     parts.append(_requests("Ask the provider", [r for r in plan.requests if r.party == PROVIDER]))
     parts.append(_requests("Ask others", [r for r in plan.requests if r.party != PROVIDER]))
+    parts.append(_tasks(plan.tasks))
     if plan.conflicts:
         items = "".join(
             f"<li>{_code(f'{c.name} {c.rtype}')}: {_e(c.text)}</li>" for c in plan.conflicts
@@ -377,11 +379,29 @@ def _records(title: str, records: Sequence[PlannedRecord]) -> str:
 
 def _record_notes(record: PlannedRecord) -> str:
     notes = [f"replaces {_code(old)}" for old in record.replaces]
+    notes += [f"remove {_code(f'{record.name} {old}')}" for old in record.removes]
     if record.when is not None:
         notes.append(f"to publish later: {_e(record.when)}")
     if record.blanks:
         notes.append("fill in " + ", ".join(map(_code, record.blanks)) + " first")
     return "<br>".join(notes) or "publish now"
+
+
+def _tasks(tasks: Sequence[PlannedTask]) -> str:
+    """What the customer does itself, which is no record."""
+    if not tasks:
+        return ""
+    items = [
+        f"<li>{_e(task.text)} (for {', '.join(map(_code, task.rules))}){_once(task.sheet)}</li>"
+        for task in tasks
+    ]
+    return f"<h4>Do yourself</h4><ul>{''.join(items)}</ul>"
+
+
+def _once(entry: SheetEntry | None) -> str:
+    if entry is None:
+        return ""
+    return f"<br>once done, add to the sheet under {_code(entry.key)}: {_code(entry.item)}"
 
 
 def _requests(title: str, requests: Sequence[PlannedRequest]) -> str:
@@ -391,13 +411,7 @@ def _requests(title: str, requests: Sequence[PlannedRequest]) -> str:
     for request in requests:
         who = "" if request.party == PROVIDER else f"the operator of {_code(request.party)}: "
         rules = ", ".join(map(_code, request.rules))
-        once = (
-            f"<br>once done, add to the sheet under {_code(request.sheet.key)}: "
-            f"{_code(request.sheet.item)}"
-            if request.sheet is not None
-            else ""
-        )
-        items.append(f"<li>{who}{_e(request.text)} (for {rules}){once}</li>")
+        items.append(f"<li>{who}{_e(request.text)} (for {rules}){_once(request.sheet)}</li>")
     return f"<h4>{_e(title)}</h4><ul>{''.join(items)}</ul>"
 
 

@@ -1,15 +1,17 @@
 """`--format markdown`: a report to paste into a ticket or mail to the customer.
 
 It reads top-down in the order a customer acts: the verdict and counts; the deadlines (findings
-of the rules judging one, `deadline.sheet` and `deadline.dns`, when the sheet has dates); the
-compliance profiles asked for (one table per profile and sheet: each requirement met, not met
-or undecided, the findings behind it and its published source); every
-failing obligation with its finding and the exact fix — DNS records from the fix also in a code
-block, ready to copy into a zone file or a DNS provider's panel; the checks that could not be
-decided; the warnings (with their fixes); then, compactly, what is met and what does not apply,
-and any input problems. Text from findings is escaped, so a subject or message never turns into
-Markdown markup. Deadlines are named for people ("Sheet returned", "SPF/DKIM entries"), not by
-the sheet key they are counted from (`dates.sheet_submitted`).
+of the rules judging one, `deadline.sheet` and `deadline.dns`, when the sheet has dates); what
+to change, the change set of each sheet (`mailcheck plan`): the records to publish in one code
+block, ready to paste into a zone file, then what to ask the provider for, what to do oneself
+and the conflicts to decide; the compliance profiles asked for (one table per profile and
+sheet: each requirement met, not met or undecided, the findings behind it and its published
+source); every failing obligation with its finding and the exact fix — DNS records from the
+fix also in a code block, ready to copy into a zone file or a DNS provider's panel; the checks
+that could not be decided; the warnings (with their fixes); then, compactly, what is met and
+what does not apply, and any input problems. Text from findings is escaped, so a subject or
+message never turns into Markdown markup. Deadlines are named for people ("Sheet returned",
+"SPF/DKIM entries"), not by the sheet key they are counted from (`dates.sheet_submitted`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from mailcheck.core.changeset import Plan, PlannedTask
 from mailcheck.core.compliance import ProfileVerdict, RequirementVerdict, Verdict
 from mailcheck.core.findings import Finding, Status
+from mailcheck.core.fixes import PROVIDER, SheetEntry
 from mailcheck.core.report import Report
 from mailcheck.sheet.due_dates import Kind
 
@@ -37,9 +41,10 @@ VERDICT_ICONS = {
 }
 MAX_EVIDENCE = 6  # findings listed behind a requirement that is not met; the rest are counted
 _QUOTED = r'"(?:[^"\\]|\\.)*"'
-# A record value's tokens: quoted strings, <placeholders>, or tokens with a digit or a dot
+# A record value's tokens: quoted strings, <placeholders> (a host's with its final dot), or
+# tokens with a digit or a dot
 # (hosts, addresses, priorities); a plain word ends the record and the prose resumes.
-_VALUE_TOKEN = rf"(?:{_QUOTED}|<[^>\n]*>|[^\s,;()\"<>]*[\d.][^\s,;()\"<>]*)"
+_VALUE_TOKEN = rf"(?:{_QUOTED}|<[^>\n]*>\.?|[^\s,;()\"<>]*[\d.][^\s,;()\"<>]*)"
 RECORD = re.compile(
     rf"[^\s(),;:\"'`]+\.\s\d+\sIN\s[A-Z][A-Z0-9]*(?:\s{_VALUE_TOKEN})+",
 )
@@ -62,6 +67,9 @@ def as_markdown(report: Report) -> str:
     parts = [_header(report)]
     if deadlines:
         parts.append(_deadlines(deadlines, several))
+    plans = [plan for plan in report.plans if not _nothing_to_publish(plan)]
+    if plans:
+        parts.append(_change_sets(plans))
     if report.compliance:
         parts.append(compliance_markdown(report.compliance))
     if by_status[Status.FAIL]:
@@ -117,6 +125,71 @@ def _deadlines(findings: Sequence[Finding], several: bool) -> str:
     if fixes:
         text += "\nTo meet them: see the fixes below.\n"
     return text
+
+
+def _nothing_to_publish(plan: Plan) -> bool:
+    """A plan of fixes in words only: the findings below say them already."""
+    return not (plan.records or plan.requests or plan.tasks or plan.conflicts)
+
+
+def _change_sets(plans: Sequence[Plan]) -> str:
+    """Each sheet's change set: one record per DNS name and type, the requests and tasks."""
+    parts = [
+        "## What to change\n",
+        "Every fix below, merged into one record per DNS name and type. A record commented out "
+        "(`;`) needs a value filled in, or is for later.\n",
+    ]
+    for plan in plans:
+        if len(plans) > 1:
+            parts.append(f"### {_code(plan.subject or plan.sheet or '-')}\n")
+        parts += _plan_records(plan)
+        parts += _plan_items("Ask the provider", _asks(plan, provider=True))
+        parts += _plan_items("Ask others", _asks(plan, provider=False))
+        parts += _plan_items("Do yourself", [_task(task) for task in plan.tasks])
+        conflicts = [f"{_code(f'{c.name} {c.rtype}')}: {_text(c.text)}" for c in plan.conflicts]
+        parts += _plan_items("Decide", conflicts)
+    return "\n".join(parts)
+
+
+def _plan_records(plan: Plan) -> list[str]:
+    from mailcheck.output.zonefile import record_lines
+
+    parts = []
+    operators = dict.fromkeys(record.operator for record in plan.records)
+    for operator in sorted(operators, key=lambda name: name is not None):
+        records = [record for record in plan.records if record.operator == operator]
+        title = (
+            "Records for your zones"
+            if operator is None
+            else (f"Records for {_code(operator)}, for its operator to publish")
+        )
+        block = "\n".join(record_lines(records))
+        parts.append(f"{title}:\n\n```dns\n{block}\n```\n")
+    return parts
+
+
+def _asks(plan: Plan, *, provider: bool) -> list[str]:
+    items = []
+    for request in (r for r in plan.requests if (r.party == PROVIDER) == provider):
+        who = "" if provider else f"the operator of {_code(request.party)}: "
+        items.append(f"{who}{_text(request.text)}{_for(request.rules, request.sheet)}")
+    return items
+
+
+def _task(task: PlannedTask) -> str:
+    return f"{_text(task.text)}{_for(task.rules, task.sheet)}"
+
+
+def _for(rules: Sequence[str], sheet: SheetEntry | None) -> str:
+    """The rules an item is for, and the sheet entry to add once it is done."""
+    text = f" ({', '.join(map(_code, rules))})"
+    if sheet is not None:
+        text += f"; once done, add {_code(sheet.item)} under {_code(sheet.key + ':')} in the sheet"
+    return text
+
+
+def _plan_items(title: str, items: Sequence[str]) -> list[str]:
+    return [f"{title}:\n\n" + "\n".join(f"- {item}" for item in items) + "\n"] if items else []
 
 
 def compliance_markdown(results: Sequence[ProfileVerdict], level: int = 2) -> str:

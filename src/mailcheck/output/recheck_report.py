@@ -30,6 +30,8 @@ TITLES = {
     Change.STILL_FAILING.value: "Still failing",
     "overdue": "Overdue SPF/DKIM entries: re-checks are billed",
     Change.UNDECIDED.value: "Undecided (the last decided status stands)",
+    Change.UNCHANGED.value: "Unchanged",
+    Change.SKIPPED.value: "Skipped this run (the last decided status stands)",
 }
 
 
@@ -89,9 +91,11 @@ def render_json(report: RecheckReport, stream: TextIO) -> None:
     stream.write("\n")
 
 
-def render_table(report: RecheckReport, stream: TextIO, color: bool | None = None) -> None:
+def render_table(
+    report: RecheckReport, stream: TextIO, color: bool | None = None, *, verbose: bool = False
+) -> None:
     """The changes section by section (a table where it fits, else one item below the other),
-    then the fixes of what fails, then the counts."""
+    then the fixes of what fails, then the counts; `verbose` lists what did not change too."""
     console = make_console(stream, color)
     width = console.width
     run = report.run
@@ -103,7 +107,9 @@ def render_table(report: RecheckReport, stream: TextIO, color: bool | None = Non
     grouped = sections(report.items)
     if not any(grouped.values()):
         print_lines(console, styled(wrap(NO_CHANGES, width)))
-    for name in ORDER:
+    for change in (Change.UNCHANGED, Change.SKIPPED):
+        grouped[change.value] = [i for i in report.items if i.change is change]
+    for name in ORDER + (QUIET if verbose else ()):
         if grouped[name]:
             print_lines(
                 console, styled(wrap(f"{TITLES[name]} ({len(grouped[name])})", width), "bold")
@@ -120,11 +126,17 @@ def render_table(report: RecheckReport, stream: TextIO, color: bool | None = Non
         print_lines(console, [Text("How to fix", style="bold")])
     for number, item in enumerate(failing, 1):
         print_lines(console, _fix(number, item, width))
-    print_lines(console, styled(wrap(report.summary_line(), width)))
+    quiet = sum(len(grouped[name]) for name in QUIET)
+    line = report.summary_line()
+    if quiet and not verbose:
+        line += f"; {plural(quiet, 'check')} unchanged or skipped: -v lists them"
+    print_lines(console, styled(wrap(line, width)))
 
 
 NO_CHANGES = "No changes since the last run: nothing fails, nothing was fixed."
 ORDER = ("newly_failing", "fixed", "overdue", "still_failing", "undecided")
+QUIET = ("unchanged", "skipped")
+"""The sections only `-v` lists: nothing to act on."""
 COLUMNS = [
     TableColumn("Status", wraps=False),
     TableColumn("Rule", wraps=False),

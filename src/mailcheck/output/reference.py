@@ -9,6 +9,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
+from mailcheck.core.sources import cite, cited_alone
 from mailcheck.output.console import make_console
 from mailcheck.output.layout import TableColumn, fitted_table, headed, print_lines, styled, wrap
 from mailcheck.rules.base import Rule
@@ -20,7 +21,7 @@ END = "<!-- end of the rule reference -->"
 def markdown_table(rules: Iterable[Rule]) -> str:
     """One row a rule: its id, what it checks, and where the obligation comes from."""
     rows = ["| id | checks | source |", "|---|---|---|"]
-    rows += [f"| `{r.id}` | {_cell(r.checks)} | {_cell(r.source)} |" for r in rules]
+    rows += [f"| `{r.id}` | {_cell(cite(r.checks))} | {_cell(r.cited_source)} |" for r in rules]
     return "\n".join([BEGIN, *rows, END]) + "\n"
 
 
@@ -38,20 +39,22 @@ def with_table(document: str, table: str) -> str | None:
 
 
 def render_rule_list(rules: Iterable[Rule], stream: TextIO, color: bool | None = None) -> None:
-    """Every rule: its id, title and source; a table where it fits, else each rule as its id
-    and title with the source below."""
+    """Every rule: its id, title and source (the documents by name: `explain` adds their
+    titles); a table where it fits, else each rule as its id and title with the source below."""
     rules = list(rules)
     console = make_console(stream, color)
     width = console.width
     columns = [TableColumn("Rule", wraps=False), TableColumn("Title"), TableColumn("Source")]
-    table = fitted_table(columns, [(r.id, r.title, r.source) for r in rules], width)
+    rows = [(r.id, r.title, cited_alone(r.source, titles=False)) for r in rules]
+    table = fitted_table(columns, rows, width)
     if table is not None:
         console.print(table)
         return
     lines: list[Text] = []
     for rule in rules:
         lines += headed([(f"{rule.id}  ", "bold")], rule.title, width, 2)
-        lines += styled(wrap(f"source: {rule.source}", width, 2, 4), "dim")
+        source = cited_alone(rule.source, titles=False)
+        lines += styled(wrap(f"source: {source}", width, 2, 4), "dim")
     print_lines(console, lines)
 
 
@@ -64,11 +67,11 @@ def render_explanation(rule: Rule, stream: TextIO, color: bool | None = None) ->
     parts: list[Text] = headed([(f"{rule.id}: ", "bold")], rule.title, width, 2)
     parts.append(Text())
     parts += headed([("Obligation: ", "bold")], rule.obligation, width, 2)
-    parts += headed([("Source: ", "bold")], rule.source, width, 2)
+    parts += headed([("Source: ", "bold")], rule.cited_source, width, 2)
     parts.append(Text())
     parts += styled(line for item in rule.metadata_text().split("\n") for line in wrap(item, width))
     print_lines(console, parts)
-    for paragraph in rule.doc.strip().split("\n\n"):
+    for paragraph in cite(rule.doc).strip().split("\n\n"):
         console.print()
         lines = paragraph.strip().split("\n")
         if all(line.lstrip().startswith("|") for line in lines):

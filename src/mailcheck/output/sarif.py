@@ -37,6 +37,7 @@ from urllib.parse import quote
 from mailcheck import __version__
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.report import Note, Report
+from mailcheck.core.sources import cite, source_uri
 from mailcheck.output.locations import (
     FilePlace,
     file_place,
@@ -96,23 +97,31 @@ def _driver(rule_ids: list[str]) -> dict[str, Any]:
 def _rule(rule_id: str, rule: Rule | None) -> dict[str, Any]:
     if rule is None:
         return {"id": rule_id, "shortDescription": {"text": rule_id}}
-    doc = " ".join(rule.doc.split()) or rule.title
-    first_paragraph = " ".join(rule.doc.strip().split("\n\n")[0].split()) or rule.title
-    help_text = f"{doc}\n\nObligation: {rule.obligation}\nSource: {rule.source}"
-    return {
+    doc = " ".join(cite(rule.doc).split()) or rule.title
+    first_paragraph = " ".join(cite(rule.doc).strip().split("\n\n")[0].split()) or rule.title
+    help_text = f"{doc}\n\nObligation: {rule.obligation}\nSource: {rule.cited_source}"
+    described = {
         "id": rule.id,
         "name": _camel(rule.id),
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": first_paragraph},
         "help": {"text": help_text, "markdown": _help_markdown(rule)},
         "defaultConfiguration": {"level": "error"},
-        "properties": {"tags": ["email", rule.area], "source": rule.source},
+        "properties": {
+            "tags": ["email", rule.area],
+            "source": rule.cited_source,
+            "sourceReference": rule.source,
+            "documents": rule.documents,
+        },
     }
+    uri = source_uri(rule.source)
+    return described if uri is None else {**described, "helpUri": uri}
 
 
 def _help_markdown(rule: Rule) -> str:
-    paragraphs = [" ".join(p.split()) for p in rule.doc.strip().split("\n\n") if p.strip()]
-    return "\n\n".join([*paragraphs, f"**Obligation:** {rule.obligation}", f"*{rule.source}*"])
+    paragraphs = [" ".join(p.split()) for p in cite(rule.doc).strip().split("\n\n") if p.strip()]
+    source = f"*{rule.cited_source}*"
+    return "\n\n".join([*paragraphs, f"**Obligation:** {rule.obligation}", source])
 
 
 def _camel(rule_id: str) -> str:

@@ -1,12 +1,14 @@
-"""A sheet's change set as an RFC 1035 zone file snippet, ready to paste.
+"""A sheet's change set as an RFC 1035 zone file snippet, ready to paste: `mailcheck plan`, and
+`--format zone` of every command that reports findings.
 
 Every line that is not a record is a comment (`;`), so the whole text can be pasted into a zone
 file: records with absolute names (no `$ORIGIN` needed), TTL 3600, TXT text split into strings
 of at most 255 characters. A record with a value still to fill in (`<selector>`) is written
 commented out, so that it cannot be published by mistake. What is not the customer's DNS
-follows as comments: records for another party's zone, requests to the provider, conflicts
-for a person to decide, and the fixes that are no record to publish (a sample's headers, too
-many SPF lookups to cut).
+follows as comments: records for another party's zone, requests to the provider, what the
+customer does itself (deliver a certificate, record a date), conflicts for a person to decide,
+and the fixes of checks that give theirs in words only (a sample's headers). A command that makes
+no change set (its findings are not about DNS, or come from the store) gets the last part only.
 """
 
 from __future__ import annotations
@@ -15,15 +17,45 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
-from mailcheck.core.changeset import Conflict, Leftover, Plan, PlannedRecord, PlannedRequest
+from mailcheck.core.changeset import (
+    Conflict,
+    Leftover,
+    Plan,
+    PlannedRecord,
+    PlannedRequest,
+    PlannedTask,
+)
+from mailcheck.core.findings import Finding, Status
 from mailcheck.core.fixes import PROVIDER
+from mailcheck.core.report import Report
+from mailcheck.core.wording import plural
+from mailcheck.rules import REGISTRY
 
 WIDTH = 78  # comment lines are wrapped to this width; a record line is never broken
+
+
+def render_zone(report: Report, stream: TextIO, color: bool | None = None) -> None:
+    """`--format zone`: the report's change sets, or of its findings' hints when it has none."""
+    render_plans(report.plans or [hints_plan(report.findings)], stream)
 
 
 def render_plans(plans: Sequence[Plan], stream: TextIO) -> None:
     """The change sets of several sheets, one after the other."""
     stream.write("\n\n".join("\n".join(plan_lines(plan)) for plan in plans) + "\n")
+
+
+def hints_plan(findings: Iterable[Finding]) -> Plan:
+    """A change set of what the failures and warnings say in words, for a command that makes
+    none: each hint as a fix of its own (those of the rules judging other rules' findings,
+    such as deadline.dns, are the others' fixes)."""
+    acting = [f for f in findings if f.status in (Status.FAIL, Status.WARN) and f.hint]
+    leftovers = [
+        Leftover(f.rule, f.subject, f.hint or "")
+        for f in acting
+        if not (REGISTRY.get(f.rule) is not None and REGISTRY[f.rule].needs_findings)
+    ]
+    sheets = {f.sheet for f in acting}
+    return Plan(sheet=sheets.pop() if len(sheets) == 1 else None, leftovers=tuple(leftovers))
 
 
 def plan_lines(plan: Plan) -> list[str]:
@@ -39,23 +71,29 @@ def plan_lines(plan: Plan) -> list[str]:
         lines += _section(title, _records(theirs))
     lines += _section("Ask the provider", _requests(plan.requests, provider=True))
     lines += _section("Ask others", _requests(plan.requests, provider=False))
+    lines += _section("Do yourself", _tasks(plan.tasks))
     lines += _section("Conflicts: no one record satisfies every fix, decide", _conflicts(plan))
-    lines += _section("Other fixes, not a record: as their checks say", _leftovers(plan.leftovers))
+    lines += _section("Other fixes, as their checks say", _leftovers(plan.leftovers))
     return lines
 
 
 def _heading(plan: Plan) -> list[str]:
-    who = plan.customer or plan.sheet or "the domain"
+    who = plan.customer or plan.sheet or plan.subject
     where = f" ({plan.sheet})" if plan.sheet and plan.customer else ""
-    lines = _comment(f"Change set for {who}{where}, made by mailcheck plan.")
-    lines += _comment(
-        "Add each record to the zone that holds its name; where it says what it replaces, "
-        "remove that record."
+    lines = _comment(
+        f"Change set for {who}{where}, made by mailcheck."
+        if who
+        else "Change set, made by mailcheck."
     )
+    if plan.records:
+        lines += _comment(
+            "Add each record to the zone that holds its name; where it says what it replaces, "
+            "remove that record."
+        )
     if plan.undecided:
         lines += _comment(
-            f"{plan.undecided} check(s) could not be decided (DNS did not answer): what they "
-            "would ask for is missing. Check again before you rely on this change set."
+            f"{plural(plan.undecided, 'check')} could not be decided (DNS did not answer): what "
+            "they would ask for is missing. Check again before you rely on this change set."
         )
     return lines
 
@@ -68,14 +106,26 @@ def _records(records: Iterable[PlannedRecord]) -> list[str]:
     lines: list[str] = []
     for record in records:
         lines += ["", *_comment(f"{record.name} {record.rtype}: for {', '.join(record.rules)}")]
-        lines += [line for old in record.replaces for line in _comment(f'replaces: "{old}"')]
-        blanks = record.blanks
-        if record.when is not None:
-            lines += _comment(f"to publish later: {record.when}; then remove the ';':")
-        if blanks:
-            filled = ", ".join(blanks)
-            lines += _comment(f"fill in {filled}, then remove the ';' at the start of the line:")
-        lines.append(record.line() if record.ready else f";{record.line()}")
+        lines += _record(record)
+    return lines
+
+
+def record_lines(records: Iterable[PlannedRecord]) -> list[str]:
+    """The records as zone file lines, each after a comment naming it and the rules it fixes
+    (the Markdown report's code block)."""
+    return _records(records)[1:]
+
+
+def _record(record: PlannedRecord) -> list[str]:
+    """A record's line, after what it replaces and what to do before it can be published."""
+    lines = [line for old in record.replaces for line in _comment(f'replaces: "{old}"')]
+    lines += [line for old in record.removes for line in _comment(f"remove: {record.name} {old}")]
+    if record.when is not None:
+        lines += _comment(f"to publish later: {record.when}; then remove the ';':")
+    if record.blanks:
+        filled = ", ".join(record.blanks)
+        lines += _comment(f"fill in {filled}, then remove the ';' at the start of the line:")
+    lines.append(record.line() if record.ready else f";{record.line()}")
     return lines
 
 
@@ -88,6 +138,16 @@ def _requests(requests: Iterable[PlannedRequest], *, provider: bool) -> list[str
         if request.sheet is not None:  # the item unwrapped, to paste into the sheet
             lines += _comment(f"  once done, add to the sheet under {request.sheet.key}:")
             lines.append(f";     - {request.sheet.item}")
+    return lines
+
+
+def _tasks(tasks: Iterable[PlannedTask]) -> list[str]:
+    lines: list[str] = []
+    for task in tasks:
+        lines += _comment(f"- {task.text} (for {', '.join(task.rules)})")
+        if task.sheet is not None:
+            lines += _comment(f"  once done, add to the sheet under {task.sheet.key}:")
+            lines.append(f";     - {task.sheet.item}")
     return lines
 
 

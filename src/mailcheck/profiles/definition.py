@@ -141,8 +141,8 @@ class Profile(_Model):
         """Where `item` is stated: its own document (with its own address, if any), else the
         profile's document at the item's address or the profile's."""
         if item.document is not None:
-            return Source(item.document, item.section, item.url)
-        return Source(self.document, item.section, item.url or self.url)
+            return Source.cited(item.document, item.section, item.url)
+        return Source.cited(self.document, item.section, item.url or self.url)
 
     @property
     def rule_ids(self) -> frozenset[str]:

@@ -1,5 +1,6 @@
 """What the `cert.*` rules share: the delivered certificate, read once per run, and the verdicts
-when there is none to judge.
+when there is none to judge, and the fix of every failure and warning as a task of the change
+set: the certificate is the customer's to deliver.
 
 No `certificate:` section: every rule is skipped. A file that cannot be read at check time (it
 was there when the sheet was loaded) is `error`. A file that holds no readable certificate fails
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mailcheck.core.findings import Finding
+from mailcheck.core.findings import Finding, Status
+from mailcheck.core.fixes import Task
 from mailcheck.rules.base import Rule
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import CertificateSettings, LoadedSheet
@@ -66,6 +68,14 @@ async def delivered(rule: Rule, sheet: LoadedSheet, ctx: Context) -> Delivered |
     if reading.file is None:
         return rule.failed(subject, f"no usable certificate: {reading.problem}", DELIVER_PEM)
     return Delivered(settings, reading.file)
+
+
+def as_task(finding: Finding) -> Finding:
+    """A failure or warning whose fix is the customer's to do (deliver another certificate or
+    key): the fix also as a task of the change set."""
+    if finding.status not in (Status.FAIL, Status.WARN) or not finding.hint:
+        return finding
+    return finding.with_fixes(Task(finding.hint))
 
 
 def _read(path: Path) -> Reading:

@@ -20,6 +20,15 @@ def service_ended(sheet: Sheet, today: dt.date) -> dt.date | None:
     return ended if ended is not None and ended <= today else None
 
 
+def fixing_sheet(sheet: Sheet, today: dt.date) -> Sheet:
+    """The sheet the SPF fixes are made from: once the service ended, without the provider's
+    entry and IPs, so that no fix puts back what spf.offboarded wants gone."""
+    if service_ended(sheet, today) is None:
+        return sheet
+    spf = sheet.spf.model_copy(update={"required_include": None, "sending_ips": ()})
+    return sheet.model_copy(update={"spf": spf, "dedicated_ips": ()})
+
+
 def ended_skips(
     rule: Rule, subjects: Sequence[str], ended: dt.date, why: str = "see spf.offboarded"
 ) -> list[Finding]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mailcheck.core.findings import Finding, Status
+from mailcheck.core.sources import cited_alone, documents_in
 from mailcheck.core.urls import redact_text
 from mailcheck.core.wording import plural
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
@@ -71,7 +72,9 @@ class Rule:
     id: str
     title: str
     obligation: str  # the obligation enforced, quoted from its source
-    source: str  # where the obligation comes from: seed file and section, or RFC clause
+    source: str
+    """Where the obligation comes from: the provider's document by its id and the section
+    (`seed 000, Mitwirkungspflichten`), or an RFC clause. People read `cited_source`."""
     check: Check = field(repr=False)
     doc: str = ""  # the rule module's docstring: shown by `mailcheck explain`
     needs_findings: bool = False
@@ -86,6 +89,16 @@ class Rule:
     """The deadline this rule judges (the `deadline.*` rules): reports show it as a deadline."""
     checks: str = ""
     """What the rule checks, in one sentence of plain words: the rule reference's line."""
+
+    @property
+    def cited_source(self) -> str:
+        """The source as people read it: each document by its name and title."""
+        return cited_alone(self.source)
+
+    @property
+    def documents(self) -> list[str]:
+        """The ids of the provider's documents the source cites (`seed 000`)."""
+        return [document.reference for document in documents_in(self.source)]
 
     @property
     def area(self) -> str:

@@ -18,6 +18,7 @@ cert.validity), an intermediate missing from the file, a self-signed certificate
 is not trusted, an intermediate out of its validity. A file without a readable certificate
 fails; one that cannot be read at all, or trusted roots that cannot be read, are an error;
 without a `certificate` section the rule is skipped.
+The fix of a failure or warning is the customer's task in the change set.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from mailcheck.core.findings import Finding
-from mailcheck.rules._cert import Delivered, delivered, judged_at
+from mailcheck.rules._cert import Delivered, as_task, delivered, judged_at
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet
@@ -54,6 +55,10 @@ FIXES = {
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    return [as_task(finding) for finding in await _check(sheet, ctx)]
+
+
+async def _check(sheet: LoadedSheet, ctx: Context) -> list[Finding]:
     found = await delivered(RULE, sheet, ctx)
     if isinstance(found, Finding):
         return [found]

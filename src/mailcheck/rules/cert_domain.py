@@ -12,6 +12,7 @@ form (`xn--…`).
 It passes when a name covers the domain, fails (with the names the certificate has) when none
 does or the file holds no readable certificate, is an error when the file cannot be read at all,
 and is skipped when the sheet has no `certificate` section.
+The fix of a failure or warning is the customer's task in the change set.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Iterable
 
 from mailcheck.core.errors import clip
 from mailcheck.core.findings import Finding
-from mailcheck.rules._cert import Delivered, delivered
+from mailcheck.rules._cert import Delivered, as_task, delivered
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet
@@ -30,6 +31,10 @@ NAME_LIMIT = 80
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    return [as_task(finding) for finding in await _check(sheet, ctx)]
+
+
+async def _check(sheet: LoadedSheet, ctx: Context) -> list[Finding]:
     found = await delivered(RULE, sheet, ctx)
     if isinstance(found, Finding):
         return [found]

@@ -12,6 +12,7 @@ without a readable private key fails. A key protected by a password cannot be co
 Nothing of either key is ever shown, in any output. A certificate file without a readable
 certificate fails; a file that cannot be read at all is an error; without a `certificate`
 section the rule is skipped.
+The fix of a failure or warning is the customer's task in the change set.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mailcheck.core.findings import Finding
-from mailcheck.rules._cert import Delivered, delivered
+from mailcheck.rules._cert import Delivered, as_task, delivered
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet
@@ -29,6 +30,10 @@ STRONG_KEY = "RSA of 2048 bits or more, or EC on P-256, P-384 or P-521"
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    return [as_task(finding) for finding in await _check(sheet, ctx)]
+
+
+async def _check(sheet: LoadedSheet, ctx: Context) -> list[Finding]:
     found = await delivered(RULE, sheet, ctx)
     if isinstance(found, Finding):
         return [found]

@@ -6,6 +6,7 @@ fails when it is not valid yet or has expired, warns when it expires in fewer th
 days counted from `--today` to the day it expires), and passes otherwise. A file without a
 readable certificate fails; one that cannot be read at all is an error; without a `certificate`
 section the rule is skipped.
+The fix of a failure or warning is the customer's task in the change set.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
 from mailcheck.core.wording import plural
-from mailcheck.rules._cert import Delivered, delivered, judged_at
+from mailcheck.rules._cert import Delivered, as_task, delivered, judged_at
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import LoadedSheet
@@ -25,6 +26,10 @@ RENEW = "deliver a renewed certificate (with its intermediates) for {domain}"
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
+    return [as_task(finding) for finding in await _check(sheet, ctx)]
+
+
+async def _check(sheet: LoadedSheet, ctx: Context) -> list[Finding]:
     found = await delivered(RULE, sheet, ctx)
     if isinstance(found, Finding):
         return [found]

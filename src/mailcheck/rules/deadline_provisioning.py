@@ -9,7 +9,8 @@ or before the due date and fails when it is after it, or when the service is sti
 the due date has passed. While it is missing and the due date has not passed it warns, with the
 due date. Without an order date it is skipped. A later date agreed with the provider (seed 004:
 "nach Absprache zu einem späteren Zeitpunkt") is an exemption of this rule with its reason.
-`--today` pins the date the check is made on.
+`--today` pins the date the check is made on. While the service is missing, the change set asks
+the provider for it (now, or by the due date), and holds the date to record as a task.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
+from mailcheck.core.fixes import PROVIDER
 from mailcheck.rules._dated import Wording, judge_dated
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
@@ -45,6 +47,9 @@ WORDING = Wording(
     late="nothing left to do: the late provisioning is on record, for the customer to take up "
     "with the provider",
     within="within 1 working day",
+    deed="make the service available",
+    record_it=RECORD_IT,
+    doer=PROVIDER,
 )
 
 

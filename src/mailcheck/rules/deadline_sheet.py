@@ -6,6 +6,7 @@ when `dates.sheet_submitted` is on or before the due date, and fails when the sh
 after it or is still missing once it has passed. While the sheet is missing and the due date has
 not passed, it warns with the due date and the working days left. Without a contract date there
 is no deadline to track and the rule is skipped. `--today` pins the date the check is made on.
+While the sheet is missing, returning it and recording the date are tasks of the change set.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
+from mailcheck.core.sources import cite
 from mailcheck.rules._dated import Wording, judge_dated
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
@@ -39,8 +41,10 @@ WORDING = Wording(
     act_now=f"return the completed implementation sheet now and {RECORD_IT}",
     act_by="return the completed implementation sheet by {due} and " + RECORD_IT,
     late="nothing left to publish: the late return is on record, and costs it caused are the "
-    "customer's (seed 000, Mitwirkungspflichten)",
+    f"customer's ({cite('seed 000, Mitwirkungspflichten')})",
     within=f"within {SHEET_DAYS} working days",
+    deed="return the completed implementation sheet",
+    record_it=RECORD_IT,
 )
 
 

@@ -62,6 +62,7 @@ class _Verdict:
     hint: str | None = None
     undecided: Answer | None = None
     fix: RecordFix | None = None  # the hint's record, as data for the change set
+    own_instead: bool = False  # the fix is a mailbox of the record's domain in its place
 
 
 async def _judge(domain: str, ctx: Context) -> Finding:
@@ -116,7 +117,7 @@ async def _external(
             f"{host} is outside {record_domain}'s organisation, and the name that would "
             "authorise it is too long for DNS: receivers cannot confirm it"
         )
-        return _Verdict(tag, destination, problem, f"use a mailbox of {record_domain}")
+        return _Verdict(tag, destination, problem, own_instead=True)
     answer = await ctx.dns.query(name, "TXT")
     if not answer.decided:
         return _Verdict(tag, destination, undecided=answer)
@@ -151,6 +152,22 @@ def _with_usable_uris(text: str, record_domain: str) -> str:
     return "; ".join(part for part in parts if part)
 
 
+_OWN_MAILBOX = "use a mailbox of your own domain instead"
+
+
+def _with_own_mailbox(text: str, uris: list[str], record_domain: str) -> str:
+    """The record with each of `uris` replaced by a mailbox of the record's domain."""
+    own = f"mailto:dmarc-reports@{record_domain}"
+    parts = []
+    for part in text.split(";"):
+        name, equals, value = part.partition("=")
+        if equals and name.strip().lower() in REPORT_TAGS:
+            kept = [own if uri.strip() in uris else uri.strip() for uri in value.split(",")]
+            part = f"{name.strip()}={','.join(dict.fromkeys(kept))}"
+        parts.append(part.strip())
+    return "; ".join(part for part in parts if part)
+
+
 def _usable(value: str, record_domain: str) -> str:
     kept = []
     for uri in (uri.strip() for uri in value.split(",")[:MAX_REPORT_URIS]):
@@ -178,6 +195,11 @@ def _finding(
             usable = _with_usable_uris(text, record_domain)
             hints = {f"publish mailto: destinations: {txt_record(name, usable)}": None, **hints}
             fixes.insert(0, DmarcEdit(name, usable))
+        replaced = [v.destination.uri for v in failed if v.own_instead]
+        if replaced:
+            own = _with_own_mailbox(text, replaced, record_domain)
+            hints = {f"{_OWN_MAILBOX}: {txt_record(name, own)}": None, **hints}
+            fixes.insert(0, DmarcEdit(name, own))
         return RULE.failed(
             domain, f"DMARC reports at {name}: {message}", "; ".join(hints)
         ).with_fixes(*dict.fromkeys(fixes))

@@ -15,6 +15,8 @@ hexadecimal, the IPv6 nibbles) or its host part has a word of dynamic lines (dyn
 dhcp, pool, cable, ppp, client, broadband and a few more, as whole words). The hint says who
 publishes what: a PTR record is published by whoever holds the address block, which for the
 provider's IPs is the provider; the name's A or AAAA record by whoever holds that name's zone.
+The change set holds the same: the PTR record as a request to the provider, the address record
+as a record of the name's zone.
 The names it proposes are numbered in the sheet's order of the IPs (`mailout1`, `mailout2`,
 ...), so that following every hint gives each address a name of its own.
 A timeout, SERVFAIL or a name outside the offline zones is `error`; offline, reverse zones are
@@ -30,8 +32,8 @@ import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.core.addresses import sender_domains
-from mailcheck.core.findings import Finding, Status
-from mailcheck.core.fixes import PROVIDER, Request
+from mailcheck.core.findings import Finding
+from mailcheck.core.fixes import PROVIDER, RecordFix, Request
 from mailcheck.core.hints import record
 from mailcheck.dnsclient import Answer, Outcome
 from mailcheck.dnsclient.names import IPAddress, reverse_name
@@ -63,22 +65,18 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
         subjects = [address.compressed for address in addresses]
         return ended_skips(RULE, subjects, ended, "the provider no longer sends from this address")
     domain = _example_domain(sheet.sheet)
-    found = await asyncio.gather(
+    return await asyncio.gather(
         *(_judge(address, n, domain, ctx) for n, address in enumerate(addresses, start=1))
     )
-    return [_with_request(finding) for finding in found]
 
 
-def _with_request(finding: Finding) -> Finding:
-    """A fail or warn asks the address's holder for a PTR record (as data, for the change
-    set; the hint gives the records)."""
-    if finding.status not in (Status.FAIL, Status.WARN):
-        return finding
-    ask = (
-        f"a PTR record for {finding.subject} naming one of your mail servers, whose A/AAAA "
-        "record resolves back to it"
-    )
-    return finding.with_fixes(Request(PROVIDER, ask))
+def _named(address: IPAddress, host: str) -> tuple[Request, RecordFix]:
+    """The fix that gives `address` the name `host`: the PTR record, asked of the holder of
+    the address block (the provider), and the address record of the name, which resolves back
+    (in the zone of `host`: the change set names its operator when it is not the customer's)."""
+    ptr = record(reverse_name(address), "PTR", host + ".")
+    ask = f"the PTR record {ptr} for {address.compressed}, which names a mail server of yours"
+    return Request(PROVIDER, ask), RecordFix(host, _address_type(address), address.compressed)
 
 
 async def _judge(address: IPAddress, number: int, domain: str, ctx: Context) -> Finding:
@@ -91,7 +89,9 @@ async def _judge(address: IPAddress, number: int, domain: str, ctx: Context) -> 
     names = sorted({target for target in ptr.targets() if target}) if ptr.exists else []
     if not names:
         host = f"{_server_label(number)}.{domain}"
-        return RULE.failed(subject, f"no PTR record at {name}", _publish_hint(address, host))
+        return RULE.failed(
+            subject, f"no PTR record at {name}", _publish_hint(address, host)
+        ).with_fixes(*_named(address, host))
     followed = names[:MAX_PTR_NAMES]
     rdtype = _address_type(address)
     answers = await asyncio.gather(*(ctx.dns.query(n, rdtype) for n in followed))
@@ -117,7 +117,7 @@ def _judge_names(address: IPAddress, number: int, confirmed: list[str]) -> Findi
         f"{WHO_PUBLISHES} for a name that identifies the sender as a mail server, e.g. "
         f"{record(reverse_name(address), 'PTR', better + '.')}, with "
         f"{record(better, _address_type(address), subject)} in the forward zone",
-    )
+    ).with_fixes(*_named(address, better))
 
 
 def _unconfirmed(
@@ -139,7 +139,7 @@ def _unconfirmed(
         f"DNS): {found}{beyond}",
         f"publish {record(first, _address_type(address), subject)} in the zone of {first}, or "
         f"have the PTR point at a name that resolves to {subject} ({WHO_PUBLISHES})",
-    )
+    ).with_fixes(RecordFix(first, _address_type(address), subject))
 
 
 def _publish_hint(address: IPAddress, host: str) -> str:

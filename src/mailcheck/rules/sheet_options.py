@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mailcheck.core.findings import Finding, Status
+from mailcheck.core.sources import cite
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.model import DataCentre, Interface, IpVersion, LoadedSheet, Option, Sheet
@@ -245,7 +246,7 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
 
 def _judge(dep: Dependency, facts: Facts) -> Finding:
     met = dep.met(facts)
-    reason = f'"{dep.quote}" (seed 000, {dep.section})'
+    reason = f'"{dep.quote}" ({cite(f"seed 000, {dep.section}")})'
     if met:
         return RULE.passed(dep.subject, f"met: {dep.requirement}")
     if met is None:

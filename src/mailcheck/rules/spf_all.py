@@ -17,7 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
-from mailcheck.rules._spf import judge_each_tree, policy_chain, root_problem, spf_failed
+from mailcheck.rules._service import fixing_sheet
+from mailcheck.rules._spf import (
+    judge_each_tree,
+    policy_chain,
+    root_problem,
+    spf_failed,
+)
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
 from mailcheck.sheet.due_dates import Kind as DeadlineKind
@@ -34,7 +40,8 @@ _WEAK = {
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
-    return await judge_each_tree(RULE, sheet, ctx, lambda tree: _judge(tree, sheet.sheet))
+    fixing = fixing_sheet(sheet.sheet, ctx.today)
+    return await judge_each_tree(RULE, sheet, ctx, lambda tree: _judge(tree, fixing))
 
 
 def _judge(tree: SpfTree, sheet: Sheet) -> Finding:

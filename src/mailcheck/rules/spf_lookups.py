@@ -15,9 +15,15 @@ the first mail over that version would.
 
 It passes at 10 lookups or fewer, 2 void lookups or fewer, no include loop. It fails with "more
 than 10" and the breakdown by kind of term, with the void names, with the loop's path, or with
-the oversized `mx`. The hint names what to cut: the costliest terms when their costs differ,
-else flattening and removing includes; for void lookups, the record with each void `a`/`mx`
-replaced by the addresses it stands for; for a loop, the record without the looping term.
+the oversized `mx`. Over 10 lookups, the fix is the record with room made, naming exactly which
+terms go (`mailcheck.spf.room`): a term written twice and an include another term reaches
+anyway are dropped; then the customer's own `a`, `mx` and includes, then someone else's
+includes, the costliest first, are flattened into the ip4:/ip6: ranges they stand for, until
+the record is within 10; the provider's entry (`spf.required_include`) always stays. Where no
+such choice is known exactly (an include with `exists`, `ptr`, a fail qualifier or a macro),
+the hint names the costliest terms instead. For void lookups, the fix is the record with each
+void `a`/`mx` replaced by the addresses it stands for; for a loop, the record without the
+looping term.
 Terms whose domain depends on the message (macros such as `%{i}`) count one lookup and are not
 followed. A record that cannot be fetched (timeout, SERVFAIL, outside the offline zones) is
 `error` unless the limit is already exceeded without it. A domain without a valid record is
@@ -26,7 +32,6 @@ skipped here (spf.record reports it).
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
@@ -39,32 +44,37 @@ from mailcheck.sheet.due_dates import Kind as DeadlineKind
 from mailcheck.sheet.model import LoadedSheet
 from mailcheck.spf import advice
 from mailcheck.spf.common import publish, sound_record
+from mailcheck.spf.room import Ownership, make_room, ranges_of
 from mailcheck.spf.tree import (
     ADDRESS_TYPES,
     FAMILIES,
     MAX_LOOKUPS,
     MAX_MX_NAMES,
     MAX_VOID,
-    Lookup,
     SpfTree,
 )
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
     families = sending_families(sheet.sheet)
-    return await judge_each_tree(RULE, sheet, ctx, lambda tree: judge(tree, families))
+    ownership = Ownership.of_sheet(sheet.sheet)
+    return await judge_each_tree(RULE, sheet, ctx, lambda tree: judge(tree, families, ownership))
 
 
-def judge(tree: SpfTree, families: frozenset[int] | None = None) -> Finding:
+def judge(
+    tree: SpfTree, families: frozenset[int] | None = None, ownership: Ownership | None = None
+) -> Finding:
     """The verdict on one tree (also used for any domain, e.g. by `mailcheck spf`). `families`:
-    the IP versions mail is sent over, when the sheet says; None: clients of both."""
+    the IP versions mail is sent over, when the sheet says; None: clients of both.
+    `ownership`: whose terms the fix may flatten (default: the domain's own)."""
     sent = families or frozenset(FAMILIES)
+    owned = ownership or Ownership.of_domain(tree.domain)
     # the first verdict that applies, in this order: a fail beats an undecided answer only
     # when the limit is exceeded without it; a warn needs every answer
     return (
         root_problem(RULE, tree, skip_missing=True)
         or _loop(tree)
-        or _too_many(tree)
+        or _too_many(tree, owned)
         or _mx_names(tree)
         or _void(tree, sent)
         or _undecided(tree)
@@ -123,11 +133,19 @@ def _loop(tree: SpfTree) -> Finding | None:
     return RULE.failed(tree.domain, loop, hint)
 
 
-def _too_many(tree: SpfTree) -> Finding | None:
+def _too_many(tree: SpfTree, ownership: Ownership) -> Finding | None:
     count = tree.lookup_count
     if count <= MAX_LOOKUPS and not tree.truncated():
         return None
     shown = f"{count}" if not tree.truncated() else f"over {count}"
+    message = (
+        f"more than {MAX_LOOKUPS} DNS lookups (at most {MAX_LOOKUPS} allowed): {shown} "
+        f"({tree.breakdown()}); receivers give permerror"
+    )
+    room = make_room(tree, ownership)
+    if room is not None:
+        how = f"{room.describe()}: {room.lookups} lookups then"
+        return spf_failed(RULE, tree.domain, message, room.record, how)
     costs = sorted(
         ((lk.cost, lk.term.text) for lk in tree.root.lookups.values() if lk.counted), reverse=True
     )
@@ -144,12 +162,7 @@ def _too_many(tree: SpfTree) -> Finding | None:
             "so remove includes no longer used and flatten the rest: replace a, mx and includes "
             "you control by the ip4:/ip6: ranges they stand for (no lookup)"
         )
-    return RULE.failed(
-        tree.domain,
-        f"more than {MAX_LOOKUPS} DNS lookups (at most {MAX_LOOKUPS} allowed): {shown} "
-        f"({tree.breakdown()}); receivers give permerror",
-        advice_text,
-    )
+    return RULE.failed(tree.domain, message, advice_text)
 
 
 def _mx_names(tree: SpfTree) -> Finding | None:
@@ -209,22 +222,9 @@ def _void_hint(tree: SpfTree, family: int) -> tuple[str, tuple[SpfEdit, ...]]:
     own = [lk for lk in tree.root.lookups.values() if family in lk.void_families]
     how = "replace the void terms by the addresses they stand for, or remove them"
     if len(void) - len(own) <= MAX_VOID and own:
-        replaced = advice.replaced(sound_record(tree), {lk.term.text: _ranges(lk) for lk in own})
+        replaced = advice.replaced(sound_record(tree), {lk.term.text: ranges_of(lk) for lk in own})
         return publish(tree.domain, replaced, how), (SpfEdit(tree.domain, replaced),)
     return f"{how}: {', '.join(lk.term.text for lk in void)}", ()
-
-
-def _ranges(lookup: Lookup) -> list[str]:
-    """The ip4:/ip6: terms that stand for what an a or mx term found (none when it found
-    nothing), with the term's qualifier and CIDR lengths."""
-    term = lookup.term
-    qualifier = "" if term.qualifier == "+" else term.qualifier
-    ranges = []
-    for address in dict.fromkeys(lookup.addresses):
-        version = ipaddress.ip_address(address).version
-        cidr = term.cidr4 if version == 4 else term.cidr6
-        ranges.append(f"{qualifier}ip{version}:{address}{'' if cidr is None else f'/{cidr}'}")
-    return ranges
 
 
 RULE = Rule(

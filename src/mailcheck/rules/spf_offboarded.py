@@ -11,10 +11,11 @@ which is skipped from that day on.
 It fails while the entry is still there, with each record that names it as it is to be
 published without it (the rest of the record kept in order, ending in its own `-all`/`~all`;
 nothing put in its place: the servers that send for the domain now must be in the record, which
-only the customer knows). It passes when the entry is gone, or when the domain has no SPF record
-at all (spf.record judges that). It is an error when the entry was not found but part of the tree
-could not be fetched or depends on the message (macros). It is skipped without
-`dates.terminated`, before that day, or when the sheet names no provider entry.
+only the customer knows); each is a record of the change set. It passes when the entry is gone,
+or when the domain has no SPF record at all (spf.record judges that). It is an error when the
+entry was not found but part of the tree could not be fetched or depends on the message
+(macros). It is skipped without `dates.terminated`, before that day, or when the sheet names
+no provider entry.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from mailcheck.core.findings import Finding
+from mailcheck.core.fixes import SpfEdit, Task
 from mailcheck.dnsclient.resolver import to_ascii
 from mailcheck.rules._spf import no_mail_from
 from mailcheck.rules.base import Input, Rule, Subject
@@ -72,11 +74,12 @@ def _judge(tree: SpfTree, required: str, ended: dt.date) -> Finding:
     holders = [(node, terms) for node in tree.nodes() if (terms := _naming(node, required))]
     if holders:
         where = ", ".join(node.domain for node, _ in holders)
+        records = [(node.domain, _dropped(node, terms)) for node, terms in holders]
         return RULE.failed(
             domain,
             f"the provider's include:{required} is still in the SPF records ({where}) {since}",
-            "; ".join(_without(node, terms) for node, terms in holders),
-        )
+            "; ".join(_without(name, record) for name, record in records),
+        ).with_fixes(*(SpfEdit(name, record) for name, record in records))
     undecided = tree.undecided()
     if undecided:
         return RULE.errored(
@@ -102,13 +105,17 @@ def _naming(node: SpfNode, required: str) -> list[str]:
     ]
 
 
-def _without(node: SpfNode, terms: Sequence[str]) -> str:
+def _dropped(node: SpfNode, terms: Sequence[str]) -> str:
+    """The node's record without the terms naming the provider's entry."""
     assert node.record is not None  # only nodes with a record name terms
-    record = advice.dropped(node.record, terms)
+    return advice.dropped(node.record, terms)
+
+
+def _without(domain: str, record: str) -> str:
     how = "publish without the provider's entry"
     if record.split()[1:] in (["-all"], ["~all"]):  # nothing is left that authorises a server
         how += " (and add the servers that send for the domain now)"
-    return publish(node.domain, record, how)
+    return publish(domain, record, how)
 
 
 def _without_usable_record(root: SpfNode, required: str, since: str) -> Finding:
@@ -118,12 +125,13 @@ def _without_usable_record(root: SpfNode, required: str, since: str) -> Finding:
         return RULE.passed(
             root.domain, f"no SPF record of the domain names include:{required} {since}"
         )
-    return RULE.failed(
-        root.domain,
-        f"the provider's include:{required} is still in the SPF records {since}",
+    task = (
         f"remove include:{required} from the TXT records of {root.domain}, leaving one valid "
-        "SPF record (see spf.record)",
+        "SPF record (see spf.record)"
     )
+    return RULE.failed(
+        root.domain, f"the provider's include:{required} is still in the SPF records {since}", task
+    ).with_fixes(Task(task))
 
 
 def _names(text: str, required: str) -> bool:

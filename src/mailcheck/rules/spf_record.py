@@ -10,7 +10,9 @@ It fails when there is no SPF record, when there are two or more (receivers then
 without it), and when an include or redirect leads to a domain without a valid record (every
 receiver gives `permerror`); the hint is then the record without that include, still ending
 in its `-all`/`~all`. It warns when a record check_host() reaches uses `ptr`, which RFC 7208
-§5.5 says SHOULD NOT be used (hint: the ip4:/ip6: ranges or a:/mx: names it stands for). A
+§5.5 says SHOULD NOT be used: which servers it stands for only the record's owner knows, so the
+fix is a task for the customer (its own record) or a request to the owner of an included record:
+the ip4:/ip6: addresses or a: names of those servers in its place. A
 timeout, SERVFAIL or a name outside the offline zones on any of these records is `error`.
 Without `mail_from` in the sheet the rule is skipped.
 """
@@ -20,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcheck.core.findings import Finding
+from mailcheck.core.fixes import Request, Task
+from mailcheck.rules._service import fixing_sheet
 from mailcheck.rules._spf import judge_each_tree, root_problem, spf_failed
 from mailcheck.rules.base import Input, Rule, Subject
 from mailcheck.rules.context import Context
@@ -27,11 +31,12 @@ from mailcheck.sheet.due_dates import Kind as DeadlineKind
 from mailcheck.sheet.model import LoadedSheet, Sheet
 from mailcheck.spf import advice
 from mailcheck.spf.common import describe, sound_record
-from mailcheck.spf.tree import NodeState, SpfTree
+from mailcheck.spf.tree import NodeState, SpfNode, SpfTree
 
 
 async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
-    return await judge_each_tree(RULE, sheet, ctx, lambda tree: _judge(tree, sheet.sheet))
+    fixing = fixing_sheet(sheet.sheet, ctx.today)
+    return await judge_each_tree(RULE, sheet, ctx, lambda tree: _judge(tree, fixing))
 
 
 def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
@@ -65,20 +70,32 @@ def _judge(tree: SpfTree, sheet: Sheet) -> Finding:
 
 
 def _ptr(tree: SpfTree) -> Finding | None:
-    """RFC 7208 §5.5: ptr is slow and unreliable and SHOULD NOT be used."""
+    """RFC 7208 §5.5: ptr is slow and unreliable and SHOULD NOT be used. Which servers it
+    stands for only their owner knows (those whose host names end in its domain), so the fix
+    is a task for the owner of the record, not a record."""
     for node in tree.nodes():
         for lookup in node.lookups.values():
             if lookup.counted and lookup.term.name == "ptr":
-                where = "" if node is tree.root else f" (in the record of {node.domain})"
-                who = "" if node is tree.root else f"ask the owner of {node.domain} to "
-                return RULE.warned(
-                    tree.domain,
-                    f"the record uses {lookup.term.text}{where}, which RFC 7208 §5.5 says "
-                    "SHOULD NOT be used: it is slow, unreliable, and some receivers ignore it",
-                    f"{who}replace {lookup.term.text} by the ip4:/ip6: ranges of the servers it "
-                    "stands for, or by a:/mx: with their names",
-                )
+                return _ptr_warning(tree, node, lookup.term.text, lookup.target)
     return None
+
+
+def _ptr_warning(tree: SpfTree, node: SpfNode, term: str, target: str | None) -> Finding:
+    where = "" if node is tree.root else f" (in the record of {node.domain})"
+    names = f"whose host names end in {target}" if target else "it names"
+    task = (
+        f"replace {term} in the SPF record of {node.domain} by the ip4:/ip6: addresses of the "
+        f"servers {names} (or a: with their names)"
+    )
+    finding = RULE.warned(
+        tree.domain,
+        f"the record uses {term}{where}, which RFC 7208 §5.5 says SHOULD NOT be used: it is "
+        "slow, unreliable, and some receivers ignore it",
+        task if node is tree.root else f"ask the owner of {node.domain} to {task}",
+    )
+    if node is tree.root:
+        return finding.with_fixes(Task(task))
+    return finding.with_fixes(Request(node.domain, task))
 
 
 RULE = Rule(

@@ -39,6 +39,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from mailcheck.core.findings import Finding, Status
+from mailcheck.core.sources import cite
 from mailcheck.core.wording import plural
 from mailcheck.rules._listing import capped
 from mailcheck.rules._sla import at_line, duration, tickets_or_skip
@@ -90,7 +91,7 @@ class Reactions:
         self.log = log
         self.hint = (
             f"remind the provider of its reaction times (terms {terms.name}: "
-            f"{support.source or terms.terms.source}) and keep the ticket log as evidence"
+            f"{cite(support.source or terms.terms.source)}) and keep the ticket log as evidence"
         )
 
     def judge(self, ticket: Ticket) -> Finding:

@@ -6,7 +6,9 @@ sheet has `tracking`, the rule checks `tracking.domain` against `tracking.target
 address target it passes when the domain's A (or AAAA) records, CNAMEs followed, contain that
 address. For a host name target it passes when the domain is a CNAME of it, or when the
 domain's addresses are the target's. It fails otherwise, with the record to publish (an A
-record for an address, a CNAME for a host name). A timeout, SERVFAIL or a name outside the
+record for an address, a CNAME for a host name), which also says what goes: the name's own
+addresses when it becomes an alias, the alias when it gets an address (an alias holds its name
+alone, RFC 1034 §3.6.2). A timeout, SERVFAIL or a name outside the
 offline zones is `error`. Without `tracking` in the sheet the rule is skipped.
 """
 
@@ -42,15 +44,27 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
 async def _judge_address(domain: str, target: str, version: int, ctx: Context) -> Finding:
     rdtype = "A" if version == 4 else "AAAA"
     answer = await ctx.dns.query(domain, rdtype)
-    fix = f"publish: {record(domain, rdtype, target)} (and remove other {rdtype} records)"
-    wanted = RecordFix(domain, rdtype, target, tuple(answer.addresses()))
     if not answer.decided:
         return RULE.errored(domain, f"could not be checked: {answer.why_undecided()}")
     found = [ipaddress.ip_address(a).compressed for a in answer.addresses()]
     if target in found:
         return RULE.passed(domain, f"{rdtype} {', '.join(found)} includes {target}")
     shown = ", ".join(found) if found else f"no {rdtype} record"
+    alias = _alias(domain, answer.canonical)
+    if alias is not None:  # the addresses are another name's: the alias goes, not them
+        wanted = RecordFix(domain, rdtype, target, removes=(f"CNAME {alias}.",))
+        fix = f"replace the alias (CNAME {alias}.) by {record(domain, rdtype, target)}"
+    else:
+        wanted = RecordFix(domain, rdtype, target, tuple(answer.addresses()))
+        fix = f"publish: {record(domain, rdtype, target)} (and remove other {rdtype} records)"
     return RULE.failed(domain, f"{shown}: does not point at {target}", fix).with_fixes(wanted)
+
+
+def _alias(domain: str, canonical: str | None) -> str | None:
+    """The name `domain` is an alias of, when its answer came through a CNAME."""
+    if canonical is None or canonical.rstrip(".").lower() == domain:
+        return None
+    return canonical.rstrip(".").lower()
 
 
 async def _judge_host(domain: str, target: str, ctx: Context) -> Finding:
@@ -71,8 +85,23 @@ async def _judge_host(domain: str, target: str, ctx: Context) -> Finding:
         return RULE.passed(domain, f"same addresses as {target}")
     listed = ", ".join(sorted(mine)) or "none"
     shown = f"CNAME {aliases[0]}" if aliases else f"addresses {listed}"
-    alias = RecordFix(domain, "CNAME", f"{target}.", tuple(f"{a}." for a in aliases))
+    # an alias holds its name alone: the name's own addresses go (RFC 1034 §3.6.2)
+    removes = () if aliases else _own_addresses(ours)
+    if removes:
+        fix += (
+            f" instead of its {' and '.join(dict.fromkeys(r.split()[0] for r in removes))} records"
+        )
+    alias = RecordFix(domain, "CNAME", f"{target}.", tuple(f"{a}." for a in aliases), removes)
     return RULE.failed(domain, f"{shown}: does not point at {target}", fix).with_fixes(alias)
+
+
+def _own_addresses(addresses: list[IPAddress | str]) -> tuple[str, ...]:
+    """The address records a name holds itself (it is no alias), as `TYPE data`."""
+    return tuple(
+        f"{'A' if a.version == 4 else 'AAAA'} {a.compressed}"
+        for a in addresses
+        if not isinstance(a, str)
+    )
 
 
 async def _addresses(name: str, ctx: Context) -> list[IPAddress | str]:
