@@ -136,3 +136,24 @@ def test_a_logo_over_http_fails(judge):
 def test_a_selector_from_the_sheet_is_asked(judge):
     # the record sits at default._bimi: under another selector there is none
     assert judge(sheet={"bimi": {"selector": "brand"}}) == "fail"
+
+
+def test_a_logo_that_cannot_be_fetched_is_undecided_without_a_fix(tmp_path, server):
+    """Not the domain's fault (here: a loopback host without --allow-private): error, nothing
+    connected to, and no fix that tells the customer to serve the logo it may well serve."""
+    from mailcheck.engine.checker import check_sheet
+    from mailcheck.http.fetch import FetchSettings
+    from mailcheck.rules import bimi_record
+    from mailcheck.rules.context import Context, build_resolver
+    from mailcheck.sheet.model import LoadedSheet, Sheet
+
+    path = tmp_path / "brand.example.zone"
+    path.write_text(zone(server.port), encoding="utf-8")
+    data = {"version": 1, "senders": [{"address": "news@brand.example"}]}
+    loaded = LoadedSheet.in_memory(Sheet.model_validate(data), "brand.example")
+    fetch = FetchSettings(False, 3.0, verify=server.client_context())
+    ctx = Context(dns=build_resolver(zones=[path]), today=dt.date.today(), fetch=fetch)
+    (finding,) = asyncio.run(check_sheet(loaded, [bimi_record.RULE], ctx))
+    assert finding.status == "error"
+    assert finding.hint is None
+    assert server.log.connections == 0

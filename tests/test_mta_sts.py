@@ -266,3 +266,37 @@ def test_tlsrpt_grammar():
     for broken in ("v=TLSRPTv1;", "v=TLSRPTv1; rua=", "rua=mailto:a@b.example; v=TLSRPTv1"):
         with pytest.raises(TlsRptProblem):
             parse_tlsrpt(broken)
+
+
+def test_the_ca_file_of_the_run_is_trusted_for_the_policy(
+    tmp_path, zone_file, policy_server, write_sheet
+):
+    """--ca-file reaches the HTTPS fetch, as it reaches the STARTTLS probe: a policy served
+    under a private CA passes with it and fails on the certificate without it."""
+    from dataclasses import replace
+
+    from mailcheck.engine.checker import check_sheet
+    from mailcheck.engine.runner import build_context
+    from mailcheck.engine.settings import DnsSettings, Probing, RunSettings
+    from mailcheck.rules import mta_sts_policy
+    from mailcheck.sheet.model import load_sheet
+
+    serve(policy_server, ENFORCE)
+    ca_file = tmp_path / "ca.pem"
+    policy_server.ca.cert_pem.write_to_path(str(ca_file))
+    sheet = load_sheet(write_sheet(f"anna@{DOMAIN}"))
+
+    def status(ca: Path | None) -> str:
+        settings = RunSettings(
+            dns=DnsSettings(zones=(zone_file(),)),
+            probing=Probing(allow_private=True),
+            today=dt.date(2026, 11, 20),
+            ca_file=ca,
+        )
+        ctx = build_context(settings)
+        ctx = replace(ctx, fetch=replace(ctx.fetch, port=policy_server.port))
+        (finding,) = asyncio.run(check_sheet(sheet, [mta_sts_policy.RULE], ctx))
+        return str(finding.status)
+
+    assert status(ca_file) == "pass"
+    assert status(None) == "fail"

@@ -31,6 +31,7 @@ mx1.two IN A 127.0.0.1
 mx2.two IN A 127.0.0.2
 nomx IN A 127.0.0.1
 nullmx IN MX 0 .
+three IN MX 10 mx.one
 """
 
 
@@ -117,6 +118,38 @@ def test_the_run_deadline_bounds_every_probe(zone):
         finding = mx_starttls(replace(ctx, smtp=ended))
         assert server.connections == 0
     assert finding.status == "error"
+
+
+def test_a_probe_cut_short_by_the_run_deadline_is_undecided(zone):
+    """The run's deadline falls inside the host's time: error, and the seconds left are not
+    shown as a long fraction."""
+    import re
+    from dataclasses import replace
+
+    with TricklingServer() as server:
+        ctx = context(zone, server.port, None, deadline=30)
+        ends_at = time.monotonic() + 0.7
+        finding = mx_starttls(replace(ctx, smtp=replace(ctx.smtp, ends_at=ends_at)))
+        assert server.connections == 1
+    assert finding.status == "error"
+    assert not re.search(r"\d\.\d{3,}", finding.message)
+
+
+def test_a_batch_probes_a_host_that_many_domains_name_once(zone):
+    """`domain --from-file`: each domain is checked with a memo of its own, but the probes are
+    the run's: two domains whose MX is the same host make one connection to it."""
+    from mailcheck.engine.batchitems import check_in_process
+    from mailcheck.engine.domainsheet import domain_sheet
+    from mailcheck.engine.settings import DnsSettings, Probing, RunSettings
+
+    found: list = []
+    with SmtpServer("mx.one.tls.example") as server:
+        probing = Probing(allow_private=True, smtp=True, smtp_port=server.port)
+        settings = RunSettings(DnsSettings(zones=(zone,)), probing=probing, today=TODAY)
+        items = [(0, domain_sheet("one.tls.example")), (1, domain_sheet("three.tls.example"))]
+        check_in_process(items, ["mx.starttls"], settings, found.append)
+        assert server.commands.count("EHLO") == 1
+    assert sorted(f.rule for done in found for f in done.findings) == ["mx.starttls"] * 2
 
 
 def test_a_closed_port_is_undecided(zone):
@@ -243,6 +276,31 @@ def test_recipients_lists_the_aborted_domains_first_with_a_count(zone, tmp_path,
     assert [f["status"] for f in found["findings"]] == ["fail", "skip"]
     assert found["recipients"]["aborted_domains"] == ["one.tls.example"]
     assert found["recipients"]["domains"] == 2
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_recipients_reports_give_the_count_under_their_title(zone, tmp_path, capsys, fmt):
+    """The count of the domains that would lose mail leads the Markdown and HTML reports too,
+    not only the table and the JSON: right under the title, before the verdict."""
+    import re
+
+    from mailcheck.commands._options import ReportOptions, Selection
+    from mailcheck.commands.recipients import run_recipients
+    from mailcheck.engine.settings import DnsSettings, Probing, RunSettings
+    from mailcheck.output import Format
+
+    listed = tmp_path / "domains.txt"
+    listed.write_text("one.tls.example\nnullmx.tls.example\n")
+    with SmtpServer(starttls=False) as server:
+        probing = Probing(allow_private=True, smtp=True, smtp_port=server.port)
+        settings = RunSettings(DnsSettings(zones=(zone,)), probing=probing, today=TODAY)
+        report = ReportOptions(Format(fmt))
+        code = run_recipients(listed, None, settings, report, Selection())
+    out = capsys.readouterr().out
+    assert code == 1
+    title = out.index("<h1>" if fmt == "html" else "# ")
+    lead = re.search(r"1 of 2 \D+one\.tls\.example", out)
+    assert lead is not None and title < lead.start() < out.index("exit code")
 
 
 def test_recipients_input_errors(run_cli, tmp_path):

@@ -236,7 +236,10 @@ CaFileOpt = Annotated[
     typer.Option(
         "--ca-file",
         metavar="FILE",
-        help="Trusted root certificates (PEM) for cert.chain; default: certifi's bundle.",
+        help=(
+            "Trusted root certificates (PEM) for cert.chain, the STARTTLS probe and the"
+            " MTA-STS and BIMI fetches; default: certifi's bundle."
+        ),
     ),
 ]
 AllowPrivateOpt = Annotated[

@@ -124,6 +124,16 @@ def render_with_count(
 
         lines = wrap(headline(recipients, lost, probed), output_width(stream))
         stream.write("\n".join(lines) + "\n\n")
+    if fmt is Format.MARKDOWN:
+        from mailcheck.output.markdown import as_markdown
+
+        stream.write(as_markdown(report, lead=headline(recipients, lost, probed)))
+        return
+    if fmt is Format.HTML:
+        from mailcheck.output.html import as_html
+
+        stream.write(as_html(report, lead=headline(recipients, lost, probed)))
+        return
     render(report, fmt, stream, color=color, verbose=verbose)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +117,11 @@ def build_context(settings: RunSettings, backend: Backend | None = None) -> Cont
         host_deadline=probing.smtp_timeout,
         ends_at=limits.ends_at,
     )
-    fetch = FetchSettings(allow_private=probing.allow_private, deadline=dns.timeout)
+    fetch = FetchSettings(
+        allow_private=probing.allow_private,
+        deadline=dns.timeout,
+        verify=_https_trust(settings.ca_file),
+    )
     return Context(
         dns=resolver,
         today=settings.today,
@@ -127,6 +132,12 @@ def build_context(settings: RunSettings, backend: Backend | None = None) -> Cont
         trust_anchors=settings.trust_anchors,
         recipients=settings.recipients,
     )
+
+
+def _https_trust(ca_file: Path | None) -> ssl.SSLContext | None:
+    """`--ca-file` trusted by the HTTPS fetches (MTA-STS policy, BIMI files) as by the STARTTLS
+    probe, so a policy served under a private CA can be judged; None: the system's roots."""
+    return ssl.create_default_context(cafile=str(ca_file)) if ca_file else None
 
 
 async def check_located(

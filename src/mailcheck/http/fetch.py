@@ -89,7 +89,7 @@ async def fetch_https(
         if refused:
             return FetchResult(
                 Fetched.REFUSED,
-                f"not fetched: {host} resolves to a non-public address: {', '.join(refused)}"
+                f"{host} resolves to a non-public address: {', '.join(refused)}"
                 " (--allow-private fetches it anyway)",
             )
     try:

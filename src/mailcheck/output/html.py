@@ -111,11 +111,14 @@ def render_html(report: Report, stream: TextIO, color: bool | None = None) -> No
     stream.write(as_html(report))
 
 
-def as_html(report: Report) -> str:
+def as_html(report: Report, lead: str = "") -> str:
+    """The page; `lead`, a sentence a command puts first (the count of `mailcheck
+    recipients`), goes under the title."""
     several = len({f.sheet for f in report.findings}) > 1
     title = _title(report)
     body = [
         f"<h1>{_e(title)}</h1>",
+        f"<p>{_e(lead)}</p>" if lead else "",
         _verdict(report),
         _streams(report.findings, several),
         _timeline(report, several),

@@ -60,11 +60,13 @@ def render_markdown(report: Report, stream: TextIO, color: bool | None = None) -
     stream.write(as_markdown(report))
 
 
-def as_markdown(report: Report) -> str:
+def as_markdown(report: Report, lead: str = "") -> str:
+    """The report; `lead`, a sentence a command puts first (the count of `mailcheck
+    recipients`), goes under the title."""
     several = len({f.sheet for f in report.findings}) > 1
     by_status = {s: [f for f in report.findings if f.status is s] for s in Status}
     deadlines = [f for f in report.findings if _clock(f.rule) is not None]
-    parts = [_header(report)]
+    parts = [_header(report, lead)]
     if deadlines:
         parts.append(_deadlines(deadlines, several))
     plans = [plan for plan in report.plans if not _nothing_to_publish(plan)]
@@ -91,7 +93,7 @@ def as_markdown(report: Report) -> str:
     return "\n".join(parts)
 
 
-def _header(report: Report) -> str:
+def _header(report: Report, lead: str = "") -> str:
     code = int(report.exit_code)
     counts = " · ".join(
         f"{report.summary[s.value]} {s.value}" for s in sorted(Status, key=lambda s: s.rank)
@@ -100,6 +102,7 @@ def _header(report: Report) -> str:
     lines = [
         "# mailcheck report",
         "",
+        *([_text(lead), ""] if lead else []),
         f"**{report.verdict.capitalize()}** (exit code {code}) — {counts}.",
         "",
         f"Checked on {report.today.isoformat()}"

@@ -206,8 +206,12 @@ async def _fetch(uri: str, ctx: Context) -> FetchResult:
 
 
 def _fetch_verdict(what: str, uri: str, fetched: FetchResult, hint: str) -> _Verdict:
-    status = Status.FAIL if fetched.outcome.server_at_fault else Status.ERROR
-    return _Verdict(status, f"{what} {uri} could not be fetched: {fetched.detail}", hint)
+    """A fetch that failed: the server's fault fails with the fix; nothing to fetch from (no
+    connection, no time left, an address not connected to) is undecided, with no fix to give."""
+    message = f"{what} {uri} could not be fetched: {fetched.detail}"
+    if fetched.outcome.server_at_fault:
+        return _Verdict(Status.FAIL, message, hint)
+    return _Verdict(Status.ERROR, message)
 
 
 RULE = Rule(

@@ -73,6 +73,10 @@ class Context:
     """The run's sample messages, each read once for all message rules."""
     memo: RunMemo = field(default_factory=RunMemo, compare=False)
     """Results derived once per run and shared by rules (e.g. the SPF tree of a domain)."""
+    probes: RunMemo = field(default_factory=RunMemo, compare=False)
+    """The mail servers probed (STARTTLS) and the gate bounding how many at once: kept for the
+    whole run where `memo` is one item's in a batch, so a host that many domains name is
+    probed once."""
     delivery: Delivery | None = None
     """Delivery reports of the run (`mailcheck hygiene`), for the hygiene and capacity rules."""
     review: ServiceReview | None = None

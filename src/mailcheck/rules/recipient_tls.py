@@ -16,7 +16,8 @@ fails): under enforced TLS every message to the domain is aborted. Warns when on
 do (delivery depends on the host that answers), and when a host encrypts with a certificate or
 TLS version that its own MTA-STS policy or DANE records make senders refuse. Passes when every
 host encrypts, saying whether MTA-STS or DANE back it. `error` when DNS or a host does not answer
-(outbound port 25 is blocked on many networks). Skipped for a domain that receives no mail
+(outbound port 25 is blocked on many networks), and with `--dns-only` when a published MTA-STS
+policy could not be fetched (a record says there is one). Skipped for a domain that receives no mail
 (NXDOMAIN, null MX), with `--dns-only` for a domain that publishes neither MTA-STS nor DANE, and
 in `mailcheck check`, which has no recipient list.
 """
@@ -64,27 +65,36 @@ async def _judge(domain: str, booked: bool, ctx: Context) -> Finding:
     if mx.missing and not mx.implicit:
         return RULE.skipped(domain, f"receives no mail: {mx.missing}")
     hosts = mx.hosts or (domain,)  # no MX: the domain itself (RFC 5321 §5.1)
-    declared = await _declared(domain, MxHosts(hosts), ctx)
+    declared, unknown = await _declared(domain, MxHosts(hosts), ctx)
     if not ctx.smtp.enabled:
         if declared:
             return RULE.passed(domain, f"promises TLS: {declared} (not probed: --dns-only)")
+        if unknown:
+            return RULE.errored(domain, f"not probed (--dns-only), and {unknown}")
         return RULE.skipped(domain, "not probed (--dns-only), and it publishes no MTA-STS or DANE")
     judged = await asyncio.gather(*(host_tls(host, ctx) for host in hosts))
-    return _verdict(domain, judged, declared, booked)
+    return _verdict(domain, judged, (declared, unknown), booked)
 
 
-async def _declared(domain: str, mx: MxHosts, ctx: Context) -> str:
-    """`MTA-STS (enforce)`, `DANE`, both or "": what the domain publishes about its TLS."""
+async def _declared(domain: str, mx: MxHosts, ctx: Context) -> tuple[str, str]:
+    """`MTA-STS (enforce)`, `DANE`, both or "": what the domain publishes about its TLS; and
+    why that could not be told in full ("": it could), so that a policy that was not fetched
+    is not reported as no policy."""
     sts, dane = await asyncio.gather(sts_lookup(domain, ctx), dane_records(mx.hosts, ctx))
     said = []
     if sts.state is StsState.FOUND and sts.policy and sts.policy.mode is not StsMode.NONE:
         said.append(f"MTA-STS ({sts.policy.mode})")
     if dane.published:
         said.append(f"DANE for {', '.join(dane.published)}")
-    return " and ".join(said)
+    unknown = [f"MTA-STS is unknown: {sts.detail}"] if sts.state is StsState.UNDECIDED else []
+    unknown += [f"DANE is unknown: {why}" for why in dane.undecided[:1]]
+    return " and ".join(said), "; ".join(unknown)
 
 
-def _verdict(domain: str, judged: list[HostTls], declared: str, booked: bool) -> Finding:
+def _verdict(
+    domain: str, judged: list[HostTls], published: tuple[str, str], booked: bool
+) -> Finding:
+    declared, unknown = published
     plain = [h for h in judged if h.verdict is TlsVerdict.NONE]
     encrypted = [h for h in judged if h.verdict in (TlsVerdict.GOOD, TlsVerdict.WEAK)]
     undecided = [h for h in judged if h.verdict is TlsVerdict.UNDECIDED]
@@ -103,7 +113,8 @@ def _verdict(domain: str, judged: list[HostTls], declared: str, booked: bool) ->
     if undecided:
         return RULE.errored(domain, "; ".join(h.detail for h in undecided))
     weak = [h for h in encrypted if h.verdict is TlsVerdict.WEAK]
-    backed = f"; it publishes {declared}" if declared else "; no MTA-STS or DANE published"
+    backed = f"; it publishes {declared}" if declared else f"; {unknown}" if unknown else ""
+    backed = backed or "; no MTA-STS or DANE published"
     if weak and declared:
         why = "; ".join(h.detail for h in weak)
         return RULE.warned(

@@ -124,7 +124,15 @@ async def probe_starttls(host: str, dns: Resolver, settings: SmtpSettings) -> St
         async with asyncio.timeout(budget):
             return await _probe_first_reachable(host, _ipv4_first(addresses), settings.port)
     except TimeoutError:
-        return StarttlsResult(host, Probed.UNDECIDED, f"no complete answer within {budget:g} s")
+        return StarttlsResult(host, Probed.UNDECIDED, _timed_out(budget, settings))
+
+
+def _timed_out(budget: float, settings: SmtpSettings) -> str:
+    """Why a probe ended: the host's own time, or what was left of the run's (not a fraction
+    of a second to five places)."""
+    if budget < settings.host_deadline:
+        return "no complete answer before the run's deadline (--deadline) passed"
+    return f"no complete answer within {budget:g} s"
 
 
 def _ipv4_first(addresses: Sequence[IPAddress]) -> list[IPAddress]:
