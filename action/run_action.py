@@ -80,8 +80,8 @@ def flag(text: str, name: str) -> bool:
 def day(text: str) -> dt.date | None:
     if not text.strip():
         return None
-    try:
-        return dt.date.fromisoformat(text.strip())
+    try:  # YYYY-MM-DD as the command line reads it; fromisoformat would take 20261120 too
+        return dt.datetime.strptime(text.strip(), "%Y-%m-%d").date()
     except ValueError:
         raise api.InputError(f"expected a date as YYYY-MM-DD, not {text!r}", key="today") from None
 
@@ -90,11 +90,24 @@ def refused(exc: api.InputError) -> int:
     """Invalid input: each problem as an error annotation and in the summary; exit code 2."""
     problems = [str(e) for e in getattr(exc, "errors", ())] or [str(exc)]
     for problem in problems:
-        print(f"::error title=mailcheck input::{problem}")
+        print(f"::error title=mailcheck input::{command_data(problem)}")
     summary("# mailcheck report\n\n**Invalid input** (exit code 2):\n\n")
-    summary("".join(f"- `{problem}`\n" for problem in problems))
+    summary("".join(f"- {code_span(problem)}\n" for problem in problems))
     outputs({"exit-code": "2", "sarif": "", "markdown": "", "html": ""})
     return 0
+
+
+def command_data(text: str) -> str:
+    """A workflow command's message, escaped as GitHub reads it: a new line in a file name
+    would otherwise end the command and start one of the name's choosing."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def code_span(text: str) -> str:
+    """Text as one Markdown code span on one line, whatever backticks it holds."""
+    flat = " ".join(text.split())
+    fence = "`" * (max(map(len, re.findall("`+", flat)), default=0) + 1)
+    return f"{fence} {flat} {fence}"
 
 
 def summary(text: str) -> None:

@@ -108,12 +108,35 @@ def test_input_errors_are_raised_with_file_line_and_key(tmp_path):
         ({"select": "sender."}, None),  # one string, not a list: a prefix per letter otherwise
         ({"profiles": ["hotmail"]}, "profiles"),
         ({"zones": str(ZONE_FILES[0])}, None),
+        ({"profiles": "gmail"}, "profiles"),  # one string: a profile per letter otherwise
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"deadline": -1}, "deadline"),
+        ({"deadline": float("inf")}, "deadline"),
+        ({"concurrency": 0}, "concurrency"),  # nothing in flight: the run waited for ever
+        ({"today": "2026-11-20"}, "today"),  # compared with dates, a string misjudged them
     ],
 )
 def test_bad_arguments_are_input_errors(arguments, key):
     with pytest.raises(api.InputError) as caught:
         api.check_sheet(SHEET, **({"zones": ZONE_FILES} | arguments))
     assert caught.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("domains", "selectors", "key"),
+    [("acme.example", [], "domains"), (["acme.example"], "esp2026", "selectors")],
+)
+def test_domains_or_selectors_as_one_string_are_input_errors(domains, selectors, key):
+    with pytest.raises(api.InputError) as caught:
+        api.check_domains(domains, selectors=selectors, zones=ZONE_FILES)
+    assert caught.value.key == key
+
+
+def test_a_moment_counts_by_its_date():
+    moment = dt.datetime(2026, 11, 20, 23, 30)
+    report = api.check_sheet(SHEET, zones=ZONE_FILES, today=moment, select=["deadline."])
+    assert type(report.today) is dt.date and report.today == TODAY
 
 
 def test_a_broken_zone_file_is_an_input_error(tmp_path):

@@ -152,6 +152,22 @@ def test_missing_sheet(run_cli, tmp_path):
     assert_input_error(run_cli("check", missing, "--zone", ZONE), str(missing))
 
 
+@pytest.mark.parametrize("several", [False, True])
+def test_a_file_name_with_a_new_line_stays_on_one_line(run_cli, tmp_path, several):
+    """Under GitHub Actions a line of stderr that starts with `::` is a workflow command: a
+    file's name must not start one."""
+    named = tmp_path / "a\n::warning::injected.yaml"
+    named.write_text("version: [\n", encoding="utf-8")
+    other = tmp_path / "b.yaml"
+    other.write_text("version: 2\n", encoding="utf-8")
+    sheets = [named, other] if several else [named]
+    code, _, err = run_cli("check", *sheets, "--zone", ZONE)
+    assert code == 2 and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == len(sheets) and not [line for line in lines if line.startswith("::")]
+    assert "a\\n::warning::injected.yaml" in err
+
+
 def test_unknown_key_names_file_and_line(run_cli, write_sheet):
     sheet = write_sheet("anna@good.senders.example", extra="mail_form: [x.example]\n")
     assert_input_error(run_cli("check", sheet, "--zone", ZONE), f"{sheet}:6", "mail_form")

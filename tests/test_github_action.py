@@ -216,6 +216,8 @@ def test_invalid_input_fails_the_job_with_exit_code_2(tmp_path):
     [
         ({"strict": "maybe"}, "strict"),
         ({"today": "20.11.2026"}, "today"),
+        ({"today": "20261120"}, "today"),  # ISO 8601's basic form: not YYYY-MM-DD
+        ({"today": "2026-W47-5"}, "today"),
         ({"profile": "hotmail"}, "profiles"),
         ({"zones": "examples/acme/zones/*.zon"}, "zones"),
     ],
@@ -223,6 +225,21 @@ def test_invalid_input_fails_the_job_with_exit_code_2(tmp_path):
 def test_each_bad_input_is_named(tmp_path, inputs, problem):
     run = run_action({"sheets": "examples/acme/sheet.yaml", **inputs}, tmp_path)
     assert run.exit_code == 2 and problem in run.summary
+
+
+def test_a_file_name_cannot_write_workflow_commands(tmp_path):
+    """A sheet matched by a pattern whose name holds a new line: the input error names it in
+    one escaped workflow command and one summary line, and starts no command of its own."""
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    (sheets / "a\n::warning::injected `x`.yaml").write_text("version: [\n", encoding="utf-8")
+    run = run_action({"sheets": f"{sheets}/*.yaml"}, tmp_path)
+    assert run.exit_code == 2
+    assert not [line for line in run.stdout.splitlines() if line.startswith("::warning")]
+    assert "%0A::warning::injected" in run.stdout
+    listed = [line for line in run.summary.splitlines() if line.startswith("- ")]
+    assert len(listed) == 1 and "::warning::injected `x`.yaml" in listed[0]
+    assert listed[0].startswith("- `` ") and listed[0].endswith(" ``")
 
 
 def test_the_action_installs_this_checkout_in_an_environment_of_its_own():

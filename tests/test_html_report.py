@@ -141,6 +141,26 @@ def test_the_timeline_puts_today_between_the_dates(run_cli, tmp_path):
     assert places == sorted(places)
 
 
+def test_each_sheets_deadlines_are_under_its_own_name(run_cli, tmp_path):
+    """Two sheets, one without dates: its deadline findings are listed under its name, not
+    under the other sheet's timeline."""
+    undated = REPO_ROOT / "examples/broken-stream/sheet.yaml"
+    zones = [a for z in sorted(undated.parent.glob("zones/*.zone")) for a in ("--zone", str(z))]
+    target = tmp_path / "report.html"
+    run_cli(
+        "check", SHEET, undated, *ZONES, *zones, "--today", TODAY, "--format", "html", "-o", target
+    )
+    text = target.read_text(encoding="utf-8")
+    deadlines = text[text.index('<section id="deadlines">') :]
+    deadlines = deadlines[: deadlines.index("</section>")]
+    headings = deadlines.split("<h3>")[1:]
+    assert len(headings) == 2
+    acme, broken = (Page(part).visible for part in headings)
+    assert acme.startswith(str(SHEET)) and "Contract signed" in acme
+    assert broken.startswith(str(undated)) and "no dates.contract_signed" in broken
+    assert "no dates.contract_signed" not in acme
+
+
 def test_sheet_values_are_text_never_markup(run_cli, tmp_path):
     sheet = hostile_sheet(tmp_path)
     target = tmp_path / "report.html"

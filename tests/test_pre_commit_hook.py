@@ -191,3 +191,31 @@ def test_outside_a_git_work_tree_is_an_input_error(run_cli, tmp_path, monkeypatc
     code, _, err = run_cli("hook", "a.mailcheck.yaml")
     assert code == 2 and "Git work tree" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("option", ["--zones", "--sheets"])
+def test_a_pattern_given_that_matches_no_file_is_an_input_error(
+    run_cli, sheets_repository, monkeypatch, option
+):
+    """A typo in --zones would check the sheet without DNS, and pass."""
+    monkeypatch.chdir(sheets_repository)
+    code, _, err = run_cli("hook", "zones/acme.example.zone", option, "zonse/*.zone")
+    assert code == 2 and "zonse/*.zone" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_patterns_given_that_match_are_read(run_cli, sheets_repository, monkeypatch):
+    monkeypatch.chdir(sheets_repository)
+    code, _, err = run_cli(
+        "hook", "acme.mailcheck.yaml", "--zones", "zones/*.zone", "--zones", "nowhere/*.zone"
+    )
+    assert code == 2 and "nowhere/*.zone" in err
+    code, _, _ = run_cli("hook", "zones/acme.example.zone", "--zones", "zones/*.zone")
+    assert code == 0
+
+
+def test_a_bad_pathspec_is_named_as_git_says_it(run_cli, sheets_repository, monkeypatch):
+    monkeypatch.chdir(sheets_repository)
+    code, _, err = run_cli("hook", "acme.mailcheck.yaml", "--zones", ":(nosuchmagic)*.zone")
+    assert code == 2 and "Git work tree" not in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

@@ -383,6 +383,38 @@ def test_terms_whose_parts_do_not_fit_together(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("limit", ["< 0 min", "0 h", "<= 00 d"])
+def test_a_reaction_time_of_nothing_is_no_limit(tmp_path, run_cli, limit):
+    (tmp_path / "terms.yaml").write_text(
+        "terms: 2\ntitle: t\nsource: s\nsupport:\n  time_zone: UTC\n  opens: '07:00'\n"
+        f"  closes: '19:00'\n  reaction:\n    - {{channel: phone, limit: '{limit}'}}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "tickets.csv").write_text("channel,opened\nphone,2026-03-13T18:55Z\n")
+    code, out, err = run_cli(
+        "sla", "--terms", tmp_path / "terms.yaml", "--tickets", tmp_path / "tickets.csv"
+    )
+    assert code == 2 and not out and "Traceback" not in err
+    assert err.count("mailcheck: error:") == 1 and "terms.yaml:9:" in err
+
+
+def test_a_control_character_in_the_terms_text_is_refused(tmp_path, run_cli):
+    # the title, source and names are shown as written: no terminal escape may reach a report
+    (tmp_path / "terms.yaml").write_text(
+        'terms: 2\ntitle: t\nsource: "s\\e[31m"\nsupport:\n  time_zone: UTC\n'
+        "  opens: '07:00'\n  closes: '19:00'\n  reaction:\n"
+        '    - {channel: "ph\\eone", limit: "< 15 min"}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "tickets.csv").write_text("channel,opened\nphone,2026-03-13T18:55Z\n")
+    code, out, err = run_cli(
+        "sla", "--terms", tmp_path / "terms.yaml", "--tickets", tmp_path / "tickets.csv"
+    )
+    assert code == 2 and not out and "\x1b" not in err
+    assert err.count("mailcheck: error:") == 2
+    assert "terms.yaml:3:" in err and "terms.yaml:9:" in err
+
+
 def test_terms_of_another_version_or_not_yaml(tmp_path, run_cli):
     tickets = tmp_path / "tickets.csv"
     tickets.write_text("channel,opened\nphone,2026-03-13T18:55Z\n")
@@ -444,6 +476,20 @@ def test_every_problem_of_an_incident_log_is_said_with_its_line(tmp_path, run_cl
     assert lines == ["3", "4", "5", "5", "6", "6"]
 
 
+def test_a_local_time_the_clocks_passed_twice_is_refused(tmp_path, run_cli):
+    # 25 October 2026, 02:30 in Berlin was CEST and then CET: either reading moves it an hour
+    log = tmp_path / "incidents.csv"
+    log.write_text(
+        "id,start,end\n"
+        "A,2026-10-25 02:30 Europe/Berlin,2026-10-25 04:00 Europe/Berlin\n"
+        "B,2026-10-25 02:30 +01:00,2026-10-25 04:00 Europe/Berlin\n",
+        encoding="utf-8",
+    )
+    code, findings, err = sla(run_cli, "--terms", "003", "--incidents", log, "--month", "2026-10")
+    assert code == 2 and not findings
+    assert err.count("mailcheck: error:") == 1 and "incidents.csv:2:" in err
+
+
 @pytest.mark.parametrize(
     ("text", "problem_line"),
     [
@@ -476,6 +522,43 @@ def test_a_yaml_log_refuses_unknown_keys(tmp_path, run_cli):
     log.write_text("incident: []\n", encoding="utf-8")
     code, _, err = sla(run_cli, "--terms", "003", "--incidents", log)
     assert code == 2 and "incidents.yaml:1" in err
+
+
+def test_a_yaml_log_says_its_unknown_keys_with_the_problems_of_its_values(tmp_path, run_cli):
+    log = tmp_path / "tickets.yaml"
+    log.write_text(
+        "tickets:\n"
+        "  - {channel: phone, opened: '2026-03-13 18:55'}\n"  # no zone
+        "  - {channel: phone, opened: '2026-03-13T18:55Z', answerd: '2026-03-13T19:00Z'}\n"
+        "  - 42\n"
+        "  - {channel: phone, opened: '2026-03-13T18:55Z', answered: 'soon'}\n",
+        encoding="utf-8",
+    )
+    code, findings, err = sla(run_cli, "--terms", "002", "--tickets", log)
+    assert code == 2 and not findings
+    lines = [line.split(": ")[2].rsplit(":", 1)[1] for line in err.strip().splitlines()]
+    assert lines == ["2", "3", "4", "5"]
+
+
+def test_an_id_with_a_control_character_is_refused(tmp_path, run_cli):
+    # an id is shown as it is: a terminal escape in it would reach the reader's terminal
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text(
+        "id,channel,opened\nT-\x1b[31m1,phone,2026-03-13T18:55Z\nT-2,phone,2026-03-13T18:55Z\n",
+        encoding="utf-8",
+    )
+    code, findings, err = sla(run_cli, "--terms", "002", "--tickets", tickets)
+    assert code == 2 and not findings and "\x1b" not in err
+    assert err.count("mailcheck: error:") == 1 and "tickets.csv:2:" in err
+    incidents = tmp_path / "incidents.yaml"
+    incidents.write_text(
+        "incidents:\n  - {id: \"I\\e]0;x\\a\", start: '2026-03-03T14:00:00Z',"
+        " end: '2026-03-03T15:00:00Z'}\n",
+        encoding="utf-8",
+    )
+    code, findings, err = sla(run_cli, "--terms", "003", "--incidents", incidents)
+    assert code == 2 and not findings and "\x1b" not in err and "\x07" not in err
+    assert err.count("mailcheck: error:") == 1 and "incidents.yaml:2:" in err
 
 
 def test_logs_are_bounded(tmp_path, run_cli, monkeypatch):
@@ -534,6 +617,8 @@ def test_options_are_checked(tmp_path, run_cli):
         assert code == 2 and option in err
     code, _, err = sla(run_cli, "--terms", "003", "--incidents", log, "--select", "support.")
     assert code == 2 and "--select" in err
+    code, _, err = sla(run_cli, "--terms", "003", "--incidents", log, "--ignore", "sla.")
+    assert code == 2 and "--ignore" in err and "--select" not in err
 
 
 def test_the_month_defaults_to_the_one_before_today(tmp_path, run_cli):

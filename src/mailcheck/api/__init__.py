@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -192,6 +193,9 @@ def check_domains(
     FROM domain (`mail_from`, default: the domain itself); only the rules that need nothing but
     DNS run. Findings name no sheet; the other options are those of `check_sheets`."""
     settings = _settings(zones, nameservers, timeout, deadline, today, profiles, concurrency)
+    for key, given in (("domains", domains), ("selectors", selectors)):
+        if isinstance(given, str):  # a domain or a selector per letter otherwise
+            raise InputError(f"give a list of {key}, not one string", key=key)
     loaded = [domain_sheet(domain, selectors, mail_from) for domain in domains]
     results = check_loaded(loaded, _rules(select, ignore, domain_rules()), settings)
     return _report(results, settings, strict, [])
@@ -237,16 +241,43 @@ def _settings(
 ) -> RunSettings:
     if isinstance(zones, str | Path) or isinstance(nameservers, str):
         raise InputError("give a list of zone files and name servers, not one string")
+    if isinstance(profiles, str):
+        raise InputError("give a list of profiles, not one string", key="profiles")
     wanted = {_profile(name) for name in profiles}
+    _check_seconds(timeout, "timeout")
+    if deadline is not None:
+        _check_seconds(deadline, "deadline")
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        # none in flight would wait for ever
+        raise InputError(f"{concurrency!r} is not a whole number of at least 1", key="concurrency")
     ends_at = None if deadline is None else time.monotonic() + deadline
     return RunSettings(
         dns=DnsSettings(tuple(Path(z) for z in zones), tuple(nameservers), timeout),
         limits=RunLimits(concurrency, 1, deadline, ends_at),
         probing=probing or Probing(),
-        today=today or dt.date.today(),
+        today=_day(today),
         profiles=tuple(name for name in ProfileName if name in wanted),
         ca_file=_roots(ca_file),
     )
+
+
+def _check_seconds(value: float, key: str) -> None:
+    """A finite number of seconds above 0, as the command line asks for."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or value <= 0:
+        raise InputError(f"{value!r} is not a number of seconds above 0", key=key)
+
+
+def _day(today: dt.date | None) -> dt.date:
+    """The date to judge on; a moment counts by its date, a string is refused (dates compared
+    with it would be wrong)."""
+    if today is None:
+        return dt.date.today()
+    if isinstance(today, dt.datetime):
+        return today.date()
+    if not isinstance(today, dt.date):
+        raise InputError(f"expected a datetime.date, not {today!r}", key="today")
+    return today
 
 
 def _profile(name: str) -> ProfileName:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from mailcheck.commands._options import ReportOptions, Selection
 from mailcheck.commands._report import write_report
-from mailcheck.core.errors import InputError
+from mailcheck.core.errors import InputError, quote
 from mailcheck.core.findings import ExitCode
 from mailcheck.core.wording import plural
 from mailcheck.engine.runner import (
@@ -56,10 +56,14 @@ def run_hook(
     undecided_fails: bool = False,
 ) -> int:
     changed_zones = [p for p in changed if _is_zone(p)]
-    zones = _unique([*changed_zones, *repository_files(zone_patterns, "--zones")])
+    given_zones = tuple(zone_patterns) != ZONE_PATTERNS
+    found_zones = repository_files(zone_patterns, "--zones", each_must_match=given_zones)
+    zones = _unique([*changed_zones, *found_zones])
     sheets = [p for p in changed if not _is_zone(p)]
     if changed_zones:  # the sheets' answers changed with them
-        sheets = _unique([*sheets, *repository_files(sheet_patterns, "--sheets")])
+        given_sheets = tuple(sheet_patterns) != SHEET_PATTERNS
+        found = repository_files(sheet_patterns, "--sheets", each_must_match=given_sheets)
+        sheets = _unique([*sheets, *found])
     settings = replace(settings, dns=DnsSettings(tuple(zones), (), settings.dns.timeout))
     if zones:
         _read_zones(zones, settings)
@@ -102,9 +106,24 @@ def _unique(paths: Iterable[Path]) -> list[Path]:
     return list(seen.values())
 
 
-def repository_files(patterns: Sequence[str], option: str) -> list[Path]:
+def repository_files(
+    patterns: Sequence[str], option: str, *, each_must_match: bool = False
+) -> list[Path]:
     """The files Git knows (tracked, or new and not ignored) that match the patterns (Git's
-    pathspecs: `*.zone` matches in every folder), relative to the working folder."""
+    pathspecs: `*.zone` matches in every folder), relative to the working folder. Patterns
+    given on the command line must each match a file: a typo would silently check less."""
+    if not each_must_match:
+        return _listed(patterns, option)
+    found: list[Path] = []
+    for pattern in patterns:
+        matched = _listed([pattern], option)
+        if not matched:
+            raise InputError(f"no file of the repository matches {quote(pattern)}", key=option)
+        found += matched
+    return found
+
+
+def _listed(patterns: Sequence[str], option: str) -> list[Path]:
     if not patterns:
         return []
     command = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"]
@@ -112,15 +131,26 @@ def repository_files(patterns: Sequence[str], option: str) -> list[Path]:
         listed = subprocess.run(
             [*command, *patterns], capture_output=True, check=True, timeout=60
         ).stdout
+    except subprocess.CalledProcessError as exc:
+        raise InputError(_git_problem(exc.stderr), key=option) from None
     except (OSError, subprocess.SubprocessError):
-        raise InputError(
-            "cannot list the repository's files: run the hook inside a Git work tree",
-            key=option,
-        ) from None
+        raise InputError(NOT_A_WORK_TREE, key=option) from None
     names = [name for name in listed.decode("utf-8", "replace").split("\0") if name]
     if len(names) > MAX_FILES:
         raise InputError(f"more than {MAX_FILES:,} files match: narrow the pattern", key=option)
     return [Path(name) for name in names if Path(name).is_file()]  # a deleted file is listed too
+
+
+NOT_A_WORK_TREE = "cannot list the repository's files: run the hook inside a Git work tree"
+
+
+def _git_problem(stderr: bytes) -> str:
+    """What Git said, when it is not that this is no work tree (a bad pathspec, say)."""
+    said = stderr.decode("utf-8", "replace").strip().splitlines()
+    first = said[0].removeprefix("fatal: ").strip() if said else ""
+    if not first or "not a git repository" in first:
+        return NOT_A_WORK_TREE
+    return f"git cannot list the repository's files: {first[:200]}"
 
 
 def _read_zones(zones: Sequence[Path], settings: RunSettings) -> None:

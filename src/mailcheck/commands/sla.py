@@ -109,7 +109,8 @@ def sla_rules(options: SlaOptions, selection: Selection) -> list[Rule]:
         wanted |= {rule.id for rule in ticket_rules()}
     rules = [rule for rule in selection.rules() if rule.id in wanted]
     if not rules:
-        raise InputError("no rule judging the given logs is selected", key="--select")
+        option = "--select" if selection.select else "--ignore"
+        raise InputError("no rule judging the given logs is left to run", key=option)
     return rules
 
 

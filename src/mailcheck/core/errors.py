@@ -22,6 +22,13 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
+def one_line(text: str) -> str:
+    """`text` with its control characters written as escapes (`\\n`): a report line stays one
+    line, and a file name with a new line cannot start a line of its own (which GitHub Actions,
+    say, would read as a workflow command)."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
 class InputError(Exception):
     """Invalid input (sheet, zone file, option): reported as `file:line: key: problem`, exit 2."""
 
@@ -53,7 +60,7 @@ class InputError(Exception):
 
     def reported(self) -> list[str]:
         """The lines that report the error: one, `file:line: key: problem`."""
-        return [str(self)]
+        return [one_line(str(self))]
 
 
 class InputErrors(InputError):
@@ -73,7 +80,7 @@ class InputErrors(InputError):
         return f"{self.errors[0]} (and {more} more problem{'s' if more > 1 else ''})"
 
     def reported(self) -> list[str]:
-        shown = [str(error) for error in self.errors[:MAX_SHOWN_ERRORS]]
+        shown = [one_line(str(error)) for error in self.errors[:MAX_SHOWN_ERRORS]]
         hidden = len(self.errors) - len(shown) + self.unlisted
         if hidden:
             shown.append(f"... and {hidden} more problem{'s' if hidden > 1 else ''}")

@@ -209,26 +209,28 @@ def _streams(findings: Sequence[Finding], several: bool) -> str:
 
 def _timeline(report: Report, several: bool) -> str:
     """Each sheet's dates and due dates in order, with today among them; a due date is
-    coloured by the finding of the rule that judges its deadline."""
+    coloured by the finding of the rule that judges its deadline. A sheet without dates lists
+    its deadline findings instead, under its own name when there are several."""
     judged = [f for f in report.findings if _clock(f.rule) is not None]
-    sheets = list(dict.fromkeys(m.sheet for m in report.milestones))
-    if not sheets and not judged:
+    sheets = list(dict.fromkeys([m.sheet for m in report.milestones] + [f.sheet for f in judged]))
+    if not sheets:
         return ""
     parts = ['<section id="deadlines"><h2>Deadlines</h2>']
     for sheet in sheets:
         if several or len(sheets) > 1:
             parts.append(f"<h3>{_code(sheet or 'without a sheet')}</h3>")
         days = [m for m in report.milestones if m.sheet == sheet]
-        parts.append(_days(days, [f for f in judged if f.sheet == sheet], report.today))
-    shown = set(sheets)
-    rest = [f for f in judged if f.sheet not in shown]
-    if rest:
-        items = "".join(
-            f"<li>{_badge(f.status)} {_rule_title(f.rule)}: {_e(f.message)}</li>" for f in rest
-        )
-        parts.append(f"<ul>{items}</ul>")
+        its = [f for f in judged if f.sheet == sheet]
+        parts.append(_days(days, its, report.today) if days else _undated(its))
     parts.append("</section>")
     return "".join(parts)
+
+
+def _undated(judged: Sequence[Finding]) -> str:
+    items = "".join(
+        f"<li>{_badge(f.status)} {_rule_title(f.rule)}: {_e(f.message)}</li>" for f in judged
+    )
+    return f"<ul>{items}</ul>"
 
 
 def _days(days: Sequence[Milestone], judged: Sequence[Finding], today: dt.date) -> str:

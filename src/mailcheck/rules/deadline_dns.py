@@ -70,6 +70,10 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
                 f"decided: {_names(undecided)}; {standing}",
             )
         ]
+    if deadline.is_overdue(ctx.today):
+        # Met now, but this run cannot tell since when: it may have been in time.
+        late = plural(deadline.days_late(ctx.today), "working day")
+        standing = f"due {deadline.due.isoformat()}; met by today, at most {late} late"
     return [RULE.passed(SUBJECT, f"SPF and DKIM entries met ({len(checks)} checks); {standing}")]
 
 

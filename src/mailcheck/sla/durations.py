@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-LIMIT = re.compile(r"^\s*(<=|<|≤)?\s*(\d{1,5})\s*(min|h|d)\s*$")
+LIMIT = re.compile(r"^\s*(<=|<|≤)?\s*([1-9]\d{0,4})\s*(min|h|d)\s*$")  # no zero: none could meet it
 NOTICE = re.compile(r"^\s*(\d{1,5})\s*(min|h|d)\s*$")
 UNIT_SECONDS = {"min": 60, "h": 3600, "d": 86_400}
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from mailcheck.core.errors import InputError, combined, quote
-from mailcheck.sla.logfile import LogEntry, LogLayout, read_log
+from mailcheck.sla.logfile import LogEntry, LogLayout, by_line, id_problem, read_log
 from mailcheck.sla.timezones import parse_day, parse_instant
 from mailcheck.sla.vocabulary import Cause, cause_of, service_of
 
@@ -110,10 +110,9 @@ def collect_incidents(path: Path) -> tuple[IncidentLog, list[InputError]]:
     at once."""
     display = str(path)
     reader = _EntryReader(display)
-    incidents = [
-        incident for entry in read_log(path, LAYOUT) if (incident := reader.incident(entry))
-    ]
-    return IncidentLog(display, tuple(incidents)), reader.problems
+    entries, problems = read_log(path, LAYOUT)
+    incidents = [incident for entry in entries if (incident := reader.incident(entry))]
+    return IncidentLog(display, tuple(incidents)), by_line(problems + reader.problems)
 
 
 class _EntryReader:
@@ -190,6 +189,7 @@ def _severity(text: str) -> str:
 
 
 def _reference(text: str) -> str:
-    if len(text) > MAX_ID:
-        raise ValueError(f"an id longer than {MAX_ID} characters")
+    problem = id_problem(text, MAX_ID)
+    if problem:
+        raise ValueError(problem)
     return text

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mailcheck.core.errors import InputError, combined, quote
+from mailcheck.core.errors import InputError, quote
 from mailcheck.core.inputs import STDIN
 from mailcheck.core.yamlsafe import a_noun, decode, parse, read_bounded
 from mailcheck.core.yamlsafe import kind as kind_of
@@ -79,14 +79,32 @@ class LogEntry:
     values: Mapping[str, object]
 
 
-def read_log(path: Path, layout: LogLayout) -> list[LogEntry]:
-    """The entries of the log at `path`; what is no such log at all is an input error."""
+def read_log(path: Path, layout: LogLayout) -> tuple[list[LogEntry], list[InputError]]:
+    """The entries of the log at `path`, and the problem of each entry of a YAML log that is no
+    mapping or has an unknown key (said with the problems of its values, not before them);
+    what is no such log at all is an input error."""
     display = str(path)
     too_big = f"more than {MAX_BYTES // 1024 // 1024} MiB: not {a_noun(layout.what)}"
     data = read_bounded(path, display, layout.what, MAX_BYTES, too_big)
     if _is_yaml(path, data, layout):
         return _yaml_entries(decode(data, display, layout.what), display, layout)
-    return _csv_entries(_text(data), display, layout)
+    return _csv_entries(_text(data), display, layout), []
+
+
+def id_problem(text: str, longest: int) -> str | None:
+    """Why `text` cannot name an entry in findings, or None: an id is shown as it is, so a
+    control character in it (a terminal escape) is refused, as is a very long one."""
+    if len(text) > longest:
+        return f"an id longer than {longest} characters"
+    if not text.isprintable():
+        return f"an id with a control character: {quote(text)}"
+    return None
+
+
+def by_line(problems: list[InputError]) -> list[InputError]:
+    """The problems in the order of the log's lines (those of an entry's shape and of its values
+    read in two passes)."""
+    return sorted(problems, key=lambda problem: problem.line or 0)
 
 
 def _is_yaml(path: Path, data: bytes, layout: LogLayout) -> bool:
@@ -109,7 +127,9 @@ def _text(data: bytes) -> str:
 # --- YAML ------------------------------------------------------------------------------------
 
 
-def _yaml_entries(text: str, display: str, layout: LogLayout) -> list[LogEntry]:
+def _yaml_entries(
+    text: str, display: str, layout: LogLayout
+) -> tuple[list[LogEntry], list[InputError]]:
     data, lines = parse(text, display, layout.what)
     key = layout.list_key
     unknown = [k for k in data if k != key]
@@ -134,9 +154,7 @@ def _yaml_entries(text: str, display: str, layout: LogLayout) -> list[LogEntry]:
                 problems.append(_unknown_key(name, layout, display, lines.get((key, index, name))))
         values = {name: value for name, value in item.items() if name in layout.fields}
         entries.append(LogEntry(line or 0, values))
-    if problems:
-        raise combined(problems)
-    return entries
+    return entries, problems
 
 
 def _unknown_key(name: str, layout: LogLayout, display: str, line: int | None) -> InputError:

@@ -115,6 +115,13 @@ def _cause(value: object) -> object:
     return (cause_of(value) or value) if isinstance(value, str) else value
 
 
+def _printable(value: str) -> str:
+    # Titles, sources and names are shown as written: a terminal escape must not reach a report.
+    if not value.isprintable():
+        raise ValueError("a control character (a line break, a terminal escape) in the text")
+    return value
+
+
 def _clock_time(value: object) -> object:
     # YAML 1.1 reads an unquoted 19:00 as the base-60 number 1140: read it back as the clock.
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 24 * 60:
@@ -122,7 +129,11 @@ def _clock_time(value: object) -> object:
     return value
 
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Text = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    AfterValidator(_printable),
+]
 ZoneText = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64),
@@ -135,7 +146,11 @@ RegionText = Annotated[
     AfterValidator(_region),
     Field(examples=["DE-BW", "LU"]),
 ]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"[A-Za-z0-9]")]
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=40, pattern=r"[A-Za-z0-9]"),
+    AfterValidator(_printable),
+]
 CLOCK = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
 START = r"^([01]\d|2[0-3]):[0-5]\d$"
 ClockTime = Annotated[

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailcheck.core.errors import InputError, combined
-from mailcheck.sla.logfile import LogEntry, LogLayout, read_log
+from mailcheck.sla.logfile import LogEntry, LogLayout, by_line, id_problem, read_log
 from mailcheck.sla.timezones import parse_instant
 from mailcheck.sla.vocabulary import channel_of, plain
 
@@ -94,13 +94,13 @@ def collect_tickets(path: Path) -> tuple[TicketLog, list[InputError]]:
     """The tickets that can be read, and the problem of each entry that cannot (to be reported
     with what else is wrong). A file that is no ticket log at all is an input error at once."""
     display = str(path)
-    problems: list[InputError] = []
+    entries, problems = read_log(path, LAYOUT)
     tickets = []
-    for entry in read_log(path, LAYOUT):
+    for entry in entries:
         ticket = _ticket(entry, display, problems)
         if ticket is not None:
             tickets.append(ticket)
-    return TicketLog(display, tuple(tickets)), problems
+    return TicketLog(display, tuple(tickets)), by_line(problems)
 
 
 def _ticket(entry: LogEntry, display: str, problems: list[InputError]) -> Ticket | None:
@@ -127,8 +127,8 @@ def _ticket(entry: LogEntry, display: str, problems: list[InputError]) -> Ticket
             problem(name, str(exc))
             continue
         opened, answered = (moment, answered) if name == "opened" else (opened, moment)
-    if len(text("id")) > MAX_ID:
-        problem("id", f"an id longer than {MAX_ID} characters")
+    if reference_problem := id_problem(text("id"), MAX_ID):
+        problem("id", reference_problem)
     if opened is not None and answered is not None and answered < opened:
         problem("answered", "the first answer is before the ticket was opened")
     if len(problems) > before or opened is None:

@@ -3,7 +3,8 @@
 A zone is an IANA name (`Europe/Luxembourg`), `UTC`, or a fixed offset (`+01:00`, `UTC+1`).
 An instant is ISO 8601 with an offset (`2026-03-13T18:55:00+01:00`, `…Z`), or a date and time
 followed by a zone name (`2026-03-13 18:55 Europe/Luxembourg`, `13.03.2026 18:55 CET` is not:
-abbreviations are ambiguous). A time without a zone is refused: a log is judged against promises
+abbreviations are ambiguous). A time without a zone is refused, and so is a local time the clocks
+skipped or passed twice: a log is judged against promises
 made in a zone, and a guessed zone moves every figure by hours.
 """
 
@@ -94,7 +95,18 @@ def _with_zone_name(text: str) -> dt.datetime | None:
     moment = local.replace(tzinfo=zone)
     if moment.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != local:
         raise ValueError(f"{quote(text)} does not exist: the clocks skipped it (daylight saving)")
+    later = local.replace(tzinfo=zone, fold=1)
+    if later.utcoffset() != moment.utcoffset():  # passed twice: either reading is a guess
+        raise ValueError(
+            f"{quote(text)} is ambiguous: the clocks passed it twice (daylight saving); write it "
+            f"with its offset ({_offset(moment)} or {_offset(later)})"
+        )
     return moment
+
+
+def _offset(moment: dt.datetime) -> str:
+    text = moment.isoformat(timespec="minutes")
+    return text[-6:]
 
 
 def _local(text: str) -> dt.datetime | None:
