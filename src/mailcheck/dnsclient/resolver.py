@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 import dns.exception
 import dns.name
@@ -20,6 +21,8 @@ from mailcheck.dnsclient.answer import Answer, Outcome
 from mailcheck.dnsclient.cache import AnswerCache, Question
 from mailcheck.dnsclient.exchange import Peers
 from mailcheck.dnsclient.signed import SignedRRset
+
+_Told = TypeVar("_Told", Answer, SignedRRset)
 
 
 class Backend(Protocol):
@@ -125,22 +128,11 @@ class Resolver:
     async def _ask_signed(
         self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
     ) -> SignedRRset:
-        """Ask the backend; in a batch split across processes, a name outside the item's own
-        domains is claimed from the other workers first, as for plain questions."""
         text = name.to_text(omit_final_dot=True).lower() or "."
         if self.peers is None or self.cache.is_own(text):
             return await self._ask_signed_here(name, rdtype)
         key = (text, f"{dns.rdatatype.to_text(rdtype)}/DO")
-        told = await self.peers.claim(key)
-        if isinstance(told, SignedRRset):
-            return told
-        try:
-            answer = await self._ask_signed_here(name, rdtype)
-        except BaseException:
-            self.peers.tell(key, None)
-            raise
-        self.peers.tell(key, answer)
-        return answer
+        return await self._shared(key, SignedRRset, lambda: self._ask_signed_here(name, rdtype))
 
     async def _ask_signed_here(
         self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
@@ -160,15 +152,22 @@ class Resolver:
     async def _fetch(
         self, key: Question, qname: dns.name.Name, qtype: dns.rdatatype.RdataType
     ) -> Answer:
-        """Ask the backend; in a batch split across processes, a name outside the item's own
-        domains is first claimed from the others, one of which may have it or be asking it."""
         if self.peers is None or self.cache.is_own(key[0]):
             return await self._ask(qname, qtype)
+        return await self._shared(key, Answer, lambda: self._ask(qname, qtype))
+
+    async def _shared(
+        self, key: Question, kind: type[_Told], ask: Callable[[], Awaitable[_Told]]
+    ) -> _Told:
+        """In a batch split across processes, a name outside the item's own domains is first
+        claimed from the other workers, one of which may have it or be asking it; what this
+        worker then asks itself it tells them (None when asking failed)."""
+        assert self.peers is not None
         told = await self.peers.claim(key)
-        if isinstance(told, Answer):
+        if isinstance(told, kind):
             return told
         try:
-            answer = await self._ask(qname, qtype)
+            answer = await ask()
         except BaseException:
             self.peers.tell(key, None)
             raise
