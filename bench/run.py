@@ -1,7 +1,8 @@
 """Benchmark: mailcheck against checkdmarc and dnsperf, on synthetic domains served by NSD.
 
-    python bench/run.py                      # 1,000 domains (speed) and 10,000 (memory), 3 runs
-    python bench/run.py --sizes 1000 --runs 1
+    python bench/run.py                      # both workloads, loopback and latency, 3 runs
+    python bench/run.py --sizes 1000 --runs 1 --workloads small --modes loopback
+    python bench/run.py --baseline ../other/src   # another checkout's mailcheck, run by turns
 
 Needs root (a network namespace) and Debian's apt-get. It installs what is missing: `nsd` and
 `dnsperf` with apt-get, checkdmarc (pinned) into bench/.venv, away from the project's own
@@ -20,6 +21,19 @@ the rules need), peak memory (the largest process's peak RSS, and the peak propo
 size of the whole process tree, sampled every 0.2 s), and mailcheck's speed relative to
 checkdmarc. dnsperf, asking exactly those pairs, shows the server's ceiling. Results are also
 written to bench/work/results.json.
+
+Two workloads: `shared` (above: every domain includes the provider's two-level SPF tree and has
+an MX host of its own, 2048-bit RSA keys) and `small` (small zones: the MX is the domain itself,
+SPF `v=spf1 mx -all` with no include, an ed25519 key: fewer questions for both tools). Two
+modes: `loopback` (NSD answers at once) and `latency` (every tool asks `bench/udpproxy.py` in
+front of NSD, which holds each answer `--delay` seconds and drops `--loss` of the questions, as
+real resolvers far away do; the kernel has no netem here). In latency mode the report also
+counts the findings that are `fail` there but not on loopback: a lost packet must end in
+`error` after retries, never in `fail`. checkdmarc asks one question after another, so under
+latency it is timed on the first `--checkdmarc-latency-max` domains only.
+
+`--baseline SRC` times a second mailcheck (another checkout's `src`) in the same session, the
+two taking turns run by run, so both see the same noise of a shared machine.
 """
 
 from __future__ import annotations
@@ -27,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -44,10 +59,14 @@ VENV = BENCH / ".venv"
 CHECKDMARC = "checkdmarc==6.0.4"
 NETNS = "mcbench"
 SERVER = "127.0.0.1"  # inside the namespace: its own loopback, nothing else
+PROXY = "127.0.0.2"  # the latency mode's proxy, on the namespace's loopback too
 SELECTOR = "bench"
 ESP = "esp.example"
-PER_DOMAIN_PAIRS = ("MX", "A", "TXT", "TXT dkim", "TXT dmarc", "A mx", "AAAA mx")
-SHARED_PAIRS = 3  # TXT of spf.esp.example and of the two records it includes
+PER_DOMAIN_PAIRS = {
+    "shared": ("MX", "A", "TXT", "TXT dkim", "TXT dmarc", "A mx", "AAAA mx"),
+    "small": ("MX", "A", "TXT", "TXT dkim", "TXT dmarc", "AAAA"),
+}
+SHARED_PAIRS = {"shared": 3, "small": 0}  # TXT of spf.esp.example and of its two includes
 SAMPLE_EVERY = 0.2  # seconds between memory samples
 
 
@@ -72,17 +91,25 @@ def ensure_tools() -> None:
 # --- zones -------------------------------------------------------------------------------------
 
 
-def dkim_public_key() -> str:
-    """One fresh 2048-bit RSA key; its public part (base64 DER) is published for every domain."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+def dkim_public_key(workload: str) -> str:
+    """One fresh key; its public part is published for every domain: 2048-bit RSA (base64 DER)
+    for `shared`, ed25519 (the raw 32 bytes, RFC 8463) for `small`."""
+    import base64
 
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    if workload == "small":
+        raw = (
+            ed25519.Ed25519PrivateKey.generate()
+            .public_key()
+            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        )
+        return base64.b64encode(raw).decode("ascii")
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     der = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    import base64
-
     return base64.b64encode(der).decode("ascii")
 
 
@@ -106,7 +133,15 @@ def soa(origin: str) -> str:
     )
 
 
-def domain_zone(name: str, number: int, dkim: str) -> str:
+def domain_zone(name: str, number: int, dkim: str, workload: str) -> str:
+    if workload == "small":
+        return soa(name) + textwrap.dedent(f"""\
+            @ A {loopback(1, number)}
+            @ MX 10 {name}.
+            @ TXT "v=spf1 mx -all"
+            _dmarc TXT "v=DMARC1; p=reject"
+            {SELECTOR}._domainkey TXT "v=DKIM1; k=ed25519; p={dkim}"
+            """)
     return soa(name) + textwrap.dedent(f"""\
         @ A {loopback(1, number)}
         @ MX 10 mx.{name}.
@@ -126,22 +161,27 @@ def esp_zone() -> str:
         """)
 
 
-def generate(count: int) -> Path:
-    """Zones, nsd.conf, the domain list and dnsperf's queries for `count` domains."""
-    folder = WORK / str(count)
+def generate(count: int, workload: str, checkdmarc_latency_max: int) -> Path:
+    """Zones, nsd.conf, the domain lists and dnsperf's queries for `count` domains."""
+    folder = WORK / f"{workload}-{count}"
     zones = folder / "zones"
     if folder.exists():
         shutil.rmtree(folder)
     zones.mkdir(parents=True)
-    dkim = dkim_public_key()
+    dkim = dkim_public_key(workload)
     names = domain_names(count)
     (zones / f"{ESP}.zone").write_text(esp_zone())
     for number, name in enumerate(names):
-        (zones / f"{name}.zone").write_text(domain_zone(name, number, dkim))
+        (zones / f"{name}.zone").write_text(domain_zone(name, number, dkim, workload))
     (folder / "domains.txt").write_text("".join(f"{name}\n" for name in names))
+    first = names[:checkdmarc_latency_max]
+    (folder / "domains-few.txt").write_text("".join(f"{name}\n" for name in first))
     queries = [f"spf.{ESP} TXT", f"a.spf.{ESP} TXT", f"b.spf.{ESP} TXT"]
     for name in names:
         queries += [f"{name} MX", f"{name} A", f"{name} TXT", f"{SELECTOR}._domainkey.{name} TXT"]
+        if workload == "small":
+            queries += [f"_dmarc.{name} TXT", f"{name} AAAA"]
+            continue
         queries += [f"_dmarc.{name} TXT", f"mx.{name} A", f"mx.{name} AAAA"]
     (folder / "queries.txt").write_text("\n".join(queries) + "\n")
     zone_list = "".join(
@@ -221,6 +261,30 @@ class Nsd:
         return int(self.counters().get("num.queries", 0))
 
 
+class Proxy:
+    """bench/udpproxy.py in the namespace, in front of NSD: each answer late, some lost."""
+
+    def __init__(self, delay: float, loss: float) -> None:
+        self.delay, self.loss = delay, loss
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Proxy:
+        command = [
+            sys.executable, str(BENCH / "udpproxy.py"), "--listen", f"{PROXY}:53",
+            "--upstream", f"{SERVER}:53", "--delay", str(self.delay), "--drop", str(self.loss),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(netns(*command))
+        time.sleep(1.0)  # it binds at once; a second is plenty even on a busy machine
+        if self.process.poll() is not None:
+            raise RuntimeError("the proxy exited")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
 # --- measuring ---------------------------------------------------------------------------------
 
 
@@ -298,22 +362,35 @@ def measure(command: list[str], nsd: Nsd, env: dict[str, str] | None = None) -> 
     )
 
 
-def mailcheck_command(folder: Path, extra: list[str]) -> list[str]:
+def mailcheck_command(folder: Path, extra: list[str], server: str, out: str) -> list[str]:
     return [
         sys.executable, "-m", "mailcheck", "domain", "--from-file", str(folder / "domains.txt"),
-        "--selector", SELECTOR, "--nameserver", SERVER, "--format", "jsonl",
-        "-o", str(folder / "mailcheck.jsonl"), *extra,
+        "--selector", SELECTOR, "--nameserver", server, "--format", "jsonl",
+        "-o", str(folder / out), *extra,
     ]  # fmt: skip
 
 
-def checkdmarc_command(folder: Path) -> list[str]:
+def checkdmarc_command(folder: Path, server: str, domains: str = "domains.txt") -> list[str]:
     out = str(folder / "checkdmarc.json")
-    return [str(VENV / "bin" / "checkdmarc"), str(folder / "domains.txt"), "-n", SERVER, "-o", out]
+    return [str(VENV / "bin" / "checkdmarc"), str(folder / domains), "-n", server, "-o", out]
 
 
-def dnsperf_qps(folder: Path) -> float:
+def failing(path: Path) -> set[tuple[str, str]]:
+    """The (rule, subject) pairs a mailcheck JSON Lines report has as `fail`."""
+    found = set()
+    with path.open() as lines:
+        for line in lines:
+            finding = json.loads(line)
+            if finding.get("status") == "fail":
+                found.add((finding["rule"], finding["subject"]))
+    return found
+
+
+def dnsperf_qps(folder: Path, server: str = SERVER, outstanding: int = 100) -> float:
+    """Queries per second dnsperf gets answered (`outstanding`: its questions in flight)."""
+    queries = str(folder / "queries.txt")
     done = subprocess.run(
-        netns("dnsperf", "-s", SERVER, "-d", str(folder / "queries.txt"), "-l", "5", "-c", "4"),
+        netns("dnsperf", "-s", server, "-d", queries, "-l", "5", "-c", "4", "-q", str(outstanding)),
         capture_output=True,
         text=True,
         check=True,
@@ -341,25 +418,82 @@ def median_sample(samples: list[Sample]) -> dict[str, object]:
     return medians
 
 
-def bench_size(count: int, runs: int, env: dict[str, str], with_checkdmarc: bool) -> dict:
-    print(f"\n== {count:,} domains: generating zones", flush=True)
-    folder = generate(count)
-    expected = count * len(PER_DOMAIN_PAIRS) + SHARED_PAIRS
-    result: dict = {"domains": count, "expected_queries_per_domain": expected / count}
+def bench_size(count: int, args: argparse.Namespace, env: Env, workload: str) -> dict:
+    print(f"\n== {workload} workload, {count:,} domains: generating zones", flush=True)
+    folder = generate(count, workload, args.checkdmarc_latency_max)
+    expected = count * len(PER_DOMAIN_PAIRS[workload]) + SHARED_PAIRS[workload]
+    result: dict = {
+        "workload": workload,
+        "domains": count,
+        "expected_queries_per_domain": expected / count,
+    }
     with Nsd(folder) as nsd:
         result["dnsperf_qps"] = dnsperf_qps(folder)
         print(f"dnsperf: {result['dnsperf_qps']:,.0f} queries/s", flush=True)
-        variants = {"mailcheck": [], "mailcheck_1_process": ["--workers", "1"]}
-        for name, extra in variants.items():
-            samples = [measure(mailcheck_command(folder, extra), nsd, env) for _ in range(runs)]
-            result[name] = median_sample(samples)
-            _print(name, count, result[name])
-        if with_checkdmarc:
-            samples = [measure(checkdmarc_command(folder), nsd) for _ in range(runs)]
-            result["checkdmarc"] = median_sample(samples)
-            _print("checkdmarc", count, result["checkdmarc"])
-            result["speedup"] = result["checkdmarc"]["seconds"] / result["mailcheck"]["seconds"]
-            print(f"mailcheck is {result['speedup']:.1f}x checkdmarc", flush=True)
+        for mode in args.modes.split(","):
+            print(f"-- {mode}", flush=True)
+            if mode == "latency":
+                with Proxy(args.delay, args.loss):
+                    # the proxy's own ceiling: a Python process, on the same cores
+                    result["proxy_qps"] = dnsperf_qps(folder, PROXY, outstanding=2000)
+                    print(f"dnsperf through the proxy: {result['proxy_qps']:,.0f} queries/s")
+                    result[mode] = bench_mode(folder, count, args, env, PROXY, mode, nsd)
+            else:
+                result[mode] = bench_mode(folder, count, args, env, SERVER, mode, nsd)
+        if "loopback" in result and "latency" in result:
+            lossy = failing(folder / "latency-mailcheck.jsonl")
+            lossless = failing(folder / "loopback-mailcheck.jsonl")
+            result["fail_only_under_latency"] = sorted(map(list, lossy - lossless))
+            print(
+                "findings failing only under latency and loss: "
+                f"{len(result['fail_only_under_latency'])}",
+                flush=True,
+            )
+    return result
+
+
+Env = dict[str, str]
+
+
+def bench_mode(
+    folder: Path,
+    count: int,
+    args: argparse.Namespace,
+    env: Env,
+    server: str,
+    mode: str,
+    nsd: Nsd,
+) -> dict:
+    """Each mailcheck variant and checkdmarc, `--runs` times, the variants taking turns."""
+    out = f"{mode}-mailcheck.jsonl"
+    given = shlex.split(args.mailcheck_args)
+    variants: dict[str, tuple[list[str], Env]] = {"mailcheck": (given, env)}
+    if mode == "loopback":
+        variants["mailcheck_1_process"] = ([*given, "--workers", "1"], env)
+    if args.baseline:
+        baseline = {**env, "PYTHONPATH": str(Path(args.baseline).resolve())}
+        variants["baseline"] = (given, baseline)
+    samples: dict[str, list[Sample]] = {name: [] for name in variants}
+    for _ in range(args.runs):  # by turns: a burst of load on the machine hits them alike
+        for name, (extra, variant_env) in variants.items():
+            written = out if name == "mailcheck" else f"{mode}-{name}.jsonl"
+            command = mailcheck_command(folder, extra, server, written)
+            samples[name].append(measure(command, nsd, variant_env))
+    result: dict = {}
+    for name in variants:
+        result[name] = median_sample(samples[name])
+        _print(name, count, result[name])
+    few = min(count, args.checkdmarc_latency_max) if mode == "latency" else count
+    if count <= args.checkdmarc_max:
+        domains = "domains-few.txt" if few < count else "domains.txt"
+        runs = [measure(checkdmarc_command(folder, server, domains), nsd) for _ in range(args.runs)]
+        result["checkdmarc"] = median_sample(runs)
+        result["checkdmarc"]["domains"] = few
+        _print("checkdmarc", few, result["checkdmarc"])
+        mailcheck_rate = count / result["mailcheck"]["seconds"]
+        checkdmarc_rate = few / result["checkdmarc"]["seconds"]
+        result["speedup"] = mailcheck_rate / checkdmarc_rate
+        print(f"mailcheck is {result['speedup']:.1f}x checkdmarc", flush=True)
     return result
 
 
@@ -380,6 +514,20 @@ def main() -> int:
     parser.add_argument(
         "--checkdmarc-max", type=int, default=1000, help="largest size checkdmarc is timed at"
     )
+    parser.add_argument("--workloads", default="shared,small", help="shared, small or both")
+    parser.add_argument("--modes", default="loopback,latency", help="loopback, latency or both")
+    parser.add_argument("--delay", type=float, default=0.05, help="latency mode: seconds")
+    parser.add_argument("--loss", type=float, default=0.01, help="latency mode: share lost")
+    parser.add_argument(
+        "--checkdmarc-latency-max",
+        type=int,
+        default=100,
+        help="domains checkdmarc is timed on in latency mode",
+    )
+    parser.add_argument("--baseline", help="another checkout's src folder, timed by turns")
+    parser.add_argument(
+        "--mailcheck-args", default="", help="extra arguments for mailcheck (e.g. --concurrency)"
+    )
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("bench/run.py needs root for its network namespace", file=sys.stderr)
@@ -390,9 +538,15 @@ def main() -> int:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     results = {"help_seconds": help_seconds(env), "cpus": os.cpu_count(), "sizes": []}
     print(f"mailcheck --help: {results['help_seconds']:.3f} s", flush=True)
-    for count in (int(size) for size in args.sizes.split(",")):
-        with_checkdmarc = count <= args.checkdmarc_max
-        results["sizes"].append(bench_size(count, args.runs, env, with_checkdmarc))
+    results["conditions"] = {
+        "load_average": os.getloadavg(),
+        "delay": args.delay,
+        "loss": args.loss,
+        "baseline": args.baseline,
+    }
+    for workload in args.workloads.split(","):
+        for count in (int(size) for size in args.sizes.split(",")):
+            results["sizes"].append(bench_size(count, args, env, workload))
     (WORK / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nresults: {WORK / 'results.json'}")
     return 0

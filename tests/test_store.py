@@ -1,4 +1,6 @@
-"""The state store on a real SQLite file: clocks, errors, whole runs, overlapping processes."""
+"""The state store on a real SQLite file and a real PostgreSQL database (`store_at`): clocks,
+errors, whole runs, overlapping processes. What is SQLite's alone (WAL, the lock file next to
+it, a read-only file) is tested on SQLite."""
 
 from __future__ import annotations
 
@@ -21,7 +23,14 @@ import pytest
 from conftest import REPO_ROOT, ns
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding, Status
-from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store, exclusive
+from mailcheck.state import (
+    RunRecord,
+    SheetInfo,
+    SheetResult,
+    Store,
+    exclusive,
+    store_location,
+)
 from mailcheck.state.lock import EX_TEMPFAIL, lock_path
 from mailcheck.state.migrations import LATEST
 from mailcheck.state.store import State
@@ -50,14 +59,26 @@ def day(n: int) -> dt.date:
     return dt.date(2026, 11, n)
 
 
-def count(db: Path, table: str) -> int:
-    with sqlite3.connect(db) as connection:
-        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+def opened(at: str | Path) -> Store:
+    return Store.open(store_location(at))
 
 
-def integrity(db: Path) -> str:
-    with sqlite3.connect(db) as connection:
-        return str(connection.execute("PRAGMA integrity_check").fetchone()[0])
+def count(at: str | Path, table: str) -> int:
+    with opened(at) as store:
+        return int(store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def integrity(at: str | Path) -> str:
+    with opened(at) as store:
+        return store.integrity()
+
+
+def open_clocks_per_key(at: str | Path) -> list[int]:
+    with opened(at) as store:
+        rows = store.db.execute(
+            "SELECT count(*) FROM episodes WHERE fixed_run IS NULL GROUP BY sheet, rule, subject"
+        ).fetchall()
+    return [int(row[0]) for row in rows]
 
 
 def subprocess_env() -> dict[str, str]:
@@ -69,7 +90,7 @@ def subprocess_env() -> dict[str, str]:
 # --- schema ------------------------------------------------------------------------------------
 
 
-def test_a_new_store_is_migrated_and_in_wal_mode(tmp_path):
+def test_a_new_sqlite_store_is_migrated_and_in_wal_mode(tmp_path):
     db = tmp_path / "state" / "store.sqlite"
     Store.open(db).close()
     with sqlite3.connect(db) as connection:
@@ -78,13 +99,42 @@ def test_a_new_store_is_migrated_and_in_wal_mode(tmp_path):
     Store.open(db).close()  # reopening migrates nothing twice
 
 
-def test_a_store_from_a_newer_mailcheck_is_refused(tmp_path):
-    db = tmp_path / "store.sqlite"
-    Store.open(db).close()
-    with sqlite3.connect(db) as connection:
-        connection.execute(f"PRAGMA user_version = {LATEST + 1}")
+def test_a_new_store_is_migrated_once(store_at):
+    with opened(store_at) as store:
+        assert store.db.version() == LATEST
+        assert store.runs() == []
+    with opened(store_at) as store:  # reopening migrates nothing twice
+        assert store.db.version() == LATEST
+
+
+def schema_of(store: Store) -> dict[str, list[str]]:
+    """{table: its columns in order} of a store, asked of the database itself."""
+    from mailcheck.state.postgres_db import TABLES
+
+    if isinstance(store.path, Path):
+        return {t: [row[1] for row in store.db.execute(f"PRAGMA table_info({t})")] for t in TABLES}
+    rows = store.db.execute(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+    )
+    found: dict[str, list[str]] = {}
+    for table, column in rows:
+        if table in TABLES:
+            found.setdefault(table, []).append(column)
+    return found
+
+
+def test_both_stores_have_the_same_tables_and_columns(tmp_path, postgres_url):
+    with opened(tmp_path / "s.sqlite") as lite, opened(postgres_url) as pg:
+        assert schema_of(lite) == schema_of(pg)
+        assert "job" in schema_of(pg)["runs"]
+
+
+def test_a_store_from_a_newer_mailcheck_is_refused(store_at):
+    with opened(store_at) as store:
+        store.db.set_version(LATEST + 1)
     with pytest.raises(InputError, match="newer"):
-        Store.open(db)
+        opened(store_at)
 
 
 def test_a_file_that_is_not_a_store_is_an_input_error(run_cli, tmp_path, write_sheet):
@@ -107,8 +157,8 @@ def test_history_without_a_store_is_an_input_error(run_cli, tmp_path):
 # --- clocks --------------------------------------------------------------------------------------
 
 
-def test_a_fix_stops_the_clock_and_a_new_failure_starts_another(tmp_path):
-    with Store.open(tmp_path / "s.sqlite") as store:
+def test_a_fix_stops_the_clock_and_a_new_failure_starts_another(store_at):
+    with opened(store_at) as store:
         record(store, day(2), Status.FAIL)
         record(store, day(3), Status.FAIL)
         assert store.episodes(KEY)[0].failed_on == day(2)
@@ -126,8 +176,8 @@ def test_a_fix_stops_the_clock_and_a_new_failure_starts_another(tmp_path):
         assert store.state(KEY).since == day(9)
 
 
-def test_an_error_neither_stops_nor_starts_a_clock(tmp_path):
-    with Store.open(tmp_path / "s.sqlite") as store:
+def test_an_error_neither_stops_nor_starts_a_clock(store_at):
+    with opened(store_at) as store:
         record(store, day(2), Status.FAIL)
         record(store, day(3), Status.ERROR)  # a timeout is not a fix
         assert store.episodes(KEY)[0].fixed_on is None
@@ -141,8 +191,8 @@ def test_an_error_neither_stops_nor_starts_a_clock(tmp_path):
         assert len(store.matching("bounce.acme.example")) == 4  # every finding is kept
 
 
-def test_a_skip_neither_stops_nor_starts_a_clock_nor_replaces_the_status(tmp_path):
-    with Store.open(tmp_path / "s.sqlite") as store:
+def test_a_skip_neither_stops_nor_starts_a_clock_nor_replaces_the_status(store_at):
+    with opened(store_at) as store:
         record(store, day(2), Status.SKIP)  # did not apply: nothing decided yet
         assert store.state(KEY) is None
         assert store.episodes(KEY) == []
@@ -165,7 +215,7 @@ def test_a_skip_neither_stops_nor_starts_a_clock_nor_replaces_the_status(tmp_pat
         ]
 
 
-def test_history_finds_subjects_naming_the_domain_after_for(tmp_path):
+def test_history_finds_subjects_naming_the_domain_after_for(store_at):
     subjects = [
         "198.51.100.10 for bounce.acme.example",  # spf.authorizes
         "192.0.2.7 for news@acme.example",
@@ -176,7 +226,7 @@ def test_history_finds_subjects_naming_the_domain_after_for(tmp_path):
     findings = [Finding("spf.authorizes", Status.FAIL, s, "m", "h") for s in subjects]
     moment = dt.datetime.now(dt.UTC)
     run = RunRecord("check", moment, moment, day(2), 1, [SheetResult(SHEET_INFO, findings, moment)])
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with opened(store_at) as store:
         store.record(run)
         assert {r.subject for r in store.matching("acme.example")} == set(subjects[:3])
         assert {r.subject for r in store.matching("bounce.acme.example")} == {
@@ -186,22 +236,22 @@ def test_history_finds_subjects_naming_the_domain_after_for(tmp_path):
         assert {r.subject for r in store.matching("news@acme.example")} == {subjects[1]}
 
 
-def test_a_store_error_is_an_input_error_and_records_nothing(tmp_path):
-    db = tmp_path / "s.sqlite"
+def test_a_store_error_is_an_input_error_and_records_nothing(store_at):
     moment = dt.datetime.now(dt.UTC)
     result = SheetResult(SHEET_INFO, [], moment)
     twice = RunRecord("check", moment, moment, day(2), 0, [result, result])
-    with Store.open(db) as store:
+    with opened(store_at) as store:
         with pytest.raises(InputError) as caught:
             store.record(twice)  # the same sheet twice in one run breaks a key
-        assert caught.value.file == str(db)
+        assert caught.value.file == str(store_location(store_at))
+        assert "s3cret" not in str(caught.value)
         assert store.runs() == []
 
 
 def test_the_same_sheet_given_twice_is_checked_and_recorded_once(
-    run_cli, write_sheet, tmp_path, monkeypatch
+    run_cli, write_sheet, store_at, monkeypatch
 ):
-    db = tmp_path / "state.sqlite"
+    db = store_at
     sheet = write_sheet(f"anna@{DOMAIN}")
     monkeypatch.chdir(sheet.parent)
     zone = ["--zone", REPO_ROOT / AFTER, "--db", db]
@@ -218,29 +268,67 @@ def test_the_same_sheet_given_twice_is_checked_and_recorded_once(
     assert count(db, "run_sheets") == 2
 
 
-def test_a_version_1_store_is_migrated_and_its_dns_source_is_unknown(tmp_path):
-    from mailcheck.state.migrations import MIGRATIONS
+def raw_database(at: str):
+    """The database of a store location, opened without migrating it."""
+    from mailcheck.state.postgres_db import PostgresDatabase
+    from mailcheck.state.sqlite_db import SqliteDatabase
 
-    db = tmp_path / "old.sqlite"
-    with sqlite3.connect(db) as connection:
-        for statement in MIGRATIONS[0]:
-            connection.execute(statement)
-        connection.execute("PRAGMA user_version = 1")
-        connection.execute("INSERT INTO runs VALUES (1, 'check', 's', 'f', '2026-11-02', 0)")
-        connection.execute(
+    location = store_location(at)
+    if isinstance(location, Path):
+        return SqliteDatabase.open(location)
+    return PostgresDatabase.open(location)
+
+
+def test_a_version_1_store_is_migrated_and_its_dns_source_is_unknown(store_at):
+    database = raw_database(store_at)
+    with database.transaction():
+        for statement in database.migration(0):
+            database.execute(statement)
+        database.set_version(1)
+        database.execute("INSERT INTO runs VALUES (1, 'check', 's', 'f', '2026-11-02', 0)")
+        database.execute(
             "INSERT INTO run_sheets VALUES"
             " (1, '/old.yaml', NULL, 'DE', 'mon-fri', NULL, NULL, NULL)"
         )
-    with Store.open(db) as store:
+    database.close()
+    with opened(store_at) as store:
         assert store.dns_source("/old.yaml") is None
         assert store.sheet_info("/old.yaml") == SheetInfo("/old.yaml")
-    with sqlite3.connect(db) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == LATEST >= 2
+        assert store.db.version() == LATEST >= 4
+        assert store.run_of_job("round-1:/old.yaml") is None
 
 
-def test_a_timeout_does_not_erase_a_recorded_pass(dns_server, run_cli, write_sheet, tmp_path):
+def test_a_postgres_store_that_cannot_be_reached_is_an_input_error_without_its_password(
+    run_cli, write_sheet, postgres_server
+):
+    from pgserver import PASSWORD
+
+    sheet = write_sheet(f"anna@{DOMAIN}")
+    wrong = postgres_server.url("postgres", password="wrong-" + PASSWORD)
+    for url in (wrong, postgres_server.url("no_such_database")):
+        code, out, err = run_cli("check", sheet, "--zone", REPO_ROOT / AFTER, "--db", url)
+        assert code == 2, err
+        assert err.startswith("mailcheck: error: postgresql://mailcheck:REDACTED@127.0.0.1:")
+        assert PASSWORD not in out + err
+        assert "Traceback" not in out + err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_a_postgres_store_is_named_without_its_password(run_cli, write_sheet, postgres_url):
+    from pgserver import PASSWORD
+
+    sheet = write_sheet(f"anna@{DOMAIN}")
+    assert run_cli("check", sheet, "--zone", REPO_ROOT / AFTER, "--db", postgres_url)[0] == 0
+    for command in (["recheck", "--format", "json"], ["history", DOMAIN, "--format", "json"]):
+        code, out, err = run_cli(*command, "--db", postgres_url)
+        assert code == 0, err
+        assert "reading the state store postgresql://mailcheck:REDACTED@" in err
+        assert PASSWORD not in out + err
+
+
+def test_a_timeout_does_not_erase_a_recorded_pass(dns_server, run_cli, write_sheet, store_at):
     server = dns_server(AFTER)
-    db = tmp_path / "state.sqlite"
+    db = store_at
     sheet = write_sheet(f"anna@{DOMAIN}")
     args = ["--nameserver", ns(server), "--timeout", "0.3", "--db", db]
     assert run_cli("check", sheet, *args, "--today", "2026-11-17")[0] == 0
@@ -267,9 +355,9 @@ KILLED_WRITER = textwrap.dedent(
     import datetime as dt, sys, time
     from pathlib import Path
     from mailcheck.core.findings import Finding, Status
-    from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store
+    from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store, store_location
 
-    db, marker = Path(sys.argv[1]), Path(sys.argv[2])
+    db, marker = store_location(sys.argv[1]), Path(sys.argv[2])
 
     def findings(block):
         for i in range(50):
@@ -293,8 +381,8 @@ KILLED_WRITER = textwrap.dedent(
 )
 
 
-def test_a_run_killed_half_way_is_not_recorded_at_all(tmp_path):
-    db, marker, script = tmp_path / "s.sqlite", tmp_path / "marker", tmp_path / "writer.py"
+def test_a_run_killed_half_way_is_not_recorded_at_all(tmp_path, store_at):
+    db, marker, script = store_at, tmp_path / "marker", tmp_path / "writer.py"
     script.write_text(KILLED_WRITER)
     process = subprocess.Popen(
         [sys.executable, str(script), str(db), str(marker)], env=subprocess_env()
@@ -309,7 +397,7 @@ def test_a_run_killed_half_way_is_not_recorded_at_all(tmp_path):
     finally:
         process.wait(timeout=10)
     assert process.returncode == -signal.SIGKILL
-    with Store.open(db) as store:  # opening recovers from the write-ahead log
+    with opened(db) as store:  # opening recovers from the write-ahead log
         assert store.integrity() == "ok"
         assert [run.id for run in store.runs()] == [1]
     assert integrity(db) == "ok"
@@ -323,9 +411,9 @@ CONCURRENT_WRITER = textwrap.dedent(
     import datetime as dt, sys
     from pathlib import Path
     from mailcheck.core.findings import Finding, Status
-    from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store
+    from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store, store_location
 
-    with Store.open(Path(sys.argv[1])) as store:
+    with Store.open(store_location(sys.argv[1])) as store:
         for n in range(15):
             now = dt.datetime.now(dt.UTC)
             status = Status.FAIL if n % 2 else Status.PASS
@@ -336,10 +424,10 @@ CONCURRENT_WRITER = textwrap.dedent(
 )
 
 
-def test_concurrent_writers_wait_for_each_other(tmp_path):
-    db, script = tmp_path / "s.sqlite", tmp_path / "writer.py"
+def test_concurrent_writers_wait_for_each_other(tmp_path, store_at):
+    db, script = store_at, tmp_path / "writer.py"
     script.write_text(CONCURRENT_WRITER)
-    Store.open(db).close()
+    opened(db).close()
     processes = [
         subprocess.Popen([sys.executable, str(script), str(db)], env=subprocess_env())
         for _ in range(2)
@@ -348,24 +436,21 @@ def test_concurrent_writers_wait_for_each_other(tmp_path):
     assert integrity(db) == "ok"
     assert count(db, "runs") == 30
     assert count(db, "findings") == 600
-    with sqlite3.connect(db) as connection:
-        open_clocks = connection.execute(
-            "SELECT count(*) FROM episodes WHERE fixed_run IS NULL GROUP BY subject"
-        ).fetchall()
-    assert all(n == (1,) for n in open_clocks)  # never two open clocks for one key
+    assert set(open_clocks_per_key(db)) <= {1}  # never two open clocks for one key
 
 
-def test_a_second_run_refuses_while_the_store_is_held(run_cli, write_sheet, tmp_path):
-    db = tmp_path / "state.sqlite"
+def test_a_second_run_refuses_while_the_store_is_held(run_cli, write_sheet, store_at):
+    db = store_at
     sheet = write_sheet(f"anna@{DOMAIN}")
-    with exclusive(db):
+    with exclusive(store_location(db)):
         code, out, err = run_cli("check", sheet, "--zone", REPO_ROOT / AFTER, "--db", db)
     assert code == EX_TEMPFAIL  # busy, not invalid input (2): cron may simply try again
     assert err.startswith("mailcheck: busy:")
     assert "another mailcheck run" in err
-    assert str(db) in err
+    assert str(store_location(db)) in err
+    assert "s3cret" not in err
     assert "Traceback" not in out + err
-    with Store.open(db) as store:
+    with opened(db) as store:
         assert store.runs() == []
 
 
@@ -380,9 +465,27 @@ def _held(path: Path) -> bool:
     return False
 
 
-def test_concurrent_recheck_processes(dns_server, run_cli, write_sheet, tmp_path):
+def _run_lock_held(at: str, pid: int) -> bool:
+    """Whether the process `pid` holds the store's run lock, seen without taking the lock (a
+    look that took it, however briefly, could make that process find the store busy)."""
+    location = store_location(at)
+    if isinstance(location, Path):
+        path = lock_path(location)
+        return path.exists() and path.read_text().strip() == str(pid)
+    from mailcheck.state.postgres_db import RUN_LOCK
+
+    with opened(at) as store:
+        row = store.db.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND classid = ? AND objid = ? AND objsubid = 1",
+            (RUN_LOCK >> 32, RUN_LOCK & 0xFFFFFFFF),
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def test_concurrent_recheck_processes(dns_server, run_cli, write_sheet, store_at):
     server = dns_server(AFTER)
-    db = tmp_path / "state.sqlite"
+    db = store_at
     sheet = write_sheet(f"anna@{DOMAIN}")
     args = ["--nameserver", ns(server), "--timeout", "5", "--db", str(db)]
     assert run_cli("check", sheet, *args)[0] == 0
@@ -391,7 +494,7 @@ def test_concurrent_recheck_processes(dns_server, run_cli, write_sheet, tmp_path
     run = dict(env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = subprocess.Popen(command, **run)
     deadline = time.monotonic() + 20
-    while not (lock_path(db).exists() and _held(lock_path(db))):
+    while not _run_lock_held(db, first.pid):
         assert first.poll() is None and time.monotonic() < deadline
         time.sleep(0.02)
     second = subprocess.run(command, timeout=30, check=False, **run)

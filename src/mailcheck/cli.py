@@ -104,13 +104,13 @@ DeadlineOpt = Annotated[
     ),
 ]
 DbOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--db",
         envvar="MAILCHECK_DB",
-        metavar="FILE",
-        help="The state store, a SQLite file: check records the run in it, recheck and history "
-        "read it (default: ~/.local/state/mailcheck/state.sqlite).",
+        metavar="FILE|URL",
+        help="The state store, a SQLite file or a postgresql:// URL: check records the run in "
+        "it, recheck and history read it (default: ~/.local/state/mailcheck/state.sqlite).",
     ),
 ]
 FormatOpt = Annotated[
@@ -190,6 +190,24 @@ ProbeOpt = Annotated[
     typer.Option(
         "--probe-unsubscribe",
         help="POST One-Click to each sample's unsubscribe URI (this unsubscribes somebody).",
+    ),
+]
+MetricsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--metrics",
+        metavar="FILE",
+        help="Write the run's metrics to FILE (Prometheus text format, for node-exporter's "
+        "textfile collector), atomically.",
+    ),
+]
+ShardOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--shard",
+        metavar="K/N",
+        help="Check only shard K of N: the items whose organisational domain hashes to K "
+        "(run K = 1..N on N hosts to check every item once).",
     ),
 ]
 ProfileOpt = Annotated[
@@ -298,6 +316,8 @@ def check(
     color: ColorOpt = ColorChoice.AUTO,
     verbose: VerboseOpt = False,
     ca_file: CaFileOpt = None,
+    shard: ShardOpt = None,
+    metrics: MetricsOpt = None,
     probe_smtp: ProbeSmtpOpt = False,
     smtp_timeout: SmtpTimeoutOpt = 20.0,
     trust_anchor: TrustAnchorOpt = None,
@@ -321,7 +341,9 @@ def check(
         trust_anchors=trust_anchor,
     )
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
-    raise typer.Exit(run_check(sheets, settings, report, opt.selection(select, ignore), db))
+    chosen = opt.selection(select, ignore)
+    split = opt.shard(shard)
+    raise typer.Exit(run_check(sheets, settings, report, chosen, opt.store(db), split, metrics))
 
 
 @app.command()
@@ -521,6 +543,8 @@ def domain(
     verbose: VerboseOpt = False,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    shard: ShardOpt = None,
+    metrics: MetricsOpt = None,
     probe_smtp: ProbeSmtpOpt = False,
     smtp_timeout: SmtpTimeoutOpt = 20.0,
     allow_private: AllowPrivateOpt = False,
@@ -550,8 +574,11 @@ def domain(
     )
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
+    split = opt.shard(shard)
     raise typer.Exit(
-        run_domain(name, from_file, selector or (), mail_from, settings, report, chosen)
+        run_domain(
+            name, from_file, selector or (), mail_from, settings, report, chosen, split, metrics
+        )
     )
 
 
@@ -669,10 +696,21 @@ def recheck(
     ca_file: CaFileOpt = None,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    enqueue: Annotated[
+        bool,
+        typer.Option(
+            "--enqueue",
+            help="Put the sheets on the PostgreSQL store's queue for `mailcheck worker` "
+            "instead of checking them here.",
+        ),
+    ] = False,
+    shard: ShardOpt = None,
+    metrics: MetricsOpt = None,
 ) -> None:
     """Re-check recorded sheets, record the run, and report what changed since the last run.
 
     Says on stderr which store it reads: --db, else MAILCHECK_DB, else the default store.
+    With --enqueue (a PostgreSQL store), workers on any host check the sheets instead.
     """
     from mailcheck.commands import _options as opt
     from mailcheck.commands.recheck import run_recheck
@@ -682,7 +720,56 @@ def recheck(
     settings = opt.run_settings(dns, bounds, today, ca_file=ca_file)
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
-    raise typer.Exit(run_recheck(sheets or [], settings, report, db, notify, chosen))
+    raise typer.Exit(
+        run_recheck(
+            sheets or [],
+            settings,
+            report,
+            opt.store(db),
+            notify,
+            chosen,
+            enqueue=enqueue,
+            shard=opt.shard(shard),
+            metrics=metrics,
+        )
+    )
+
+
+@app.command()
+def worker(
+    db: DbOpt = None,
+    until_done: Annotated[
+        bool,
+        typer.Option("--until-done", help="Stop when no queued sheet is waiting or being checked."),
+    ] = False,
+    stalled_after: Annotated[
+        float,
+        typer.Option(
+            "--stalled-after",
+            metavar="SECONDS",
+            callback=_seconds,
+            help="Take a sheet again whose worker sent no heartbeat for this long.",
+        ),
+    ] = 30.0,
+    metrics: MetricsOpt = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", min=1, max=64, metavar="N", help="Sheets checked at once (default 8)."
+        ),
+    ] = 8,
+) -> None:
+    """Check the sheets `recheck --enqueue` queued in a PostgreSQL store, and record them.
+
+    Run one per core on every host; SIGTERM stops it after the sheet in hand.
+    """
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.worker import run_worker
+    from mailcheck.state import default_path
+    from mailcheck.state.queue import WorkerOptions
+
+    options = WorkerOptions(stalled_after=stalled_after, until_done=until_done, jobs=jobs)
+    raise typer.Exit(run_worker(opt.store(db) or default_path(), options, metrics))
 
 
 @app.command()
@@ -719,7 +806,7 @@ def history(
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
     day = today.date() if today else None
-    raise typer.Exit(run_history(subject, db, report, chosen, day))
+    raise typer.Exit(run_history(subject, opt.store(db), report, chosen, day))
 
 
 @app.command()

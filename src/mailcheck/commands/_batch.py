@@ -25,15 +25,23 @@ def report_batch(
     *,
     keep: bool = False,
     before_report: Callable[[], None] | None = None,
+    observe: Callable[[Done], None] | None = None,
 ) -> int:
     """Check, write the report, return the exit code; with `keep`, `batch.kept` holds every
     item's findings afterwards (the store records them). `before_report` runs once every item
     is checked and before the report goes out (the store's commit: a report is never written
-    for a run that could not be recorded); streamed, before its closing line."""
+    for a run that could not be recorded); streamed, before its closing line. `observe` sees
+    each item as it is done (the `--metrics` tally)."""
     if options.fmt is Format.JSONL:
-        return _streamed(batch, options, keep, before_report)
+        return _streamed(batch, options, keep, before_report, observe)
+
+    def kept(done: Done) -> None:
+        batch.kept.append(done)
+        if observe is not None:
+            observe(done)
+
     with progress("checking", batch.units, options.color) as tick:
-        batch.check(batch.kept.append, tick=tick)
+        batch.check(kept, tick=tick)
     batch.kept.sort(key=lambda done: done.index)  # the order of the input, as without
     if before_report is not None:
         before_report()
@@ -47,7 +55,11 @@ def report_batch(
 
 
 def _streamed(
-    batch: Batch, options: ReportOptions, keep: bool, before_report: Callable[[], None] | None
+    batch: Batch,
+    options: ReportOptions,
+    keep: bool,
+    before_report: Callable[[], None] | None,
+    observe: Callable[[Done], None] | None,
 ) -> int:
     """`--format jsonl`: each item's lines are written as soon as it is done, and what needs
     attention is announced on stderr then (GitHub annotations under Actions)."""
@@ -60,6 +72,8 @@ def _streamed(
     with open_output(options.output) as stream:
 
         def write(done: Done) -> None:
+            if observe is not None:
+                observe(done)
             if done.rendered is not None:
                 stream.write(done.rendered)
                 tally.add_statuses(done.statuses)
@@ -75,8 +89,8 @@ def _streamed(
             announce(replace(item, compliance=done.compliance))
             notes.extend(done.notes)
 
-        # annotating needs the findings themselves, not the workers' text
-        render = not keep and not running_on_github()
+        # annotating and counting by rule need the findings themselves, not the workers' text
+        render = not keep and not running_on_github() and observe is None
         # lines streamed to the terminal the bar is drawn on would tear it
         shown = options.output is not None or not sys.stdout.isatty()
         with progress("checking", batch.units, options.color, shown=shown) as tick:

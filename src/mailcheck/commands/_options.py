@@ -5,20 +5,25 @@ line's values too, so `cli.py` only wires options to these helpers and a command
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from mailcheck.commands._selection import select_rules
 from mailcheck.core.compliance import ProfileName
 from mailcheck.core.defaults import DEFAULT_CONCURRENCY
 from mailcheck.core.errors import InputError
+from mailcheck.core.wording import plural
 from mailcheck.engine.domainsheet import check_selector, domain_name
 from mailcheck.engine.settings import DnsSettings, Probing, RunLimits, RunSettings
+from mailcheck.engine.shards import Shard
 from mailcheck.output import ColorChoice, Format
 from mailcheck.rules import REGISTRY
 from mailcheck.rules.base import Rule
+from mailcheck.state import StoreLocation, store_location
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,48 @@ def report_options(
     """`--output -` is standard output, as for most tools (a file named - is `./-`)."""
     target = None if output is None or str(output) == "-" else output
     return ReportOptions(fmt, target, strict, color.forced, verbose)
+
+
+def store(db: str | None) -> StoreLocation | None:
+    """`--db` (or `MAILCHECK_DB`): a SQLite file or a PostgreSQL URL; None: not given."""
+    if db is None or not db.strip():
+        return None
+    return store_location(db)
+
+
+MAX_SHARDS = 1_000_000
+T = TypeVar("T")
+
+
+def shard(text: str | None) -> Shard | None:
+    """`--shard K/N`: shard K (1 .. N) of N."""
+    if text is None:
+        return None
+    number, slash, count = text.strip().partition("/")
+    try:
+        parsed = Shard(int(number), int(count)) if slash else None
+    except ValueError:
+        parsed = None
+    if parsed is None or not 1 <= parsed.number <= parsed.count <= MAX_SHARDS:
+        raise InputError(
+            f"{text!r} is not a shard: give K/N with 1 <= K <= N (e.g. 2/4)", key="--shard"
+        )
+    return parsed
+
+
+def in_shard(
+    split: Shard | None, items: Sequence[T], key: Callable[[T], str], what: str
+) -> list[T]:
+    """The items of shard `split` (all when None), in their order; how many of how many is
+    said on stderr."""
+    if split is None:
+        return list(items)
+    kept = [item for item in items if split.holds(key(item))]
+    print(
+        f"mailcheck: shard {split}: {len(kept):,} of {plural(len(items), what)}",
+        file=sys.stderr,
+    )
+    return kept
 
 
 def selection(select: Sequence[str] | None, ignore: Sequence[str] | None) -> Selection:

@@ -25,7 +25,6 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TextIO
 
 from rich.text import Text
@@ -45,6 +44,7 @@ from mailcheck.output.sites import shown_path
 from mailcheck.output.table import STYLES
 from mailcheck.rules import deadline_kind
 from mailcheck.sheet.due_dates import Deadline, rule_deadline, working_calendar
+from mailcheck.state import StoreLocation
 from mailcheck.state.store import Key, Recorded, SheetInfo, State, Store
 
 QUIET = (Status.PASS, Status.SKIP)  # a key that only ever had one of these has no story
@@ -149,7 +149,7 @@ class History:
 
 def run_history(
     subject: str,
-    db: Path | None,
+    db: StoreLocation | None,
     report: ReportOptions,
     selection: Selection = EVERY_RULE,
     today: dt.date | None = None,

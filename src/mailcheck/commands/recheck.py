@@ -14,24 +14,34 @@ on the command line must be readable (exit 2 otherwise), as for `check`, and so 
 suddenly judged on live DNS. The sheets of each DNS source are checked as one batch (see
 `mailcheck.engine.batch`): in worker processes when there are many. The notification, if asked for,
 is sent after the run was committed: a webhook that is down loses no result.
+
+`--shard K/N` re-checks only the sheets of one shard (`mailcheck.engine.shards`); `--enqueue`
+checks nothing here but puts a round of jobs on a PostgreSQL store's queue for `mailcheck
+worker` on any host (`_queue`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection
+from mailcheck.commands._metrics import add_checked, finish, metrics_tally
+from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection, in_shard
 from mailcheck.commands._progress import progress
 from mailcheck.commands._report import announce_deadline, write_view
-from mailcheck.commands._store import load_recorded_sheets, record_run, store_to_read
+from mailcheck.commands._store import (
+    UnreadableSheet,
+    asking,
+    load_recorded_sheets,
+    record_run,
+    store_to_read,
+    undecided,
+)
 from mailcheck.core.errors import InputError
-from mailcheck.core.findings import Finding, Status
 from mailcheck.core.report import Report
 from mailcheck.core.wording import plural
 from mailcheck.engine.batch import check_sheets
@@ -39,6 +49,7 @@ from mailcheck.engine.checker import Tick, load_sheet_for_rules
 from mailcheck.engine.run_changes import run_changes
 from mailcheck.engine.runner import CheckedSheet, all_plans, now
 from mailcheck.engine.settings import RunSettings
+from mailcheck.engine.shards import Shard, path_key, sheet_shard_key
 from mailcheck.output import Format
 from mailcheck.output.recheck_report import RecheckReport, as_json, render_json, render_table
 from mailcheck.rules.base import Rule
@@ -46,11 +57,11 @@ from mailcheck.sheet.model import LoadedSheet
 from mailcheck.state import (
     ENV,
     DnsSource,
-    SheetInfo,
-    SheetResult,
     Store,
+    StoreLocation,
     exclusive,
 )
+from mailcheck.state.location import exists
 from mailcheck.state.store import sheet_key
 
 
@@ -58,22 +69,45 @@ def run_recheck(
     sheet_paths: Sequence[Path],
     settings: RunSettings,
     report: ReportOptions,
-    db: Path | None,
+    db: StoreLocation | None,
     notify: str | None,
     selection: Selection = EVERY_RULE,
+    *,
+    enqueue: bool = False,
+    shard: Shard | None = None,
+    metrics: Path | None = None,
 ) -> int:
     """`db`: the state store (None: the default one); `notify`: the webhook for the changes;
-    `selection`: the rules to re-check (the others' recorded statuses stand)."""
+    `selection`: the rules to re-check (the others' recorded statuses stand); `enqueue`: put
+    the sheets on the store's queue for `mailcheck worker` instead of checking them here;
+    `shard`: re-check only the sheets of this shard (`mailcheck.engine.shards`); `metrics`:
+    the file the run's metrics are written to."""
+    if enqueue and shard is not None:
+        raise InputError(
+            "--shard splits a run without a queue; the queue gives each worker its sheets: "
+            "leave one of them out",
+            key="--shard",
+        )
+    if enqueue and metrics is not None:
+        raise InputError(
+            "the metrics of a queued round are the workers': give --metrics to mailcheck worker",
+            key="--metrics",
+        )
+    if enqueue:
+        return _enqueue(sheet_paths, settings, report, db, notify, selection)
+    tally = metrics_tally(metrics, "recheck")
     if notify:
         from mailcheck.http.notify import check_url
 
         check_url(notify)
     rules = selection.rules()
     db = store_to_read(db)
-    if not sheet_paths and not db.exists():
+    if not sheet_paths and not exists(db):
         raise _no_store(db)
-    with exclusive(db), Store.open(db, create=bool(sheet_paths)) as store:
+    with exclusive(db, shard), Store.open(db, create=bool(sheet_paths)) as store:
         sheets, unchecked = _sheets(store, sheet_paths)
+        sheets = in_shard(shard, sheets, sheet_shard_key, "readable sheet")
+        unchecked = [u for u in unchecked if shard is None or shard.holds(path_key(u.sheet))]
         started = now()
         with progress("re-checking", len(sheets) * len(rules), report.color) as tick:
             results, failed = _check(store, sheets, rules, settings, tick)
@@ -81,7 +115,7 @@ def run_recheck(
         if not results:
             raise _nothing_checked(store)
         rule_ids = {rule.id for rule in rules}
-        undecided = [_undecided(store, sheet, now(), rule_ids) for sheet in unchecked]
+        not_checked = [undecided(store, sheet, now(), rule_ids) for sheet in unchecked]
         # a recheck reports what changed in the findings, and exits by them: the profiles a
         # sheet names are judged by `check`, so the run is recorded without them
         results = [replace(result, compliance=()) for result in results]
@@ -92,14 +126,19 @@ def run_recheck(
             results,
             settings.today,
             strict=report.strict,
-            unchecked=undecided,
+            unchecked=not_checked,
         )
+        items = run_changes(store, run_id)
         changes = RecheckReport(
             store.run(run_id),
             [r.sheet.display for r in results] + [u.sheet for u in unchecked],
-            run_changes(store, run_id),
+            items,
             strict=report.strict,
         )
+    if tally is not None:
+        add_checked(tally, results, 0)
+        tally.unchecked = len(unchecked)
+        tally.overdue = len({item.finding.sheet for item in items if item.overdue})
     plans = tuple(all_plans(results))
     as_report = Report(
         tuple(changes.findings()), changes.run.today, strict=report.strict, plans=plans
@@ -108,27 +147,57 @@ def run_recheck(
     announce_deadline(settings.limits)
     if notify:
         _notify(notify, changes, settings.dns.timeout)
-    return int(changes.exit_code)
+    return finish(metrics, tally, int(changes.exit_code))
 
 
-def _no_store(db: Path) -> InputError:
+def _enqueue(
+    sheet_paths: Sequence[Path],
+    settings: RunSettings,
+    report: ReportOptions,
+    db: StoreLocation | None,
+    notify: str | None,
+    selection: Selection,
+) -> int:
+    """A new round on the queue: one job per sheet; the workers record the runs."""
+    import json
+
+    from mailcheck.commands._queue import postgres_store, recorded_sheet_keys, round_jobs
+    from mailcheck.state.queue import enqueue
+
+    if notify:
+        raise InputError(
+            "--notify needs the changes of a whole run, which --enqueue leaves to the workers: "
+            "leave one of them out",
+            key="--notify",
+        )
+    location = postgres_store(store_to_read(db), "recheck --enqueue")
+    selection.rules()  # an unknown prefix is an input error here, not in every worker
+    with Store.open(location) as store:
+        sheets = recorded_sheet_keys(store, sheet_paths)
+    if not sheets:
+        raise _none_recorded(location)
+    jobs = round_jobs(sheets, settings, selection, strict=report.strict)
+    count = enqueue(location, [job.payload() for job in jobs])
+    name = jobs[0].round
+    print(
+        f"mailcheck: {plural(count, 'sheet')} queued as round {name}; "
+        "`mailcheck worker` on each host checks and records them",
+        file=sys.stderr,
+    )
+    if report.fmt is Format.JSON:
+        print(json.dumps({"round": name, "queued": count, "store": str(location)}))
+    else:
+        print(f"round {name}: {plural(count, 'sheet')} queued")
+    return 0
+
+
+def _no_store(db: StoreLocation) -> InputError:
     return InputError(
         "no state store here, so nothing to re-check: `mailcheck check` records only with "
         f"--db or {ENV}; record the sheets first with `mailcheck check SHEET... --db {db}` "
         f"(or set {ENV}), or name the sheets to re-check (mailcheck recheck SHEET...)",
         file=str(db),
     )
-
-
-@dataclass(frozen=True)
-class UnreadableSheet:
-    """A recorded sheet this run could not check, and why."""
-
-    sheet: str  # its key in the store: the absolute path
-    problem: str
-
-    def announce(self) -> None:
-        print(f"mailcheck: warning: not re-checked: {self.problem}", file=sys.stderr)
 
 
 def _sheets(
@@ -138,7 +207,10 @@ def _sheets(
     if sheet_paths:
         return load_recorded_sheets(sheet_paths), []
     sheets, unchecked = [], []
-    for recorded in store.sheets():
+    recorded_sheets = store.sheets()
+    if not recorded_sheets:
+        raise _none_recorded(store.path)
+    for recorded in recorded_sheets:
         try:
             sheets.append(load_sheet_for_rules(recorded))
         except InputError as exc:
@@ -149,28 +221,20 @@ def _sheets(
     return sheets, unchecked
 
 
+def _none_recorded(db: StoreLocation) -> InputError:
+    return InputError(
+        "the store has no recorded sheet yet, so nothing to re-check: record the sheets first "
+        f"with `mailcheck check SHEET... --db {db}`, or name the sheets to re-check",
+        file=str(db),
+    )
+
+
 def _nothing_checked(store: Store) -> InputError:
     return InputError(
         "no sheet could be re-checked (see the warnings above); nothing was recorded; "
         "name the sheets to re-check (mailcheck recheck SHEET...)",
         file=str(store.path),
     )
-
-
-def _undecided(
-    store: Store, unchecked: UnreadableSheet, moment: dt.datetime, rule_ids: set[str]
-) -> SheetResult:
-    """What is recorded of a sheet that could not be checked: every rule (of `rule_ids`, those
-    the run checks) and subject of its last run as `error`, with what it knew of the sheet and
-    its DNS source, so its decided statuses, its clocks and the source of its next re-check
-    stay as they were."""
-    findings = [
-        Finding(rule, Status.ERROR, subject, f"not re-checked: {unchecked.problem}")
-        for rule, subject in store.last_keys(unchecked.sheet)
-        if rule in rule_ids
-    ]
-    info = store.sheet_info(unchecked.sheet) or SheetInfo(unchecked.sheet)
-    return SheetResult(info, findings, moment, store.dns_source(unchecked.sheet))
 
 
 def _by_dns_source(
@@ -187,13 +251,7 @@ def _by_dns_source(
         if not source.is_system:
             names = _some([s.display for s in group])
             print(f"mailcheck: re-checking {names} against {source}, as last run", file=sys.stderr)
-    return [(_asking(source, settings), group) for source, group in groups.items()]
-
-
-def _asking(source: DnsSource, settings: RunSettings) -> RunSettings:
-    """`settings` asking the zone files or name servers a sheet was last checked against."""
-    zones = tuple(Path(z) for z in source.zones)
-    return replace(settings, dns=replace(settings.dns, zones=zones, nameservers=source.nameservers))
+    return [(asking(source, settings), group) for source, group in groups.items()]
 
 
 def _some(names: Sequence[str], shown: int = 3) -> str:

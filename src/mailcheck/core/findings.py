@@ -64,7 +64,7 @@ class Finding:
         return self.file or self.sheet
 
     def with_sheet(self, sheet: str | None) -> Finding:
-        return replace(self, sheet=sheet)
+        return self if sheet == self.sheet else replace(self, sheet=sheet)
 
     def with_fixes(self, *fixes: Fix) -> Finding:
         """The same finding, with these fixes besides its own."""

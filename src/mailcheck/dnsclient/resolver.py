@@ -177,15 +177,16 @@ class Resolver:
     async def _ask(self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType) -> Answer:
         # the question's budget starts when it is sent, not while it waits for a free slot;
         # the run's deadline holds for the wait too
+        # one timer per question: the run's deadline while it waits, then its own budget
         try:
-            async with asyncio.timeout(self._left()):
+            async with asyncio.timeout(self._left()) as budget:
                 async with self._slots():
                     left = self._left()
                     if left is not None and left <= 0:
                         raise TimeoutError
-                    budget = self.timeout if left is None else min(self.timeout, left)
-                    async with asyncio.timeout(budget):
-                        return await self.backend.lookup(qname, qtype)
+                    seconds = self.timeout if left is None else min(self.timeout, left)
+                    budget.reschedule(asyncio.get_running_loop().time() + seconds)
+                    return await self.backend.lookup(qname, qtype)
         except TimeoutError:
             rdtype = dns.rdatatype.to_text(qtype)
             return Answer(qname.to_text(), rdtype, Outcome.TIMEOUT, detail=self._why_late())

@@ -178,6 +178,13 @@ class ZoneBackend:
         self._owners = sorted((name for z in self._zones for name in z.nodes), key=canonical_key)
         self.sent = 0
 
+    def sharing(self) -> ZoneBackend:
+        """A backend of the same parsed zones with a query count of its own (zones are only
+        read: many runs may share them)."""
+        twin = object.__new__(type(self))
+        twin._zones, twin._owners, twin.sent = self._zones, self._owners, 0
+        return twin
+
     @classmethod
     def from_files(cls, paths: Iterable[Path]) -> ZoneBackend:
         """The zones of the files; the problems of all the files are reported together."""

@@ -111,7 +111,13 @@ class Batch:
         assert self.sheets is not None
         sheet = self.sheets[done.index]
         return CheckedSheet(
-            sheet, done.findings, done.checked_at, self.dns, done.compliance, done.plan
+            sheet,
+            done.findings,
+            done.checked_at,
+            self.dns,
+            done.compliance,
+            done.plan,
+            queries=done.queries,
         )
 
     def checked_sheets(self) -> list[CheckedSheet]:

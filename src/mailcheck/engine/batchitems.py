@@ -56,6 +56,9 @@ class Done:
     """The domain of a domain list's line, in ASCII (None for a sheet file)."""
     plan: Plan | None = None
     """The item's change set (None when a worker sent its findings as JSON Lines)."""
+    queries: int = 0
+    """DNS queries its process sent since the item before it was done: summed over a batch,
+    the batch's queries (for `--metrics`)."""
 
 
 OnDone = Callable[[Done], None]
@@ -135,6 +138,13 @@ async def _stream(
     """A fixed number of lanes, each taking the next item when its last one is done: no task
     per item waits in memory, and finished items are handed on at once."""
     rules_run = frozenset(rule.id for rule in rules)
+    reported = [ctx.dns.queries_sent]
+
+    def sent() -> int:
+        """The queries sent since the last item was done."""
+        total = ctx.dns.queries_sent
+        since, reported[0] = total - reported[0], total
+        return since
 
     async def lane() -> None:
         for index, sheet in items:  # one shared iterator: every item is taken once
@@ -147,6 +157,6 @@ async def _stream(
             compliance = judge_sheet(sheet, findings, rules_run, profiles)
             domain = None if sheet.from_file else sheet.display
             done = Done(index, findings, now(), notes=notes, compliance=compliance, domain=domain)
-            on_done(replace(done, plan=plan))
+            on_done(replace(done, plan=plan, queries=sent()))
 
     await asyncio.gather(*(lane() for _ in range(at_once)))

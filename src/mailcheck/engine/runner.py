@@ -22,6 +22,7 @@ from mailcheck.core.errors import InputError, raise_all
 from mailcheck.core.findings import Finding
 from mailcheck.core.milestones import Milestone
 from mailcheck.core.report import Note
+from mailcheck.dnsclient.resolver import Backend
 from mailcheck.engine.checker import (
     Tick,
     check_and_plan,
@@ -54,6 +55,8 @@ class CheckedSheet:
     """The sheet's profiles (the run's and its own `profiles:`), judged from its findings."""
     plan: Plan | None = None
     """The sheet's change set, made from its findings as they were checked."""
+    queries: int = 0
+    """DNS queries sent for it, where a batch counted them (see `batchitems.Done.queries`)."""
 
 
 def now() -> dt.datetime:
@@ -86,18 +89,22 @@ def check_loaded(
     settings: RunSettings,
     on_done: Callable[[CheckedSheet], None] | None = None,
     tick: Tick | None = None,
+    ctx: Context | None = None,
 ) -> list[CheckedSheet]:
     """Check loaded sheets, at most `MAX_SHEETS_AT_ONCE` at a time, in the given order;
-    `tick` is told of each rule done on a sheet (a progress bar's unit)."""
-    ctx = build_context(settings)
+    `tick` is told of each rule done on a sheet (a progress bar's unit); `ctx`: the context to
+    check in (its resolver counts the queries), else a new one."""
+    ctx = ctx or build_context(settings)
     dns, profiles = settings.dns.source, settings.profiles
     return asyncio.run(_check_all(sheets, rules, ctx, dns, on_done, profiles, tick))
 
 
-def build_context(settings: RunSettings) -> Context:
+def build_context(settings: RunSettings, backend: Backend | None = None) -> Context:
+    """The context of a run; `backend`: DNS answers from one made before (see
+    `build_resolver`)."""
     dns, limits = settings.dns, settings.limits
     resolver = build_resolver(
-        dns.zones, dns.nameservers, dns.timeout, limits.concurrency, limits.ends_at
+        dns.zones, dns.nameservers, dns.timeout, limits.concurrency, limits.ends_at, backend
     )
     probing = settings.probing
     probe = ProbeSettings(

@@ -201,7 +201,7 @@ def _done(kind: str, rest: list[Any]) -> Done:
     from mailcheck.engine.batchitems import Done
 
     if kind == "done":
-        index, findings, checked_at, notes, compliance, domain, plan = rest
+        index, findings, checked_at, notes, compliance, domain, plan, queries = rest
         return Done(
             index,
             findings,
@@ -210,8 +210,9 @@ def _done(kind: str, rest: list[Any]) -> Done:
             compliance=compliance,
             domain=domain,
             plan=plan,
+            queries=queries,
         )
-    index, lines, statuses, checked_at, notes, compliance, domain = rest
+    index, lines, statuses, checked_at, notes, compliance, domain, queries = rest
     return Done(
         index,
         [],
@@ -221,6 +222,7 @@ def _done(kind: str, rest: list[Any]) -> Done:
         notes=notes,
         compliance=compliance,
         domain=domain,
+        queries=queries,
     )
 
 
@@ -244,10 +246,10 @@ def _worker(
             lines = "".join(finding_line(f, done.domain) for f in done.findings)
             statuses = tuple(f.status.value for f in done.findings)
             text = (done.index, lines, statuses, done.checked_at, done.notes, done.compliance)
-            results.put(("text", number, *text, done.domain))
+            results.put(("text", number, *text, done.domain, done.queries))
         else:
             found = (done.index, done.findings, done.checked_at, done.notes, done.compliance)
-            results.put(("done", number, *found, done.domain, done.plan))
+            results.put(("done", number, *found, done.domain, done.plan, done.queries))
 
     _exit_with_parent()
     try:

@@ -121,17 +121,22 @@ def build_resolver(
     timeout: float = DEFAULT_TIMEOUT,
     concurrency: int = DEFAULT_CONCURRENCY,
     ends_at: float | None = None,
+    backend: Backend | None = None,
 ) -> Resolver:
     """Zone files when given (no network at all), else the given or the system name servers.
-    `ends_at`: the run's deadline on the `time.monotonic()` clock (see `Resolver`)."""
-    backend: Backend
+    `ends_at`: the run's deadline on the `time.monotonic()` clock (see `Resolver`); `backend`:
+    one made before (zone files parsed once for many runs), instead of a new one."""
+    if backend is None:
+        backend = _backend(zones, nameservers, timeout)
+    return Resolver(backend, timeout=timeout, concurrency=concurrency, ends_at=ends_at)
+
+
+def _backend(zones: Sequence[Path], nameservers: Sequence[str], timeout: float) -> Backend:
     if zones:
         from mailcheck.dnsclient.zones import ZoneBackend
 
-        backend = ZoneBackend.from_files(zones)
-    else:
-        from mailcheck.dnsclient.network import NetworkBackend, parse_nameserver
+        return ZoneBackend.from_files(zones)
+    from mailcheck.dnsclient.network import NetworkBackend, parse_nameserver
 
-        servers = [parse_nameserver(s) for s in nameservers] or None
-        backend = NetworkBackend(servers, timeout)
-    return Resolver(backend, timeout=timeout, concurrency=concurrency, ends_at=ends_at)
+    servers = [parse_nameserver(s) for s in nameservers] or None
+    return NetworkBackend(servers, timeout)

@@ -15,6 +15,9 @@ existing store file is locked as well, which catches a hard link under another n
 store's own file takes `flock`, which on Linux and the BSDs is independent of the `fcntl`
 record locks SQLite uses; it is closed only after the store was closed, because closing any
 descriptor of a file drops the process's `fcntl` locks on it.
+
+A PostgreSQL store is locked in the database instead (`postgres_db.run_lock`, an advisory
+lock), so runs on different hosts keep apart as well.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mailcheck.core.errors import InputError
+from mailcheck.state.location import PostgresUrl, StoreLocation
 
 EX_TEMPFAIL = 75  # sysexits.h: a temporary failure; the same command will work later
 
@@ -43,8 +47,16 @@ def lock_path(db: Path) -> Path:
 
 
 @contextmanager
-def exclusive(db: Path) -> Iterator[None]:
-    """Hold the store's run lock, or raise `StoreBusy` at once if another process holds it."""
+def exclusive(db: StoreLocation, shard: object = None) -> Iterator[None]:
+    """Hold the store's run lock, or raise `StoreBusy` at once if another process holds it.
+    In a PostgreSQL store, runs of different shards (`shard`: `K/N`) share the store: each
+    holds only its own shard (and keeps whole runs out)."""
+    if isinstance(db, PostgresUrl):
+        from mailcheck.state.postgres_db import run_lock
+
+        with run_lock(db, StoreBusy, None if shard is None else str(shard)):
+            yield
+        return
     path = lock_path(db)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

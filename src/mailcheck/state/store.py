@@ -1,8 +1,9 @@
-"""The SQLite store: every recorded run, its findings, and per (sheet, rule, subject) its clock.
+"""The state store: every recorded run, its findings, and per (sheet, rule, subject) its clock.
 
-One file, WAL mode (readers never block the writer), a busy timeout for writers that meet, and
-`BEGIN IMMEDIATE` so a writer takes the write lock before it reads what it will change. A run is
-written in one transaction: a process killed half-way leaves the store as it was before the run.
+In a SQLite file (`sqlite_db`) or a PostgreSQL database (`postgres_db`), with one schema and
+one behaviour: what follows holds for both. A run is written in one transaction: a process
+killed half-way leaves the store as it was before the run. Writers that meet wait for each
+other (SQLite: one at a time; PostgreSQL: per sheet), so a key never has two clocks running.
 
 Per key the store keeps the last *decided* status (`states`) and the stretches of failing
 (`episodes`: failed on, fixed on). Only `pass`, `warn` and `fail` decide. An `error` or a `skip`
@@ -13,7 +14,8 @@ Clocks count in the run's date (`--today` when pinned); each finding also keeps 
 was checked. Each sheet of a run also keeps where its DNS answers came from (zone files, name
 servers), so `recheck` can ask the same source again.
 
-No `sqlite3` exception leaves this module: each becomes an `InputError` naming the store.
+No exception of a database driver leaves this module: each becomes an `InputError` naming the
+store (a PostgreSQL URL with its password redacted).
 """
 
 from __future__ import annotations
@@ -21,19 +23,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from mailcheck.core.errors import InputError
 from mailcheck.core.findings import Finding, Status
 from mailcheck.sheet.model import LoadedSheet
-from mailcheck.state.migrations import LATEST, MIGRATIONS
+from mailcheck.state.database import Database
+from mailcheck.state.location import PostgresUrl, StoreLocation
+from mailcheck.state.migrations import LATEST
 
-BUSY_TIMEOUT_MS = 30_000
 Key = tuple[str, str, str]
 """(sheet path, rule, subject): what a status and a clock belong to."""
 DECIDING = frozenset({Status.PASS, Status.WARN, Status.FAIL})
@@ -112,6 +114,8 @@ class RunRecord:
     today: dt.date
     exit_code: int
     sheets: Sequence[SheetResult]
+    job: str | None = None
+    """The queue job the run was made for (`recheck --enqueue`): one run per job."""
 
 
 @dataclass(frozen=True)
@@ -174,32 +178,63 @@ def decided(statuses: Iterable[Status]) -> Status | None:
 
 
 def _guarded(method: Callable[P, R]) -> Callable[P, R]:
-    """A `sqlite3` error in a store method becomes an `InputError` naming the store (exit 2)."""
+    """A database error in a store method becomes an `InputError` naming the store (exit 2)."""
 
     @functools.wraps(method)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        store = args[0]
+        assert isinstance(store, Store)
         try:
             return method(*args, **kwargs)
-        except sqlite3.Error as exc:
-            store = args[0]
-            path = store.path if isinstance(store, Store) else None
+        except store.db.errors as exc:
             raise InputError(
-                f"the state store failed: {type(exc).__name__}: {exc}; nothing was recorded",
-                file=str(path) if path else None,
+                f"the state store failed: {store.db.message(exc)}; nothing was recorded",
+                file=str(store.path),
             ) from None
 
     return guarded
 
 
-class Store:
-    """An open store. Use `Store.open(path)`; close it (or use it as a context manager)."""
+@dataclass
+class _Writes:
+    """The rows one sheet of a run writes, gathered to be written kind by kind."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
-        self.db = connection
-        self.path = path
+    findings: list[tuple[object, ...]] = field(default_factory=list)
+    states: list[tuple[object, ...]] = field(default_factory=list)  # a new decided status
+    held: list[tuple[object, ...]] = field(default_factory=list)  # the same status again
+    failing: list[tuple[object, ...]] = field(default_factory=list)  # a clock starts
+    fixed: list[tuple[object, ...]] = field(default_factory=list)  # a clock stops
+
+    def advance(
+        self, key: Key, state: State | None, status: Status, run_id: int, today: dt.date
+    ) -> None:
+        if state is None or state.status is not status:
+            self.states.append((*key, status.value, today.isoformat(), run_id, run_id))
+        else:
+            self.held.append((run_id, *key))
+        failing = state is not None and state.status is Status.FAIL
+        if status is Status.FAIL and not failing:
+            self.failing.append((*key, today.isoformat(), run_id))
+        elif status is not Status.FAIL and failing:
+            self.fixed.append((today.isoformat(), run_id, *key))
+
+
+class Store:
+    """An open store. Use `Store.open(location)`; close it (or use it as a context manager)."""
+
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    @property
+    def path(self) -> StoreLocation:
+        """Where the store is (`str()` of it never shows a password)."""
+        return self.db.location
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = True) -> Store:
+    def open(cls, location: StoreLocation, *, create: bool = True) -> Store:
+        if isinstance(location, PostgresUrl):
+            return cls._open_postgres(location)
+        path = location
         if not create and not path.exists():
             raise InputError(
                 "no state store here yet: `mailcheck check` records only with --db or "
@@ -207,28 +242,65 @@ class Store:
                 "(or set MAILCHECK_DB to the store to use)",
                 file=str(path),
             )
+        import sqlite3
+
+        from mailcheck.state.sqlite_db import SqliteDatabase
+
         try:
             if create:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1e3)
-            store = cls(connection, path)
-            store._prepare()
+            store = cls(SqliteDatabase.open(path))
         except sqlite3.DatabaseError as exc:
             raise InputError(f"cannot use the store: {exc}", file=str(path)) from None
         except OSError as exc:
             raise InputError(f"cannot create the store: {exc.strerror}", file=str(path)) from None
+        try:
+            store._migrate()
+        except sqlite3.DatabaseError as exc:
+            store.close()
+            raise InputError(f"cannot use the store: {exc}", file=str(path)) from None
+        except BaseException:
+            store.close()
+            raise
         return store
 
     @classmethod
-    def open_readonly(cls, path: Path) -> Store:
+    def _open_postgres(cls, location: PostgresUrl) -> Store:
+        from mailcheck.state.postgres_db import PostgresDatabase, driver, open_error
+
+        failed = driver().Error
+        try:
+            store = cls(PostgresDatabase.open(location))
+        except failed as exc:
+            raise open_error(location, exc) from None
+        try:
+            store._migrate()
+        except failed as exc:
+            store.close()
+            raise open_error(location, exc) from None
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def open_readonly(cls, location: StoreLocation) -> Store:
         """Open the store only to read it (`mailcheck history`): no lock, no write, so a store
         the user may read but not write (a read-only file or directory) can be read. A store
-        of an older schema is migrated first, as `open` does."""
+        of an older schema is migrated first, as `open` does. A PostgreSQL store is opened as
+        `open` does: who may not write it is told so by the server."""
+        if isinstance(location, PostgresUrl):
+            return cls.open(location, create=False)
+        import sqlite3
+
+        from mailcheck.state.sqlite_db import SqliteDatabase
+
+        path = location
         if not path.exists():
             cls.open(path, create=False)  # raises the error that says how to make one
         try:
-            store = cls(_connect_readonly(path), path)
-            version = store._version()
+            store = cls(SqliteDatabase.open_readonly(path))
+            version = store.db.version()
         except sqlite3.DatabaseError as exc:
             raise InputError(f"cannot read the store: {exc}", file=str(path)) from None
         if version != LATEST:
@@ -249,58 +321,45 @@ class Store:
 
     # --- set-up --------------------------------------------------------------------------------
 
-    def _prepare(self) -> None:
-        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self.db.execute("PRAGMA foreign_keys = ON")
-        if self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
-            raise sqlite3.DatabaseError("WAL mode unavailable (a network file system?)")
-        self._migrate()
-
-    def _version(self) -> int:
-        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
-
     def _migrate(self) -> None:
-        if self._version() > LATEST:
-            raise _newer(self._version(), self.path)
-        while self._version() < LATEST:
+        if self.db.version() > LATEST:
+            raise _newer(self.db.version(), self.path)
+        while self.db.version() < LATEST:
             with self.transaction():
-                version = self._version()  # another process may have migrated meanwhile
+                self.db.lock_schema()
+                version = self.db.version()  # another process may have migrated meanwhile
                 if version >= LATEST:
                     break
-                for statement in MIGRATIONS[version]:
+                for statement in self.db.migration(version):
                     self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {version + 1}")
+                self.db.set_version(version + 1)
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """A write transaction, all or nothing; the write lock is taken at once."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[None]:
+        """A write transaction, all or nothing."""
+        return self.db.transaction()
 
     # --- writing -------------------------------------------------------------------------------
 
     @_guarded
     def record(self, run: RunRecord) -> int:
         """Record a whole run in one transaction; returns its id."""
+        sheets = list(run.sheets)
         with self.transaction():
-            cursor = self.db.execute(
-                "INSERT INTO runs (command, started, finished, today, exit_code)"
-                " VALUES (?, ?, ?, ?, ?)",
+            self.db.lock_sheets([result.info.path for result in sheets])
+            row = self.db.execute(
+                "INSERT INTO runs (command, started, finished, today, exit_code, job)"
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     run.command,
                     _utc(run.started),
                     _utc(run.finished),
                     run.today.isoformat(),
                     run.exit_code,
+                    run.job,
                 ),
-            )
-            run_id = int(cursor.lastrowid or 0)
-            for result in run.sheets:
+            ).fetchone()
+            run_id = int(row[0])
+            for result in sheets:
                 self._record_sheet(run_id, run.today, result)
         return run_id
 
@@ -330,47 +389,64 @@ class Store:
         for finding in result.findings:
             by_key.setdefault((info.path, finding.rule, finding.subject), []).append(finding)
         checked_at = _utc(result.checked_at)
+        states = self._states_of(info.path)
+        writes = _Writes()
         for key, findings in by_key.items():
-            state = self.state(key)
+            state = states.get(key)
             previous = state.status.value if state else None
-            self.db.executemany(
-                "INSERT INTO findings (run_id, sheet, rule, subject, status, previous, message,"
-                " hint, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (run_id, *key, f.status.value, previous, f.message, f.hint, checked_at)
-                    for f in findings
-                ],
-            )
+            writes.findings += [
+                (run_id, *key, f.status.value, previous, f.message, f.hint, checked_at)
+                for f in findings
+            ]
             status = decided(f.status for f in findings)
             if status is not None:  # an `error` or a `skip` changes no state and no clock
-                self._advance(key, state, status, run_id, today)
+                writes.advance(key, state, status, run_id, today)
+        self._write(writes)
 
-    def _advance(
-        self, key: Key, state: State | None, status: Status, run_id: int, today: dt.date
-    ) -> None:
-        if state is None or state.status is not status:
-            self.db.execute(
-                "INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (*key, status.value, today.isoformat(), run_id, run_id),
-            )
-        else:
-            self.db.execute(
+    def _states_of(self, sheet: str) -> dict[Key, State]:
+        """The last decided status of every key of a sheet: read at once, not key by key (a
+        round trip each to a database server)."""
+        rows = self.db.execute(
+            "SELECT rule, subject, status, since FROM states WHERE sheet = ?", (sheet,)
+        )
+        return {
+            (sheet, rule, subject): State(Status(status), dt.date.fromisoformat(since))
+            for rule, subject, status, since in rows
+        }
+
+    def _write(self, writes: _Writes) -> None:
+        """A sheet's rows, each kind in one batch."""
+        statements = (
+            (
+                "INSERT INTO findings (run_id, sheet, rule, subject, status, previous, message,"
+                " hint, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                writes.findings,
+            ),
+            (
+                "INSERT INTO states VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (sheet, rule, subject) DO UPDATE SET status = excluded.status,"
+                " since = excluded.since, since_run = excluded.since_run,"
+                " last_run = excluded.last_run",
+                writes.states,
+            ),
+            (
                 "UPDATE states SET last_run = ? WHERE sheet = ? AND rule = ? AND subject = ?",
-                (run_id, *key),
-            )
-        failing = state is not None and state.status is Status.FAIL
-        if status is Status.FAIL and not failing:
-            self.db.execute(
+                writes.held,
+            ),
+            (
                 "INSERT INTO episodes (sheet, rule, subject, failed_on, failed_run)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (*key, today.isoformat(), run_id),
-            )
-        elif status is not Status.FAIL and failing:
-            self.db.execute(
+                writes.failing,
+            ),
+            (
                 "UPDATE episodes SET fixed_on = ?, fixed_run = ?"
                 " WHERE sheet = ? AND rule = ? AND subject = ? AND fixed_run IS NULL",
-                (today.isoformat(), run_id, *key),
-            )
+                writes.fixed,
+            ),
+        )
+        for statement, rows in statements:
+            if rows:
+                self.db.executemany(statement, rows)
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -394,23 +470,28 @@ class Store:
     @_guarded
     def sheets(self) -> list[str]:
         """Every sheet any run has recorded."""
-        return [
-            row[0] for row in self.db.execute("SELECT DISTINCT sheet FROM run_sheets ORDER BY 1")
-        ]
+        rows = self.db.execute("SELECT DISTINCT sheet FROM run_sheets")
+        return sorted(row[0] for row in rows)  # by code point, whatever the database's collation
 
     @_guarded
     def runs(self, run_id: int | None = None) -> list[Run]:
         """Every recorded run, oldest first (or only the one with `run_id`)."""
-        rows = self.db.execute(
-            "SELECT id, command, started, finished, today, exit_code FROM runs"
-            " WHERE ? IS NULL OR id = ? ORDER BY id",
-            (run_id, run_id),
-        )
+        columns = "SELECT id, command, started, finished, today, exit_code FROM runs"
+        if run_id is None:
+            rows = self.db.execute(columns + " ORDER BY id")
+        else:
+            rows = self.db.execute(columns + " WHERE id = ?", (run_id,))
         return [Run(a, b, c, d, dt.date.fromisoformat(e), f) for a, b, c, d, e, f in rows]
 
     def run(self, run_id: int) -> Run:
         (run,) = self.runs(run_id)
         return run
+
+    @_guarded
+    def run_of_job(self, job: str) -> int | None:
+        """The run recorded for a queue job, if one was."""
+        row = self.db.execute("SELECT id FROM runs WHERE job = ?", (job,)).fetchone()
+        return int(row[0]) if row else None
 
     @_guarded
     def sheet_info(self, sheet: str, run_id: int | None = None) -> SheetInfo | None:
@@ -463,11 +544,12 @@ class Store:
             form.format(name) for form in ("%@{}", "%.{}", "% for {}", "% for %@{}", "% for %.{}")
         ]
         likes = " OR ".join("lower(f.subject) LIKE ? ESCAPE '\\'" for _ in patterns)
-        return self._select(
-            f"WHERE f.sheet = ? OR lower(f.subject) = ? OR {likes}"
-            " ORDER BY f.sheet, f.rule, f.subject, f.id",
+        found = self._select(
+            f"WHERE f.sheet = ? OR lower(f.subject) = ? OR {likes} ORDER BY f.id",
             (sheet, subject.lower().rstrip("."), *patterns),
         )
+        # by code point, whatever the database's collation; a key's findings oldest first
+        return sorted(found, key=lambda r: (r.sheet, r.rule, r.subject))
 
     @_guarded
     def _select(self, where: str, args: tuple[object, ...]) -> list[Recorded]:
@@ -481,39 +563,15 @@ class Store:
 
     @_guarded
     def integrity(self) -> str:
-        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+        return self.db.integrity()
 
 
-def _newer(version: int, path: Path) -> InputError:
+def _newer(version: int, path: StoreLocation) -> InputError:
     return InputError(
         f"the store has schema version {version}, newer than this mailcheck reads ({LATEST}): "
         "upgrade mailcheck",
         file=str(path),
     )
-
-
-READONLY_DIRECTORY = ("SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT", "SQLITE_CANTOPEN")
-"""SQLite cannot make the shared-memory file (`-shm`) a WAL store needs to be read, because
-the directory is read-only (on a read-only file system SQLite says it cannot open the file):
-only an `immutable` connection reads such a store."""
-
-
-def _connect_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection (`mode=ro`). Where the store's directory is read-only too, SQLite
-    cannot make its `-shm` file: then the file is read as immutable, only when no `-wal` file
-    holds commits not yet in it. Immutable reading never writes; should a user who may write
-    there record a run at the same moment, the read may fail (an input error), never the store."""
-    uri = path.resolve().as_uri() + "?mode=ro"
-    connection = sqlite3.connect(uri, uri=True, isolation_level=None)
-    try:
-        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the file
-        return connection
-    except sqlite3.OperationalError as exc:
-        connection.close()
-        wal = path.with_name(path.name + "-wal")
-        if exc.sqlite_errorname not in READONLY_DIRECTORY or wal.exists():
-            raise
-    return sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None)
 
 
 def _recorded(
