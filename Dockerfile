@@ -13,7 +13,7 @@ RUN python -m pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:${PYTHON_VERSION}-slim
 # optional dependencies to install with the wheel, comma-separated (pyproject's extras)
-ARG EXTRAS=""
+ARG EXTRAS="postgres,metrics"
 COPY --from=build /wheels/ /wheels/
 RUN python -m pip install --no-cache-dir "$(echo /wheels/*.whl)${EXTRAS:+[$EXTRAS]}" && rm -rf /wheels
 RUN useradd --system --uid 10001 --user-group --create-home mailcheck \
