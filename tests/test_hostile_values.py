@@ -289,3 +289,33 @@ def test_a_control_character_in_a_ticket_log_is_a_one_line_input_error(run_cli, 
     assert code == 2 and not out
     assert len(err.strip().splitlines()) == 1
     assert "\x1b" not in err and "\\x1b[31m" in err
+
+
+def _own_terms(tmp_path: Path, source: str) -> Path:
+    text = (REPO_ROOT / "examples" / "sla" / "own-terms.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^source: .*$", lambda _: f"source: {json.dumps(source)}", text)
+    path = tmp_path / "own-terms.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_markup_in_the_terms_is_shown_as_written(run_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    terms = _own_terms(tmp_path, "[link=https://evil]contract[/] |B [bold]x[/]")
+    tickets = REPO_ROOT / "examples" / "sla" / "tickets-own.csv"
+    args = ["sla", "--terms", terms, "--tickets", tickets, *TODAY]
+    code, out, _ = run_cli(*args, "--color", "always")
+    assert code == 1
+    assert "[link=https://evil]contract[/] |B [bold]x[/]" in out and "\x1b]8;;" not in out
+    code, markdown, _ = run_cli(*args, "--format", "markdown")
+    assert code == 1
+    assert "\\[link=https://evil\\]contract\\[/\\] \\|B \\[bold\\]x\\[/\\]" in markdown
+
+
+def test_a_control_character_in_the_terms_is_a_one_line_input_error(run_cli, tmp_path):
+    terms = _own_terms(tmp_path, "contract \x1b[31mRED\r")
+    tickets = REPO_ROOT / "examples" / "sla" / "tickets-own.csv"
+    code, out, err = run_cli("sla", "--terms", terms, "--tickets", tickets, *TODAY)
+    assert code == 2 and not out
+    assert len(err.strip().splitlines()) == 1
+    assert "\x1b" not in err and "\r" not in err and "\\x1b[31mRED" in err
