@@ -27,15 +27,16 @@ TODAY = ["--today", "2026-11-20"]
 
 HOSTILE = (
     "\x1b[31mRED\x1b[0m\r[bold]B[/] [link=https://evil]x[/] a|b\nc\x07"
-    "\x1b]8;;https://evil\x1b\\y\x1b]8;;\x1b\\ <script>"
+    "\x1b]8;;https://evil\x1b\\y\x1b]8;;\x1b\\ <script> \x9b7mC1 \u202eLTR"
 )
-"""Colour, a carriage return, markup, a pipe, a line break, BEL, a hyperlink, an HTML tag."""
+"""Colour, a carriage return, markup, a pipe, a line break, BEL, a hyperlink, an HTML tag, a
+C1 control sequence introducer (CSI) and a right-to-left override."""
 ONE_LINE_HOSTILE = "\x1b[31mRED\x1b[0m[bold]B[/] [link=https://evil]x[/] a|b\x07"
 """What a mail header line can carry (no line break, no carriage return)."""
 HOSTILE_FILE = "in\x1b[31mRED [bold]B|x.eml"  # no `/`: a path separator
 TAME = "ACME GmbH"
 
-RAW = ("\x1b[31mRED", "\x1b]8;;https://evil", "\x07", "\r")
+RAW = ("\x1b[31mRED", "\x1b]8;;https://evil", "\x07", "\r", "\x9b", "\u202e")
 """What the values would do to a terminal if written as they are."""
 SHOWN = ("\\x1b[31mRED", "[bold]B[/]", "[link=https://evil]x[/]")
 """What a person sees instead: the escape written out, the markup as written."""
@@ -193,10 +194,21 @@ def test_json_keeps_the_value_as_data_and_writes_no_raw_escape(run_cli, sheets):
     assert exempted and HOSTILE in exempted[0]["message"]  # the data itself, unchanged
 
 
-def test_deadlines_json_keeps_the_customer_as_written(run_cli, sheets):
-    _, out, _ = run_cli("deadlines", sheets.hostile, *sheets.zones, *TODAY, "--format", "json")
-    assert "\x1b" not in out
-    assert {row["customer"] for row in json.loads(out)["deadlines"]} == {HOSTILE}
+@pytest.mark.parametrize(
+    ("command", "fmt"), [("deadlines", "json"), ("check", "json"), ("check", "jsonl")]
+)
+def test_json_keeps_the_customer_as_written_and_escapes_what_a_terminal_acts_on(
+    run_cli, sheets, command, fmt
+):
+    """JSON escapes C0 controls itself; C1 controls, DEL and bidirectional overrides are
+    escaped as well (`\\u009b`): the same data, harmless when shown."""
+    _, out, _ = run_cli(command, sheets.hostile, *sheets.zones, *TODAY, "--format", fmt)
+    assert_harmless(out, coloured=False)
+    if command == "deadlines" and fmt == "json":
+        assert {row["customer"] for row in json.loads(out)["deadlines"]} == {HOSTILE}
+    else:
+        lines = out.splitlines() if fmt == "jsonl" else [out]
+        assert HOSTILE in _texts([json.loads(line) for line in lines])
 
 
 def test_github_annotations_escape_what_the_job_log_would_colour(run_cli, sheets, monkeypatch):

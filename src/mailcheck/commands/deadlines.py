@@ -221,15 +221,14 @@ def _missing(found: dict[Kind, Finding], clock: Kind, met_on: dt.date | None) ->
 
 
 def _render_json(view: Deadlines, stream: TextIO) -> None:
-    import json
+    from mailcheck.output.json import json_text
 
     data = {
         "today": view.today.isoformat(),
         "deadlines": [row.as_dict() for row in view.rows],
         "exit_code": int(view.exit_code),
     }
-    json.dump(data, stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(json_text(data, indent=2) + "\n")
 
 
 def _render_table(

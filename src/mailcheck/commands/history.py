@@ -211,11 +211,10 @@ def _clock(
 
 
 def _render_json(subject: str, timelines: Sequence[Timeline], stream: TextIO) -> None:
-    import json
+    from mailcheck.output.json import json_text
 
     data = {"subject": subject, "keys": [t.as_dict() for t in timelines]}
-    json.dump(data, stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(json_text(data, indent=2) + "\n")
 
 
 def _render_table(

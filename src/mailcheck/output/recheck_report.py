@@ -86,10 +86,9 @@ def as_json(report: RecheckReport, *, with_findings: bool = True) -> dict[str, A
 
 
 def render_json(report: RecheckReport, stream: TextIO) -> None:
-    import json
+    from mailcheck.output.json import json_text
 
-    json.dump(as_json(report), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(json_text(as_json(report), indent=2) + "\n")
 
 
 def render_table(
