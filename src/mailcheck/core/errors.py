@@ -32,6 +32,14 @@ def one_line(text: str) -> str:
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
+def printable(text: str) -> str:
+    """`text` with its control characters written as escapes like `one_line` does, but its
+    line breaks kept: a text of several lines (a table cell, a worker's traceback)."""
+    if text.isprintable():
+        return text
+    return "\n".join(one_line(part) for part in text.split("\n"))
+
+
 class InputError(Exception):
     """Invalid input (sheet, zone file, option): reported as `file:line: key: problem`, exit 2."""
 

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mailcheck.core.errors import one_line
+from mailcheck.core.errors import one_line, printable
 
 MIN_TEXT_WIDTH = 20  # below this a hanging indent is given up rather than a word cut
 MIN_CELL_WIDTH = 16
@@ -90,13 +90,6 @@ def print_lines(console: Console, lines: Sequence[Text]) -> None:
         return
     for start in range(0, len(lines), PRINT_BATCH):
         console.print(Text("\n").join(lines[start : start + PRINT_BATCH]), soft_wrap=True)
-
-
-def printable(text: str) -> str:
-    """`text` with its control characters escaped, its line breaks kept."""
-    if text.isprintable():
-        return text
-    return "\n".join(one_line(part) for part in text.split("\n"))
 
 
 def safe_text(text: Text) -> Text:
