@@ -45,7 +45,7 @@ def questions(domains: list[str]) -> list[tuple[str, str]]:
     for d in domains:
         pairs += [(d, "MX"), (d, "A"), (d, "TXT"), (f"{bench.SELECTOR}._domainkey.{d}", "TXT")]
         pairs += [(f"_dmarc.{d}", "TXT"), (f"mx.{d}", "A"), (f"mx.{d}", "AAAA")]
-        pairs += [(f"_mta-sts.{d}", "TXT"), (f"_smtp._tls.{d}", "TXT"), (f"default._bimi.{d}", "TXT")]
+        pairs += [(f"{label}.{d}", "TXT") for label in ("_mta-sts", "_smtp._tls", "default._bimi")]
     return pairs
 
 
