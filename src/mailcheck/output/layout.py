@@ -171,7 +171,7 @@ def fitted_table(
     return table
 
 
-def _safe_cell(cell: Text | str) -> Text | str:
+def _safe_cell(cell: Text | str) -> Text:
     """A cell as it is shown: its control characters escaped; a plain string as plain text,
     never read as rich markup whatever the console."""
     if isinstance(cell, Text):
