@@ -331,3 +331,32 @@ def test_a_control_character_in_the_terms_is_a_one_line_input_error(run_cli, tmp
     assert code == 2 and not out
     assert len(err.strip().splitlines()) == 1
     assert "\x1b" not in err and "\r" not in err and "\\x1b[31mRED" in err
+
+
+# --- the helpers every view uses ------------------------------------------------------------
+
+
+def test_a_styled_line_keeps_its_styles_when_its_text_is_escaped():
+    from rich.text import Text
+
+    from mailcheck.output.layout import safe_text
+
+    line = Text("\x1b[31m", style="dim")
+    line.append("FAIL", style="bold red")
+    line.append(" x\x1b]8;;")
+    safe = safe_text(line)
+    assert safe.plain == "\\x1b[31mFAIL x\\x1b]8;;"
+    assert safe.style == "dim"
+    assert [(safe.plain[s.start : s.end], str(s.style)) for s in safe.spans] == [
+        ("FAIL", "bold red")
+    ]
+
+
+def test_json_text_is_the_same_data_with_nothing_a_terminal_acts_on():
+    from mailcheck.output.json import json_text
+
+    data = {"name": "Grüße \x9b7m \u202eLTR \x7f \U000e0001 \u2028", "n": [1, "\x1b"]}
+    text = json_text(data, indent=2)
+    assert json.loads(text) == data
+    assert "Grüße" in text  # printable text stays as written
+    assert all(char.isprintable() or char == "\n" for char in text)
