@@ -14,10 +14,17 @@ import pytest
 
 from conftest import REPO_ROOT
 from mailcheck.core.findings import Finding, Status
-from mailcheck.state import RunRecord, SheetInfo, SheetResult, Store, exclusive, store_location
-from mailcheck.state import prune as prune_module
+from mailcheck.state import (
+    RunRecord,
+    SheetInfo,
+    SheetResult,
+    Store,
+    exclusive,
+    retention,
+    store_location,
+)
 from mailcheck.state.lock import EX_TEMPFAIL, lock_path
-from mailcheck.state.prune import prune
+from mailcheck.state.retention import prune
 from mailcheck.state.store import DnsSource
 from onlyrules import keep_only
 
@@ -182,9 +189,9 @@ def test_batches_are_bounded_and_give_the_same_result(run_cli, store_at, monkeyp
     with Store.open(store_location(store_at)) as store:
         for day in range(1, 8):
             record(store, moment(10, day), a=Status.PASS, b=Status.PASS)
-    monkeypatch.setattr(prune_module, "ROWS_PER_TRANSACTION", 3)
-    monkeypatch.setattr(prune_module, "PAIRS_PER_PAGE", 2)
-    monkeypatch.setattr(prune_module, "RUNS_PER_PAGE", 1)
+    monkeypatch.setattr(retention, "ROWS_PER_TRANSACTION", 3)
+    monkeypatch.setattr(retention, "PAIRS_PER_PAGE", 2)
+    monkeypatch.setattr(retention, "RUNS_PER_PAGE", 1)
     written: list[int] = []
     with Store.open(store_location(store_at)) as store:
         executemany = store.db.executemany

@@ -831,7 +831,7 @@ def prune(
         bool, typer.Option("--dry-run", help="Only count what would be deleted.")
     ] = False,
     fmt: Annotated[
-        Format, typer.Option("--format", help="Output format: table or json.")
+        Format, typer.Option("--format", metavar="table|json", help="Output format.")
     ] = Format.TABLE,
     output: OutputOpt = None,
     today: Annotated[

@@ -1,5 +1,6 @@
 """`mailcheck prune --older-than DAYS`: delete what old runs recorded, so the store stops
-growing; the statuses and clocks stay (`mailcheck.state.prune` says what goes and what stays).
+growing; the statuses and clocks stay (`mailcheck.state.retention` says what goes and
+what stays).
 
 Meant for cron, after the night's re-check. It takes the store's run lock as `recheck` does, so
 it never runs beside a re-check (exit 75 when one holds the store); `--dry-run` only counts,
@@ -23,7 +24,7 @@ from mailcheck.core.errors import InputError, quote
 from mailcheck.output import Format
 from mailcheck.state import Store, StoreLocation, exclusive
 from mailcheck.state.location import exists
-from mailcheck.state.prune import Pruned, cutoff, prune
+from mailcheck.state.retention import Pruned, cutoff, prune
 
 MAX_KEEP_LAST = 1_000_000
 FORMATS = (Format.TABLE, Format.JSON)
