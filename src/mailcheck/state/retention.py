@@ -48,15 +48,17 @@ _UNNAMED = (  # no status and no clock names the run
     " AND NOT EXISTS (SELECT 1 FROM episodes WHERE failed_run = r.id)"
     " AND NOT EXISTS (SELECT 1 FROM episodes WHERE fixed_run = r.id)"
 )
-EMPTY_RUNS = (  # old runs without a sheet left
-    "SELECT r.id FROM runs r WHERE r.finished < ? AND r.id > ?"
+OLD_RUNS = "SELECT id FROM runs WHERE finished < ? AND id > ? ORDER BY id LIMIT ?"
+# Of a page of old runs (ids from, to), those to delete: looked up run by run in the indexes
+EMPTY_RUNS = (  # left without a sheet
+    "SELECT r.id FROM runs r WHERE r.id BETWEEN ? AND ? AND r.finished < ?"
     " AND NOT EXISTS (SELECT 1 FROM run_sheets rs WHERE rs.run_id = r.id)"
-    f"{_UNNAMED} ORDER BY r.id LIMIT ?"
+    f"{_UNNAMED}"
 )
-EMPTIED_RUNS = (  # old runs that a prune would leave without a sheet (a dry run's count)
-    "SELECT r.id FROM runs r WHERE r.finished < ? AND r.id > ?"
+EMPTIED_RUNS = (  # that a prune would leave without a sheet (a dry run's count)
+    "SELECT r.id FROM runs r WHERE r.id BETWEEN ? AND ? AND r.finished < ?"
     f" AND NOT EXISTS (SELECT 1 FROM run_sheets rs WHERE rs.run_id = r.id AND NOT {_NEWER})"
-    f"{_UNNAMED} ORDER BY r.id LIMIT ?"
+    f"{_UNNAMED}"
 )
 
 
@@ -140,15 +142,16 @@ class _Pruning:
         offset = (self.offset,) if self.dry_run else ()
         cursor = 0
         while True:
-            args = (self.before, cursor, *offset, RUNS_PER_PAGE)
-            ids = [int(row[0]) for row in self.db.execute(query, args)]
-            if not ids:
+            page = self.db.execute(OLD_RUNS, (self.before, cursor, RUNS_PER_PAGE)).fetchall()
+            if not page:
                 return
-            if not self.dry_run:
+            first, cursor = int(page[0][0]), int(page[-1][0])
+            args = (first, cursor, self.before, *offset)
+            ids = [int(row[0]) for row in self.db.execute(query, args)]
+            if ids and not self.dry_run:
                 with self.db.transaction():
                     self.db.executemany("DELETE FROM runs WHERE id = ?", [(i,) for i in ids])
             self.deleted_runs += len(ids)
-            cursor = ids[-1]
 
     def _findings_of(self, pair: Pair) -> None:
         run_id, sheet = pair
