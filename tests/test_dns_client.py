@@ -271,6 +271,37 @@ def test_a_server_that_answered_is_asked_again_after_a_timeout(dns_server, monke
     assert server.count("www.sample.example") >= 4  # each of the two was sent, and again
 
 
+def test_a_server_that_answered_quickly_is_asked_again_after_a_few_round_trips(dns_server):
+    """Once a server has answered, a lost question waits its retransmission timeout (RFC 6298:
+    the smoothed round trip and its variation, at least MIN_RETRY), not the second of a server
+    never measured: on loopback a dropped question is sent again about every quarter second."""
+    server = dns_server(SAMPLE)
+    server.drop("www.sample.example.")
+    client = Client([server.address], 0.9)
+
+    async def questions() -> None:
+        await client.ask(dns.name.from_text("sample.example."), dns.rdatatype.MX)
+        with pytest.raises(dns.exception.Timeout):
+            await client.ask(dns.name.from_text("www.sample.example."), dns.rdatatype.A)
+
+    try:
+        asyncio.run(questions())
+    finally:
+        client.close()
+    assert server.count("www.sample.example") >= 3  # a fixed RETRY_AFTER (1 s) would send it once
+
+
+def test_the_retransmission_timeout_follows_the_round_trips_within_its_bounds():
+    estimate = client_module._RoundTrip(0.05, 0.025)
+    assert estimate.timeout == client_module.MIN_RETRY  # 50 ms + 4 x 25 ms is below the floor
+    for _ in range(20):
+        estimate.sample(0.4)
+    assert client_module.MIN_RETRY < estimate.timeout < client_module.RETRY_AFTER
+    for _ in range(20):
+        estimate.sample(3.0)
+    assert estimate.timeout == client_module.RETRY_AFTER
+
+
 def test_a_server_the_system_cannot_send_to_is_unreachable_not_servfail(dns_server):
     """The system refuses to send to a broadcast address (EACCES): no question went out, so it
     is neither a server failure nor a timeout; a reachable server after it still answers."""

@@ -23,6 +23,7 @@ def _psl() -> PublicSuffixList:
     return PublicSuffixList()  # the bundled snapshot: no network
 
 
+@lru_cache(maxsize=4096)  # a batch asks it of each domain several times (grouping, plans, hints)
 def registrable_domain(domain: str) -> str:
     """The registrable domain of `domain` under the list (one label below its public suffix),
     or the domain itself when it is a public suffix. Synchronous and without DNS: for grouping

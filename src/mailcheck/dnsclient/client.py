@@ -5,7 +5,10 @@ thousands of questions a second that costs more than the answers. Here each serv
 connected UDP sockets, each on its own random source port, kept for the run. A question goes
 out on one of them at random with a random id, and a datagram is taken as its answer only when
 it comes from that server (the socket is connected) with that id and the same question. A
-question left without answer is sent again after `RETRY_AFTER` seconds, to the next server;
+question left without answer is sent again, to the next server, once its retransmission
+timeout has passed: `RETRY_AFTER` seconds until a server has answered, then (RFC 6298's
+estimator, on first sendings only) its smoothed round trip plus four times its variation, kept
+between `MIN_RETRY` and `RETRY_AFTER`, so a lost datagram costs a few round trips, not a second;
 SERVFAIL or REFUSED moves on to the next server too, and so does an answer that cannot be read.
 A truncated answer is asked again over TCP (dnspython). A server that has not answered a
 single question in the `timeout` since it was first asked is down for the run: it is asked no
@@ -42,7 +45,8 @@ import dns.wire
 
 EDNS_PAYLOAD = 1232  # DNS flag day 2020: large TXT answers fit, no IP fragmentation
 SOCKETS_PER_SERVER = 4  # source ports an answer must hit, besides the 16-bit id
-RETRY_AFTER = 1.0  # seconds before a question without answer is sent again
+RETRY_AFTER = 1.0  # seconds before a question without answer is sent again, at most
+MIN_RETRY = 0.25  # seconds at least: a recursive resolver may take that long for a cache miss
 _HEADER = 12
 _TC = 0x0200
 # A query is a fixed header (RFC 1035 §4.1.1: id set per question, RD, one question, one
@@ -141,6 +145,22 @@ class _Socket:
         self.sock.close()
 
 
+@dataclass(slots=True)
+class _RoundTrip:
+    """RFC 6298 §2: a server's smoothed round-trip time and its variation, in seconds."""
+
+    smoothed: float
+    variation: float
+
+    def sample(self, seconds: float) -> None:
+        self.variation = 0.75 * self.variation + 0.25 * abs(self.smoothed - seconds)
+        self.smoothed = 0.875 * self.smoothed + 0.125 * seconds
+
+    @property
+    def timeout(self) -> float:
+        return min(RETRY_AFTER, max(MIN_RETRY, self.smoothed + 4 * self.variation))
+
+
 class Client:
     """Asks the given servers; one instance per run and event loop."""
 
@@ -151,6 +171,7 @@ class Client:
         self._sockets: dict[Server, list[_Socket]] = {}
         self._answered: set[Server] = set()  # sent at least one answer this run
         self._first_asked: dict[Server, float] = {}  # when it was first asked (monotonic)
+        self._round_trips: dict[Server, _RoundTrip] = {}
         # closed when the client goes, even when no one calls close()
         weakref.finalize(self, _close_all, self._sockets)
 
@@ -178,7 +199,7 @@ class Client:
             if server in failures or server in unreachable:
                 continue
             try:
-                data = await self._send(server, wire, question, deadline)
+                data = await self._send(server, wire, question, deadline, first=attempt == 1)
             except OSError as exc:
                 unreachable[server] = exc.strerror or type(exc).__name__
                 continue
@@ -216,18 +237,33 @@ class Client:
         return time.monotonic() - first >= self.timeout
 
     async def _send(
-        self, server: Server, wire: bytearray, question: bytes, deadline: float
+        self, server: Server, wire: bytearray, question: bytes, deadline: float, *, first: bool
     ) -> bytes | None:
-        self._first_asked.setdefault(server, time.monotonic())
+        """The datagram answering `wire` from `server`, or None once its retransmission
+        timeout has passed. Only a question's first sending is timed (Karn's algorithm): an
+        answer to a question sent twice may answer either sending."""
+        sent = time.monotonic()
+        self._first_asked.setdefault(server, sent)
         chosen = random.choice(self._open(server))
         qid, future = chosen.ask(wire, question)
-        wait = min(RETRY_AFTER, max(0.0, deadline - time.monotonic()))
-        timer = chosen.loop.call_later(wait, _give_up, future)
+        estimate = self._round_trips.get(server)
+        retry = RETRY_AFTER if estimate is None else estimate.timeout
+        timer = chosen.loop.call_later(min(retry, max(0.0, deadline - sent)), _give_up, future)
         try:
-            return await future  # None: no answer in time
+            data = await future
         finally:
             timer.cancel()
             chosen.waiting.pop(qid, None)
+        if data is not None and first:
+            self._timed(server, time.monotonic() - sent)
+        return data
+
+    def _timed(self, server: Server, seconds: float) -> None:
+        estimate = self._round_trips.get(server)
+        if estimate is None:  # RFC 6298 §2.2: the first measurement
+            self._round_trips[server] = _RoundTrip(seconds, seconds / 2)
+        else:
+            estimate.sample(seconds)
 
     def _open(self, server: Server) -> list[_Socket]:
         loop = asyncio.get_running_loop()

@@ -59,7 +59,8 @@ def subject_keys(rule_id: str) -> tuple[str, ...]:
 
 def locate_findings(findings: Iterable[Finding], sheets: Sequence[LoadedSheet]) -> list[Finding]:
     """Give every finding about a sheet (and not about another file) its sheet line."""
-    indexes = {sheet.display: SheetIndex.of(sheet) for sheet in sheets}
+    # a sheet made in memory (a domain of a list) has no lines to point at: nothing to index
+    indexes = {sheet.display: SheetIndex.of(sheet) for sheet in sheets if sheet.lines}
     located = []
     for finding in findings:
         index = indexes.get(finding.sheet) if finding.sheet else None

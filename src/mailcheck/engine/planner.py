@@ -88,9 +88,10 @@ async def plan_sheet(sheet: LoadedSheet, findings: Sequence[Finding], ctx: Conte
         if finding.status in ACTING:
             fixes.add(finding)
     merged: list[PlannedRecord | Conflict] = []
-    ownership = Ownership.of_sheet(sheet.sheet)
-    for domain, edits in fixes.spf.items():
-        merged += await _spf_record(domain, edits, ctx, ownership)
+    if fixes.spf:
+        ownership = Ownership.of_sheet(sheet.sheet)
+        for domain, edits in fixes.spf.items():
+            merged += await _spf_record(domain, edits, ctx, ownership)
     for name, changes in fixes.dmarc.items():
         merged += await _dmarc_record(name, changes, ctx)
     for (name, rtype), wanted in fixes.records.items():
@@ -98,8 +99,11 @@ async def plan_sheet(sheet: LoadedSheet, findings: Sequence[Finding], ctx: Conte
         if isinstance(one, Conflict) or not await _published(one, ctx):
             merged.append(one)
     conflicts = [c for c in merged if isinstance(c, Conflict)]
-    own = {registrable_domain(d) for d in sender_domains(s.address for s in sheet.sheet.senders)}
-    records = [_operated(r, own) for r in merged if isinstance(r, PlannedRecord)]
+    records = [r for r in merged if isinstance(r, PlannedRecord)]
+    if records:
+        senders = sender_domains(s.address for s in sheet.sheet.senders)
+        own = {registrable_domain(domain) for domain in senders}
+        records = [_operated(r, own) for r in records]
     conflicts += _aliases_beside_data(records)
     plan = Plan(
         sheet=sheet.display if sheet.from_file else None,
