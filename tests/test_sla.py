@@ -770,3 +770,18 @@ def test_the_terms_format_has_a_json_schema_the_bundled_terms_meet():
         jsonschema.validate(data, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"terms": 1, "title": "t", "source": "s", "extra": 1}, schema)
+
+
+def test_credit_options_under_terms_without_a_credit_are_said_not_ignored(run_cli):
+    """Seed 004 promises no credit: --fee and --started-periods change nothing, and the run
+    says so (a note in every format) instead of ignoring them; the findings stay the same."""
+    code, out, err = run_cli("sla", *SEED_004_INCIDENTS, "--fee", "900", "--started-periods",
+                             "--format", "json")  # fmt: skip
+    notes = json.loads(out)["notes"]
+    assert code == 1 and [(n["file"], n["line"]) for n in notes] == [("004", None)]
+    assert "--fee" in notes[0]["message"] and "--started-periods" in notes[0]["message"]
+    assert "warning" in err and "Traceback" not in err
+    _, plain, _ = sla(run_cli, *SEED_004_INCIDENTS)
+    assert json.loads(out)["findings"] == plain
+    code, out, _ = run_cli("sla", *INCIDENTS, "--format", "json")  # seed 003 has a credit
+    assert code == 1 and json.loads(out)["notes"] == []

@@ -25,6 +25,7 @@ from mailcheck.commands._options import ReportOptions, Selection
 from mailcheck.commands._report import write_report
 from mailcheck.core.errors import InputError, combined, quote
 from mailcheck.core.findings import Finding
+from mailcheck.core.report import Note
 from mailcheck.dnsclient import Resolver
 from mailcheck.engine.checker import run_rule
 from mailcheck.engine.settings import RunSettings
@@ -66,7 +67,21 @@ def run_sla(
     review = _review(options)
     ctx = Context(dns=_no_dns(), today=settings.today, review=review)
     findings = asyncio.run(_check(rules, ctx))
-    return write_report(findings, settings, report)
+    return write_report(findings, settings, report, notes=_unused(options, review.terms))
+
+
+def _unused(options: SlaOptions, terms: LoadedTerms) -> list[Note]:
+    """Options the terms give nothing to do: said, not silently ignored."""
+    availability = terms.terms.availability
+    if availability is not None and availability.credit is not None:
+        return []
+    asked = {"--fee": options.fee is not None, "--started-periods": options.started_periods}
+    given = [option for option, used in asked.items() if used]
+    if not given:
+        return []
+    said = " and ".join(given)
+    why = f"these terms promise no credit for downtime (availability.credit): {said} change nothing"
+    return [Note(terms.name, None, why)]
 
 
 def _review(options: SlaOptions) -> ServiceReview:

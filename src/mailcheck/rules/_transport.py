@@ -157,11 +157,11 @@ class HostTls:
 
 async def host_tls(host: str, ctx: Context) -> HostTls:
     """Probe one mail server for STARTTLS and judge what it presents, once per run."""
-    return await ctx.probes.once(("starttls", host), lambda: _host_tls(host, ctx))
+    return await ctx.kept.once(("starttls", host), lambda: _host_tls(host, ctx))
 
 
 async def _host_tls(host: str, ctx: Context) -> HostTls:
-    gate = await ctx.probes.once(("smtp-gate",), lambda: _gate(ctx.smtp.parallel))
+    gate = await ctx.kept.once(("smtp-gate",), lambda: _gate(ctx.smtp.parallel))
     async with gate:
         result = await probe_starttls(host, ctx.dns, ctx.smtp)
     if result.outcome is Probed.TLS:

@@ -73,10 +73,10 @@ class Context:
     """The run's sample messages, each read once for all message rules."""
     memo: RunMemo = field(default_factory=RunMemo, compare=False)
     """Results derived once per run and shared by rules (e.g. the SPF tree of a domain)."""
-    probes: RunMemo = field(default_factory=RunMemo, compare=False)
-    """The mail servers probed (STARTTLS) and the gate bounding how many at once: kept for the
-    whole run where `memo` is one item's in a batch, so a host that many domains name is
-    probed once."""
+    kept: RunMemo = field(default_factory=RunMemo, compare=False)
+    """What is the same for every item of a run — the trust anchors and roots read from files,
+    the mail servers probed (STARTTLS) and the gate bounding how many at once — kept for the
+    whole run where `memo` is one item's in a batch: read or probed once, not once a domain."""
     delivery: Delivery | None = None
     """Delivery reports of the run (`mailcheck hygiene`), for the hygiene and capacity rules."""
     review: ServiceReview | None = None
@@ -92,7 +92,7 @@ class Context:
         from mailcheck.certs.roots import load_roots  # cryptography: only for runs that need it
 
         ca_file = self.ca_file
-        return await self.memo.once(
+        return await self.kept.once(
             ("trusted-roots", str(ca_file)), lambda: asyncio.to_thread(load_roots, ca_file)
         )
 

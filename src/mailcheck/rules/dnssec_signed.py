@@ -57,7 +57,7 @@ async def check(sheet: LoadedSheet, ctx: Context) -> Iterable[Finding]:
 
 async def anchors(ctx: Context) -> TrustAnchors:
     source = ctx.trust_anchors
-    return await ctx.memo.once(
+    return await ctx.kept.once(
         ("trust-anchors", str(source)), lambda: asyncio.to_thread(load_anchors, source)
     )
 
