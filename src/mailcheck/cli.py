@@ -110,7 +110,8 @@ DbOpt = Annotated[
         envvar="MAILCHECK_DB",
         metavar="FILE|URL",
         help="The state store, a SQLite file or a postgresql:// URL: check records the run in "
-        "it, recheck and history read it (default: ~/.local/state/mailcheck/state.sqlite).",
+        "it, recheck and history read it, prune deletes old runs from it (default: "
+        "~/.local/state/mailcheck/state.sqlite).",
     ),
 ]
 FormatOpt = Annotated[
@@ -807,6 +808,53 @@ def history(
     chosen = opt.selection(select, ignore)
     day = today.date() if today else None
     raise typer.Exit(run_history(subject, opt.store(db), report, chosen, day))
+
+
+@app.command()
+def prune(
+    older_than: Annotated[
+        str,
+        typer.Option(
+            "--older-than",
+            metavar="DAYS",
+            help="Delete what runs that finished more than DAYS days before --today recorded.",
+        ),
+    ],
+    db: DbOpt = None,
+    keep_last: Annotated[
+        str,
+        typer.Option(
+            "--keep-last", metavar="N", help="Keep each sheet's newest N runs however old."
+        ),
+    ] = "1",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count what would be deleted.")
+    ] = False,
+    fmt: Annotated[
+        Format, typer.Option("--format", metavar="table|json", help="Output format.")
+    ] = Format.TABLE,
+    output: OutputOpt = None,
+    today: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--today",
+            parser=_date,
+            metavar="DATE",
+            help="Count the days back from this date (YYYY-MM-DD; default: today).",
+        ),
+    ] = None,
+) -> None:
+    """Delete old runs from the state store; statuses and clocks stay.
+
+    Each sheet keeps its newest runs, so history and recheck go on as before. Takes the
+    store's lock as recheck does (exit 75 while a run holds it).
+    """
+    from mailcheck.commands import _options as opt
+    from mailcheck.commands.prune import run_prune
+
+    report = opt.report_options(fmt, output)
+    day = today.date() if today else None
+    raise typer.Exit(run_prune(opt.store(db), older_than, keep_last, report, day, dry_run=dry_run))
 
 
 @app.command()

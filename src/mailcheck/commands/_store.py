@@ -30,10 +30,11 @@ from mailcheck.state import (
 )
 
 
-def store_to_read(db: StoreLocation | None) -> StoreLocation:
-    """The store `recheck` and `history` read (`--db`, else `MAILCHECK_DB`, else the default),
-    said on stderr with where its path came from: a run `check` recorded in another store (or
-    in none) is then not silently missed."""
+def store_to_read(db: StoreLocation | None, doing: str = "reading") -> StoreLocation:
+    """The store `recheck`, `history` and `prune` work on (`--db`, else `MAILCHECK_DB`, else
+    the default), said on stderr with where its path came from (`doing`: what the command does
+    with it): a run `check` recorded in another store (or in none) is then not silently
+    missed."""
     if db is None:
         path = default_path()
         origin = f"the default; `check` records here only with --db {path} or {ENV}"
@@ -41,7 +42,7 @@ def store_to_read(db: StoreLocation | None) -> StoreLocation:
         path = db
         given = os.environ.get(ENV)
         origin = f"from {ENV}" if given and store_location(given) == db else "from --db"
-    print(one_line(f"mailcheck: reading the state store {path} ({origin})"), file=sys.stderr)
+    print(one_line(f"mailcheck: {doing} the state store {path} ({origin})"), file=sys.stderr)
     return path
 
 

@@ -61,6 +61,13 @@ class Database(Protocol):
         """`ok`, or what is wrong."""
         ...
 
+    def reclaim(self) -> int | None:
+        """After a large delete: the bytes left free inside the store for its next writes
+        (SQLite keeps freed pages in its file, or gives them back where the file was made
+        with incremental auto-vacuum); None where the database reclaims them by itself
+        (PostgreSQL's autovacuum)."""
+        ...
+
     def close(self) -> None: ...
 
     def message(self, exc: Exception) -> str:

@@ -99,6 +99,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE runs ADD COLUMN job TEXT",
         "CREATE UNIQUE INDEX one_run_per_job ON runs (job) WHERE job IS NOT NULL",
     ),
+    # 5: what `mailcheck prune` looks runs up by: their age, a sheet's newest runs, and whether
+    # a status or a clock names a run. Deleting a run makes both databases look up the rows
+    # whose foreign keys point at it: without these indexes, each deleted run reads `states`
+    # and `episodes` whole.
+    (
+        "CREATE INDEX runs_by_finished ON runs (finished)",
+        "CREATE INDEX run_sheets_by_sheet ON run_sheets (sheet, run_id)",
+        "CREATE INDEX states_by_since_run ON states (since_run)",
+        "CREATE INDEX states_by_last_run ON states (last_run)",
+        "CREATE INDEX episodes_by_failed_run ON episodes (failed_run)",
+        "CREATE INDEX episodes_by_fixed_run ON episodes (fixed_run)",
+    ),
 )
 
 LATEST = len(MIGRATIONS)

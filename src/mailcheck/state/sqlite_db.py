@@ -13,6 +13,8 @@ from mailcheck.state.database import Rows
 from mailcheck.state.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
+INCREMENTAL = 2  # `PRAGMA auto_vacuum`: freed pages are given back on `incremental_vacuum`
+RECLAIM_PAGES = 10_000  # pages given back per write transaction: the store is never held long
 
 READONLY_DIRECTORY = ("SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT", "SQLITE_CANTOPEN")
 """SQLite cannot make the shared-memory file (`-shm`) a WAL store needs to be read, because
@@ -78,6 +80,23 @@ class SqliteDatabase:
 
     def integrity(self) -> str:
         return str(self.connection.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def reclaim(self) -> int | None:
+        """Freed pages stay in the file and the next runs fill them again, so a store pruned
+        every night stops growing; `VACUUM` would rewrite the whole file, holding the store
+        for as long. A file made with `auto_vacuum = INCREMENTAL` gives them back here, a few
+        thousand at a time."""
+        if self._pragma("auto_vacuum") == INCREMENTAL:
+            free = self._pragma("freelist_count")
+            while free:
+                self.connection.execute(f"PRAGMA incremental_vacuum({RECLAIM_PAGES})").fetchall()
+                free, left = self._pragma("freelist_count"), free
+                if free >= left:  # nothing more to give back
+                    break
+        return self._pragma("freelist_count") * self._pragma("page_size")
+
+    def _pragma(self, name: str) -> int:
+        return int(self.connection.execute(f"PRAGMA {name}").fetchone()[0])
 
     def close(self) -> None:
         self.connection.close()
