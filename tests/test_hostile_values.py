@@ -360,3 +360,14 @@ def test_json_text_is_the_same_data_with_nothing_a_terminal_acts_on():
     assert json.loads(text) == data
     assert "Grüße" in text  # printable text stays as written
     assert all(char.isprintable() or char == "\n" for char in text)
+
+
+def test_the_notice_naming_the_state_store_escapes_its_path(run_cli, sheets, tmp_path):
+    codes = []
+    for name in ("state.sqlite", "state\x1b[31mRED[bold]B[/].sqlite"):
+        _recorded(run_cli, sheets, sheets.tame, tmp_path / name)
+        code, _, err = run_cli("history", "acme-shop.example", "--db", tmp_path / name)
+        codes.append(code)
+    assert codes[0] == codes[1]
+    assert_harmless(err, coloured=False)
+    assert "state\\x1b[31mRED[bold]B[/].sqlite" in err
