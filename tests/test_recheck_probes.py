@@ -22,8 +22,11 @@ SELECT = ("mx.starttls", "dnssec.signed")
 
 @pytest.fixture(scope="module")
 def signed_zones(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]:
+    return write_signed_zones(tmp_path_factory.mktemp("signed"))
+
+
+def write_signed_zones(folder: Path) -> tuple[list[Path], Path]:
     """The signed tree as zone files (one per zone) and the file of its trust anchor."""
-    folder = tmp_path_factory.mktemp("signed")
     files = []
     for origin, text in signed_tree().zones.items():
         path = folder / f"{origin}zone"
@@ -187,3 +190,26 @@ def _runs(db: Path) -> list:
 
     with Store.open(db) as store:
         return store.runs()
+
+
+def test_a_job_rebuilds_the_settings_of_the_recheck_that_queued_it(tmp_path, signed_zones):
+    """Through the queue's JSON and back: the same probes, the same files (no PostgreSQL
+    needed: the job is plain data)."""
+    import trustme
+
+    from mailcheck.commands._options import Selection
+    from mailcheck.commands._queue import SheetJob, round_jobs
+    from mailcheck.state import Store
+
+    files, anchor = signed_zones
+    ca_file = tmp_path / "ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(ca_file))
+    settings = probing_settings(files, anchor, ca_file, 2525)
+    (job,) = round_jobs(["/srv/sheet.yaml"], settings, Selection(SELECT), strict=True)
+    again = SheetJob.of(json.loads(json.dumps(job.payload())))
+    assert again == job
+    with Store.open(tmp_path / "state.sqlite") as store:
+        rebuilt = again.settings(store)
+    assert rebuilt.probing == settings.probing
+    assert (rebuilt.trust_anchors, rebuilt.ca_file) == (anchor.resolve(), ca_file.resolve())
+    assert (rebuilt.dns.zones, rebuilt.today) == (tuple(f.resolve() for f in files), TODAY)
