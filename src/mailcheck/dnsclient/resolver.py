@@ -21,6 +21,7 @@ from mailcheck.dnsclient.answer import Answer, Outcome
 from mailcheck.dnsclient.cache import AnswerCache, Question
 from mailcheck.dnsclient.exchange import Peers
 from mailcheck.dnsclient.signed import SignedRRset
+from mailcheck.dnsclient.slots import Slots
 
 _Told = TypeVar("_Told", Answer, SignedRRset)
 
@@ -73,7 +74,7 @@ class Resolver:
         self.concurrency = concurrency
         self.cache = AnswerCache()
         self.peers: Peers | None = None  # the other worker processes of a batch
-        self._in_flight = asyncio.Semaphore(concurrency)
+        self._in_flight = Slots(concurrency)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._signed: OrderedDict[tuple[str, int], asyncio.Future[SignedRRset]] = OrderedDict()
 
@@ -201,12 +202,12 @@ class Resolver:
         left = self._left()
         return "the run's deadline has passed" if left is not None and left <= 0 else ""
 
-    def _slots(self) -> asyncio.Semaphore:
-        """The bound on questions in flight, of the running event loop: a semaphore that once
-        made a question wait belongs to its loop, and a run's resolver may serve one event loop
-        after another."""
+    def _slots(self) -> Slots:
+        """The bound on questions in flight, of the running event loop: slots that once made a
+        question wait belong to its loop, and a run's resolver may serve one event loop after
+        another."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
-            self._in_flight = asyncio.Semaphore(self.concurrency)
+            self._in_flight = Slots(self.concurrency)
             self._loop = loop
         return self._in_flight

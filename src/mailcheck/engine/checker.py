@@ -90,6 +90,8 @@ async def run_rule(rule: Rule, sheet: LoadedSheet, ctx: Context) -> list[Finding
 
 def apply_exemptions(findings: Iterable[Finding], exemptions: Sequence[Exemption]) -> list[Finding]:
     """Turn findings the sheet exempts (same rule and subject) into `skip`, showing the reason."""
+    if not exemptions:
+        return list(findings)
     reasons = {(e.rule, subject_key(e.subject)): e.reason for e in exemptions}
     return [_exempt(f, reasons.get((f.rule, subject_key(f.subject)))) for f in findings]
 
