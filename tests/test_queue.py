@@ -17,7 +17,17 @@ import psycopg
 import pytest
 
 from conftest import ns
+from dnssecfactory import TODAY
+from smtpserver import SmtpServer
 from test_metrics import read_metrics, value
+from test_recheck_probes import (
+    last_run_statuses,
+    probing_settings,
+    record_first_run,
+    statuses_of,
+    write_sheet,
+    write_signed_zones,
+)
 from test_store import subprocess_env
 
 SHEETS = 200
@@ -212,3 +222,116 @@ def test_a_job_that_fails_is_said_in_one_line_and_the_worker_goes_on(run_cli, po
     with psycopg.connect(postgres_url) as connection:
         row = connection.execute("SELECT status, attempts FROM procrastinate_jobs").fetchone()
     assert row == ("failed", 3)  # tried three times, then left failed for a person to see
+
+
+# --- the probes and trust anchors travel in the job ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def signed_zones(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]:
+    return write_signed_zones(tmp_path_factory.mktemp("signed"))
+
+
+def queued_payloads(url: str) -> list[dict]:
+    with psycopg.connect(url) as connection:
+        rows = connection.execute("SELECT args FROM procrastinate_jobs ORDER BY id").fetchall()
+    return [row[0] for row in rows]
+
+
+def test_enqueue_puts_the_probes_and_the_anchors_in_each_job(
+    run_cli, tmp_path, postgres_url, signed_zones, monkeypatch
+):
+    """What `recheck --enqueue` was told on the command line is what its jobs carry: the files
+    as absolute paths, read on the worker's host."""
+    import trustme
+
+    from mailcheck.commands._queue import SheetJob
+
+    files, anchor = signed_zones
+    sheet = write_sheet(tmp_path, "signed.example")
+    record_first_run(run_cli, sheet, files, postgres_url)
+    trustme.CA().cert_pem.write_to_path(str(anchor.parent / "ca.pem"))
+    monkeypatch.chdir(anchor.parent)  # both files named relative to the working folder
+    options = ["--probe-smtp", "--smtp-timeout", "7.5", "--allow-private", "--probe-unsubscribe"]
+    enqueue(run_cli, postgres_url, *options, "--trust-anchor", anchor.name, "--ca-file", "ca.pem")
+    (payload,) = queued_payloads(postgres_url)
+    job = SheetJob.of(payload)
+    assert (job.probe_smtp, job.smtp_timeout, job.smtp_port) == (True, 7.5, 25)
+    assert (job.allow_private, job.probe_unsubscribe) == (True, True)
+    assert job.trust_anchor == str(anchor.resolve())
+    assert job.ca_file == str(anchor.parent.resolve() / "ca.pem")
+    plain = enqueue(run_cli, postgres_url)
+    (later,) = [p for p in queued_payloads(postgres_url) if p["round"] == plain]
+    assert (later["probe_smtp"], later["allow_private"], later["trust_anchor"]) == (
+        False,
+        False,
+        None,
+    )
+
+
+def test_a_worker_probes_and_validates_as_the_recheck_that_queued_the_job(
+    run_cli, tmp_path, postgres_url, signed_zones, capsys
+):
+    from mailcheck.commands._options import ReportOptions, Selection
+    from mailcheck.commands.recheck import run_recheck
+    from mailcheck.state import store_location
+
+    files, anchor = signed_zones
+    sheet = write_sheet(tmp_path, "signed.example", "badsig.example")
+    record_first_run(run_cli, sheet, files, postgres_url)
+    db = store_location(postgres_url)
+    with SmtpServer("mx.signed.example", "mx.badsig.example") as smtp:
+        settings = probing_settings(
+            files, anchor, Path(smtp.ca_file(tmp_path / "ca.pem")), smtp.port
+        )
+        selection = Selection(("mx.starttls", "dnssec.signed"))
+        code = run_recheck([], settings, ReportOptions(), db, None, selection, enqueue=True)
+        assert code == 0
+        assert smtp.commands == []  # queued, not checked
+        process = worker(postgres_url)
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        assert smtp.commands == ["EHLO", "EHLO"]  # one probe per MX host, EHLO and no MAIL
+    capsys.readouterr()
+    recorded = last_run_statuses(postgres_url)
+    assert {s: v for (r, s), v in recorded.items() if r == "dnssec.signed"} == {
+        "signed.example": "pass",
+        "badsig.example": "fail",
+    }
+    assert statuses_of(recorded, "mx.starttls") == {"pass"}
+    assert jobs_left(postgres_url) == 0
+
+
+def test_a_job_queued_by_the_previous_version_still_runs(
+    run_cli, tmp_path, postgres_url, signed_zones
+):
+    """A payload without the probes and the trust anchor (as the version before them wrote it)
+    is checked with their defaults: nothing probed, the bundled root anchor."""
+    from mailcheck.state import store_location
+    from mailcheck.state.queue import enqueue as put
+
+    files, _ = signed_zones
+    sheet = write_sheet(tmp_path, "signed.example")
+    record_first_run(run_cli, sheet, files, postgres_url)
+    old = {
+        "round": "20261120T060000Z-abc123",
+        "sheet": str(sheet.resolve()),
+        "today": TODAY.isoformat(),
+        "select": ["mx.starttls", "dnssec.signed"],
+        "ignore": [],
+        "timeout": 2.0,
+        "zones": [str(f.resolve()) for f in files],
+        "nameservers": [],
+        "strict": False,
+        "ca_file": None,
+    }
+    put(store_location(postgres_url), [old])
+    process = worker(postgres_url)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert runs_per_sheet(postgres_url, old["round"]) == {old["sheet"]: 1}
+    recorded = last_run_statuses(postgres_url)
+    assert (
+        statuses_of(recorded, "mx.starttls") == statuses_of(recorded, "dnssec.signed") == {"skip"}
+    )
+    assert jobs_left(postgres_url) == 0

@@ -707,6 +707,11 @@ def recheck(
     ] = False,
     shard: ShardOpt = None,
     metrics: MetricsOpt = None,
+    probe_unsubscribe: ProbeOpt = False,
+    allow_private: AllowPrivateOpt = False,
+    probe_smtp: ProbeSmtpOpt = False,
+    smtp_timeout: SmtpTimeoutOpt = 20.0,
+    trust_anchor: TrustAnchorOpt = None,
 ) -> None:
     """Re-check recorded sheets, record the run, and report what changed since the last run.
 
@@ -718,7 +723,16 @@ def recheck(
 
     dns = opt.dns_settings(zone, nameserver, timeout)
     bounds = opt.limits(deadline, concurrency, workers)
-    settings = opt.run_settings(dns, bounds, today, ca_file=ca_file)
+    settings = opt.run_settings(
+        dns,
+        bounds,
+        today,
+        probe_unsubscribe=probe_unsubscribe,
+        allow_private=allow_private,
+        ca_file=ca_file,
+        smtp=opt.SmtpProbing(probe_smtp, smtp_timeout),
+        trust_anchors=trust_anchor,
+    )
     report = opt.report_options(fmt, output, strict, color=color, verbose=verbose)
     chosen = opt.selection(select, ignore)
     raise typer.Exit(

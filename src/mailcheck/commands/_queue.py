@@ -6,8 +6,11 @@ key of each job. A worker records the sheet's run with that key, in the one tran
 run, and looks for it before it checks: a job taken again after its worker died is recorded
 once, whatever happened. Everything the check depends on travels in the job — the round's date
 (so every host judges on the same day), the rules chosen, the DNS source given (else each sheet
-is asked of the source its last run used, as `recheck` does), the time allowed per question —
-and the sheet is read from its path on the worker's host (a file system every host sees).
+is asked of the source its last run used, as `recheck` does), the time allowed per question,
+the probes allowed (unsubscribe, STARTTLS and its time per host), the trusted roots and the
+DNSSEC trust anchors (absolute paths) — and the sheet and those files are read from their paths
+on the worker's host (a file system every host sees). A payload queued by an earlier version,
+without the later fields, is read with their defaults.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from mailcheck.core.errors import InputError
 from mailcheck.dnsclient.zones import ZoneBackend
 from mailcheck.engine.checker import load_sheet_for_rules
 from mailcheck.engine.runner import build_context, check_loaded, now
-from mailcheck.engine.settings import DnsSettings, RunSettings
+from mailcheck.engine.settings import DnsSettings, Probing, RunSettings
 from mailcheck.output.metrics import RunTally
 from mailcheck.state import DnsSource, PostgresUrl, Store, StoreLocation
 from mailcheck.state.store import sheet_key
@@ -46,6 +49,13 @@ class SheetJob:
     nameservers: tuple[str, ...] = ()
     strict: bool = False
     ca_file: str | None = None
+    # the probes and the trust anchors (absent from the payloads of earlier versions: defaults)
+    probe_unsubscribe: bool = False
+    allow_private: bool = False
+    probe_smtp: bool = False
+    smtp_timeout: float = 20.0
+    smtp_port: int = 25
+    trust_anchor: str | None = None
 
     @property
     def key(self) -> str:
@@ -64,15 +74,29 @@ class SheetJob:
         return cls(**fields)
 
     def settings(self, store: Store) -> RunSettings:
-        """The run's settings: the DNS source given, else the sheet's last one."""
+        """The run's settings: the DNS source given, else the sheet's last one; the probes and
+        the trust anchors of the `recheck` that queued the job."""
         zones = tuple(Path(zone) for zone in self.zones)
         dns = DnsSettings(zones, self.nameservers, self.timeout)
-        today = dt.date.fromisoformat(self.today)
-        ca_file = Path(self.ca_file) if self.ca_file else None
-        settings = RunSettings(dns=dns, today=today, ca_file=ca_file)
+        settings = RunSettings(
+            dns=dns,
+            probing=self.probing(),
+            today=dt.date.fromisoformat(self.today),
+            ca_file=Path(self.ca_file) if self.ca_file else None,
+            trust_anchors=Path(self.trust_anchor) if self.trust_anchor else None,
+        )
         if dns.given:
             return settings
         return asking(store.dns_source(self.sheet) or DnsSource(), settings)
+
+    def probing(self) -> Probing:
+        return Probing(
+            unsubscribe=self.probe_unsubscribe,
+            allow_private=self.allow_private,
+            smtp=self.probe_smtp,
+            smtp_timeout=self.smtp_timeout,
+            smtp_port=self.smtp_port,
+        )
 
 
 def postgres_store(db: StoreLocation, what: str) -> PostgresUrl:
@@ -99,7 +123,7 @@ def round_jobs(
 ) -> list[SheetJob]:
     """One job per sheet (its key in the store), all of one new round."""
     name = new_round()
-    dns = settings.dns
+    dns, probing = settings.dns, settings.probing
     return [
         SheetJob(
             round=name,
@@ -112,6 +136,12 @@ def round_jobs(
             nameservers=dns.nameservers,
             strict=strict,
             ca_file=str(settings.ca_file) if settings.ca_file else None,
+            probe_unsubscribe=probing.unsubscribe,
+            allow_private=probing.allow_private,
+            probe_smtp=probing.smtp,
+            smtp_timeout=probing.smtp_timeout,
+            smtp_port=probing.smtp_port,
+            trust_anchor=str(settings.trust_anchors) if settings.trust_anchors else None,
         )
         for sheet in sheets
     ]

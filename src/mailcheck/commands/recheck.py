@@ -13,7 +13,9 @@ on the command line must be readable (exit 2 otherwise), as for `check`, and so 
 (its zone files, its name servers), so a customer checked against an unpublished zone is not
 suddenly judged on live DNS. The sheets of each DNS source are checked as one batch (see
 `mailcheck.engine.batch`): in worker processes when there are many. The notification, if asked for,
-is sent after the run was committed: a webhook that is down loses no result.
+is sent after the run was committed: a webhook that is down loses no result. The probes
+(`--probe-smtp`, `--probe-unsubscribe`, `--allow-private`) and the trust anchors are those of
+the command line, as for `check`: nothing is probed that this run was not told to probe.
 
 `--shard K/N` re-checks only the sheets of one shard (`mailcheck.engine.shards`); `--enqueue`
 checks nothing here but puts a round of jobs on a PostgreSQL store's queue for `mailcheck
