@@ -47,11 +47,12 @@ def progress(
         no_color=False,
         color_system="auto" if wants_color(sys.stderr, color) else None,
         highlight=False,
+        markup=False,  # nothing printed meanwhile is read as rich markup
     )
     columns = (
-        [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+        [TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn()]
         if total is not None
-        else [SpinnerColumn(), TextColumn("{task.description}: {task.completed:,}")]
+        else [SpinnerColumn(), TextColumn("{task.description}: {task.completed:,}", markup=False)]
     )
     with Progress(
         *columns,

@@ -11,7 +11,7 @@ from typing import Protocol, TextIO, TypeVar
 from mailcheck.commands._options import ReportOptions
 from mailcheck.core.changeset import Plan
 from mailcheck.core.compliance import ProfileVerdict
-from mailcheck.core.errors import InputError
+from mailcheck.core.errors import InputError, one_line
 from mailcheck.core.findings import Finding
 from mailcheck.core.milestones import Milestone
 from mailcheck.core.report import Note, Report
@@ -123,7 +123,7 @@ def announce(report: Report) -> None:
         write_annotations(report, sys.stderr)
         return
     for note in report.notes:
-        print(f"mailcheck: warning: {note}", file=sys.stderr)
+        print(f"mailcheck: warning: {one_line(str(note))}", file=sys.stderr)
 
 
 VIEW_FORMATS = (Format.TABLE, Format.JSON)

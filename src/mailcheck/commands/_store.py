@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mailcheck.core.compliance import verdicts_of, with_compliance
-from mailcheck.core.errors import InputError
+from mailcheck.core.errors import InputError, one_line
 from mailcheck.core.findings import Finding, Status, exit_code
 from mailcheck.core.inputs import STDIN
 from mailcheck.engine.runner import CheckedSheet, all_compliance, load_sheets, now
@@ -42,7 +42,7 @@ def store_to_read(db: StoreLocation | None, doing: str = "reading") -> StoreLoca
         path = db
         given = os.environ.get(ENV)
         origin = f"from {ENV}" if given and store_location(given) == db else "from --db"
-    print(f"mailcheck: {doing} the state store {path} ({origin})", file=sys.stderr)
+    print(one_line(f"mailcheck: {doing} the state store {path} ({origin})"), file=sys.stderr)
     return path
 
 
@@ -96,7 +96,7 @@ class UnreadableSheet:
     problem: str
 
     def announce(self) -> None:
-        print(f"mailcheck: warning: not re-checked: {self.problem}", file=sys.stderr)
+        print(f"mailcheck: warning: not re-checked: {one_line(self.problem)}", file=sys.stderr)
 
 
 def undecided(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection
 from mailcheck.commands._progress import progress
 from mailcheck.commands._report import announce_deadline, write_view
-from mailcheck.core.errors import InputError
+from mailcheck.core.errors import InputError, one_line
 from mailcheck.core.findings import ExitCode, Finding, Status, exit_code, summarize
 from mailcheck.core.report import Report
 from mailcheck.core.wording import iso
@@ -221,15 +221,14 @@ def _missing(found: dict[Kind, Finding], clock: Kind, met_on: dt.date | None) ->
 
 
 def _render_json(view: Deadlines, stream: TextIO) -> None:
-    import json
+    from mailcheck.output.json import json_text
 
     data = {
         "today": view.today.isoformat(),
         "deadlines": [row.as_dict() for row in view.rows],
         "exit_code": int(view.exit_code),
     }
-    json.dump(data, stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(json_text(data, indent=2) + "\n")
 
 
 def _render_table(
@@ -286,7 +285,7 @@ def _cells(row: DeadlineRow) -> list[Any]:
 
     d = row.deadline
     return [
-        row.customer,
+        one_line(row.customer),
         LABELS[row.clock],
         d.start.isoformat() if d else "—",
         d.due.isoformat() if d else "—",
@@ -297,7 +296,7 @@ def _cells(row: DeadlineRow) -> list[Any]:
 
 
 def _failing(row: DeadlineRow) -> list[str]:
-    return [MISSING.get(row.clock) or f"{f.rule} {f.subject}" for f in row.still_failing]
+    return [MISSING.get(row.clock) or one_line(f"{f.rule} {f.subject}") for f in row.still_failing]
 
 
 def _stacked(row: DeadlineRow, width: int) -> list[Any]:
@@ -307,7 +306,7 @@ def _stacked(row: DeadlineRow, width: int) -> list[Any]:
     from mailcheck.output.table import STYLES
 
     d = row.deadline
-    lines = headed([(f"{row.customer}  ", "bold")], LABELS[row.clock], width, 2)
+    lines = headed([(f"{one_line(row.customer)}  ", "bold")], LABELS[row.clock], width, 2)
     status = row.finding.status.value.upper()
     dates = f"started {d.start.isoformat()}, due {d.due.isoformat()}: " if d else ""
     head = [("  ", ""), (f"{status:<5} ", STYLES[row.finding.status])]

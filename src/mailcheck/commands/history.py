@@ -32,7 +32,7 @@ from rich.text import Text
 from mailcheck.commands._options import EVERY_RULE, ReportOptions, Selection
 from mailcheck.commands._report import write_view
 from mailcheck.commands._store import store_to_read
-from mailcheck.core.errors import InputError
+from mailcheck.core.errors import InputError, one_line
 from mailcheck.core.findings import ExitCode, Finding, Status, exit_code, summarize
 from mailcheck.core.report import Report
 from mailcheck.core.wording import iso, plural
@@ -211,11 +211,10 @@ def _clock(
 
 
 def _render_json(subject: str, timelines: Sequence[Timeline], stream: TextIO) -> None:
-    import json
+    from mailcheck.output.json import json_text
 
     data = {"subject": subject, "keys": [t.as_dict() for t in timelines]}
-    json.dump(data, stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(json_text(data, indent=2) + "\n")
 
 
 def _render_table(
@@ -229,7 +228,7 @@ def _render_table(
     """`verbose`: list the checks that never changed too, not only count them."""
     console = make_console(stream, color)
     width = console.width
-    console.print(Text(f"History of {subject}", style="bold"))
+    print_lines(console, styled(wrap(f"History of {one_line(subject)}", width), "bold"))
     by_sheet: dict[str, list[Timeline]] = {}
     for timeline in timelines:
         by_sheet.setdefault(timeline.key[0], []).append(timeline)
@@ -237,7 +236,7 @@ def _render_table(
         telling = [t for t in found if verbose or not t.quiet]
         customer = next((t.customer for t in found if t.customer), None)
         shown = shown_path(sheet)
-        title = f"{customer} — {shown}" if customer else shown
+        title = one_line(f"{customer} — {shown}" if customer else shown)
         print_lines(console, styled(wrap(title, width), "bold"))
         if telling:
             table = fitted_table(COLUMNS, [_row(t) for t in telling], width)
@@ -266,24 +265,24 @@ def _row(timeline: Timeline) -> list[Text | str]:
     _, rule, subject = timeline.key
     changes = Text("\n").join(_change(row) for row in timeline.changes)
     clocks = "\n".join(clock.describe() for clock in timeline.clocks)
-    return [rule, subject, changes, _now(timeline), clocks]
+    return [rule, one_line(subject), changes, _now(timeline), clocks]
 
 
 def _change(row: Recorded) -> Text:
     text = Text(f"{row.today.isoformat()} ")
     text.append(row.status.value.upper(), style=STYLES[row.status])
-    text.append(f" {row.message}")
+    text.append(f" {one_line(row.message)}")
     return text
 
 
 def _stacked(timeline: Timeline, width: int) -> list[Text]:
     """One rule and subject as lines: its changes, where it stands now, its clocks."""
     _, rule, subject = timeline.key
-    lines = headed([("  ", ""), (f"{rule}  ", "bold")], subject, width, 4)
+    lines = headed([("  ", ""), (f"{rule}  ", "bold")], one_line(subject), width, 4)
     for row in timeline.changes:
         status = row.status.value.upper()
         head = [("    ", ""), (f"{row.today.isoformat()} ", ""), (status, STYLES[row.status])]
-        lines += headed(head, f" {row.message}", width, 6)
+        lines += headed(head, f" {one_line(row.message)}", width, 6)
     now = _now(timeline).plain.replace("\n", " ")
     lines += styled(wrap(f"now: {now}", width, 4, 6))
     for clock in timeline.clocks:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mailcheck.core.errors import InputError
+from mailcheck.core.errors import InputError, one_line
 from mailcheck.engine.domainsheet import domain_name
 from mailcheck.engine.settings import RunSettings
 from mailcheck.sheet.template import sheet_template
@@ -32,5 +32,8 @@ def run_init(domain: str | None, settings: RunSettings, output: Path | None) -> 
             stream.write(text)
     except OSError as exc:
         raise InputError(f"cannot write the sheet: {exc.strerror}", file=str(output)) from None
-    print(f"mailcheck: wrote {output}; check it with: mailcheck check {output}", file=sys.stderr)
+    print(
+        one_line(f"mailcheck: wrote {output}; check it with: mailcheck check {output}"),
+        file=sys.stderr,
+    )
     return 0

@@ -20,7 +20,7 @@ from typing import TextIO
 from mailcheck.commands._options import ReportOptions
 from mailcheck.commands._report import open_output
 from mailcheck.commands._store import store_to_read
-from mailcheck.core.errors import InputError, quote
+from mailcheck.core.errors import InputError, one_line, quote
 from mailcheck.output import Format
 from mailcheck.state import Store, StoreLocation, exclusive
 from mailcheck.state.location import exists
@@ -127,8 +127,10 @@ def _announce(pruned: Pruned, location: StoreLocation, before: dt.datetime, keep
     if pruned.free_bytes:
         size = f"{pruned.free_bytes / MIB:.1f} MiB"
         print(
-            f"mailcheck: {size} free inside {location} for the next runs to fill; "
-            f"`sqlite3 {location} VACUUM` gives them back to the file system (it rewrites the "
-            "whole file: it needs as much room again, and runs wait for it)",
+            one_line(
+                f"mailcheck: {size} free inside {location} for the next runs to fill; "
+                f"`sqlite3 {location} VACUUM` gives them back to the file system (it rewrites "
+                "the whole file: it needs as much room again, and runs wait for it)"
+            ),
             file=sys.stderr,
         )

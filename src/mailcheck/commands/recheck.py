@@ -43,7 +43,7 @@ from mailcheck.commands._store import (
     store_to_read,
     undecided,
 )
-from mailcheck.core.errors import InputError
+from mailcheck.core.errors import InputError, one_line
 from mailcheck.core.report import Report
 from mailcheck.core.wording import plural
 from mailcheck.engine.batch import check_sheets
@@ -252,7 +252,8 @@ def _by_dns_source(
     for source, group in groups.items():
         if not source.is_system:
             names = _some([s.display for s in group])
-            print(f"mailcheck: re-checking {names} against {source}, as last run", file=sys.stderr)
+            say = f"mailcheck: re-checking {names} against {source}, as last run"
+            print(one_line(say), file=sys.stderr)
     return [(asking(source, settings), group) for source, group in groups.items()]
 
 
@@ -303,7 +304,9 @@ def _notify(url: str, report: RecheckReport, timeout: float) -> None:
         post(url, as_json(report, with_findings=False), idempotency_key(report.run), timeout)
     except NotifyError as exc:
         print(
-            f"mailcheck: warning: notification to {redact_url(url)} failed: {exc}; "
-            f"the run is recorded (#{report.run.id})",
+            one_line(
+                f"mailcheck: warning: notification to {redact_url(url)} failed: {exc}; "
+                f"the run is recorded (#{report.run.id})"
+            ),
             file=sys.stderr,
         )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -106,7 +105,7 @@ def render_with_count(
 ) -> None:
     lost = aborted(report)
     if fmt is Format.JSON:
-        from mailcheck.output.json import as_json
+        from mailcheck.output.json import as_json, json_text
 
         summary = {
             "domains": len(recipients.domains),
@@ -115,8 +114,7 @@ def render_with_count(
             "aborted_domains": lost,
             "addresses": {d: recipients.addresses[d] for d in lost if d in recipients.addresses},
         }
-        json.dump({**as_json(report), "recipients": summary}, stream, indent=2, ensure_ascii=False)
-        stream.write("\n")
+        stream.write(json_text({**as_json(report), "recipients": summary}, indent=2) + "\n")
         return
     if fmt is Format.TABLE:
         from mailcheck.output.console import output_width

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 from typing import TextIO
 
 from mailcheck.commands._options import (
@@ -58,11 +57,10 @@ def render_with_tree(
     from mailcheck.spf.view import summary, tree_dict, tree_view
 
     if fmt is Format.JSON:
-        from mailcheck.output.json import as_json
+        from mailcheck.output.json import as_json, json_text
 
         data = {**as_json(report), "spf_tree": tree_dict(tree)}
-        json.dump(data, stream, indent=2, ensure_ascii=False)
-        stream.write("\n")
+        stream.write(json_text(data, indent=2) + "\n")
         return
     if fmt is Format.TABLE:
         from mailcheck.output.console import make_console

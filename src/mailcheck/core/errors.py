@@ -25,8 +25,19 @@ def clip(text: str, limit: int) -> str:
 def one_line(text: str) -> str:
     """`text` with its control characters written as escapes (`\\n`): a report line stays one
     line, and a file name with a new line cannot start a line of its own (which GitHub Actions,
-    say, would read as a workflow command)."""
+    say, would read as a workflow command). An escape sequence (`\\x1b[31m`, `\\x9b`), a `\\r`
+    or a bidirectional override from a user's file is shown, never acted on by a terminal."""
+    if text.isprintable():  # the common case, at C speed: reports can have 100,000 lines
+        return text
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def printable(text: str) -> str:
+    """`text` with its control characters written as escapes like `one_line` does, but its
+    line breaks kept: a text of several lines (a table cell, a worker's traceback)."""
+    if text.isprintable():
+        return text
+    return "\n".join(one_line(part) for part in text.split("\n"))
 
 
 class InputError(Exception):

@@ -28,6 +28,8 @@ from multiprocessing.context import ForkContext, SpawnContext
 from multiprocessing.queues import Queue
 from typing import TYPE_CHECKING, Any
 
+from mailcheck.core.errors import printable
+
 if TYPE_CHECKING:
     from mailcheck.dnsclient.exchange import Reply
     from mailcheck.engine.batchitems import Done, OnDone
@@ -192,7 +194,8 @@ class _Pool:
                 on_done(_done(kind, rest))
             else:  # "end" or "failed"
                 if kind == "failed":
-                    print(f"mailcheck: a worker process failed:\n{rest[0]}", file=sys.stderr)
+                    failed = printable(rest[0])
+                    print(f"mailcheck: a worker process failed:\n{failed}", file=sys.stderr)
                 running.discard(number)
                 self.reply(self.exchange.gone(number))
 

@@ -9,7 +9,8 @@ naming the findings behind it), one undecided a `::notice`. The report itself st
 stdout or the output file, unchanged. Paths are relative to the source root (`locations.py`);
 a finding in a member of a `.zip` report points at the archive and names the member and line in
 its message.
-Values are escaped as the workflow command syntax requires.
+Values are escaped as the workflow command syntax requires, and a control character from a
+user's file (an escape sequence the job log would colour by) is written as an escape (`\\x1b`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from mailcheck.core.compliance import ProfileVerdict, Verdict
+from mailcheck.core.errors import one_line
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.report import Report
 from mailcheck.output.locations import file_place
@@ -77,7 +79,9 @@ def _command(kind: str, file: str | None, line: int | None, title: str, message:
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """`%` and the message's own line breaks as the syntax says; a `\\r` and every other
+    control character shown as an escape."""
+    return "%0A".join(one_line(line) for line in text.replace("%", "%25").split("\n"))
 
 
 def _property(text: str) -> str:

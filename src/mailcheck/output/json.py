@@ -20,6 +20,12 @@ record meant for later, the `blanks` to fill in, `ready`, the `rules` it fixes),
 to the provider and others, the `tasks` the customer does itself, the `conflicts` a person
 decides and the `other_fixes` given in words only. Every hint shows the plan's record. The key
 is absent when the command makes no change set.
+
+Text is UTF-8 as written (`ensure_ascii` off), but a character a terminal could act on or that
+hides text — a C1 control such as `\\x9b` (CSI), DEL, a bidirectional override — is written as
+a `\\u` escape, like the C0 controls JSON escapes anyway: the data is the same, and a report
+shown with `cat` cannot restyle the terminal (`json_text`, used by every JSON the commands
+write).
 """
 
 from __future__ import annotations
@@ -67,5 +73,21 @@ def _rules(report: Report) -> dict[str, dict[str, Any]]:
 
 
 def render_json(report: Report, stream: TextIO, color: bool | None = None) -> None:
-    json.dump(as_json(report), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(json_text(as_json(report), indent=2) + "\n")
+
+
+def json_text(data: Any, indent: int | None = None) -> str:
+    """`data` as JSON: UTF-8 as written, every character that is not printable (but the line
+    breaks of `indent`) as a `\\u` escape."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    if text.replace("\n", "").isprintable():  # the common case, at C speed
+        return text
+    return "".join(char if char.isprintable() or char == "\n" else _escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # beyond the basic plane: a surrogate pair, as JSON writes it
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"

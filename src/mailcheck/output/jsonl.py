@@ -18,7 +18,6 @@ in `compliance` (`met`, `not_met`, `undecided`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
@@ -26,6 +25,7 @@ from mailcheck import __version__
 from mailcheck.core.compliance import ProfileVerdict, verdict_counts
 from mailcheck.core.findings import Finding
 from mailcheck.core.report import Note, Report
+from mailcheck.output.json import json_text
 
 
 def finding_line(finding: Finding, domain: str | None = None) -> str:
@@ -33,7 +33,7 @@ def finding_line(finding: Finding, domain: str | None = None) -> str:
     data = finding.as_dict()
     if domain is not None:
         data["domain"] = domain
-    return json.dumps(data, ensure_ascii=False) + "\n"
+    return json_text(data) + "\n"
 
 
 def write_findings(findings: Iterable[Finding], stream: TextIO, domain: str | None = None) -> None:
@@ -43,7 +43,7 @@ def write_findings(findings: Iterable[Finding], stream: TextIO, domain: str | No
 
 def write_compliance(results: Iterable[ProfileVerdict], stream: TextIO) -> None:
     """One line per judged profile (nothing when none was)."""
-    stream.write("".join(json.dumps(r.as_dict(), ensure_ascii=False) + "\n" for r in results))
+    stream.write("".join(json_text(r.as_dict()) + "\n" for r in results))
 
 
 def summary_line(
@@ -63,7 +63,7 @@ def summary_line(
     }
     if compliance is not None:
         data["compliance"] = compliance
-    return json.dumps(data, ensure_ascii=False) + "\n"
+    return json_text(data) + "\n"
 
 
 def render_jsonl(report: Report, stream: TextIO, color: bool | None = None) -> None:

@@ -5,6 +5,12 @@ may be broken in two. A line breaks only at a space (never at a hyphen: `purpose
 `esp2026._domainkey` stay whole); only a word longer than the whole line is cut, as nothing
 else would fit it (a DKIM key, a long URL). A table is drawn only when every column gets at
 least its longest word; otherwise the view lays the same rows out one below the other.
+
+Nothing from a user's files acts on the terminal: every text laid out here has its control
+characters written as escapes (`\\x1b`, `\\r`; `mailcheck.core.errors.one_line`), only the
+line breaks of the view's own layout are kept, and the consoles never read rich markup
+(`[bold]` in a customer's name is shown as written). A value that must stay on one line (a
+name, a finding) is passed through `one_line` where it is put into the text.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from mailcheck.core.errors import one_line, printable
 
 MIN_TEXT_WIDTH = 20  # below this a hanging indent is given up rather than a word cut
 MIN_CELL_WIDTH = 16
@@ -32,7 +40,9 @@ def wrap(text: str, width: int, indent: int = 0, hang: int | None = None) -> lis
     width = max(width, MIN_TEXT_WIDTH)
     lines: list[str] = []
     for number, part in enumerate(text.split("\n")):
-        lines += _filled(part.replace("\t", " "), width, indent if number == 0 else hang, hang)
+        lines += _filled(
+            one_line(part.replace("\t", " ")), width, indent if number == 0 else hang, hang
+        )
     return lines
 
 
@@ -74,11 +84,27 @@ def print_lines(console: Console, lines: Sequence[Text]) -> None:
     """Lines already broken for the width, printed as they are. Without colour they are
     written as plain text: rich would write the same, at many times the cost (a report of
     100,000 lines)."""
+    lines = [safe_text(line) for line in lines]
     if console.color_system is None:
         console.file.write("".join(f"{line.plain}\n" for line in lines))
         return
     for start in range(0, len(lines), PRINT_BATCH):
         console.print(Text("\n").join(lines[start : start + PRINT_BATCH]), soft_wrap=True)
+
+
+def safe_text(text: Text) -> Text:
+    """`text` with its control characters escaped (its line breaks kept) and its styles kept:
+    the last guard for a styled text built from a user's value."""
+    if text.plain.isprintable():
+        return text
+    cuts = sorted({edge for span in text.spans for edge in (span.start, span.end)})
+    safe = Text(style=text.style, end=text.end)
+    for piece in text.divide(cuts):
+        shown = Text(printable(piece.plain))
+        for span in piece.spans:
+            shown.stylize(span.style)
+        safe.append_text(shown)
+    return safe
 
 
 def styled(lines: Iterable[str], style: str = "") -> list[Text]:
@@ -88,6 +114,7 @@ def styled(lines: Iterable[str], style: str = "") -> list[Text]:
 def headed(head: Sequence[tuple[str, str]], text: str, width: int, hang: int) -> list[Text]:
     """A paragraph whose first words (`head`: text and style, e.g. a status and a rule id)
     keep their styles wherever the paragraph breaks; the rest wraps with a hanging indent."""
+    head = [(one_line(part), style) for part, style in head]
     prefix = "".join(part for part, _ in head)
     lines = wrap(prefix + text, width, 0, hang)
     first = Text()
@@ -123,6 +150,7 @@ def fitted_table(
     words, or None when that is impossible (the view then shows the rows one below the other).
     Each column gets its longest word and `MIN_CELL_WIDTH` (a column that does not wrap: its
     longest line), and the room left goes to the columns whose lines are longest."""
+    rows = [[_safe_cell(cell) for cell in row] for row in rows]
     plain = [[cell.plain if isinstance(cell, Text) else cell for cell in row] for row in rows]
     least, most = [], []
     for index, column in enumerate(columns):
@@ -141,6 +169,14 @@ def fitted_table(
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def _safe_cell(cell: Text | str) -> Text:
+    """A cell as it is shown: its control characters escaped; a plain string as plain text,
+    never read as rich markup whatever the console."""
+    if isinstance(cell, Text):
+        return safe_text(cell)
+    return Text(printable(cell))
 
 
 def _shared(least: list[int], most: list[int], room: int) -> list[int]:

@@ -10,7 +10,9 @@ source); every failing obligation with its finding and the exact fix — DNS rec
 fix also in a code block, ready to copy into a zone file or a DNS provider's panel; the checks
 that could not be decided; the warnings (with their fixes); then, compactly, what is met and
 what does not apply, and any input problems. Text from findings is escaped, so a subject or
-message never turns into Markdown markup. Deadlines are named for people ("Sheet returned",
+message never turns into Markdown markup (nor HTML: `<script>` stays text), a `|` never ends a
+table cell, a line break never ends a row, and a control character is written as an escape
+(`\\x1b`). Deadlines are named for people ("Sheet returned",
 "SPF/DKIM entries"), not by the sheet key they are counted from (`dates.sheet_submitted`).
 """
 
@@ -22,6 +24,7 @@ from typing import TextIO
 
 from mailcheck.core.changeset import Plan, PlannedTask
 from mailcheck.core.compliance import ProfileVerdict, RequirementVerdict, Verdict
+from mailcheck.core.errors import one_line
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.fixes import PROVIDER, SheetEntry
 from mailcheck.core.report import Report
@@ -166,8 +169,9 @@ def _plan_records(plan: Plan) -> list[str]:
             if operator is None
             else (f"Records for {_code(operator)}, for its operator to publish")
         )
-        block = "\n".join(record_lines(records))
-        parts.append(f"{title}:\n\n```dns\n{block}\n```\n")
+        block = "\n".join(map(one_line, record_lines(records)))
+        fence = _fence(block)
+        parts.append(f"{title}:\n\n{fence}dns\n{block}\n{fence}\n")
     return parts
 
 
@@ -260,7 +264,9 @@ def _fix(hint: str) -> str:
     prose = _text_around_records(hint)
     text = f"**Fix:** {prose}\n"
     if records:
-        text += "\n```\n" + "\n".join(dict.fromkeys(records)) + "\n```\n"
+        block = "\n".join(dict.fromkeys(map(one_line, records)))
+        fence = _fence(block)
+        text += f"\n{fence}\n{block}\n{fence}\n"
     return text
 
 
@@ -324,7 +330,7 @@ def _clock(rule_id: str) -> Kind | None:
 
 
 def _text(text: str) -> str:
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split("\n")))
+    return _SPECIAL.sub(r"\\\1", one_line(" ".join(text.splitlines())))
 
 
 def _cell(markdown: str) -> str:
@@ -333,7 +339,16 @@ def _cell(markdown: str) -> str:
 
 
 def _code(text: str) -> str:
-    text = " ".join(text.split())
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
+    text = one_line(" ".join(text.split()))
+    fence = "`" * (_longest_backticks(text) + 1)
+    pad = " " if "`" in text else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _fence(block: str) -> str:
+    """A code fence longer than any run of backticks in `block`, which cannot end it early."""
+    return "`" * max(3, _longest_backticks(block) + 1)
+
+
+def _longest_backticks(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from rich.text import Text
 
 from mailcheck import __version__
+from mailcheck.core.errors import one_line
 from mailcheck.core.findings import ExitCode, Finding, Status, exit_code, summarize
 from mailcheck.core.wording import plural
 from mailcheck.output.console import make_console
@@ -85,10 +86,9 @@ def as_json(report: RecheckReport, *, with_findings: bool = True) -> dict[str, A
 
 
 def render_json(report: RecheckReport, stream: TextIO) -> None:
-    import json
+    from mailcheck.output.json import json_text
 
-    json.dump(as_json(report), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(json_text(as_json(report), indent=2) + "\n")
 
 
 def render_table(
@@ -152,10 +152,10 @@ def _row(section: str, item: Item) -> list[Text | str]:
     return [
         Text(finding.status.value.upper(), style=STYLES[finding.status]),
         finding.rule,
-        _owner(item),
-        finding.subject,
+        one_line(_owner(item)),
+        one_line(finding.subject),
         _when(section, item),
-        finding.message,
+        one_line(finding.message),
     ]
 
 
@@ -176,8 +176,8 @@ def _stacked(section: str, item: Item, width: int) -> list[Text]:
         (f"{finding.status.value.upper():<5} ", STYLES[finding.status]),
         (f"{finding.rule}  ", "bold"),
     ]
-    lines = headed(head, f"{_owner(item)}: {finding.subject}", width, 4)
-    lines += styled(wrap(finding.message, width, 4, 4))
+    lines = headed(head, one_line(f"{_owner(item)}: {finding.subject}"), width, 4)
+    lines += styled(wrap(one_line(finding.message), width, 4, 4))
     lines += styled(wrap(_when(section, item).replace("\n", "; "), width, 4, 6), "dim")
     return lines
 
@@ -188,8 +188,8 @@ def _fix(number: int, item: Item, width: int) -> list[Text]:
     finding = item.finding
     whose = f" ({_whose(item)})" if _whose(item) else ""
     head = [(f"{number:>3}. ", "bold cyan"), (f"{finding.rule} ", "bold")]
-    lines = headed(head, f"{finding.subject}{whose}", width, 5)
-    return lines + styled(wrap(f"→ {finding.hint}", width, 5, 7), "cyan")
+    lines = headed(head, one_line(f"{finding.subject}{whose}"), width, 5)
+    return lines + styled(wrap(f"→ {one_line(finding.hint or '')}", width, 5, 7), "cyan")
 
 
 def _whose(item: Item) -> str:

@@ -29,7 +29,6 @@ met fails the invocation's `exitCode` as a `fail` does.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -38,6 +37,7 @@ from mailcheck import __version__
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.report import Note, Report
 from mailcheck.core.sources import cite, source_uri
+from mailcheck.output.json import json_text
 from mailcheck.output.locations import (
     FilePlace,
     file_place,
@@ -55,8 +55,7 @@ LEVELS = {Status.FAIL: "error", Status.WARN: "warning", Status.ERROR: "note"}
 
 
 def render_sarif(report: Report, stream: TextIO, color: bool | None = None) -> None:
-    json.dump(as_sarif(report), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(json_text(as_sarif(report), indent=2) + "\n")
 
 
 def as_sarif(report: Report) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from mailcheck.core.compliance import ProfileVerdict, RequirementVerdict, Verdict, verdict_counts
+from mailcheck.core.errors import one_line
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.report import Report
 from mailcheck.output.console import make_console
@@ -85,8 +86,8 @@ def _by_site(
 
 def _site_label(site: Site) -> str:
     if not site.sheet or site.sheet == site.name:
-        return site.name or "(no subject)"
-    return f"{site.sheet}: {site.name}"
+        return one_line(site.name) or "(no subject)"
+    return one_line(f"{site.sheet}: {site.name}")
 
 
 def _finding_block(finding: Finding, site: Site, width: int) -> list[Text]:
@@ -97,9 +98,9 @@ def _finding_block(finding: Finding, site: Site, width: int) -> list[Text]:
         (f"{finding.rule}  ", "bold"),
     ]
     about = "" if finding.subject == site.name else f"{finding.subject}: "
-    lines = headed(head, about + finding.message, width, HANG)
+    lines = headed(head, one_line(about + finding.message), width, HANG)
     if finding.hint:
-        lines += styled(wrap(f"→ {finding.hint}", width, HANG, FIX_HANG), FIX_STYLE)
+        lines += styled(wrap(f"→ {one_line(finding.hint)}", width, HANG, FIX_HANG), FIX_STYLE)
     return lines
 
 
@@ -150,7 +151,7 @@ def _print_compliance(console: Console, result: ProfileVerdict) -> None:
     width = console.width
     console.print()
     counts = ", ".join(f"{n} {Verdict(v).label}" for v, n in result.counts().items() if n)
-    head = f"Compliance: {result.title} — {result.subject}: "
+    head = one_line(f"Compliance: {result.title} — {result.subject}: ")
     verdict = result.verdict.label.upper()
     tail = f" ({counts or 'nothing judged'})"
     lines = headed([(head, "bold"), (verdict, VERDICT_STYLES[result.verdict])], tail, width, 2)
@@ -228,7 +229,7 @@ def _evidence(requirement: RequirementVerdict) -> list[str]:
         shown = [f"{rule}: {counts}" for rule, counts in requirement.status_counts().items()]
     else:
         deciding = requirement.deciding()
-        shown = [str(e) for e in deciding[:MAX_EVIDENCE]]
+        shown = [one_line(str(e)) for e in deciding[:MAX_EVIDENCE]]
         if len(deciding) > MAX_EVIDENCE:
             shown.append(f"… and {len(deciding) - MAX_EVIDENCE} more")
     shown += [f"{rule}: no finding" for rule in requirement.silent_rules]

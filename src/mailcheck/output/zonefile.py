@@ -9,6 +9,8 @@ follows as comments: records for another party's zone, requests to the provider,
 customer does itself (deliver a certificate, record a date), conflicts for a person to decide,
 and the fixes of checks that give theirs in words only (a sample's headers). A command that makes
 no change set (its findings are not about DNS, or come from the store) gets the last part only.
+A control character or line break from a user's value is written as an escape (`\\n`): it can
+neither end a comment early (and turn the rest of it into a record) nor act on a terminal.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from mailcheck.core.changeset import (
     PlannedRequest,
     PlannedTask,
 )
+from mailcheck.core.errors import one_line
 from mailcheck.core.findings import Finding, Status
 from mailcheck.core.fixes import PROVIDER
 from mailcheck.core.report import Report
@@ -125,7 +128,8 @@ def _record(record: PlannedRecord) -> list[str]:
     if record.blanks:
         filled = ", ".join(record.blanks)
         lines += _comment(f"fill in {filled}, then remove the ';' at the start of the line:")
-    lines.append(record.line() if record.ready else f";{record.line()}")
+    line = one_line(record.line())
+    lines.append(line if record.ready else f";{line}")
     return lines
 
 
@@ -137,7 +141,7 @@ def _requests(requests: Iterable[PlannedRequest], *, provider: bool) -> list[str
         lines += _comment(f"- {who}{request.text} (for {', '.join(request.rules)})")
         if request.sheet is not None:  # the item unwrapped, to paste into the sheet
             lines += _comment(f"  once done, add to the sheet under {request.sheet.key}:")
-            lines.append(f";     - {request.sheet.item}")
+            lines.append(f";     - {one_line(request.sheet.item)}")
     return lines
 
 
@@ -147,7 +151,7 @@ def _tasks(tasks: Iterable[PlannedTask]) -> list[str]:
         lines += _comment(f"- {task.text} (for {', '.join(task.rules)})")
         if task.sheet is not None:
             lines += _comment(f"  once done, add to the sheet under {task.sheet.key}:")
-            lines.append(f";     - {task.sheet.item}")
+            lines.append(f";     - {one_line(task.sheet.item)}")
     return lines
 
 
@@ -170,6 +174,10 @@ def _leftovers(leftovers: Iterable[Leftover]) -> list[str]:
 def _comment(text: str) -> list[str]:
     """`text` as comment lines of at most `WIDTH` characters, words never broken."""
     wrapped = textwrap.wrap(
-        text, WIDTH - 2, break_long_words=False, break_on_hyphens=False, subsequent_indent="  "
+        one_line(text),
+        WIDTH - 2,
+        break_long_words=False,
+        break_on_hyphens=False,
+        subsequent_indent="  ",
     )
     return [f"; {line}" for line in wrapped] or [";"]

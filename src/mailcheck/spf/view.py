@@ -1,4 +1,7 @@
-"""An SPF tree for people (a rich tree, each term with its lookup count) and for machines."""
+"""An SPF tree for people (a rich tree, each term with its lookup count) and for machines.
+
+A record's text, its terms and the names in it come from DNS: shown with their control
+characters escaped (`one_line`), never acted on by the terminal."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 from rich.text import Text
 from rich.tree import Tree
 
+from mailcheck.core.errors import one_line
 from mailcheck.core.wording import plural
 from mailcheck.spf.common import describe
 from mailcheck.spf.tree import (
@@ -38,7 +42,7 @@ def summary(tree: SpfTree) -> Text:
         line.append(f" for IPv{tree.void_family} clients")
     line.append(f" of {MAX_VOID} allowed")
     for node in tree.loops():
-        line.append(f"; loop: {' → '.join(node.path)}", "bold red")
+        line.append(one_line(f"; loop: {' → '.join(node.path)}"), "bold red")
     return line
 
 
@@ -59,11 +63,11 @@ def tree_view(tree: SpfTree) -> Tree:
 
 
 def _node_label(node: SpfNode) -> Text:
-    label = Text(node.domain, style="bold")
+    label = Text(one_line(node.domain), style="bold")
     if node.state is NodeState.RECORD and node.record is not None:
-        label.append(f"  {node.record.text}")
+        label.append(f"  {one_line(node.record.text)}")
     else:
-        label.append(f"  {describe(node)}", style="red")
+        label.append(f"  {one_line(describe(node))}", style="red")
     return label
 
 
@@ -72,7 +76,7 @@ def _add_terms(branch: Tree, node: SpfNode) -> None:
     if record is None:
         return
     for index, term in enumerate(record.terms):
-        label = Text(term.text)
+        label = Text(one_line(term.text))
         lookup = node.lookups.get(index)
         if not record.reachable(index):
             why = "ignored: the record has all" if term.modifier else "never evaluated (after all)"
@@ -101,11 +105,12 @@ def _describe_lookup(label: Text, lookup: Lookup) -> None:
     if lookup.addresses:
         shown = lookup.addresses[:MAX_SHOWN_ADDRESSES]
         more = len(lookup.addresses) - len(shown)
-        label.append("  → " + ", ".join(shown) + (f" +{more}" if more > 0 else ""), style="dim")
+        listed = one_line(", ".join(shown))
+        label.append(f"  → {listed}" + (f" +{more}" if more > 0 else ""), style="dim")
     if lookup.is_void:
         label.append(f"  {void_label(lookup)}", style="yellow")
     if lookup.undecided is not None:
-        label.append(f"  {lookup.undecided.why_undecided()}", style="magenta")
+        label.append(f"  {one_line(lookup.undecided.why_undecided())}", style="magenta")
 
 
 def tree_dict(tree: SpfTree) -> dict[str, Any]:
