@@ -106,6 +106,9 @@ def _status(route: str) -> int:
     return {"/ok": 200, "/accepted": 202, "/redirect": 302, "/slow": 200}.get(route, 500)
 
 
+HANDSHAKE_SECONDS = 5.0
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -125,7 +128,13 @@ class _Server(ThreadingHTTPServer):
         self.log.connections += 1
         if self.context is None:
             return sock, address
-        return self.context.wrap_socket(sock, server_side=True), address
+        # the handshake runs in the accepting thread: a client that connects and never
+        # finishes it (one cancelled by its deadline) must not hold that thread, or shutdown()
+        # waits for ever; a timeout raises OSError, which the server takes as no request
+        sock.settimeout(HANDSHAKE_SECONDS)
+        wrapped = self.context.wrap_socket(sock, server_side=True)
+        wrapped.settimeout(None)
+        return wrapped, address
 
 
 class HTTPSServer:
