@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mailcheck.state.location import StoreLocation
+
+if TYPE_CHECKING:
+    from mailcheck.state.migrations import Step
 
 
 class Rows(Protocol):
@@ -53,8 +56,8 @@ class Database(Protocol):
 
     def set_version(self, version: int) -> None: ...
 
-    def migration(self, version: int) -> tuple[str, ...]:
-        """The statements that take the schema from `version` to `version + 1`."""
+    def migration(self, version: int) -> tuple[Step, ...]:
+        """The statements (and steps) that take the schema from `version` to `version + 1`."""
         ...
 
     def integrity(self) -> str:

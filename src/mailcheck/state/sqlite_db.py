@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mailcheck.state.database import Rows
-from mailcheck.state.migrations import MIGRATIONS
+from mailcheck.state.migrations import MIGRATIONS, Step
 
 BUSY_TIMEOUT_MS = 30_000
 INCREMENTAL = 2  # `PRAGMA auto_vacuum`: freed pages are given back on `incremental_vacuum`
@@ -75,7 +75,7 @@ class SqliteDatabase:
     def set_version(self, version: int) -> None:
         self.connection.execute(f"PRAGMA user_version = {int(version)}")
 
-    def migration(self, version: int) -> tuple[str, ...]:
+    def migration(self, version: int) -> tuple[Step, ...]:
         return MIGRATIONS[version]
 
     def integrity(self) -> str:
