@@ -541,17 +541,23 @@ class Store:
 
         Subjects may name the domain at their end after ` for ` (`spf.authorizes`:
         `198.51.100.10 for bounce.acme.example`, or an address there): those match as well.
-        Every condition is one an index answers (`findings_by_key` for the sheet,
-        `findings_by_subject_reversed` for the rest): a subject ending with `.name` is one
-        beginning with `eman.` when reversed, a range of that column."""
+        Each part is a search of an index (`findings_by_key` for the sheet,
+        `findings_by_subject_reversed` for the rest: a subject ending with `.name` begins with
+        `eman.` reversed, a range of that column), asked apart: SQLite, knowing nothing of how
+        many rows each would find, reads the whole table for five conditions joined by OR."""
         sheet = sheet_key(Path(subject))
         name = subject_key(subject.rstrip("."))
         ranges = [_prefix_range(name + end) for end in ("@", ".", " rof ")]
-        between = " OR ".join(
-            "(f.subject_reversed >= ? AND f.subject_reversed < ?)" for _ in ranges
+        ids = " UNION ALL ".join(
+            [
+                "SELECT id FROM findings WHERE sheet = ?",
+                "SELECT id FROM findings WHERE subject_reversed = ?",
+                *["SELECT id FROM findings WHERE subject_reversed >= ? AND subject_reversed < ?"]
+                * len(ranges),
+            ]
         )
         found = self._select(
-            f"WHERE f.sheet = ? OR f.subject_reversed = ? OR {between} ORDER BY f.id",
+            f"WHERE f.id IN ({ids}) ORDER BY f.id",
             (sheet, name, *(bound for pair in ranges for bound in pair)),
         )
         # by code point, whatever the database's collation; a key's findings oldest first
