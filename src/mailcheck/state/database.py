@@ -8,14 +8,11 @@ and how writers are kept apart, the schema version.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from mailcheck.state.location import StoreLocation
-
-if TYPE_CHECKING:
-    from mailcheck.state.migrations import Step
 
 
 class Rows(Protocol):
@@ -76,3 +73,8 @@ class Database(Protocol):
     def message(self, exc: Exception) -> str:
         """An error of the driver as one line, without any secret."""
         ...
+
+
+Step = str | Callable[[Database], None]
+"""A step of a migration: a statement, or a function that does what SQL alone cannot say the
+same way to both databases."""

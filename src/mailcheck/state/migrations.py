@@ -12,11 +12,7 @@ Python, so that both stores hold the very same values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from mailcheck.state.database import Database
+from mailcheck.state.database import Database, Step
 
 SUBJECTS_PER_BATCH = 1_000  # distinct subjects read and filled in at a time by a backfill
 
@@ -46,9 +42,6 @@ def fill_subject_keys(db: Database) -> None:
             (subjects[-1], SUBJECTS_PER_BATCH),
         ).fetchall()
 
-
-Step = str | Callable[["Database"], None]
-"""A statement, or a function that does what SQL alone cannot say the same way to both."""
 
 MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     # 1: runs, the sheets each run checked, every finding, and the status clocks.

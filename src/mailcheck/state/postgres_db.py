@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from mailcheck.core.errors import InputError
-from mailcheck.state.database import Rows
+from mailcheck.state.database import Rows, Step
 from mailcheck.state.location import PostgresUrl
-from mailcheck.state.migrations import MIGRATIONS, Step, postgres_statements
+from mailcheck.state.migrations import MIGRATIONS, postgres_statements
 
 if TYPE_CHECKING:
     import psycopg

@@ -9,8 +9,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from mailcheck.state.database import Rows
-from mailcheck.state.migrations import MIGRATIONS, Step
+from mailcheck.state.database import Rows, Step
+from mailcheck.state.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
 INCREMENTAL = 2  # `PRAGMA auto_vacuum`: freed pages are given back on `incremental_vacuum`
