@@ -8,7 +8,8 @@ it comes from that server (the socket is connected) with that id and the same qu
 question left without answer is sent again, to the next server, once its retransmission
 timeout has passed: `RETRY_AFTER` seconds until a server has answered, then (RFC 6298's
 estimator, on first sendings only) its smoothed round trip plus four times its variation, kept
-between `MIN_RETRY` and `RETRY_AFTER`, so a lost datagram costs a few round trips, not a second;
+between `MIN_RETRY` and `RETRY_AFTER` and doubled at each sending of the question, so a lost
+datagram costs a few round trips, not a second, and a slow server is not flooded;
 SERVFAIL or REFUSED moves on to the next server too, and so does an answer that cannot be read.
 A truncated answer is asked again over TCP (dnspython). A server that has not answered a
 single question in the `timeout` since it was first asked is down for the run: it is asked no
@@ -199,7 +200,7 @@ class Client:
             if server in failures or server in unreachable:
                 continue
             try:
-                data = await self._send(server, wire, question, deadline, first=attempt == 1)
+                data = await self._send(server, wire, question, deadline, attempt)
             except OSError as exc:
                 unreachable[server] = exc.strerror or type(exc).__name__
                 continue
@@ -237,24 +238,26 @@ class Client:
         return time.monotonic() - first >= self.timeout
 
     async def _send(
-        self, server: Server, wire: bytearray, question: bytes, deadline: float, *, first: bool
+        self, server: Server, wire: bytearray, question: bytes, deadline: float, attempt: int
     ) -> bytes | None:
-        """The datagram answering `wire` from `server`, or None once its retransmission
-        timeout has passed. Only a question's first sending is timed (Karn's algorithm): an
-        answer to a question sent twice may answer either sending."""
+        """The datagram answering the `attempt`th sending of `wire`, from `server`, or None once
+        its retransmission timeout has passed: the server's, doubled at each sending of the
+        question (RFC 6298 §5.5), so a server slower than its estimate is not asked again and
+        again. Only a question's first sending is timed (Karn's algorithm)."""
         sent = time.monotonic()
         self._first_asked.setdefault(server, sent)
         chosen = random.choice(self._open(server))
         qid, future = chosen.ask(wire, question)
         estimate = self._round_trips.get(server)
-        retry = RETRY_AFTER if estimate is None else estimate.timeout
-        timer = chosen.loop.call_later(min(retry, max(0.0, deadline - sent)), _give_up, future)
+        retry = RETRY_AFTER if estimate is None else estimate.timeout * 2 ** (attempt - 1)
+        wait = min(retry, RETRY_AFTER, max(0.0, deadline - sent))
+        timer = chosen.loop.call_later(wait, _give_up, future)
         try:
             data = await future
         finally:
             timer.cancel()
             chosen.waiting.pop(qid, None)
-        if data is not None and first:
+        if data is not None and attempt == 1:
             self._timed(server, time.monotonic() - sent)
         return data
 
