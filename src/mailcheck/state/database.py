@@ -8,7 +8,7 @@ and how writers are kept apart, the schema version.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -53,8 +53,8 @@ class Database(Protocol):
 
     def set_version(self, version: int) -> None: ...
 
-    def migration(self, version: int) -> tuple[str, ...]:
-        """The statements that take the schema from `version` to `version + 1`."""
+    def migration(self, version: int) -> tuple[Step, ...]:
+        """The statements (and steps) that take the schema from `version` to `version + 1`."""
         ...
 
     def integrity(self) -> str:
@@ -73,3 +73,8 @@ class Database(Protocol):
     def message(self, exc: Exception) -> str:
         """An error of the driver as one line, without any secret."""
         ...
+
+
+Step = str | Callable[[Database], None]
+"""A step of a migration: a statement, or a function that does what SQL alone cannot say the
+same way to both databases."""

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from mailcheck.core.errors import InputError
-from mailcheck.state.database import Rows
+from mailcheck.state.database import Rows, Step
 from mailcheck.state.location import PostgresUrl
 from mailcheck.state.migrations import MIGRATIONS, postgres_statements
 
@@ -110,7 +110,7 @@ class PostgresDatabase:
         self.connection.execute("DELETE FROM mailcheck_schema")
         self.connection.execute("INSERT INTO mailcheck_schema VALUES (%s)", (version,))
 
-    def migration(self, version: int) -> tuple[str, ...]:
+    def migration(self, version: int) -> tuple[Step, ...]:
         return postgres_statements(MIGRATIONS[version])
 
     def integrity(self) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from mailcheck.state.database import Rows
+from mailcheck.state.database import Rows, Step
 from mailcheck.state.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
@@ -75,7 +75,7 @@ class SqliteDatabase:
     def set_version(self, version: int) -> None:
         self.connection.execute(f"PRAGMA user_version = {int(version)}")
 
-    def migration(self, version: int) -> tuple[str, ...]:
+    def migration(self, version: int) -> tuple[Step, ...]:
         return MIGRATIONS[version]
 
     def integrity(self) -> str:

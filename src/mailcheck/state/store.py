@@ -34,7 +34,7 @@ from mailcheck.core.findings import Finding, Status
 from mailcheck.sheet.model import LoadedSheet
 from mailcheck.state.database import Database
 from mailcheck.state.location import PostgresUrl, StoreLocation
-from mailcheck.state.migrations import LATEST
+from mailcheck.state.migrations import LATEST, subject_key
 
 Key = tuple[str, str, str]
 """(sheet path, rule, subject): what a status and a clock belong to."""
@@ -330,8 +330,11 @@ class Store:
                 version = self.db.version()  # another process may have migrated meanwhile
                 if version >= LATEST:
                     break
-                for statement in self.db.migration(version):
-                    self.db.execute(statement)
+                for step in self.db.migration(version):
+                    if isinstance(step, str):
+                        self.db.execute(step)
+                    else:
+                        step(self.db)
                 self.db.set_version(version + 1)
 
     def transaction(self) -> AbstractContextManager[None]:
@@ -394,9 +397,9 @@ class Store:
         for key, findings in by_key.items():
             state = states.get(key)
             previous = state.status.value if state else None
+            row = (run_id, *key, subject_key(key[2]))
             writes.findings += [
-                (run_id, *key, f.status.value, previous, f.message, f.hint, checked_at)
-                for f in findings
+                (*row, f.status.value, previous, f.message, f.hint, checked_at) for f in findings
             ]
             status = decided(f.status for f in findings)
             if status is not None:  # an `error` or a `skip` changes no state and no clock
@@ -418,8 +421,8 @@ class Store:
         """A sheet's rows, each kind in one batch."""
         statements = (
             (
-                "INSERT INTO findings (run_id, sheet, rule, subject, status, previous, message,"
-                " hint, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO findings (run_id, sheet, rule, subject, subject_reversed, status,"
+                " previous, message, hint, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 writes.findings,
             ),
             (
@@ -537,16 +540,25 @@ class Store:
         """Findings about a domain (and its addresses and subdomains), an address, or a sheet.
 
         Subjects may name the domain at their end after ` for ` (`spf.authorizes`:
-        `198.51.100.10 for bounce.acme.example`, or an address there): those match as well."""
+        `198.51.100.10 for bounce.acme.example`, or an address there): those match as well.
+        Each part is a search of an index (`findings_by_key` for the sheet,
+        `findings_by_subject_reversed` for the rest: a subject ending with `.name` begins with
+        `eman.` reversed, a range of that column), asked apart: SQLite, knowing nothing of how
+        many rows each would find, reads the whole table for five conditions joined by OR."""
         sheet = sheet_key(Path(subject))
-        name = _like(subject.lower().rstrip("."))
-        patterns = [
-            form.format(name) for form in ("%@{}", "%.{}", "% for {}", "% for %@{}", "% for %.{}")
-        ]
-        likes = " OR ".join("lower(f.subject) LIKE ? ESCAPE '\\'" for _ in patterns)
+        name = subject_key(subject.rstrip("."))
+        ranges = [_prefix_range(name + end) for end in ("@", ".", " rof ")]
+        ids = " UNION ALL ".join(
+            [
+                "SELECT id FROM findings WHERE sheet = ?",
+                "SELECT id FROM findings WHERE subject_reversed = ?",
+                *["SELECT id FROM findings WHERE subject_reversed >= ? AND subject_reversed < ?"]
+                * len(ranges),
+            ]
+        )
         found = self._select(
-            f"WHERE f.sheet = ? OR lower(f.subject) = ? OR {likes} ORDER BY f.id",
-            (sheet, subject.lower().rstrip("."), *patterns),
+            f"WHERE f.id IN ({ids}) ORDER BY f.id",
+            (sheet, name, *(bound for pair in ranges for bound in pair)),
         )
         # by code point, whatever the database's collation; a key's findings oldest first
         return sorted(found, key=lambda r: (r.sheet, r.rule, r.subject))
@@ -612,5 +624,7 @@ def _parse_date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _prefix_range(prefix: str) -> tuple[str, str]:
+    """The bounds of the texts that begin with `prefix` (it ends with `@`, `.` or a space):
+    from `prefix` up to, not including, `prefix` with its last character the next one."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
