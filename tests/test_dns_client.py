@@ -252,15 +252,13 @@ def test_a_server_that_never_answered_is_down_for_the_run(monkeypatch):
     assert second == 0  # then no more: the second question ended at once
 
 
-def test_a_server_that_answered_is_asked_again_after_a_timeout(dns_server, monkeypatch):
-    monkeypatch.setattr(client_module, "RETRY_AFTER", 0.1)
-    server = dns_server(SAMPLE)
-    server.drop("www.sample.example.")
-    client = Client([server.address], 0.3)
+def answered_then_dropped(client: Client, dropped: int) -> None:
+    """`client` asks sample.example MX (answered), then `dropped` times www.sample.example A,
+    which the server drops: each ends as a timeout."""
 
     async def questions() -> None:
         await client.ask(dns.name.from_text("sample.example."), dns.rdatatype.MX)
-        for _ in range(2):
+        for _ in range(dropped):
             with pytest.raises(dns.exception.Timeout):
                 await client.ask(dns.name.from_text("www.sample.example."), dns.rdatatype.A)
 
@@ -268,26 +266,23 @@ def test_a_server_that_answered_is_asked_again_after_a_timeout(dns_server, monke
         asyncio.run(questions())
     finally:
         client.close()
+
+
+def test_a_server_that_answered_is_asked_again_after_a_timeout(dns_server, monkeypatch):
+    monkeypatch.setattr(client_module, "RETRY_AFTER", 0.1)
+    server = dns_server(SAMPLE)
+    server.drop("www.sample.example.")
+    answered_then_dropped(Client([server.address], 0.3), dropped=2)
     assert server.count("www.sample.example") >= 4  # each of the two was sent, and again
 
 
 def test_a_server_that_answered_quickly_is_asked_again_after_a_few_round_trips(dns_server):
     """Once a server has answered, a lost question waits its retransmission timeout (RFC 6298:
-    the smoothed round trip and its variation, at least MIN_RETRY), not the second of a server
-    never measured: on loopback a dropped question is sent again about every quarter second."""
+    the smoothed round trip and its variation, at least MIN_RETRY, doubled at each sending),
+    not the second of a server never measured."""
     server = dns_server(SAMPLE)
     server.drop("www.sample.example.")
-    client = Client([server.address], 1.4)
-
-    async def questions() -> None:
-        await client.ask(dns.name.from_text("sample.example."), dns.rdatatype.MX)
-        with pytest.raises(dns.exception.Timeout):
-            await client.ask(dns.name.from_text("www.sample.example."), dns.rdatatype.A)
-
-    try:
-        asyncio.run(questions())
-    finally:
-        client.close()
+    answered_then_dropped(Client([server.address], 1.4), dropped=1)
     # sent at 0, 0.25 and 0.75 s, the next due at 1.75 (the timeout doubles at each sending):
     # a fixed RETRY_AFTER (1 s) would send it twice, a timeout that did not double six times
     assert server.count("www.sample.example") == 3
